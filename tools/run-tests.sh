@@ -1,0 +1,27 @@
+#!/bin/sh
+# The README's test command: installs dependencies, builds everything out of
+# tree in build/, runs every test (unit, integration, Bochs platform) and
+# `make distcheck`. Exits non-zero on any failure.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+./tools/install-deps.sh
+autoreconf -fi
+mkdir -p build
+cd build
+[ -f Makefile ] || ../configure
+make -j"$(nproc)"
+
+status=0
+make -j"$(nproc)" check || status=$?
+"$top/tools/test-summary.sh" . || true
+if [ "$status" -ne 0 ]; then
+	echo "run-tests: make check failed" >&2
+	exit "$status"
+fi
+
+if [ "${SKIP_DISTCHECK:-0}" != 1 ]; then
+	make -j"$(nproc)" distcheck
+fi
+echo "run-tests: all tests passed"
