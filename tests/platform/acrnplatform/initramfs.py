@@ -16,7 +16,8 @@ from .util import PlatformError, log, run
 MERGED = ("bin", "sbin", "lib", "lib64")
 
 # Installed files that only cost load time in the Service VM.
-SKIP_STAGING = re.compile(r"(^|/)(share/(man|doc|info|bash-completion|locale)|include|lib/pkgconfig)(/|$)|\.(la|a)$")
+# Kernel modules are added on their own (stripped, at a fixed path).
+SKIP_STAGING = re.compile(r"(^|/)(share/(man|doc|info|bash-completion|locale)|include|lib/pkgconfig|lib/modules)(/|$)|\.(la|a|ko)$")
 
 
 class Archive:
@@ -244,8 +245,13 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, kernel=Non
 				      os.path.join(workdir or os.path.dirname(out), "cpuid-probe"))
 	arc.add_file("usr/bin/cpuid-probe", probe, 0o755)
 
+	if not hsm and staging:
+		hsm = find_in_staging(staging, "acrn_hsm.ko")
 	if hsm and os.path.exists(hsm):
-		arc.add_file("lib/modules/acrn_hsm.ko", hsm, 0o644)
+		# Kbuild keeps debug info: stripping halves what GRUB has to load.
+		stripped = os.path.join(workdir or os.path.dirname(out), "acrn_hsm.ko")
+		run(["objcopy", "--strip-debug", hsm, stripped])
+		arc.add_file("lib/modules/acrn_hsm.ko", stripped, 0o644)
 		needs.add("hsm")
 	if kmods:
 		for path in kernel.module_paths(kmods):

@@ -14,7 +14,7 @@ SVM_CMDLINE = "console=ttyS0,115200 nokaslr quiet mitigations=off panic=-1"
 MODES = ("hv", "linux")
 
 
-def grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name):
+def grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name, with_modules=True):
 	lines = [
 		"set timeout=0",
 		"set default=0",
@@ -24,11 +24,12 @@ def grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name):
 		'menuentry "ACRN" {',
 	]
 	if mode == "hv":
-		lines += [
-			f"\tmultiboot2 /boot/acrn.elf {hv_cmdline}".rstrip(),
-			f"\tmodule2 /boot/{kernel_name} {svm_cmdline}".rstrip(),
-			"\tmodule2 /boot/initrd",
-		]
+		lines.append(f"\tmultiboot2 /boot/acrn.elf {hv_cmdline}".rstrip())
+		if with_modules:  # the selftest ISO carries only the hypervisor
+			lines += [
+				f"\tmodule2 /boot/{kernel_name} {svm_cmdline}".rstrip(),
+				"\tmodule2 /boot/initrd",
+			]
 	elif mode == "linux":
 		lines += [
 			f"\tlinux /boot/{kernel_name} {svm_cmdline}".rstrip(),
@@ -57,7 +58,7 @@ def build(out, kernel_file, initrd, mode="hv", hv_elf=None, hv_cmdline="",
 				os.link(src, dst)
 			except OSError:
 				shutil.copyfile(src, dst)
-		cfg = grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name)
+		cfg = grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name, with_modules=kernel_file is not None)
 		with open(os.path.join(boot, "grub", "grub.cfg"), "w") as f:
 			f.write(cfg)
 		res = subprocess.run(["grub-mkrescue", "-o", out + ".tmp", tmp],
