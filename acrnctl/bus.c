@@ -24,8 +24,22 @@ GDBusConnection *acrnctl_bus(Acrnctl *ctl, GError **error)
 		ctl->bus = g_bus_get_sync(ctl->session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
 					  NULL, error);
 	}
-	if (ctl->bus)
-		g_dbus_connection_set_exit_on_close(ctl->bus, FALSE);
+	if (!ctl->bus) {
+		/* Say which bus; a failure to connect means no daemon to talk
+		 * to (exit status 9) unless the socket refused us. */
+		GError *e = error ? *error : NULL;
+
+		if (e && !g_error_matches(e, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED)) {
+			*error = g_error_new(G_DBUS_ERROR, G_DBUS_ERROR_NO_SERVER,
+					     "cannot connect to the %s: %s",
+					     ctl->address ? ctl->address
+							  : ctl->session ? "session bus" : "system bus",
+					     e->message);
+			g_error_free(e);
+		}
+		return NULL;
+	}
+	g_dbus_connection_set_exit_on_close(ctl->bus, FALSE);
 	return ctl->bus;
 }
 

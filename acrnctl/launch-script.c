@@ -850,13 +850,18 @@ static gboolean expand_into(Eval *ev, const char *raw, Fields *f, guint line, GE
 			fields_add_quoted(f, p + 1, q - p - 1);
 			p = q + 1;
 		} else if (*p == '"') {
+			/* "" makes an empty field, but "$@" with no positional
+			 * parameters makes none. */
+			gboolean saw_at = FALSE;
+
 			p++;
-			fields_add_quoted(f, "", 0);
 			while (*p && *p != '"') {
 				if (*p == '\\' && p[1] && strchr("$`\"\\", p[1])) {
 					fields_add_quoted(f, p + 1, 1);
 					p += 2;
 				} else if (*p == '$') {
+					if (p[1] == '@')
+						saw_at = TRUE;
 					if (!expand_dollar(ev, &p, TRUE, f, line, error))
 						return FALSE;
 				} else if (*p == '`') {
@@ -872,6 +877,8 @@ static gboolean expand_into(Eval *ev, const char *raw, Fields *f, guint line, GE
 			}
 			if (*p == '"')
 				p++;
+			if (!saw_at)
+				fields_add_quoted(f, "", 0);
 		} else if (*p == '\\') {
 			if (p[1]) {
 				fields_add_quoted(f, p + 1, 1);
@@ -1418,6 +1425,8 @@ static void pop_block(Eval *ev)
 static gboolean exec_range(Eval *ev, guint start, guint end, GError **error)
 {
 	gboolean expect_pattern = FALSE;
+	/* The command after && or || may not run. */
+	gboolean after_and_or = FALSE;
 	guint i = start;
 
 	while (i < end && !ev->exited && !ev->returned) {
@@ -1428,6 +1437,7 @@ static gboolean exec_range(Eval *ev, guint start, guint end, GError **error)
 			if (strcmp(t->text, ";;") == 0 && ev->blocks->len &&
 			    ev->blocks->str[ev->blocks->len - 1] == 'c')
 				expect_pattern = TRUE;
+			after_and_or = strcmp(t->text, "&&") == 0 || strcmp(t->text, "||") == 0;
 			i++;
 			continue;
 		}
@@ -1538,9 +1548,17 @@ static gboolean exec_range(Eval *ev, guint start, guint end, GError **error)
 				g_ptr_array_add(words, w);
 				i++;
 			}
-			if (words->len > 0 &&
-			    !run_simple_command(ev, (Token **)words->pdata, words->len, error))
-				return FALSE;
+			if (words->len > 0) {
+				gboolean ok;
+
+				ev->inherited_cond += after_and_or ? 1 : 0;
+				ok = run_simple_command(ev, (Token **)words->pdata, words->len,
+							error);
+				ev->inherited_cond -= after_and_or ? 1 : 0;
+				after_and_or = FALSE;
+				if (!ok)
+					return FALSE;
+			}
 		}
 		if (i == cmd_start)
 			i++;
