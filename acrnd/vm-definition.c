@@ -128,6 +128,8 @@ AcrnVmDef *acrn_vm_def_copy(const AcrnVmDef *def)
 	c->title = g_strdup(def->title);
 	c->description = g_strdup(def->description);
 	c->foreign_metadata = g_strdup(def->foreign_metadata);
+	c->uuid_generated = def->uuid_generated;
+	c->autostart_set = def->autostart_set;
 	return c;
 }
 
@@ -823,6 +825,7 @@ static gboolean parse_metadata(AcrnVmDef *def, xmlDoc *doc, xmlNode *n, GError *
 						 "<metadata>: unknown acrn element <%s>", c->name);
 			enabled = prop(c, "enabled");
 			order = prop(c, "order");
+			def->autostart_set = TRUE;
 			if (g_strcmp0(enabled, "yes") == 0)
 				def->autostart = TRUE;
 			else if (g_strcmp0(enabled, "no") == 0)
@@ -999,6 +1002,7 @@ static gboolean parse_domain(AcrnVmDef *def, xmlDoc *doc, xmlNode *root, GError 
 
 		uuid_generate_random(u);
 		uuid_unparse_lower(u, def->uuid);
+		def->uuid_generated = TRUE;
 	}
 	return TRUE;
 }

@@ -108,6 +108,12 @@ typedef struct {
 	/* Other children of <metadata> (e.g. Nova's), serialized verbatim so
 	 * that definitions passed through virtacrnd survive a round trip. */
 	char *foreign_metadata;
+
+	/* Set by acrn_vm_def_parse(): the XML had no <uuid> (one was
+	 * generated) / had an <acrn:autostart> element.  Lets acrnd apply
+	 * "redefine by name" and keep the autostart flag on a redefinition. */
+	gboolean uuid_generated;
+	gboolean autostart_set;
 } AcrnVmDef;
 
 AcrnVmDef *acrn_vm_def_new(void);
