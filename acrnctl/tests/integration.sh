@@ -36,6 +36,16 @@ expect_output out "NAME" "empty list has the header"
 expect 0 "list --json with no VMs" actl list --json
 if [ "$(tr -d ' \n' <"$w/out")" = "[]" ]; then t_ok "empty JSON list is []"; else t_not_ok "empty JSON list: $(cat "$w/out")"; fi
 
+# ---- monitor, in the background for everything below ----
+"$ACRNCTL" --address "$BUS" monitor >"$w/monitor.out" 2>"$w/monitor.err" &
+monitor_pid=$!
+t_pids="$t_pids $monitor_pid"
+i=0
+until grep -q "monitoring VM events" "$w/monitor.err" 2>/dev/null || [ $i -gt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+
 # ---- add: XML and launch script ----
 vm_xml graceful "standin.shutdown=delay:0.3" \
 	"<disk type='file' device='disk'><target dev='vda' bus='virtio'/><address type='pci' domain='0' bus='0' slot='5' function='0'/></disk>" \
@@ -91,16 +101,6 @@ expect 0 "re-adding the dumped XML updates the VM" actl add "$w/dumped.xml"
 uuid=$(sed -n 's|.*<uuid>\(.*\)</uuid>.*|\1|p' "$w/dumped.xml")
 expect 0 "VMs can be named by UUID" actl dumpxml "$uuid"
 
-# ---- monitor, in the background for the lifecycle below ----
-"$ACRNCTL" --address "$BUS" monitor >"$w/monitor.out" 2>"$w/monitor.err" &
-monitor_pid=$!
-t_pids="$t_pids $monitor_pid"
-i=0
-until grep -q "monitoring VM events" "$w/monitor.err" 2>/dev/null || [ $i -gt 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-
 # ---- lifecycle ----
 expect 0 "start" actl start graceful
 expect_state graceful running "started VM runs"
@@ -127,11 +127,17 @@ expect_output err "graceful" "the error names the VM"
 expect 0 "start the VM that ignores the power button" actl start script7
 expect_state script7 running "script VM runs"
 expect 0 "graceful stop without --wait returns at once" actl stop script7
-expect 6 "stop --timeout 1 times out when the guest ignores the button" actl stop --timeout 1 script7
-expect_output err "script7" "the timeout error names the VM"
+expect_state script7 stopping "the VM is stopping (its guest ignores the button)"
+expect 8 "a second stop while stopping: busy" actl stop --timeout 1 script7
+expect_output err "script7" "the busy error names the VM"
 expect 0 "stop -f (upstream spelling) powers off" actl stop -f script7
 expect_state script7 stopped "force-stopped"
 expect 0 "start again" actl start script7
+expect 6 "stop --timeout 1 times out when the guest ignores the button" actl stop --timeout 1 script7
+expect_output err "script7" "the timeout error names the VM"
+expect 0 "stop --force after the timeout" actl stop --force script7
+expect_state script7 stopped "force-stopped after the timeout"
+expect 0 "start once more" actl start script7
 expect 0 "stop --timeout 1 --force-after-timeout escalates" actl stop --timeout 1 --force-after-timeout script7
 expect_state script7 stopped "stopped after escalation"
 expect 2 "--force with --timeout is a usage error" actl stop --force --timeout 3 script7
@@ -168,7 +174,7 @@ kill -INT "$monitor_pid" 2>/dev/null
 wait "$monitor_pid"
 rc=$?
 if [ $rc -eq 0 ]; then t_ok "monitor exits 0 on SIGINT"; else t_not_ok "monitor exit status $rc"; fi
-for ev in "graceful defined" "graceful started" "graceful paused" "graceful resumed" \
+for ev in "graceful defined" "script7 defined" "graceful started" "graceful paused" "graceful resumed" \
 	"graceful suspended" "graceful woken" "graceful reset" "graceful stopped" \
 	"script7 stopped" "graceful undefined"; do
 	if grep -q " $ev" "$w/monitor.out"; then
