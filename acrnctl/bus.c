@@ -71,6 +71,14 @@ static AcrnVM *lookup(Acrnctl *ctl, const char *name_or_uuid, GDBusProxyFlags fl
 
 	if (!manager)
 		return NULL;
+	/* D-Bus strings must be UTF-8; a name that is not cannot exist. */
+	if (!g_utf8_validate(name_or_uuid, -1, NULL)) {
+		g_autofree char *shown = g_utf8_make_valid(name_or_uuid, -1);
+
+		g_set_error(error, ACRN_ERROR, ACRN_ERROR_NO_SUCH_VM,
+			    "no VM is named '%s' (the name is not valid UTF-8)", shown);
+		return NULL;
+	}
 	if (!acrn_manager_call_get_vm_sync(manager, name_or_uuid, &path, NULL, error))
 		return NULL;
 	vm = acrn_vm_proxy_new_sync(ctl->bus, flags | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,

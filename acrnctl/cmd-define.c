@@ -73,6 +73,12 @@ static char *definition_from_input(const char *file, const char *text, gsize len
 	g_autoptr(AcrnVmDef) def = NULL;
 
 	if (looks_like_xml(text, len)) {
+		/* It travels as a D-Bus string: UTF-8 without NUL bytes. */
+		if (memchr(text, '\0', len) || !g_utf8_validate(text, (gssize)len, NULL)) {
+			g_set_error_literal(error, ACRN_VM_DEF_ERROR, ACRN_VM_DEF_ERROR_XML,
+					    "the definition is not valid UTF-8 text");
+			return NULL;
+		}
 		if (script_args && script_args[0]) {
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
 				    "extra arguments ('%s' ...) only apply to launch scripts",

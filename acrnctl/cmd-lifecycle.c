@@ -256,6 +256,8 @@ int acrnctl_cmd_blkrescan(Acrnctl *ctl, int argc, char **argv)
 	if (!g_ascii_string_to_unsigned(slot_str, 10, 0, 31, &slot, NULL))
 		return acrnctl_usage_error("blkrescan", "'%s' is not a PCI slot (0-31)", slot_str);
 
+	if (!g_utf8_validate(comma + 1, -1, NULL))
+		return acrnctl_usage_error("blkrescan", "the path is not valid UTF-8");
 	what = g_strdup_printf("blkrescan %s", argv[1]);
 	vm = acrnctl_lookup_vm(ctl, argv[1], &error);
 	if (!vm || !acrn_vm_call_block_rescan_sync(vm, (guint)slot, comma + 1, no_options(), NULL,

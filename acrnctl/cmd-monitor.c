@@ -34,7 +34,7 @@ static void on_vm_event(AcrnManager *manager, const char *path, const char *name
 		return;
 	/* Fields: time, VM, event, detail (possibly empty); the detail is
 	 * last because it may contain spaces. */
-	printf("%s %s %s %s\n", stamp, name, event, detail);
+	printf("%s %s %s%s%s\n", stamp, name, event, *detail ? " " : "", detail);
 	fflush(stdout);
 	if (m->remaining > 0 && --m->remaining == 0)
 		g_main_loop_quit(m->loop);

@@ -156,6 +156,10 @@ expect 3 "start of an unknown VM: not found" actl start nosuchvm
 expect_output err "nosuchvm" "the not-found error names the VM"
 expect 3 "dumpxml of an unknown VM" actl dumpxml nosuchvm
 expect 3 "stop -f of an unknown VM" actl stop -f nosuchvm
+expect 3 "a VM name that is not UTF-8 is not found (no crash)" actl start "$(printf 'bad\377name')"
+printf "<domain><name>x\377</name></domain>\n" >"$w/latin1.xml"
+expect 7 "a definition that is not UTF-8 is refused" actl add "$w/latin1.xml"
+expect_output err "not valid UTF-8" "and says why"
 
 # ---- del ----
 expect 0 "start before del" actl start graceful
