@@ -155,6 +155,8 @@ static gboolean on_create_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const
 static void update_count(AcrnDbusService *svc)
 {
 	acrn_manager_set_vmcount(svc->manager, acrn_supervisor_count(svc->sup));
+	/* Before the DefineVM/Undefine reply goes out. */
+	g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(svc->manager));
 }
 
 static void on_vm_added(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)

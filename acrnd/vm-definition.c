@@ -1138,7 +1138,8 @@ char *acrn_vm_def_to_xml(const AcrnVmDef *def)
 	append_elem(s, "    ", "loader", def->loader);
 	append_elem(s, "    ", "kernel", def->kernel);
 	append_elem(s, "    ", "initrd", def->initrd);
-	append_elem(s, "    ", "cmdline", def->cmdline);
+	if (def->cmdline && *def->cmdline)
+		append_elem(s, "    ", "cmdline", def->cmdline);
 	g_string_append(s, "  </os>\n");
 	append_elem(s, "  ", "on_poweroff", acrn_vm_action_to_string(def->on_poweroff));
 	append_elem(s, "  ", "on_reboot", acrn_vm_action_to_string(def->on_reboot));

@@ -280,41 +280,42 @@ static void handle_request(GVariant *msg)
 		if (S.state != GUEST_RUNNING) {
 			bad_state = "guest is not running";
 		} else {
-			reply(id, NULL, NULL, NULL);
 			set_state(GUEST_PAUSED, "paused");
+			reply(id, NULL, NULL, NULL);
 			return;
 		}
 	} else if (strcmp(req, "resume") == 0) {
 		if (S.state != GUEST_PAUSED) {
 			bad_state = "guest is not paused";
 		} else {
-			reply(id, NULL, NULL, NULL);
 			set_state(GUEST_RUNNING, "resumed");
+			reply(id, NULL, NULL, NULL);
 			return;
 		}
 	} else if (strcmp(req, "suspend") == 0) {
 		if (S.state != GUEST_RUNNING) {
 			bad_state = "guest is not running";
 		} else {
-			reply(id, NULL, NULL, NULL);
+			/* Events go out before the reply (protocol rule). */
 			if (!S.suspend_ignore)
 				set_state(GUEST_SUSPENDED, "suspended");
+			reply(id, NULL, NULL, NULL);
 			return;
 		}
 	} else if (strcmp(req, "wakeup") == 0) {
 		if (S.state != GUEST_SUSPENDED) {
 			bad_state = "guest is not suspended";
 		} else {
-			reply(id, NULL, NULL, NULL);
 			set_state(GUEST_RUNNING, "woken");
+			reply(id, NULL, NULL, NULL);
 			return;
 		}
 	} else if (strcmp(req, "reset") == 0) {
 		if (S.state == GUEST_STARTING) {
 			bad_state = "guest is still starting";
 		} else {
-			reply(id, NULL, NULL, NULL);
 			set_state(GUEST_RUNNING, "reset");
+			reply(id, NULL, NULL, NULL);
 			return;
 		}
 	} else if (strcmp(req, "blkrescan") == 0) {
