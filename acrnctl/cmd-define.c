@@ -62,9 +62,38 @@ static gboolean looks_like_xml(const char *text, gsize len)
 	return i < len && text[i] == '<';
 }
 
+/* Re-adding a launch script updates the VM it defined before, as re-adding
+ * XML does: the definition gets the UUID of the VM with the same name, and
+ * acrnd replaces that VM's definition (if it is stopped). */
+static gboolean reuse_existing_uuid(Acrnctl *ctl, AcrnVmDef *def, GError **error)
+{
+	AcrnManager *manager = acrnctl_manager(ctl, error);
+	g_autofree char *path = NULL;
+	g_autoptr(GError) local = NULL;
+	const char *slash;
+
+	if (!manager)
+		return FALSE;
+	if (!acrn_manager_call_get_vm_sync(manager, def->name, &path, NULL, &local)) {
+		if (g_error_matches(local, ACRN_ERROR, ACRN_ERROR_NO_SUCH_VM))
+			return TRUE; /* a new VM: keep the random UUID */
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	/* The last element of a VM's object path is its UUID (32 hex digits). */
+	slash = strrchr(path, '/');
+	if (!slash || !acrn_vm_uuid_normalize(slash + 1, def->uuid)) {
+		g_set_error(error, ACRN_ERROR, ACRN_ERROR_FAILED,
+			    "acrnd returned an unexpected object path '%s'", path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* The definition XML to send for @file: XML as is (with the UUID replaced if
- * asked), a launch script converted. */
-static char *definition_from_input(const char *file, const char *text, gsize len,
+ * asked), a launch script converted.  @ctl is NULL when acrnd must not be
+ * asked (convert, --dry-run). */
+static char *definition_from_input(Acrnctl *ctl, const char *file, const char *text, gsize len,
 				   const char *const *script_args, const char *uuid,
 				   gboolean validate_xml, GError **error)
 {
@@ -109,6 +138,8 @@ static char *definition_from_input(const char *file, const char *text, gsize len
 		g_prefix_error(error, "line %u: ", cmd->line);
 		return NULL;
 	}
+	if (!uuid && ctl && !reuse_existing_uuid(ctl, def, error))
+		return NULL;
 	return acrn_vm_def_to_xml(def);
 }
 
@@ -178,12 +209,14 @@ static int define_or_convert(Acrnctl *ctl, const char *command, int argc, char *
 	what = g_strdup_printf("%s %s", command, file);
 	if (!read_input(file, &text, &len, &error))
 		return acrnctl_fail(what, error);
-	xml = definition_from_input(file, text, len, (const char *const *)script_args->pdata,
-				    uuid, dry_run, &error);
+	xml = definition_from_input(dry_run ? NULL : ctl, file, text, len,
+				    (const char *const *)script_args->pdata, uuid, dry_run, &error);
 	if (!xml) {
 		if (error->domain == G_OPTION_ERROR)
 			return acrnctl_usage_error(command, "%s", error->message);
-		g_prefix_error(&error, "cannot convert: ");
+		if (error->domain == LAUNCH_SCRIPT_ERROR || error->domain == DM_ARGV_ERROR ||
+		    error->domain == ACRN_VM_DEF_ERROR)
+			g_prefix_error(&error, "cannot convert: ");
 		return acrnctl_fail(what, error);
 	}
 	if (dry_run) {

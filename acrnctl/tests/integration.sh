@@ -65,6 +65,16 @@ expect_state graceful stopped "added VM is stopped"
 expect 0 "add launch script with an argument" actl add "$w/launch.sh" 7
 expect_output err "-A is obsolete" "add warns about dropped options"
 expect_state script7 stopped "VM from the launch script is defined"
+sed -i 's/^mem=384M/mem=512M/' "$w/launch.sh"
+expect 0 "re-adding the edited script updates the VM" actl add "$w/launch.sh" 7
+expect 0 "list after the update" actl list --json
+if python3 -c '
+import json, sys
+vms = [v for v in json.load(open(sys.argv[1])) if v["name"] == "script7"]
+assert len(vms) == 1 and vms[0]["memory_bytes"] == 512 << 20, vms
+' "$w/out"; then t_ok "one script7, with the new memory size"; else t_not_ok "script7 after update: $(cat "$w/out")"; fi
+sed -i 's/^mem=512M/mem=384M/' "$w/launch.sh"
+expect 0 "and back" actl add "$w/launch.sh" 7
 printf 'acrn-dm -m 1G -k /k -s 2,passthru,0/2/0 vmx\n' >"$w/pt.sh"
 expect 7 "add rejects a script with passthrough" actl add "$w/pt.sh"
 expect_output err "passthru" "the rejection names the device"
