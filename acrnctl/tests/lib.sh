@@ -26,11 +26,12 @@ t_cleanup() {
 	for pid in $t_pids; do
 		wait "$pid" 2>/dev/null
 	done
-	# acrnd leaves device models running on purpose (KillMode=process
-	# semantics); end the stand-ins it started for this test.
+	# acrnd leaves device models running on purpose (they survive acrnd
+	# restarts); end the stand-ins this test's acrnd started: their
+	# command lines name a control socket in this test's directory.
 	if [ -n "${t_work:-}" ] && [ -d "$t_work/run" ]; then
-		for f in $(find "$t_work/run" -name '*.pid' 2>/dev/null); do
-			kill -INT "$(cat "$f")" 2>/dev/null
+		for pid in $(pgrep -f -- "--control-socket $t_work/run/" 2>/dev/null); do
+			kill -INT "$pid" 2>/dev/null
 		done
 	fi
 	if [ "${t_keep:-0}" = 1 ] || [ "$t_failures" -ne 0 ]; then
