@@ -231,6 +231,23 @@ gboolean domain_xml_same_definition(const char *a, const char *b)
 	return na && nb && strcmp(na, nb) == 0;
 }
 
+char *domain_xml_get_name(const char *xml)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+	g_autoptr(GError) error = NULL;
+	xmlNode *root, *n;
+	xmlChar *content;
+	char *out;
+
+	doc = parse(xml, &error);
+	if (!doc || !(root = xmlDocGetRootElement(doc)) || !(n = child(root, "name")))
+		return NULL;
+	content = xmlNodeGetContent(n);
+	out = g_strstrip(g_strdup((const char *)content));
+	xmlFree(content);
+	return out;
+}
+
 char *domain_xml_get_identity(const char *xml, gboolean *is_uuid)
 {
 	g_autoptr(xmlDoc) doc = NULL;

@@ -24,3 +24,5 @@ char *domain_xml_for_client(const char *acrnd_xml, int id, GError **error);
 gboolean domain_xml_same_definition(const char *a, const char *b);
 /* The <uuid> (or, without one, the <name>) of a domain XML document. */
 char *domain_xml_get_identity(const char *xml, gboolean *is_uuid);
+/* The <name> of a domain XML document, NULL without one. */
+char *domain_xml_get_name(const char *xml);
