@@ -108,12 +108,11 @@ DomainEventKind domain_state_event_to_libvirt(const char *event, const char *det
 	} else if (g_strcmp0(event, "crashed") == 0) {
 		*vir_event = VIR_DOMAIN_EVENT_CRASHED;
 		*vir_detail = VIR_DOMAIN_EVENT_CRASHED_PANICKED;
-	} else if (g_strcmp0(event, "shutdown-requested") == 0) {
-		*vir_event = VIR_DOMAIN_EVENT_SHUTDOWN;
-		*vir_detail = VIR_DOMAIN_EVENT_SHUTDOWN_FINISHED;
 	} else if (g_strcmp0(event, "rebooted") == 0 || g_strcmp0(event, "reset") == 0) {
 		return DOMAIN_EVENT_REBOOT;
 	} else {
+		/* e.g. shutdown-requested: libvirt reports only the outcome
+		 * (its SHUTDOWN event means the guest finished shutting down). */
 		return DOMAIN_EVENT_NONE;
 	}
 	return DOMAIN_EVENT_LIFECYCLE;

@@ -27,7 +27,8 @@ def env(name, default=None):
     return v
 
 
-def vm_xml(name, uuid=None, kernel_args="", domain_type="acrn", extra=""):
+def vm_xml(name, uuid=None, kernel_args="", domain_type="acrn", extra="",
+           kernel="/boot/vmlinuz-test"):
     """A definition acrnd accepts: direct kernel boot, a pty serial console
     (the stand-in reads its behaviour from the kernel command line)."""
     uuid = uuid or str(uuidlib.uuid4())
@@ -38,7 +39,7 @@ def vm_xml(name, uuid=None, kernel_args="", domain_type="acrn", extra=""):
   <vcpu>1</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>/boot/vmlinuz-test</kernel>
+    <kernel>{kernel}</kernel>
     <cmdline>console=ttyS0 {kernel_args}</cmdline>
   </os>
   {extra}
@@ -63,6 +64,10 @@ class Stack:
         self.procs = []
         self.logs = {}
         self.sock_dir = os.path.join(self.dir, "sock")
+        # the stand-in opens the kernel image like acrn-dm does
+        self.kernel = os.path.join(self.dir, "vmlinuz")
+        with open(self.kernel, "wb") as f:
+            f.write(b"\0" * 4096)
         self.uri = "acrn:///system?socket=" + os.path.join(self.sock_dir, "virtacrnd-sock")
         self.ro_uri = "acrn:///system?socket=" + os.path.join(self.sock_dir, "virtacrnd-sock-ro")
         try:
@@ -177,6 +182,9 @@ class Stack:
             raise AssertionError("virsh %s failed (%d): %s%s" % (" ".join(args), r.returncode,
                                                                  r.stdout, r.stderr))
         return r
+
+    def vm_xml(self, name, **kw):
+        return vm_xml(name, kernel=self.kernel, **kw)
 
     def write_file(self, name, text):
         path = os.path.join(self.dir, name)

@@ -4,7 +4,7 @@ and the read-only socket refusing define."""
 import re
 import socket
 
-from harness import check, run, vm_xml
+from harness import check, run
 
 UUID = "5b0a7b3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 
@@ -24,7 +24,7 @@ def test(s):
     check(s.virsh("list", "--all", "--name").stdout.strip() == "", "expected no domains")
 
     # Nova-style extras are accepted and dropped; type kvm runs on ACRN.
-    xml = vm_xml("vm1", UUID, domain_type="kvm",
+    xml = s.vm_xml("vm1", UUID, domain_type="kvm",
                  extra="<features><acpi/><apic/></features><clock offset='utc'/>")
     xml = xml.replace("</devices>", "<graphics type='vnc'/><memballoon model='virtio'/></devices>")
     r = s.virsh("define", s.write_file("vm1.xml", xml))
@@ -64,17 +64,17 @@ def test(s):
     # errors clients must recognise
     r = s.virsh("dominfo", "nosuchvm", check=False)
     check(r.returncode != 0 and "failed to get domain 'nosuchvm'" in r.stderr, r.stderr)
-    bad = s.write_file("bad.xml", vm_xml("vm2").replace("<devices>",
+    bad = s.write_file("bad.xml", s.vm_xml("vm2").replace("<devices>",
                                                          "<devices><hostdev mode='subsystem' type='pci'/>"))
     r = s.virsh("define", bad, check=False)
     check(r.returncode != 0 and "<hostdev>" in r.stderr, r.stderr)
-    r = s.virsh("define", s.write_file("dup.xml", vm_xml("vm1b", UUID)), check=False)
+    r = s.virsh("define", s.write_file("dup.xml", s.vm_xml("vm1b", UUID)), check=False)
     check(r.returncode != 0, "redefining a UUID under another name must fail: " + r.stdout)
 
     # read-only socket: queries work, define is refused by the daemon too
     r = s.virsh("list", "--all", "--name", uri=s.ro_uri)
     check(r.stdout.split() == ["vm1"], r.stdout)
-    r = s.virsh("define", s.write_file("vm3.xml", vm_xml("vm3")), uri=s.ro_uri, check=False)
+    r = s.virsh("define", s.write_file("vm3.xml", s.vm_xml("vm3")), uri=s.ro_uri, check=False)
     check(r.returncode != 0 and "read only" in r.stderr, r.stderr)
     check("vm3" not in s.virsh("list", "--all", "--name").stdout, "vm3 must not exist")
 
