@@ -183,8 +183,8 @@ class Stack:
                                                                  r.stdout, r.stderr))
         return r
 
-    def vm_xml(self, name, **kw):
-        return vm_xml(name, kernel=self.kernel, **kw)
+    def vm_xml(self, name, uuid=None, **kw):
+        return vm_xml(name, uuid, kernel=self.kernel, **kw)
 
     def write_file(self, name, text):
         path = os.path.join(self.dir, name)
