@@ -19,6 +19,8 @@ struct ConsoleStream {
 	/* Bytes from the client not yet written to the pty. */
 	GByteArray *to_guest;
 	GSource *out_source;
+	/* End of stream sent; waiting for the client to finish it. */
+	gboolean eof;
 };
 
 static void send_stream(ConsoleStream *s, RpcMessageStatus status, const guint8 *data,
@@ -35,14 +37,30 @@ static void send_stream(ConsoleStream *s, RpcMessageStatus status, const guint8 
 	rpc_client_send(s->client, rpc_frame_finish(w));
 }
 
-/* Ends the stream from our side and detaches it from the client. */
-static void finish(ConsoleStream *s, const char *why)
+/* The guest side ended: tell the client with an empty data packet (like
+ * libvirtd, data is always CONTINUE and zero length means end of stream);
+ * the client then finishes the stream, which confirm_finish() answers. */
+static void send_eof(ConsoleStream *s, const char *why)
+{
+	g_message("client %" G_GUINT64_FORMAT ": console stream ended: %s", s->client->id, why);
+	if (s->source) {
+		g_source_destroy(s->source);
+		g_clear_pointer(&s->source, g_source_unref);
+	}
+	if (s->out_source) {
+		g_source_destroy(s->out_source);
+		g_clear_pointer(&s->out_source, g_source_unref);
+	}
+	g_byte_array_set_size(s->to_guest, 0);
+	s->eof = TRUE;
+	send_stream(s, RPC_STATUS_CONTINUE, NULL, 0);
+}
+
+/* The client finished the stream (virStreamFinish): confirm and drop it. */
+static void confirm_finish(ConsoleStream *s)
 {
 	RpcClient *client = s->client;
 
-	if (why)
-		g_message("client %" G_GUINT64_FORMAT ": console stream ended: %s", client->id,
-			  why);
 	send_stream(s, RPC_STATUS_OK, NULL, 0);
 	if (client->console == s)
 		client->console = NULL;
@@ -62,9 +80,7 @@ static gboolean on_pty_readable(gint fd, GIOCondition cond, gpointer data)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return G_SOURCE_CONTINUE;
 	/* EOF or EIO: the device model closed its side (VM stopped). */
-	g_source_unref(s->source);
-	s->source = NULL;
-	finish(s, n == 0 ? "end of file" : g_strerror(errno));
+	send_eof(s, n == 0 ? "end of file" : g_strerror(errno));
 	return G_SOURCE_REMOVE;
 }
 
@@ -90,9 +106,7 @@ static gboolean on_pty_writable(gint fd, GIOCondition cond, gpointer data)
 	ConsoleStream *s = data;
 
 	if (!flush_to_guest(s)) {
-		g_source_unref(s->out_source);
-		s->out_source = NULL;
-		finish(s, g_strerror(errno));
+		send_eof(s, g_strerror(errno));
 		return G_SOURCE_REMOVE;
 	}
 	if (s->to_guest->len)
@@ -153,13 +167,15 @@ void console_stream_handle_packet(ConsoleStream *s, const RpcHeader *hdr, const 
 
 	switch (hdr->status) {
 	case RPC_STATUS_CONTINUE:
+		if (s->eof)
+			return; /* input that crossed our end of stream */
 		if (len > RPC_STREAM_CHUNK_MAX || s->to_guest->len > 4 * RPC_STREAM_CHUNK_MAX) {
 			rpc_client_close(client, "console stream data above the limit");
 			return;
 		}
 		g_byte_array_append(s->to_guest, payload, (guint)len);
 		if (!flush_to_guest(s)) {
-			finish(s, g_strerror(errno));
+			send_eof(s, g_strerror(errno));
 			return;
 		}
 		if (s->to_guest->len && !s->out_source) {
@@ -171,7 +187,7 @@ void console_stream_handle_packet(ConsoleStream *s, const RpcHeader *hdr, const 
 		return;
 	case RPC_STATUS_OK:
 		/* virStreamFinish: confirm and end. */
-		finish(s, NULL);
+		confirm_finish(s);
 		return;
 	case RPC_STATUS_ERROR:
 	default:
