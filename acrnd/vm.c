@@ -51,7 +51,8 @@ struct _AcrnMachine {
 	gboolean is_child;
 	guint child_watch;
 	int pidfd;
-	guint pidfd_source;
+	guint pidfd_source;	/* pidfd readable, or the fallback poll timer */
+	guint64 start_time;	/* of the re-attached process (fallback checks) */
 	AcrnDmClient *dm;
 	char *console_path;
 	char *exit_event;	/* last poweroff/reboot/crash/start-failed event */
@@ -254,6 +255,11 @@ static void send_signal(AcrnMachine *vm, int sig)
 	if (vm->pidfd >= 0) {
 		if (syscall(SYS_pidfd_send_signal, vm->pidfd, sig, NULL, 0) != 0)
 			g_debug("pidfd_send_signal: %s", g_strerror(errno));
+	} else if (!vm->is_child && vm->pid > 0 && vm->start_time &&
+		   acrn_proc_start_time(vm->pid) == vm->start_time) {
+		/* No pidfd (kernel < 5.3, valgrind): the start-time check
+		 * narrows, but cannot close, the PID reuse window. */
+		kill(vm->pid, sig);
 	} else if (vm->is_child && vm->pid > 0) {
 		/* Our unreaped child: its PID cannot have been reused. */
 		kill(vm->pid, sig);
@@ -311,6 +317,7 @@ static void release_dm(AcrnMachine *vm)
 		g_clear_object(&vm->dm);
 	}
 	vm->pid = 0;
+	vm->start_time = 0;
 	vm->is_child = FALSE;
 	g_clear_pointer(&vm->console_path, g_free);
 	g_unlink(rec);
@@ -441,6 +448,24 @@ static void on_dm_exit(AcrnMachine *vm, gboolean known, int status)
 		return;
 	case OP_START:
 	case OP_REBOOT:
+		if ((vm->op != OP_REBOOT || !vm->reboot_stopping) && !vm->start_timed_out &&
+		    (strcmp(kind, "poweroff") == 0 || strcmp(kind, "reboot") == 0 ||
+		     strcmp(kind, "crash") == 0)) {
+			/* The guest ran (it powered off, rebooted or crashed)
+			 * before we saw "started": acrnd was slower than the
+			 * guest.  The start succeeded; then apply the policy. */
+			gboolean reboot = vm->op == OP_REBOOT;
+
+			task = take_task(vm);
+			finish_op(vm);
+			vm->restarting = FALSE;
+			set_state(vm, ACRN_VM_STATE_RUNNING, vm->start_reason);
+			emit_event(vm, reboot ? "rebooted" : "started", vm->start_reason);
+			if (task)
+				task_ok(task);
+			apply_policy(vm, kind, detail);
+			return;
+		}
 		if (vm->op != OP_REBOOT || !vm->reboot_stopping) {
 			g_autofree char *msg = NULL;
 			g_autofree char *reason = NULL;
@@ -561,6 +586,18 @@ static void on_child_exit(GPid pid, int status, gpointer data)
 	vm->child_watch = 0;	/* the source is gone after this callback */
 	g_spawn_close_pid(pid);
 	process_ended(vm, TRUE, status);
+}
+
+/* Fallback without pidfd: notice the exit by polling /proc. */
+static gboolean on_poll_alive(gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	if (acrn_proc_start_time(vm->pid) == vm->start_time)
+		return G_SOURCE_CONTINUE;
+	vm->pidfd_source = 0;
+	process_ended(vm, FALSE, 0);
+	return G_SOURCE_REMOVE;
 }
 
 static gboolean on_pidfd(int fd, GIOCondition cond, gpointer data)
@@ -1125,9 +1162,13 @@ void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec, GA
 		return;
 	}
 	fd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
-	/* Check again after opening: the PID could have been recycled between
-	 * the first check and pidfd_open. */
-	if (fd < 0 || acrn_proc_start_time(rec->pid) != rec->start_time) {
+	if (fd < 0 && errno == ENOSYS) {
+		g_warning("VM '%s': pidfd_open is not available; watching pid %d by polling",
+			  vm->def->name, rec->pid);
+		vm->pidfd_source = g_timeout_add(200, on_poll_alive, vm);
+	} else if (fd < 0 || acrn_proc_start_time(rec->pid) != rec->start_time) {
+		/* Checked again after opening: the PID could have been recycled
+		 * between the first check and pidfd_open. */
 		if (fd >= 0)
 			close(fd);
 		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': cannot watch device model pid %d",
@@ -1137,7 +1178,9 @@ void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec, GA
 	vm->pid = rec->pid;
 	vm->is_child = FALSE;
 	vm->pidfd = fd;
-	vm->pidfd_source = g_unix_fd_add(fd, G_IO_IN, on_pidfd, vm);
+	vm->start_time = rec->start_time;
+	if (fd >= 0)
+		vm->pidfd_source = g_unix_fd_add(fd, G_IO_IN, on_pidfd, vm);
 	g_free(vm->console_path);
 	vm->console_path = g_strdup(rec->console);
 	vm->op = OP_ATTACH;
