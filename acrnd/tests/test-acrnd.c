@@ -822,6 +822,8 @@ static void test_reattach(Fixture *f, gconstpointer data)
 	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
 	g_autoptr(AcrnVM) v2 = vm_proxy(f, p2);
 	g_autoptr(AcrnVM) v3 = vm_proxy(f, p3);
+	g_autoptr(AcrnVM) v4 = NULL;
+	g_autofree char *p4 = NULL;
 	guint pid1, pid2;
 
 	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
@@ -830,6 +832,13 @@ static void test_reattach(Fixture *f, gconstpointer data)
 	CALL_OK(acrn_vm_call_pause_sync(v3, no_opts(), NULL, error));
 	pid1 = acrn_vm_get_leader_pid(v1);
 	pid2 = acrn_vm_get_leader_pid(v2);
+	/* A transient VM survives too (its definition is in the run dir). */
+	{
+		g_autofree char *xml = vm_xml(f, "fleeting", NULL, NULL);
+
+		CALL_OK(acrn_manager_call_create_vm_sync(f->mgr, xml, no_opts(), &p4, NULL,
+							 error));
+	}
 
 	/* acrnd dies hard; its VMs do not. */
 	stop_acrnd(f, SIGKILL);
@@ -853,6 +862,11 @@ static void test_reattach(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(acrn_vm_get_state_reason(v2), ==, "dm-exited-while-acrnd-down");
 	g_assert_cmpuint(acrn_vm_get_leader_pid(v2), ==, 0);
 	g_assert_cmpstr(acrn_vm_get_state(v3), ==, "paused");
+	v4 = vm_proxy(f, p4);
+	g_assert_cmpstr(acrn_vm_get_state(v4), ==, "running");
+	g_assert_false(acrn_vm_get_persistent(v4));
+	CALL_OK(acrn_vm_call_force_stop_sync(v4, no_opts(), NULL, error));
+	wait_events(f, "fleeting undefined transient", 1);
 
 	/* The control channel works again ... */
 	CALL_OK(acrn_vm_call_pause_sync(v1, no_opts(), NULL, error));
