@@ -488,7 +488,9 @@ static void on_dm_exit(AcrnMachine *vm, gboolean known, int status)
 			emit_event(vm, vm->restarting ? "crashed" : "stopped", "start-failed");
 			vm->restarting = FALSE;
 			if (task)
-				task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+				task_fail(task,
+					  vm->start_timed_out ? ACRN_ERROR_TIMEOUT
+							      : ACRN_ERROR_DEVICE_MODEL_FAILED,
 					  "VM '%s': the device model failed to start: %s",
 					  vm->def->name, msg);
 			return;
@@ -538,8 +540,12 @@ static void on_dm_exit(AcrnMachine *vm, gboolean known, int status)
 		return;
 	case OP_REQUEST:
 	case OP_NONE:
-		/* An in-flight request fails through the closed control channel. */
+		/* An in-flight request (pause, reset, ...) cannot complete now. */
+		task = take_task(vm);
 		finish_op(vm);
+		if (task)
+			task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+				  "VM '%s': the device model ended: %s", vm->def->name, detail);
 		apply_policy(vm, kind, detail);
 		return;
 	}
@@ -613,6 +619,13 @@ static gboolean on_pidfd(int fd, GIOCondition cond, gpointer data)
 
 /* ---- control channel events ---- */
 
+/* A start (or the start phase of a reboot) is in flight and nothing, such
+ * as a force-stop, has taken over. */
+static gboolean waiting_for_start(AcrnMachine *vm)
+{
+	return vm->op == OP_START || (vm->op == OP_REBOOT && !vm->reboot_stopping);
+}
+
 static void became_running(AcrnMachine *vm, const char *console)
 {
 	GTask *task;
@@ -650,7 +663,7 @@ static void on_dm_event(AcrnDmClient *dm, const char *event, GVariant *msg, gpoi
 	AcrnMachine *vm = data;
 
 	if (strcmp(event, "started") == 0) {
-		if (vm->state == ACRN_VM_STATE_STARTING)
+		if (vm->state == ACRN_VM_STATE_STARTING && waiting_for_start(vm))
 			became_running(vm, acrn_dm_proto_get_str(msg, "console", NULL));
 	} else if (strcmp(event, "paused") == 0) {
 		set_state(vm, ACRN_VM_STATE_PAUSED, "paused");
@@ -725,7 +738,8 @@ static void on_start_connected(GObject *src, GAsyncResult *res, gpointer data)
 	const char *state;
 
 	hello = acrn_dm_client_connect_finish(ACRN_DM_CLIENT(src), res, &error);
-	if (vm->dm != (gpointer)src || vm->state != ACRN_VM_STATE_STARTING)
+	if (vm->dm != (gpointer)src || vm->state != ACRN_VM_STATE_STARTING ||
+	    !waiting_for_start(vm))
 		return;
 	if (!hello) {
 		/* The exit handler or the start timeout takes it from here. */

@@ -684,6 +684,43 @@ static void test_busy(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
 }
 
+typedef struct {
+	gboolean done;
+	GError *error;
+} AsyncCall;
+
+static void on_start_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	AsyncCall *c = data;
+
+	acrn_vm_call_start_finish(ACRN_VM(src), res, &c->error);
+	c->done = TRUE;
+}
+
+static gboolean async_done(gpointer data)
+{
+	return ((AsyncCall *)data)->done;
+}
+
+static void test_force_stop_preempts_start(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "slowboot", "standin.start-delay=30", NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	AsyncCall start = { FALSE, NULL };
+
+	acrn_vm_call_start(vm, no_opts(), NULL, on_start_done, &start);
+	wait_state(vm, "starting");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), >, 0);
+	CALL_FAILS(acrn_vm_call_pause_sync(vm, no_opts(), NULL, error), ACRN_ERROR_BUSY);
+	CALL_FAILS(acrn_vm_call_start_sync(vm, no_opts(), NULL, error), ACRN_ERROR_BUSY);
+	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+	g_assert_true(wait_for(async_done, &start, WAIT_MS));
+	g_assert_error(start.error, ACRN_ERROR, ACRN_ERROR_CANCELLED);
+	g_clear_error(&start.error);
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+	g_assert_cmpstr(acrn_vm_get_state_reason(vm), ==, "force-stop");
+}
+
 static void test_reboot(Fixture *f, gconstpointer data)
 {
 	g_autofree char *path = define(f, "reboot", "standin.shutdown=delay:0.1", NULL);
@@ -792,6 +829,26 @@ static void test_start_failure(Fixture *f, gconstpointer data)
 	g_assert_false(acrn_vm_call_start_sync(v2, no_opts(), NULL, &gerr));
 	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_DEVICE_MODEL_FAILED);
 	g_assert_nonnull(strstr(gerr->message, "cannot open kernel"));
+}
+
+static void test_start_timeout(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = NULL;
+	g_autoptr(AcrnVM) vm = NULL;
+	g_autoptr(GError) gerr = NULL;
+	guint pid = 0;
+
+	g_ptr_array_add(f->extra_args, g_strdup("--start-timeout=1"));
+	start_acrnd(f);
+	path = define(f, "hung", "standin.start-delay=60", NULL);
+	vm = vm_proxy(f, path);
+	g_assert_false(acrn_vm_call_start_sync(vm, no_opts(), NULL, &gerr));
+	drain();
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_TIMEOUT);
+	g_assert_nonnull(strstr(gerr->message, "no 'started'"));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+	g_assert_true(g_str_has_prefix(acrn_vm_get_state_reason(vm), "start-failed: "));
+	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), ==, pid);
 }
 
 static void test_blkrescan(Fixture *f, gconstpointer data)
@@ -1132,11 +1189,13 @@ int main(int argc, char **argv)
 	ADD("shutdown/graceful", test_shutdown_graceful, NULL);
 	ADD("shutdown/ignored-timeout-escalation", test_shutdown_ignored, NULL);
 	ADD("busy", test_busy, NULL);
+	ADD("force-stop-preempts-start", test_force_stop_preempts_start, NULL);
 	ADD("reboot", test_reboot, NULL);
 	ADD("guest/poweroff-reboot-policies", test_guest_initiated, NULL);
 	ADD("crash/destroy", test_crash_destroy, NULL);
 	ADD("crash/restart-rate-limit", test_crash_restart_limit, "manual");
 	ADD("start-failure", test_start_failure, NULL);
+	ADD("start-timeout", test_start_timeout, "manual");
 	ADD("blkrescan", test_blkrescan, NULL);
 	ADD("reattach", test_reattach, NULL);
 	ADD("stop-vms-on-exit", test_stop_vms_on_exit, "manual");
