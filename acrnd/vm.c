@@ -24,15 +24,15 @@
 #endif
 
 #define ATTACH_TIMEOUT_MS 5000
-#define LOG_MAX_BYTES (1 << 20)
+#define LOG_MAX_BYTES	  (1 << 20)
 
 typedef enum {
 	OP_NONE,
-	OP_START,	/* also automatic restarts (op_task == NULL) */
+	OP_START, /* also automatic restarts (op_task == NULL) */
 	OP_SHUTDOWN,
 	OP_REBOOT,
 	OP_FORCE_STOP,
-	OP_REQUEST,	/* pause, resume, suspend, wakeup, reset, blkrescan */
+	OP_REQUEST, /* pause, resume, suspend, wakeup, reset, blkrescan */
 	OP_ATTACH,
 } Op;
 
@@ -51,24 +51,24 @@ struct _AcrnMachine {
 	gboolean is_child;
 	guint child_watch;
 	int pidfd;
-	guint pidfd_source;	/* pidfd readable, or the fallback poll timer */
-	guint64 start_time;	/* of the re-attached process (fallback checks) */
+	guint pidfd_source; /* pidfd readable, or the fallback poll timer */
+	guint64 start_time; /* of the re-attached process (fallback checks) */
 	AcrnDmClient *dm;
 	char *console_path;
-	char *exit_event;	/* last poweroff/reboot/crash/start-failed event */
+	char *exit_event; /* last poweroff/reboot/crash/start-failed event */
 	char *exit_detail;
 
 	/* the operation in flight */
 	Op op;
-	GTask *op_task;		/* NULL once answered early or for internal ops */
-	Op preempted_op;	/* what a force-stop interrupted */
+	GTask *op_task;	 /* NULL once answered early or for internal ops */
+	Op preempted_op; /* what a force-stop interrupted */
 	GTask *preempted_task;
 	char *start_reason;
-	gboolean restarting;	/* the start in flight is an automatic restart */
+	gboolean restarting; /* the start in flight is an automatic restart */
 	gboolean start_timed_out;
 	char *force_reason;
 	AcrnVmStopOptions stop_opts;
-	gboolean reboot_stopping;	/* OP_REBOOT: still in the stop phase */
+	gboolean reboot_stopping; /* OP_REBOOT: still in the stop phase */
 	guint op_timer;
 	guint kill_timer;
 
@@ -78,7 +78,7 @@ struct _AcrnMachine {
 	int exit_status;
 	guint exit_timer;
 
-	GQueue restart_times;	/* monotonic usec of recent automatic restarts */
+	GQueue restart_times; /* monotonic usec of recent automatic restarts */
 };
 
 G_DEFINE_TYPE(AcrnMachine, acrn_machine, G_TYPE_OBJECT)
@@ -86,8 +86,8 @@ G_DEFINE_TYPE(AcrnMachine, acrn_machine, G_TYPE_OBJECT)
 enum { SIG_CHANGED, SIG_EVENT, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static const char *const state_names[] = { "stopped", "starting", "running", "paused",
-					    "suspended", "stopping", "crashed" };
+static const char *const state_names[] = {"stopped",   "starting", "running", "paused",
+					  "suspended", "stopping", "crashed"};
 
 const char *acrn_machine_state_to_string(AcrnVmState state)
 {
@@ -223,8 +223,7 @@ static gboolean check_idle(AcrnMachine *vm, GTask *task)
 {
 	if (vm->op == OP_NONE)
 		return TRUE;
-	task_fail(task, ACRN_ERROR_BUSY, "VM '%s' is busy with another operation",
-		  vm->def->name);
+	task_fail(task, ACRN_ERROR_BUSY, "VM '%s' is busy with another operation", vm->def->name);
 	return FALSE;
 }
 
@@ -372,8 +371,8 @@ static void apply_policy(AcrnMachine *vm, const char *kind, const char *detail)
 	if (action == ACRN_VM_ACTION_RESTART) {
 		if (!restart_allowed(vm)) {
 			g_autofree char *r = g_strdup_printf(
-				"restart-limit: %u restarts within %u s, last: %s",
-				vm->cfg->restart_burst, vm->cfg->restart_interval_sec, reason);
+			    "restart-limit: %u restarts within %u s, last: %s",
+			    vm->cfg->restart_burst, vm->cfg->restart_interval_sec, reason);
 
 			g_warning("VM '%s': %s", vm->def->name, r);
 			set_state(vm, ACRN_VM_STATE_CRASHED, r);
@@ -402,7 +401,7 @@ static void finish_preempted(AcrnMachine *vm)
 	if (!t)
 		return;
 	if (vm->preempted_op == OP_SHUTDOWN)
-		task_ok(t);	/* the caller wanted the VM off, and it is */
+		task_ok(t); /* the caller wanted the VM off, and it is */
 	else
 		task_fail(t, ACRN_ERROR_CANCELLED, "VM '%s': cancelled by a force-stop",
 			  vm->def->name);
@@ -483,7 +482,8 @@ static void on_dm_exit(AcrnMachine *vm, gboolean known, int status)
 			reason = g_strdup_printf("start-failed: %s", msg);
 			task = take_task(vm);
 			finish_op(vm);
-			set_state(vm, vm->restarting ? ACRN_VM_STATE_CRASHED : ACRN_VM_STATE_STOPPED,
+			set_state(vm,
+				  vm->restarting ? ACRN_VM_STATE_CRASHED : ACRN_VM_STATE_STOPPED,
 				  reason);
 			emit_event(vm, vm->restarting ? "crashed" : "stopped", "start-failed");
 			vm->restarting = FALSE;
@@ -577,7 +577,7 @@ static void process_ended(AcrnMachine *vm, gboolean known, int status)
 	vm->exit_pending = TRUE;
 	vm->exit_known = known;
 	vm->exit_status = status;
-	vm->is_child = FALSE;	/* reaped: the PID may be reused from now on */
+	vm->is_child = FALSE; /* reaped: the PID may be reused from now on */
 	if (vm->dm && acrn_dm_client_is_connected(vm->dm)) {
 		vm->exit_timer = g_timeout_add(1000, on_exit_timer, vm);
 		return;
@@ -589,7 +589,7 @@ static void on_child_exit(GPid pid, int status, gpointer data)
 {
 	AcrnMachine *vm = data;
 
-	vm->child_watch = 0;	/* the source is gone after this callback */
+	vm->child_watch = 0; /* the source is gone after this callback */
 	g_spawn_close_pid(pid);
 	process_ended(vm, TRUE, status);
 }
@@ -638,7 +638,7 @@ static void became_running(AcrnMachine *vm, const char *console)
 	}
 	if (vm->console_path) {
 		g_autofree char *path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
-		AcrnRuntimeRecord rec = { 0 };
+		AcrnRuntimeRecord rec = {0};
 		g_autoptr(GError) error = NULL;
 
 		if (acrn_runtime_record_load(path, &rec, NULL)) {
@@ -687,7 +687,7 @@ static void on_dm_event(AcrnDmClient *dm, const char *event, GVariant *msg, gpoi
 		g_free(vm->exit_detail);
 		vm->exit_event = g_strdup(event);
 		vm->exit_detail = g_strdup(acrn_dm_proto_get_str(
-			msg, "message", acrn_dm_proto_get_str(msg, "reason", event)));
+		    msg, "message", acrn_dm_proto_get_str(msg, "reason", event)));
 	} else if (strcmp(event, "protocol-error") == 0) {
 		g_warning("VM '%s': device model reports a protocol error: %s", vm->def->name,
 			  acrn_dm_proto_get_str(msg, "message", "?"));
@@ -794,8 +794,8 @@ static void do_start(AcrnMachine *vm, const char *reason)
 	g_autofree char *rec_path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
 	g_autofree char *cmd = NULL;
 	g_auto(GStrv) argv = NULL;
-	AcrnDmArgvOptions opts = { vm->cfg->dm_path, sock };
-	AcrnRuntimeRecord rec = { 0 };
+	AcrnDmArgvOptions opts = {vm->cfg->dm_path, sock};
+	AcrnRuntimeRecord rec = {0};
 	GPid pid;
 	int logfd;
 
@@ -845,7 +845,7 @@ static void do_start(AcrnMachine *vm, const char *reason)
 		g_warning("VM '%s': cannot record runtime state (re-attach after an acrnd "
 			  "restart will not work): %s",
 			  vm->def->name, error->message);
-	emit_changed(vm);	/* LeaderPID */
+	emit_changed(vm); /* LeaderPID */
 
 	attach_dm_client(vm);
 	vm->op_timer = g_timeout_add(vm->cfg->start_timeout_ms, on_start_timeout, vm);
@@ -853,7 +853,8 @@ static void do_start(AcrnMachine *vm, const char *reason)
 				     g_object_ref(vm));
 }
 
-void acrn_machine_start_async(AcrnMachine *vm, const char *reason, GAsyncReadyCallback cb, gpointer data)
+void acrn_machine_start_async(AcrnMachine *vm, const char *reason, GAsyncReadyCallback cb,
+			      gpointer data)
 {
 	GTask *task = new_task(vm, cb, data);
 
@@ -944,8 +945,7 @@ static gboolean on_stop_timeout(gpointer data)
 			vm->reboot_stopping = TRUE;
 			if (vm->dm && acrn_dm_client_is_connected(vm->dm))
 				acrn_dm_client_request_async(vm->dm, "force-stop", NULL,
-							     on_force_stop_reply,
-							     g_object_ref(vm));
+							     on_force_stop_reply, g_object_ref(vm));
 			vm->kill_timer = g_timeout_add(vm->cfg->kill_grace_ms, on_kill_timer, vm);
 			return G_SOURCE_REMOVE;
 		}
@@ -973,15 +973,14 @@ static void on_stop_reply(GObject *src, GAsyncResult *res, gpointer data)
 
 	reply = acrn_dm_client_request_finish(ACRN_DM_CLIENT(src), res, &error);
 	if (vm->op != OP_SHUTDOWN && vm->op != OP_REBOOT)
-		return;	/* preempted or already over */
+		return; /* preempted or already over */
 	if (!reply) {
 		if (!vm->pid)
-			return;	/* the exit handler answered */
+			return; /* the exit handler answered */
 		task = take_task(vm);
 		finish_op(vm);
 		if (task)
-			task_fail(task, error->code, "VM '%s': %s", vm->def->name,
-				  error->message);
+			task_fail(task, error->code, "VM '%s': %s", vm->def->name, error->message);
 		return;
 	}
 	if (vm->state == ACRN_VM_STATE_RUNNING)
@@ -1016,14 +1015,14 @@ static void begin_stop(AcrnMachine *vm, Op op, GTask *task, const AcrnVmStopOpti
 	acrn_dm_client_request_async(vm->dm, "stop", NULL, on_stop_reply, g_object_ref(vm));
 }
 
-void acrn_machine_shutdown_async(AcrnMachine *vm, const AcrnVmStopOptions *opts, GAsyncReadyCallback cb,
-			    gpointer data)
+void acrn_machine_shutdown_async(AcrnMachine *vm, const AcrnVmStopOptions *opts,
+				 GAsyncReadyCallback cb, gpointer data)
 {
 	begin_stop(vm, OP_SHUTDOWN, new_task(vm, cb, data), opts);
 }
 
-void acrn_machine_reboot_async(AcrnMachine *vm, const AcrnVmStopOptions *opts, GAsyncReadyCallback cb,
-			  gpointer data)
+void acrn_machine_reboot_async(AcrnMachine *vm, const AcrnVmStopOptions *opts,
+			       GAsyncReadyCallback cb, gpointer data)
 {
 	begin_stop(vm, OP_REBOOT, new_task(vm, cb, data), opts);
 }
@@ -1072,7 +1071,8 @@ static void send_request(AcrnMachine *vm, GTask *task, const char *what, guint a
 	acrn_dm_client_request_async(vm->dm, request, args, on_request_reply, g_object_ref(vm));
 }
 
-void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyCallback cb, gpointer data)
+void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyCallback cb,
+				gpointer data)
 {
 	GTask *task = new_task(vm, cb, data);
 
@@ -1096,8 +1096,8 @@ void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyC
 	}
 }
 
-void acrn_machine_blkrescan_async(AcrnMachine *vm, guint slot, const char *path, GAsyncReadyCallback cb,
-			     gpointer data)
+void acrn_machine_blkrescan_async(AcrnMachine *vm, guint slot, const char *path,
+				  GAsyncReadyCallback cb, gpointer data)
 {
 	GTask *task = new_task(vm, cb, data);
 	GVariantBuilder b;
@@ -1147,8 +1147,8 @@ static void on_attach_connected(GObject *src, GAsyncResult *res, gpointer data)
 			g_free(vm->start_reason);
 			vm->start_reason = g_strdup("booted");
 			set_state(vm, ACRN_VM_STATE_STARTING, "starting");
-			vm->op_timer = g_timeout_add(vm->cfg->start_timeout_ms, on_start_timeout,
-						     vm);
+			vm->op_timer =
+			    g_timeout_add(vm->cfg->start_timeout_ms, on_start_timeout, vm);
 		} else {
 			set_state(vm, ACRN_VM_STATE_RUNNING, "reattached");
 		}
@@ -1157,8 +1157,8 @@ static void on_attach_connected(GObject *src, GAsyncResult *res, gpointer data)
 		task_ok(task);
 }
 
-void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec, GAsyncReadyCallback cb,
-			  gpointer data)
+void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec,
+			       GAsyncReadyCallback cb, gpointer data)
 {
 	GTask *task = new_task(vm, cb, data);
 	guint64 st;
@@ -1170,9 +1170,8 @@ void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec, GA
 	if (st == 0 || st != rec->start_time) {
 		/* Why it ended is unknown: it exited while nobody watched. */
 		set_state(vm, ACRN_VM_STATE_STOPPED, "dm-exited-while-acrnd-down");
-		task_fail(task, ACRN_ERROR_FAILED,
-			  "VM '%s': device model pid %d is gone%s", vm->def->name, rec->pid,
-			  st ? " (PID reused by another process)" : "");
+		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': device model pid %d is gone%s",
+			  vm->def->name, rec->pid, st ? " (PID reused by another process)" : "");
 		return;
 	}
 	fd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
@@ -1272,9 +1271,9 @@ static void acrn_machine_class_init(AcrnMachineClass *klass)
 
 	oc->dispose = acrn_machine_dispose;
 	oc->finalize = acrn_machine_finalize;
-	signals[SIG_CHANGED] = g_signal_new("changed", G_TYPE_FROM_CLASS(klass),
-					    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-	signals[SIG_EVENT] = g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
-					  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
-					  G_TYPE_STRING);
+	signals[SIG_CHANGED] = g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+					    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+	signals[SIG_EVENT] =
+	    g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+			 G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }

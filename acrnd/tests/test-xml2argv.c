@@ -23,7 +23,7 @@ static char *data_path(const char *name, const char *ext)
 static char *argv_text(const AcrnVmDef *def, GError **error)
 {
 	g_autofree char *sock = g_strdup_printf("/run/acrn/%s.sock", def->uuid);
-	AcrnDmArgvOptions opts = { DM_PATH, sock };
+	AcrnDmArgvOptions opts = {DM_PATH, sock};
 	g_auto(GStrv) argv = acrn_vm_def_to_dm_argv(def, &opts, error);
 	g_autofree char *joined = NULL;
 
@@ -85,7 +85,7 @@ static void test_failure(gconstpointer data)
 	def = acrn_vm_def_parse(xml, -1, &error);
 	if (def) {
 		/* Some errors (PCI slot conflicts) appear only when building argv. */
-		AcrnDmArgvOptions opts = { DM_PATH, NULL };
+		AcrnDmArgvOptions opts = {DM_PATH, NULL};
 
 		argv = acrn_vm_def_to_dm_argv(def, &opts, &error);
 		g_assert_null(argv);
