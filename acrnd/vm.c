@@ -846,6 +846,7 @@ static void do_start(AcrnMachine *vm, const char *reason)
 			  "restart will not work): %s",
 			  vm->def->name, error->message);
 	emit_changed(vm); /* LeaderPID */
+	emit_event(vm, "starting", reason);
 
 	attach_dm_client(vm);
 	vm->op_timer = g_timeout_add(vm->cfg->start_timeout_ms, on_start_timeout, vm);
@@ -1153,6 +1154,7 @@ static void on_attach_connected(GObject *src, GAsyncResult *res, gpointer data)
 			set_state(vm, ACRN_VM_STATE_RUNNING, "reattached");
 		}
 	}
+	emit_event(vm, "reattached", acrn_machine_state_to_string(vm->state));
 	if (task)
 		task_ok(task);
 }

@@ -580,6 +580,7 @@ static void test_lifecycle(Fixture *f, gconstpointer data)
 	pid = acrn_vm_get_leader_pid(vm);
 	g_assert_cmpuint(pid, >, 0);
 	g_assert_true(pid_alive(pid));
+	wait_events(f, "life starting booted", 1);
 	wait_events(f, "life started booted", 1);
 	CALL_FAILS(acrn_vm_call_start_sync(vm, no_opts(), NULL, error), ACRN_ERROR_INVALID_STATE);
 	CALL_FAILS(acrn_vm_call_undefine_sync(vm, no_opts(), NULL, error),
@@ -915,6 +916,8 @@ static void test_reattach(Fixture *f, gconstpointer data)
 	v3 = vm_proxy(f, p3);
 	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "running");
 	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "reattached");
+	wait_events(f, "survivor reattached running", 1);
+	wait_events(f, "sleeper reattached paused", 1);
 	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, pid1);
 	g_assert_cmpstr(acrn_vm_get_state(v2), ==, "stopped");
 	g_assert_cmpstr(acrn_vm_get_state_reason(v2), ==, "dm-exited-while-acrnd-down");
