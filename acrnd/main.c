@@ -42,6 +42,20 @@ static GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields,
 	/* Lower flag values are more severe. */
 	if (l > log_threshold)
 		return G_LOG_WRITER_HANDLED;
+	/* GLib's own debug chatter (GSocketClient, ...) only when asked for
+	 * with G_MESSAGES_DEBUG=all or =<domain>. */
+	if (l >= G_LOG_LEVEL_INFO) {
+		for (gsize i = 0; i < n; i++) {
+			const char *dom = fields[i].value;
+			const char *want = g_getenv("G_MESSAGES_DEBUG");
+
+			if (strcmp(fields[i].key, "GLIB_DOMAIN") != 0 || !dom ||
+			    strcmp(dom, G_LOG_DOMAIN) == 0)
+				continue;
+			if (!want || (strcmp(want, "all") != 0 && !strstr(want, dom)))
+				return G_LOG_WRITER_HANDLED;
+		}
+	}
 	if (log_to_journal)
 		return g_log_writer_journald(level, fields, n, data);
 	for (gsize i = 0; i < n; i++)
