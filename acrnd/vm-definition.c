@@ -1026,6 +1026,13 @@ AcrnVmDef *acrn_vm_def_parse(const char *xml, gssize len, GError **error)
 			  e ? e->line : 0, e && e->message ? g_strstrip(e->message) : "?");
 		return NULL;
 	}
+	if (doc->intSubset || doc->extSubset) {
+		/* Entities could expand without bound (and domain XML never
+		 * needs a DTD). */
+		xmlFreeDoc(doc);
+		set_error(error, ACRN_VM_DEF_ERROR_XML, "a DOCTYPE is not allowed in a definition");
+		return NULL;
+	}
 	def = acrn_vm_def_new();
 	ok = parse_domain(def, doc, xmlDocGetRootElement(doc), error);
 	xmlFreeDoc(doc);
