@@ -71,6 +71,7 @@ struct _AcrnMachine {
 	gboolean reboot_stopping; /* OP_REBOOT: still in the stop phase */
 	guint op_timer;
 	guint kill_timer;
+	guint reconnect_timer;
 
 	/* The process ended; its last events may still be in the socket. */
 	gboolean exit_pending;
@@ -306,6 +307,7 @@ static void release_dm(AcrnMachine *vm)
 	g_clear_handle_id(&vm->pidfd_source, g_source_remove);
 	g_clear_handle_id(&vm->kill_timer, g_source_remove);
 	g_clear_handle_id(&vm->exit_timer, g_source_remove);
+	g_clear_handle_id(&vm->reconnect_timer, g_source_remove);
 	vm->exit_pending = FALSE;
 	if (vm->pidfd >= 0)
 		close(vm->pidfd);
@@ -696,15 +698,79 @@ static void on_dm_event(AcrnDmClient *dm, const char *event, GVariant *msg, gpoi
 	}
 }
 
+static void attach_dm_client(AcrnMachine *vm);
+static void schedule_reconnect(AcrnMachine *vm, guint delay_ms);
+
 static void on_dm_closed(AcrnDmClient *dm, gpointer data)
 {
 	AcrnMachine *vm = data;
 
-	if (vm->exit_pending)
+	if (vm->exit_pending) {
 		dm_gone(vm);
-	else if (vm->pid)
-		g_warning("VM '%s': control channel to acrn-dm (pid %d) closed", vm->def->name,
-			  (int)vm->pid);
+	} else if (vm->pid) {
+		g_warning("VM '%s': control channel to acrn-dm (pid %d) closed; reconnecting",
+			  vm->def->name, (int)vm->pid);
+		schedule_reconnect(vm, 200);
+	}
+}
+
+static void on_reconnected(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(AcrnMachine) vm = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) hello = NULL;
+	const char *state;
+
+	hello = acrn_dm_client_connect_finish(ACRN_DM_CLIENT(src), res, &error);
+	if (vm->dm != (gpointer)src || !vm->pid || vm->exit_pending)
+		return;
+	if (!hello) {
+		g_debug("VM '%s': reconnect failed: %s", vm->def->name, error->message);
+		schedule_reconnect(vm, 2000);
+		return;
+	}
+	g_message("VM '%s': control channel restored", vm->def->name);
+	/* Events may have been missed meanwhile: take the DM's word for the state. */
+	state = acrn_dm_proto_get_str(hello, "state", "running");
+	if (vm->state == ACRN_VM_STATE_RUNNING || vm->state == ACRN_VM_STATE_PAUSED ||
+	    vm->state == ACRN_VM_STATE_SUSPENDED) {
+		if (strcmp(state, "paused") == 0 && vm->state != ACRN_VM_STATE_PAUSED) {
+			set_state(vm, ACRN_VM_STATE_PAUSED, "paused");
+			emit_event(vm, "paused", "");
+		} else if (strcmp(state, "suspended") == 0 &&
+			   vm->state != ACRN_VM_STATE_SUSPENDED) {
+			set_state(vm, ACRN_VM_STATE_SUSPENDED, "guest-suspend");
+			emit_event(vm, "suspended", "");
+		} else if (strcmp(state, "running") == 0 && vm->state != ACRN_VM_STATE_RUNNING) {
+			set_state(vm, ACRN_VM_STATE_RUNNING, "resumed");
+			emit_event(vm, "resumed", "");
+		}
+	}
+}
+
+static gboolean on_reconnect_timer(gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	vm->reconnect_timer = 0;
+	if (!vm->pid || vm->exit_pending || (vm->dm && acrn_dm_client_is_connected(vm->dm)))
+		return G_SOURCE_REMOVE;
+	if (vm->dm) {
+		g_signal_handlers_disconnect_by_data(vm->dm, vm);
+		acrn_dm_client_close(vm->dm);
+		g_clear_object(&vm->dm);
+	}
+	attach_dm_client(vm);
+	acrn_dm_client_connect_async(vm->dm, 2000, NULL, on_reconnected, g_object_ref(vm));
+	return G_SOURCE_REMOVE;
+}
+
+/* Keep trying while the process lives: a device model that dropped the
+ * connection (or restarted its listener) becomes manageable again. */
+static void schedule_reconnect(AcrnMachine *vm, guint delay_ms)
+{
+	if (!vm->reconnect_timer)
+		vm->reconnect_timer = g_timeout_add(delay_ms, on_reconnect_timer, vm);
 }
 
 static void attach_dm_client(AcrnMachine *vm)
@@ -1130,6 +1196,7 @@ static void on_attach_connected(GObject *src, GAsyncResult *res, gpointer data)
 		g_warning("VM '%s': re-attached to pid %d without control channel: %s",
 			  vm->def->name, (int)vm->pid, error->message);
 		set_state(vm, ACRN_VM_STATE_RUNNING, "reattached: no control channel");
+		schedule_reconnect(vm, 2000);
 	} else {
 		const char *console = acrn_dm_proto_get_str(hello, "console", NULL);
 
@@ -1237,6 +1304,7 @@ static void acrn_machine_dispose(GObject *obj)
 	g_clear_handle_id(&vm->op_timer, g_source_remove);
 	g_clear_handle_id(&vm->kill_timer, g_source_remove);
 	g_clear_handle_id(&vm->exit_timer, g_source_remove);
+	g_clear_handle_id(&vm->reconnect_timer, g_source_remove);
 	if (vm->dm) {
 		g_signal_handlers_disconnect_by_data(vm->dm, vm);
 		g_clear_object(&vm->dm);

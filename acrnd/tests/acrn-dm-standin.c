@@ -15,6 +15,7 @@
  *   standin.reboot-after=SECS    guest reboots itself after SECS (exit 3)
  *   standin.poweroff-after=SECS  guest powers itself off after SECS (exit 0)
  *   standin.abort-after=SECS     the device model itself dies (SIGABRT)
+ *   standin.drop-control-after=SECS  close the control connection once
  *
  * SECS may be fractional.  Signals follow acrn-dm: SIGTERM presses the
  * power button, SIGINT/SIGHUP power off at once.
@@ -56,7 +57,7 @@ static struct {
 	double shutdown_delay;
 	gboolean shutdown_ignore;
 	gboolean suspend_ignore;
-	double crash_after, reboot_after, poweroff_after, abort_after;
+	double crash_after, reboot_after, poweroff_after, abort_after, drop_after;
 
 	/* runtime */
 	GuestState state;
@@ -183,6 +184,15 @@ static gboolean on_abort(gpointer data)
 	abort();
 }
 
+static void drop_client(void);
+
+static gboolean on_drop_control(gpointer data)
+{
+	logmsg("dropping the control connection");
+	drop_client();
+	return G_SOURCE_REMOVE;
+}
+
 static guint after(double secs, GSourceFunc fn)
 {
 	return g_timeout_add((guint)(secs * 1000), fn, NULL);
@@ -210,6 +220,8 @@ static gboolean on_started(gpointer data)
 		after(S.poweroff_after, on_self_poweroff);
 	if (S.abort_after >= 0)
 		after(S.abort_after, on_abort);
+	if (S.drop_after >= 0)
+		after(S.drop_after, on_drop_control);
 	return G_SOURCE_REMOVE;
 }
 
@@ -464,7 +476,7 @@ static void parse_bootargs(void)
 {
 	g_auto(GStrv) tokens = NULL;
 
-	S.crash_after = S.reboot_after = S.poweroff_after = S.abort_after = -1;
+	S.crash_after = S.reboot_after = S.poweroff_after = S.abort_after = S.drop_after = -1;
 	if (!S.bootargs)
 		return;
 	tokens = g_strsplit_set(S.bootargs, " \t", -1);
@@ -495,6 +507,8 @@ static void parse_bootargs(void)
 			S.poweroff_after = token_secs(v, t);
 		else if (g_str_has_prefix(t, "standin.abort-after="))
 			S.abort_after = token_secs(v, t);
+		else if (g_str_has_prefix(t, "standin.drop-control-after="))
+			S.drop_after = token_secs(v, t);
 		else {
 			logmsg("unknown stand-in token '%s'", t);
 			exit(ACRN_DM_EXIT_USAGE);

@@ -874,6 +874,52 @@ static void test_blkrescan(Fixture *f, gconstpointer data)
 	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
 }
 
+typedef struct {
+	AcrnVM *vm;
+	gboolean ok;
+	char *log;
+} PauseTry;
+
+/* Latched: wait_for() evaluates the condition again after it held. */
+static gboolean pause_works(gpointer data)
+{
+	PauseTry *t = data;
+
+	if (!t->ok)
+		t->ok = acrn_vm_call_pause_sync(t->vm, g_variant_new("a{sv}", NULL), NULL, NULL);
+	return t->ok;
+}
+
+static gboolean channel_dropped(gpointer data)
+{
+	PauseTry *t = data;
+	g_autofree char *text = NULL;
+
+	return g_file_get_contents(t->log, &text, NULL, NULL) &&
+	       strstr(text, "dropping the control connection");
+}
+
+static void test_control_reconnect(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "flaky", "standin.drop-control-after=0.2", NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	PauseTry t = {vm, FALSE, NULL};
+	guint pid;
+
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	pid = acrn_vm_get_leader_pid(vm);
+	t.log = g_strdup_printf("%s/%s.log", f->run_dir, acrn_vm_get_uuid(vm));
+	/* The DM drops the channel (its log says so); acrnd reconnects while
+	 * the VM runs on.  Pause fails with DeviceModelFailed until then. */
+	g_assert_true(wait_for(channel_dropped, &t, WAIT_MS));
+	g_assert_true(wait_for(pause_works, &t, WAIT_MS));
+	drain();
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "paused");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), ==, pid);
+	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+	g_free(t.log);
+}
+
 static void test_reattach(Fixture *f, gconstpointer data)
 {
 	g_autofree char *p1 = define(f, "survivor", "standin.shutdown=delay:0.1", NULL);
@@ -1200,6 +1246,7 @@ int main(int argc, char **argv)
 	ADD("start-timeout", test_start_timeout, "manual");
 	ADD("blkrescan", test_blkrescan, NULL);
 	ADD("reattach", test_reattach, NULL);
+	ADD("control-reconnect", test_control_reconnect, NULL);
 	ADD("stop-vms-on-exit", test_stop_vms_on_exit, "manual");
 	ADD("autostart", test_autostart, NULL);
 	ADD("persistence/corrupt-files", test_persistence_corrupt, "manual");
