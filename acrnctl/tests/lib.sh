@@ -99,13 +99,15 @@ t_start_bus() {
 		</busconfig>
 		CONF
 	else
-		mkdir -p "$t_work/bus/policy.d"
+		mkdir -p "$t_work/bus/policy.d" "$t_work/bus/services"
 		cp "$2" "$t_work/bus/policy.d/"
+		# optional third argument: a D-Bus activation file to load
+		[ -n "${3:-}" ] && cp "$3" "$t_work/bus/services/"
 		sed -e '/<user>/d' -e '/<fork\/>/d' -e '/<pidfile>/d' -e '/<syslog\/>/d' \
 			-e '/<servicehelper>/d' -e '/<standard_system_servicedirs\/>/d' \
 			-e '/<include/d' \
 			-e "s|<listen>.*</listen>|<listen>unix:path=$t_work/bus/socket</listen>|" \
-			-e "s|</busconfig>|<includedir>$t_work/bus/policy.d</includedir></busconfig>|" \
+			-e "s|</busconfig>|<servicedir>$t_work/bus/services</servicedir><includedir>$t_work/bus/policy.d</includedir></busconfig>|" \
 			/usr/share/dbus-1/system.conf >"$cfg"
 	fi
 	"$DBUS_DAEMON" --config-file="$cfg" --nofork --print-address=1 \
