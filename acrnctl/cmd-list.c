@@ -175,6 +175,26 @@ static void print_table(GArray *rows, gboolean header)
 	fputs(out->str, stdout);
 }
 
+/* Names only (used by the bash completion): Manager.ListVMs carries no
+ * properties and is much cheaper for acrnd than GetManagedObjects. */
+static int print_names(Acrnctl *ctl)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) vms = NULL;
+	AcrnManager *manager = acrnctl_manager(ctl, &error);
+	GVariantIter iter;
+	const char *name;
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	if (!manager || !acrn_manager_call_list_vms_sync(manager, &vms, NULL, &error))
+		return acrnctl_fail("list", error);
+	g_variant_iter_init(&iter, vms);
+	while (g_variant_iter_next(&iter, "(&s&s&s&o)", NULL, &name, NULL, NULL))
+		g_string_append_printf(out, "%s\n", name);
+	fputs(out->str, stdout);
+	return ACRNCTL_EXIT_OK;
+}
+
 int acrnctl_cmd_list(Acrnctl *ctl, int argc, char **argv)
 {
 	gboolean json = FALSE, names = FALSE, no_header = FALSE;
@@ -199,16 +219,14 @@ int acrnctl_cmd_list(Acrnctl *ctl, int argc, char **argv)
 		return acrnctl_usage_error("list", "unexpected argument '%s'", argv[1]);
 	if (json && names)
 		return acrnctl_usage_error("list", "--json and --names exclude each other");
+	if (names)
+		return print_names(ctl);
 	rows = fetch_vms(ctl, &error);
 	if (!rows)
 		return acrnctl_fail("list", error);
-	if (json) {
+	if (json)
 		print_json(rows);
-	} else if (names) {
-		for (guint i = 0; i < rows->len; i++)
-			printf("%s\n", g_array_index(rows, VmRow, i).name);
-	} else {
+	else
 		print_table(rows, !no_header);
-	}
 	return ACRNCTL_EXIT_OK;
 }
