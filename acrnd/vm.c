@@ -1117,6 +1117,8 @@ void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec, GA
 		return;
 	st = acrn_proc_start_time(rec->pid);
 	if (st == 0 || st != rec->start_time) {
+		/* Why it ended is unknown: it exited while nobody watched. */
+		set_state(vm, ACRN_VM_STATE_STOPPED, "dm-exited-while-acrnd-down");
 		task_fail(task, ACRN_ERROR_FAILED,
 			  "VM '%s': device model pid %d is gone%s", vm->def->name, rec->pid,
 			  st ? " (PID reused by another process)" : "");

@@ -443,6 +443,11 @@ static gboolean pid_alive(guint pid)
 	return rp && rp[2] != 'Z';
 }
 
+static gboolean pid_gone(gpointer data)
+{
+	return !pid_alive(GPOINTER_TO_UINT(data));
+}
+
 /* ---- tests ---- */
 
 static void test_define_list_get(Fixture *f, gconstpointer data)
@@ -832,6 +837,7 @@ static void test_reattach(Fixture *f, gconstpointer data)
 	g_assert_true(pid_alive(pid2));
 	/* One device model ends while acrnd is away. */
 	kill(pid2, SIGKILL);
+	g_assert_true(wait_for(pid_gone, GUINT_TO_POINTER(pid2), WAIT_MS));
 	g_clear_object(&v1);
 	g_clear_object(&v2);
 	g_clear_object(&v3);
@@ -844,6 +850,7 @@ static void test_reattach(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "reattached");
 	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, pid1);
 	g_assert_cmpstr(acrn_vm_get_state(v2), ==, "stopped");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v2), ==, "dm-exited-while-acrnd-down");
 	g_assert_cmpuint(acrn_vm_get_leader_pid(v2), ==, 0);
 	g_assert_cmpstr(acrn_vm_get_state(v3), ==, "paused");
 
