@@ -55,7 +55,7 @@ static gboolean user_in_group(uid_t uid, gid_t wanted)
 					return TRUE;
 			return FALSE;
 		}
-		n = count + 1;	/* too small: count now holds the real number */
+		n = count + 1; /* too small: count now holds the real number */
 	}
 	return FALSE;
 }
@@ -90,8 +90,8 @@ gboolean acrn_dbus_auth_check(AcrnDbusAuth *auth, GDBusMethodInvocation *inv)
 	g_info("denied %s.%s to uid %u", g_dbus_method_invocation_get_interface_name(inv),
 	       g_dbus_method_invocation_get_method_name(inv), uid);
 	g_dbus_method_invocation_return_error(
-		inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
-		"uid %u may not call %s: only root and members of group '%s' may change VMs", uid,
-		g_dbus_method_invocation_get_method_name(inv), auth->group ? auth->group : "");
+	    inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
+	    "uid %u may not call %s: only root and members of group '%s' may change VMs", uid,
+	    g_dbus_method_invocation_get_method_name(inv), auth->group ? auth->group : "");
 	return FALSE;
 }
