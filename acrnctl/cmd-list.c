@@ -58,11 +58,10 @@ static GArray *fetch_vms(Acrnctl *ctl, GError **error)
 
 	if (!bus)
 		return NULL;
-	reply = g_dbus_connection_call_sync(bus, ACRN_DBUS_NAME, ACRN_DBUS_ROOT_PATH,
-					    "org.freedesktop.DBus.ObjectManager",
-					    "GetManagedObjects", NULL,
-					    G_VARIANT_TYPE("(a{oa{sa{sv}}})"),
-					    G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+	reply = g_dbus_connection_call_sync(
+	    bus, ACRN_DBUS_NAME, ACRN_DBUS_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
+	    "GetManagedObjects", NULL, G_VARIANT_TYPE("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE,
+	    -1, NULL, error);
 	if (!reply)
 		return NULL;
 
@@ -72,8 +71,8 @@ static GArray *fetch_vms(Acrnctl *ctl, GError **error)
 	g_variant_iter_init(&iter, objects);
 	while (g_variant_iter_next(&iter, "{&o@a{sa{sv}}}", &path, &ifaces)) {
 		g_autoptr(GVariant) props =
-			g_variant_lookup_value(ifaces, "org.acrn.Acrnd1.VM", G_VARIANT_TYPE("a{sv}"));
-		VmRow row = { 0 };
+		    g_variant_lookup_value(ifaces, "org.acrn.Acrnd1.VM", G_VARIANT_TYPE("a{sv}"));
+		VmRow row = {0};
 
 		g_variant_unref(ifaces);
 		if (!props)
@@ -199,11 +198,11 @@ int acrnctl_cmd_list(Acrnctl *ctl, int argc, char **argv)
 {
 	gboolean json = FALSE, names = FALSE, no_header = FALSE;
 	const GOptionEntry entries[] = {
-		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL },
-		{ "names", 'n', 0, G_OPTION_ARG_NONE, &names, "Print only the VM names", NULL },
-		{ "no-header", 'H', 0, G_OPTION_ARG_NONE, &no_header,
-		  "Leave the header line out of the table", NULL },
-		{ NULL },
+	    {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL},
+	    {"names", 'n', 0, G_OPTION_ARG_NONE, &names, "Print only the VM names", NULL},
+	    {"no-header", 'H', 0, G_OPTION_ARG_NONE, &no_header,
+	     "Leave the header line out of the table", NULL},
+	    {NULL},
 	};
 	int r = acrnctl_parse_options("list", NULL, "List all VMs with their state.",
 				      "Columns: name, state, vCPUs, memory, autostart.\n"
