@@ -20,18 +20,19 @@ t_setup() { # name
 }
 
 t_cleanup() {
+	# Also called from scripts running with set -e: no step may fail.
 	for pid in $t_pids; do
-		kill "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null || true
 	done
 	for pid in $t_pids; do
-		wait "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || true
 	done
 	# acrnd leaves device models running on purpose (they survive acrnd
 	# restarts); end the stand-ins this test's acrnd started: their
 	# command lines name a control socket in this test's directory.
 	if [ -n "${t_work:-}" ] && [ -d "$t_work/run" ]; then
 		for pid in $(pgrep -f -- "--control-socket $t_work/run/" 2>/dev/null); do
-			kill -INT "$pid" 2>/dev/null
+			kill -INT "$pid" 2>/dev/null || true
 		done
 	fi
 	if [ "${t_keep:-0}" = 1 ] || [ "$t_failures" -ne 0 ]; then
