@@ -131,6 +131,10 @@ void selftest_run(void)
 	    "64-bit guest: unknown hypercall -ENOTTY, bad pointer -EINVAL");
 	tap(!ret && (v->last_vmcall & 32) && v->exits[EXIT_EPT_VIOLATION] == 1,
 	    "64-bit guest: read of hypervisor memory -> EPT violation -> #GP, hypervisor alive");
+	tap(!ret && (v->last_vmcall & 64) && (v->last_vmcall & 128) && v->exits[EXIT_RDMSR] == 2,
+	    "64-bit guest: IA32_FEATURE_CONTROL reads locked/VMX off, VMX MSRs #GP");
+	tap(!ret && (v->last_vmcall & 256) && v->exits[EXIT_CR_ACCESS] >= 1,
+	    "64-bit guest: setting CR4.VMXE -> #GP, CR4 read shadow hides VMXE");
 	print_exit_stats(&vm);
 	vmx_off();
 out:
