@@ -153,6 +153,7 @@ int copy_from_gpa(struct vm *vm, void *dst, u64 gpa, u64 len);
 u64 lapic_base(void);
 int vlapic_write_exit(struct vcpu *v, u64 gpa);
 void vlapic_wait_for_startup(struct vcpu *v);
+void vlapic_x2apic_icr_write(struct vcpu *v, u64 val);
 
 /* power.c */
 void platform_poweroff(void) __attribute__((noreturn));

@@ -132,6 +132,8 @@ static int handle_msr(struct vcpu *v, bool write)
 		/* locked, VMX off: matches CPUID hiding VMX */
 		gp = write;
 		val = 1;
+	} else if (msr == MSR_X2APIC_ICR && write && v->vm->type == VM_SERVICE) {
+		vlapic_x2apic_icr_write(v, val);
 	} else if (msr >= MSR_VMX_BASIC && msr <= MSR_VMX_VMFUNC) {
 		gp = true;
 	} else if (!write) {

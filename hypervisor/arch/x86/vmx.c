@@ -261,6 +261,8 @@ static void setup_bitmaps(struct vm *vm)
 	vm->msr_bitmap[2048 + MSR_FEATURE_CONTROL / 8] |= 1 << (MSR_FEATURE_CONTROL % 8);
 	vm->msr_bitmap[MSR_MISC_ENABLE / 8] |= 1 << (MSR_MISC_ENABLE % 8);
 	vm->msr_bitmap[2048 + MSR_MISC_ENABLE / 8] |= 1 << (MSR_MISC_ENABLE % 8);
+	/* x2APIC ICR writes: INIT/STARTUP are emulated (vlapic.c) */
+	vm->msr_bitmap[2048 + MSR_X2APIC_ICR / 8] |= 1 << (MSR_X2APIC_ICR % 8);
 }
 
 static void trap_port(struct vm *vm, u32 port, u32 count)
