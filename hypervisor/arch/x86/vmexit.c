@@ -348,7 +348,9 @@ static int handle_ept_violation(struct vcpu *v)
 	if (v->vm->type == VM_SERVICE && (q & 2) && ALIGN_DOWN(gpa, 4096) == lapic_base())
 		return vlapic_write_exit(v, gpa);
 
-	pr_warn("EPT violation vcpu=%u gpa=%llx rip=%llx %s%s%s%s: injecting #GP\n", v->id,
+	/* a guest looping on a bad access must not flood the console */
+	if (v->gp_injected < 16 || !(v->gp_injected & 1023))
+		pr_warn("EPT violation vcpu=%u gpa=%llx rip=%llx %s%s%s%s: injecting #GP\n", v->id,
 		(unsigned long long)gpa, (unsigned long long)vmread(GUEST_RIP),
 		(q & 1) ? "read" : "", (q & 2) ? "write" : "", (q & 4) ? "fetch" : "",
 		hv_mem ? " (hypervisor memory)" : "");

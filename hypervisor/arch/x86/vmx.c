@@ -51,14 +51,15 @@ static int adjust(u32 msr, u32 required, u32 optional, const char *what,
 	u32 missing = required & ~may1;
 
 	if (missing) {
-		const char *name = "?";
-		u32 i;
+		char list[96] = "";
+		u32 i, n = 0;
 
 		for (i = 0; names && names[i].name; i++)
 			if (missing & names[i].bit)
-				name = names[i].name;
+				n += hv_snprintf(list + n, sizeof(list) - MIN(n, sizeof(list)), "%s%s",
+						 n ? ", " : "", names[i].name);
 		hv_snprintf(why, why_size, "VMX %s control missing: %s (wanted %08x, allowed %08x)",
-			    what, name, required, may1);
+			    what, n ? list : "?", required, may1);
 		return -HV_ENODEV;
 	}
 	*ret = (required | (optional & may1) | must1) & may1;
