@@ -68,7 +68,7 @@ int sos_prepare(u64 *ret_entry)
 	u64 initrd = 0, initrd_size = 0, rsdp_pa = 0;
 	char *cmd = phys(GUEST_CMDLINE);
 	int ret, n;
-	static const char *const fmt_names[] = { "bzImage", "ELF vmlinux", "flat binary" };
+	static const char *const fmt_names[] = {"bzImage", "ELF vmlinux", "flat binary"};
 
 	if (bi->nr_modules < 1) {
 		pr_err("no Service VM kernel: add 'module2 /boot/<kernel> <cmdline>' to GRUB\n");

@@ -10,9 +10,9 @@
 #include "vmx.h"
 #include "insn.h"
 
-#define APIC_ICR_LO 0x300
-#define APIC_ICR_HI 0x310
-#define ICR_MODE_INIT 5
+#define APIC_ICR_LO	 0x300
+#define APIC_ICR_HI	 0x310
+#define ICR_MODE_INIT	 5
 #define ICR_MODE_STARTUP 6
 
 u64 lapic_base(void)
