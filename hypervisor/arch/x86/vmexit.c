@@ -450,7 +450,7 @@ int vmexit_handle(struct vcpu *v)
 	v->snap.cr0 = vmread(CR0_SHADOW);
 	v->snap.cr3 = vmread(GUEST_CR3);
 	v->snap.cr4 = vmread(CR4_SHADOW);
-	if (v->id && hv_loglevel >= LOG_VERBOSE)
+	if (hv_loglevel >= LOG_VERBOSE)
 		hv_log(LOG_VERBOSE, "vcpu %u exit %s qual %llx rip %llx\n", v->id,
 		       exit_reason_name(reason), (unsigned long long)vmread(EXIT_QUALIFICATION),
 		       (unsigned long long)v->snap.rip);
