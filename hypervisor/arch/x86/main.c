@@ -230,7 +230,7 @@ void hv_main(u32 magic, u64 mbi)
 	bad = hv_parse_cmdline(skip_path(hv.boot.cmdline), &hv.opt, err, sizeof(err));
 	hv_loglevel = hv.opt.loglevel;
 	console_init(hv.opt.uart_port, hv.opt.e9);
-	pr_info("ACRN-HV %s starting (loader: %s, command line: '%s')\n", HV_VERSION,
+	pr_info("version %s starting (loader: %s, command line: '%s')\n", HV_VERSION,
 		hv.boot.loader, hv.boot.cmdline);
 	if (bad)
 		pr_warn("%s: default kept\n", err);
