@@ -22,6 +22,7 @@
 
 #include "acrn-dbus-errors.h"
 #include "acrn-dbus-generated.h"
+#include "test-reaper.h"
 
 #define WAIT_MS 10000
 
@@ -88,6 +89,18 @@ static void on_vm_event(GDBusConnection *c, const char *sender, const char *path
 	g_ptr_array_add(f->events, g_strdup_printf("%s %s %s", name, event, detail));
 }
 
+/* Open @name in the test directory for a child's stdout/stderr: children
+ * never hold the test's own stdout/stderr (a pipe to the TAP driver), so a
+ * process that escapes cannot keep that pipe open. */
+static int open_log_fd(Fixture *f, const char *name)
+{
+	g_autofree char *path = g_build_filename(f->tmp, name, NULL);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	g_assert_cmpint(fd, >=, 0);
+	return fd;
+}
+
 static void start_bus(Fixture *f)
 {
 	g_autofree char *conf = g_test_build_filename(G_TEST_DIST, "test-bus.conf", NULL);
@@ -100,12 +113,16 @@ static void start_bus(Fixture *f)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GIOChannel) ch = NULL;
 	int out;
+	int logfd = open_log_fd(f, "dbus-daemon.log");
 	gsize len;
 
-	g_assert_true(g_spawn_async_with_pipes(
-	    NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-	    NULL, &f->bus_pid, NULL, &out, NULL, &error));
+	g_spawn_async_with_pipes_and_fds(
+	    NULL, argv, NULL,
+	    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_SEARCH_PATH,
+	    test_reaper_child_setup, GINT_TO_POINTER(getpid()), -1, -1, logfd, NULL, NULL, 0,
+	    &f->bus_pid, NULL, &out, NULL, &error);
 	g_assert_no_error(error);
+	close(logfd);
 	ch = g_io_channel_unix_new(out);
 	g_io_channel_set_close_on_unref(ch, TRUE);
 	g_assert_cmpint(g_io_channel_read_line(ch, &f->address, &len, NULL, &error), ==,
@@ -158,7 +175,6 @@ static void start_acrnd(Fixture *f)
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 	g_autofree char *notify_path = g_build_filename(f->tmp, "notify", NULL);
-	g_autofree char *logfile = g_build_filename(f->tmp, "acrnd.log", NULL);
 	g_auto(GStrv) env = g_get_environ();
 	g_autoptr(GSocketAddress) addr = NULL;
 	struct group *gr = getgrgid(getgid());
@@ -193,11 +209,11 @@ static void start_acrnd(Fixture *f)
 	for (guint i = 0; i < f->extra_args->len; i++)
 		g_ptr_array_add(argv, f->extra_args->pdata[i]);
 	g_ptr_array_add(argv, NULL);
-	logfd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	g_assert_cmpint(logfd, >=, 0);
-	g_assert_true(g_spawn_async_with_fds(NULL, (char **)argv->pdata, env,
-					     G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &f->acrnd_pid,
-					     -1, logfd, logfd, &error));
+	logfd = open_log_fd(f, "acrnd.log");
+	g_assert_true(g_spawn_async_with_fds(
+	    NULL, (char **)argv->pdata, env,
+	    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, test_reaper_child_setup,
+	    GINT_TO_POINTER(getpid()), &f->acrnd_pid, -1, logfd, logfd, &error));
 	g_assert_no_error(error);
 	close(logfd);
 	g_assert_true(wait_for(ready_or_dead, f, WAIT_MS));
@@ -220,31 +236,13 @@ static int stop_acrnd(Fixture *f, int sig)
 	return status;
 }
 
-/* Kill device models left behind by a test (they outlive acrnd by design). */
-static void kill_leftover_dms(Fixture *f)
-{
-	g_autoptr(GDir) dir = g_dir_open(f->run_dir, 0, NULL);
-	const char *e;
-
-	while (dir && (e = g_dir_read_name(dir))) {
-		g_autofree char *path = NULL;
-		g_autoptr(GKeyFile) kf = g_key_file_new();
-		int pid;
-
-		if (!g_str_has_suffix(e, ".state"))
-			continue;
-		path = g_build_filename(f->run_dir, e, NULL);
-		if (!g_key_file_load_from_file(kf, path, 0, NULL))
-			continue;
-		pid = g_key_file_get_integer(kf, "dm", "pid", NULL);
-		if (pid > 1)
-			kill(pid, SIGKILL);
-	}
-}
-
 static void setup(Fixture *f, gconstpointer data)
 {
+	g_autofree char *note = NULL;
+
 	f->tmp = g_dir_make_tmp("acrnd-test-XXXXXX", NULL);
+	note = g_strdup_printf("# test aborted; logs kept in %s\n", f->tmp);
+	test_reaper_set_fatal_note(note);
 	f->state_dir = g_build_filename(f->tmp, "state", NULL);
 	f->run_dir = g_build_filename(f->tmp, "run", NULL);
 	f->kernel = g_build_filename(f->tmp, "bzImage", NULL);
@@ -277,8 +275,9 @@ static void teardown(Fixture *f, gconstpointer data)
 	g_autofree char *log = g_build_filename(f->tmp, "acrnd.log", NULL);
 	g_autofree char *text = NULL;
 
+	int swept;
+
 	stop_acrnd(f, SIGKILL);
-	kill_leftover_dms(f);
 	if (g_test_failed() && g_file_get_contents(log, &text, NULL, NULL))
 		g_printerr("---- acrnd log ----\n%s---- end ----\n", text);
 	g_dbus_connection_signal_unsubscribe(f->conn, f->event_sub);
@@ -288,6 +287,11 @@ static void teardown(Fixture *f, gconstpointer data)
 	g_clear_object(&f->notify);
 	kill(f->bus_pid, SIGTERM);
 	waitpid(f->bus_pid, NULL, 0);
+	/* Device models outlive acrnd by design; this test's ones end here. */
+	swept = test_reaper_kill_all();
+	if (swept)
+		g_test_message("ended %d leftover processes", swept);
+	test_reaper_set_fatal_note(NULL);
 	rm_rf(f->tmp);
 	g_free(f->tmp);
 	g_free(f->state_dir);
@@ -1226,8 +1230,91 @@ static void test_access(Fixture *f, gconstpointer data)
 	g_assert_true(wait_for(autostart_on, vm, WAIT_MS));
 }
 
+/* ---- the stand-in's own safety net (tests/acrn-dm-standin.c) ---- */
+
+static GPid spawn_standin(const char *dir, const char *bootargs)
+{
+	g_autofree char *kernel = g_build_filename(dir, "bzImage", NULL);
+	g_autofree char *sock = g_build_filename(dir, "vm.sock", NULL);
+	g_autofree char *log = g_build_filename(dir, "standin.log", NULL);
+	const char *argv[] = {env_or("ACRN_DM_STANDIN", "acrn-dm-standin"),
+			      "-m",
+			      "64M",
+			      "-k",
+			      kernel,
+			      "-B",
+			      bootargs,
+			      "--control-socket",
+			      sock,
+			      "orphan",
+			      NULL};
+	g_autoptr(GError) error = NULL;
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	GPid pid;
+
+	g_assert_cmpint(logfd, >=, 0);
+	g_assert_true(g_file_set_contents(kernel, "kernel", -1, NULL));
+	g_assert_true(g_spawn_async_with_fds(
+	    NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
+	    NULL, NULL, &pid, -1, logfd, logfd, &error));
+	g_assert_no_error(error);
+	close(logfd);
+	return pid;
+}
+
+typedef struct {
+	GPid pid;
+	int status;
+	gboolean done;
+} ExitWait;
+
+static gboolean child_exited(gpointer data)
+{
+	ExitWait *w = data;
+
+	if (!w->done && waitpid(w->pid, &w->status, WNOHANG) == w->pid)
+		w->done = TRUE;
+	return w->done;
+}
+
+static void assert_standin_exits(GPid pid, const char *dir, const char *why)
+{
+	g_autofree char *log = g_build_filename(dir, "standin.log", NULL);
+	g_autofree char *text = NULL;
+	ExitWait w = {pid, 0, FALSE};
+
+	g_assert_true(wait_for(child_exited, &w, WAIT_MS));
+	g_assert_true(WIFEXITED(w.status));
+	g_assert_cmpint(WEXITSTATUS(w.status), ==, 1);
+	g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, why));
+}
+
+static gboolean socket_exists(gpointer data)
+{
+	return g_file_test(data, G_FILE_TEST_EXISTS);
+}
+
+static void test_standin_safety_net(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("acrnd-standin-XXXXXX", NULL);
+	g_autofree char *sock = g_build_filename(dir, "vm.sock", NULL);
+	GPid pid;
+
+	/* Nobody connects: it ends after its idle lifetime. */
+	pid = spawn_standin(dir, "standin.idle-exit=0.2");
+	assert_standin_exits(pid, dir, "no manager connected");
+	/* Its socket disappears (the test's run directory was removed). */
+	pid = spawn_standin(dir, "");
+	g_assert_true(wait_for(socket_exists, sock, WAIT_MS));
+	g_assert_cmpint(g_unlink(sock), ==, 0);
+	assert_standin_exits(pid, dir, "is gone or replaced");
+	rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
+	test_reaper_init();
 	g_test_init(&argc, &argv, NULL);
 	(void)acrn_error_quark();
 #define ADD(name, fn, prepare) g_test_add("/acrnd/" name, Fixture, prepare, setup, fn, teardown)
@@ -1252,5 +1339,6 @@ int main(int argc, char **argv)
 	ADD("persistence/corrupt-files", test_persistence_corrupt, "manual");
 	ADD("transient", test_transient, NULL);
 	ADD("access", test_access, NULL);
+	g_test_add_func("/standin/safety-net", test_standin_safety_net);
 	return g_test_run();
 }
