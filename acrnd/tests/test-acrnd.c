@@ -1154,40 +1154,66 @@ static gboolean autostart_on(gpointer data)
 	return acrn_vm_get_autostart(data);
 }
 
-/* Run `gdbus call` as another user (child_setup drops privileges). */
+/* Run `gdbus call` as another user (child_setup drops privileges, like
+ * setpriv --reuid=65534 --regid=65534 --groups=...).  @data: the one
+ * supplementary group to keep, or GINT_TO_POINTER(-1) for none. */
 static void become_nobody(gpointer data)
 {
-	gid_t gid = 65534;
+	gid_t extra = (gid_t)GPOINTER_TO_INT(data);
+	int n = GPOINTER_TO_INT(data) < 0 ? 0 : 1;
 
-	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(65534) != 0)
+	if (setgroups(n, &extra) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
 		_exit(99);
 }
 
-/* Arguments after @method: NULL-terminated. */
-static gboolean call_as_nobody(Fixture *f, const char *path, const char *method, char **err_out,
-			       ...)
+static gboolean call_as_nobody_in(Fixture *f, int gid, const char *path, const char *method,
+				  char **err_out, va_list ap)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	const char *fixed[] = {"gdbus",	       "call",		"--address", f->address, "--dest",
 			       ACRN_DBUS_NAME, "--object-path", path,	     "--method", method};
 	g_autoptr(GError) error = NULL;
 	const char *a;
-	va_list ap;
 	int status;
 
 	for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
 		g_ptr_array_add(argv, (char *)fixed[i]);
-	va_start(ap, err_out);
 	while ((a = va_arg(ap, const char *)))
 		g_ptr_array_add(argv, (char *)a);
-	va_end(ap);
 	g_ptr_array_add(argv, NULL);
 	g_autofree char *out = NULL;
 
 	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH,
-				   become_nobody, NULL, &out, err_out, &status, &error));
+				   become_nobody, GINT_TO_POINTER(gid), &out, err_out, &status,
+				   &error));
 	g_assert_no_error(error);
 	return g_spawn_check_wait_status(status, NULL);
+}
+
+/* Arguments after @err_out: NULL-terminated. */
+static gboolean call_as_nobody(Fixture *f, const char *path, const char *method, char **err_out,
+			       ...)
+{
+	va_list ap;
+	gboolean ok;
+
+	va_start(ap, err_out);
+	ok = call_as_nobody_in(f, -1, path, method, err_out, ap);
+	va_end(ap);
+	return ok;
+}
+
+/* The same, with @gid as the caller's only supplementary group. */
+static gboolean call_as_nobody_with_group(Fixture *f, gid_t gid, const char *path,
+					  const char *method, char **err_out, ...)
+{
+	va_list ap;
+	gboolean ok;
+
+	va_start(ap, err_out);
+	ok = call_as_nobody_in(f, (int)gid, path, method, err_out, ap);
+	va_end(ap);
+	return ok;
 }
 
 static void test_access(Fixture *f, gconstpointer data)
@@ -1226,6 +1252,71 @@ static void test_access(Fixture *f, gconstpointer data)
 	vm = vm_proxy(f, path);
 	g_assert_true(
 	    call_as_nobody(f, path, "org.acrn.Acrnd1.VM.SetAutostart", &err, "true", "{}", NULL));
+	g_clear_pointer(&err, g_free);
+	g_assert_true(wait_for(autostart_on, vm, WAIT_MS));
+}
+
+/* A group that 'nobody' is not in according to the group database. */
+static struct group *group_without_nobody(void)
+{
+	struct passwd *nobody = getpwuid(65534);
+	struct group *gr;
+
+	setgrent();
+	while ((gr = getgrent())) {
+		gboolean listed = FALSE;
+
+		if (gr->gr_gid == 0 || gr->gr_gid == 65534 || gr->gr_gid == nobody->pw_gid)
+			continue;
+		for (char **m = gr->gr_mem; *m; m++)
+			listed |= strcmp(*m, nobody->pw_name) == 0;
+		if (!listed)
+			break;
+	}
+	endgrent();
+	return gr;
+}
+
+/* acrnd checks the groups the caller's process has (as the bus reports
+ * them), not the group database: a group given only at run time counts. */
+static void test_access_runtime_group(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = NULL;
+	g_autofree char *err = NULL;
+	g_autofree char *group = NULL;
+	g_autoptr(AcrnVM) vm = NULL;
+	struct group *gr;
+	gid_t gid;
+
+	if (geteuid() != 0 || !getpwuid(65534)) {
+		g_test_skip("needs root and a 'nobody' account to run a client as another user "
+			    "with chosen groups");
+		return;
+	}
+	gr = group_without_nobody();
+	if (!gr) {
+		g_test_skip("no group without 'nobody' in the group database");
+		return;
+	}
+	group = g_strdup(gr->gr_name);
+	gid = gr->gr_gid;
+	g_ptr_array_add(f->extra_args, g_strdup("--manage-group"));
+	g_ptr_array_add(f->extra_args, g_strdup(group));
+	start_acrnd(f);
+	path = define(f, "guarded", NULL, NULL);
+	vm = vm_proxy(f, path);
+
+	/* Without the group: denied. */
+	g_assert_false(
+	    call_as_nobody(f, path, "org.acrn.Acrnd1.VM.SetAutostart", &err, "true", "{}", NULL));
+	g_assert_nonnull(strstr(err, "org.acrn.Acrnd1.Error.AccessDenied"));
+	g_clear_pointer(&err, g_free);
+	g_assert_false(acrn_vm_get_autostart(vm));
+	/* With the group as a supplementary group of the process only. */
+	if (!call_as_nobody_with_group(f, gid, path, "org.acrn.Acrnd1.VM.SetAutostart", &err,
+				       "true", "{}", NULL))
+		g_error("nobody with runtime group %s (%u) was refused: %s", group, (guint)gid,
+			err);
 	g_clear_pointer(&err, g_free);
 	g_assert_true(wait_for(autostart_on, vm, WAIT_MS));
 }
@@ -1339,6 +1430,7 @@ int main(int argc, char **argv)
 	ADD("persistence/corrupt-files", test_persistence_corrupt, "manual");
 	ADD("transient", test_transient, NULL);
 	ADD("access", test_access, NULL);
+	ADD("access/runtime-group", test_access_runtime_group, "manual");
 	g_test_add_func("/standin/safety-net", test_standin_safety_net);
 	return g_test_run();
 }
