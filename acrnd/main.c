@@ -84,7 +84,7 @@ static GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields,
 		tag = "error";
 		break;
 	case G_LOG_LEVEL_CRITICAL:
-		tag = "critical";
+		tag = "error"; /* the --log-level name */
 		break;
 	case G_LOG_LEVEL_WARNING:
 		tag = "warning";

@@ -1321,6 +1321,106 @@ static void test_access_runtime_group(Fixture *f, gconstpointer data)
 	g_assert_true(wait_for(autostart_on, vm, WAIT_MS));
 }
 
+/* ---- logging ---- */
+
+static const char *const log_levels[] = {"error", "warning", "notice", "info", "debug"};
+
+static char *read_acrnd_log(Fixture *f)
+{
+	g_autofree char *path = g_build_filename(f->tmp, "acrnd.log", NULL);
+	char *text = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+/* Does @log hold a line "acrnd[PID]: @level: ..."? */
+static gboolean log_has_level(const char *log, const char *level)
+{
+	g_autofree char *tag = g_strdup_printf("]: %s: ", level);
+
+	return strstr(log, tag) != NULL;
+}
+
+/* Not under systemd, acrnd logs to stderr; --log-level hides everything
+ * less severe.  Each level below has a line of its own in this scenario:
+ * warning (the manage group does not exist), notice (bus name acquired),
+ * info (VM events), debug (the device model's command line). */
+static void test_log_level(Fixture *f, gconstpointer data)
+{
+	g_autofree char *logpath = g_build_filename(f->tmp, "acrnd.log", NULL);
+
+	for (guint l = 1; l < G_N_ELEMENTS(log_levels); l++) {
+		g_autofree char *path = NULL;
+		g_autofree char *log = NULL;
+		g_autoptr(AcrnVM) vm = NULL;
+
+		g_unlink(logpath);
+		g_ptr_array_set_size(f->extra_args, 0);
+		g_ptr_array_add(f->extra_args, g_strdup("--manage-group=no-such-group-acrnd-test"));
+		g_ptr_array_add(f->extra_args, g_strdup_printf("--log-level=%s", log_levels[l]));
+		start_acrnd(f);
+		path = define(f, "chatty", NULL, NULL);
+		vm = vm_proxy(f, path);
+		CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+		CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+		g_assert_cmpint(stop_acrnd(f, SIGTERM), ==, 0);
+		log = read_acrnd_log(f);
+		for (guint m = 1; m < G_N_ELEMENTS(log_levels); m++)
+			if (log_has_level(log, log_levels[m]) != (m <= l))
+				g_error("--log-level=%s: %s lines %s; log:\n%s", log_levels[l],
+					log_levels[m], m <= l ? "missing" : "present", log);
+	}
+}
+
+/* The error level, which a second acrnd on the same bus reaches: it cannot
+ * own the name, logs that as an error and exits 1.  A bad level is a usage
+ * error (2). */
+static void test_log_level_error(Fixture *f, gconstpointer data)
+{
+	g_autofree char *state = g_build_filename(f->tmp, "state2", NULL);
+	g_autofree char *run = g_build_filename(f->tmp, "run2", NULL);
+	const char *argv[] = {env_or("ACRND", "acrnd"),
+			      "--bus-address",
+			      f->address,
+			      "--state-dir",
+			      state,
+			      "--run-dir",
+			      run,
+			      "--manage-group=no-such-group-acrnd-test",
+			      "--log-level=error",
+			      NULL,
+			      NULL};
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL, *err = NULL;
+	/* G_DEBUG=fatal-criticals (make check) would turn the error into an
+	 * abort. */
+	g_auto(GStrv) env = g_environ_unsetenv(g_get_environ(), "G_DEBUG");
+	int status;
+
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_STDIN_FROM_DEV_NULL,
+				   test_reaper_child_setup, GINT_TO_POINTER(getpid()), &out, &err,
+				   &status, &error));
+	g_assert_no_error(error);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+	g_assert_nonnull(strstr(err, ": error: cannot own bus name org.acrn.Acrnd1"));
+	for (guint m = 1; m < G_N_ELEMENTS(log_levels); m++)
+		if (log_has_level(err, log_levels[m]))
+			g_error("--log-level=error: %s lines present:\n%s", log_levels[m], err);
+	g_clear_pointer(&err, g_free);
+	g_clear_pointer(&out, g_free);
+
+	argv[8] = "--log-level=loud";
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_STDIN_FROM_DEV_NULL,
+				   test_reaper_child_setup, GINT_TO_POINTER(getpid()), &out, &err,
+				   &status, &error));
+	g_assert_no_error(error);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 2);
+	g_assert_nonnull(strstr(err, "unknown log level 'loud'"));
+}
+
 /* ---- the stand-in's own safety net (tests/acrn-dm-standin.c) ---- */
 
 static GPid spawn_standin(const char *dir, const char *bootargs)
@@ -1431,6 +1531,8 @@ int main(int argc, char **argv)
 	ADD("transient", test_transient, NULL);
 	ADD("access", test_access, NULL);
 	ADD("access/runtime-group", test_access_runtime_group, "manual");
+	ADD("log-level", test_log_level, "manual");
+	ADD("log-level/error", test_log_level_error, NULL);
 	g_test_add_func("/standin/safety-net", test_standin_safety_net);
 	return g_test_run();
 }
