@@ -32,6 +32,24 @@ static struct {
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
 static gboolean log_to_journal;
 
+/* acrnd's "error" level is g_critical(), which GLib's journald writer
+ * files at priority 4 (warning); give it 3 (err) so that
+ * `journalctl -p err` shows it. */
+static GLogWriterOutput write_journal(GLogLevelFlags level, const GLogField *fields, gsize n)
+{
+	g_autofree GLogField *copy = NULL;
+
+	if (!(level & G_LOG_LEVEL_CRITICAL))
+		return g_log_writer_journald(level, fields, n, NULL);
+	copy = g_memdup2(fields, n * sizeof(*fields));
+	for (gsize i = 0; i < n; i++)
+		if (strcmp(copy[i].key, "PRIORITY") == 0) {
+			copy[i].value = "3";
+			copy[i].length = -1;
+		}
+	return g_log_writer_journald(level, copy, n, NULL);
+}
+
 static GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields, gsize n,
 				  gpointer data)
 {
@@ -57,7 +75,7 @@ static GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields,
 		}
 	}
 	if (log_to_journal)
-		return g_log_writer_journald(level, fields, n, data);
+		return write_journal(level, fields, n);
 	for (gsize i = 0; i < n; i++)
 		if (strcmp(fields[i].key, "MESSAGE") == 0)
 			msg = fields[i].value;
@@ -66,7 +84,7 @@ static GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields,
 		tag = "error";
 		break;
 	case G_LOG_LEVEL_CRITICAL:
-		tag = "critical";
+		tag = "error"; /* the --log-level name */
 		break;
 	case G_LOG_LEVEL_WARNING:
 		tag = "warning";

@@ -16,9 +16,21 @@
  *   standin.poweroff-after=SECS  guest powers itself off after SECS (exit 0)
  *   standin.abort-after=SECS     the device model itself dies (SIGABRT)
  *   standin.drop-control-after=SECS  close the control connection once
+ *   standin.idle-exit=SECS       see "safety net" below (default 300; 0: never)
  *
  * SECS may be fractional.  Signals follow acrn-dm: SIGTERM presses the
  * power button, SIGINT/SIGHUP power off at once.
+ *
+ * Safety net (stand-in only; a real acrn-dm must NOT do this, its guest
+ * keeps running however long acrnd is away, see docs/dm-control-protocol.md):
+ * device models are detached from acrnd (setsid) so that they survive acrnd
+ * restarts, which also lets a stand-in outlive a crashed or killed test.
+ * So the stand-in exits with status 1, without a poweroff event, when
+ *   - its control socket is removed or replaced (e.g. the test's run
+ *     directory was deleted), checked once a second, or
+ *   - no manager has been connected for standin.idle-exit seconds.
+ * The tests also kill every process they started (tests/test-reaper.c);
+ * this only covers the cases where that cannot run (a SIGKILLed test).
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -58,6 +70,7 @@ static struct {
 	gboolean shutdown_ignore;
 	gboolean suspend_ignore;
 	double crash_after, reboot_after, poweroff_after, abort_after, drop_after;
+	double idle_exit;
 
 	/* runtime */
 	GuestState state;
@@ -68,6 +81,10 @@ static struct {
 	GOutputStream *out;
 	GCancellable *client_cancel;
 	guint shutdown_timer;
+	guint idle_timer;
+	gboolean control_path_lost; /* never unlink a path that is no longer ours */
+	dev_t socket_dev;
+	ino_t socket_ino;
 	GMainLoop *loop;
 	int exit_code;
 } S;
@@ -358,6 +375,36 @@ static void handle_request(GVariant *msg)
 	reply(id, "invalid-state", bad_state, NULL);
 }
 
+/* ---- safety net (see the top of this file) ---- */
+
+static gboolean on_idle_exit(gpointer data)
+{
+	S.idle_timer = 0;
+	logmsg("no manager connected for %.0fs: test double exits (safety net)", S.idle_exit);
+	quit_with(ACRN_DM_EXIT_FAILURE);
+	return G_SOURCE_REMOVE;
+}
+
+static void arm_idle_exit(void)
+{
+	if (S.idle_exit > 0 && !S.idle_timer)
+		S.idle_timer = after(S.idle_exit, on_idle_exit);
+}
+
+static gboolean check_socket(gpointer data)
+{
+	struct stat st;
+
+	if (stat(S.control_path, &st) == 0 && st.st_dev == S.socket_dev &&
+	    st.st_ino == S.socket_ino)
+		return G_SOURCE_CONTINUE;
+	logmsg("control socket %s is gone or replaced: test double exits (safety net)",
+	       S.control_path);
+	S.control_path_lost = TRUE;
+	quit_with(ACRN_DM_EXIT_FAILURE);
+	return G_SOURCE_REMOVE;
+}
+
 /* ---- control socket ---- */
 
 static void drop_client(void)
@@ -371,6 +418,7 @@ static void drop_client(void)
 	if (S.client)
 		g_io_stream_close(G_IO_STREAM(S.client), NULL, NULL);
 	g_clear_object(&S.client);
+	arm_idle_exit();
 }
 
 static void on_line(GObject *src, GAsyncResult *res, gpointer data)
@@ -424,6 +472,7 @@ static void on_accept(GObject *src, GAsyncResult *res, gpointer data)
 	/* One manager at a time: a new connection (e.g. a restarted acrnd)
 	 * replaces the old one. */
 	drop_client();
+	g_clear_handle_id(&S.idle_timer, g_source_remove);
 	S.client = conn;
 	S.client_cancel = g_cancellable_new();
 	S.in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
@@ -446,6 +495,7 @@ static void on_accept(GObject *src, GAsyncResult *res, gpointer data)
 static gboolean listen_control(GError **error)
 {
 	g_autoptr(GSocketAddress) addr = NULL;
+	struct stat st;
 
 	unlink(S.control_path); /* a stale socket from a previous run */
 	addr = g_unix_socket_address_new(S.control_path);
@@ -454,6 +504,13 @@ static gboolean listen_control(GError **error)
 					   G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error))
 		return FALSE;
 	chmod(S.control_path, 0600);
+	if (stat(S.control_path, &st) != 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "stat: %s",
+			    g_strerror(errno));
+		return FALSE;
+	}
+	S.socket_dev = st.st_dev;
+	S.socket_ino = st.st_ino;
 	g_socket_listener_accept_async(S.listener, NULL, on_accept, NULL);
 	return TRUE;
 }
@@ -477,6 +534,7 @@ static void parse_bootargs(void)
 	g_auto(GStrv) tokens = NULL;
 
 	S.crash_after = S.reboot_after = S.poweroff_after = S.abort_after = S.drop_after = -1;
+	S.idle_exit = 300;
 	if (!S.bootargs)
 		return;
 	tokens = g_strsplit_set(S.bootargs, " \t", -1);
@@ -509,6 +567,8 @@ static void parse_bootargs(void)
 			S.abort_after = token_secs(v, t);
 		else if (g_str_has_prefix(t, "standin.drop-control-after="))
 			S.drop_after = token_secs(v, t);
+		else if (g_str_has_prefix(t, "standin.idle-exit="))
+			S.idle_exit = token_secs(v, t);
 		else {
 			logmsg("unknown stand-in token '%s'", t);
 			exit(ACRN_DM_EXIT_USAGE);
@@ -686,11 +746,14 @@ int main(int argc, char **argv)
 	g_unix_signal_add(SIGHUP, on_sigint, NULL);
 	logmsg("control socket %s; booting", S.control_path);
 	after(S.start_delay, on_started);
+	arm_idle_exit();
+	g_timeout_add_seconds(1, check_socket, NULL);
 	g_main_loop_run(S.loop);
 
 	/* Deliver the final event before the socket goes away. */
 	if (S.out)
 		g_output_stream_flush(S.out, NULL, NULL);
-	unlink(S.control_path);
+	if (!S.control_path_lost)
+		unlink(S.control_path);
 	return S.exit_code;
 }

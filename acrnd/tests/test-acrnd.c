@@ -22,6 +22,7 @@
 
 #include "acrn-dbus-errors.h"
 #include "acrn-dbus-generated.h"
+#include "test-reaper.h"
 
 #define WAIT_MS 10000
 
@@ -88,6 +89,18 @@ static void on_vm_event(GDBusConnection *c, const char *sender, const char *path
 	g_ptr_array_add(f->events, g_strdup_printf("%s %s %s", name, event, detail));
 }
 
+/* Open @name in the test directory for a child's stdout/stderr: children
+ * never hold the test's own stdout/stderr (a pipe to the TAP driver), so a
+ * process that escapes cannot keep that pipe open. */
+static int open_log_fd(Fixture *f, const char *name)
+{
+	g_autofree char *path = g_build_filename(f->tmp, name, NULL);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	g_assert_cmpint(fd, >=, 0);
+	return fd;
+}
+
 static void start_bus(Fixture *f)
 {
 	g_autofree char *conf = g_test_build_filename(G_TEST_DIST, "test-bus.conf", NULL);
@@ -100,12 +113,16 @@ static void start_bus(Fixture *f)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GIOChannel) ch = NULL;
 	int out;
+	int logfd = open_log_fd(f, "dbus-daemon.log");
 	gsize len;
 
-	g_assert_true(g_spawn_async_with_pipes(
-	    NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-	    NULL, &f->bus_pid, NULL, &out, NULL, &error));
+	g_spawn_async_with_pipes_and_fds(
+	    NULL, argv, NULL,
+	    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_SEARCH_PATH,
+	    test_reaper_child_setup, GINT_TO_POINTER(getpid()), -1, -1, logfd, NULL, NULL, 0,
+	    &f->bus_pid, NULL, &out, NULL, &error);
 	g_assert_no_error(error);
+	close(logfd);
 	ch = g_io_channel_unix_new(out);
 	g_io_channel_set_close_on_unref(ch, TRUE);
 	g_assert_cmpint(g_io_channel_read_line(ch, &f->address, &len, NULL, &error), ==,
@@ -158,7 +175,6 @@ static void start_acrnd(Fixture *f)
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 	g_autofree char *notify_path = g_build_filename(f->tmp, "notify", NULL);
-	g_autofree char *logfile = g_build_filename(f->tmp, "acrnd.log", NULL);
 	g_auto(GStrv) env = g_get_environ();
 	g_autoptr(GSocketAddress) addr = NULL;
 	struct group *gr = getgrgid(getgid());
@@ -193,11 +209,11 @@ static void start_acrnd(Fixture *f)
 	for (guint i = 0; i < f->extra_args->len; i++)
 		g_ptr_array_add(argv, f->extra_args->pdata[i]);
 	g_ptr_array_add(argv, NULL);
-	logfd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	g_assert_cmpint(logfd, >=, 0);
-	g_assert_true(g_spawn_async_with_fds(NULL, (char **)argv->pdata, env,
-					     G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &f->acrnd_pid,
-					     -1, logfd, logfd, &error));
+	logfd = open_log_fd(f, "acrnd.log");
+	g_assert_true(g_spawn_async_with_fds(
+	    NULL, (char **)argv->pdata, env,
+	    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, test_reaper_child_setup,
+	    GINT_TO_POINTER(getpid()), &f->acrnd_pid, -1, logfd, logfd, &error));
 	g_assert_no_error(error);
 	close(logfd);
 	g_assert_true(wait_for(ready_or_dead, f, WAIT_MS));
@@ -220,31 +236,13 @@ static int stop_acrnd(Fixture *f, int sig)
 	return status;
 }
 
-/* Kill device models left behind by a test (they outlive acrnd by design). */
-static void kill_leftover_dms(Fixture *f)
-{
-	g_autoptr(GDir) dir = g_dir_open(f->run_dir, 0, NULL);
-	const char *e;
-
-	while (dir && (e = g_dir_read_name(dir))) {
-		g_autofree char *path = NULL;
-		g_autoptr(GKeyFile) kf = g_key_file_new();
-		int pid;
-
-		if (!g_str_has_suffix(e, ".state"))
-			continue;
-		path = g_build_filename(f->run_dir, e, NULL);
-		if (!g_key_file_load_from_file(kf, path, 0, NULL))
-			continue;
-		pid = g_key_file_get_integer(kf, "dm", "pid", NULL);
-		if (pid > 1)
-			kill(pid, SIGKILL);
-	}
-}
-
 static void setup(Fixture *f, gconstpointer data)
 {
+	g_autofree char *note = NULL;
+
 	f->tmp = g_dir_make_tmp("acrnd-test-XXXXXX", NULL);
+	note = g_strdup_printf("# test aborted; logs kept in %s\n", f->tmp);
+	test_reaper_set_fatal_note(note);
 	f->state_dir = g_build_filename(f->tmp, "state", NULL);
 	f->run_dir = g_build_filename(f->tmp, "run", NULL);
 	f->kernel = g_build_filename(f->tmp, "bzImage", NULL);
@@ -277,8 +275,9 @@ static void teardown(Fixture *f, gconstpointer data)
 	g_autofree char *log = g_build_filename(f->tmp, "acrnd.log", NULL);
 	g_autofree char *text = NULL;
 
+	int swept;
+
 	stop_acrnd(f, SIGKILL);
-	kill_leftover_dms(f);
 	if (g_test_failed() && g_file_get_contents(log, &text, NULL, NULL))
 		g_printerr("---- acrnd log ----\n%s---- end ----\n", text);
 	g_dbus_connection_signal_unsubscribe(f->conn, f->event_sub);
@@ -288,6 +287,11 @@ static void teardown(Fixture *f, gconstpointer data)
 	g_clear_object(&f->notify);
 	kill(f->bus_pid, SIGTERM);
 	waitpid(f->bus_pid, NULL, 0);
+	/* Device models outlive acrnd by design; this test's ones end here. */
+	swept = test_reaper_kill_all();
+	if (swept)
+		g_test_message("ended %d leftover processes", swept);
+	test_reaper_set_fatal_note(NULL);
 	rm_rf(f->tmp);
 	g_free(f->tmp);
 	g_free(f->state_dir);
@@ -1150,40 +1154,66 @@ static gboolean autostart_on(gpointer data)
 	return acrn_vm_get_autostart(data);
 }
 
-/* Run `gdbus call` as another user (child_setup drops privileges). */
+/* Run `gdbus call` as another user (child_setup drops privileges, like
+ * setpriv --reuid=65534 --regid=65534 --groups=...).  @data: the one
+ * supplementary group to keep, or GINT_TO_POINTER(-1) for none. */
 static void become_nobody(gpointer data)
 {
-	gid_t gid = 65534;
+	gid_t extra = (gid_t)GPOINTER_TO_INT(data);
+	int n = GPOINTER_TO_INT(data) < 0 ? 0 : 1;
 
-	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(65534) != 0)
+	if (setgroups(n, &extra) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
 		_exit(99);
 }
 
-/* Arguments after @method: NULL-terminated. */
-static gboolean call_as_nobody(Fixture *f, const char *path, const char *method, char **err_out,
-			       ...)
+static gboolean call_as_nobody_in(Fixture *f, int gid, const char *path, const char *method,
+				  char **err_out, va_list ap)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	const char *fixed[] = {"gdbus",	       "call",		"--address", f->address, "--dest",
 			       ACRN_DBUS_NAME, "--object-path", path,	     "--method", method};
 	g_autoptr(GError) error = NULL;
 	const char *a;
-	va_list ap;
 	int status;
 
 	for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
 		g_ptr_array_add(argv, (char *)fixed[i]);
-	va_start(ap, err_out);
 	while ((a = va_arg(ap, const char *)))
 		g_ptr_array_add(argv, (char *)a);
-	va_end(ap);
 	g_ptr_array_add(argv, NULL);
 	g_autofree char *out = NULL;
 
 	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH,
-				   become_nobody, NULL, &out, err_out, &status, &error));
+				   become_nobody, GINT_TO_POINTER(gid), &out, err_out, &status,
+				   &error));
 	g_assert_no_error(error);
 	return g_spawn_check_wait_status(status, NULL);
+}
+
+/* Arguments after @err_out: NULL-terminated. */
+static gboolean call_as_nobody(Fixture *f, const char *path, const char *method, char **err_out,
+			       ...)
+{
+	va_list ap;
+	gboolean ok;
+
+	va_start(ap, err_out);
+	ok = call_as_nobody_in(f, -1, path, method, err_out, ap);
+	va_end(ap);
+	return ok;
+}
+
+/* The same, with @gid as the caller's only supplementary group. */
+static gboolean call_as_nobody_with_group(Fixture *f, gid_t gid, const char *path,
+					  const char *method, char **err_out, ...)
+{
+	va_list ap;
+	gboolean ok;
+
+	va_start(ap, err_out);
+	ok = call_as_nobody_in(f, (int)gid, path, method, err_out, ap);
+	va_end(ap);
+	return ok;
 }
 
 static void test_access(Fixture *f, gconstpointer data)
@@ -1226,8 +1256,256 @@ static void test_access(Fixture *f, gconstpointer data)
 	g_assert_true(wait_for(autostart_on, vm, WAIT_MS));
 }
 
+/* A group that 'nobody' is not in according to the group database. */
+static struct group *group_without_nobody(void)
+{
+	struct passwd *nobody = getpwuid(65534);
+	struct group *gr;
+
+	setgrent();
+	while ((gr = getgrent())) {
+		gboolean listed = FALSE;
+
+		if (gr->gr_gid == 0 || gr->gr_gid == 65534 || gr->gr_gid == nobody->pw_gid)
+			continue;
+		for (char **m = gr->gr_mem; *m; m++)
+			listed |= strcmp(*m, nobody->pw_name) == 0;
+		if (!listed)
+			break;
+	}
+	endgrent();
+	return gr;
+}
+
+/* acrnd checks the groups the caller's process has (as the bus reports
+ * them), not the group database: a group given only at run time counts. */
+static void test_access_runtime_group(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = NULL;
+	g_autofree char *err = NULL;
+	g_autofree char *group = NULL;
+	g_autoptr(AcrnVM) vm = NULL;
+	struct group *gr;
+	gid_t gid;
+
+	if (geteuid() != 0 || !getpwuid(65534)) {
+		g_test_skip("needs root and a 'nobody' account to run a client as another user "
+			    "with chosen groups");
+		return;
+	}
+	gr = group_without_nobody();
+	if (!gr) {
+		g_test_skip("no group without 'nobody' in the group database");
+		return;
+	}
+	group = g_strdup(gr->gr_name);
+	gid = gr->gr_gid;
+	g_ptr_array_add(f->extra_args, g_strdup("--manage-group"));
+	g_ptr_array_add(f->extra_args, g_strdup(group));
+	start_acrnd(f);
+	path = define(f, "guarded", NULL, NULL);
+	vm = vm_proxy(f, path);
+
+	/* Without the group: denied. */
+	g_assert_false(
+	    call_as_nobody(f, path, "org.acrn.Acrnd1.VM.SetAutostart", &err, "true", "{}", NULL));
+	g_assert_nonnull(strstr(err, "org.acrn.Acrnd1.Error.AccessDenied"));
+	g_clear_pointer(&err, g_free);
+	g_assert_false(acrn_vm_get_autostart(vm));
+	/* With the group as a supplementary group of the process only. */
+	if (!call_as_nobody_with_group(f, gid, path, "org.acrn.Acrnd1.VM.SetAutostart", &err,
+				       "true", "{}", NULL))
+		g_error("nobody with runtime group %s (%u) was refused: %s", group, (guint)gid,
+			err);
+	g_clear_pointer(&err, g_free);
+	g_assert_true(wait_for(autostart_on, vm, WAIT_MS));
+}
+
+/* ---- logging ---- */
+
+static const char *const log_levels[] = {"error", "warning", "notice", "info", "debug"};
+
+static char *read_acrnd_log(Fixture *f)
+{
+	g_autofree char *path = g_build_filename(f->tmp, "acrnd.log", NULL);
+	char *text = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+/* Does @log hold a line "acrnd[PID]: @level: ..."? */
+static gboolean log_has_level(const char *log, const char *level)
+{
+	g_autofree char *tag = g_strdup_printf("]: %s: ", level);
+
+	return strstr(log, tag) != NULL;
+}
+
+/* Not under systemd, acrnd logs to stderr; --log-level hides everything
+ * less severe.  Each level below has a line of its own in this scenario:
+ * warning (the manage group does not exist), notice (bus name acquired),
+ * info (VM events), debug (the device model's command line). */
+static void test_log_level(Fixture *f, gconstpointer data)
+{
+	g_autofree char *logpath = g_build_filename(f->tmp, "acrnd.log", NULL);
+
+	for (guint l = 1; l < G_N_ELEMENTS(log_levels); l++) {
+		g_autofree char *path = NULL;
+		g_autofree char *log = NULL;
+		g_autoptr(AcrnVM) vm = NULL;
+
+		g_unlink(logpath);
+		g_ptr_array_set_size(f->extra_args, 0);
+		g_ptr_array_add(f->extra_args, g_strdup("--manage-group=no-such-group-acrnd-test"));
+		g_ptr_array_add(f->extra_args, g_strdup_printf("--log-level=%s", log_levels[l]));
+		start_acrnd(f);
+		path = define(f, "chatty", NULL, NULL);
+		vm = vm_proxy(f, path);
+		CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+		CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+		g_assert_cmpint(stop_acrnd(f, SIGTERM), ==, 0);
+		log = read_acrnd_log(f);
+		for (guint m = 1; m < G_N_ELEMENTS(log_levels); m++)
+			if (log_has_level(log, log_levels[m]) != (m <= l))
+				g_error("--log-level=%s: %s lines %s; log:\n%s", log_levels[l],
+					log_levels[m], m <= l ? "missing" : "present", log);
+	}
+}
+
+/* The error level, which a second acrnd on the same bus reaches: it cannot
+ * own the name, logs that as an error and exits 1.  A bad level is a usage
+ * error (2). */
+static void test_log_level_error(Fixture *f, gconstpointer data)
+{
+	g_autofree char *state = g_build_filename(f->tmp, "state2", NULL);
+	g_autofree char *run = g_build_filename(f->tmp, "run2", NULL);
+	const char *argv[] = {env_or("ACRND", "acrnd"),
+			      "--bus-address",
+			      f->address,
+			      "--state-dir",
+			      state,
+			      "--run-dir",
+			      run,
+			      "--manage-group=no-such-group-acrnd-test",
+			      "--log-level=error",
+			      NULL,
+			      NULL};
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL, *err = NULL;
+	/* G_DEBUG=fatal-criticals (make check) would turn the error into an
+	 * abort. */
+	g_auto(GStrv) env = g_environ_unsetenv(g_get_environ(), "G_DEBUG");
+	int status;
+
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_STDIN_FROM_DEV_NULL,
+				   test_reaper_child_setup, GINT_TO_POINTER(getpid()), &out, &err,
+				   &status, &error));
+	g_assert_no_error(error);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+	g_assert_nonnull(strstr(err, ": error: cannot own bus name org.acrn.Acrnd1"));
+	for (guint m = 1; m < G_N_ELEMENTS(log_levels); m++)
+		if (log_has_level(err, log_levels[m]))
+			g_error("--log-level=error: %s lines present:\n%s", log_levels[m], err);
+	g_clear_pointer(&err, g_free);
+	g_clear_pointer(&out, g_free);
+
+	argv[8] = "--log-level=loud";
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_STDIN_FROM_DEV_NULL,
+				   test_reaper_child_setup, GINT_TO_POINTER(getpid()), &out, &err,
+				   &status, &error));
+	g_assert_no_error(error);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 2);
+	g_assert_nonnull(strstr(err, "unknown log level 'loud'"));
+}
+
+/* ---- the stand-in's own safety net (tests/acrn-dm-standin.c) ---- */
+
+static GPid spawn_standin(const char *dir, const char *bootargs)
+{
+	g_autofree char *kernel = g_build_filename(dir, "bzImage", NULL);
+	g_autofree char *sock = g_build_filename(dir, "vm.sock", NULL);
+	g_autofree char *log = g_build_filename(dir, "standin.log", NULL);
+	const char *argv[] = {env_or("ACRN_DM_STANDIN", "acrn-dm-standin"),
+			      "-m",
+			      "64M",
+			      "-k",
+			      kernel,
+			      "-B",
+			      bootargs,
+			      "--control-socket",
+			      sock,
+			      "orphan",
+			      NULL};
+	g_autoptr(GError) error = NULL;
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	GPid pid;
+
+	g_assert_cmpint(logfd, >=, 0);
+	g_assert_true(g_file_set_contents(kernel, "kernel", -1, NULL));
+	g_assert_true(g_spawn_async_with_fds(
+	    NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
+	    NULL, NULL, &pid, -1, logfd, logfd, &error));
+	g_assert_no_error(error);
+	close(logfd);
+	return pid;
+}
+
+typedef struct {
+	GPid pid;
+	int status;
+	gboolean done;
+} ExitWait;
+
+static gboolean child_exited(gpointer data)
+{
+	ExitWait *w = data;
+
+	if (!w->done && waitpid(w->pid, &w->status, WNOHANG) == w->pid)
+		w->done = TRUE;
+	return w->done;
+}
+
+static void assert_standin_exits(GPid pid, const char *dir, const char *why)
+{
+	g_autofree char *log = g_build_filename(dir, "standin.log", NULL);
+	g_autofree char *text = NULL;
+	ExitWait w = {pid, 0, FALSE};
+
+	g_assert_true(wait_for(child_exited, &w, WAIT_MS));
+	g_assert_true(WIFEXITED(w.status));
+	g_assert_cmpint(WEXITSTATUS(w.status), ==, 1);
+	g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, why));
+}
+
+static gboolean socket_exists(gpointer data)
+{
+	return g_file_test(data, G_FILE_TEST_EXISTS);
+}
+
+static void test_standin_safety_net(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("acrnd-standin-XXXXXX", NULL);
+	g_autofree char *sock = g_build_filename(dir, "vm.sock", NULL);
+	GPid pid;
+
+	/* Nobody connects: it ends after its idle lifetime. */
+	pid = spawn_standin(dir, "standin.idle-exit=0.2");
+	assert_standin_exits(pid, dir, "no manager connected");
+	/* Its socket disappears (the test's run directory was removed). */
+	pid = spawn_standin(dir, "");
+	g_assert_true(wait_for(socket_exists, sock, WAIT_MS));
+	g_assert_cmpint(g_unlink(sock), ==, 0);
+	assert_standin_exits(pid, dir, "is gone or replaced");
+	rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
+	test_reaper_init();
 	g_test_init(&argc, &argv, NULL);
 	(void)acrn_error_quark();
 #define ADD(name, fn, prepare) g_test_add("/acrnd/" name, Fixture, prepare, setup, fn, teardown)
@@ -1252,5 +1530,9 @@ int main(int argc, char **argv)
 	ADD("persistence/corrupt-files", test_persistence_corrupt, "manual");
 	ADD("transient", test_transient, NULL);
 	ADD("access", test_access, NULL);
+	ADD("access/runtime-group", test_access_runtime_group, "manual");
+	ADD("log-level", test_log_level, "manual");
+	ADD("log-level/error", test_log_level_error, NULL);
+	g_test_add_func("/standin/safety-net", test_standin_safety_net);
 	return g_test_run();
 }

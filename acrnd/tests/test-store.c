@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "store.h"
+#include "test-reaper.h"
 
 static char *make_tmpdir(void)
 {
@@ -161,6 +162,7 @@ static void test_proc_start_time(void)
 
 int main(int argc, char **argv)
 {
+	test_reaper_init();
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/store/atomic-replace", test_atomic_replace);
 	g_test_add_func("/store/write-error", test_write_error);
