@@ -77,20 +77,19 @@ cat > "$tmp/bus.conf" <<CONF
   </policy>
 </busconfig>
 CONF
-"$DBUS_DAEMON" --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>/dev/null &
+"$DBUS_DAEMON" --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog >/dev/null 2>&1 </dev/null &
 pids+=($!)
 wait_for "$tmp/bus"
 mkdir -p "$tmp/state" "$tmp/run" "$tmp/sock" "$tmp/xml"
 "$ACRND" --bus-address "unix:path=$tmp/bus" --state-dir "$tmp/state" --run-dir "$tmp/run" \
-	--dm-path "$ACRN_DM_STANDIN" --log-level warning 2>"$tmp/acrnd.log" &
+	--dm-path "$ACRN_DM_STANDIN" --log-level warning >"$tmp/acrnd.log" 2>&1 </dev/null &
 pids+=($!)
 sleep 0.5
-"$VIRTACRND" --bus-address "unix:path=$tmp/bus" --socket-dir "$tmp/sock" 2>"$tmp/virtacrnd.log" &
+"$VIRTACRND" --bus-address "unix:path=$tmp/bus" --socket-dir "$tmp/sock" >"$tmp/virtacrnd.log" 2>&1 </dev/null &
 pids+=($!)
 wait_for "$tmp/sock/virtacrnd-admin-sock"
 acrn_uri="acrn:///system?socket=$tmp/sock/virtacrnd-sock"
 
-printf '/boot/vmlinuz' >/dev/null
 : > "$tmp/kernel"
 cmds=
 for ((i = 1; i <= N; i++)); do
@@ -117,7 +116,10 @@ as_nobody() {
 		XDG_RUNTIME_DIR="$lv/run" XDG_CONFIG_HOME="$lv/cfg" XDG_CACHE_HOME="$lv/cache" \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
-as_nobody "$LIBVIRTD" 2>"$tmp/libvirtd.log" &
+# started directly (not through the shell function) so that $! is libvirtd
+setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME="$lv/home" \
+	XDG_RUNTIME_DIR="$lv/run" XDG_CONFIG_HOME="$lv/cfg" XDG_CACHE_HOME="$lv/cache" \
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin "$LIBVIRTD" >"$tmp/libvirtd.log" 2>&1 </dev/null &
 pids+=($!)
 wait_for "$lv/run/libvirt/libvirt-sock"
 lv_uri="qemu:///session?socket=$lv/run/libvirt/libvirt-sock"

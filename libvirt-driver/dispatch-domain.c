@@ -10,6 +10,7 @@
 #include "domain-state.h"
 #include "domain-xml.h"
 #include "rpc-error.h"
+#include "state-cache.h"
 
 static AcrndVm *lookup_ref(RpcCall *c, const RpcDomainRef *dom, GError **error)
 {
@@ -178,6 +179,7 @@ static gboolean list_all_domains(RpcCall *c, GError **error)
 				    VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART);
 	if (!load_active_details(c, vms, need_all_details, error))
 		return FALSE;
+	state_cache_fill(c->server->state_cache, vms);
 	for (guint i = 0; i < vms->len; i++) {
 		AcrndVm *vm = vms->pdata[i];
 		int state, reason;
@@ -313,10 +315,24 @@ static gboolean list_defined_domains(RpcCall *c, GError **error)
 
 static gboolean get_state(RpcCall *c, GError **error)
 {
-	guint32 flags;
-	g_autoptr(AcrndVm) vm = domain_arg_flags(c, &flags, error);
+	g_auto(RpcDomainRef) dom = { 0 };
+	g_autoptr(AcrndVm) vm = NULL;
+	const char *cached;
 	int state, reason;
 
+	dispatch_get_domain(&c->args, &dom);
+	xdr_get_u32(&c->args); /* flags: must be 0, ignored like libvirt's drivers */
+	if (!dispatch_args_end(c))
+		return FALSE;
+	/* Right after a listing (virsh list asks each domain's state). */
+	cached = state_cache_lookup(c->server->state_cache, dom.uuid);
+	if (cached) {
+		domain_state_to_libvirt(cached, NULL, &state, &reason);
+		xdr_put_i32(c->ret, state);
+		xdr_put_i32(c->ret, reason);
+		return TRUE;
+	}
+	vm = lookup_ref(c, &dom, error);
 	if (!vm)
 		return FALSE;
 	domain_state_to_libvirt(vm->state, vm->state_reason, &state, &reason);

@@ -5,6 +5,7 @@
 #include "acrnd-client.h"
 #include "domain-state.h"
 #include "rpc-error.h"
+#include "state-cache.h"
 
 /* Highest procedure number of libvirt 9.0's remote program is ~443. */
 #define DISPATCH_MAX_PROC 1024
@@ -115,7 +116,13 @@ void dispatch_call(RpcClient *client, const RpcHeader *hdr, const guint8 *payloa
 		goto reply_error;
 	}
 
+	/* A change through us must never be hidden by the listing snapshot,
+	 * whether acrnd's event about it arrived yet or not. */
+	if (proc->flags & RPC_PROC_MUTATING)
+		state_cache_invalidate(client->server->state_cache);
 	ok = proc->handler(&call, &error);
+	if (proc->flags & RPC_PROC_MUTATING)
+		state_cache_invalidate(client->server->state_cache);
 	if (call.args.failed) {
 		g_autofree char *why = g_strdup_printf("malformed arguments of procedure %d: %s",
 						       hdr->proc, call.args.why);

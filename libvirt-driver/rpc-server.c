@@ -14,6 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "state-cache.h"
+
 
 typedef struct {
 	RpcServer *server;
@@ -33,6 +35,7 @@ RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 	server->clients = g_hash_table_new(NULL, NULL);
 	server->next_client_id = 1;
 	server->next_callback_id = 1;
+	server->state_cache = state_cache_new();
 	return server;
 }
 
@@ -54,6 +57,7 @@ void rpc_server_free(RpcServer *server)
 	while (g_hash_table_iter_next(&it, &key, NULL))
 		rpc_client_free(key);
 	g_hash_table_unref(server->clients);
+	state_cache_free(server->state_cache);
 	g_free(server);
 }
 

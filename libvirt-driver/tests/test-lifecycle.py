@@ -101,6 +101,21 @@ def test(s):
         s.virsh("undefine", "vm1")
         ev.wait_for(r"Undefined Removed")
 
+        # a change made directly in acrnd (not through virtacrnd) right after a
+        # listing is visible at once: acrnd's event drops the listing snapshot
+        s.virsh("define", s.write_file("vm2.xml", s.vm_xml("vm2")))
+        check("vm2" in s.virsh("list", "--all").stdout, "vm2 listed")
+        path = subprocess.run(["gdbus", "call", "--address", s.bus_address, "--dest",
+                               "org.acrn.Acrnd1", "--object-path", "/org/acrn/Acrnd1/Manager",
+                               "--method", "org.acrn.Acrnd1.Manager.GetVM", "vm2"],
+                              capture_output=True, text=True, check=True).stdout.split("'")[1]
+        subprocess.run(["gdbus", "call", "--address", s.bus_address, "--dest", "org.acrn.Acrnd1",
+                        "--object-path", path, "--method", "org.acrn.Acrnd1.VM.Start", "{}"],
+                       capture_output=True, check=True)
+        check(s.virsh("domstate", "vm2").stdout.strip() == "running", "state after a direct start")
+        s.virsh("destroy", "vm2")
+        s.virsh("undefine", "vm2")
+
         # a transient domain: create runs it, destroy makes it disappear
         r = s.virsh("create", s.write_file("t1.xml", s.vm_xml("t1")))
         check("Domain 't1' created" in r.stdout, r.stdout)
