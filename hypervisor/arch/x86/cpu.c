@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Per-CPU descriptor tables, exception handling with register dumps, the
+ * panic path, the page pool and time helpers.
+ */
+#include "hv.h"
+
+#define GDT_ENTRIES (3 + 2 * MAX_PCPUS)
+#define PAGE_POOL_PAGES 256
+
+struct tss64 {
+	u32 rsvd0;
+	u64 rsp[3];
+	u64 rsvd1;
+	u64 ist[7];
+	u64 rsvd2;
+	u16 rsvd3;
+	u16 iomap_base;
+} __attribute__((packed));
+
+struct desc_ptr {
+	u16 limit;
+	u64 base;
+} __attribute__((packed));
+
+struct exc_frame {
+	u64 rax, rcx, rdx, rbx, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15;
+	u64 vector, error, rip, cs, rflags, rsp, ss;
+};
+
+u64 hv_gdt[GDT_ENTRIES] __attribute__((aligned(16)));
+static struct tss64 tss[MAX_PCPUS] __attribute__((aligned(16)));
+static u64 idt[32 * 2] __attribute__((aligned(16)));
+u8 ap_stacks[MAX_PCPUS * HV_STACK_SIZE] __attribute__((aligned(4096)));
+static u8 page_pool[PAGE_POOL_PAGES][4096] __attribute__((aligned(4096)));
+static u32 pages_used;
+static struct spinlock pool_lock;
+
+extern char exc_stubs[];
+void load_gdt(struct desc_ptr *d);
+void exception_dispatch(struct exc_frame *f);
+
+static const char *const exc_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP",
+	"#SS", "#GP", "#PF", "15",  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+};
+
+void *alloc_page(void *ctx)
+{
+	void *p = NULL;
+
+	(void)ctx;
+	spin_lock(&pool_lock);
+	if (pages_used < PAGE_POOL_PAGES)
+		p = page_pool[pages_used++];
+	spin_unlock(&pool_lock);
+	if (p)
+		memset(p, 0, 4096);
+	return p;
+}
+
+void cpu_set_percpu(struct pcpu *p)
+{
+	p->self = p;
+	wrmsr(MSR_GS_BASE, (u64)(uintptr_t)p);
+}
+
+void cpu_init_tables(u32 idx)
+{
+	struct desc_ptr d;
+	u64 base = (u64)(uintptr_t)&tss[idx];
+	u16 sel = (u16)(0x18 + 16 * idx);
+	u32 i;
+
+	if (idx == 0) {
+		hv_gdt[0] = 0;
+		hv_gdt[1] = 0x00af9a000000ffffULL; /* 0x08: 64-bit code */
+		hv_gdt[2] = 0x00cf92000000ffffULL; /* 0x10: data */
+		for (i = 0; i < 32; i++) {
+			u64 h = (u64)(uintptr_t)(exc_stubs + 16 * i);
+
+			/* interrupt gate, present, DPL0, selector 0x08 */
+			idt[2 * i] = (h & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
+				     ((h >> 16 & 0xffff) << 48);
+			idt[2 * i + 1] = h >> 32;
+		}
+	}
+	tss[idx].iomap_base = sizeof(struct tss64);
+	/* 64-bit available TSS descriptor (16 bytes) */
+	hv_gdt[3 + 2 * idx] = (sizeof(struct tss64) - 1) | ((base & 0xffffff) << 16) |
+			      (0x89ULL << 40) | ((base >> 24 & 0xff) << 56);
+	hv_gdt[4 + 2 * idx] = base >> 32;
+	d.limit = sizeof(hv_gdt) - 1;
+	d.base = (u64)(uintptr_t)hv_gdt;
+	load_gdt(&d);
+	__asm__ volatile("ltr %0" ::"r"(sel));
+	d.limit = sizeof(idt) - 1;
+	d.base = (u64)(uintptr_t)idt;
+	__asm__ volatile("lidt %0" ::"m"(d));
+}
+
+static void dump_frame(const struct exc_frame *f)
+{
+	hv_printf("RIP=%016llx RSP=%016llx RFLAGS=%08llx CS=%llx SS=%llx\n",
+		  (unsigned long long)f->rip, (unsigned long long)f->rsp,
+		  (unsigned long long)f->rflags, (unsigned long long)f->cs,
+		  (unsigned long long)f->ss);
+	hv_printf("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n",
+		  (unsigned long long)f->rax, (unsigned long long)f->rbx,
+		  (unsigned long long)f->rcx, (unsigned long long)f->rdx);
+	hv_printf("RSI=%016llx RDI=%016llx RBP=%016llx R8 =%016llx\n",
+		  (unsigned long long)f->rsi, (unsigned long long)f->rdi,
+		  (unsigned long long)f->rbp, (unsigned long long)f->r8);
+	hv_printf("R9 =%016llx R10=%016llx R11=%016llx R12=%016llx\n",
+		  (unsigned long long)f->r9, (unsigned long long)f->r10,
+		  (unsigned long long)f->r11, (unsigned long long)f->r12);
+	hv_printf("R13=%016llx R14=%016llx R15=%016llx\n", (unsigned long long)f->r13,
+		  (unsigned long long)f->r14, (unsigned long long)f->r15);
+	hv_printf("CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx\n",
+		  (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
+		  (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+}
+
+extern char rdmsr_insn[], rdmsr_fixup[];
+
+void exception_dispatch(struct exc_frame *f)
+{
+	u32 v = (u32)f->vector;
+
+	/* the one expected fault: probing an MSR on behalf of a guest */
+	if (v == 13 && f->rip == (u64)(uintptr_t)rdmsr_insn) {
+		f->rip = (u64)(uintptr_t)rdmsr_fixup;
+		return;
+	}
+
+	hv_printf("ACRN-HV: PANIC: exception %s (vector %u) error=%llx on pCPU %u\n",
+		  v < 32 && exc_names[v] ? exc_names[v] : "?", v, (unsigned long long)f->error,
+		  hv.nr_pcpus ? this_pcpu()->idx : 0);
+	dump_frame(f);
+	console_drain();
+	halt_forever();
+}
+
+void hv_panic(const char *fmt, ...)
+{
+	char buf[256];
+	struct exc_frame f;
+	va_list ap;
+
+	va_start(ap, fmt);
+	hv_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	memset(&f, 0, sizeof(f));
+	__asm__ volatile("mov %%rsp, %0; mov %%rbp, %1; lea 0(%%rip), %2"
+			 : "=r"(f.rsp), "=r"(f.rbp), "=r"(f.rip));
+	__asm__ volatile("pushf; pop %0" : "=r"(f.rflags));
+	hv_printf("ACRN-HV: PANIC: %s\n", buf);
+	dump_frame(&f);
+	console_drain();
+	halt_forever();
+}
+
+/* Busy wait on the ACPI PM timer (3.579545 MHz), which runs in emulated time. */
+void udelay(u32 us)
+{
+	u32 port = hv.have_acpi ? hv.acpi.pm_tmr : 0;
+
+	if (port) {
+		u64 ticks = (u64)us * 3580 / 1000 + 1, waited = 0;
+		u32 last = inl((u16)port) & 0xffffff;
+
+		while (waited < ticks) {
+			u32 now = inl((u16)port) & 0xffffff;
+
+			waited += (now - last) & 0xffffff;
+			last = now;
+		}
+	} else {
+		u64 end = rdtsc() + (u64)us * (hv.tsc_khz ? hv.tsc_khz : 1000000) / 1000;
+
+		while (rdtsc() < end)
+			cpu_relax();
+	}
+}
+
+/* TSC frequency from CPUID 0x15/0x16, as Linux itself would find it. */
+u64 tsc_khz_detect(void)
+{
+	u32 a, b, c, d, max;
+
+	cpuid_count(0, 0, &max, &b, &c, &d);
+	if (max >= 0x15) {
+		cpuid_count(0x15, 0, &a, &b, &c, &d);
+		if (a && b && c)
+			return (u64)c * b / a / 1000;
+	}
+	if (max >= 0x16) {
+		cpuid_count(0x16, 0, &a, &b, &c, &d);
+		if (a)
+			return (u64)a * 1000;
+	}
+	return 0;
+}
+
+u64 cpu_tss_base(u32 idx);
+u64 cpu_tss_base(u32 idx)
+{
+	return (u64)(uintptr_t)&tss[idx];
+}
+
+u64 cpu_idt_base(void);
+u64 cpu_idt_base(void)
+{
+	return (u64)(uintptr_t)idt;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Tiny guests for the selftest, copied to GUEST_SELFTEST_CODE (0x7000).
+ *
+ * Real-mode guest: CPUID 0x40000000, reports the signature check on port
+ * 0x80 (1 = "ACRN" seen), then VMCALL with EAX="SELF".
+ *
+ * 64-bit guest: CPUID signature check, HC_GET_API_VERSION and an unknown
+ * hypercall through VMCALL, a read of hypervisor memory (EPT violation ->
+ * the hypervisor injects #GP -> our handler continues), then VMCALL "SELF"
+ * with a bitmask of passed checks in RDI.
+ */
+	.set BASE, 0x7000
+	.set SELF, 0x53454c46
+	.section .rodata
+
+	.code16
+	.globl guest_rm_start, guest_rm_end
+guest_rm_start:
+	mov	$0x40000000, %eax
+	cpuid
+	xor	%al, %al
+	cmp	$0x4e524341, %ebx
+	jne	1f
+	mov	$1, %al
+1:	out	%al, $0x80
+	mov	$SELF, %eax
+	vmcall
+	hlt
+guest_rm_end:
+
+	.code64
+	.globl guest_lm_start, guest_lm_end
+#define L(sym) (BASE + (sym) - guest_lm_start)
+guest_lm_start:
+	xor	%r15d, %r15d		/* bitmask of passed checks */
+	lidt	L(lm_idt_desc)
+	mov	$0x40000000, %eax
+	cpuid
+	cmp	$0x4e524341, %ecx
+	jne	1f
+	or	$1, %r15d
+1:	mov	$0x40000001, %eax	/* privileged bit: 0 for this guest */
+	cpuid
+	test	$1, %eax
+	jnz	2f
+	or	$2, %r15d
+2:	mov	$0x80000000, %r8d	/* HC_GET_API_VERSION */
+	mov	$L(lm_version), %edi
+	vmcall
+	test	%rax, %rax
+	jnz	3f
+	cmpl	$1, L(lm_version)
+	jne	3f
+	or	$4, %r15d
+3:	mov	$0x800000ee, %r8d	/* unknown id: -ENOTTY */
+	vmcall
+	cmp	$-25, %rax
+	jne	4f
+	or	$8, %r15d
+4:	mov	$0x80000000, %r8d	/* bad parameter: -EINVAL */
+	mov	$0xfffffffff000, %rdi
+	vmcall
+	cmp	$-22, %rax
+	jne	5f
+	or	$16, %r15d
+5:	mov	L(lm_hv_addr), %rbx
+	mov	(%rbx), %al		/* hypervisor memory: #GP expected */
+	jmp	7f
+lm_gp_resume:
+	or	$32, %r15d
+7:	mov	$SELF, %r8d
+	mov	%r15, %rdi
+	vmcall
+	hlt
+
+lm_gp_handler:
+	/* frame: error code, RIP, CS, RFLAGS, RSP, SS; resume past the access */
+	movq	$L(lm_gp_resume), 8(%rsp)
+	add	$8, %rsp
+	iretq
+
+	.balign 8
+lm_version:
+	.long	0, 0
+	.globl guest_lm_hv_addr
+lm_hv_addr:
+guest_lm_hv_addr:
+	.quad	0
+lm_idt_desc:
+	.short	14 * 16 - 1
+	.quad	BASE + 0x800
+guest_lm_gp_off:
+	.globl guest_lm_gp_off
+	.quad	lm_gp_handler - guest_lm_start
+guest_lm_end:

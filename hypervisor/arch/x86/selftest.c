@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * `selftest` mode: the hypervisor checks itself on the real (or emulated)
+ * platform and prints TAP on its console, then powers the platform off.
+ */
+#include "hv.h"
+#include "vmx.h"
+
+extern char guest_lm_hv_addr[], guest_lm_gp_off[];
+void build_guest_lowmem(void);
+
+static u32 test_no;
+static u32 failures;
+
+static void tap(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tap(bool ok, const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	hv_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	test_no++;
+	if (!ok)
+		failures++;
+	hv_printf("%sok %u - %s\n", ok ? "" : "not ", test_no, buf);
+}
+
+static bool e820_sane(void)
+{
+	const struct e820_map *m = &hv.sos_e820;
+	u32 i;
+
+	for (i = 0; i < m->nr; i++) {
+		u64 a = m->e[i].addr, b = a + m->e[i].size;
+
+		if (m->e[i].type == E820_RAM && a < hv.hv_end && b > hv.hv_start)
+			return false;
+		if (i && m->e[i - 1].addr + m->e[i - 1].size > a)
+			return false;
+	}
+	return e820_ram_total(m) + (hv.hv_end - hv.hv_start) >= e820_ram_total(&hv.boot.mmap) &&
+	       e820_ram_total(m) < e820_ram_total(&hv.boot.mmap);
+}
+
+static int run_guest(struct vm *vm, bool long_mode)
+{
+	struct vcpu *v = &vm->vcpu[0];
+	u8 *code = (u8 *)(uintptr_t)GUEST_SELFTEST_CODE;
+	int ret;
+
+	vm->done = false;
+	ret = vcpu_setup_vmcs(v);
+	if (ret)
+		return ret;
+	if (long_mode) {
+		u64 h = GUEST_SELFTEST_CODE + *(u64 *)guest_lm_gp_off;
+		u64 *idt = (u64 *)(uintptr_t)(GUEST_SELFTEST_CODE + 0x800);
+
+		memcpy(code, guest_lm_start, guest_lm_end - guest_lm_start);
+		*(u64 *)(code + (guest_lm_hv_addr - guest_lm_start)) = hv.hv_start + 0x1000;
+		memset(idt, 0, 14 * 16);
+		idt[2 * 13] = (h & 0xffff) | (0x10ULL << 16) | (0x8eULL << 40) |
+			      ((h >> 16 & 0xffff) << 48);
+		idt[2 * 13 + 1] = h >> 32;
+		build_guest_lowmem();
+		vcpu_set_long_mode_state(v, GUEST_SELFTEST_CODE, GUEST_SELFTEST_CODE);
+	} else {
+		memcpy(code, guest_rm_start, guest_rm_end - guest_rm_start);
+		vcpu_set_realmode_state(v, (u16)(GUEST_SELFTEST_CODE >> 4), 0);
+	}
+	ret = vcpu_run_loop(v);
+	return ret ? ret : (vm->done ? 0 : -HV_EIO);
+}
+
+void selftest_run(void)
+{
+	static struct vm vm;
+	struct vcpu *v = &vm.vcpu[0];
+	char why[160];
+	u32 i, up = 0;
+	int ret;
+	u64 pa, flags;
+	bool vmx_ok;
+
+	hv_printf("ACRN-HV: selftest\n");
+	tap(hv.boot.mmap.nr > 0 && e820_ram_total(&hv.boot.mmap) > MiB(16),
+	    "multiboot2 memory map parsed (%u entries, %llu KiB RAM)", hv.boot.mmap.nr,
+	    (unsigned long long)(e820_ram_total(&hv.boot.mmap) >> 10));
+	tap(e820_sane(), "e820 carving: hypervisor %llx-%llx not RAM for the Service VM",
+	    (unsigned long long)hv.hv_start, (unsigned long long)hv.hv_end);
+	tap(hv.have_acpi && hv.acpi.nr_cpus >= 1 && hv.acpi.lapic_addr,
+	    "ACPI parsed: MADT %u CPUs, LAPIC %llx", hv.acpi.nr_cpus,
+	    (unsigned long long)hv.acpi.lapic_addr);
+	tap(hv.acpi.have_fadt && hv.acpi.pm1a_cnt, "ACPI FADT: PM1a_CNT %x, PM timer %x, S5 %s",
+	    hv.acpi.pm1a_cnt, hv.acpi.pm_tmr, hv.acpi.have_s5 ? "found" : "default");
+
+	ret = vmx_check_caps(why, sizeof(why));
+	tap(!ret, "VMX capabilities%s%s", ret ? ": " : "", ret ? why : "");
+	vmx_ok = !ret && !vmx_on(&hv.pcpu[0]);
+	tap(vmx_ok, "VMXON on the BSP");
+	if (!vmx_ok)
+		goto out;
+
+	smp_start_aps();
+	for (i = 1; i < hv.nr_pcpus; i++)
+		up += hv.pcpu[i].launched;
+	tap(hv.nr_pcpus == hv.acpi.nr_cpus && up == hv.nr_pcpus - 1,
+	    "every pCPU up with VMXON/VMXOFF (%u of %u)", hv.nr_pcpus, hv.acpi.nr_cpus);
+
+	vm_init(&vm, "selftest", VM_SELFTEST, 1);
+	ret = vmx_build_ept(&vm, true);
+	tap(!ret && !pt_lookup(&vm.ept, 0x100000, &pa, &flags) && pa == 0x100000 &&
+		    pt_lookup(&vm.ept, hv.hv_start, &pa, &flags) == -HV_ENOENT,
+	    "EPT identity map built, hypervisor memory unmapped");
+	vm_setup_io_policy(&vm);
+
+	ret = run_guest(&vm, false);
+	tap(!ret && v->exits[EXIT_CPUID] >= 1 && v->exits[EXIT_IO] == 1 &&
+		    v->last_io_port == 0x80 && v->last_io_value == 1 && v->exits[EXIT_VMCALL] == 1,
+	    "real-mode guest: CPUID, IO and VMCALL exits (ret %d, port %x value %llx)", ret,
+	    v->last_io_port, (unsigned long long)v->last_io_value);
+
+	memset(v->exits, 0, sizeof(v->exits));
+	v->exits_total = 0;
+	ret = run_guest(&vm, true);
+	tap(!ret && (v->last_vmcall & 3) == 3, "64-bit guest: CPUID 0x40000000 reads ACRNACRNACRN");
+	tap(!ret && (v->last_vmcall & 4), "64-bit guest: HC_GET_API_VERSION returns 1.0");
+	tap(!ret && (v->last_vmcall & 24) == 24,
+	    "64-bit guest: unknown hypercall -ENOTTY, bad pointer -EINVAL");
+	tap(!ret && (v->last_vmcall & 32) && v->exits[EXIT_EPT_VIOLATION] == 1,
+	    "64-bit guest: read of hypervisor memory -> EPT violation -> #GP, hypervisor alive");
+	print_exit_stats(&vm);
+	vmx_off();
+out:
+	hv_printf("1..%u\n", test_no);
+	hv_printf("ACRN-HV: selftest %s (%u failed)\n", failures ? "FAILED" : "passed", failures);
+	hv_printf("ACRN-HV: platform poweroff\n");
+	platform_poweroff();
+}

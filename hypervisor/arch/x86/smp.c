@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Application processors: INIT-SIPI-SIPI through the local APIC, then each
+ * AP does VMXON and parks its Service VM vCPU in wait-for-SIPI, so the
+ * Service VM's own INIT/SIPI (passed through the LAPIC) starts it.
+ */
+#include "hv.h"
+
+#define APIC_ICR_LO 0x300
+#define APIC_ICR_HI 0x310
+#define ICR_ALL_BUT_SELF (3U << 18)
+#define ICR_ASSERT (1U << 14)
+#define ICR_INIT (5U << 8)
+#define ICR_SIPI (6U << 8)
+
+extern char tramp_cr3[], tramp_ticket[];
+static volatile bool sos_ready;
+static volatile u32 aps_online;
+
+static void send_ipi(u32 icr)
+{
+	u64 base = hv.acpi.lapic_addr ? hv.acpi.lapic_addr : 0xfee00000ULL;
+
+	if (rdmsr(MSR_APIC_BASE) & (1ULL << 10)) { /* x2APIC */
+		wrmsr(0x830, icr);
+		return;
+	}
+	mmio_write32(base + APIC_ICR_HI, 0);
+	mmio_write32(base + APIC_ICR_LO, icr);
+	while (mmio_read32(base + APIC_ICR_LO) & (1U << 12)) /* delivery pending */
+		cpu_relax();
+}
+
+int smp_start_aps(void)
+{
+	u8 *t = (u8 *)(uintptr_t)AP_TRAMPOLINE_ADDR;
+	u32 want, waited;
+
+	if (!hv.have_acpi || hv.acpi.nr_cpus <= 1)
+		return 0;
+	want = MIN(hv.acpi.nr_cpus, MAX_PCPUS) - 1;
+	memcpy(t, ap_trampoline_start, ap_trampoline_end - ap_trampoline_start);
+	*(u32 *)(t + (tramp_cr3 - ap_trampoline_start)) = (u32)read_cr3();
+	*(u32 *)(t + (tramp_ticket - ap_trampoline_start)) = 0;
+	sos_ready = false;
+
+	send_ipi(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_INIT);
+	udelay(10000);
+	send_ipi(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_SIPI | (AP_TRAMPOLINE_ADDR >> 12));
+	udelay(200);
+	send_ipi(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_SIPI | (AP_TRAMPOLINE_ADDR >> 12));
+	for (waited = 0; aps_online < want && waited < 2000; waited++)
+		udelay(1000);
+	hv.nr_pcpus = 1 + aps_online;
+	pr_info("SMP: %u of %u pCPUs online\n", hv.nr_pcpus, want + 1);
+	if (hv.opt.selftest)
+		return 0;
+	/* let the APs park their vCPUs, then wait until they are in VMX operation */
+	sos_ready = true;
+	for (waited = 0; waited < 2000; waited++) {
+		u32 i, n = 0;
+
+		for (i = 1; i < hv.nr_pcpus; i++)
+			n += hv.pcpu[i].launched;
+		if (n == hv.nr_pcpus - 1)
+			break;
+		udelay(1000);
+	}
+	return 0;
+}
+
+void ap_main(u32 idx)
+{
+	struct pcpu *p;
+	struct vcpu *v;
+	u32 a, b, c, d;
+	int ret;
+
+	if (idx >= MAX_PCPUS)
+		halt_forever();
+	p = &hv.pcpu[idx];
+	p->idx = idx;
+	cpu_init_tables(idx);
+	cpu_set_percpu(p);
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	p->apic_id = b >> 24;
+	if (c & (1U << 26))
+		write_cr4(read_cr4() | CR4_OSXSAVE);
+	p->online = true;
+	__atomic_fetch_add(&aps_online, 1, __ATOMIC_SEQ_CST);
+	if (hv.opt.selftest) {
+		/* selftest: prove VMXON works here, then park */
+		if (!vmx_on(p)) {
+			vmx_off();
+			p->launched = true;
+		}
+		halt_forever();
+	}
+	while (!sos_ready)
+		cpu_relax();
+	ret = vmx_on(p);
+	if (ret)
+		hv_panic("VMXON failed on pCPU %u (%d)", idx, ret);
+	v = &hv.sos.vcpu[idx];
+	ret = vcpu_setup_vmcs(v);
+	if (ret)
+		hv_panic("cannot set up the VMCS of vcpu %u (%d)", idx, ret);
+	p->launched = true;
+	vlapic_wait_for_startup(v);
+	ret = vcpu_run_loop(v);
+	hv_panic("Service VM vcpu %u stopped (%d)", idx, ret);
+}

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Hypercall entry: ID in R8 (0x800000xx), parameters in RDI/RSI, result in
+ * RAX (0 or -errno).  Pointer parameters are Service VM guest-physical
+ * addresses and are validated before use.
+ */
+#include "hv.h"
+
+#define HC_ID_MASK 0xff000000U
+#define HC_ID_BASE 0x80000000U
+#define HC_GET_API_VERSION 0x00
+#define API_MAJOR 1
+#define API_MINOR 0
+
+typedef s64 (*hc_handler)(struct vcpu *v, u64 p1, u64 p2);
+
+/* A guest range is usable if it is RAM the Service VM owns. */
+static bool gpa_ok(struct vm *vm, u64 gpa, u64 len)
+{
+	(void)vm;
+	if (len == 0 || gpa + len < gpa)
+		return false;
+	return e820_is_ram(&hv.sos_e820, gpa, gpa + len);
+}
+
+/* The Service VM is identity-mapped, so a checked GPA is the HPA. */
+int copy_to_gpa(struct vm *vm, u64 gpa, const void *src, u64 len)
+{
+	if (!gpa_ok(vm, gpa, len))
+		return -HV_EFAULT;
+	memcpy((void *)(uintptr_t)gpa, src, len);
+	return 0;
+}
+
+int copy_from_gpa(struct vm *vm, void *dst, u64 gpa, u64 len)
+{
+	if (!gpa_ok(vm, gpa, len))
+		return -HV_EFAULT;
+	memcpy(dst, (const void *)(uintptr_t)gpa, len);
+	return 0;
+}
+
+static s64 hc_get_api_version(struct vcpu *v, u64 p1, u64 p2)
+{
+	u32 ver[2] = { API_MAJOR, API_MINOR };
+
+	(void)p2;
+	return copy_to_gpa(v->vm, p1, ver, sizeof(ver)) ? -HV_EINVAL : 0;
+}
+
+static const hc_handler handlers[] = {
+	[HC_GET_API_VERSION] = hc_get_api_version,
+};
+
+s64 hypercall_dispatch(struct vcpu *v, u64 id, u64 p1, u64 p2)
+{
+	u32 idx = (u32)id & 0xff;
+
+	if (!v->vm->privileged && v->vm->type != VM_SELFTEST)
+		return -HV_EPERM;
+	if ((id >> 32) || ((u32)id & HC_ID_MASK) != HC_ID_BASE || (u32)id & 0x00ffff00U ||
+	    idx >= ARRAY_SIZE(handlers) || !handlers[idx]) {
+		pr_dbg("vcpu %u: unknown hypercall %llx\n", v->id, (unsigned long long)id);
+		return -HV_ENOTTY;
+	}
+	return handlers[idx](v, p1, p2);
+}

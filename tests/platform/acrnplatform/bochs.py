@@ -1,0 +1,353 @@
+"""Boots an ISO in Bochs and turns the serial console into TAP.
+
+Bochs's exit status cannot tell success from failure (ACPI power-off, reset
+and most errors all exit 1), so the verdict comes from marker lines on the
+serial console and from Bochs's own exit message.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from .util import file_lock
+
+BOCHSRC = """\
+megs: {megs}
+cpu: model=corei7_skylake_x, count={cpus}, ips=50000000
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+ata0-master: type=cdrom, path={iso}, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=serial.log
+{com2}log: bochs.log
+panic: action=fatal
+error: action=report
+clock: sync=none, time0=local
+display_library: rfb, options="timeout=0"
+port_e9_hack: enabled=1
+# Without a sound card the default ALSA driver aborts Bochs at start-up
+# ("buffer overflow detected"); the dummy driver needs no host device.
+sound: driver=dummy
+"""
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|[\x00-\x08\x0b-\x1f\x7f]")
+TAP_LINE = re.compile(r"^(not ok|ok)\b(?:\s*\d+)?\s*(?:-\s*)?(.*)$")
+
+# Phase markers: first appearance on a console is timestamped.
+MARKERS = {
+	"grub": re.compile(r"Booting `"),
+	"kstart": re.compile(r"ACRN-HV: (starting Service VM|native boot)"),
+	"hv_start": re.compile(r"ACRN-HV: starting Service VM"),
+	"native": re.compile(r"ACRN-HV: native boot"),
+	"userspace": re.compile(r"ACRN-PLATFORM: userspace"),
+	"done": re.compile(r"ACRN-PLATFORM: scenarios done"),
+	"hv_poweroff": re.compile(r"ACRN-HV: platform poweroff"),
+	"panic": re.compile(r"ACRN-HV: PANIC"),
+	"kpanic": re.compile(r"Kernel panic - not syncing"),
+}
+STATS = re.compile(r"ACRN-HV: exit-stats vcpu=(\d+) total=(\d+)(.*)")
+BEGIN = re.compile(r"ACRN-PLATFORM: begin (\S+)")
+END = re.compile(r"ACRN-PLATFORM: end (\S+) status=(\d+)")
+PLAN = re.compile(r"^(?:ACRN-HV: )?1\.\.(\d+)")
+HV_TAP = re.compile(r"^(?:ACRN-HV: )?(not ok|ok)\b(?:\s*\d+)?\s*(?:-\s*)?(.*)$")
+
+MODES = ("hv", "native", "selftest", "linux")
+
+
+class Tap:
+	"""Prints TAP results as they come and the plan at the end."""
+
+	def __init__(self, out=sys.stdout):
+		self.out = out
+		self.n = 0
+		self.failed = 0
+
+	def result(self, ok, text):
+		self.n += 1
+		if not ok:
+			self.failed += 1
+		self.out.write(f"{'ok' if ok else 'not ok'} {self.n} - {text}\n")
+		self.out.flush()
+
+	def comment(self, text):
+		for line in text.splitlines() or [""]:
+			self.out.write(f"# {line}\n")
+		self.out.flush()
+
+	def plan(self):
+		self.out.write(f"1..{self.n}\n")
+		self.out.flush()
+
+
+class Console:
+	"""Follows a growing serial log file line by line."""
+
+	def __init__(self, path, echo=None):
+		self.path = path
+		self.pos = 0
+		self.partial = b""
+		self.echo = echo
+
+	def poll(self, final=False):
+		try:
+			with open(self.path, "rb") as f:
+				f.seek(self.pos)
+				data = f.read()
+		except FileNotFoundError:
+			return []
+		self.pos += len(data)
+		if self.echo and data:
+			self.echo.write(data.decode("utf-8", "replace"))
+			self.echo.flush()
+		data = self.partial + data
+		lines = data.split(b"\n")
+		self.partial = lines.pop()
+		if final and self.partial:
+			lines.append(self.partial)
+			self.partial = b""
+		return [ANSI.sub("", l.decode("utf-8", "replace")).strip() for l in lines]
+
+
+class Run:
+	def __init__(self, rundir, iso, mode="hv", cpus=1, megs=512, timeout=300,
+		     scenarios=(), com2=False, echo=None, lock=None, keep=False, out=sys.stdout):
+		if mode not in MODES:
+			raise ValueError(mode)
+		self.rundir = os.path.abspath(rundir)
+		self.iso = os.path.abspath(iso)
+		self.mode = mode
+		self.cpus = cpus
+		self.megs = megs
+		self.timeout = timeout
+		self.scenarios = list(scenarios)
+		self.com2 = com2
+		self.echo = echo
+		self.lock = lock
+		self.keep = keep
+		self.tap = Tap(out)
+		self.seen = {}
+		self.stats = []
+		self.hv_results = 0
+		self.hv_plan = None
+		self.current = None  # scenario being run
+		self.began = []
+		self.ended = {}
+		self.scenario_fails = {}
+		self.start = None
+
+	# ---- set-up ----
+
+	def write_bochsrc(self):
+		com2 = "com2: enabled=1, mode=file, dev=hv-console.log\n" if self.com2 else ""
+		rc = BOCHSRC.format(megs=self.megs, cpus=self.cpus, iso=self.iso, com2=com2)
+		path = os.path.join(self.rundir, "bochsrc")
+		with open(path, "w") as f:
+			f.write(rc)
+		with open(os.path.join(self.rundir, "cont.rc"), "w") as f:
+			f.write("c\n")
+		return path
+
+	# ---- console parsing ----
+
+	def elapsed(self):
+		return time.monotonic() - self.start
+
+	def line(self, text):
+		for key, rx in MARKERS.items():
+			if key not in self.seen and rx.search(text):
+				self.seen[key] = self.elapsed()
+				if key in ("grub", "kstart", "userspace"):
+					self.tap.comment(f"phase {key} at {self.seen[key]:.1f} s")
+		m = STATS.search(text)
+		if m:
+			self.stats.append((int(m.group(1)), int(m.group(2)), m.group(3).strip()))
+			self.tap.comment(text[m.start():])
+			return
+		m = BEGIN.search(text)
+		if m:
+			self.current = m.group(1)
+			self.began.append(self.current)
+			return
+		m = END.search(text)
+		if m:
+			self.ended[m.group(1)] = int(m.group(2))
+			self.current = None
+			return
+		if self.current:
+			m = TAP_LINE.match(text)
+			if m:
+				ok = m.group(1) == "ok"
+				if not ok:
+					self.scenario_fails[self.current] = self.scenario_fails.get(self.current, 0) + 1
+				self.tap.result(ok, f"{self.current}: {m.group(2)}")
+			elif text.startswith("#"):
+				self.tap.comment(f"{self.current}: {text[1:].strip()}")
+			return
+		if self.mode == "selftest" and "userspace" not in self.seen:
+			m = PLAN.match(text)
+			if m:
+				self.hv_plan = int(m.group(1))
+				return
+			m = HV_TAP.match(text)
+			if m:
+				self.hv_results += 1
+				self.tap.result(m.group(1) == "ok", f"hv selftest: {m.group(2)}")
+				return
+			if text.startswith("#") or text.startswith("ACRN-HV: #"):
+				self.tap.comment(text.split("#", 1)[1].strip())
+
+	# ---- the run ----
+
+	def execute(self):
+		os.makedirs(self.rundir, exist_ok=True)
+		for name in ("serial.log", "hv-console.log", "bochs.log", "bochs.out"):
+			try:
+				os.unlink(os.path.join(self.rundir, name))
+			except FileNotFoundError:
+				pass
+		rc_path = self.write_bochsrc()
+		self.tap.comment(f"bochs: {self.mode} mode, {self.cpus} CPU(s), {self.megs} MB, "
+				 f"time limit {self.timeout} s, run dir {self.rundir}")
+		with file_lock(self.lock):
+			status, reason = self._boot(rc_path)
+		self._verdict(status, reason)
+		self.tap.plan()
+		ok = self.tap.failed == 0
+		if ok and not self.keep:
+			shutil.rmtree(self.rundir, ignore_errors=True)
+		else:
+			self._keep_logs(ok)
+		return 0 if ok else 1
+
+	def replay(self, status=1):
+		"""Judge the logs already in the run directory (a kept run) without booting."""
+		self.start = time.monotonic()
+		for name in ("serial.log", "hv-console.log"):
+			for text in Console(os.path.join(self.rundir, name)).poll(final=True):
+				self.line(text)
+		self.seen.setdefault("end", 0.0)
+		self._verdict(status, None)
+		self.tap.plan()
+		return 0 if self.tap.failed == 0 else 1
+
+	def _boot(self, rc_path):
+		consoles = [Console(os.path.join(self.rundir, "serial.log"), self.echo)]
+		if self.com2:
+			consoles.append(Console(os.path.join(self.rundir, "hv-console.log")))
+		cmd = ["timeout", "-k", "5", str(self.timeout + 15), "bochs-bin", "-q", "-f", rc_path,
+		       "-rc", "cont.rc"]
+		with open(os.path.join(self.rundir, "bochs.out"), "wb") as out:
+			self.start = time.monotonic()
+			proc = subprocess.Popen(cmd, cwd=self.rundir, stdin=subprocess.DEVNULL, stdout=out,
+						stderr=subprocess.STDOUT, start_new_session=True)
+			reason = None
+			panic_at = None
+			try:
+				while True:
+					exited = proc.poll() is not None
+					for c in consoles:
+						for text in c.poll(final=exited):
+							self.line(text)
+					if exited:
+						break
+					if panic_at is None and ("panic" in self.seen or "kpanic" in self.seen):
+						panic_at = time.monotonic()
+					if panic_at and time.monotonic() - panic_at > 3:
+						reason = "stopped after a panic"
+						break
+					if self.elapsed() > self.timeout:
+						reason = f"time limit of {self.timeout} s exceeded"
+						break
+					time.sleep(0.1)
+			finally:
+				if proc.poll() is None:
+					try:
+						os.killpg(proc.pid, signal.SIGTERM)
+						proc.wait(10)
+					except (ProcessLookupError, subprocess.TimeoutExpired):
+						os.killpg(proc.pid, signal.SIGKILL)
+						proc.wait()
+					for c in consoles:
+						for text in c.poll(final=True):
+							self.line(text)
+			self.seen.setdefault("end", self.elapsed())
+		return proc.returncode, reason
+
+	def _bochs_exit(self):
+		try:
+			with open(os.path.join(self.rundir, "bochs.out"), errors="replace") as f:
+				out = f.read()
+		except FileNotFoundError:
+			return "", ""
+		m = re.search(r"Bochs is exiting with the following message:\s*\n(.*)", out)
+		return out, (m.group(1).strip() if m else "")
+
+	def _verdict(self, status, reason):
+		t = self.tap
+		out, exit_msg = self._bochs_exit()
+		if reason:
+			t.result(False, f"bochs run: {reason} (last phase: {self._last_phase()})")
+		t.result("grub" in self.seen, "GRUB started the boot entry")
+		if self.mode == "hv":
+			t.result("hv_start" in self.seen, "hypervisor printed 'ACRN-HV: starting Service VM'")
+		elif self.mode == "native":
+			t.result("native" in self.seen, "hypervisor printed 'ACRN-HV: native boot'")
+		if self.mode == "selftest":
+			t.result(self.hv_results > 0, f"hypervisor selftest printed {self.hv_results} result(s)")
+			if self.hv_plan is not None:
+				t.result(self.hv_plan == self.hv_results,
+					 f"hypervisor selftest plan 1..{self.hv_plan} matches its results")
+		else:
+			t.result("userspace" in self.seen, "Service VM reached userspace")
+			for s in self.scenarios:
+				if s not in self.ended:
+					t.result(False, f"scenario {s} ran to completion"
+						 + (" (started, never ended)" if s in self.began else " (never started)"))
+				elif self.ended[s] != 0 and not self.scenario_fails.get(s):
+					t.result(False, f"scenario {s} exited with status {self.ended[s]}")
+			t.result("done" in self.seen, "init finished the scenarios and powered off")
+		if self.mode == "hv":
+			vcpus = sorted({v for v, _, _ in self.stats})
+			t.result(vcpus == list(range(self.cpus)),
+				 f"hypervisor printed exit-stats for vcpus 0..{self.cpus - 1} (got {vcpus})")
+		if self.mode in ("hv", "selftest"):
+			t.result("hv_poweroff" in self.seen, "hypervisor printed 'ACRN-HV: platform poweroff'")
+		clean = "soft power off" in exit_msg or "Shutdown port" in out
+		t.result(clean, f"Bochs exited on power-off ({exit_msg or 'no exit message'}; status {status})")
+		t.result("panic" not in self.seen, "no hypervisor panic")
+		if self.mode != "selftest":
+			t.result("kpanic" not in self.seen, "no Service VM kernel panic")
+		s = self.seen
+		t.comment("timing " + " ".join(f"{k}={s[k]:.2f}" for k in ("grub", "kstart", "userspace", "end")
+						 if k in s))
+		t.comment("phases: " + ", ".join(f"{label} {s[k]:.1f} s" for k, label in
+						 (("grub", "GRUB 'Booting'"), ("kstart", "kernel start"),
+						  ("userspace", "userspace"), ("end", "total")) if k in s))
+
+	def _last_phase(self):
+		order = ["grub", "kstart", "userspace", "done", "hv_poweroff"]
+		reached = [k for k in order if k in self.seen]
+		return reached[-1] if reached else "before GRUB"
+
+	def _keep_logs(self, ok):
+		t = self.tap
+		if not ok:
+			t.comment(f"FAILED: kept serial.log, bochs.log, bochs.out, bochsrc in {self.rundir}")
+		try:
+			with open(os.path.join(self.rundir, "bochs.log"), errors="replace") as f:
+				vmx = [l.rstrip() for l in f if re.search(r"VMFAIL|VMENTER FAIL|VMEXIT:", l)]
+		except FileNotFoundError:
+			vmx = []
+		for l in vmx[:20]:
+			t.comment(f"bochs.log: {l}")
+		if not ok:
+			try:
+				with open(os.path.join(self.rundir, "serial.log"), "rb") as f:
+					tail = f.read().decode("utf-8", "replace").splitlines()[-25:]
+			except FileNotFoundError:
+				tail = []
+			for l in tail:
+				t.comment(f"serial: {ANSI.sub('', l).rstrip()}")
