@@ -26,6 +26,9 @@ RUNS=${2:-5}
 for b in "$VIRTACRND" "$ACRND"; do
 	[ -x "$b" ] || { echo "virtacrnd-list: $b not built (set BUILDDIR)" >&2; exit 1; }
 done
+# libvirtd's qemu driver refuses definitions without a QEMU binary
+command -v qemu-system-x86_64 >/dev/null ||
+	{ echo "virtacrnd-list: needs qemu-system-x86_64 (Debian qemu-system-x86) for libvirtd" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "virtacrnd-list: run as root (libvirtd runs as nobody)" >&2; exit 1; }
 
 tmp=$(mktemp -d /tmp/virtacrnd-bench.XXXXXX)
