@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "dispatch.h"
 #include "state-cache.h"
 
 
@@ -36,6 +37,8 @@ RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 	server->next_client_id = 1;
 	server->next_callback_id = 1;
 	server->state_cache = state_cache_new();
+	/* acrnd serializes operations per VM; a few threads are plenty. */
+	server->workers = g_thread_pool_new(dispatch_worker, server, 8, FALSE, NULL);
 	return server;
 }
 
@@ -52,10 +55,14 @@ void rpc_server_free(RpcServer *server)
 	GHashTableIter it;
 	gpointer key;
 
+	/* Let running calls finish: they use acrnd's connection. */
+	g_thread_pool_free(server->workers, FALSE, TRUE);
 	g_slist_free_full(server->listeners, (GDestroyNotify)listener_free);
 	g_hash_table_iter_init(&it, server->clients);
-	while (g_hash_table_iter_next(&it, &key, NULL))
-		rpc_client_free(key);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		((RpcClient *)key)->dead = TRUE;
+		rpc_client_unref(key);
+	}
 	g_hash_table_unref(server->clients);
 	state_cache_free(server->state_cache);
 	g_free(server);
@@ -129,7 +136,7 @@ RpcClient *rpc_server_adopt(RpcServer *server, int fd, RpcSocketKind kind)
 
 static gboolean free_client_idle(gpointer data)
 {
-	rpc_client_free(data);
+	rpc_client_unref(data);
 	return G_SOURCE_REMOVE;
 }
 

@@ -29,6 +29,8 @@ struct RpcServer {
 	GSList *listeners;
 	guint64 next_client_id;
 	int next_callback_id;
+	/* Runs slow procedures (dispatch.c). */
+	GThreadPool *workers;
 	/* Snapshot of VM states from the last listing (state-cache.h). */
 	StateCache *state_cache;
 	/* Called whenever the number of clients changes (idle timeout). */

@@ -116,6 +116,24 @@ def test(s):
         s.virsh("destroy", "vm2")
         s.virsh("undefine", "vm2")
 
+        # a slow start (the stand-in guest takes 4 s to boot) does not stall
+        # the daemon: another client is served while `virsh start` waits
+        s.virsh("define", s.write_file("slow.xml", s.vm_xml("slow",
+                                                          kernel_args="standin.start-delay=4")))
+        envv = dict(os.environ, HOME=s.dir)
+        starter = subprocess.Popen([s.virsh_bin, "-c", s.uri, "start", "slow"], env=envv,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+        time.sleep(0.5)
+        r = s.virsh("list", "--all", "--name")
+        check("slow" in r.stdout.split(), r.stdout)
+        check(starter.poll() is None, "virsh start returned before the guest booted")
+        out = starter.communicate(timeout=30)[0].decode()
+        check(starter.returncode == 0 and "started" in out, out)
+        check(s.virsh("domstate", "slow").stdout.strip() == "running", "slow running")
+        s.virsh("destroy", "slow")
+        s.virsh("undefine", "slow")
+
         # a transient domain: create runs it, destroy makes it disappear
         r = s.virsh("create", s.write_file("t1.xml", s.vm_xml("t1")))
         check("Domain 't1' created" in r.stdout, r.stdout)
