@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
+#include <libxml/parser.h>
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
@@ -29,6 +30,9 @@ RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 {
 	RpcServer *server = g_new0(RpcServer, 1);
 
+	/* Domain XML is parsed in worker threads too: libxml2 must be
+	 * initialised once from the main thread first. */
+	xmlInitParser();
 	server->config = *config;
 	if (!server->config.max_packet || server->config.max_packet > RPC_MESSAGE_MAX)
 		server->config.max_packet = RPC_MESSAGE_MAX;
