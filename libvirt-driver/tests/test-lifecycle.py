@@ -28,7 +28,14 @@ class EventWatcher:
         self.p = subprocess.Popen([s.virsh_bin, "-c", s.uri, "event", "--all", "--loop"],
                                   stdout=self.out, stderr=subprocess.STDOUT, env=envv,
                                   stdin=subprocess.DEVNULL)
-        time.sleep(1.0)  # registration of 27 callbacks
+        # registration of 27 callbacks: wait until a probe domain's events show
+        probe = s.write_file("probe.xml", s.vm_xml("probe"))
+        end = time.time() + 30
+        while "domain 'probe'" not in self.text():
+            check(time.time() < end, "virsh event never reported anything")
+            s.virsh("define", probe)
+            s.virsh("undefine", "probe")
+            time.sleep(0.2)
 
     def text(self):
         with open(self.path) as f:
