@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "domain-state.h"
 #include "domain-xml.h"
+#include "host-info.h"
 #include "rpc-error.h"
 #include "state-cache.h"
 
@@ -366,6 +367,57 @@ static gboolean get_max_memory(RpcCall *c, GError **error)
 	if (!vm)
 		return FALSE;
 	xdr_put_u64(c->ret, vm->memory_bytes / 1024);
+	return TRUE;
+}
+
+static gboolean get_vcpus(RpcCall *c, GError **error)
+{
+	g_auto(RpcDomainRef) dom = { 0 };
+	g_autoptr(AcrndVm) vm = NULL;
+	g_autoptr(GByteArray) map = NULL;
+	gint32 maxinfo, maplen;
+	int ncpus, online;
+	guint32 n;
+
+	dispatch_get_domain(&c->args, &dom);
+	maxinfo = xdr_get_i32(&c->args);
+	maplen = xdr_get_i32(&c->args);
+	if (!dispatch_args_end(c))
+		return FALSE;
+	if (maxinfo < 0 || (guint32)maxinfo > RPC_VCPUINFO_MAX || maplen < 0 ||
+	    (guint64)maxinfo * (guint64)maplen > RPC_CPUMAPS_MAX) {
+		virt_error_set(error, VIR_ERR_RPC, "maxinfo %d / maplen %d out of range", maxinfo,
+			       maplen);
+		return FALSE;
+	}
+	vm = lookup_ref(c, &dom, error);
+	if (!vm || !require_active(vm, error))
+		return FALSE;
+	n = MIN(vm->vcpus, (guint32)maxinfo);
+	xdr_put_u32(c->ret, n);
+	for (guint32 i = 0; i < n; i++) {
+		xdr_put_u32(c->ret, i);
+		xdr_put_i32(c->ret, g_strcmp0(vm->state, "running") == 0 ? VIR_VCPU_RUNNING
+									 : VIR_VCPU_OFFLINE);
+		xdr_put_u64(c->ret, 0); /* CPU time: acrnd does not report it */
+		xdr_put_i32(c->ret, -1); /* physical CPU: not reported either */
+	}
+	/* Affinity: acrnd does not export the pinning, so every online host
+	 * CPU is shown as allowed. */
+	map = host_cpu_map(&ncpus, &online);
+	xdr_put_u32(c->ret, n * (guint32)maplen);
+	for (guint32 i = 0; i < n; i++)
+		for (gint32 b = 0; b < maplen; b++) {
+			guint8 byte = (guint)b < map->len ? map->data[b] : 0;
+
+			g_byte_array_append(c->ret, &byte, 1);
+		}
+	{
+		static const guint8 zeros[4];
+		gsize len = (gsize)n * (gsize)maplen;
+
+		g_byte_array_append(c->ret, zeros, (guint)((4 - len % 4) % 4));
+	}
 	return TRUE;
 }
 
@@ -795,6 +847,7 @@ static const RpcProcedure procs[] = {
 	{ PROC_DOMAIN_GET_INFO, "virDomainGetInfo", get_info, 0 },
 	{ PROC_DOMAIN_GET_MAX_MEMORY, "virDomainGetMaxMemory", get_max_memory, 0 },
 	{ PROC_DOMAIN_GET_OS_TYPE, "virDomainGetOSType", get_os_type, 0 },
+	{ PROC_DOMAIN_GET_VCPUS, "virDomainGetVcpus", get_vcpus, 0 },
 	{ PROC_DOMAIN_GET_AUTOSTART, "virDomainGetAutostart", get_autostart, 0 },
 	{ PROC_DOMAIN_IS_ACTIVE, "virDomainIsActive", is_active, 0 },
 	{ PROC_DOMAIN_IS_PERSISTENT, "virDomainIsPersistent", is_persistent, 0 },

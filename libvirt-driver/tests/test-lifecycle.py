@@ -74,6 +74,9 @@ def test(s):
         r = s.virsh("dumpxml", "vm1")
         check(re.search(r"<domain type=.acrn. id=.%s.>" % domid, r.stdout), r.stdout)
         check(s.virsh("dominfo", domid).returncode == 0, "lookup by id")
+        r = s.virsh("vcpuinfo", "vm1")
+        check(re.search(r"^VCPU:\s+0$", r.stdout, re.M) and
+              re.search(r"^State:\s+running$", r.stdout, re.M), r.stdout)
         r = s.virsh("start", "vm1", check=False)
         check(r.returncode != 0 and "already active" in r.stderr, r.stderr)
 
