@@ -14,8 +14,10 @@
 struct AcrndClient {
 	GDBusConnection *bus;
 	AcrnManager *manager;
-	/* AcrnVM proxies by object path: building one costs a round trip. */
+	/* AcrnVM proxies by object path: building one costs a round trip.
+	 * Slow calls run in worker threads (dispatch.c), hence the lock. */
 	GHashTable *vm_proxies;
+	GMutex lock;
 	AcrndEventFunc event_func;
 	gpointer event_data;
 };
@@ -137,8 +139,11 @@ static void on_vmevent(AcrnManager *manager, const char *vm, const char *name, c
 {
 	AcrndClient *client = data;
 
-	if (g_strcmp0(event, "undefined") == 0)
+	if (g_strcmp0(event, "undefined") == 0) {
+		g_mutex_lock(&client->lock);
 		g_hash_table_remove(client->vm_proxies, vm);
+		g_mutex_unlock(&client->lock);
+	}
 	if (client->event_func)
 		client->event_func(vm, name, event, detail, client->event_data);
 }
@@ -163,6 +168,7 @@ AcrndClient *acrnd_client_new(const char *bus_address, gboolean session, GError 
 	g_dbus_connection_set_exit_on_close(bus, FALSE);
 
 	client = g_new0(AcrndClient, 1);
+	g_mutex_init(&client->lock);
 	client->bus = g_steal_pointer(&bus);
 	client->vm_proxies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						   g_object_unref);
@@ -185,6 +191,7 @@ void acrnd_client_free(AcrndClient *client)
 	g_clear_object(&client->manager);
 	g_clear_pointer(&client->vm_proxies, g_hash_table_unref);
 	g_clear_object(&client->bus);
+	g_mutex_clear(&client->lock);
 	g_free(client);
 }
 
@@ -194,12 +201,17 @@ void acrnd_client_set_event_handler(AcrndClient *client, AcrndEventFunc func, gp
 	client->event_data = data;
 }
 
+/* Returns a new reference to the VM's proxy (callers unref it). */
 static AcrnVM *vm_proxy(AcrndClient *client, const char *path, GError **error)
 {
 	AcrnVM *proxy;
 
 	REQUIRE_CLIENT(client, error, NULL);
+	g_mutex_lock(&client->lock);
 	proxy = g_hash_table_lookup(client->vm_proxies, path);
+	if (proxy)
+		g_object_ref(proxy);
+	g_mutex_unlock(&client->lock);
 	if (proxy)
 		return proxy;
 	proxy = acrn_vm_proxy_new_sync(client->bus,
@@ -211,7 +223,9 @@ static AcrnVM *vm_proxy(AcrndClient *client, const char *path, GError **error)
 		return NULL;
 	}
 	g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(proxy), ACRND_CALL_TIMEOUT_MS);
-	g_hash_table_insert(client->vm_proxies, g_strdup(path), proxy);
+	g_mutex_lock(&client->lock);
+	g_hash_table_replace(client->vm_proxies, g_strdup(path), g_object_ref(proxy));
+	g_mutex_unlock(&client->lock);
 	return proxy;
 }
 
@@ -408,68 +422,101 @@ static GVariant *no_options(void)
 	return g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0);
 }
 
+/* Like libvirt's per-domain job lock: an operation that finds the VM busy
+ * with another one (acrnd's Busy error) waits for it instead of failing. */
+#define ACRND_BUSY_WAIT_USEC (30 * G_USEC_PER_SEC)
+#define ACRND_BUSY_POLL_USEC (50 * 1000)
+
+static gboolean vm_action_once(AcrndClient *client, const char *object_path,
+			       AcrndVmAction action, GError **error);
+
+static const char *action_name(AcrndVmAction action)
+{
+	static const char *const names[] = {
+		[ACRND_VM_START] = "Start",	    [ACRND_VM_SHUTDOWN] = "Shutdown",
+		[ACRND_VM_FORCE_STOP] = "ForceStop", [ACRND_VM_REBOOT] = "Reboot",
+		[ACRND_VM_RESET] = "Reset",	    [ACRND_VM_PAUSE] = "Pause",
+		[ACRND_VM_RESUME] = "Resume",	    [ACRND_VM_SUSPEND] = "Suspend",
+		[ACRND_VM_WAKEUP] = "Wakeup",	    [ACRND_VM_UNDEFINE] = "Undefine",
+	};
+
+	return (guint)action < G_N_ELEMENTS(names) ? names[action] : "VM call";
+}
+
 gboolean acrnd_client_vm_action(AcrndClient *client, const char *object_path,
 				AcrndVmAction action, GError **error)
 {
-	AcrnVM *vm = vm_proxy(client, object_path, error);
+	gint64 deadline = g_get_monotonic_time() + ACRND_BUSY_WAIT_USEC;
+
+	for (;;) {
+		g_autoptr(GError) e = NULL;
+
+		if (vm_action_once(client, object_path, action, &e))
+			return TRUE;
+		if (!g_error_matches(e, ACRN_ERROR, ACRN_ERROR_BUSY) ||
+		    g_get_monotonic_time() > deadline) {
+			acrnd_error_to_virt(&e, action_name(action));
+			g_propagate_error(error, g_steal_pointer(&e));
+			return FALSE;
+		}
+		g_usleep(ACRND_BUSY_POLL_USEC);
+	}
+}
+
+static gboolean vm_action_once(AcrndClient *client, const char *object_path,
+			       AcrndVmAction action, GError **error)
+{
+	g_autoptr(AcrnVM) vm = vm_proxy(client, object_path, error);
 	gboolean ok = FALSE;
-	const char *what = "VM call";
 
 	if (!vm)
 		return FALSE;
 	switch (action) {
 	case ACRND_VM_START:
-		what = "Start";
 		ok = acrn_vm_call_start_sync(vm, no_options(), NULL, error);
 		break;
 	case ACRND_VM_SHUTDOWN:
-		what = "Shutdown";
 		ok = acrn_vm_call_shutdown_sync(vm, no_options(), NULL, error);
 		break;
 	case ACRND_VM_FORCE_STOP:
-		what = "ForceStop";
 		ok = acrn_vm_call_force_stop_sync(vm, no_options(), NULL, error);
 		break;
 	case ACRND_VM_REBOOT:
-		what = "Reboot";
 		ok = acrn_vm_call_reboot_sync(vm, no_options(), NULL, error);
 		break;
 	case ACRND_VM_RESET:
-		what = "Reset";
 		ok = acrn_vm_call_reset_sync(vm, no_options(), NULL, error);
 		break;
 	case ACRND_VM_PAUSE:
-		what = "Pause";
 		ok = acrn_vm_call_pause_sync(vm, no_options(), NULL, error);
 		break;
 	case ACRND_VM_RESUME:
-		what = "Resume";
 		ok = acrn_vm_call_resume_sync(vm, no_options(), NULL, error);
 		break;
 	case ACRND_VM_SUSPEND:
-		what = "Suspend";
 		ok = acrn_vm_call_suspend_sync(vm, no_options(), NULL, error);
 		break;
 	case ACRND_VM_WAKEUP:
-		what = "Wakeup";
 		ok = acrn_vm_call_wakeup_sync(vm, no_options(), NULL, error);
 		break;
 	case ACRND_VM_UNDEFINE:
-		what = "Undefine";
 		ok = acrn_vm_call_undefine_sync(vm, no_options(), NULL, error);
-		if (ok)
+		if (ok) {
+			g_mutex_lock(&client->lock);
 			g_hash_table_remove(client->vm_proxies, object_path);
+			g_mutex_unlock(&client->lock);
+		}
 		break;
 	}
-	if (!ok)
-		acrnd_error_to_virt(error, what);
+	if (!ok && g_dbus_error_is_remote_error(*error))
+		g_dbus_error_strip_remote_error(*error);
 	return ok;
 }
 
 gboolean acrnd_client_set_autostart(AcrndClient *client, const char *object_path,
 				    gboolean autostart, GError **error)
 {
-	AcrnVM *vm = vm_proxy(client, object_path, error);
+	g_autoptr(AcrnVM) vm = vm_proxy(client, object_path, error);
 
 	if (!vm)
 		return FALSE;
@@ -482,7 +529,7 @@ gboolean acrnd_client_set_autostart(AcrndClient *client, const char *object_path
 
 char *acrnd_client_get_config(AcrndClient *client, const char *object_path, GError **error)
 {
-	AcrnVM *vm = vm_proxy(client, object_path, error);
+	g_autoptr(AcrnVM) vm = vm_proxy(client, object_path, error);
 	char *config = NULL;
 
 	if (!vm)
@@ -497,7 +544,7 @@ char *acrnd_client_get_config(AcrndClient *client, const char *object_path, GErr
 char *acrnd_client_get_console_path(AcrndClient *client, const char *object_path,
 				    GError **error)
 {
-	AcrnVM *vm = vm_proxy(client, object_path, error);
+	g_autoptr(AcrnVM) vm = vm_proxy(client, object_path, error);
 	char *path = NULL;
 
 	if (!vm)

@@ -93,6 +93,14 @@ static gboolean get_lib_version(RpcCall *c, GError **error)
 	return TRUE;
 }
 
+static gboolean get_uri(RpcCall *c, GError **error)
+{
+	if (!dispatch_args_end(c))
+		return FALSE;
+	xdr_put_string(c->ret, c->server->config.session ? "acrn:///session" : "acrn:///system");
+	return TRUE;
+}
+
 static gboolean get_hostname(RpcCall *c, GError **error)
 {
 	char host[256] = "";
@@ -284,6 +292,7 @@ static const RpcProcedure procs[] = {
 	{ PROC_CONNECT_GET_VERSION, "virConnectGetVersion", get_version, 0 },
 	{ PROC_CONNECT_GET_LIB_VERSION, "virConnectGetLibVersion", get_lib_version, 0 },
 	{ PROC_CONNECT_GET_HOSTNAME, "virConnectGetHostname", get_hostname, 0 },
+	{ PROC_CONNECT_GET_URI, "virConnectGetURI", get_uri, 0 },
 	{ PROC_CONNECT_GET_MAX_VCPUS, "virConnectGetMaxVcpus", get_max_vcpus, 0 },
 	{ PROC_NODE_GET_INFO, "virNodeGetInfo", node_get_info, 0 },
 	{ PROC_CONNECT_GET_CAPABILITIES, "virConnectGetCapabilities", get_capabilities, 0 },

@@ -9,7 +9,9 @@
 #include "dispatch.h"
 #include "domain-state.h"
 #include "domain-xml.h"
+#include "host-info.h"
 #include "rpc-error.h"
+#include "state-cache.h"
 
 static AcrndVm *lookup_ref(RpcCall *c, const RpcDomainRef *dom, GError **error)
 {
@@ -178,6 +180,7 @@ static gboolean list_all_domains(RpcCall *c, GError **error)
 				    VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART);
 	if (!load_active_details(c, vms, need_all_details, error))
 		return FALSE;
+	state_cache_fill(c->server->state_cache, vms);
 	for (guint i = 0; i < vms->len; i++) {
 		AcrndVm *vm = vms->pdata[i];
 		int state, reason;
@@ -313,10 +316,24 @@ static gboolean list_defined_domains(RpcCall *c, GError **error)
 
 static gboolean get_state(RpcCall *c, GError **error)
 {
-	guint32 flags;
-	g_autoptr(AcrndVm) vm = domain_arg_flags(c, &flags, error);
+	g_auto(RpcDomainRef) dom = { 0 };
+	g_autoptr(AcrndVm) vm = NULL;
+	const char *cached;
 	int state, reason;
 
+	dispatch_get_domain(&c->args, &dom);
+	xdr_get_u32(&c->args); /* flags: must be 0, ignored like libvirt's drivers */
+	if (!dispatch_args_end(c))
+		return FALSE;
+	/* Right after a listing (virsh list asks each domain's state). */
+	cached = state_cache_lookup(c->server->state_cache, dom.uuid);
+	if (cached) {
+		domain_state_to_libvirt(cached, NULL, &state, &reason);
+		xdr_put_i32(c->ret, state);
+		xdr_put_i32(c->ret, reason);
+		return TRUE;
+	}
+	vm = lookup_ref(c, &dom, error);
 	if (!vm)
 		return FALSE;
 	domain_state_to_libvirt(vm->state, vm->state_reason, &state, &reason);
@@ -350,6 +367,57 @@ static gboolean get_max_memory(RpcCall *c, GError **error)
 	if (!vm)
 		return FALSE;
 	xdr_put_u64(c->ret, vm->memory_bytes / 1024);
+	return TRUE;
+}
+
+static gboolean get_vcpus(RpcCall *c, GError **error)
+{
+	g_auto(RpcDomainRef) dom = { 0 };
+	g_autoptr(AcrndVm) vm = NULL;
+	g_autoptr(GByteArray) map = NULL;
+	gint32 maxinfo, maplen;
+	int ncpus, online;
+	guint32 n;
+
+	dispatch_get_domain(&c->args, &dom);
+	maxinfo = xdr_get_i32(&c->args);
+	maplen = xdr_get_i32(&c->args);
+	if (!dispatch_args_end(c))
+		return FALSE;
+	if (maxinfo < 0 || (guint32)maxinfo > RPC_VCPUINFO_MAX || maplen < 0 ||
+	    (guint64)maxinfo * (guint64)maplen > RPC_CPUMAPS_MAX) {
+		virt_error_set(error, VIR_ERR_RPC, "maxinfo %d / maplen %d out of range", maxinfo,
+			       maplen);
+		return FALSE;
+	}
+	vm = lookup_ref(c, &dom, error);
+	if (!vm || !require_active(vm, error))
+		return FALSE;
+	n = MIN(vm->vcpus, (guint32)maxinfo);
+	xdr_put_u32(c->ret, n);
+	for (guint32 i = 0; i < n; i++) {
+		xdr_put_u32(c->ret, i);
+		xdr_put_i32(c->ret, g_strcmp0(vm->state, "running") == 0 ? VIR_VCPU_RUNNING
+									 : VIR_VCPU_OFFLINE);
+		xdr_put_u64(c->ret, 0); /* CPU time: acrnd does not report it */
+		xdr_put_i32(c->ret, -1); /* physical CPU: not reported either */
+	}
+	/* Affinity: acrnd does not export the pinning, so every online host
+	 * CPU is shown as allowed. */
+	map = host_cpu_map(&ncpus, &online);
+	xdr_put_u32(c->ret, n * (guint32)maplen);
+	for (guint32 i = 0; i < n; i++)
+		for (gint32 b = 0; b < maplen; b++) {
+			guint8 byte = (guint)b < map->len ? map->data[b] : 0;
+
+			g_byte_array_append(c->ret, &byte, 1);
+		}
+	{
+		static const guint8 zeros[4];
+		gsize len = (gsize)n * (gsize)maplen;
+
+		g_byte_array_append(c->ret, zeros, (guint)((4 - len % 4) % 4));
+	}
 	return TRUE;
 }
 
@@ -779,6 +847,7 @@ static const RpcProcedure procs[] = {
 	{ PROC_DOMAIN_GET_INFO, "virDomainGetInfo", get_info, 0 },
 	{ PROC_DOMAIN_GET_MAX_MEMORY, "virDomainGetMaxMemory", get_max_memory, 0 },
 	{ PROC_DOMAIN_GET_OS_TYPE, "virDomainGetOSType", get_os_type, 0 },
+	{ PROC_DOMAIN_GET_VCPUS, "virDomainGetVcpus", get_vcpus, 0 },
 	{ PROC_DOMAIN_GET_AUTOSTART, "virDomainGetAutostart", get_autostart, 0 },
 	{ PROC_DOMAIN_IS_ACTIVE, "virDomainIsActive", is_active, 0 },
 	{ PROC_DOMAIN_IS_PERSISTENT, "virDomainIsPersistent", is_persistent, 0 },
@@ -791,24 +860,24 @@ static const RpcProcedure procs[] = {
 	{ PROC_DOMAIN_DEFINE_XML, "virDomainDefineXML", define_xml, RPC_PROC_MUTATING },
 	{ PROC_DOMAIN_DEFINE_XML_FLAGS, "virDomainDefineXMLFlags", define_xml_flags,
 	  RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_CREATE_XML, "virDomainCreateXML", create_xml, RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_UNDEFINE, "virDomainUndefine", undefine, RPC_PROC_MUTATING },
+	{ PROC_DOMAIN_CREATE_XML, "virDomainCreateXML", create_xml, RPC_PROC_MUTATING | RPC_PROC_SLOW },
+	{ PROC_DOMAIN_UNDEFINE, "virDomainUndefine", undefine, RPC_PROC_MUTATING | RPC_PROC_SLOW },
 	{ PROC_DOMAIN_UNDEFINE_FLAGS, "virDomainUndefineFlags", undefine_flags,
-	  RPC_PROC_MUTATING },
+	  RPC_PROC_MUTATING | RPC_PROC_SLOW },
 	{ PROC_DOMAIN_SET_AUTOSTART, "virDomainSetAutostart", set_autostart,
 	  RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_CREATE, "virDomainCreate", domain_create, RPC_PROC_MUTATING },
+	{ PROC_DOMAIN_CREATE, "virDomainCreate", domain_create, RPC_PROC_MUTATING | RPC_PROC_SLOW },
 	{ PROC_DOMAIN_CREATE_WITH_FLAGS, "virDomainCreateWithFlags", create_with_flags,
-	  RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_DESTROY, "virDomainDestroy", destroy, RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_DESTROY_FLAGS, "virDomainDestroyFlags", destroy_flags, RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_SHUTDOWN, "virDomainShutdown", shutdown, RPC_PROC_MUTATING },
+	  RPC_PROC_MUTATING | RPC_PROC_SLOW },
+	{ PROC_DOMAIN_DESTROY, "virDomainDestroy", destroy, RPC_PROC_MUTATING | RPC_PROC_SLOW },
+	{ PROC_DOMAIN_DESTROY_FLAGS, "virDomainDestroyFlags", destroy_flags, RPC_PROC_MUTATING | RPC_PROC_SLOW },
+	{ PROC_DOMAIN_SHUTDOWN, "virDomainShutdown", shutdown, RPC_PROC_MUTATING | RPC_PROC_SLOW },
 	{ PROC_DOMAIN_SHUTDOWN_FLAGS, "virDomainShutdownFlags", shutdown_flags,
-	  RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_REBOOT, "virDomainReboot", reboot, RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_SUSPEND, "virDomainSuspend", suspend, RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_RESUME, "virDomainResume", resume, RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_MANAGED_SAVE, "virDomainManagedSave", managed_save, RPC_PROC_MUTATING },
+	  RPC_PROC_MUTATING | RPC_PROC_SLOW },
+	{ PROC_DOMAIN_REBOOT, "virDomainReboot", reboot, RPC_PROC_MUTATING | RPC_PROC_SLOW },
+	{ PROC_DOMAIN_SUSPEND, "virDomainSuspend", suspend, RPC_PROC_MUTATING | RPC_PROC_SLOW },
+	{ PROC_DOMAIN_RESUME, "virDomainResume", resume, RPC_PROC_MUTATING | RPC_PROC_SLOW },
+	{ PROC_DOMAIN_MANAGED_SAVE, "virDomainManagedSave", managed_save, RPC_PROC_MUTATING | RPC_PROC_SLOW },
 };
 
 const RpcProcedureTable dispatch_domain_table = { procs, G_N_ELEMENTS(procs) };

@@ -5,6 +5,7 @@
 #include "acrnd-client.h"
 #include "domain-state.h"
 #include "rpc-error.h"
+#include "state-cache.h"
 
 /* Highest procedure number of libvirt 9.0's remote program is ~443. */
 #define DISPATCH_MAX_PROC 1024
@@ -74,6 +75,68 @@ void dispatch_put_domain(GByteArray *w, const AcrndVm *vm)
 	xdr_put_i32(w, domain_state_id(vm));
 }
 
+/* A call handed to the worker pool, and its result coming back. */
+typedef struct {
+	RpcCall call;
+	const RpcProcedure *proc;
+	GBytes *payload;
+	gboolean ok;
+	GError *error;
+} DeferredCall;
+
+static void finish_call(RpcCall *call, const RpcProcedure *proc, gboolean ok, GError *error)
+{
+	RpcClient *client = call->client;
+
+	if (proc->flags & RPC_PROC_MUTATING)
+		state_cache_invalidate(client->server->state_cache);
+	if (client->dead)
+		return;
+	if (call->args.failed) {
+		g_autofree char *why = g_strdup_printf("malformed arguments of procedure %d: %s",
+						       call->hdr.proc, call->args.why);
+
+		rpc_client_close(client, why);
+		return;
+	}
+	if (!ok) {
+		g_autoptr(GError) fallback = NULL;
+
+		if (!error) {
+			virt_error_set(&fallback, VIR_ERR_INTERNAL_ERROR, "procedure %d failed",
+				       call->hdr.proc);
+			error = fallback;
+		}
+		g_debug("client %" G_GUINT64_FORMAT ": procedure %d: %s", client->id,
+			call->hdr.proc, error->message);
+		rpc_client_reply_error(client, &call->hdr, error);
+		return;
+	}
+	if (!call->replied)
+		rpc_client_reply(client, &call->hdr, call->ret);
+}
+
+static gboolean deferred_done(gpointer data)
+{
+	DeferredCall *d = data;
+
+	finish_call(&d->call, d->proc, d->ok, d->error);
+	rpc_client_unref(d->call.client);
+	g_clear_error(&d->error);
+	g_byte_array_unref(d->call.ret);
+	g_bytes_unref(d->payload);
+	g_free(d);
+	return G_SOURCE_REMOVE;
+}
+
+void dispatch_worker(gpointer job, gpointer server)
+{
+	DeferredCall *d = job;
+
+	d->ok = d->proc->handler(&d->call, &d->error);
+	g_idle_add(deferred_done, d);
+}
+
 void dispatch_call(RpcClient *client, const RpcHeader *hdr, const guint8 *payload, gsize len)
 {
 	g_autoptr(GError) error = NULL;
@@ -115,22 +178,28 @@ void dispatch_call(RpcClient *client, const RpcHeader *hdr, const guint8 *payloa
 		goto reply_error;
 	}
 
-	ok = proc->handler(&call, &error);
-	if (call.args.failed) {
-		g_autofree char *why = g_strdup_printf("malformed arguments of procedure %d: %s",
-						       hdr->proc, call.args.why);
+	/* A change through us must never be hidden by the listing snapshot,
+	 * whether acrnd's event about it arrived yet or not (again when the
+	 * call finished, in finish_call()). */
+	if (proc->flags & RPC_PROC_MUTATING)
+		state_cache_invalidate(client->server->state_cache);
+	if ((proc->flags & RPC_PROC_SLOW) && client->server->workers) {
+		DeferredCall *d = g_new0(DeferredCall, 1);
+		gsize plen;
+		const guint8 *pdata;
 
-		rpc_client_close(client, why);
+		d->proc = proc;
+		d->payload = g_bytes_new(payload, len);
+		pdata = g_bytes_get_data(d->payload, &plen);
+		d->call = call;
+		d->call.ret = g_byte_array_new();
+		d->call.client = rpc_client_ref(client);
+		xdr_reader_init(&d->call.args, pdata, plen);
+		g_thread_pool_push(client->server->workers, d, NULL);
 		return;
 	}
-	if (!ok) {
-		if (!error)
-			virt_error_set(&error, VIR_ERR_INTERNAL_ERROR, "procedure %d failed",
-				       hdr->proc);
-		goto reply_error;
-	}
-	if (!call.replied)
-		rpc_client_reply(client, hdr, ret);
+	ok = proc->handler(&call, &error);
+	finish_call(&call, proc, ok, error);
 	return;
 
 reply_error:

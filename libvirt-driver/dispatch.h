@@ -30,6 +30,10 @@ enum {
 	RPC_PROC_MUTATING = 1 << 0,
 	/* Allowed before CONNECT_OPEN. */
 	RPC_PROC_BEFORE_OPEN = 1 << 1,
+	/* May wait for a VM to start or stop: runs in the worker pool so that
+	 * the main loop keeps serving other clients (and keepalives).  Such
+	 * handlers may only use call->acrnd, call->args and call->ret. */
+	RPC_PROC_SLOW = 1 << 2,
 };
 
 typedef struct {
@@ -51,6 +55,8 @@ extern const RpcProcedureTable dispatch_console_table;
 extern const RpcProcedureTable dispatch_admin_table;
 
 void dispatch_call(RpcClient *client, const RpcHeader *hdr, const guint8 *payload, gsize len);
+/* GThreadPool function running RPC_PROC_SLOW handlers (rpc-server.c owns the pool). */
+void dispatch_worker(gpointer job, gpointer server);
 /* The procedure entry for a REMOTE program number, NULL when unknown. */
 const RpcProcedure *dispatch_lookup(int proc);
 

@@ -9,6 +9,7 @@
 #include "acrnd-client.h"
 #include "dispatch.h"
 #include "domain-state.h"
+#include "state-cache.h"
 
 static void send_event(RpcClient *client, const RpcEventCallback *cb, const AcrndVm *vm,
 		       int event, int detail)
@@ -84,6 +85,8 @@ static void on_acrnd_event(const char *object_path, const char *name, const char
 	DomainEventKind kind;
 	const char *last;
 
+	/* Any change makes the listing snapshot stale. */
+	state_cache_invalidate(server->state_cache);
 	kind = domain_state_event_to_libvirt(event, detail, &vir_event, &vir_detail);
 	g_debug("acrnd event %s %s %s (%s)", name, event, detail, object_path);
 	if (kind == DOMAIN_EVENT_NONE || !anyone_listens(server))

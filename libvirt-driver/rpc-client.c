@@ -24,6 +24,7 @@ RpcClient *rpc_client_new(RpcServer *server, int fd, RpcSocketKind kind)
 {
 	RpcClient *client = g_new0(RpcClient, 1);
 
+	client->refcount = 1;
 	client->server = server;
 	client->fd = fd;
 	client->kind = kind;
@@ -52,7 +53,13 @@ static void stop_sources(RpcClient *client)
 	}
 }
 
-void rpc_client_free(RpcClient *client)
+RpcClient *rpc_client_ref(RpcClient *client)
+{
+	g_atomic_int_inc(&client->refcount);
+	return client;
+}
+
+static void client_free(RpcClient *client)
 {
 	stop_sources(client);
 	g_clear_pointer(&client->console, console_stream_free);
@@ -62,6 +69,12 @@ void rpc_client_free(RpcClient *client)
 	g_byte_array_unref(client->inbuf);
 	g_array_unref(client->callbacks);
 	g_free(client);
+}
+
+void rpc_client_unref(RpcClient *client)
+{
+	if (g_atomic_int_dec_and_test(&client->refcount))
+		client_free(client);
 }
 
 void rpc_client_close(RpcClient *client, const char *why)

@@ -47,6 +47,9 @@ struct RpcClient {
 	GArray *callbacks; /* of RpcEventCallback */
 	ConsoleStream *console;
 	gboolean dead;
+	/* The server holds one reference; calls running in the worker pool
+	 * (dispatch.c) hold one each, so a closed client stays valid for them. */
+	gint refcount;
 };
 
 /* Takes ownership of fd. */
@@ -58,8 +61,9 @@ void rpc_client_reply(RpcClient *client, const RpcHeader *call, const GByteArray
 void rpc_client_reply_error(RpcClient *client, const RpcHeader *call, const GError *error);
 /* Drops the connection (logged with `why`); safe to call from callbacks. */
 void rpc_client_close(RpcClient *client, const char *why);
-/* Releases everything; only called by the server. */
-void rpc_client_free(RpcClient *client);
+RpcClient *rpc_client_ref(RpcClient *client);
+/* Releases everything with the last reference. */
+void rpc_client_unref(RpcClient *client);
 /* Feeds received bytes through the packet decoder (used by the socket
  * reader and by the fuzz target).  FALSE when the connection was closed. */
 gboolean rpc_client_feed(RpcClient *client, const guint8 *data, gsize len);

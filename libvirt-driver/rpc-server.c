@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
+#include <libxml/parser.h>
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
@@ -13,6 +14,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "dispatch.h"
+#include "state-cache.h"
 
 
 typedef struct {
@@ -26,6 +30,9 @@ RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 {
 	RpcServer *server = g_new0(RpcServer, 1);
 
+	/* Domain XML is parsed in worker threads too: libxml2 must be
+	 * initialised once from the main thread first. */
+	xmlInitParser();
 	server->config = *config;
 	if (!server->config.max_packet || server->config.max_packet > RPC_MESSAGE_MAX)
 		server->config.max_packet = RPC_MESSAGE_MAX;
@@ -33,6 +40,9 @@ RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 	server->clients = g_hash_table_new(NULL, NULL);
 	server->next_client_id = 1;
 	server->next_callback_id = 1;
+	server->state_cache = state_cache_new();
+	/* acrnd serializes operations per VM; a few threads are plenty. */
+	server->workers = g_thread_pool_new(dispatch_worker, server, 8, FALSE, NULL);
 	return server;
 }
 
@@ -49,11 +59,16 @@ void rpc_server_free(RpcServer *server)
 	GHashTableIter it;
 	gpointer key;
 
+	/* Let running calls finish: they use acrnd's connection. */
+	g_thread_pool_free(server->workers, FALSE, TRUE);
 	g_slist_free_full(server->listeners, (GDestroyNotify)listener_free);
 	g_hash_table_iter_init(&it, server->clients);
-	while (g_hash_table_iter_next(&it, &key, NULL))
-		rpc_client_free(key);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		((RpcClient *)key)->dead = TRUE;
+		rpc_client_unref(key);
+	}
 	g_hash_table_unref(server->clients);
+	state_cache_free(server->state_cache);
 	g_free(server);
 }
 
@@ -125,7 +140,7 @@ RpcClient *rpc_server_adopt(RpcServer *server, int fd, RpcSocketKind kind)
 
 static gboolean free_client_idle(gpointer data)
 {
-	rpc_client_free(data);
+	rpc_client_unref(data);
 	return G_SOURCE_REMOVE;
 }
 

@@ -8,6 +8,7 @@
 #include "rpc-client.h"
 
 typedef struct AcrndClient AcrndClient;
+typedef struct StateCache StateCache;
 
 typedef struct {
 	/* Group whose members may use the read-write socket (besides root
@@ -28,6 +29,10 @@ struct RpcServer {
 	GSList *listeners;
 	guint64 next_client_id;
 	int next_callback_id;
+	/* Runs slow procedures (dispatch.c). */
+	GThreadPool *workers;
+	/* Snapshot of VM states from the last listing (state-cache.h). */
+	StateCache *state_cache;
 	/* Called whenever the number of clients changes (idle timeout). */
 	void (*clients_changed)(RpcServer *server, gpointer data);
 	gpointer clients_changed_data;

@@ -28,7 +28,14 @@ class EventWatcher:
         self.p = subprocess.Popen([s.virsh_bin, "-c", s.uri, "event", "--all", "--loop"],
                                   stdout=self.out, stderr=subprocess.STDOUT, env=envv,
                                   stdin=subprocess.DEVNULL)
-        time.sleep(1.0)  # registration of 27 callbacks
+        # registration of 27 callbacks: wait until a probe domain's events show
+        probe = s.write_file("probe.xml", s.vm_xml("probe"))
+        end = time.time() + 30
+        while "domain 'probe'" not in self.text():
+            check(time.time() < end, "virsh event never reported anything")
+            s.virsh("define", probe)
+            s.virsh("undefine", "probe")
+            time.sleep(0.2)
 
     def text(self):
         with open(self.path) as f:
@@ -67,6 +74,9 @@ def test(s):
         r = s.virsh("dumpxml", "vm1")
         check(re.search(r"<domain type=.acrn. id=.%s.>" % domid, r.stdout), r.stdout)
         check(s.virsh("dominfo", domid).returncode == 0, "lookup by id")
+        r = s.virsh("vcpuinfo", "vm1")
+        check(re.search(r"^VCPU:\s+0$", r.stdout, re.M) and
+              re.search(r"^State:\s+running$", r.stdout, re.M), r.stdout)
         r = s.virsh("start", "vm1", check=False)
         check(r.returncode != 0 and "already active" in r.stderr, r.stderr)
 
@@ -100,6 +110,39 @@ def test(s):
 
         s.virsh("undefine", "vm1")
         ev.wait_for(r"Undefined Removed")
+
+        # a change made directly in acrnd (not through virtacrnd) right after a
+        # listing is visible at once: acrnd's event drops the listing snapshot
+        s.virsh("define", s.write_file("vm2.xml", s.vm_xml("vm2")))
+        check("vm2" in s.virsh("list", "--all").stdout, "vm2 listed")
+        path = subprocess.run(["gdbus", "call", "--address", s.bus_address, "--dest",
+                               "org.acrn.Acrnd1", "--object-path", "/org/acrn/Acrnd1/Manager",
+                               "--method", "org.acrn.Acrnd1.Manager.GetVM", "vm2"],
+                              capture_output=True, text=True, check=True).stdout.split("'")[1]
+        subprocess.run(["gdbus", "call", "--address", s.bus_address, "--dest", "org.acrn.Acrnd1",
+                        "--object-path", path, "--method", "org.acrn.Acrnd1.VM.Start", "{}"],
+                       capture_output=True, check=True)
+        check(s.virsh("domstate", "vm2").stdout.strip() == "running", "state after a direct start")
+        s.virsh("destroy", "vm2")
+        s.virsh("undefine", "vm2")
+
+        # a slow start (the stand-in guest takes 4 s to boot) does not stall
+        # the daemon: another client is served while `virsh start` waits
+        s.virsh("define", s.write_file("slow.xml", s.vm_xml("slow",
+                                                          kernel_args="standin.start-delay=4")))
+        envv = dict(os.environ, HOME=s.dir)
+        starter = subprocess.Popen([s.virsh_bin, "-c", s.uri, "start", "slow"], env=envv,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+        time.sleep(0.5)
+        r = s.virsh("list", "--all", "--name")
+        check("slow" in r.stdout.split(), r.stdout)
+        check(starter.poll() is None, "virsh start returned before the guest booted")
+        out = starter.communicate(timeout=30)[0].decode()
+        check(starter.returncode == 0 and "started" in out, out)
+        check(s.virsh("domstate", "slow").stdout.strip() == "running", "slow running")
+        s.virsh("destroy", "slow")
+        s.virsh("undefine", "slow")
 
         # a transient domain: create runs it, destroy makes it disappear
         r = s.virsh("create", s.write_file("t1.xml", s.vm_xml("t1")))

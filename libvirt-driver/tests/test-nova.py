@@ -1,7 +1,8 @@
 """OpenStack Nova's own LibvirtDriver (Debian python3-nova 26, sqlite, no
 other OpenStack service) against virtacrnd + acrnd: init_host,
 get_available_resource, then pause/unpause/power_off/power_on/destroy of a
-VM defined through virtacrnd.  Recipe: libvirt-rpc.md §7.4."""
+VM defined through virtacrnd, plus suspend/resume (managed save, whose
+ACRN equivalent is guest S3).  Recipe: libvirt-rpc.md §7.4."""
 import os
 import sys
 
@@ -122,6 +123,21 @@ def test(s):
     check(drv.get_info(inst).state == power_state.RUNNING, "powered on")
     r = s.virsh("dumpxml", "instance-00000001")
     check("OpenStack" in r.stdout or "nova:" in r.stdout, "Nova's own XML is in use: " + r.stdout)
+
+    # suspend is a managed save; on ACRN the equivalent keeps the guest in S3
+    with mock.patch.object(drv, "_detach_pci_devices"), \
+            mock.patch.object(drv, "_detach_direct_passthrough_ports"), \
+            mock.patch.object(drv, "_detach_mediated_devices"):
+        drv.suspend(ctx, inst)
+    check(drv.get_info(inst).state == power_state.SUSPENDED, "suspended")
+    check(s.virsh("domstate", "instance-00000001").stdout.strip() == "pmsuspended", "S3")
+    # resume re-defines the XML it reads back (unchanged) and starts the domain
+    with mock.patch.object(drv, "plug_vifs"), \
+            mock.patch.object(drv, "_attach_pci_devices"), \
+            mock.patch.object(drv, "_attach_direct_passthrough_ports"), \
+            mock.patch.object(drv, "_attach_mediated_devices"):
+        drv.resume(ctx, inst, network_model.NetworkInfo([]))
+    check(drv.get_info(inst).state == power_state.RUNNING, "resumed")
 
     with mock.patch.object(objects.Instance, "save"):
         drv.destroy(ctx, inst, network_model.NetworkInfo([]), destroy_disks=False)

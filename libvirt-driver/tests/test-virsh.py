@@ -1,8 +1,10 @@
 """Stock virsh against virtacrnd + acrnd: connect, version, capabilities,
 nodeinfo, hostname, define, list, dominfo, dumpxml, autostart, undefine,
 and the read-only socket refusing define."""
+import os
 import re
 import socket
+import subprocess
 
 from harness import check, run
 
@@ -77,6 +79,22 @@ def test(s):
     r = s.virsh("define", s.write_file("vm3.xml", s.vm_xml("vm3")), uri=s.ro_uri, check=False)
     check(r.returncode != 0 and "read only" in r.stderr, r.stderr)
     check("vm3" not in s.virsh("list", "--all", "--name").stdout, "vm3 must not exist")
+
+    # peer credentials: an ordinary user may read on the ro socket but is
+    # refused on the rw socket (not root, not in the acrn group)
+    if os.geteuid() == 0:
+        home = os.path.join(s.dir, "nobody")
+        os.makedirs(home)
+        os.chown(home, 65534, 65534)
+        os.chmod(s.dir, 0o755)
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env",
+                  "HOME=" + home, "XDG_CACHE_HOME=" + home, "XDG_CONFIG_HOME=" + home]
+        r = subprocess.run(nobody + [s.virsh_bin, "-c", s.ro_uri, "list", "--all", "--name"],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0 and r.stdout.split() == ["vm1"], r.stdout + r.stderr)
+        r = subprocess.run(nobody + [s.virsh_bin, "-c", s.uri, "list", "--all", "--name"],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode != 0 and "authentication failed" in r.stderr, r.stdout + r.stderr)
 
     r = s.virsh("undefine", "vm1")
     check("Domain 'vm1' has been undefined" in r.stdout, r.stdout)

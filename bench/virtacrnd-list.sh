@@ -1,0 +1,148 @@
+#!/bin/bash
+# virtacrnd list benchmark: wall time of `virsh list --all` with N (default
+# 1000) defined VMs, through virtacrnd (+ acrnd on a private dbus-daemon)
+# and through Debian's own libvirtd (qemu driver, session instance run as
+# user nobody in throw-away directories) holding the same N definitions.
+# Prints the median and the minimum of RUNS runs for each.
+#
+# Usage (as root, from anywhere): BUILDDIR=build bench/virtacrnd-list.sh [N [RUNS]]
+#   BUILDDIR     top build directory (default: the directory above this script)
+#   VIRTACRND, ACRND, ACRN_DM_STANDIN override the binaries
+#   VIRSH, LIBVIRTD, DBUS_DAEMON   stock tools (defaults from PATH)
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+BUILDDIR=${BUILDDIR:-$here/..}
+BUILDDIR=$(cd "$BUILDDIR" && pwd)
+VIRTACRND=${VIRTACRND:-$BUILDDIR/libvirt-driver/virtacrnd}
+ACRND=${ACRND:-$BUILDDIR/acrnd/acrnd}
+ACRN_DM_STANDIN=${ACRN_DM_STANDIN:-$BUILDDIR/acrnd/tests/acrn-dm-standin}
+VIRSH=${VIRSH:-virsh}
+LIBVIRTD=${LIBVIRTD:-libvirtd}
+DBUS_DAEMON=${DBUS_DAEMON:-dbus-daemon}
+N=${1:-1000}
+RUNS=${2:-5}
+
+for b in "$VIRTACRND" "$ACRND"; do
+	[ -x "$b" ] || { echo "virtacrnd-list: $b not built (set BUILDDIR)" >&2; exit 1; }
+done
+# libvirtd's qemu driver refuses definitions without a QEMU binary
+command -v qemu-system-x86_64 >/dev/null ||
+	{ echo "virtacrnd-list: needs qemu-system-x86_64 (Debian qemu-system-x86) for libvirtd" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "virtacrnd-list: run as root (libvirtd runs as nobody)" >&2; exit 1; }
+
+tmp=$(mktemp -d /tmp/virtacrnd-bench.XXXXXX)
+chmod 755 "$tmp"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+# seconds (float) taken by a command
+elapsed() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null
+	t1=$(date +%s%N)
+	echo "$(( (t1 - t0) / 1000 ))" | awk '{ printf "%.3f\n", $1 / 1e6 }'
+}
+
+# median and minimum of RUNS timings of a command
+measure() {
+	local i times=()
+	"$@" >/dev/null # warm-up (and check that it works)
+	for ((i = 0; i < RUNS; i++)); do times+=("$(elapsed "$@")"); done
+	printf '%s\n' "${times[@]}" | sort -n |
+		awk '{ v[NR] = $1 } END { printf "median %.3f s  min %.3f s", v[int((NR + 1) / 2)], v[1] }'
+}
+
+uuid_of() { printf '%08x-0000-4000-8000-%012x' "$1" "$1"; }
+
+wait_for() { # path
+	for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done
+	echo "virtacrnd-list: $1 did not appear" >&2
+	exit 1
+}
+
+# ---- virtacrnd + acrnd ----
+cat > "$tmp/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$tmp/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*"/><allow receive_sender="*"/><allow own="*"/>
+  </policy>
+</busconfig>
+CONF
+"$DBUS_DAEMON" --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog >/dev/null 2>&1 </dev/null &
+pids+=($!)
+wait_for "$tmp/bus"
+mkdir -p "$tmp/state" "$tmp/run" "$tmp/sock" "$tmp/xml"
+"$ACRND" --bus-address "unix:path=$tmp/bus" --state-dir "$tmp/state" --run-dir "$tmp/run" \
+	--dm-path "$ACRN_DM_STANDIN" --log-level warning >"$tmp/acrnd.log" 2>&1 </dev/null &
+pids+=($!)
+sleep 0.5
+"$VIRTACRND" --bus-address "unix:path=$tmp/bus" --socket-dir "$tmp/sock" >"$tmp/virtacrnd.log" 2>&1 </dev/null &
+pids+=($!)
+wait_for "$tmp/sock/virtacrnd-admin-sock"
+acrn_uri="acrn:///system?socket=$tmp/sock/virtacrnd-sock"
+
+: > "$tmp/kernel"
+cmds=
+for ((i = 1; i <= N; i++)); do
+	cat > "$tmp/xml/vm$i.xml" <<XML
+<domain type='acrn'><name>vm$i</name><uuid>$(uuid_of "$i")</uuid>
+<memory unit='MiB'>256</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type><kernel>$tmp/kernel</kernel></os>
+<devices><serial type='pty'/></devices></domain>
+XML
+	cmds+="define $tmp/xml/vm$i.xml;"
+done
+t=$(elapsed "$VIRSH" -q -c "$acrn_uri" "$cmds")
+echo "virtacrnd: defined $N VMs in $t s"
+count=$("$VIRSH" -c "$acrn_uri" list --all --name | grep -c . || true)
+[ "$count" = "$N" ] || { echo "virtacrnd-list: expected $N VMs, virsh lists $count" >&2; exit 1; }
+acrn_result=$(measure "$VIRSH" -c "$acrn_uri" list --all)
+
+# ---- Debian's libvirtd (qemu driver, session instance as nobody) ----
+lv=$tmp/libvirtd
+mkdir -p "$lv/run" "$lv/cfg" "$lv/cache" "$lv/home" "$lv/xml"
+chown -R nobody:nogroup "$lv"
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME="$lv/home" \
+		XDG_RUNTIME_DIR="$lv/run" XDG_CONFIG_HOME="$lv/cfg" XDG_CACHE_HOME="$lv/cache" \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+# started directly (not through the shell function) so that $! is libvirtd
+setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME="$lv/home" \
+	XDG_RUNTIME_DIR="$lv/run" XDG_CONFIG_HOME="$lv/cfg" XDG_CACHE_HOME="$lv/cache" \
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin "$LIBVIRTD" >"$tmp/libvirtd.log" 2>&1 </dev/null &
+pids+=($!)
+wait_for "$lv/run/libvirt/libvirt-sock"
+lv_uri="qemu:///session?socket=$lv/run/libvirt/libvirt-sock"
+cmds=
+for ((i = 1; i <= N; i++)); do
+	cat > "$lv/xml/vm$i.xml" <<XML
+<domain type='qemu'><name>vm$i</name><uuid>$(uuid_of "$i")</uuid>
+<memory unit='MiB'>256</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><serial type='pty'/></devices></domain>
+XML
+	cmds+="define $lv/xml/vm$i.xml;"
+done
+chown -R nobody:nogroup "$lv/xml"
+t=$(elapsed as_nobody "$VIRSH" -q -c "$lv_uri" "$cmds")
+echo "libvirtd:  defined $N VMs in $t s"
+count=$(as_nobody "$VIRSH" -c "$lv_uri" list --all --name | grep -c . || true)
+[ "$count" = "$N" ] || { echo "virtacrnd-list: libvirtd lists $count VMs, expected $N" >&2; exit 1; }
+lv_result=$(measure as_nobody "$VIRSH" -c "$lv_uri" list --all)
+
+echo "virsh list --all with $N VMs ($RUNS runs):"
+echo "  virtacrnd + acrnd:        $acrn_result"
+echo "  libvirtd (qemu driver):   $lv_result"
