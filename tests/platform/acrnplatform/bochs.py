@@ -113,7 +113,8 @@ class Console:
 
 class Run:
 	def __init__(self, rundir, iso, mode="hv", cpus=1, megs=512, timeout=300,
-		     scenarios=(), com2=False, echo=None, lock=None, keep=False, out=sys.stdout):
+		     scenarios=(), com2=False, echo=None, lock=None, keep=False, out=sys.stdout,
+		     idle_timeout=150):
 		if mode not in MODES:
 			raise ValueError(mode)
 		self.rundir = os.path.abspath(rundir)
@@ -122,6 +123,9 @@ class Run:
 		self.cpus = cpus
 		self.megs = megs
 		self.timeout = timeout
+		# A hung guest prints nothing: give up long before the time limit. The
+		# longest silent phase (quiet 2-CPU kernel boot) is about 40 s.
+		self.idle_timeout = idle_timeout
 		self.scenarios = list(scenarios)
 		self.com2 = com2
 		self.echo = echo
@@ -245,11 +249,13 @@ class Run:
 						stderr=subprocess.STDOUT, start_new_session=True)
 			reason = None
 			panic_at = None
+			last_output = self.elapsed()
 			try:
 				while True:
 					exited = proc.poll() is not None
 					for c in consoles:
 						for text in c.poll(final=exited):
+							last_output = self.elapsed()
 							self.line(text)
 					if exited:
 						break
@@ -260,6 +266,10 @@ class Run:
 						break
 					if self.elapsed() > self.timeout:
 						reason = f"time limit of {self.timeout} s exceeded"
+						break
+					if self.idle_timeout and self.elapsed() - last_output > self.idle_timeout:
+						reason = (f"no console output for {self.idle_timeout} s "
+							  f"(at {self.elapsed():.0f} s), guest presumed hung")
 						break
 					time.sleep(0.1)
 			finally:
