@@ -99,16 +99,18 @@ class Console:
 		except FileNotFoundError:
 			return []
 		self.pos += len(data)
-		if self.echo and data:
-			self.echo.write(data.decode("utf-8", "replace"))
-			self.echo.flush()
 		data = self.partial + data
 		lines = data.split(b"\n")
 		self.partial = lines.pop()
 		if final and self.partial:
 			lines.append(self.partial)
 			self.partial = b""
-		return [ANSI.sub("", l.decode("utf-8", "replace")).strip() for l in lines]
+		lines = [ANSI.sub("", l.decode("utf-8", "replace")).strip() for l in lines]
+		if self.echo and lines:
+			# Whole lines only, without GRUB's terminal escapes.
+			self.echo.write("".join(l + "\n" for l in lines))
+			self.echo.flush()
+		return lines
 
 
 class Run:
