@@ -129,6 +129,8 @@ int linux_place(const struct linux_image *li, void *(*phys)(u64 pa))
 		memmove(phys(li->load_addr), img + payload, li->image_len - payload);
 	} else if (li->format == KERNEL_FLAT) {
 		memmove(phys(li->load_addr), img, li->image_len);
+		/* the trimmed zero tail and bss/brk of a flat image: zero them */
+		memset((u8 *)phys(li->load_addr) + li->image_len, 0, li->mem_size - li->image_len);
 	} else {
 		u64 phoff = rd64(img + 32);
 		u16 phentsize = rd16(img + 54), phnum = rd16(img + 56);

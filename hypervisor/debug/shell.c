@@ -1,6 +1,225 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* placeholder replaced below */
+/*
+ * Debug shell on the hypervisor's own UART (debug builds only).  It is
+ * polled from VMX-preemption-timer exits on pCPU 0, so it needs no
+ * interrupts; with the console shared with the Service VM (COM1) it is off.
+ */
 #include "hv.h"
-void shell_init(void) {}
-void shell_poll(void) {}
-bool shell_enabled(void) { return false; }
+#include "vmx.h"
+
+#define SHELL_LINE_MAX 80
+
+static bool enabled;
+static char line[SHELL_LINE_MAX];
+static u32 len;
+
+bool shell_enabled(void)
+{
+	return enabled;
+}
+
+static void prompt(void)
+{
+	hv_printf("ACRN:\\> ");
+}
+
+void shell_init(void)
+{
+	u16 port = console_port();
+
+	enabled = port && port != 0x3f8;
+	if (!enabled) {
+		pr_info("debug shell off: console shared with the Service VM\n");
+		return;
+	}
+	vmx_enable_preemption_timer();
+	hv_printf("ACRN-HV: debug shell on UART %x, type 'help'\n", port);
+	prompt();
+}
+
+static const char *next_word(const char **p)
+{
+	static char word[SHELL_LINE_MAX];
+	u32 n = 0;
+
+	while (**p == ' ')
+		(*p)++;
+	while (**p && **p != ' ' && n + 1 < sizeof(word))
+		word[n++] = *(*p)++;
+	word[n] = '\0';
+	return word;
+}
+
+static int parse_num(const char *w, u64 *v)
+{
+	return hv_parse_u64(w, strlen(w), v);
+}
+
+static void cmd_help(const char *args)
+{
+	(void)args;
+	hv_printf("help                 this list\n"
+		  "version              hypervisor version\n"
+		  "vm_list              list VMs\n"
+		  "vcpu_list            list vCPUs with their pCPU and state\n"
+		  "vcpu_dumpreg <vcpu>  registers of a Service VM vCPU (as of its last exit)\n"
+		  "vcpu_exits [vcpu]    VM-exit counters per reason\n"
+		  "log_level [0-6]      show or set the log level\n"
+		  "reboot               reset the platform\n");
+}
+
+static void cmd_version(const char *args)
+{
+	(void)args;
+	hv_printf("ACRN-HV %s, %u pCPUs\n", HV_VERSION, hv.nr_pcpus);
+}
+
+static void cmd_vm_list(const char *args)
+{
+	(void)args;
+	hv_printf("VM_ID  NAME            VCPUS  TYPE\n");
+	hv_printf("0      %-15s %-6u service (privileged)\n", hv.sos.name ? hv.sos.name : "-",
+		  hv.sos.nr_vcpus);
+}
+
+static void cmd_vcpu_list(const char *args)
+{
+	u32 i;
+
+	(void)args;
+	hv_printf("VM_ID  VCPU  PCPU  STATE    EXITS\n");
+	for (i = 0; i < hv.sos.nr_vcpus; i++) {
+		const struct vcpu *v = &hv.sos.vcpu[i];
+
+		hv_printf("0      %-4u  %-4u  %-7s  %llu\n", i, v->pcpu,
+			  v->running ? "running" : "stopped", (unsigned long long)v->exits_total);
+	}
+}
+
+static const struct vcpu *arg_vcpu(const char *w)
+{
+	u64 id;
+
+	if (parse_num(w, &id) || id >= hv.sos.nr_vcpus) {
+		hv_printf("no such vcpu '%s' (0..%u)\n", w, hv.sos.nr_vcpus - 1);
+		return NULL;
+	}
+	return &hv.sos.vcpu[id];
+}
+
+static void cmd_vcpu_dumpreg(const char *args)
+{
+	const struct vcpu *v = arg_vcpu(next_word(&args));
+	const struct guest_regs *r;
+
+	if (!v)
+		return;
+	r = &v->regs;
+	hv_printf("vcpu %u: RIP=%016llx RSP=%016llx RFLAGS=%llx\n", v->id,
+		  (unsigned long long)v->snap.rip, (unsigned long long)v->snap.rsp,
+		  (unsigned long long)v->snap.rflags);
+	hv_printf("CR0=%llx CR3=%llx CR4=%llx\n", (unsigned long long)v->snap.cr0,
+		  (unsigned long long)v->snap.cr3, (unsigned long long)v->snap.cr4);
+	hv_printf("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n",
+		  (unsigned long long)r->rax, (unsigned long long)r->rbx,
+		  (unsigned long long)r->rcx, (unsigned long long)r->rdx);
+	hv_printf("RSI=%016llx RDI=%016llx RBP=%016llx R8 =%016llx\n",
+		  (unsigned long long)r->rsi, (unsigned long long)r->rdi,
+		  (unsigned long long)r->rbp, (unsigned long long)r->r8);
+	hv_printf("R9 =%016llx R10=%016llx R11=%016llx R12=%016llx\n",
+		  (unsigned long long)r->r9, (unsigned long long)r->r10,
+		  (unsigned long long)r->r11, (unsigned long long)r->r12);
+	hv_printf("R13=%016llx R14=%016llx R15=%016llx\n", (unsigned long long)r->r13,
+		  (unsigned long long)r->r14, (unsigned long long)r->r15);
+}
+
+static void cmd_vcpu_exits(const char *args)
+{
+	const char *w = next_word(&args);
+	const struct vcpu *v;
+	u32 i, r;
+
+	for (i = 0; i < hv.sos.nr_vcpus; i++) {
+		v = &hv.sos.vcpu[i];
+		if (*w && arg_vcpu(w) != v)
+			continue;
+		hv_printf("vcpu %u: %llu exits\n", i, (unsigned long long)v->exits_total);
+		for (r = 0; r < NR_EXIT_REASONS; r++)
+			if (v->exits[r])
+				hv_printf("  %-24s %llu\n", exit_reason_name(r),
+					  (unsigned long long)v->exits[r]);
+	}
+}
+
+static void cmd_log_level(const char *args)
+{
+	const char *w = next_word(&args);
+	u64 lvl;
+
+	if (*w) {
+		if (parse_num(w, &lvl) || lvl > LOG_VERBOSE) {
+			hv_printf("log level must be 0..6\n");
+			return;
+		}
+		hv_loglevel = (int)lvl;
+	}
+	hv_printf("log level %d\n", hv_loglevel);
+}
+
+static void cmd_reboot(const char *args)
+{
+	(void)args;
+	hv_printf("ACRN-HV: platform reset\n");
+	platform_reset();
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(const char *args);
+} cmds[] = {
+	{ "help", cmd_help },		  { "version", cmd_version },
+	{ "vm_list", cmd_vm_list },	  { "vcpu_list", cmd_vcpu_list },
+	{ "vcpu_dumpreg", cmd_vcpu_dumpreg }, { "vcpu_exits", cmd_vcpu_exits },
+	{ "log_level", cmd_log_level },	  { "reboot", cmd_reboot },
+};
+
+static void execute(const char *l)
+{
+	const char *p = l;
+	const char *w = next_word(&p);
+	u32 i;
+
+	if (!*w)
+		return;
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (!strncmp(w, cmds[i].name, SHELL_LINE_MAX) &&
+		    strlen(w) == strlen(cmds[i].name)) {
+			cmds[i].fn(p);
+			return;
+		}
+	}
+	hv_printf("unknown command '%s': try 'help'\n", w);
+}
+
+void shell_poll(void)
+{
+	int c;
+
+	if (!enabled || this_pcpu()->idx != 0)
+		return;
+	while ((c = console_getc()) >= 0) {
+		if (c == '\r' || c == '\n') {
+			hv_printf("\n");
+			line[len] = '\0';
+			execute(line);
+			len = 0;
+			prompt();
+		} else if ((c == 8 || c == 127) && len) {
+			len--;
+			hv_printf("\b \b");
+		} else if (c >= ' ' && c < 127 && len + 1 < SHELL_LINE_MAX) {
+			line[len++] = (char)c;
+			hv_printf("%c", c);
+		}
+	}
+}

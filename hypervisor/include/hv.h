@@ -40,6 +40,13 @@ struct vcpu {
 	struct guest_regs regs;
 	bool launched;
 	bool running;
+	bool sipi_fresh; /* started by SIPI, no exit since */
+	/* emulated INIT/STARTUP (vlapic.c) */
+	volatile bool start_req;
+	bool init_seen;
+	bool started;
+	u32 sipi_vector;
+	u32 icr_hi;
 	u8 *vmcs;
 	u64 exits_total;
 	u64 exits[NR_EXIT_REASONS];
@@ -48,6 +55,10 @@ struct vcpu {
 	u32 last_io_port;
 	u64 last_vmcall;
 	u32 gp_injected;
+	/* guest state at the last exit, for the debug shell */
+	struct {
+		u64 rip, rsp, rflags, cr0, cr3, cr4;
+	} snap;
 };
 
 enum vm_type { VM_SERVICE, VM_SELFTEST };
@@ -116,6 +127,7 @@ int vmx_on(struct pcpu *p);
 void vmx_off(void);
 int vmx_build_ept(struct vm *vm, bool hide_hv);
 void vm_setup_io_policy(struct vm *vm);
+void vmx_enable_preemption_timer(void);
 int vcpu_setup_vmcs(struct vcpu *v);
 void vcpu_set_linux_state(struct vcpu *v, u64 entry, u64 boot_params);
 void vcpu_set_realmode_state(struct vcpu *v, u16 cs, u16 ip);
@@ -136,6 +148,11 @@ void print_exit_stats(const struct vm *vm);
 s64 hypercall_dispatch(struct vcpu *v, u64 id, u64 p1, u64 p2);
 int copy_to_gpa(struct vm *vm, u64 gpa, const void *src, u64 len);
 int copy_from_gpa(struct vm *vm, void *dst, u64 gpa, u64 len);
+
+/* vlapic.c */
+u64 lapic_base(void);
+int vlapic_write_exit(struct vcpu *v, u64 gpa);
+void vlapic_wait_for_startup(struct vcpu *v);
 
 /* power.c */
 void platform_poweroff(void) __attribute__((noreturn));

@@ -187,6 +187,10 @@ static void launch_service_vm(u64 entry)
 	ret = vmx_build_ept(&hv.sos, true);
 	if (ret)
 		hv_panic("cannot build the Service VM EPT (%d)", ret);
+	/* LAPIC writes trap (vlapic.c); reads go straight to the hardware */
+	ret = pt_map(&hv.sos.ept, lapic_base(), lapic_base(), 4096, EPT_R | EPT_UC);
+	if (ret)
+		hv_panic("cannot write-protect the LAPIC page (%d)", ret);
 	vm_setup_io_policy(&hv.sos);
 	smp_start_aps();
 	hv.sos.nr_vcpus = hv.nr_pcpus;
@@ -211,6 +215,12 @@ void hv_main(u32 magic, u64 mbi)
 	cpu_init_tables(0);
 	cpu_set_percpu(&hv.pcpu[0]);
 	hv.pcpu[0].online = true;
+	{
+		u32 a, b, c, d;
+
+		cpuid_count(1, 0, &a, &b, &c, &d);
+		hv.pcpu[0].apic_id = b >> 24;
+	}
 	hv.nr_pcpus = 1;
 	if (magic != MB2_BOOTLOADER_MAGIC) {
 		console_init(HV_DEFAULT_UART, false);

@@ -105,8 +105,8 @@ void ap_main(u32 idx)
 	ret = vcpu_setup_vmcs(v);
 	if (ret)
 		hv_panic("cannot set up the VMCS of vcpu %u (%d)", idx, ret);
-	vcpu_set_wait_for_sipi(v);
 	p->launched = true;
+	vlapic_wait_for_startup(v);
 	ret = vcpu_run_loop(v);
 	hv_panic("Service VM vcpu %u stopped (%d)", idx, ret);
 }

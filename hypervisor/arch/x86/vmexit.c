@@ -319,6 +319,9 @@ static int handle_ept_violation(struct vcpu *v)
 	u64 gpa = vmread(GUEST_PHYS_ADDR), q = vmread(EXIT_QUALIFICATION);
 	bool hv_mem = gpa >= hv.hv_start && gpa < hv.hv_end;
 
+	if (v->vm->type == VM_SERVICE && (q & 2) && ALIGN_DOWN(gpa, 4096) == lapic_base())
+		return vlapic_write_exit(v, gpa);
+
 	pr_warn("EPT violation vcpu=%u gpa=%llx rip=%llx %s%s%s%s: injecting #GP\n", v->id,
 		(unsigned long long)gpa, (unsigned long long)vmread(GUEST_RIP),
 		(q & 1) ? "read" : "", (q & 2) ? "write" : "", (q & 4) ? "fetch" : "",
@@ -330,8 +333,19 @@ static int handle_ept_violation(struct vcpu *v)
 
 static int handle_init(struct vcpu *v)
 {
+	/* Bochs reports "blocking by SMI" after an INIT exit; outside SMM it is invalid */
+	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~4ULL);
 	if (v->id == 0) {
 		pr_warn("vcpu 0 received INIT: ignored\n");
+		return 0;
+	}
+	/*
+	 * An INIT latched while the vCPU waited for SIPI is delivered right
+	 * after the SIPI starts it (seen on Bochs): it belongs to the same
+	 * INIT-SIPI-SIPI sequence, so it must not stop the vCPU again.
+	 */
+	if (v->sipi_fresh) {
+		pr_dbg("vcpu %u: stale INIT after SIPI ignored\n", v->id);
 		return 0;
 	}
 	vcpu_set_wait_for_sipi(v);
@@ -344,6 +358,7 @@ static int handle_sipi(struct vcpu *v)
 
 	pr_info("vcpu %u: SIPI vector %x, starting at %x:0000\n", v->id, vector, vector << 8);
 	vcpu_set_realmode_state(v, (u16)(vector << 8), 0);
+	v->sipi_fresh = true;
 	return 0;
 }
 
@@ -370,6 +385,18 @@ int vmexit_handle(struct vcpu *v)
 	v->exits_total++;
 	if (reason < NR_EXIT_REASONS)
 		v->exits[reason]++;
+	v->snap.rip = vmread(GUEST_RIP);
+	v->snap.rsp = vmread(GUEST_RSP);
+	v->snap.rflags = vmread(GUEST_RFLAGS);
+	v->snap.cr0 = vmread(CR0_SHADOW);
+	v->snap.cr3 = vmread(GUEST_CR3);
+	v->snap.cr4 = vmread(CR4_SHADOW);
+	if (v->id && hv_loglevel >= LOG_VERBOSE)
+		hv_log(LOG_VERBOSE, "vcpu %u exit %s qual %llx rip %llx\n", v->id,
+		       exit_reason_name(reason), (unsigned long long)vmread(EXIT_QUALIFICATION),
+		       (unsigned long long)v->snap.rip);
+	if (reason != EXIT_INIT && reason != EXIT_SIPI)
+		v->sipi_fresh = false;
 	switch (reason) {
 	case EXIT_CPUID:
 		return handle_cpuid(v);

@@ -14,6 +14,7 @@ u64 cpu_idt_base(void);
 static u32 pin_ctl, proc_ctl, proc2_ctl, exit_ctl, entry_ctl;
 static u32 vmcs_revision;
 static bool ept_1g, have_vpid;
+static u32 true_pin_msr = 0x481;
 
 u64 vmread(u64 field)
 {
@@ -106,6 +107,7 @@ int vmx_check_caps(char *why, size_t why_size)
 	basic = rdmsr(MSR_VMX_BASIC);
 	vmcs_revision = (u32)basic & 0x7fffffff;
 	true_ctls = (basic >> 55) & 1;
+	true_pin_msr = true_ctls ? MSR_VMX_TRUE_PINBASED : 0x481;
 	ret = adjust(true_ctls ? MSR_VMX_TRUE_PINBASED : 0x481, 0, 0, "pin-based", NULL,
 		     &pin_ctl, why, why_size);
 	if (!ret)
@@ -143,6 +145,24 @@ int vmx_check_caps(char *why, size_t why_size)
 		vmcs_revision, pin_ctl, proc_ctl, proc2_ctl, exit_ctl, entry_ctl,
 		(unsigned long long)ept);
 	return 0;
+}
+
+/*
+ * Periodic exits on the current vCPU (about every 10 ms of TSC time) so the
+ * debug shell can poll its UART without interrupts.
+ */
+void vmx_enable_preemption_timer(void)
+{
+	u64 cap = rdmsr(true_pin_msr);
+	u32 rate = rdmsr(MSR_VMX_MISC) & 0x1f;
+	u64 ticks = (hv.tsc_khz ? hv.tsc_khz : 1000000) * 10;
+
+	if (!((cap >> 32) & PIN_PREEMPT_TIMER)) {
+		pr_warn("no VMX preemption timer: the debug shell cannot poll\n");
+		return;
+	}
+	vmwrite(PIN_CONTROLS, vmread(PIN_CONTROLS) | PIN_PREEMPT_TIMER);
+	vmwrite(GUEST_PREEMPT_TIMER, MIN(ticks >> rate, 0xffffffffULL));
 }
 
 int vmx_on(struct pcpu *p)

@@ -1,0 +1,53 @@
+/* Finding the acrn-dm command line in an upstream-style launch script.
+ *
+ * Upstream acrnctl ran the launch script to learn about the VM; acrnctl now
+ * turns it into a VM definition instead, so the script is never executed.
+ * This module evaluates the small shell subset launch scripts use (variable
+ * assignments, quoting, line continuations, functions and their arguments,
+ * `shift`) well enough to recover the words acrn-dm would receive.  Anything
+ * whose value is only known at run time (command substitution, `read`,
+ * variables assigned conditionally, the environment) makes the extraction
+ * fail with an error that names the variable and the acrn-dm argument that
+ * needed it, rather than guessing.
+ */
+#pragma once
+
+#include <glib.h>
+
+#define LAUNCH_SCRIPT_ERROR (launch_script_error_quark())
+GQuark launch_script_error_quark(void);
+
+typedef enum {
+	/* The script is not shell we can read (unterminated quote, ...). */
+	LAUNCH_SCRIPT_ERROR_SYNTAX,
+	/* The script never (or more than once) runs acrn-dm. */
+	LAUNCH_SCRIPT_ERROR_NO_DEVICE_MODEL,
+	/* acrn-dm's arguments depend on something only known at run time. */
+	LAUNCH_SCRIPT_ERROR_UNKNOWN_VALUE,
+	/* The script is larger than we are willing to read. */
+	LAUNCH_SCRIPT_ERROR_TOO_LARGE,
+} LaunchScriptError;
+
+/* Largest script accepted (upstream acrnctl accepted 20 KiB). */
+#define LAUNCH_SCRIPT_MAX_SIZE (1024 * 1024)
+
+typedef struct {
+	/* acrn-dm's argv as the script would pass it; argv[0] is the program
+	 * word as written (e.g. "/usr/bin/acrn-dm"). */
+	GStrv argv;
+	/* 1-based line of the script where the acrn-dm command starts. */
+	guint line;
+} LaunchScriptCommand;
+
+void launch_script_command_free(LaunchScriptCommand *cmd);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LaunchScriptCommand, launch_script_command_free)
+
+/* @text: the script (need not be NUL-terminated at @len; @len may be -1)
+ * @script_name: what $0 expands to
+ * @args: the script's positional parameters ($1...), may be NULL
+ *
+ * Returns the single acrn-dm command the script runs, or NULL with @error
+ * set (LAUNCH_SCRIPT_ERROR) explaining why it cannot be determined. */
+LaunchScriptCommand *launch_script_find_dm_command(const char *text, gssize len,
+						   const char *script_name,
+						   const char *const *args, GError **error);

@@ -1,0 +1,2 @@
+#!/bin/sh
+acrn-dm -m 1G -E /boot/zephyr.elf vm1

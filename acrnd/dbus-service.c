@@ -1,0 +1,233 @@
+/* The Manager object and the registry of exported VM objects. */
+#include "config.h"
+
+#include <string.h>
+
+#include "acrn-dbus-errors.h"
+#include "dbus-service.h"
+
+struct AcrnDbusService {
+	GDBusConnection *conn;
+	AcrnSupervisor *sup;
+	AcrnDbusAuth *auth;
+	GDBusObjectManagerServer *om;
+	AcrnManager *manager;
+	GHashTable *vms;	/* AcrnMachine* -> AcrnDbusVm* */
+	gulong added_id, removed_id;
+};
+
+char *acrn_dbus_vm_path(const char *uuid)
+{
+	char hex[33];
+
+	acrn_vm_uuid_to_hex32(uuid, hex);
+	return g_strconcat(ACRN_DBUS_VM_PATH_PREFIX, hex, NULL);
+}
+
+gboolean acrn_dbus_check_options(GDBusMethodInvocation *inv, GVariant *options,
+				 const AcrnDbusOption *allowed)
+{
+	GVariantIter it;
+	const char *key;
+	GVariant *value;
+
+	g_variant_iter_init(&it, options);
+	while (g_variant_iter_loop(&it, "{&sv}", &key, &value)) {
+		const AcrnDbusOption *o = allowed;
+
+		while (o && o->key && strcmp(o->key, key) != 0)
+			o++;
+		if (!o || !o->key) {
+			g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR,
+							      G_DBUS_ERROR_INVALID_ARGS,
+							      "unknown option '%s'", key);
+			g_variant_unref(value);
+			return FALSE;
+		}
+		if (!g_variant_is_of_type(value, G_VARIANT_TYPE(o->type))) {
+			g_dbus_method_invocation_return_error(
+				inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+				"option '%s' must be of type '%s', not '%s'", key, o->type,
+				g_variant_get_type_string(value));
+			g_variant_unref(value);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+void acrn_dbus_return_error(GDBusMethodInvocation *inv, const GError *error)
+{
+	if (error->domain == ACRN_ERROR || error->domain == G_DBUS_ERROR)
+		g_dbus_method_invocation_return_gerror(inv, error);
+	else
+		g_dbus_method_invocation_return_error_literal(inv, ACRN_ERROR, ACRN_ERROR_FAILED,
+							      error->message);
+}
+
+/* ---- Manager methods ---- */
+
+static gboolean on_list_vms(AcrnManager *mgr, GDBusMethodInvocation *inv, gpointer data)
+{
+	AcrnDbusService *svc = data;
+	g_autoptr(GPtrArray) vms = acrn_supervisor_list(svc->sup);
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a(ssso)"));
+	for (guint i = 0; i < vms->len; i++) {
+		AcrnMachine *vm = vms->pdata[i];
+		g_autofree char *path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+
+		g_variant_builder_add(&b, "(ssso)", acrn_machine_get_uuid(vm),
+				      acrn_machine_get_name(vm),
+				      acrn_machine_state_to_string(acrn_machine_get_state(vm)), path);
+	}
+	acrn_manager_complete_list_vms(mgr, inv, g_variant_builder_end(&b));
+	return TRUE;
+}
+
+static gboolean on_get_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const char *key,
+			  gpointer data)
+{
+	AcrnDbusService *svc = data;
+	AcrnMachine *vm = acrn_supervisor_lookup(svc->sup, key);
+	g_autofree char *path = NULL;
+
+	if (!vm) {
+		g_dbus_method_invocation_return_error(inv, ACRN_ERROR, ACRN_ERROR_NO_SUCH_VM,
+						      "no VM named or with UUID '%s'", key);
+		return TRUE;
+	}
+	path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+	acrn_manager_complete_get_vm(mgr, inv, path);
+	return TRUE;
+}
+
+static gboolean on_define_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const char *config,
+			     GVariant *options, gpointer data)
+{
+	AcrnDbusService *svc = data;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *path = NULL;
+	AcrnMachine *vm;
+
+	if (!acrn_dbus_check_options(inv, options, NULL) || !acrn_dbus_auth_check(svc->auth, inv))
+		return TRUE;
+	vm = acrn_supervisor_define(svc->sup, config, &error);
+	if (!vm) {
+		acrn_dbus_return_error(inv, error);
+		return TRUE;
+	}
+	path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+	acrn_manager_complete_define_vm(mgr, inv, path);
+	return TRUE;
+}
+
+static void on_created(GObject *src, GAsyncResult *res, gpointer data)
+{
+	GDBusMethodInvocation *inv = data;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *path = NULL;
+	AcrnMachine *vm;
+
+	vm = acrn_supervisor_create_finish(ACRN_SUPERVISOR(src), res, &error);
+	if (!vm) {
+		acrn_dbus_return_error(inv, error);
+		return;
+	}
+	path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+	g_dbus_method_invocation_return_value(inv, g_variant_new("(o)", path));
+}
+
+static gboolean on_create_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const char *config,
+			     GVariant *options, gpointer data)
+{
+	AcrnDbusService *svc = data;
+
+	if (!acrn_dbus_check_options(inv, options, NULL) || !acrn_dbus_auth_check(svc->auth, inv))
+		return TRUE;
+	acrn_supervisor_create_async(svc->sup, config, on_created, inv);
+	return TRUE;
+}
+
+/* ---- VM objects come and go with the supervisor's VMs ---- */
+
+static void update_count(AcrnDbusService *svc)
+{
+	acrn_manager_set_vmcount(svc->manager, acrn_supervisor_count(svc->sup));
+	/* Before the DefineVM/Undefine reply goes out. */
+	g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(svc->manager));
+}
+
+static void on_vm_added(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
+{
+	AcrnDbusService *svc = data;
+	AcrnDbusVm *dvm = acrn_dbus_vm_new(vm, sup, svc->auth, svc->manager);
+
+	g_hash_table_insert(svc->vms, vm, dvm);
+	g_dbus_object_manager_server_export(svc->om, acrn_dbus_vm_get_object(dvm));
+	update_count(svc);
+}
+
+static void on_vm_removed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
+{
+	AcrnDbusService *svc = data;
+	AcrnDbusVm *dvm = g_hash_table_lookup(svc->vms, vm);
+
+	if (!dvm)
+		return;
+	g_dbus_object_manager_server_unexport(
+		svc->om, g_dbus_object_get_object_path(G_DBUS_OBJECT(acrn_dbus_vm_get_object(dvm))));
+	g_hash_table_remove(svc->vms, vm);
+	update_count(svc);
+}
+
+AcrnDbusService *acrn_dbus_service_new(GDBusConnection *conn, AcrnSupervisor *sup,
+				       const char *manage_group)
+{
+	AcrnDbusService *svc = g_new0(AcrnDbusService, 1);
+	g_autoptr(AcrnObjectSkeleton) obj = NULL;
+	g_autoptr(GPtrArray) vms = NULL;
+
+	svc->conn = g_object_ref(conn);
+	svc->sup = g_object_ref(sup);
+	svc->auth = acrn_dbus_auth_new(manage_group);
+	svc->vms = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)acrn_dbus_vm_free);
+	svc->om = g_dbus_object_manager_server_new(ACRN_DBUS_ROOT_PATH);
+
+	svc->manager = acrn_manager_skeleton_new();
+	acrn_manager_set_version(svc->manager, PACKAGE_VERSION);
+	acrn_manager_set_host_state(svc->manager, "running");
+	g_signal_connect(svc->manager, "handle-list-vms", G_CALLBACK(on_list_vms), svc);
+	g_signal_connect(svc->manager, "handle-get-vm", G_CALLBACK(on_get_vm), svc);
+	g_signal_connect(svc->manager, "handle-define-vm", G_CALLBACK(on_define_vm), svc);
+	g_signal_connect(svc->manager, "handle-create-vm", G_CALLBACK(on_create_vm), svc);
+	obj = acrn_object_skeleton_new(ACRN_DBUS_MANAGER_PATH);
+	acrn_object_skeleton_set_manager(obj, svc->manager);
+	g_dbus_object_manager_server_export(svc->om, G_DBUS_OBJECT_SKELETON(obj));
+
+	vms = acrn_supervisor_list(sup);
+	for (guint i = 0; i < vms->len; i++)
+		on_vm_added(sup, vms->pdata[i], svc);
+	svc->added_id = g_signal_connect(sup, "vm-added", G_CALLBACK(on_vm_added), svc);
+	svc->removed_id = g_signal_connect(sup, "vm-removed", G_CALLBACK(on_vm_removed), svc);
+	update_count(svc);
+	g_dbus_object_manager_server_set_connection(svc->om, conn);
+	return svc;
+}
+
+void acrn_dbus_service_free(AcrnDbusService *svc)
+{
+	if (!svc)
+		return;
+	g_signal_handler_disconnect(svc->sup, svc->added_id);
+	g_signal_handler_disconnect(svc->sup, svc->removed_id);
+	g_dbus_object_manager_server_set_connection(svc->om, NULL);
+	g_hash_table_unref(svc->vms);
+	g_object_unref(svc->om);
+	g_object_unref(svc->manager);
+	acrn_dbus_auth_free(svc->auth);
+	g_object_unref(svc->sup);
+	g_object_unref(svc->conn);
+	g_free(svc);
+}

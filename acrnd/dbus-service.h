@@ -1,0 +1,43 @@
+/* D-Bus transport of acrnd: exports the supervisor's VMs through the
+ * generated org.acrn.Acrnd1 skeletons under a GDBusObjectManagerServer.
+ * Parses arguments, checks authorization, calls the model, replies. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "acrn-dbus-generated.h"
+#include "dbus-auth.h"
+#include "supervisor.h"
+
+G_BEGIN_DECLS
+
+typedef struct AcrnDbusService AcrnDbusService;
+
+AcrnDbusService *acrn_dbus_service_new(GDBusConnection *conn, AcrnSupervisor *sup,
+				       const char *manage_group);
+void acrn_dbus_service_free(AcrnDbusService *svc);
+
+/* ---- shared between dbus-service.c and dbus-vm.c ---- */
+
+typedef struct {
+	const char *key;
+	const char *type;	/* GVariant type string */
+} AcrnDbusOption;
+
+/* FALSE (after replying InvalidArgs) if @options has an unknown key or a
+ * value of the wrong type. */
+gboolean acrn_dbus_check_options(GDBusMethodInvocation *inv, GVariant *options,
+				 const AcrnDbusOption *allowed);
+/* Reply with @error, mapped into the ACRN_ERROR domain if it is not. */
+void acrn_dbus_return_error(GDBusMethodInvocation *inv, const GError *error);
+
+char *acrn_dbus_vm_path(const char *uuid);
+
+/* Per-VM object (dbus-vm.c). */
+typedef struct AcrnDbusVm AcrnDbusVm;
+AcrnDbusVm *acrn_dbus_vm_new(AcrnMachine *vm, AcrnSupervisor *sup, AcrnDbusAuth *auth,
+			     AcrnManager *manager);
+GDBusObjectSkeleton *acrn_dbus_vm_get_object(AcrnDbusVm *dvm);
+void acrn_dbus_vm_free(AcrnDbusVm *dvm);
+
+G_END_DECLS

@@ -1,0 +1,326 @@
+/* Flat-JSON encoding of control protocol messages. */
+#include "config.h"
+
+#include <string.h>
+
+#include "dm-proto.h"
+
+static void append_json_string(GString *s, const char *v)
+{
+	g_string_append_c(s, '"');
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		switch (*p) {
+		case '"':
+			g_string_append(s, "\\\"");
+			break;
+		case '\\':
+			g_string_append(s, "\\\\");
+			break;
+		case '\n':
+			g_string_append(s, "\\n");
+			break;
+		case '\r':
+			g_string_append(s, "\\r");
+			break;
+		case '\t':
+			g_string_append(s, "\\t");
+			break;
+		default:
+			if (*p < 0x20)
+				g_string_append_printf(s, "\\u%04x", *p);
+			else
+				g_string_append_c(s, (char)*p);
+		}
+	}
+	g_string_append_c(s, '"');
+}
+
+char *acrn_dm_proto_encode(GVariant *msg, GError **error)
+{
+	g_autoptr(GString) s = g_string_new("{");
+	GVariantIter iter;
+	const char *key;
+	GVariant *value;
+	gboolean first = TRUE;
+
+	g_return_val_if_fail(g_variant_is_of_type(msg, G_VARIANT_TYPE_VARDICT), NULL);
+	g_variant_iter_init(&iter, msg);
+	while (g_variant_iter_loop(&iter, "{&sv}", &key, &value)) {
+		if (!first)
+			g_string_append_c(s, ',');
+		first = FALSE;
+		append_json_string(s, key);
+		g_string_append_c(s, ':');
+		if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)) {
+			const char *str = g_variant_get_string(value, NULL);
+
+			append_json_string(s, str);
+		} else if (g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN)) {
+			g_string_append(s, g_variant_get_boolean(value) ? "true" : "false");
+		} else if (g_variant_is_of_type(value, G_VARIANT_TYPE_INT64)) {
+			g_string_append_printf(s, "%" G_GINT64_FORMAT, g_variant_get_int64(value));
+		} else if (g_variant_is_of_type(value, G_VARIANT_TYPE_INT32)) {
+			g_string_append_printf(s, "%d", g_variant_get_int32(value));
+		} else if (g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32)) {
+			g_string_append_printf(s, "%u", g_variant_get_uint32(value));
+		} else {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+				    "key '%s': type '%s' cannot be sent", key,
+				    g_variant_get_type_string(value));
+			g_variant_unref(value);
+			return NULL;
+		}
+	}
+	g_string_append_c(s, '}');
+	return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+typedef struct {
+	const char *p;
+	const char *start;
+	GError **error;
+} Parser;
+
+static gboolean fail(Parser *ps, const char *what)
+{
+	g_set_error(ps->error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+		    "malformed message at byte %ld: %s", (long)(ps->p - ps->start), what);
+	return FALSE;
+}
+
+static void skip_ws(Parser *ps)
+{
+	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n')
+		ps->p++;
+}
+
+static int hex4(const char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int d = g_ascii_xdigit_value(p[i]);
+
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+static gboolean parse_string(Parser *ps, char **out)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+
+	if (*ps->p != '"')
+		return fail(ps, "expected a string");
+	ps->p++;
+	for (;;) {
+		unsigned char c = (unsigned char)*ps->p;
+
+		if (c == '\0')
+			return fail(ps, "unterminated string");
+		if (c < 0x20)
+			return fail(ps, "control character in string");
+		ps->p++;
+		if (c == '"')
+			break;
+		if (c != '\\') {
+			g_string_append_c(s, (char)c);
+			continue;
+		}
+		c = (unsigned char)*ps->p++;
+		switch (c) {
+		case '"':
+		case '\\':
+		case '/':
+			g_string_append_c(s, (char)c);
+			break;
+		case 'b':
+			g_string_append_c(s, '\b');
+			break;
+		case 'f':
+			g_string_append_c(s, '\f');
+			break;
+		case 'n':
+			g_string_append_c(s, '\n');
+			break;
+		case 'r':
+			g_string_append_c(s, '\r');
+			break;
+		case 't':
+			g_string_append_c(s, '\t');
+			break;
+		case 'u': {
+			int cp = hex4(ps->p);
+
+			if (cp < 0)
+				return fail(ps, "bad \\u escape");
+			ps->p += 4;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				int lo = ps->p[0] == '\\' && ps->p[1] == 'u' ? hex4(ps->p + 2) : -1;
+
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return fail(ps, "unpaired surrogate");
+				ps->p += 6;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+				return fail(ps, "unpaired surrogate");
+			}
+			if (cp == 0)
+				return fail(ps, "NUL in string");
+			g_string_append_unichar(s, (gunichar)cp);
+			break;
+		}
+		default:
+			return fail(ps, "bad escape");
+		}
+	}
+	if (!g_utf8_validate(s->str, (gssize)s->len, NULL))
+		return fail(ps, "string is not UTF-8");
+	*out = g_string_free(g_steal_pointer(&s), FALSE);
+	return TRUE;
+}
+
+static gboolean parse_value(Parser *ps, GVariant **out)
+{
+	char *str;
+
+	switch (*ps->p) {
+	case '"':
+		if (!parse_string(ps, &str))
+			return FALSE;
+		*out = g_variant_new_take_string(str);
+		return TRUE;
+	case 't':
+		if (strncmp(ps->p, "true", 4) != 0)
+			return fail(ps, "bad literal");
+		ps->p += 4;
+		*out = g_variant_new_boolean(TRUE);
+		return TRUE;
+	case 'f':
+		if (strncmp(ps->p, "false", 5) != 0)
+			return fail(ps, "bad literal");
+		ps->p += 5;
+		*out = g_variant_new_boolean(FALSE);
+		return TRUE;
+	case '{':
+	case '[':
+		return fail(ps, "nested objects and arrays are not part of the protocol");
+	case 'n':
+		return fail(ps, "null is not part of the protocol");
+	default: {
+		const char *b = ps->p;
+		g_autofree char *num = NULL;
+		gint64 v;
+
+		if (*ps->p == '-')
+			ps->p++;
+		if (!g_ascii_isdigit(*ps->p))
+			return fail(ps, "expected a value");
+		if (*ps->p == '0' && g_ascii_isdigit(ps->p[1]))
+			return fail(ps, "leading zero");
+		while (g_ascii_isdigit(*ps->p))
+			ps->p++;
+		if (*ps->p == '.' || *ps->p == 'e' || *ps->p == 'E')
+			return fail(ps, "only integers are part of the protocol");
+		num = g_strndup(b, (gsize)(ps->p - b));
+		if (!g_ascii_string_to_signed(num, 10, G_MININT64, G_MAXINT64, &v, NULL))
+			return fail(ps, "integer out of range");
+		*out = g_variant_new_int64(v);
+		return TRUE;
+	}
+	}
+}
+
+GVariant *acrn_dm_proto_decode(const char *line, GError **error)
+{
+	Parser ps = { line, line, error };
+	g_auto(GVariantDict) dict;
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	g_variant_dict_init(&dict, NULL);
+	if (strlen(line) >= ACRN_DM_PROTO_MAX_LINE) {
+		fail(&ps, "line too long");
+		return NULL;
+	}
+	skip_ws(&ps);
+	if (*ps.p != '{') {
+		fail(&ps, "expected '{'");
+		return NULL;
+	}
+	ps.p++;
+	skip_ws(&ps);
+	if (*ps.p == '}') {
+		ps.p++;
+	} else {
+		for (;;) {
+			char *key;
+			GVariant *value;
+
+			skip_ws(&ps);
+			if (!parse_string(&ps, &key))
+				return NULL;
+			if (g_hash_table_contains(seen, key)) {
+				g_free(key);
+				fail(&ps, "duplicate key");
+				return NULL;
+			}
+			g_hash_table_add(seen, key);
+			skip_ws(&ps);
+			if (*ps.p != ':') {
+				fail(&ps, "expected ':'");
+				return NULL;
+			}
+			ps.p++;
+			skip_ws(&ps);
+			if (!parse_value(&ps, &value))
+				return NULL;
+			g_variant_dict_insert_value(&dict, key, value);
+			skip_ws(&ps);
+			if (*ps.p == ',') {
+				ps.p++;
+				continue;
+			}
+			if (*ps.p == '}') {
+				ps.p++;
+				break;
+			}
+			fail(&ps, "expected ',' or '}'");
+			return NULL;
+		}
+	}
+	skip_ws(&ps);
+	if (*ps.p) {
+		fail(&ps, "trailing data");
+		return NULL;
+	}
+	return g_variant_ref_sink(g_variant_dict_end(&dict));
+}
+
+const char *acrn_dm_proto_get_str(GVariant *msg, const char *key, const char *fallback)
+{
+	const char *v;
+
+	if (!msg || !g_variant_lookup(msg, key, "&s", &v))
+		return fallback;
+	return v;
+}
+
+gint64 acrn_dm_proto_get_int(GVariant *msg, const char *key, gint64 fallback)
+{
+	gint64 v;
+
+	if (!msg || !g_variant_lookup(msg, key, "x", &v))
+		return fallback;
+	return v;
+}
+
+gboolean acrn_dm_proto_get_bool(GVariant *msg, const char *key, gboolean fallback)
+{
+	gboolean v;
+
+	if (!msg || !g_variant_lookup(msg, key, "b", &v))
+		return fallback;
+	return v;
+}

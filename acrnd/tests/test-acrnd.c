@@ -1,0 +1,1134 @@
+/* Integration tests of acrnd's D-Bus API.  Each test runs a private
+ * dbus-daemon (tests/test-bus.conf), acrnd as a separate process (never in
+ * this process: synchronous calls would deadlock) with private state and
+ * run directories, and the acrn-dm stand-in (a test double: no hypervisor
+ * on the test host) as device model.  Waits are on signals and properties
+ * with timeouts; no sleep is a correctness assumption. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
+
+#include "acrn-dbus-errors.h"
+#include "acrn-dbus-generated.h"
+
+#define WAIT_MS 10000
+
+typedef struct {
+	char *tmp, *state_dir, *run_dir, *kernel, *address;
+	GPid bus_pid, acrnd_pid;
+	GDBusConnection *conn;
+	AcrnManager *mgr;
+	GPtrArray *events;	/* "name event detail" */
+	guint event_sub;
+	GSocket *notify;	/* sd_notify socket given to acrnd */
+	GPtrArray *extra_args;	/* more acrnd options for the next launch */
+	gboolean ready;		/* READY=1 received from the current acrnd */
+} Fixture;
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = g_getenv(name);
+
+	return v ? v : fallback;
+}
+
+/* ---- waiting ---- */
+
+static gboolean on_deadline(gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+typedef gboolean (*Cond)(gpointer data);
+
+static gboolean tick(gpointer data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
+/* Iterate the main loop until @cond holds or @timeout_ms passed.  A short
+ * tick re-checks conditions that are not main loop sources (child exit,
+ * the sd_notify datagram). */
+static gboolean wait_for(Cond cond, gpointer data, guint timeout_ms)
+{
+	gboolean expired = FALSE;
+	guint id = g_timeout_add(timeout_ms, on_deadline, &expired);
+	guint tick_id = g_timeout_add(10, tick, NULL);
+
+	while (!cond(data) && !expired)
+		g_main_context_iteration(NULL, TRUE);
+	if (!expired)
+		g_source_remove(id);
+	g_source_remove(tick_id);
+	return cond(data);
+}
+
+/* ---- the bus and the daemon ---- */
+
+static void on_vm_event(GDBusConnection *c, const char *sender, const char *path,
+			const char *iface, const char *signal, GVariant *params, gpointer data)
+{
+	Fixture *f = data;
+	const char *obj, *name, *event, *detail;
+
+	g_variant_get(params, "(&o&s&s&s)", &obj, &name, &event, &detail);
+	g_ptr_array_add(f->events, g_strdup_printf("%s %s %s", name, event, detail));
+}
+
+static void start_bus(Fixture *f)
+{
+	g_autofree char *conf = g_test_build_filename(G_TEST_DIST, "test-bus.conf", NULL);
+	const char *argv[] = { env_or("DBUS_DAEMON", "dbus-daemon"), "--nofork",
+			       "--print-address=1", "--config-file", conf, NULL };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GIOChannel) ch = NULL;
+	int out;
+	gsize len;
+
+	g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
+					       G_SPAWN_DO_NOT_REAP_CHILD |
+						       G_SPAWN_STDERR_TO_DEV_NULL,
+					       NULL, NULL, &f->bus_pid, NULL, &out, NULL, &error));
+	g_assert_no_error(error);
+	ch = g_io_channel_unix_new(out);
+	g_io_channel_set_close_on_unref(ch, TRUE);
+	g_assert_cmpint(g_io_channel_read_line(ch, &f->address, &len, NULL, &error), ==,
+			G_IO_STATUS_NORMAL);
+	g_strchomp(f->address);
+	f->conn = g_dbus_connection_new_for_address_sync(
+		f->address,
+		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		NULL, NULL, &error);
+	g_assert_no_error(error);
+	f->event_sub = g_dbus_connection_signal_subscribe(
+		f->conn, NULL, "org.acrn.Acrnd1.Manager", "VMEvent", NULL, NULL,
+		G_DBUS_SIGNAL_FLAGS_NONE, on_vm_event, f, NULL);
+}
+
+static gboolean got_ready(gpointer data)
+{
+	Fixture *f = data;
+	char buf[512];
+	gssize n;
+
+	if (f->ready)
+		return TRUE;
+	n = g_socket_receive(f->notify, buf, sizeof(buf) - 1, NULL, NULL);
+	if (n <= 0)
+		return FALSE;
+	buf[n] = '\0';
+	f->ready = strstr(buf, "READY=1") != NULL;
+	return f->ready;
+}
+
+static gboolean ready_or_dead(gpointer data)
+{
+	Fixture *f = data;
+	int status;
+
+	if (!f->acrnd_pid)
+		return TRUE;
+	if (waitpid(f->acrnd_pid, &status, WNOHANG) == f->acrnd_pid) {
+		f->acrnd_pid = 0;
+		return TRUE;
+	}
+	return got_ready(f);
+}
+
+/* Launch acrnd; returns when it sent READY=1 (name owned, state loaded). */
+static void start_acrnd(Fixture *f)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *notify_path = g_build_filename(f->tmp, "notify", NULL);
+	g_autofree char *logfile = g_build_filename(f->tmp, "acrnd.log", NULL);
+	g_auto(GStrv) env = g_get_environ();
+	g_autoptr(GSocketAddress) addr = NULL;
+	struct group *gr = getgrgid(getgid());
+	int logfd;
+
+	if (!f->notify) {
+		f->notify = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+					 G_SOCKET_PROTOCOL_DEFAULT, &error);
+		g_assert_no_error(error);
+		addr = g_unix_socket_address_new(notify_path);
+		g_assert_true(g_socket_bind(f->notify, addr, TRUE, &error));
+		g_socket_set_blocking(f->notify, FALSE);
+	}
+	env = g_environ_setenv(env, "NOTIFY_SOCKET", notify_path, TRUE);
+	f->ready = FALSE;
+	g_ptr_array_add(argv, (char *)env_or("ACRND", "acrnd"));
+	g_ptr_array_add(argv, "--bus-address");
+	g_ptr_array_add(argv, f->address);
+	g_ptr_array_add(argv, "--state-dir");
+	g_ptr_array_add(argv, f->state_dir);
+	g_ptr_array_add(argv, "--run-dir");
+	g_ptr_array_add(argv, f->run_dir);
+	g_ptr_array_add(argv, "--dm-path");
+	g_ptr_array_add(argv, (char *)env_or("ACRN_DM_STANDIN", "acrn-dm-standin"));
+	g_ptr_array_add(argv, "--log-level");
+	g_ptr_array_add(argv, "debug");
+	if (gr) {
+		/* Our own group may manage (so the tests also pass as non-root). */
+		g_ptr_array_add(argv, "--manage-group");
+		g_ptr_array_add(argv, gr->gr_name);
+	}
+	for (guint i = 0; i < f->extra_args->len; i++)
+		g_ptr_array_add(argv, f->extra_args->pdata[i]);
+	g_ptr_array_add(argv, NULL);
+	logfd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	g_assert_cmpint(logfd, >=, 0);
+	g_assert_true(g_spawn_async_with_fds(NULL, (char **)argv->pdata, env,
+					     G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &f->acrnd_pid,
+					     -1, logfd, logfd, &error));
+	g_assert_no_error(error);
+	close(logfd);
+	g_assert_true(wait_for(ready_or_dead, f, WAIT_MS));
+	g_assert_cmpint(f->acrnd_pid, !=, 0);	/* it did not die */
+	g_clear_object(&f->mgr);
+	f->mgr = acrn_manager_proxy_new_sync(f->conn, G_DBUS_PROXY_FLAGS_NONE, ACRN_DBUS_NAME,
+					     ACRN_DBUS_MANAGER_PATH, NULL, &error);
+	g_assert_no_error(error);
+}
+
+static int stop_acrnd(Fixture *f, int sig)
+{
+	int status = 0;
+
+	if (!f->acrnd_pid)
+		return -1;
+	kill(f->acrnd_pid, sig);
+	g_assert_cmpint(waitpid(f->acrnd_pid, &status, 0), ==, f->acrnd_pid);
+	f->acrnd_pid = 0;
+	return status;
+}
+
+/* Kill device models left behind by a test (they outlive acrnd by design). */
+static void kill_leftover_dms(Fixture *f)
+{
+	g_autoptr(GDir) dir = g_dir_open(f->run_dir, 0, NULL);
+	const char *e;
+
+	while (dir && (e = g_dir_read_name(dir))) {
+		g_autofree char *path = NULL;
+		g_autoptr(GKeyFile) kf = g_key_file_new();
+		int pid;
+
+		if (!g_str_has_suffix(e, ".state"))
+			continue;
+		path = g_build_filename(f->run_dir, e, NULL);
+		if (!g_key_file_load_from_file(kf, path, 0, NULL))
+			continue;
+		pid = g_key_file_get_integer(kf, "dm", "pid", NULL);
+		if (pid > 1)
+			kill(pid, SIGKILL);
+	}
+}
+
+static void setup(Fixture *f, gconstpointer data)
+{
+	f->tmp = g_dir_make_tmp("acrnd-test-XXXXXX", NULL);
+	f->state_dir = g_build_filename(f->tmp, "state", NULL);
+	f->run_dir = g_build_filename(f->tmp, "run", NULL);
+	f->kernel = g_build_filename(f->tmp, "bzImage", NULL);
+	g_assert_true(g_file_set_contents(f->kernel, "kernel", -1, NULL));
+	f->events = g_ptr_array_new_with_free_func(g_free);
+	f->extra_args = g_ptr_array_new_with_free_func(g_free);
+	start_bus(f);
+	if (!data)
+		start_acrnd(f);
+}
+
+static void rm_rf(const char *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	const char *e;
+
+	while (dir && (e = g_dir_read_name(dir))) {
+		g_autofree char *p = g_build_filename(path, e, NULL);
+
+		if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+			rm_rf(p);
+		else
+			g_unlink(p);
+	}
+	g_rmdir(path);
+}
+
+static void teardown(Fixture *f, gconstpointer data)
+{
+	g_autofree char *log = g_build_filename(f->tmp, "acrnd.log", NULL);
+	g_autofree char *text = NULL;
+
+	stop_acrnd(f, SIGKILL);
+	kill_leftover_dms(f);
+	if (g_test_failed() && g_file_get_contents(log, &text, NULL, NULL))
+		g_printerr("---- acrnd log ----\n%s---- end ----\n", text);
+	g_dbus_connection_signal_unsubscribe(f->conn, f->event_sub);
+	g_clear_object(&f->mgr);
+	g_dbus_connection_close_sync(f->conn, NULL, NULL);
+	g_clear_object(&f->conn);
+	g_clear_object(&f->notify);
+	kill(f->bus_pid, SIGTERM);
+	waitpid(f->bus_pid, NULL, 0);
+	rm_rf(f->tmp);
+	g_free(f->tmp);
+	g_free(f->state_dir);
+	g_free(f->run_dir);
+	g_free(f->kernel);
+	g_free(f->address);
+	g_ptr_array_unref(f->events);
+	g_ptr_array_unref(f->extra_args);
+}
+
+/* ---- helpers ---- */
+
+/* Dispatch what already arrived.  acrnd sends PropertiesChanged before the
+ * method reply, and GDBus queues signal dispatches in order, so after a
+ * synchronous call returns, draining applies every change the call made. */
+static void drain(void)
+{
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+
+static GVariant *no_opts(void)
+{
+	return g_variant_new("a{sv}", NULL);
+}
+
+static char *vm_xml(Fixture *f, const char *name, const char *cmdline, const char *extra)
+{
+	return g_strdup_printf("<domain type='acrn'><name>%s</name>"
+			       "<memory unit='MiB'>256</memory><vcpu>1</vcpu>"
+			       "<os><kernel>%s</kernel><cmdline>%s</cmdline></os>%s"
+			       "<devices><serial type='pty'/></devices></domain>",
+			       name, f->kernel, cmdline ? cmdline : "", extra ? extra : "");
+}
+
+static char *define(Fixture *f, const char *name, const char *cmdline, const char *extra)
+{
+	g_autofree char *xml = vm_xml(f, name, cmdline, extra);
+	g_autoptr(GError) error = NULL;
+	char *path = NULL;
+
+	g_assert_true(acrn_manager_call_define_vm_sync(f->mgr, xml, no_opts(), &path, NULL,
+						       &error));
+	g_assert_no_error(error);
+	drain();
+	return path;
+}
+
+static AcrnVM *vm_proxy(Fixture *f, const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	AcrnVM *vm = acrn_vm_proxy_new_sync(f->conn, G_DBUS_PROXY_FLAGS_NONE, ACRN_DBUS_NAME,
+					    path, NULL, &error);
+
+	g_assert_no_error(error);
+	return vm;
+}
+
+typedef struct {
+	AcrnVM *vm;
+	const char *state;
+} StateWait;
+
+static gboolean state_is(gpointer data)
+{
+	StateWait *w = data;
+
+	return g_strcmp0(acrn_vm_get_state(w->vm), w->state) == 0;
+}
+
+static void wait_state(AcrnVM *vm, const char *state)
+{
+	StateWait w = { vm, state };
+
+	if (!wait_for(state_is, &w, WAIT_MS))
+		g_error("VM %s: state is '%s' (%s), expected '%s'", acrn_vm_get_name(vm),
+			acrn_vm_get_state(vm), acrn_vm_get_state_reason(vm), state);
+}
+
+typedef struct {
+	Fixture *f;
+	const char *text;
+	guint count;
+} EventWait;
+
+static guint count_events(Fixture *f, const char *text)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < f->events->len; i++)
+		if (g_str_has_prefix(f->events->pdata[i], text))
+			n++;
+	return n;
+}
+
+static gboolean events_seen(gpointer data)
+{
+	EventWait *w = data;
+
+	return count_events(w->f, w->text) >= w->count;
+}
+
+/* Wait until @count events starting with @text ("name event [detail]") arrived. */
+static void wait_events(Fixture *f, const char *text, guint count)
+{
+	EventWait w = { f, text, count };
+
+	if (!wait_for(events_seen, &w, WAIT_MS)) {
+		for (guint i = 0; i < f->events->len; i++)
+			g_printerr("event: %s\n", (char *)f->events->pdata[i]);
+		g_error("expected %u events '%s'", count, text);
+	}
+}
+
+#define CALL_OK(expr)                                                                              \
+	do {                                                                                       \
+		g_autoptr(GError) _e = NULL;                                                       \
+		GError **error = &_e;                                                              \
+		gboolean _ok = (expr);                                                             \
+		drain();                                                                           \
+		g_assert_no_error(_e);                                                             \
+		g_assert_true(_ok);                                                                \
+	} while (0)
+
+#define CALL_FAILS(expr, code)                                                                     \
+	do {                                                                                       \
+		g_autoptr(GError) _e = NULL;                                                       \
+		GError **error = &_e;                                                              \
+		gboolean _ok = (expr);                                                             \
+		drain();                                                                           \
+		g_assert_false(_ok);                                                               \
+		g_assert_error(_e, ACRN_ERROR, code);                                              \
+	} while (0)
+
+static GVariant *stop_opts(gboolean wait, guint timeout, gboolean force)
+{
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "wait", g_variant_new_boolean(wait));
+	g_variant_builder_add(&b, "{sv}", "timeout-sec", g_variant_new_uint32(timeout));
+	g_variant_builder_add(&b, "{sv}", "force-after-timeout", g_variant_new_boolean(force));
+	return g_variant_builder_end(&b);
+}
+
+static gboolean pid_alive(guint pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%u/stat", pid);
+	g_autofree char *s = NULL;
+	const char *rp;
+
+	if (!g_file_get_contents(path, &s, NULL, NULL))
+		return FALSE;
+	rp = strrchr(s, ')');
+	return rp && rp[2] != 'Z';
+}
+
+static gboolean pid_gone(gpointer data)
+{
+	return !pid_alive(GPOINTER_TO_UINT(data));
+}
+
+/* ---- tests ---- */
+
+static void test_define_list_get(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "alpha", NULL, NULL);
+	g_autofree char *path2 = NULL, *by_uuid = NULL, *by_hex = NULL, *again = NULL;
+	g_autofree char *config = NULL;
+	g_autoptr(GVariant) list = NULL;
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	char hex[33];
+	const char *uuid;
+
+	g_assert_true(g_str_has_prefix(path, ACRN_DBUS_VM_PATH_PREFIX));
+	uuid = acrn_vm_get_uuid(vm);
+	g_assert_cmpstr(acrn_vm_get_name(vm), ==, "alpha");
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+	g_assert_cmpuint(acrn_vm_get_vcpus(vm), ==, 1);
+	g_assert_cmpuint(acrn_vm_get_memory_bytes(vm), ==, 256u << 20);
+	g_assert_true(acrn_vm_get_persistent(vm));
+	g_assert_false(acrn_vm_get_autostart(vm));
+	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), ==, 0);
+	wait_events(f, "alpha defined", 1);
+
+	path2 = define(f, "beta", NULL, NULL);
+	CALL_OK(acrn_manager_call_list_vms_sync(f->mgr, &list, NULL, error));
+	g_assert_cmpuint(g_variant_n_children(list), ==, 2);
+	{
+		const char *u, *n, *s, *p;
+
+		g_variant_get_child(list, 0, "(&s&s&s&o)", &u, &n, &s, &p);
+		g_assert_cmpstr(n, ==, "alpha");	/* sorted by name */
+		g_assert_cmpstr(s, ==, "stopped");
+		g_assert_cmpstr(p, ==, path);
+	}
+	g_assert_cmpuint(acrn_manager_get_vmcount(f->mgr), ==, 2);
+	g_assert_cmpstr(acrn_manager_get_version(f->mgr), ==, PACKAGE_VERSION);
+
+	CALL_OK(acrn_manager_call_get_vm_sync(f->mgr, uuid, &by_uuid, NULL, error));
+	g_assert_cmpstr(by_uuid, ==, path);
+	memcpy(hex, path + strlen(ACRN_DBUS_VM_PATH_PREFIX), 32);
+	hex[32] = '\0';
+	CALL_OK(acrn_manager_call_get_vm_sync(f->mgr, hex, &by_hex, NULL, error));
+	g_assert_cmpstr(by_hex, ==, path);
+	CALL_FAILS(acrn_manager_call_get_vm_sync(f->mgr, "gamma", NULL, NULL, error),
+		   ACRN_ERROR_NO_SUCH_VM);
+
+	/* GetConfig round trip: defining the returned XML changes nothing. */
+	CALL_OK(acrn_vm_call_get_config_sync(vm, no_opts(), &config, NULL, error));
+	g_assert_nonnull(strstr(config, "<name>alpha</name>"));
+	g_assert_nonnull(strstr(config, uuid));
+	CALL_OK(acrn_manager_call_define_vm_sync(f->mgr, config, no_opts(), &again, NULL, error));
+	g_assert_cmpstr(again, ==, path);
+	wait_events(f, "alpha defined updated", 1);
+	g_assert_cmpuint(acrn_manager_get_vmcount(f->mgr), ==, 2);
+}
+
+static void test_invalid_input(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "vm", NULL, NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	g_autoptr(GError) gerr = NULL;
+	g_autofree char *dup = NULL;
+	GVariantBuilder b;
+
+	/* Invalid definition: InvalidConfig naming the element. */
+	g_assert_false(acrn_manager_call_define_vm_sync(
+		f->mgr, "<domain type='acrn'><name>x</name><memory unit='MiB'>64</memory>"
+			"<os><kernel>/k</kernel></os></domain>",
+		no_opts(), NULL, NULL, &gerr));
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_INVALID_CONFIG);
+	g_assert_nonnull(strstr(gerr->message, "<memory>"));
+	g_clear_error(&gerr);
+	g_assert_false(acrn_manager_call_define_vm_sync(f->mgr, "garbage", no_opts(), NULL, NULL,
+							&gerr));
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_INVALID_CONFIG);
+	g_clear_error(&gerr);
+
+	/* Same name, different UUID. */
+	dup = g_strdup_printf("<domain type='acrn'><name>vm</name>"
+			      "<uuid>11111111-2222-3333-4444-555555555555</uuid>"
+			      "<memory unit='MiB'>256</memory><os><kernel>/k</kernel></os></domain>");
+	g_assert_false(acrn_manager_call_define_vm_sync(f->mgr, dup, no_opts(), NULL, NULL,
+							&gerr));
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_ALREADY_EXISTS);
+	g_clear_error(&gerr);
+
+	/* Unknown and mistyped options. */
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "wiat", g_variant_new_boolean(TRUE));
+	g_assert_false(acrn_vm_call_shutdown_sync(vm, g_variant_builder_end(&b), NULL, &gerr));
+	g_assert_error(gerr, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+	g_assert_nonnull(strstr(gerr->message, "wiat"));
+	g_clear_error(&gerr);
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "timeout-sec", g_variant_new_string("10"));
+	g_assert_false(acrn_vm_call_shutdown_sync(vm, g_variant_builder_end(&b), NULL, &gerr));
+	g_assert_error(gerr, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+	g_clear_error(&gerr);
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "x", g_variant_new_boolean(TRUE));
+	g_assert_false(acrn_manager_call_define_vm_sync(f->mgr, dup, g_variant_builder_end(&b),
+							NULL, NULL, &gerr));
+	g_assert_error(gerr, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+	g_clear_error(&gerr);
+
+	/* Operations that need a running VM. */
+	CALL_FAILS(acrn_vm_call_shutdown_sync(vm, no_opts(), NULL, error),
+		   ACRN_ERROR_INVALID_STATE);
+	CALL_FAILS(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error),
+		   ACRN_ERROR_INVALID_STATE);
+	CALL_FAILS(acrn_vm_call_pause_sync(vm, no_opts(), NULL, error), ACRN_ERROR_INVALID_STATE);
+	CALL_FAILS(acrn_vm_call_wakeup_sync(vm, no_opts(), NULL, error), ACRN_ERROR_INVALID_STATE);
+	CALL_FAILS(acrn_vm_call_reset_sync(vm, no_opts(), NULL, error), ACRN_ERROR_INVALID_STATE);
+}
+
+static void test_lifecycle(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "life", NULL, NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	g_autofree char *console = NULL;
+	guint pid;
+
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	/* Start returns once the DM reported the guest running. */
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "running");
+	g_assert_cmpstr(acrn_vm_get_state_reason(vm), ==, "booted");
+	pid = acrn_vm_get_leader_pid(vm);
+	g_assert_cmpuint(pid, >, 0);
+	g_assert_true(pid_alive(pid));
+	wait_events(f, "life started booted", 1);
+	CALL_FAILS(acrn_vm_call_start_sync(vm, no_opts(), NULL, error), ACRN_ERROR_INVALID_STATE);
+	CALL_FAILS(acrn_vm_call_undefine_sync(vm, no_opts(), NULL, error),
+		   ACRN_ERROR_INVALID_STATE);
+
+	CALL_OK(acrn_vm_call_get_console_path_sync(vm, no_opts(), &console, NULL, error));
+	g_assert_true(g_str_has_prefix(console, "/dev/pts/"));
+
+	CALL_OK(acrn_vm_call_pause_sync(vm, no_opts(), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "paused");
+	CALL_FAILS(acrn_vm_call_pause_sync(vm, no_opts(), NULL, error), ACRN_ERROR_INVALID_STATE);
+	CALL_FAILS(acrn_vm_call_shutdown_sync(vm, no_opts(), NULL, error),
+		   ACRN_ERROR_INVALID_STATE);
+	CALL_OK(acrn_vm_call_resume_sync(vm, no_opts(), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "running");
+
+	CALL_OK(acrn_vm_call_suspend_sync(vm, no_opts(), NULL, error));
+	wait_state(vm, "suspended");
+	CALL_OK(acrn_vm_call_wakeup_sync(vm, no_opts(), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "running");
+
+	CALL_OK(acrn_vm_call_reset_sync(vm, no_opts(), NULL, error));
+	wait_events(f, "life reset", 1);
+	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), ==, pid);	/* same device model */
+
+	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+	g_assert_cmpstr(acrn_vm_get_state_reason(vm), ==, "force-stop");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), ==, 0);
+	g_assert_false(pid_alive(pid));
+	wait_events(f, "life stopped force-stop", 1);
+	g_assert_cmpuint(count_events(f, "life paused"), ==, 1);
+	g_assert_cmpuint(count_events(f, "life resumed"), ==, 1);
+	g_assert_cmpuint(count_events(f, "life suspended"), ==, 1);
+	g_assert_cmpuint(count_events(f, "life woken"), ==, 1);
+
+	/* Undefine removes the object and the file. */
+	CALL_OK(acrn_vm_call_undefine_sync(vm, no_opts(), NULL, error));
+	wait_events(f, "life undefined", 1);
+	CALL_FAILS(acrn_manager_call_get_vm_sync(f->mgr, "life", NULL, NULL, error),
+		   ACRN_ERROR_NO_SUCH_VM);
+	{
+		g_autoptr(GDir) d = g_dir_open(f->state_dir, 0, NULL);
+
+		g_assert_null(g_dir_read_name(d));
+	}
+}
+
+static void test_shutdown_graceful(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "gentle", "standin.shutdown=delay:0.3", NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_shutdown_sync(vm, stop_opts(TRUE, 10, FALSE), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+	g_assert_cmpstr(acrn_vm_get_state_reason(vm), ==, "shutdown");
+	wait_events(f, "gentle shutdown-requested", 1);
+	wait_events(f, "gentle stopped shutdown", 1);
+
+	/* Without wait the call returns once the button is pressed. */
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_shutdown_sync(vm, no_opts(), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopping");
+	wait_state(vm, "stopped");
+	g_assert_cmpstr(acrn_vm_get_state_reason(vm), ==, "shutdown");
+}
+
+static void test_shutdown_ignored(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "stubborn", "standin.shutdown=ignore", NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	guint pid;
+
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	pid = acrn_vm_get_leader_pid(vm);
+	/* The guest ignores the power button: Timeout, and it keeps running. */
+	CALL_FAILS(acrn_vm_call_shutdown_sync(vm, stop_opts(TRUE, 1, FALSE), NULL, error),
+		   ACRN_ERROR_TIMEOUT);
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "running");
+	g_assert_cmpstr(acrn_vm_get_state_reason(vm), ==, "shutdown-timeout");
+	g_assert_true(pid_alive(pid));
+
+	/* Escalation: force-stop after the timeout. */
+	CALL_OK(acrn_vm_call_shutdown_sync(vm, stop_opts(TRUE, 1, TRUE), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+	g_assert_cmpstr(acrn_vm_get_state_reason(vm), ==, "force-stop: shutdown timed out");
+	g_assert_false(pid_alive(pid));
+}
+
+static void test_busy(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "busy", "standin.shutdown=ignore", NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	/* A pending graceful stop keeps the VM busy ... */
+	CALL_OK(acrn_vm_call_shutdown_sync(vm, stop_opts(FALSE, 60, FALSE), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopping");
+	CALL_FAILS(acrn_vm_call_pause_sync(vm, no_opts(), NULL, error), ACRN_ERROR_BUSY);
+	CALL_FAILS(acrn_vm_call_shutdown_sync(vm, no_opts(), NULL, error), ACRN_ERROR_BUSY);
+	CALL_FAILS(acrn_vm_call_reset_sync(vm, no_opts(), NULL, error), ACRN_ERROR_BUSY);
+	/* ... but ForceStop preempts it. */
+	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+}
+
+static void test_reboot(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "reboot", "standin.shutdown=delay:0.1", NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	guint pid;
+
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	pid = acrn_vm_get_leader_pid(vm);
+	CALL_OK(acrn_vm_call_reboot_sync(vm, stop_opts(TRUE, 10, FALSE), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "running");
+	g_assert_cmpstr(acrn_vm_get_state_reason(vm), ==, "rebooted");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), !=, pid);
+	wait_events(f, "reboot rebooted", 1);
+}
+
+static void test_guest_initiated(Fixture *f, gconstpointer data)
+{
+	g_autofree char *p1 = define(f, "poweroff", "standin.poweroff-after=0.2", NULL);
+	g_autofree char *p2 = define(f, "reboot-destroy", "standin.reboot-after=0.2",
+				     "<on_reboot>destroy</on_reboot>");
+	g_autofree char *p3 = define(f, "reboot-restart", "standin.reboot-after=0.3", NULL);
+	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
+	g_autoptr(AcrnVM) v2 = vm_proxy(f, p2);
+	g_autoptr(AcrnVM) v3 = vm_proxy(f, p3);
+	guint pid3;
+
+	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_start_sync(v2, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_start_sync(v3, no_opts(), NULL, error));
+	pid3 = acrn_vm_get_leader_pid(v3);
+	wait_events(f, "poweroff stopped guest-poweroff", 1);
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "stopped");
+	wait_events(f, "reboot-destroy stopped guest-reboot", 1);
+	g_assert_cmpstr(acrn_vm_get_state(v2), ==, "stopped");
+	/* on_reboot=restart (the default): a new device model boots it again. */
+	wait_events(f, "reboot-restart rebooted guest-reboot", 1);
+	wait_events(f, "reboot-restart started restart-on-reboot", 1);
+	g_assert_cmpstr(acrn_vm_get_state(v3), ==, "running");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v3), !=, pid3);
+	CALL_OK(acrn_vm_call_force_stop_sync(v3, no_opts(), NULL, error));
+}
+
+static void test_crash_destroy(Fixture *f, gconstpointer data)
+{
+	g_autofree char *p1 = define(f, "crashy", "standin.crash-after=0.2", NULL);
+	g_autofree char *p2 = define(f, "aborty", "standin.abort-after=0.2", NULL);
+	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
+	g_autoptr(AcrnVM) v2 = vm_proxy(f, p2);
+
+	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_start_sync(v2, no_opts(), NULL, error));
+	wait_state(v1, "crashed");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "guest-crash: triple-fault");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, 0);
+	/* The device model itself dying is a crash too. */
+	wait_state(v2, "crashed");
+	g_assert_true(g_str_has_prefix(acrn_vm_get_state_reason(v2), "dm-crashed: dm-killed:"));
+	wait_events(f, "crashy crashed", 1);
+	/* A crashed VM can be started again. */
+	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_force_stop_sync(v1, no_opts(), NULL, error));
+}
+
+static void test_crash_restart_limit(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = NULL;
+	g_autoptr(AcrnVM) vm = NULL;
+
+	g_ptr_array_add(f->extra_args, g_strdup("--restart-burst=2"));
+	g_ptr_array_add(f->extra_args, g_strdup("--restart-interval=60"));
+	start_acrnd(f);
+	path = define(f, "phoenix", "standin.crash-after=0.2", "<on_crash>restart</on_crash>");
+	vm = vm_proxy(f, path);
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	/* Two restarts, then the limit stops the loop. */
+	wait_events(f, "phoenix crashed restart-limit", 1);
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "crashed");
+	g_assert_true(g_str_has_prefix(acrn_vm_get_state_reason(vm), "restart-limit: 2 restarts"));
+	g_assert_cmpuint(count_events(f, "phoenix started restart-on-crash"), ==, 2);
+	g_assert_cmpuint(count_events(f, "phoenix started"), ==, 3);
+}
+
+static void test_start_failure(Fixture *f, gconstpointer data)
+{
+	g_autofree char *p1 = define(f, "nostart", "standin.fail-start=no-bootable-device", NULL);
+	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
+	g_autofree char *xml = NULL;
+	g_autofree char *p2 = NULL;
+	g_autoptr(AcrnVM) v2 = NULL;
+	g_autoptr(GError) gerr = NULL;
+
+	g_assert_false(acrn_vm_call_start_sync(v1, no_opts(), NULL, &gerr));
+	drain();
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_DEVICE_MODEL_FAILED);
+	g_assert_nonnull(strstr(gerr->message, "no-bootable-device"));
+	g_clear_error(&gerr);
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "stopped");
+	g_assert_true(g_str_has_prefix(acrn_vm_get_state_reason(v1), "start-failed: "));
+
+	/* A kernel that does not exist: the DM's own gerr reaches the caller. */
+	xml = g_strdup_printf("<domain type='acrn'><name>nokernel</name><memory unit='MiB'>256"
+			      "</memory><os><kernel>%s/missing</kernel></os></domain>",
+			      f->tmp);
+	CALL_OK(acrn_manager_call_define_vm_sync(f->mgr, xml, no_opts(), &p2, NULL, error));
+	v2 = vm_proxy(f, p2);
+	g_assert_false(acrn_vm_call_start_sync(v2, no_opts(), NULL, &gerr));
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_DEVICE_MODEL_FAILED);
+	g_assert_nonnull(strstr(gerr->message, "cannot open kernel"));
+}
+
+static void test_blkrescan(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(
+		f, "media", NULL,
+		"<devices><disk type='file'><target dev='vdb'/>"
+		"<address type='pci' slot='5'/></disk></devices>");
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	g_autofree char *image = g_build_filename(f->tmp, "media.img", NULL);
+
+	/* (the <devices> above follows the first one; both are accepted) */
+	g_assert_true(g_file_set_contents(image, "data", -1, NULL));
+	CALL_FAILS(acrn_vm_call_block_rescan_sync(vm, 5, image, no_opts(), NULL, error),
+		   ACRN_ERROR_INVALID_STATE);
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_block_rescan_sync(vm, 5, image, no_opts(), NULL, error));
+	CALL_FAILS(acrn_vm_call_block_rescan_sync(vm, 6, image, no_opts(), NULL, error),
+		   ACRN_ERROR_DEVICE_MODEL_FAILED);
+	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+}
+
+static void test_reattach(Fixture *f, gconstpointer data)
+{
+	g_autofree char *p1 = define(f, "survivor", "standin.shutdown=delay:0.1", NULL);
+	g_autofree char *p2 = define(f, "casualty", NULL, NULL);
+	g_autofree char *p3 = define(f, "sleeper", NULL, NULL);
+	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
+	g_autoptr(AcrnVM) v2 = vm_proxy(f, p2);
+	g_autoptr(AcrnVM) v3 = vm_proxy(f, p3);
+	guint pid1, pid2;
+
+	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_start_sync(v2, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_start_sync(v3, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_pause_sync(v3, no_opts(), NULL, error));
+	pid1 = acrn_vm_get_leader_pid(v1);
+	pid2 = acrn_vm_get_leader_pid(v2);
+
+	/* acrnd dies hard; its VMs do not. */
+	stop_acrnd(f, SIGKILL);
+	g_assert_true(pid_alive(pid1));
+	g_assert_true(pid_alive(pid2));
+	/* One device model ends while acrnd is away. */
+	kill(pid2, SIGKILL);
+	g_assert_true(wait_for(pid_gone, GUINT_TO_POINTER(pid2), WAIT_MS));
+	g_clear_object(&v1);
+	g_clear_object(&v2);
+	g_clear_object(&v3);
+
+	start_acrnd(f);
+	v1 = vm_proxy(f, p1);
+	v2 = vm_proxy(f, p2);
+	v3 = vm_proxy(f, p3);
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "running");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "reattached");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, pid1);
+	g_assert_cmpstr(acrn_vm_get_state(v2), ==, "stopped");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v2), ==, "dm-exited-while-acrnd-down");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v2), ==, 0);
+	g_assert_cmpstr(acrn_vm_get_state(v3), ==, "paused");
+
+	/* The control channel works again ... */
+	CALL_OK(acrn_vm_call_pause_sync(v1, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_resume_sync(v1, no_opts(), NULL, error));
+	/* ... and the exit of a device model that is not our child is seen. */
+	CALL_OK(acrn_vm_call_shutdown_sync(v1, stop_opts(TRUE, 10, FALSE), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "stopped");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "shutdown");
+	g_assert_false(pid_alive(pid1));
+	CALL_OK(acrn_vm_call_force_stop_sync(v3, no_opts(), NULL, error));
+
+	/* A graceful SIGTERM of acrnd also leaves VMs running by default. */
+	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
+	pid1 = acrn_vm_get_leader_pid(v1);
+	g_assert_cmpint(stop_acrnd(f, SIGTERM), ==, 0);
+	g_assert_true(pid_alive(pid1));
+	g_clear_object(&v1);
+	start_acrnd(f);
+	v1 = vm_proxy(f, p1);
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "running");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, pid1);
+}
+
+static void test_stop_vms_on_exit(Fixture *f, gconstpointer data)
+{
+	g_autofree char *p1 = NULL, *p2 = NULL;
+	g_autoptr(AcrnVM) v1 = NULL;
+	g_autoptr(AcrnVM) v2 = NULL;
+	guint pid1, pid2;
+
+	g_ptr_array_add(f->extra_args, g_strdup("--stop-vms-on-exit"));
+	g_ptr_array_add(f->extra_args, g_strdup("--stop-timeout=1"));
+	start_acrnd(f);
+	p1 = define(f, "polite", "standin.shutdown=delay:0.1", NULL);
+	p2 = define(f, "deaf", "standin.shutdown=ignore", NULL);
+	v1 = vm_proxy(f, p1);
+	v2 = vm_proxy(f, p2);
+	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
+	CALL_OK(acrn_vm_call_start_sync(v2, no_opts(), NULL, error));
+	pid1 = acrn_vm_get_leader_pid(v1);
+	pid2 = acrn_vm_get_leader_pid(v2);
+	g_assert_cmpint(stop_acrnd(f, SIGTERM), ==, 0);
+	g_assert_false(pid_alive(pid1));
+	g_assert_false(pid_alive(pid2));	/* forced after the timeout */
+}
+
+static void test_autostart(Fixture *f, gconstpointer data)
+{
+	g_autofree char *p1 = define(f, "second", NULL,
+				     "<metadata><acrn:autostart xmlns:acrn='urn:acrn:domain:1' "
+				     "enabled='yes' order='2'/></metadata>");
+	g_autofree char *p2 = define(f, "first", NULL,
+				     "<metadata><acrn:autostart xmlns:acrn='urn:acrn:domain:1' "
+				     "enabled='no' order='1'/></metadata>");
+	g_autofree char *p3 = define(f, "manual", NULL, NULL);
+	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
+	g_autoptr(AcrnVM) v2 = vm_proxy(f, p2);
+	g_autoptr(AcrnVM) v3 = vm_proxy(f, p3);
+	g_autofree char *file = NULL, *text = NULL;
+	int first = -1, second = -1;
+
+	g_assert_true(acrn_vm_get_autostart(v1));
+	g_assert_false(acrn_vm_get_autostart(v2));
+	CALL_OK(acrn_vm_call_set_autostart_sync(v2, TRUE, no_opts(), NULL, error));
+	g_assert_true(acrn_vm_get_autostart(v2));
+	/* Persisted in the definition file. */
+	file = g_strdup_printf("%s/%s.xml", f->state_dir, acrn_vm_get_uuid(v2));
+	g_assert_true(g_file_get_contents(file, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, "enabled='yes'"));
+	/* A redefinition without the metadata keeps the flag. */
+	g_free(define(f, "first", NULL, NULL));
+	g_assert_true(acrn_vm_get_autostart(v2));
+
+	stop_acrnd(f, SIGTERM);
+	g_ptr_array_set_size(f->events, 0);
+	g_clear_object(&v1);
+	g_clear_object(&v2);
+	g_clear_object(&v3);
+	start_acrnd(f);
+	v1 = vm_proxy(f, p1);
+	v2 = vm_proxy(f, p2);
+	v3 = vm_proxy(f, p3);
+	wait_events(f, "second started autostart", 1);
+	wait_events(f, "first started autostart", 1);
+	wait_state(v1, "running");
+	wait_state(v2, "running");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "autostart");
+	g_assert_cmpstr(acrn_vm_get_state(v3), ==, "stopped");
+	for (guint i = 0; i < f->events->len; i++) {
+		if (g_str_has_prefix(f->events->pdata[i], "first started"))
+			first = (int)i;
+		if (g_str_has_prefix(f->events->pdata[i], "second started"))
+			second = (int)i;
+	}
+	g_assert_cmpint(first, >=, 0);
+	g_assert_cmpint(first, <, second);	/* order 1 before order 2 */
+}
+
+static void write_file(const char *dir, const char *name, const char *text, gssize len)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+
+	g_assert_true(g_file_set_contents(path, text, len, NULL));
+}
+
+static void test_persistence_corrupt(Fixture *f, gconstpointer data)
+{
+	g_autofree char *good = NULL;
+	g_autofree char *good_file = NULL;
+	g_autoptr(GVariant) list = NULL;
+	const char *uuid = "0a2f6d1c-7e1b-4c53-9d84-1f0e6a7b8c9d";
+	const char *names[] = { "3d1e2c4b-5a6f-4789-8abc-def012345678.xml",
+				"4d1e2c4b-5a6f-4789-8abc-def012345678.xml",
+				".0a2f6d1c-7e1b-4c53-9d84-1f0e6a7b8c9d.xml.Q1W2E3.tmp",
+				"5d1e2c4b-5a6f-4789-8abc-def012345678.xml", "notes.txt" };
+
+	/* Prepared before acrnd starts (fixture data != NULL). */
+	g_assert_true(g_mkdir_with_parents(f->state_dir, 0755) == 0);
+	good = g_strdup_printf("<domain type='acrn'><name>good</name><uuid>%s</uuid>"
+			       "<memory unit='MiB'>256</memory><os><kernel>%s</kernel></os>"
+			       "</domain>",
+			       uuid, f->kernel);
+	good_file = g_strdup_printf("%s.xml", uuid);
+	write_file(f->state_dir, good_file, good, -1);
+	write_file(f->state_dir, names[0], "<domain type='acrn'><name>bad</name>", -1);
+	write_file(f->state_dir, names[1], "\0\0\0\0garbage", 11);
+	write_file(f->state_dir, names[2], "<domain type='acrn'><na", -1);	/* interrupted */
+	/* Valid XML but its UUID does not match the file name. */
+	write_file(f->state_dir, names[3], good, -1);
+	write_file(f->state_dir, names[4], "not a definition", -1);
+
+	start_acrnd(f);
+	CALL_OK(acrn_manager_call_list_vms_sync(f->mgr, &list, NULL, error));
+	g_assert_cmpuint(g_variant_n_children(list), ==, 1);
+	{
+		const char *u, *n, *s, *p;
+
+		g_variant_get_child(list, 0, "(&s&s&s&o)", &u, &n, &s, &p);
+		g_assert_cmpstr(n, ==, "good");
+		g_assert_cmpstr(u, ==, uuid);
+	}
+	/* Nothing was deleted. */
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *p = g_build_filename(f->state_dir, names[i], NULL);
+
+		g_assert_true(g_file_test(p, G_FILE_TEST_EXISTS));
+	}
+}
+
+static void test_transient(Fixture *f, gconstpointer data)
+{
+	g_autofree char *xml = vm_xml(f, "ephemeral", NULL, NULL);
+	g_autofree char *path = NULL;
+	g_autoptr(AcrnVM) vm = NULL;
+	g_autoptr(GDir) d = NULL;
+
+	CALL_OK(acrn_manager_call_create_vm_sync(f->mgr, xml, no_opts(), &path, NULL, error));
+	vm = vm_proxy(f, path);
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "running");
+	g_assert_false(acrn_vm_get_persistent(vm));
+	CALL_FAILS(acrn_vm_call_set_autostart_sync(vm, TRUE, no_opts(), NULL, error),
+		   ACRN_ERROR_INVALID_STATE);
+	/* Not in the state directory. */
+	d = g_dir_open(f->state_dir, 0, NULL);
+	g_assert_null(g_dir_read_name(d));
+	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+	wait_events(f, "ephemeral undefined transient", 1);
+	CALL_FAILS(acrn_manager_call_get_vm_sync(f->mgr, "ephemeral", NULL, NULL, error),
+		   ACRN_ERROR_NO_SUCH_VM);
+}
+
+static gboolean autostart_on(gpointer data)
+{
+	return acrn_vm_get_autostart(data);
+}
+
+/* Run `gdbus call` as another user (child_setup drops privileges). */
+static void become_nobody(gpointer data)
+{
+	gid_t gid = 65534;
+
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(65534) != 0)
+		_exit(99);
+}
+
+/* Arguments after @method: NULL-terminated. */
+static gboolean call_as_nobody(Fixture *f, const char *path, const char *method, char **err_out,
+			       ...)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	const char *fixed[] = { "gdbus", "call", "--address", f->address, "--dest", ACRN_DBUS_NAME,
+				"--object-path", path, "--method", method };
+	g_autoptr(GError) error = NULL;
+	const char *a;
+	va_list ap;
+	int status;
+
+	for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+		g_ptr_array_add(argv, (char *)fixed[i]);
+	va_start(ap, err_out);
+	while ((a = va_arg(ap, const char *)))
+		g_ptr_array_add(argv, (char *)a);
+	va_end(ap);
+	g_ptr_array_add(argv, NULL);
+	g_autofree char *out = NULL;
+
+	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH,
+				   become_nobody, NULL, &out, err_out, &status, &error));
+	g_assert_no_error(error);
+	return g_spawn_check_wait_status(status, NULL);
+}
+
+static void test_access(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "guarded", NULL, NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	g_autofree char *err = NULL;
+
+	if (geteuid() != 0 || !getpwuid(65534)) {
+		g_test_skip("needs root and a 'nobody' account to run a client as another user");
+		return;
+	}
+	/* Reads are open to everybody the bus lets through ... */
+	g_assert_true(call_as_nobody(f, ACRN_DBUS_MANAGER_PATH,
+				     "org.acrn.Acrnd1.Manager.ListVMs", &err, NULL));
+	g_clear_pointer(&err, g_free);
+	g_assert_true(call_as_nobody(f, path, "org.acrn.Acrnd1.VM.GetConfig", &err, "{}", NULL));
+	g_clear_pointer(&err, g_free);
+	/* ... changes are not. */
+	g_assert_false(call_as_nobody(f, path, "org.acrn.Acrnd1.VM.Start", &err, "{}", NULL));
+	g_assert_nonnull(strstr(err, "org.acrn.Acrnd1.Error.AccessDenied"));
+	g_clear_pointer(&err, g_free);
+	g_assert_false(call_as_nobody(f, ACRN_DBUS_MANAGER_PATH,
+				      "org.acrn.Acrnd1.Manager.DefineVM", &err, "<domain/>", "{}",
+				      NULL));
+	g_assert_nonnull(strstr(err, "AccessDenied"));
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+
+	/* Members of the manage group may. */
+	stop_acrnd(f, SIGTERM);
+	g_ptr_array_add(f->extra_args, g_strdup("--manage-group"));
+	g_ptr_array_add(f->extra_args, g_strdup(getgrgid(65534) ? getgrgid(65534)->gr_name
+								: "nogroup"));
+	start_acrnd(f);
+	g_clear_object(&vm);
+	vm = vm_proxy(f, path);
+	g_assert_true(call_as_nobody(f, path, "org.acrn.Acrnd1.VM.SetAutostart", &err, "true",
+				     "{}", NULL));
+	g_clear_pointer(&err, g_free);
+	g_assert_true(wait_for(autostart_on, vm, WAIT_MS));
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	(void)acrn_error_quark();
+#define ADD(name, fn, prepare) \
+	g_test_add("/acrnd/" name, Fixture, prepare, setup, fn, teardown)
+	ADD("define-list-get", test_define_list_get, NULL);
+	ADD("invalid-input", test_invalid_input, NULL);
+	ADD("lifecycle", test_lifecycle, NULL);
+	ADD("shutdown/graceful", test_shutdown_graceful, NULL);
+	ADD("shutdown/ignored-timeout-escalation", test_shutdown_ignored, NULL);
+	ADD("busy", test_busy, NULL);
+	ADD("reboot", test_reboot, NULL);
+	ADD("guest/poweroff-reboot-policies", test_guest_initiated, NULL);
+	ADD("crash/destroy", test_crash_destroy, NULL);
+	ADD("crash/restart-rate-limit", test_crash_restart_limit, "manual");
+	ADD("start-failure", test_start_failure, NULL);
+	ADD("blkrescan", test_blkrescan, NULL);
+	ADD("reattach", test_reattach, NULL);
+	ADD("stop-vms-on-exit", test_stop_vms_on_exit, "manual");
+	ADD("autostart", test_autostart, NULL);
+	ADD("persistence/corrupt-files", test_persistence_corrupt, "manual");
+	ADD("transient", test_transient, NULL);
+	ADD("access", test_access, NULL);
+	return g_test_run();
+}

@@ -1,0 +1,1223 @@
+/* VM lifecycle state machine and acrn-dm supervision. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+
+#include "acrn-dbus-errors.h"
+#include "dm-client.h"
+#include "dm-proto.h"
+#include "vm.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+#define ATTACH_TIMEOUT_MS 5000
+#define LOG_MAX_BYTES (1 << 20)
+
+typedef enum {
+	OP_NONE,
+	OP_START,	/* also automatic restarts (op_task == NULL) */
+	OP_SHUTDOWN,
+	OP_REBOOT,
+	OP_FORCE_STOP,
+	OP_REQUEST,	/* pause, resume, suspend, wakeup, reset, blkrescan */
+	OP_ATTACH,
+} Op;
+
+struct _AcrnMachine {
+	GObject parent;
+	const AcrnVmConfig *cfg;
+	AcrnVmDef *def;
+	gboolean persistent;
+
+	AcrnVmState state;
+	char *reason;
+	guint64 changed_usec;
+
+	/* the device model process */
+	GPid pid;
+	gboolean is_child;
+	guint child_watch;
+	int pidfd;
+	guint pidfd_source;
+	AcrnDmClient *dm;
+	char *console_path;
+	char *exit_event;	/* last poweroff/reboot/crash/start-failed event */
+	char *exit_detail;
+
+	/* the operation in flight */
+	Op op;
+	GTask *op_task;		/* NULL once answered early or for internal ops */
+	Op preempted_op;	/* what a force-stop interrupted */
+	GTask *preempted_task;
+	char *start_reason;
+	gboolean restarting;	/* the start in flight is an automatic restart */
+	gboolean start_timed_out;
+	char *force_reason;
+	AcrnVmStopOptions stop_opts;
+	gboolean reboot_stopping;	/* OP_REBOOT: still in the stop phase */
+	guint op_timer;
+	guint kill_timer;
+
+	/* The process ended; its last events may still be in the socket. */
+	gboolean exit_pending;
+	gboolean exit_known;
+	int exit_status;
+	guint exit_timer;
+
+	GQueue restart_times;	/* monotonic usec of recent automatic restarts */
+};
+
+G_DEFINE_TYPE(AcrnMachine, acrn_machine, G_TYPE_OBJECT)
+
+enum { SIG_CHANGED, SIG_EVENT, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static const char *const state_names[] = { "stopped", "starting", "running", "paused",
+					    "suspended", "stopping", "crashed" };
+
+const char *acrn_machine_state_to_string(AcrnVmState state)
+{
+	return (guint)state < G_N_ELEMENTS(state_names) ? state_names[state] : "unknown";
+}
+
+/* ---- accessors ---- */
+
+const AcrnVmDef *acrn_machine_get_def(AcrnMachine *vm)
+{
+	return vm->def;
+}
+
+const char *acrn_machine_get_uuid(AcrnMachine *vm)
+{
+	return vm->def->uuid;
+}
+
+const char *acrn_machine_get_name(AcrnMachine *vm)
+{
+	return vm->def->name;
+}
+
+AcrnVmState acrn_machine_get_state(AcrnMachine *vm)
+{
+	return vm->state;
+}
+
+const char *acrn_machine_get_state_reason(AcrnMachine *vm)
+{
+	return vm->reason;
+}
+
+guint64 acrn_machine_get_state_changed_usec(AcrnMachine *vm)
+{
+	return vm->changed_usec;
+}
+
+guint acrn_machine_get_leader_pid(AcrnMachine *vm)
+{
+	return (guint)vm->pid;
+}
+
+const char *acrn_machine_get_console_path(AcrnMachine *vm)
+{
+	return vm->console_path;
+}
+
+gboolean acrn_machine_is_persistent(AcrnMachine *vm)
+{
+	return vm->persistent;
+}
+
+gboolean acrn_machine_is_active(AcrnMachine *vm)
+{
+	return vm->state != ACRN_VM_STATE_STOPPED && vm->state != ACRN_VM_STATE_CRASHED;
+}
+
+gboolean acrn_machine_is_busy(AcrnMachine *vm)
+{
+	return vm->op != OP_NONE;
+}
+
+char *acrn_machine_runtime_path(const AcrnVmConfig *cfg, const char *uuid, const char *suffix)
+{
+	return g_strdup_printf("%s/%s%s", cfg->run_dir, uuid, suffix);
+}
+
+static void emit_changed(AcrnMachine *vm)
+{
+	g_signal_emit(vm, signals[SIG_CHANGED], 0);
+}
+
+static void emit_event(AcrnMachine *vm, const char *event, const char *detail)
+{
+	g_info("VM '%s': %s (%s)", vm->def->name, event, detail ? detail : "");
+	g_signal_emit(vm, signals[SIG_EVENT], 0, event, detail ? detail : "");
+}
+
+static void set_state(AcrnMachine *vm, AcrnVmState state, const char *reason)
+{
+	if (vm->state != state)
+		g_message("VM '%s': %s -> %s (%s)", vm->def->name, state_names[vm->state],
+			  state_names[state], reason);
+	vm->state = state;
+	g_free(vm->reason);
+	vm->reason = g_strdup(reason);
+	vm->changed_usec = (guint64)g_get_real_time();
+	emit_changed(vm);
+}
+
+void acrn_machine_replace_def(AcrnMachine *vm, AcrnVmDef *def)
+{
+	g_return_if_fail(!acrn_machine_is_active(vm));
+	acrn_vm_def_free(vm->def);
+	vm->def = def;
+	emit_changed(vm);
+}
+
+void acrn_machine_set_autostart(AcrnMachine *vm, gboolean autostart)
+{
+	vm->def->autostart = autostart;
+	emit_changed(vm);
+}
+
+/* ---- helpers for operations ---- */
+
+static GTask *new_task(AcrnMachine *vm, GAsyncReadyCallback cb, gpointer data)
+{
+	return g_task_new(vm, NULL, cb, data);
+}
+
+static void task_fail(GTask *task, AcrnError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static void task_fail(GTask *task, AcrnError code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_task_return_error(task, g_error_new_valist(ACRN_ERROR, code, fmt, ap));
+	va_end(ap);
+	g_object_unref(task);
+}
+
+static void task_ok(GTask *task)
+{
+	g_task_return_boolean(task, TRUE);
+	g_object_unref(task);
+}
+
+/* Common checks: returns FALSE (and answers @task) if the VM is busy. */
+static gboolean check_idle(AcrnMachine *vm, GTask *task)
+{
+	if (vm->op == OP_NONE)
+		return TRUE;
+	task_fail(task, ACRN_ERROR_BUSY, "VM '%s' is busy with another operation",
+		  vm->def->name);
+	return FALSE;
+}
+
+static gboolean check_state(AcrnMachine *vm, GTask *task, const char *what, guint allowed_mask)
+{
+	if (allowed_mask & (1u << vm->state))
+		return TRUE;
+	task_fail(task, ACRN_ERROR_INVALID_STATE, "VM '%s' is %s: cannot %s", vm->def->name,
+		  state_names[vm->state], what);
+	return FALSE;
+}
+
+#define S(x) (1u << ACRN_VM_STATE_##x)
+
+static void finish_op(AcrnMachine *vm)
+{
+	vm->op = OP_NONE;
+	g_clear_handle_id(&vm->op_timer, g_source_remove);
+}
+
+static GTask *take_task(AcrnMachine *vm)
+{
+	return g_steal_pointer(&vm->op_task);
+}
+
+static void send_signal(AcrnMachine *vm, int sig)
+{
+	if (vm->pidfd >= 0) {
+		if (syscall(SYS_pidfd_send_signal, vm->pidfd, sig, NULL, 0) != 0)
+			g_debug("pidfd_send_signal: %s", g_strerror(errno));
+	} else if (vm->is_child && vm->pid > 0) {
+		/* Our unreaped child: its PID cannot have been reused. */
+		kill(vm->pid, sig);
+	}
+}
+
+/* ---- the device model's exit ---- */
+
+static char *log_tail(AcrnMachine *vm)
+{
+	g_autofree char *path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".log");
+	g_autofree char *contents = NULL;
+	gsize len;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents(path, &contents, &len, NULL))
+		return NULL;
+	lines = g_strsplit(contents, "\n", -1);
+	for (int i = (int)g_strv_length(lines) - 1; i >= 0; i--) {
+		char *l = g_strstrip(lines[i]);
+
+		if (*l && !g_str_has_prefix(l, "---- acrnd"))
+			return g_strndup(l, 300);
+	}
+	return NULL;
+}
+
+static char *describe_status(gboolean known, int status)
+{
+	if (!known)
+		return g_strdup("dm-exited");
+	if (WIFEXITED(status))
+		return g_strdup_printf("dm-exit:%d", WEXITSTATUS(status));
+	if (WIFSIGNALED(status))
+		return g_strdup_printf("dm-killed:%s", g_strsignal(WTERMSIG(status)));
+	return g_strdup_printf("dm-status:%d", status);
+}
+
+static void release_dm(AcrnMachine *vm)
+{
+	g_autofree char *rec = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
+	g_autofree char *sock = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".sock");
+
+	g_clear_handle_id(&vm->child_watch, g_source_remove);
+	g_clear_handle_id(&vm->pidfd_source, g_source_remove);
+	g_clear_handle_id(&vm->kill_timer, g_source_remove);
+	g_clear_handle_id(&vm->exit_timer, g_source_remove);
+	vm->exit_pending = FALSE;
+	if (vm->pidfd >= 0)
+		close(vm->pidfd);
+	vm->pidfd = -1;
+	if (vm->dm) {
+		g_signal_handlers_disconnect_by_data(vm->dm, vm);
+		acrn_dm_client_close(vm->dm);
+		g_clear_object(&vm->dm);
+	}
+	vm->pid = 0;
+	vm->is_child = FALSE;
+	g_clear_pointer(&vm->console_path, g_free);
+	g_unlink(rec);
+	g_unlink(sock);
+}
+
+static void do_start(AcrnMachine *vm, const char *reason);
+
+/* Automatic restart (on_* = restart), bounded by the rate limit.  Returns
+ * FALSE when the limit is hit. */
+static gboolean restart_allowed(AcrnMachine *vm)
+{
+	gint64 now = g_get_monotonic_time();
+	gint64 window = (gint64)vm->cfg->restart_interval_sec * G_USEC_PER_SEC;
+
+	while (!g_queue_is_empty(&vm->restart_times) &&
+	       now - *(gint64 *)g_queue_peek_head(&vm->restart_times) > window)
+		g_free(g_queue_pop_head(&vm->restart_times));
+	if (g_queue_get_length(&vm->restart_times) >= vm->cfg->restart_burst)
+		return FALSE;
+	g_queue_push_tail(&vm->restart_times, g_memdup2(&now, sizeof(now)));
+	return TRUE;
+}
+
+static void apply_policy(AcrnMachine *vm, const char *kind, const char *detail)
+{
+	AcrnVmAction action;
+	g_autofree char *reason = NULL;
+	gboolean crash = FALSE;
+	const char *restart_reason;
+
+	if (strcmp(kind, "poweroff") == 0) {
+		action = vm->def->on_poweroff;
+		reason = g_strdup("guest-poweroff");
+		restart_reason = "restart-on-poweroff";
+	} else if (strcmp(kind, "reboot") == 0) {
+		action = vm->def->on_reboot;
+		reason = g_strdup("guest-reboot");
+		restart_reason = "restart-on-reboot";
+	} else if (strcmp(kind, "crash") == 0) {
+		action = vm->def->on_crash;
+		reason = g_strdup_printf("guest-crash: %s", detail);
+		restart_reason = "restart-on-crash";
+		crash = TRUE;
+	} else {
+		action = vm->def->on_crash;
+		reason = g_strdup_printf("dm-crashed: %s", detail);
+		restart_reason = "restart-on-crash";
+		crash = TRUE;
+	}
+
+	if (action == ACRN_VM_ACTION_RESTART) {
+		if (!restart_allowed(vm)) {
+			g_autofree char *r = g_strdup_printf(
+				"restart-limit: %u restarts within %u s, last: %s",
+				vm->cfg->restart_burst, vm->cfg->restart_interval_sec, reason);
+
+			g_warning("VM '%s': %s", vm->def->name, r);
+			set_state(vm, ACRN_VM_STATE_CRASHED, r);
+			emit_event(vm, "crashed", "restart-limit");
+			return;
+		}
+		if (crash)
+			emit_event(vm, "crashed", reason);
+		else if (strcmp(kind, "reboot") == 0)
+			emit_event(vm, "rebooted", reason);
+		else
+			emit_event(vm, "stopped", reason);
+		vm->op = OP_START;
+		vm->restarting = TRUE;
+		do_start(vm, restart_reason);
+		return;
+	}
+	set_state(vm, crash ? ACRN_VM_STATE_CRASHED : ACRN_VM_STATE_STOPPED, reason);
+	emit_event(vm, crash ? "crashed" : "stopped", reason);
+}
+
+static void finish_preempted(AcrnMachine *vm)
+{
+	GTask *t = g_steal_pointer(&vm->preempted_task);
+
+	if (!t)
+		return;
+	if (vm->preempted_op == OP_SHUTDOWN)
+		task_ok(t);	/* the caller wanted the VM off, and it is */
+	else
+		task_fail(t, ACRN_ERROR_CANCELLED, "VM '%s': cancelled by a force-stop",
+			  vm->def->name);
+	vm->preempted_op = OP_NONE;
+}
+
+static void on_dm_exit(AcrnMachine *vm, gboolean known, int status)
+{
+	g_autofree char *kind = g_steal_pointer(&vm->exit_event);
+	g_autofree char *detail = g_steal_pointer(&vm->exit_detail);
+	g_autofree char *status_text = describe_status(known, status);
+	GTask *task;
+
+	g_message("VM '%s': device model (pid %d) exited: %s%s%s", vm->def->name, (int)vm->pid,
+		  status_text, kind ? ", last event " : "", kind ? kind : "");
+	release_dm(vm);
+	if (!kind && known && WIFEXITED(status)) {
+		switch (WEXITSTATUS(status)) {
+		case ACRN_DM_EXIT_POWEROFF:
+			kind = g_strdup("poweroff");
+			break;
+		case ACRN_DM_EXIT_REBOOT:
+			kind = g_strdup("reboot");
+			break;
+		case ACRN_DM_EXIT_CRASH:
+			kind = g_strdup("crash");
+			detail = g_strdup("guest-crash");
+			break;
+		}
+	}
+	if (!kind)
+		kind = g_strdup("failure");
+	if (!detail)
+		detail = g_strdup(status_text);
+
+	switch (vm->op) {
+	case OP_ATTACH:
+		task = take_task(vm);
+		finish_op(vm);
+		if (task)
+			task_ok(task);
+		apply_policy(vm, kind, detail);
+		return;
+	case OP_START:
+	case OP_REBOOT:
+		if (vm->op != OP_REBOOT || !vm->reboot_stopping) {
+			g_autofree char *msg = NULL;
+			g_autofree char *reason = NULL;
+
+			if (vm->start_timed_out)
+				msg = g_strdup_printf("no 'started' from the device model within "
+						      "%u ms",
+						      vm->cfg->start_timeout_ms);
+			else if (strcmp(kind, "start-failed") == 0)
+				msg = g_strdup(detail);
+			else if (strcmp(kind, "failure") == 0)
+				msg = log_tail(vm);
+			if (!msg)
+				msg = g_strdup(status_text);
+			reason = g_strdup_printf("start-failed: %s", msg);
+			task = take_task(vm);
+			finish_op(vm);
+			set_state(vm, vm->restarting ? ACRN_VM_STATE_CRASHED : ACRN_VM_STATE_STOPPED,
+				  reason);
+			emit_event(vm, vm->restarting ? "crashed" : "stopped", "start-failed");
+			vm->restarting = FALSE;
+			if (task)
+				task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+					  "VM '%s': the device model failed to start: %s",
+					  vm->def->name, msg);
+			return;
+		}
+		if (strcmp(kind, "poweroff") == 0) {
+			/* Reboot: the guest is off, now start it again. */
+			vm->reboot_stopping = FALSE;
+			g_clear_handle_id(&vm->op_timer, g_source_remove);
+			do_start(vm, "rebooted");
+			return;
+		}
+		task = take_task(vm);
+		finish_op(vm);
+		if (task)
+			task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+				  "VM '%s': the device model ended during reboot: %s",
+				  vm->def->name, detail);
+		apply_policy(vm, kind, detail);
+		return;
+	case OP_FORCE_STOP: {
+		g_autofree char *reason = g_steal_pointer(&vm->force_reason);
+
+		task = take_task(vm);
+		finish_op(vm);
+		set_state(vm, ACRN_VM_STATE_STOPPED, reason ? reason : "force-stop");
+		emit_event(vm, "stopped", reason ? reason : "force-stop");
+		finish_preempted(vm);
+		if (task)
+			task_ok(task);
+		return;
+	}
+	case OP_SHUTDOWN:
+		task = take_task(vm);
+		finish_op(vm);
+		if (strcmp(kind, "poweroff") == 0) {
+			set_state(vm, ACRN_VM_STATE_STOPPED, "shutdown");
+			emit_event(vm, "stopped", "shutdown");
+			if (task)
+				task_ok(task);
+			return;
+		}
+		if (task)
+			task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+				  "VM '%s': the device model ended during shutdown: %s",
+				  vm->def->name, detail);
+		apply_policy(vm, kind, detail);
+		return;
+	case OP_REQUEST:
+	case OP_NONE:
+		/* An in-flight request fails through the closed control channel. */
+		finish_op(vm);
+		apply_policy(vm, kind, detail);
+		return;
+	}
+}
+
+static void dm_gone(AcrnMachine *vm)
+{
+	if (!vm->exit_pending)
+		return;
+	vm->exit_pending = FALSE;
+	g_clear_handle_id(&vm->exit_timer, g_source_remove);
+	on_dm_exit(vm, vm->exit_known, vm->exit_status);
+}
+
+static gboolean on_exit_timer(gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	vm->exit_timer = 0;
+	dm_gone(vm);
+	return G_SOURCE_REMOVE;
+}
+
+/* The process is gone.  Its final event ("poweroff", "crash", ...) may
+ * still sit unread in the control socket, so wait for the channel's EOF
+ * (bounded) before deciding what the exit means. */
+static void process_ended(AcrnMachine *vm, gboolean known, int status)
+{
+	vm->exit_pending = TRUE;
+	vm->exit_known = known;
+	vm->exit_status = status;
+	vm->is_child = FALSE;	/* reaped: the PID may be reused from now on */
+	if (vm->dm && acrn_dm_client_is_connected(vm->dm)) {
+		vm->exit_timer = g_timeout_add(1000, on_exit_timer, vm);
+		return;
+	}
+	dm_gone(vm);
+}
+
+static void on_child_exit(GPid pid, int status, gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	vm->child_watch = 0;	/* the source is gone after this callback */
+	g_spawn_close_pid(pid);
+	process_ended(vm, TRUE, status);
+}
+
+static gboolean on_pidfd(int fd, GIOCondition cond, gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	vm->pidfd_source = 0;
+	/* Not our child: the exit status belongs to whoever reaps it; the
+	 * last control-channel event tells why it ended. */
+	process_ended(vm, FALSE, 0);
+	return G_SOURCE_REMOVE;
+}
+
+/* ---- control channel events ---- */
+
+static void became_running(AcrnMachine *vm, const char *console)
+{
+	GTask *task;
+	g_autofree char *reason = g_strdup(vm->start_reason ? vm->start_reason : "booted");
+	gboolean reboot = vm->op == OP_REBOOT;
+
+	if (console) {
+		g_free(vm->console_path);
+		vm->console_path = g_strdup(console);
+	}
+	if (vm->console_path) {
+		g_autofree char *path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
+		AcrnRuntimeRecord rec = { 0 };
+		g_autoptr(GError) error = NULL;
+
+		if (acrn_runtime_record_load(path, &rec, NULL)) {
+			g_free(rec.console);
+			rec.console = g_strdup(vm->console_path);
+			if (!acrn_runtime_record_save(path, &rec, &error))
+				g_warning("VM '%s': %s", vm->def->name, error->message);
+			acrn_runtime_record_clear(&rec);
+		}
+	}
+	task = take_task(vm);
+	finish_op(vm);
+	vm->restarting = FALSE;
+	set_state(vm, ACRN_VM_STATE_RUNNING, reason);
+	emit_event(vm, reboot ? "rebooted" : "started", reason);
+	if (task)
+		task_ok(task);
+}
+
+static void on_dm_event(AcrnDmClient *dm, const char *event, GVariant *msg, gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	if (strcmp(event, "started") == 0) {
+		if (vm->state == ACRN_VM_STATE_STARTING)
+			became_running(vm, acrn_dm_proto_get_str(msg, "console", NULL));
+	} else if (strcmp(event, "paused") == 0) {
+		set_state(vm, ACRN_VM_STATE_PAUSED, "paused");
+		emit_event(vm, "paused", "");
+	} else if (strcmp(event, "resumed") == 0) {
+		set_state(vm, ACRN_VM_STATE_RUNNING, "resumed");
+		emit_event(vm, "resumed", "");
+	} else if (strcmp(event, "suspended") == 0) {
+		set_state(vm, ACRN_VM_STATE_SUSPENDED, "guest-suspend");
+		emit_event(vm, "suspended", "");
+	} else if (strcmp(event, "woken") == 0) {
+		set_state(vm, ACRN_VM_STATE_RUNNING, "woken");
+		emit_event(vm, "woken", "");
+	} else if (strcmp(event, "reset") == 0) {
+		set_state(vm, ACRN_VM_STATE_RUNNING, "reset");
+		emit_event(vm, "reset", "");
+	} else if (strcmp(event, "poweroff") == 0 || strcmp(event, "reboot") == 0 ||
+		   strcmp(event, "crash") == 0 || strcmp(event, "start-failed") == 0) {
+		/* The process exit that follows decides what happens. */
+		g_free(vm->exit_event);
+		g_free(vm->exit_detail);
+		vm->exit_event = g_strdup(event);
+		vm->exit_detail = g_strdup(acrn_dm_proto_get_str(
+			msg, "message", acrn_dm_proto_get_str(msg, "reason", event)));
+	} else if (strcmp(event, "protocol-error") == 0) {
+		g_warning("VM '%s': device model reports a protocol error: %s", vm->def->name,
+			  acrn_dm_proto_get_str(msg, "message", "?"));
+	} else {
+		g_debug("VM '%s': ignoring unknown event '%s'", vm->def->name, event);
+	}
+}
+
+static void on_dm_closed(AcrnDmClient *dm, gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	if (vm->exit_pending)
+		dm_gone(vm);
+	else if (vm->pid)
+		g_warning("VM '%s': control channel to acrn-dm (pid %d) closed", vm->def->name,
+			  (int)vm->pid);
+}
+
+static void attach_dm_client(AcrnMachine *vm)
+{
+	g_autofree char *sock = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".sock");
+
+	vm->dm = acrn_dm_client_new(sock);
+	g_signal_connect(vm->dm, "event", G_CALLBACK(on_dm_event), vm);
+	g_signal_connect(vm->dm, "closed", G_CALLBACK(on_dm_closed), vm);
+}
+
+/* ---- start ---- */
+
+static gboolean on_start_timeout(gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	vm->op_timer = 0;
+	g_warning("VM '%s': device model did not report 'started' within %u ms; killing it",
+		  vm->def->name, vm->cfg->start_timeout_ms);
+	vm->start_timed_out = TRUE;
+	send_signal(vm, SIGKILL);
+	return G_SOURCE_REMOVE;
+}
+
+static void on_start_connected(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(AcrnMachine) vm = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) hello = NULL;
+	const char *state;
+
+	hello = acrn_dm_client_connect_finish(ACRN_DM_CLIENT(src), res, &error);
+	if (vm->dm != (gpointer)src || vm->state != ACRN_VM_STATE_STARTING)
+		return;
+	if (!hello) {
+		/* The exit handler or the start timeout takes it from here. */
+		g_warning("VM '%s': %s", vm->def->name, error->message);
+		return;
+	}
+	state = acrn_dm_proto_get_str(hello, "state", "starting");
+	if (strcmp(state, "starting") != 0)
+		became_running(vm, acrn_dm_proto_get_str(hello, "console", NULL));
+}
+
+static void child_setup(gpointer data)
+{
+	/* Own session: acrn-dm must outlive acrnd restarts and must not get
+	 * acrnd's terminal signals. */
+	setsid();
+}
+
+static void start_failed_now(AcrnMachine *vm, AcrnError code, const char *msg)
+{
+	GTask *task = take_task(vm);
+	g_autofree char *reason = g_strdup_printf("start-failed: %s", msg);
+
+	finish_op(vm);
+	set_state(vm, vm->restarting ? ACRN_VM_STATE_CRASHED : ACRN_VM_STATE_STOPPED, reason);
+	emit_event(vm, vm->restarting ? "crashed" : "stopped", "start-failed");
+	vm->restarting = FALSE;
+	if (task)
+		task_fail(task, code, "VM '%s': %s", vm->def->name, msg);
+}
+
+static int open_log(AcrnMachine *vm, GError **error)
+{
+	g_autofree char *path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".log");
+	GStatBuf st;
+	int fd;
+
+	/* Keep the log bounded across many restarts. */
+	if (g_stat(path, &st) == 0 && st.st_size > LOG_MAX_BYTES)
+		g_unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    "cannot open log '%s': %s", path, g_strerror(errno));
+	return fd;
+}
+
+static void do_start(AcrnMachine *vm, const char *reason)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *sock = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".sock");
+	g_autofree char *rec_path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
+	g_autofree char *cmd = NULL;
+	g_auto(GStrv) argv = NULL;
+	AcrnDmArgvOptions opts = { vm->cfg->dm_path, sock };
+	AcrnRuntimeRecord rec = { 0 };
+	GPid pid;
+	int logfd;
+
+	g_free(vm->start_reason);
+	vm->start_reason = g_strdup(reason);
+	vm->start_timed_out = FALSE;
+	g_clear_pointer(&vm->exit_event, g_free);
+	g_clear_pointer(&vm->exit_detail, g_free);
+	set_state(vm, ACRN_VM_STATE_STARTING, "starting");
+
+	argv = acrn_vm_def_to_dm_argv(vm->def, &opts, &error);
+	if (!argv) {
+		start_failed_now(vm, ACRN_ERROR_INVALID_CONFIG, error->message);
+		return;
+	}
+	if (!acrn_store_ensure_dir(vm->cfg->run_dir, 0755, &error) ||
+	    (logfd = open_log(vm, &error)) < 0) {
+		start_failed_now(vm, ACRN_ERROR_FAILED, error->message);
+		return;
+	}
+	cmd = g_strjoinv(" ", argv);
+	{
+		g_autofree char *hdr = g_strdup_printf("---- acrnd: %s\n", cmd);
+
+		if (write(logfd, hdr, strlen(hdr)) < 0)
+			g_debug("log write failed");
+	}
+	g_unlink(sock);
+	g_debug("VM '%s': running %s", vm->def->name, cmd);
+	if (!g_spawn_async_with_fds(NULL, argv, NULL,
+				    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
+				    child_setup, NULL, &pid, -1, logfd, logfd, &error)) {
+		close(logfd);
+		start_failed_now(vm, ACRN_ERROR_DEVICE_MODEL_FAILED, error->message);
+		return;
+	}
+	close(logfd);
+	vm->pid = pid;
+	vm->is_child = TRUE;
+	vm->child_watch = g_child_watch_add(pid, on_child_exit, vm);
+
+	rec.pid = pid;
+	rec.start_time = acrn_proc_start_time(pid);
+	rec.socket = sock;
+	rec.transient = !vm->persistent;
+	if (!acrn_runtime_record_save(rec_path, &rec, &error))
+		g_warning("VM '%s': cannot record runtime state (re-attach after an acrnd "
+			  "restart will not work): %s",
+			  vm->def->name, error->message);
+	emit_changed(vm);	/* LeaderPID */
+
+	attach_dm_client(vm);
+	vm->op_timer = g_timeout_add(vm->cfg->start_timeout_ms, on_start_timeout, vm);
+	acrn_dm_client_connect_async(vm->dm, vm->cfg->start_timeout_ms, NULL, on_start_connected,
+				     g_object_ref(vm));
+}
+
+void acrn_machine_start_async(AcrnMachine *vm, const char *reason, GAsyncReadyCallback cb, gpointer data)
+{
+	GTask *task = new_task(vm, cb, data);
+
+	if (!check_idle(vm, task) || !check_state(vm, task, "start", S(STOPPED) | S(CRASHED)))
+		return;
+	vm->op = OP_START;
+	vm->op_task = task;
+	vm->restarting = FALSE;
+	do_start(vm, reason ? reason : "booted");
+}
+
+/* ---- force stop ---- */
+
+static gboolean on_kill_timer(gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	vm->kill_timer = 0;
+	g_warning("VM '%s': device model still alive after force-stop; sending SIGKILL",
+		  vm->def->name);
+	send_signal(vm, SIGKILL);
+	return G_SOURCE_REMOVE;
+}
+
+static void on_force_stop_reply(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(AcrnMachine) vm = data;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GError) error = NULL;
+
+	reply = acrn_dm_client_request_finish(ACRN_DM_CLIENT(src), res, &error);
+	if (!reply && vm->op == OP_FORCE_STOP && vm->pid) {
+		g_debug("VM '%s': force-stop request failed (%s); killing", vm->def->name,
+			error->message);
+		send_signal(vm, SIGKILL);
+	}
+}
+
+static void do_force_stop(AcrnMachine *vm, const char *reason)
+{
+	g_free(vm->force_reason);
+	vm->force_reason = g_strdup(reason);
+	vm->op = OP_FORCE_STOP;
+	g_clear_handle_id(&vm->op_timer, g_source_remove);
+	if (vm->dm && acrn_dm_client_is_connected(vm->dm)) {
+		acrn_dm_client_request_async(vm->dm, "force-stop", NULL, on_force_stop_reply,
+					     g_object_ref(vm));
+		vm->kill_timer = g_timeout_add(vm->cfg->kill_grace_ms, on_kill_timer, vm);
+	} else {
+		send_signal(vm, SIGKILL);
+	}
+}
+
+void acrn_machine_force_stop_async(AcrnMachine *vm, GAsyncReadyCallback cb, gpointer data)
+{
+	GTask *task = new_task(vm, cb, data);
+
+	if (vm->op == OP_SHUTDOWN || vm->op == OP_REBOOT || vm->op == OP_START) {
+		vm->preempted_op = vm->op;
+		vm->preempted_task = take_task(vm);
+		vm->restarting = FALSE;
+	} else if (!check_idle(vm, task)) {
+		return;
+	}
+	if (!acrn_machine_is_active(vm) || !vm->pid) {
+		finish_op(vm);
+		task_fail(task, ACRN_ERROR_INVALID_STATE, "VM '%s' is %s: cannot force-stop",
+			  vm->def->name, state_names[vm->state]);
+		return;
+	}
+	vm->op_task = task;
+	do_force_stop(vm, "force-stop");
+}
+
+/* ---- graceful stop and reboot ---- */
+
+static gboolean on_stop_timeout(gpointer data)
+{
+	AcrnMachine *vm = data;
+	GTask *task;
+
+	vm->op_timer = 0;
+	if (vm->stop_opts.force_after_timeout) {
+		g_message("VM '%s': no power-off within %u s; forcing", vm->def->name,
+			  vm->stop_opts.timeout_sec);
+		if (vm->op == OP_REBOOT) {
+			/* Keep the reboot going: force off, then start. */
+			vm->reboot_stopping = TRUE;
+			if (vm->dm && acrn_dm_client_is_connected(vm->dm))
+				acrn_dm_client_request_async(vm->dm, "force-stop", NULL,
+							     on_force_stop_reply,
+							     g_object_ref(vm));
+			vm->kill_timer = g_timeout_add(vm->cfg->kill_grace_ms, on_kill_timer, vm);
+			return G_SOURCE_REMOVE;
+		}
+		vm->preempted_op = OP_SHUTDOWN;
+		vm->preempted_task = take_task(vm);
+		do_force_stop(vm, "force-stop: shutdown timed out");
+		return G_SOURCE_REMOVE;
+	}
+	task = take_task(vm);
+	finish_op(vm);
+	set_state(vm, ACRN_VM_STATE_RUNNING, "shutdown-timeout");
+	emit_event(vm, "shutdown-timeout", "");
+	if (task)
+		task_fail(task, ACRN_ERROR_TIMEOUT, "VM '%s' did not power off within %u s",
+			  vm->def->name, vm->stop_opts.timeout_sec);
+	return G_SOURCE_REMOVE;
+}
+
+static void on_stop_reply(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(AcrnMachine) vm = data;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GError) error = NULL;
+	GTask *task;
+
+	reply = acrn_dm_client_request_finish(ACRN_DM_CLIENT(src), res, &error);
+	if (vm->op != OP_SHUTDOWN && vm->op != OP_REBOOT)
+		return;	/* preempted or already over */
+	if (!reply) {
+		if (!vm->pid)
+			return;	/* the exit handler answered */
+		task = take_task(vm);
+		finish_op(vm);
+		if (task)
+			task_fail(task, error->code, "VM '%s': %s", vm->def->name,
+				  error->message);
+		return;
+	}
+	if (vm->state == ACRN_VM_STATE_RUNNING)
+		set_state(vm, ACRN_VM_STATE_STOPPING,
+			  vm->op == OP_REBOOT ? "reboot-requested" : "shutdown-requested");
+	emit_event(vm, "shutdown-requested", vm->op == OP_REBOOT ? "reboot" : "shutdown");
+	vm->op_timer = g_timeout_add_seconds(vm->stop_opts.timeout_sec, on_stop_timeout, vm);
+	if (!vm->stop_opts.wait) {
+		task = take_task(vm);
+		if (task)
+			task_ok(task);
+	}
+}
+
+static void begin_stop(AcrnMachine *vm, Op op, GTask *task, const AcrnVmStopOptions *opts)
+{
+	if (!check_idle(vm, task) ||
+	    !check_state(vm, task, op == OP_REBOOT ? "reboot" : "shut down", S(RUNNING)))
+		return;
+	if (!vm->dm || !acrn_dm_client_is_connected(vm->dm)) {
+		task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+			  "VM '%s': no control channel to the device model (use force-stop)",
+			  vm->def->name);
+		return;
+	}
+	vm->op = op;
+	vm->op_task = task;
+	vm->stop_opts = *opts;
+	if (vm->stop_opts.timeout_sec == 0)
+		vm->stop_opts.timeout_sec = 1;
+	vm->reboot_stopping = op == OP_REBOOT;
+	acrn_dm_client_request_async(vm->dm, "stop", NULL, on_stop_reply, g_object_ref(vm));
+}
+
+void acrn_machine_shutdown_async(AcrnMachine *vm, const AcrnVmStopOptions *opts, GAsyncReadyCallback cb,
+			    gpointer data)
+{
+	begin_stop(vm, OP_SHUTDOWN, new_task(vm, cb, data), opts);
+}
+
+void acrn_machine_reboot_async(AcrnMachine *vm, const AcrnVmStopOptions *opts, GAsyncReadyCallback cb,
+			  gpointer data)
+{
+	begin_stop(vm, OP_REBOOT, new_task(vm, cb, data), opts);
+}
+
+/* ---- simple requests ---- */
+
+static void on_request_reply(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(AcrnMachine) vm = data;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GError) error = NULL;
+	GTask *task;
+
+	reply = acrn_dm_client_request_finish(ACRN_DM_CLIENT(src), res, &error);
+	if (vm->op != OP_REQUEST)
+		return;
+	task = take_task(vm);
+	finish_op(vm);
+	if (!task)
+		return;
+	if (!reply)
+		task_fail(task, error->code, "VM '%s': %s", vm->def->name, error->message);
+	else
+		task_ok(task);
+}
+
+static void send_request(AcrnMachine *vm, GTask *task, const char *what, guint allowed,
+			 const char *request, GVariant *args)
+{
+	if (!check_idle(vm, task) || !check_state(vm, task, what, allowed)) {
+		if (args)
+			g_variant_unref(g_variant_ref_sink(args));
+		return;
+	}
+	if (!vm->dm || !acrn_dm_client_is_connected(vm->dm)) {
+		if (args)
+			g_variant_unref(g_variant_ref_sink(args));
+		task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+			  "VM '%s': no control channel to the device model", vm->def->name);
+		return;
+	}
+	vm->op = OP_REQUEST;
+	vm->op_task = task;
+	/* The DM emits the state event before the reply, so the new state is
+	 * visible when the caller gets its answer. */
+	acrn_dm_client_request_async(vm->dm, request, args, on_request_reply, g_object_ref(vm));
+}
+
+void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyCallback cb, gpointer data)
+{
+	GTask *task = new_task(vm, cb, data);
+
+	switch (req) {
+	case ACRN_VM_REQUEST_PAUSE:
+		send_request(vm, task, "pause", S(RUNNING), "pause", NULL);
+		break;
+	case ACRN_VM_REQUEST_RESUME:
+		send_request(vm, task, "resume", S(PAUSED), "resume", NULL);
+		break;
+	case ACRN_VM_REQUEST_SUSPEND:
+		send_request(vm, task, "suspend", S(RUNNING), "suspend", NULL);
+		break;
+	case ACRN_VM_REQUEST_WAKEUP:
+		send_request(vm, task, "wake up", S(SUSPENDED), "wakeup", NULL);
+		break;
+	case ACRN_VM_REQUEST_RESET:
+		send_request(vm, task, "reset", S(RUNNING) | S(PAUSED) | S(SUSPENDED), "reset",
+			     NULL);
+		break;
+	}
+}
+
+void acrn_machine_blkrescan_async(AcrnMachine *vm, guint slot, const char *path, GAsyncReadyCallback cb,
+			     gpointer data)
+{
+	GTask *task = new_task(vm, cb, data);
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "slot", g_variant_new_int64(slot));
+	g_variant_builder_add(&b, "{sv}", "path", g_variant_new_string(path));
+	send_request(vm, task, "rescan a block device", S(RUNNING) | S(PAUSED), "blkrescan",
+		     g_variant_builder_end(&b));
+}
+
+/* ---- re-attach ---- */
+
+static void on_attach_connected(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(AcrnMachine) vm = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) hello = NULL;
+	const char *state;
+	GTask *task;
+
+	hello = acrn_dm_client_connect_finish(ACRN_DM_CLIENT(src), res, &error);
+	if (vm->op != OP_ATTACH || vm->dm != (gpointer)src)
+		return;
+	task = take_task(vm);
+	finish_op(vm);
+	if (!hello) {
+		/* The guest still runs; we just cannot talk to its DM. */
+		g_warning("VM '%s': re-attached to pid %d without control channel: %s",
+			  vm->def->name, (int)vm->pid, error->message);
+		set_state(vm, ACRN_VM_STATE_RUNNING, "reattached: no control channel");
+	} else {
+		const char *console = acrn_dm_proto_get_str(hello, "console", NULL);
+
+		if (console) {
+			g_free(vm->console_path);
+			vm->console_path = g_strdup(console);
+		}
+		state = acrn_dm_proto_get_str(hello, "state", "running");
+		if (strcmp(state, "paused") == 0) {
+			set_state(vm, ACRN_VM_STATE_PAUSED, "reattached");
+		} else if (strcmp(state, "suspended") == 0) {
+			set_state(vm, ACRN_VM_STATE_SUSPENDED, "reattached");
+		} else if (strcmp(state, "starting") == 0) {
+			/* Still booting: wait for "started" like a normal start. */
+			vm->op = OP_START;
+			g_free(vm->start_reason);
+			vm->start_reason = g_strdup("booted");
+			set_state(vm, ACRN_VM_STATE_STARTING, "starting");
+			vm->op_timer = g_timeout_add(vm->cfg->start_timeout_ms, on_start_timeout,
+						     vm);
+		} else {
+			set_state(vm, ACRN_VM_STATE_RUNNING, "reattached");
+		}
+	}
+	if (task)
+		task_ok(task);
+}
+
+void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec, GAsyncReadyCallback cb,
+			  gpointer data)
+{
+	GTask *task = new_task(vm, cb, data);
+	guint64 st;
+	int fd;
+
+	if (!check_idle(vm, task) || !check_state(vm, task, "re-attach", S(STOPPED) | S(CRASHED)))
+		return;
+	st = acrn_proc_start_time(rec->pid);
+	if (st == 0 || st != rec->start_time) {
+		/* Why it ended is unknown: it exited while nobody watched. */
+		set_state(vm, ACRN_VM_STATE_STOPPED, "dm-exited-while-acrnd-down");
+		task_fail(task, ACRN_ERROR_FAILED,
+			  "VM '%s': device model pid %d is gone%s", vm->def->name, rec->pid,
+			  st ? " (PID reused by another process)" : "");
+		return;
+	}
+	fd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
+	/* Check again after opening: the PID could have been recycled between
+	 * the first check and pidfd_open. */
+	if (fd < 0 || acrn_proc_start_time(rec->pid) != rec->start_time) {
+		if (fd >= 0)
+			close(fd);
+		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': cannot watch device model pid %d",
+			  vm->def->name, rec->pid);
+		return;
+	}
+	vm->pid = rec->pid;
+	vm->is_child = FALSE;
+	vm->pidfd = fd;
+	vm->pidfd_source = g_unix_fd_add(fd, G_IO_IN, on_pidfd, vm);
+	g_free(vm->console_path);
+	vm->console_path = g_strdup(rec->console);
+	vm->op = OP_ATTACH;
+	vm->op_task = task;
+	g_message("VM '%s': re-attaching to acrn-dm pid %d", vm->def->name, rec->pid);
+	attach_dm_client(vm);
+	emit_changed(vm);
+	acrn_dm_client_connect_async(vm->dm, ATTACH_TIMEOUT_MS, NULL, on_attach_connected,
+				     g_object_ref(vm));
+}
+
+gboolean acrn_machine_op_finish(AcrnMachine *vm, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_boolean(G_TASK(res), error);
+}
+
+/* ---- object ---- */
+
+AcrnMachine *acrn_machine_new(const AcrnVmConfig *cfg, AcrnVmDef *def, gboolean persistent)
+{
+	AcrnMachine *vm = g_object_new(ACRN_TYPE_MACHINE, NULL);
+
+	vm->cfg = cfg;
+	vm->def = def;
+	vm->persistent = persistent;
+	vm->reason = g_strdup("defined");
+	vm->changed_usec = (guint64)g_get_real_time();
+	return vm;
+}
+
+static void acrn_machine_dispose(GObject *obj)
+{
+	AcrnMachine *vm = ACRN_MACHINE(obj);
+
+	/* Dropping the object does not stop the VM: acrn-dm keeps running and
+	 * a later acrnd re-attaches to it. */
+	g_clear_handle_id(&vm->child_watch, g_source_remove);
+	g_clear_handle_id(&vm->pidfd_source, g_source_remove);
+	g_clear_handle_id(&vm->op_timer, g_source_remove);
+	g_clear_handle_id(&vm->kill_timer, g_source_remove);
+	g_clear_handle_id(&vm->exit_timer, g_source_remove);
+	if (vm->dm) {
+		g_signal_handlers_disconnect_by_data(vm->dm, vm);
+		g_clear_object(&vm->dm);
+	}
+	G_OBJECT_CLASS(acrn_machine_parent_class)->dispose(obj);
+}
+
+static void acrn_machine_finalize(GObject *obj)
+{
+	AcrnMachine *vm = ACRN_MACHINE(obj);
+
+	if (vm->pidfd >= 0)
+		close(vm->pidfd);
+	acrn_vm_def_free(vm->def);
+	g_free(vm->reason);
+	g_free(vm->console_path);
+	g_free(vm->exit_event);
+	g_free(vm->exit_detail);
+	g_free(vm->start_reason);
+	g_free(vm->force_reason);
+	g_queue_clear_full(&vm->restart_times, g_free);
+	G_OBJECT_CLASS(acrn_machine_parent_class)->finalize(obj);
+}
+
+static void acrn_machine_init(AcrnMachine *vm)
+{
+	vm->pidfd = -1;
+	g_queue_init(&vm->restart_times);
+}
+
+static void acrn_machine_class_init(AcrnMachineClass *klass)
+{
+	GObjectClass *oc = G_OBJECT_CLASS(klass);
+
+	oc->dispose = acrn_machine_dispose;
+	oc->finalize = acrn_machine_finalize;
+	signals[SIG_CHANGED] = g_signal_new("changed", G_TYPE_FROM_CLASS(klass),
+					    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+	signals[SIG_EVENT] = g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+					  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+					  G_TYPE_STRING);
+}

@@ -1,0 +1,534 @@
+#include "config.h"
+
+#include "acrnd-client.h"
+
+#include <string.h>
+
+#include "acrn-dbus-errors.h"
+#include "acrn-dbus-generated.h"
+#include "rpc-error.h"
+
+/* acrnd can take a while to start a device model; libvirt clients wait too. */
+#define ACRND_CALL_TIMEOUT_MS (5 * 60 * 1000)
+
+struct AcrndClient {
+	GDBusConnection *bus;
+	AcrnManager *manager;
+	/* AcrnVM proxies by object path: building one costs a round trip. */
+	GHashTable *vm_proxies;
+	AcrndEventFunc event_func;
+	gpointer event_data;
+};
+
+/* Without a bus connection (unit tests, fuzzing) every call fails cleanly. */
+#define REQUIRE_CLIENT(client, error, ret)                                                  \
+	do {                                                                               \
+		if (!(client)) {                                                           \
+			virt_error_set(error, VIR_ERR_OPERATION_FAILED,                    \
+				       "not connected to acrnd");                          \
+			return ret;                                                        \
+		}                                                                          \
+	} while (0)
+
+void acrnd_vm_free(AcrndVm *vm)
+{
+	if (!vm)
+		return;
+	g_free(vm->object_path);
+	g_free(vm->uuid);
+	g_free(vm->name);
+	g_free(vm->state);
+	g_free(vm->state_reason);
+	g_free(vm);
+}
+
+gboolean acrnd_parse_uuid(const char *s, guint8 out[16])
+{
+	int n = 0;
+
+	for (; *s && n < 32; s++) {
+		int v;
+
+		if (*s == '-')
+			continue;
+		v = g_ascii_xdigit_value(*s);
+		if (v < 0)
+			return FALSE;
+		if (n % 2 == 0)
+			out[n / 2] = (guint8)(v << 4);
+		else
+			out[n / 2] |= (guint8)v;
+		n++;
+	}
+	return n == 32 && *s == '\0';
+}
+
+char *acrnd_format_uuid(const guint8 u[16])
+{
+	return g_strdup_printf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+			       "%02x%02x%02x%02x%02x%02x",
+			       u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
+			       u[11], u[12], u[13], u[14], u[15]);
+}
+
+void acrnd_error_to_virt(GError **error, const char *what)
+{
+	GError *e;
+	int code = VIR_ERR_OPERATION_FAILED;
+	g_autofree char *msg = NULL;
+
+	if (!error || !*error || (*error)->domain == VIRT_ERROR)
+		return;
+	e = *error;
+	if (g_dbus_error_is_remote_error(e))
+		g_dbus_error_strip_remote_error(e);
+	if (e->domain == ACRN_ERROR) {
+		switch (e->code) {
+		case ACRN_ERROR_NO_SUCH_VM:
+			code = VIR_ERR_NO_DOMAIN;
+			break;
+		case ACRN_ERROR_ALREADY_EXISTS:
+			code = VIR_ERR_OPERATION_FAILED;
+			break;
+		case ACRN_ERROR_INVALID_STATE:
+			code = VIR_ERR_OPERATION_INVALID;
+			break;
+		case ACRN_ERROR_INVALID_CONFIG:
+			code = VIR_ERR_XML_ERROR;
+			break;
+		case ACRN_ERROR_TIMEOUT:
+			code = VIR_ERR_OPERATION_TIMEOUT;
+			break;
+		case ACRN_ERROR_CANCELLED:
+			code = VIR_ERR_OPERATION_ABORTED;
+			break;
+		case ACRN_ERROR_NOT_SUPPORTED:
+			code = VIR_ERR_OPERATION_UNSUPPORTED;
+			break;
+		case ACRN_ERROR_ACCESS_DENIED:
+			code = VIR_ERR_ACCESS_DENIED;
+			break;
+		default:
+			code = VIR_ERR_OPERATION_FAILED;
+			break;
+		}
+		msg = g_strdup(e->message);
+	} else if (g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS)) {
+		code = VIR_ERR_INVALID_ARG;
+		msg = g_strdup(e->message);
+	} else if (g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED)) {
+		code = VIR_ERR_ACCESS_DENIED;
+		msg = g_strdup(e->message);
+	} else if (g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+		   g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE) ||
+		   g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD)) {
+		/* The VM's object vanished between lookup and call. */
+		code = VIR_ERR_NO_DOMAIN;
+		msg = g_strdup("no domain with matching uuid");
+	} else {
+		msg = g_strdup_printf("cannot reach acrnd (%s): %s", what, e->message);
+	}
+	g_clear_error(error);
+	virt_error_set(error, code, "%s", msg);
+}
+
+static void on_vmevent(AcrnManager *manager, const char *vm, const char *name, const char *event,
+		       const char *detail, gpointer data)
+{
+	AcrndClient *client = data;
+
+	if (g_strcmp0(event, "undefined") == 0)
+		g_hash_table_remove(client->vm_proxies, vm);
+	if (client->event_func)
+		client->event_func(vm, name, event, detail, client->event_data);
+}
+
+AcrndClient *acrnd_client_new(const char *bus_address, gboolean session, GError **error)
+{
+	g_autoptr(GDBusConnection) bus = NULL;
+	AcrndClient *client;
+
+	/* Make sure acrnd's D-Bus error names map to ACRN_ERROR codes. */
+	(void)ACRN_ERROR;
+	if (bus_address)
+		bus = g_dbus_connection_new_for_address_sync(
+			bus_address,
+			G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+				G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+			NULL, NULL, error);
+	else
+		bus = g_bus_get_sync(session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL, error);
+	if (!bus)
+		return NULL;
+	g_dbus_connection_set_exit_on_close(bus, FALSE);
+
+	client = g_new0(AcrndClient, 1);
+	client->bus = g_steal_pointer(&bus);
+	client->vm_proxies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						   g_object_unref);
+	client->manager = acrn_manager_proxy_new_sync(
+		client->bus, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, ACRN_DBUS_NAME,
+		ACRN_DBUS_MANAGER_PATH, NULL, error);
+	if (!client->manager) {
+		acrnd_client_free(client);
+		return NULL;
+	}
+	g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(client->manager), ACRND_CALL_TIMEOUT_MS);
+	g_signal_connect(client->manager, "vmevent", G_CALLBACK(on_vmevent), client);
+	return client;
+}
+
+void acrnd_client_free(AcrndClient *client)
+{
+	if (!client)
+		return;
+	g_clear_object(&client->manager);
+	g_clear_pointer(&client->vm_proxies, g_hash_table_unref);
+	g_clear_object(&client->bus);
+	g_free(client);
+}
+
+void acrnd_client_set_event_handler(AcrndClient *client, AcrndEventFunc func, gpointer data)
+{
+	client->event_func = func;
+	client->event_data = data;
+}
+
+static AcrnVM *vm_proxy(AcrndClient *client, const char *path, GError **error)
+{
+	AcrnVM *proxy;
+
+	REQUIRE_CLIENT(client, error, NULL);
+	proxy = g_hash_table_lookup(client->vm_proxies, path);
+	if (proxy)
+		return proxy;
+	proxy = acrn_vm_proxy_new_sync(client->bus,
+				       G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
+					       G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+				       ACRN_DBUS_NAME, path, NULL, error);
+	if (!proxy) {
+		acrnd_error_to_virt(error, "VM proxy");
+		return NULL;
+	}
+	g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(proxy), ACRND_CALL_TIMEOUT_MS);
+	g_hash_table_insert(client->vm_proxies, g_strdup(path), proxy);
+	return proxy;
+}
+
+static AcrndVm *vm_new(const char *path, const char *uuid, const char *name, const char *state)
+{
+	AcrndVm *vm = g_new0(AcrndVm, 1);
+
+	vm->object_path = g_strdup(path);
+	vm->uuid = g_strdup(uuid);
+	vm->name = g_strdup(name);
+	vm->state = g_strdup(state);
+	if (uuid && acrnd_parse_uuid(uuid, vm->uuid_bytes)) {
+		g_free(vm->uuid);
+		vm->uuid = acrnd_format_uuid(vm->uuid_bytes);
+	}
+	return vm;
+}
+
+GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
+{
+	g_autoptr(GVariant) vms = NULL;
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)acrnd_vm_free);
+	GVariantIter it;
+	const char *uuid, *name, *state, *path;
+	REQUIRE_CLIENT(client, error, NULL);
+
+	if (!acrn_manager_call_list_vms_sync(client->manager, &vms, NULL, error)) {
+		acrnd_error_to_virt(error, "ListVMs");
+		return NULL;
+	}
+	g_variant_iter_init(&it, vms);
+	while (g_variant_iter_next(&it, "(&s&s&s&o)", &uuid, &name, &state, &path))
+		g_ptr_array_add(list, vm_new(path, uuid, name, state));
+	return g_steal_pointer(&list);
+}
+
+static void apply_property(AcrndVm *vm, const char *key, GVariant *v)
+{
+#define IS(k, t) (strcmp(key, k) == 0 && g_variant_is_of_type(v, t))
+	if (IS("UUID", G_VARIANT_TYPE_STRING)) {
+		g_free(vm->uuid);
+		vm->uuid = g_variant_dup_string(v, NULL);
+		if (acrnd_parse_uuid(vm->uuid, vm->uuid_bytes)) {
+			g_free(vm->uuid);
+			vm->uuid = acrnd_format_uuid(vm->uuid_bytes);
+		}
+	} else if (IS("Name", G_VARIANT_TYPE_STRING)) {
+		g_free(vm->name);
+		vm->name = g_variant_dup_string(v, NULL);
+	} else if (IS("State", G_VARIANT_TYPE_STRING)) {
+		g_free(vm->state);
+		vm->state = g_variant_dup_string(v, NULL);
+	} else if (IS("StateReason", G_VARIANT_TYPE_STRING)) {
+		g_free(vm->state_reason);
+		vm->state_reason = g_variant_dup_string(v, NULL);
+	} else if (IS("Autostart", G_VARIANT_TYPE_BOOLEAN)) {
+		vm->autostart = g_variant_get_boolean(v);
+	} else if (IS("Persistent", G_VARIANT_TYPE_BOOLEAN)) {
+		vm->persistent = g_variant_get_boolean(v);
+	} else if (IS("LeaderPID", G_VARIANT_TYPE_UINT32)) {
+		vm->leader_pid = g_variant_get_uint32(v);
+	} else if (IS("VCPUs", G_VARIANT_TYPE_UINT32)) {
+		vm->vcpus = g_variant_get_uint32(v);
+	} else if (IS("MemoryBytes", G_VARIANT_TYPE_UINT64)) {
+		vm->memory_bytes = g_variant_get_uint64(v);
+	}
+#undef IS
+}
+
+gboolean acrnd_client_load_details(AcrndClient *client, AcrndVm *vm, GError **error)
+{
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) props = NULL;
+	GVariantIter it;
+	const char *key;
+	GVariant *value;
+	REQUIRE_CLIENT(client, error, FALSE);
+
+	/* One GetAll round trip per query keeps the answer current without
+	 * mirroring acrnd's state here. */
+	reply = g_dbus_connection_call_sync(client->bus, ACRN_DBUS_NAME, vm->object_path,
+					    "org.freedesktop.DBus.Properties", "GetAll",
+					    g_variant_new("(s)", "org.acrn.Acrnd1.VM"),
+					    G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE,
+					    ACRND_CALL_TIMEOUT_MS, NULL, error);
+	if (!reply) {
+		acrnd_error_to_virt(error, "GetAll");
+		return FALSE;
+	}
+	props = g_variant_get_child_value(reply, 0);
+	if (g_variant_n_children(props) == 0) {
+		virt_error_set(error, VIR_ERR_NO_DOMAIN, "no domain with matching uuid '%s'",
+			       vm->uuid ? vm->uuid : vm->object_path);
+		return FALSE;
+	}
+	g_variant_iter_init(&it, props);
+	while (g_variant_iter_next(&it, "{&sv}", &key, &value)) {
+		apply_property(vm, key, value);
+		g_variant_unref(value);
+	}
+	vm->have_details = TRUE;
+	return TRUE;
+}
+
+AcrndVm *acrnd_client_get_vm(AcrndClient *client, const char *object_path, GError **error)
+{
+	g_autoptr(AcrndVm) vm = vm_new(object_path, NULL, NULL, NULL);
+
+	if (!acrnd_client_load_details(client, vm, error))
+		return NULL;
+	return g_steal_pointer(&vm);
+}
+
+static AcrndVm *lookup(AcrndClient *client, const char *key, const char *what, GError **error)
+{
+	g_autofree char *path = NULL;
+	REQUIRE_CLIENT(client, error, NULL);
+
+	if (!acrn_manager_call_get_vm_sync(client->manager, key, &path, NULL, error)) {
+		acrnd_error_to_virt(error, "GetVM");
+		if (g_error_matches(*error, VIRT_ERROR, VIR_ERR_NO_DOMAIN)) {
+			g_clear_error(error);
+			virt_error_set(error, VIR_ERR_NO_DOMAIN, "no domain with matching %s '%s'",
+				       what, key);
+		}
+		return NULL;
+	}
+	return acrnd_client_get_vm(client, path, error);
+}
+
+AcrndVm *acrnd_client_lookup_name(AcrndClient *client, const char *name, GError **error)
+{
+	g_autoptr(AcrndVm) vm = NULL;
+	guint8 dummy[16];
+
+	/* acrnd's GetVM also accepts UUIDs; a libvirt name lookup must not. */
+	vm = lookup(client, name, "name", error);
+	if (vm && acrnd_parse_uuid(name, dummy) && g_strcmp0(vm->name, name) != 0) {
+		virt_error_set(error, VIR_ERR_NO_DOMAIN, "no domain with matching name '%s'",
+			       name);
+		return NULL;
+	}
+	return g_steal_pointer(&vm);
+}
+
+AcrndVm *acrnd_client_lookup_uuid(AcrndClient *client, const guint8 uuid[16], GError **error)
+{
+	g_autofree char *s = acrnd_format_uuid(uuid);
+	g_autoptr(GString) path = g_string_new(ACRN_DBUS_VM_PATH_PREFIX);
+	g_autoptr(AcrndVm) vm = NULL;
+	g_autoptr(GError) direct_error = NULL;
+
+	for (int i = 0; i < 16; i++)
+		g_string_append_printf(path, "%02x", uuid[i]);
+	vm = vm_new(path->str, s, NULL, NULL);
+
+	/* Fast path: the contract names VM objects after their UUID. */
+	if (acrnd_client_load_details(client, vm, &direct_error) && vm->have_details &&
+	    memcmp(vm->uuid_bytes, uuid, 16) == 0)
+		return g_steal_pointer(&vm);
+	return lookup(client, s, "uuid", error);
+}
+
+char *acrnd_client_define(AcrndClient *client, const char *xml, GError **error)
+{
+	char *path = NULL;
+	REQUIRE_CLIENT(client, error, NULL);
+
+	if (!acrn_manager_call_define_vm_sync(client->manager, xml,
+					      g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0),
+					      &path, NULL, error)) {
+		acrnd_error_to_virt(error, "DefineVM");
+		return NULL;
+	}
+	return path;
+}
+
+char *acrnd_client_create(AcrndClient *client, const char *xml, GError **error)
+{
+	char *path = NULL;
+	REQUIRE_CLIENT(client, error, NULL);
+
+	if (!acrn_manager_call_create_vm_sync(client->manager, xml,
+					      g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0),
+					      &path, NULL, error)) {
+		acrnd_error_to_virt(error, "CreateVM");
+		return NULL;
+	}
+	return path;
+}
+
+static GVariant *no_options(void)
+{
+	return g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0);
+}
+
+gboolean acrnd_client_vm_action(AcrndClient *client, const char *object_path,
+				AcrndVmAction action, GError **error)
+{
+	AcrnVM *vm = vm_proxy(client, object_path, error);
+	gboolean ok = FALSE;
+	const char *what = "VM call";
+
+	if (!vm)
+		return FALSE;
+	switch (action) {
+	case ACRND_VM_START:
+		what = "Start";
+		ok = acrn_vm_call_start_sync(vm, no_options(), NULL, error);
+		break;
+	case ACRND_VM_SHUTDOWN:
+		what = "Shutdown";
+		ok = acrn_vm_call_shutdown_sync(vm, no_options(), NULL, error);
+		break;
+	case ACRND_VM_FORCE_STOP:
+		what = "ForceStop";
+		ok = acrn_vm_call_force_stop_sync(vm, no_options(), NULL, error);
+		break;
+	case ACRND_VM_REBOOT:
+		what = "Reboot";
+		ok = acrn_vm_call_reboot_sync(vm, no_options(), NULL, error);
+		break;
+	case ACRND_VM_RESET:
+		what = "Reset";
+		ok = acrn_vm_call_reset_sync(vm, no_options(), NULL, error);
+		break;
+	case ACRND_VM_PAUSE:
+		what = "Pause";
+		ok = acrn_vm_call_pause_sync(vm, no_options(), NULL, error);
+		break;
+	case ACRND_VM_RESUME:
+		what = "Resume";
+		ok = acrn_vm_call_resume_sync(vm, no_options(), NULL, error);
+		break;
+	case ACRND_VM_SUSPEND:
+		what = "Suspend";
+		ok = acrn_vm_call_suspend_sync(vm, no_options(), NULL, error);
+		break;
+	case ACRND_VM_WAKEUP:
+		what = "Wakeup";
+		ok = acrn_vm_call_wakeup_sync(vm, no_options(), NULL, error);
+		break;
+	case ACRND_VM_UNDEFINE:
+		what = "Undefine";
+		ok = acrn_vm_call_undefine_sync(vm, no_options(), NULL, error);
+		if (ok)
+			g_hash_table_remove(client->vm_proxies, object_path);
+		break;
+	}
+	if (!ok)
+		acrnd_error_to_virt(error, what);
+	return ok;
+}
+
+gboolean acrnd_client_set_autostart(AcrndClient *client, const char *object_path,
+				    gboolean autostart, GError **error)
+{
+	AcrnVM *vm = vm_proxy(client, object_path, error);
+
+	if (!vm)
+		return FALSE;
+	if (!acrn_vm_call_set_autostart_sync(vm, autostart, no_options(), NULL, error)) {
+		acrnd_error_to_virt(error, "SetAutostart");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+char *acrnd_client_get_config(AcrndClient *client, const char *object_path, GError **error)
+{
+	AcrnVM *vm = vm_proxy(client, object_path, error);
+	char *config = NULL;
+
+	if (!vm)
+		return NULL;
+	if (!acrn_vm_call_get_config_sync(vm, no_options(), &config, NULL, error)) {
+		acrnd_error_to_virt(error, "GetConfig");
+		return NULL;
+	}
+	return config;
+}
+
+char *acrnd_client_get_console_path(AcrndClient *client, const char *object_path,
+				    GError **error)
+{
+	AcrnVM *vm = vm_proxy(client, object_path, error);
+	char *path = NULL;
+
+	if (!vm)
+		return NULL;
+	if (!acrn_vm_call_get_console_path_sync(vm, no_options(), &path, NULL, error)) {
+		acrnd_error_to_virt(error, "GetConsolePath");
+		return NULL;
+	}
+	return path;
+}
+
+char *acrnd_client_get_version(AcrndClient *client, GError **error)
+{
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) v = NULL;
+	REQUIRE_CLIENT(client, error, NULL);
+
+	reply = g_dbus_connection_call_sync(client->bus, ACRN_DBUS_NAME, ACRN_DBUS_MANAGER_PATH,
+					    "org.freedesktop.DBus.Properties", "Get",
+					    g_variant_new("(ss)", "org.acrn.Acrnd1.Manager",
+							  "Version"),
+					    G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+					    error);
+	if (!reply) {
+		acrnd_error_to_virt(error, "Version");
+		return NULL;
+	}
+	g_variant_get(reply, "(v)", &v);
+	if (!g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
+		virt_error_set(error, VIR_ERR_INTERNAL_ERROR, "acrnd reported a bad version");
+		return NULL;
+	}
+	return g_variant_dup_string(v, NULL);
+}

@@ -1,0 +1,10 @@
+/* The capabilities XML (CONNECT_GET_CAPABILITIES): the host's CPUs and
+ * memory plus one hvm/x86_64 guest whose domain type is 'kvm', the only
+ * ACRN-capable type stock Nova accepts (libvirt-rpc.md §7.1, §9.3). */
+#pragma once
+
+#include "host-info.h"
+
+#define CAPS_EMULATOR "/usr/bin/acrn-dm"
+
+char *capabilities_xml(const HostInfo *host);

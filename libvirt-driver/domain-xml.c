@@ -1,0 +1,275 @@
+#include "config.h"
+
+#include "domain-xml.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <string.h>
+
+#include "rpc-error.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+
+typedef enum {
+	XML_PASS,   /* acrnd's schema has it */
+	XML_IGNORE, /* stock clients send it; nothing to do for ACRN */
+} XmlAction;
+
+typedef struct {
+	const char *name;
+	XmlAction action;
+} XmlRule;
+
+static const XmlRule domain_rules[] = {
+	{ "name", XML_PASS },	       { "uuid", XML_PASS },	     { "title", XML_PASS },
+	{ "description", XML_PASS },   { "metadata", XML_PASS },     { "memory", XML_PASS },
+	{ "currentMemory", XML_PASS }, { "vcpu", XML_PASS },	     { "cputune", XML_PASS },
+	{ "os", XML_PASS },	       { "on_poweroff", XML_PASS },  { "on_reboot", XML_PASS },
+	{ "on_crash", XML_PASS },      { "devices", XML_PASS },	     { "sysinfo", XML_IGNORE },
+	{ "features", XML_IGNORE },    { "clock", XML_IGNORE },	     { "cpu", XML_IGNORE },
+	{ "pm", XML_IGNORE },	       { "resource", XML_IGNORE },   { "seclabel", XML_IGNORE },
+	{ "memoryBacking", XML_IGNORE }, { "iothreads", XML_IGNORE },
+	{ "on_lockfailure", XML_IGNORE }, { NULL, 0 },
+};
+
+static const XmlRule os_rules[] = {
+	{ "type", XML_PASS },	  { "kernel", XML_PASS },     { "initrd", XML_PASS },
+	{ "cmdline", XML_PASS },  { "loader", XML_PASS },     { "boot", XML_IGNORE },
+	{ "bootmenu", XML_IGNORE }, { "smbios", XML_IGNORE }, { "bios", XML_IGNORE },
+	{ NULL, 0 },
+};
+
+static const XmlRule devices_rules[] = {
+	{ "disk", XML_PASS },	     { "interface", XML_PASS },	  { "serial", XML_PASS },
+	{ "console", XML_PASS },     { "emulator", XML_IGNORE },  { "controller", XML_IGNORE },
+	{ "input", XML_IGNORE },     { "graphics", XML_IGNORE },  { "video", XML_IGNORE },
+	{ "memballoon", XML_IGNORE }, { "rng", XML_IGNORE },	  { "channel", XML_IGNORE },
+	{ NULL, 0 },
+};
+
+static const XmlRule *find_rule(const XmlRule *rules, const xmlChar *name)
+{
+	for (; rules->name; rules++)
+		if (xmlStrEqual(name, (const xmlChar *)rules->name))
+			return rules;
+	return NULL;
+}
+
+/* Drops ignorable children of `parent` and fails on unknown ones. */
+static gboolean filter_children(xmlNode *parent, const char *where, const XmlRule *rules,
+				GPtrArray *ignored, GError **error)
+{
+	xmlNode *c = parent->children;
+
+	while (c) {
+		xmlNode *next = c->next;
+		const XmlRule *rule;
+
+		if (c->type != XML_ELEMENT_NODE) {
+			c = next;
+			continue;
+		}
+		rule = find_rule(rules, c->name);
+		if (!rule) {
+			virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
+				       "element <%s> in <%s> is not supported by ACRN", c->name,
+				       where);
+			return FALSE;
+		}
+		if (rule->action == XML_IGNORE) {
+			g_autofree char *what = g_strdup_printf("<%s><%s>", where, c->name);
+
+			g_warning("domain XML: ignoring %s (no meaning for ACRN)", what);
+			if (ignored)
+				g_ptr_array_add(ignored, g_steal_pointer(&what));
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		}
+		c = next;
+	}
+	return TRUE;
+}
+
+static xmlNode *child(xmlNode *parent, const char *name)
+{
+	for (xmlNode *c = parent->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, (const xmlChar *)name))
+			return c;
+	return NULL;
+}
+
+static xmlDoc *parse(const char *xml, GError **error)
+{
+	xmlDoc *doc;
+	gsize len = strlen(xml);
+
+	if (len > DOMAIN_XML_MAX) {
+		virt_error_set(error, VIR_ERR_XML_ERROR, "domain XML larger than %d bytes",
+			       DOMAIN_XML_MAX);
+		return NULL;
+	}
+	/* No network access, no entity expansion, no DTD loading: the XML
+	 * comes from any client allowed on the socket. */
+	doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc) {
+		const xmlError *e = xmlGetLastError();
+		g_autofree char *msg = g_strdup(e && e->message ? e->message : "parse error");
+
+		virt_error_set(error, VIR_ERR_XML_ERROR, "malformed XML (line %d): %s",
+			       e ? e->line : 0, g_strstrip(msg));
+		return NULL;
+	}
+	return doc;
+}
+
+static char *serialize(xmlDoc *doc)
+{
+	xmlChar *buf = NULL;
+	int len = 0;
+	char *out;
+
+	xmlDocDumpFormatMemory(doc, &buf, &len, 0);
+	/* Drop the <?xml ...?> declaration: libvirt XML never carries one. */
+	out = g_strdup((const char *)buf);
+	xmlFree(buf);
+	if (g_str_has_prefix(out, "<?xml")) {
+		char *end = strstr(out, "?>");
+
+		if (end) {
+			char *rest = g_strdup(end + 2 + (end[2] == '\n'));
+
+			g_free(out);
+			out = rest;
+		}
+	}
+	return out;
+}
+
+char *domain_xml_for_acrnd(const char *xml, GPtrArray *ignored, GError **error)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+	xmlNode *root, *os, *devices;
+	g_autofree xmlChar *type = NULL;
+
+	doc = parse(xml, error);
+	if (!doc)
+		return NULL;
+	root = xmlDocGetRootElement(doc);
+	if (!root || !xmlStrEqual(root->name, (const xmlChar *)"domain")) {
+		virt_error_set(error, VIR_ERR_XML_ERROR, "root element must be <domain>, not <%s>",
+			       root ? (const char *)root->name : "");
+		return NULL;
+	}
+	type = xmlGetProp(root, (const xmlChar *)"type");
+	if (!type) {
+		virt_error_set(error, VIR_ERR_XML_ERROR, "<domain> has no type attribute");
+		return NULL;
+	}
+	/* Stock Nova can only say kvm/qemu (its virt_type choices); those
+	 * definitions run on ACRN. */
+	if (xmlStrEqual(type, (const xmlChar *)"kvm") || xmlStrEqual(type, (const xmlChar *)"qemu"))
+		xmlSetProp(root, (const xmlChar *)"type", (const xmlChar *)"acrn");
+	else if (!xmlStrEqual(type, (const xmlChar *)"acrn")) {
+		virt_error_set(error, VIR_ERR_CONFIG_UNSUPPORTED,
+			       "<domain type='%s'>: only 'acrn', 'kvm' and 'qemu' are supported",
+			       type);
+		return NULL;
+	}
+	if (!filter_children(root, "domain", domain_rules, ignored, error))
+		return NULL;
+	os = child(root, "os");
+	if (os && !filter_children(os, "os", os_rules, ignored, error))
+		return NULL;
+	devices = child(root, "devices");
+	if (devices && !filter_children(devices, "devices", devices_rules, ignored, error))
+		return NULL;
+	return serialize(doc);
+}
+
+char *domain_xml_for_client(const char *acrnd_xml, int id, GError **error)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+	xmlNode *root;
+
+	if (id < 0)
+		return g_strdup(acrnd_xml);
+	doc = parse(acrnd_xml, error);
+	if (!doc)
+		return NULL;
+	root = xmlDocGetRootElement(doc);
+	if (root) {
+		g_autofree char *s = g_strdup_printf("%d", id);
+
+		xmlSetProp(root, (const xmlChar *)"id", (const xmlChar *)s);
+	}
+	return serialize(doc);
+}
+
+/* The definition without runtime decoration, in one serialization, so
+ * that two documents can be compared. */
+static char *normalized(const char *xml)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+	g_autoptr(GError) error = NULL;
+	xmlNode *root;
+
+	doc = parse(xml, &error);
+	if (!doc)
+		return NULL;
+	root = xmlDocGetRootElement(doc);
+	if (root)
+		xmlUnsetProp(root, (const xmlChar *)"id");
+	return serialize(doc);
+}
+
+gboolean domain_xml_same_definition(const char *a, const char *b)
+{
+	g_autofree char *na = normalized(a);
+	g_autofree char *nb = normalized(b);
+
+	return na && nb && strcmp(na, nb) == 0;
+}
+
+char *domain_xml_get_name(const char *xml)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+	g_autoptr(GError) error = NULL;
+	xmlNode *root, *n;
+	xmlChar *content;
+	char *out;
+
+	doc = parse(xml, &error);
+	if (!doc || !(root = xmlDocGetRootElement(doc)) || !(n = child(root, "name")))
+		return NULL;
+	content = xmlNodeGetContent(n);
+	out = g_strstrip(g_strdup((const char *)content));
+	xmlFree(content);
+	return out;
+}
+
+char *domain_xml_get_identity(const char *xml, gboolean *is_uuid)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+	g_autoptr(GError) error = NULL;
+	xmlNode *root, *n;
+
+	doc = parse(xml, &error);
+	if (!doc || !(root = xmlDocGetRootElement(doc)))
+		return NULL;
+	*is_uuid = TRUE;
+	n = child(root, "uuid");
+	if (!n) {
+		*is_uuid = FALSE;
+		n = child(root, "name");
+	}
+	if (!n)
+		return NULL;
+	{
+		xmlChar *content = xmlNodeGetContent(n);
+		char *out = g_strstrip(g_strdup((const char *)content));
+
+		xmlFree(content);
+		return out;
+	}
+}

@@ -1,0 +1,28 @@
+/* Domain XML between libvirt clients and acrnd's VM definition subset
+ * (acrnd/vm-definition.h).  On define, elements that stock clients (Nova,
+ * virt-install) always send but that mean nothing for acrn-dm are dropped
+ * with a warning, elements we cannot honour are refused with an error
+ * naming them, and the rest goes to acrnd, which validates the details. */
+#pragma once
+
+#include <glib.h>
+
+/* Largest domain XML accepted from a client (acrnd's own limit). */
+#define DOMAIN_XML_MAX (1024 * 1024)
+
+/* Returns the XML to pass to acrnd's DefineVM/CreateVM, or NULL with a
+ * libvirt error (VIR_ERR_XML_ERROR, VIR_ERR_CONFIG_UNSUPPORTED).  Dropped
+ * elements are appended to `ignored` (if not NULL) and logged. */
+char *domain_xml_for_acrnd(const char *xml, GPtrArray *ignored, GError **error);
+
+/* The XML to show a client for acrnd's stored definition: the live id
+ * attribute on <domain> when `id` >= 0. */
+char *domain_xml_for_client(const char *acrnd_xml, int id, GError **error);
+
+/* TRUE when both documents describe the same definition (ignoring the live
+ * id attribute and formatting differences libxml2 normalizes). */
+gboolean domain_xml_same_definition(const char *a, const char *b);
+/* The <uuid> (or, without one, the <name>) of a domain XML document. */
+char *domain_xml_get_identity(const char *xml, gboolean *is_uuid);
+/* The <name> of a domain XML document, NULL without one. */
+char *domain_xml_get_name(const char *xml);

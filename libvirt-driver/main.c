@@ -1,0 +1,292 @@
+/* virtacrnd: serves libvirt's remote RPC protocol on the sockets stock
+ * libvirt clients open for acrn:///system (and acrn:///session), and
+ * forwards every operation to acrnd over D-Bus. */
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <grp.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "acrnd-client.h"
+#include "events.h"
+#include "rpc-server.h"
+
+/* Socket names: the FileDescriptorName= of the systemd socket units and the
+ * file names in the socket directory. */
+#define SOCK_RW "virtacrnd-sock"
+#define SOCK_RO "virtacrnd-sock-ro"
+#define SOCK_ADMIN "virtacrnd-admin-sock"
+
+/* The libvirt API level we implement, reported by CONNECT_GET_LIB_VERSION
+ * (Nova gates on it; Debian 12's libvirt is 9.0.0). */
+#define VIRTACRND_LIB_VERSION 9000000ull
+/* Stock Nova only runs with virt_type=kvm and then requires a "QEMU"
+ * version >= 4.2.0 from CONNECT_GET_VERSION (libvirt-rpc.md §7.1); ACRN's
+ * own version numbers are below that, so a compatible level is reported. */
+#define VIRTACRND_DEFAULT_HV_VERSION "8.2.0"
+
+typedef struct {
+	GMainLoop *loop;
+	RpcServer *server;
+	int timeout;
+	guint idle_id;
+	GPtrArray *bound_paths;
+} Daemon;
+
+static gboolean on_idle_timeout(gpointer data)
+{
+	Daemon *d = data;
+
+	d->idle_id = 0;
+	g_message("no clients for %d s: exiting", d->timeout);
+	g_main_loop_quit(d->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static void on_clients_changed(RpcServer *server, gpointer data)
+{
+	Daemon *d = data;
+
+	if (d->timeout <= 0)
+		return;
+	if (rpc_server_n_clients(server) == 0 && !d->idle_id)
+		d->idle_id = g_timeout_add_seconds((guint)d->timeout, on_idle_timeout, d);
+	else if (rpc_server_n_clients(server) > 0 && d->idle_id) {
+		g_source_remove(d->idle_id);
+		d->idle_id = 0;
+	}
+}
+
+static gboolean on_signal(gpointer data)
+{
+	g_main_loop_quit(((Daemon *)data)->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean parse_version(const char *s, guint64 *out)
+{
+	guint64 major = 0, minor = 0, micro = 0;
+	char extra;
+	int n = sscanf(s, "%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT "%c",
+		       &major, &minor, &micro, &extra);
+
+	if (n < 1 || n > 3 || minor > 999 || micro > 999 || major > 1000000)
+		return FALSE;
+	*out = major * 1000000 + minor * 1000 + micro;
+	return TRUE;
+}
+
+/* Sockets passed by systemd, matched by FileDescriptorName=. */
+static int adopt_activated_sockets(RpcServer *server)
+{
+	char **names = NULL;
+	int n = sd_listen_fds_with_names(1, &names);
+	int used = 0;
+
+	if (n < 0) {
+		g_warning("sd_listen_fds_with_names: %s", g_strerror(-n));
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		int fd = SD_LISTEN_FDS_START + i;
+		const char *name = names ? names[i] : "";
+
+		if (g_strcmp0(name, SOCK_RW) == 0 || g_strcmp0(name, "virtacrnd.socket") == 0)
+			rpc_server_add_listener(server, fd, RPC_SOCKET_RW);
+		else if (g_strcmp0(name, SOCK_RO) == 0 ||
+			 g_strcmp0(name, "virtacrnd-ro.socket") == 0)
+			rpc_server_add_listener(server, fd, RPC_SOCKET_RO);
+		else if (g_strcmp0(name, SOCK_ADMIN) == 0 ||
+			 g_strcmp0(name, "virtacrnd-admin.socket") == 0)
+			rpc_server_add_listener(server, fd, RPC_SOCKET_ADMIN);
+		else {
+			g_warning("ignoring activated socket %d with unknown name '%s'", fd, name);
+			close(fd);
+			continue;
+		}
+		used++;
+	}
+	g_strfreev(names);
+	return used;
+}
+
+static gboolean bind_sockets(Daemon *d, const char *dir, gboolean session, GError **error)
+{
+	static const struct {
+		const char *name;
+		RpcSocketKind kind;
+		mode_t system_mode;
+	} socks[] = {
+		/* rw is open to connect; the peer credentials decide (rpc-server.c). */
+		{ SOCK_RW, RPC_SOCKET_RW, 0666 },
+		{ SOCK_RO, RPC_SOCKET_RO, 0666 },
+		{ SOCK_ADMIN, RPC_SOCKET_ADMIN, 0600 },
+	};
+
+	if (g_mkdir_with_parents(dir, session ? 0700 : 0755) < 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "%s: %s", dir,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(socks); i++) {
+		g_autofree char *path = g_build_filename(dir, socks[i].name, NULL);
+		int fd = rpc_server_bind_unix(path, session ? 0600 : socks[i].system_mode, error);
+
+		if (fd < 0)
+			return FALSE;
+		rpc_server_add_listener(d->server, fd, socks[i].kind);
+		g_ptr_array_add(d->bound_paths, g_steal_pointer(&path));
+	}
+	return TRUE;
+}
+
+int main(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *socket_dir = NULL;
+	g_autofree char *bus_address = NULL;
+	g_autofree char *group = NULL;
+	g_autofree char *hv_version = NULL;
+	gboolean session_bus = FALSE, system_mode = FALSE, session_mode = FALSE;
+	gboolean verbose = FALSE, version = FALSE, no_activation = FALSE;
+	int timeout = 0;
+	RpcServerConfig config = { 0 };
+	AcrndClient *acrnd = NULL;
+	Daemon d = { 0 };
+	int activated;
+	GOptionEntry entries[] = {
+		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
+		  "Exit after SECONDS without clients (0: never)", "SECONDS" },
+		{ "system", 0, 0, G_OPTION_ARG_NONE, &system_mode,
+		  "Serve acrn:///system (default for root)", NULL },
+		{ "session", 0, 0, G_OPTION_ARG_NONE, &session_mode,
+		  "Serve acrn:///session in $XDG_RUNTIME_DIR/libvirt (default for other users)",
+		  NULL },
+		{ "socket-dir", 0, 0, G_OPTION_ARG_FILENAME, &socket_dir,
+		  "Create the sockets in DIR instead", "DIR" },
+		{ "no-socket-activation", 0, 0, G_OPTION_ARG_NONE, &no_activation,
+		  "Ignore sockets passed by systemd", NULL },
+		{ "bus-address", 0, 0, G_OPTION_ARG_STRING, &bus_address,
+		  "Reach acrnd on the D-Bus bus at ADDR", "ADDR" },
+		{ "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus,
+		  "Reach acrnd on the session bus", NULL },
+		{ "group", 'g', 0, G_OPTION_ARG_STRING, &group,
+		  "Members of GROUP may use the read-write socket (default: acrn)", "GROUP" },
+		{ "hypervisor-version", 0, 0, G_OPTION_ARG_STRING, &hv_version,
+		  "Version reported to clients (default " VIRTACRND_DEFAULT_HV_VERSION ")",
+		  "X.Y.Z" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log every call", NULL },
+		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+		{ NULL },
+	};
+
+	setlocale(LC_ALL, "");
+	ctx = g_option_context_new("- libvirt RPC front end for acrnd");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		fprintf(stderr, "virtacrnd: %s\n", error->message);
+		return 2;
+	}
+	if (version) {
+		printf("virtacrnd %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "virtacrnd: unexpected argument '%s'\n", argv[1]);
+		return 2;
+	}
+	if (system_mode && session_mode) {
+		fprintf(stderr, "virtacrnd: --system and --session exclude each other\n");
+		return 2;
+	}
+	if (bus_address && session_bus) {
+		fprintf(stderr, "virtacrnd: --bus-address and --session-bus exclude each other\n");
+		return 2;
+	}
+	if (timeout < 0) {
+		fprintf(stderr, "virtacrnd: --timeout must not be negative\n");
+		return 2;
+	}
+	if (!session_mode && !system_mode)
+		session_mode = geteuid() != 0;
+	if (verbose)
+		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
+
+	config.session = session_mode;
+	config.lib_version = VIRTACRND_LIB_VERSION;
+	if (!parse_version(hv_version ? hv_version : VIRTACRND_DEFAULT_HV_VERSION,
+			   &config.hv_version)) {
+		fprintf(stderr, "virtacrnd: bad --hypervisor-version '%s'\n", hv_version);
+		return 2;
+	}
+	{
+		const char *g = group ? group : "acrn";
+		struct group *gr = getgrnam(g);
+
+		if (gr) {
+			config.have_rw_gid = TRUE;
+			config.rw_gid = gr->gr_gid;
+		} else if (group) {
+			fprintf(stderr, "virtacrnd: unknown group '%s'\n", group);
+			return 2;
+		}
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	acrnd = acrnd_client_new(bus_address, session_bus, &error);
+	if (!acrnd) {
+		fprintf(stderr, "virtacrnd: cannot connect to the bus: %s\n", error->message);
+		return 1;
+	}
+	d.loop = g_main_loop_new(NULL, FALSE);
+	d.timeout = timeout;
+	d.bound_paths = g_ptr_array_new_with_free_func(g_free);
+	d.server = rpc_server_new(&config, acrnd);
+	d.server->clients_changed = on_clients_changed;
+	d.server->clients_changed_data = &d;
+	events_attach(d.server);
+
+	activated = no_activation || socket_dir ? 0 : adopt_activated_sockets(d.server);
+	if (!activated) {
+		g_autofree char *dir = NULL;
+
+		if (socket_dir)
+			dir = g_strdup(socket_dir);
+		else if (session_mode)
+			dir = g_build_filename(g_get_user_runtime_dir(), "libvirt", NULL);
+		else
+			dir = g_strdup("/run/libvirt");
+		if (!bind_sockets(&d, dir, session_mode, &error)) {
+			fprintf(stderr, "virtacrnd: %s\n", error->message);
+			return 1;
+		}
+		g_message("listening in %s", dir);
+	} else {
+		g_message("using %d socket(s) from systemd", activated);
+	}
+
+	g_unix_signal_add(SIGTERM, on_signal, &d);
+	g_unix_signal_add(SIGINT, on_signal, &d);
+	on_clients_changed(d.server, &d);
+	sd_notify(0, "READY=1");
+	g_main_loop_run(d.loop);
+	sd_notify(0, "STOPPING=1");
+
+	for (guint i = 0; i < d.bound_paths->len; i++)
+		unlink(d.bound_paths->pdata[i]);
+	rpc_server_free(d.server);
+	acrnd_client_free(acrnd);
+	g_ptr_array_unref(d.bound_paths);
+	g_main_loop_unref(d.loop);
+	return 0;
+}

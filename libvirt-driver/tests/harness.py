@@ -1,0 +1,210 @@
+"""Test harness: a private dbus-daemon, the real acrnd (supervising the
+acrn-dm stand-in, a test double for the device model) and virtacrnd on a
+temporary socket directory, for tests driving stock libvirt clients.
+
+Environment (set by libvirt-driver/Makefile.am): VIRTACRND, ACRND,
+ACRN_DM_STANDIN, DBUS_DAEMON, VIRSH.  Exit code 77 (automake SKIP) when
+acrnd or the stand-in has not been built in this tree.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid as uuidlib
+
+SKIP = 77
+
+
+def env(name, default=None):
+    v = os.environ.get(name, default)
+    if v is None:
+        print("harness: %s is not set (run through make check)" % name)
+        sys.exit(99)
+    return v
+
+
+def vm_xml(name, uuid=None, kernel_args="", domain_type="acrn", extra="",
+           kernel="/boot/vmlinuz-test"):
+    """A definition acrnd accepts: direct kernel boot, a pty serial console
+    (the stand-in reads its behaviour from the kernel command line)."""
+    uuid = uuid or str(uuidlib.uuid4())
+    return f"""<domain type='{domain_type}'>
+  <name>{name}</name>
+  <uuid>{uuid}</uuid>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>{kernel}</kernel>
+    <cmdline>console=ttyS0 {kernel_args}</cmdline>
+  </os>
+  {extra}
+  <devices>
+    <serial type='pty'><target port='0'/></serial>
+  </devices>
+</domain>
+"""
+
+
+class Stack:
+    def __init__(self, start_virtacrnd=True, virtacrnd_args=()):
+        self.virtacrnd_bin = env("VIRTACRND")
+        self.acrnd_bin = env("ACRND")
+        self.standin = env("ACRN_DM_STANDIN")
+        self.virsh_bin = env("VIRSH", "/usr/bin/virsh")
+        for b in (self.acrnd_bin, self.standin):
+            if not os.access(b, os.X_OK):
+                print("harness: %s not built; skipping" % b)
+                sys.exit(SKIP)
+        self.dir = tempfile.mkdtemp(prefix="virtacrnd-test-")
+        self.procs = []
+        self.logs = {}
+        self.sock_dir = os.path.join(self.dir, "sock")
+        # the stand-in opens the kernel image like acrn-dm does
+        self.kernel = os.path.join(self.dir, "vmlinuz")
+        with open(self.kernel, "wb") as f:
+            f.write(b"\0" * 4096)
+        self.uri = "acrn:///system?socket=" + os.path.join(self.sock_dir, "virtacrnd-sock")
+        self.ro_uri = "acrn:///system?socket=" + os.path.join(self.sock_dir, "virtacrnd-sock-ro")
+        try:
+            self._start_bus()
+            self._start_acrnd()
+            if start_virtacrnd:
+                self.start_virtacrnd(virtacrnd_args)
+        except BaseException:
+            self.close(failed=True)
+            raise
+
+    # ---- processes ----
+    def _spawn(self, name, argv, **kw):
+        log = open(os.path.join(self.dir, name + ".log"), "w")
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, **kw)
+        self.procs.append((name, p))
+        self.logs[name] = log.name
+        return p
+
+    def _start_bus(self):
+        conf = os.path.join(self.dir, "bus.conf")
+        self.bus_path = os.path.join(self.dir, "bus")
+        with open(conf, "w") as f:
+            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={self.bus_path}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+""")
+        self._spawn("dbus-daemon", [env("DBUS_DAEMON", "dbus-daemon"), "--config-file=" + conf,
+                                    "--nofork", "--nopidfile", "--nosyslog"])
+        self.bus_address = "unix:path=" + self.bus_path
+        self.wait_for(lambda: os.path.exists(self.bus_path), "dbus-daemon socket")
+
+    def _start_acrnd(self):
+        self.state_dir = os.path.join(self.dir, "state")
+        self.run_dir = os.path.join(self.dir, "run")
+        os.makedirs(self.state_dir)
+        os.makedirs(self.run_dir)
+        self.acrnd = self._spawn("acrnd", [self.acrnd_bin, "--bus-address", self.bus_address,
+                                           "--state-dir", self.state_dir, "--run-dir", self.run_dir,
+                                           "--dm-path", self.standin, "--log-level", "debug",
+                                           # stop the stand-ins when the test ends
+                                           "--stop-vms-on-exit", "--stop-timeout", "2"])
+        self.wait_for(self._acrnd_on_bus, "acrnd on the bus")
+
+    def _acrnd_on_bus(self):
+        r = subprocess.run(["gdbus", "call", "--address", self.bus_address, "--dest",
+                            "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
+                            "--method", "org.freedesktop.DBus.NameHasOwner", "org.acrn.Acrnd1"],
+                           capture_output=True, text=True)
+        if self.acrnd.poll() is not None:
+            raise RuntimeError("acrnd exited with %s" % self.acrnd.returncode)
+        return "true" in r.stdout
+
+    def start_virtacrnd(self, extra=()):
+        self.virtacrnd = self._spawn("virtacrnd", [self.virtacrnd_bin, "--verbose", "--socket-dir",
+                                                   self.sock_dir, "--bus-address", self.bus_address,
+                                                   *extra])
+        sock = os.path.join(self.sock_dir, "virtacrnd-admin-sock")
+        self.wait_for(lambda: os.path.exists(sock) or self.virtacrnd.poll() is not None,
+                      "virtacrnd sockets")
+        if self.virtacrnd.poll() is not None:
+            raise RuntimeError("virtacrnd exited with %s" % self.virtacrnd.returncode)
+
+    def wait_for(self, cond, what, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end:
+            if cond():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("timed out waiting for " + what)
+
+    def close(self, failed=False):
+        for name, p in reversed(self.procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if failed or os.environ.get("HARNESS_KEEP"):
+            for name, path in self.logs.items():
+                try:
+                    with open(path) as f:
+                        text = f.read()
+                except OSError:
+                    continue
+                sys.stdout.write("---- %s log (last 60 lines) ----\n" % name)
+                sys.stdout.write("".join(text.splitlines(True)[-60:]))
+        if not os.environ.get("HARNESS_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # ---- clients ----
+    def virsh(self, *args, uri=None, check=True, timeout=60):
+        envv = dict(os.environ)
+        envv.pop("LIBVIRT_DEFAULT_URI", None)
+        envv["HOME"] = self.dir  # virsh keeps history/cache under $HOME
+        envv["XDG_CACHE_HOME"] = os.path.join(self.dir, "cache")
+        envv["XDG_CONFIG_HOME"] = os.path.join(self.dir, "config")
+        r = subprocess.run([self.virsh_bin, "-c", uri or self.uri, *args], capture_output=True,
+                           text=True, env=envv, timeout=timeout, stdin=subprocess.DEVNULL)
+        if check and r.returncode != 0:
+            raise AssertionError("virsh %s failed (%d): %s%s" % (" ".join(args), r.returncode,
+                                                                 r.stdout, r.stderr))
+        return r
+
+    def vm_xml(self, name, uuid=None, **kw):
+        return vm_xml(name, uuid, kernel=self.kernel, **kw)
+
+    def write_file(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def run(test):
+    """Runs test(stack) with a fresh stack; prints the daemons' logs on failure."""
+    stack = Stack()
+    ok = False
+    try:
+        test(stack)
+        ok = True
+    finally:
+        stack.close(failed=not ok)
+    print("PASS")
