@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Debug shell on the hypervisor's own UART (debug builds only).  It is
- * polled from VMX-preemption-timer exits on pCPU 0, so it needs no
- * interrupts; with the console shared with the Service VM (COM1) it is off.
+ * polled on every VM exit of pCPU 0 (a preemption timer guarantees one
+ * every millisecond or so), so it needs no interrupts; with the console shared with the Service VM (COM1) it is off.
  */
 #include "hv.h"
 #include "vmx.h"
@@ -34,7 +34,6 @@ void shell_init(void)
 	}
 	vmx_enable_preemption_timer();
 	hv_printf("ACRN-HV: debug shell on UART %x, type 'help'\n", port);
-	prompt();
 }
 
 static const char *next_word(const char **p)
@@ -205,8 +204,14 @@ void shell_poll(void)
 {
 	int c;
 
+	static bool prompted;
+
 	if (!enabled || this_pcpu()->idx != 0)
 		return;
+	if (!prompted) {
+		prompted = true;
+		prompt();
+	}
 	while ((c = console_getc()) >= 0) {
 		if (c == '\r' || c == '\n') {
 			hv_printf("\n");

@@ -2,15 +2,17 @@
 # Boot the hypervisor in Bochs (developer tool, used before tests/platform
 # existed).  Usage:
 #   boot-bochs.sh -e acrn.elf -k KERNEL [-i INITRD] [-a "hv args"]
-#                 [-c "kernel args"] [-n CPUS] [-t TIMEOUT] [-o OUTDIR]
+#                 [-c "kernel args"] [-n CPUS] [-t TIMEOUT] [-o OUTDIR] [-s TCPPORT]
+# -s puts COM2 on a TCP socket (Bochs waits for a client), for the debug shell.
 # Prints the serial log with wall-clock offsets; exit status is Bochs's.
 set -eu
 elf= kernel= initrd= hvargs= kargs="console=ttyS0,115200 nokaslr quiet mitigations=off panic=-1"
-cpus=1 tmo=300 out=
-while getopts e:k:i:a:c:n:t:o: opt; do
+cpus=1 tmo=300 out= com2=
+while getopts e:k:i:a:c:n:t:o:s: opt; do
 	case $opt in
 	e) elf=$OPTARG ;; k) kernel=$OPTARG ;; i) initrd=$OPTARG ;; a) hvargs=$OPTARG ;;
 	c) kargs=$OPTARG ;; n) cpus=$OPTARG ;; t) tmo=$OPTARG ;; o) out=$OPTARG ;;
+	s) com2=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -52,6 +54,7 @@ display_library: rfb, options="timeout=0"
 port_e9_hack: enabled=1
 sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 RC
+[ -z "$com2" ] || echo "com2: enabled=1, mode=socket-server, dev=localhost:$com2" >> "$out/bochsrc"
 echo c > "$out/cont.rc"
 start=$(date +%s.%N)
 rc=0

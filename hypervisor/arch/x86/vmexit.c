@@ -252,6 +252,9 @@ static int handle_io(struct vcpu *v)
 		if (pm1a_write_is_s5(cnt))
 			service_vm_poweroff(v);
 		port_out((u16)port, size, val);
+	} else if (!in && port == 0x64 && (val & 0xff) == 0xfe) {
+		/* i8042 pulse-reset: Linux's second reboot method after ACPI */
+		service_vm_reset(v);
 	} else if (!in && (port == 0xcf9 ||
 			   (hv.acpi.reset_supported && hv.acpi.reset_space == 1 &&
 			    port == hv.acpi.reset_addr && val == hv.acpi.reset_value))) {
@@ -397,6 +400,7 @@ int vmexit_handle(struct vcpu *v)
 		       (unsigned long long)v->snap.rip);
 	if (reason != EXIT_INIT && reason != EXIT_SIPI)
 		v->sipi_fresh = false;
+	shell_poll();
 	switch (reason) {
 	case EXIT_CPUID:
 		return handle_cpuid(v);
@@ -420,8 +424,7 @@ int vmexit_handle(struct vcpu *v)
 		return handle_sipi(v);
 	case EXIT_EXT_INTR:
 		return 0;
-	case EXIT_PREEMPT_TIMER:
-		shell_poll();
+	case EXIT_PREEMPT_TIMER: /* only there to poll the debug shell */
 		return 0;
 	case EXIT_INVD:
 	case EXIT_WBINVD:

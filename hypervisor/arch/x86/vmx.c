@@ -148,14 +148,14 @@ int vmx_check_caps(char *why, size_t why_size)
 }
 
 /*
- * Periodic exits on the current vCPU (about every 10 ms of TSC time) so the
+ * Periodic exits on the current vCPU (about every 1 ms of TSC time) so the
  * debug shell can poll its UART without interrupts.
  */
 void vmx_enable_preemption_timer(void)
 {
 	u64 cap = rdmsr(true_pin_msr);
 	u32 rate = rdmsr(MSR_VMX_MISC) & 0x1f;
-	u64 ticks = (hv.tsc_khz ? hv.tsc_khz : 1000000) * 10;
+	u64 ticks = hv.tsc_khz ? hv.tsc_khz : 1000000;
 
 	if (!((cap >> 32) & PIN_PREEMPT_TIMER)) {
 		pr_warn("no VMX preemption timer: the debug shell cannot poll\n");
@@ -283,6 +283,7 @@ void vm_setup_io_policy(struct vm *vm)
 	if (hv.acpi.pm1b_cnt)
 		trap_port(vm, hv.acpi.pm1b_cnt, 2);
 	trap_port(vm, 0xcf9, 1);
+	trap_port(vm, 0x64, 1);
 	if (hv.acpi.reset_supported && hv.acpi.reset_space == 1)
 		trap_port(vm, (u32)hv.acpi.reset_addr, 1);
 	/* COM1 is shared with the Service VM; any other hypervisor UART is hidden */
