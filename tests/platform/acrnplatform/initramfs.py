@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 import subprocess
+import tempfile
 
 from .util import PlatformError, log, run
 
@@ -17,7 +18,8 @@ MERGED = ("bin", "sbin", "lib", "lib64")
 
 # Installed files that only cost load time in the Service VM.
 # Kernel modules are added on their own (stripped, at a fixed path).
-SKIP_STAGING = re.compile(r"(^|/)(share/(man|doc|info|bash-completion|locale)|include|lib/pkgconfig|lib/modules)(/|$)|\.(la|a|ko)$")
+# So are the hypervisor image and systemd units (the Service VM has no systemd).
+SKIP_STAGING = re.compile(r"(^|/)(share/(man|doc|info|bash-completion|locale)|include|lib/(pkgconfig|modules|acrn|systemd|sysusers\.d|tmpfiles\.d))(/|$)|\.(la|a|ko)$")
 
 
 class Archive:
@@ -155,15 +157,27 @@ def add_staging(arc, staging):
 				arc.add_symlink(dst, os.readlink(src))
 			elif is_elf(src):
 				add_with_libs(arc, dst, src)
+				add_stripped(arc, dst, src)
 			else:
 				arc.add_file(dst, src)
 
 
-def find_in_staging(staging, name):
+def find_in_staging(staging, name, dirs=None):
+	"""Path of `name` in the staging tree; with `dirs`, only in directories so named."""
 	for dirpath, _, filenames in os.walk(staging or "/nonexistent"):
+		if dirs and os.path.basename(dirpath) not in dirs:
+			continue
 		if name in filenames:
 			return os.path.join(dirpath, name)
 	return None
+
+
+def add_stripped(arc, dst, src):
+	"""Our own binaries are built with -g: debug info only costs load time."""
+	with tempfile.TemporaryDirectory() as tmp:
+		out = os.path.join(tmp, "stripped")
+		res = subprocess.run(["strip", "--strip-debug", "-o", out, src], capture_output=True)
+		arc.add_file(dst, out if res.returncode == 0 else src, stat.S_IMODE(os.stat(src).st_mode))
 
 
 def compile_probe(src, out):
@@ -183,7 +197,6 @@ def dbus_config(prefixes):
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>system</type>
-  <user>messagebus</user>
   <fork/>
   <pidfile>/run/dbus/pid</pidfile>
   <auth>EXTERNAL</auth>
@@ -265,7 +278,7 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, kernel=Non
 		if staging and os.path.isdir(staging):
 			add_staging(arc, staging)
 			for name in ("acrnd", "acrnctl", "virtacrnd", "acrn-dm"):
-				path = find_in_staging(staging, name)
+				path = find_in_staging(staging, name, dirs=("bin", "sbin"))
 				if path:
 					rel = "/" + os.path.relpath(path, staging)
 					if not arc.has(f"usr/bin/{name}"):
