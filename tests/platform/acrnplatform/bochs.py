@@ -353,7 +353,11 @@ class Run:
 				vmx = [l.rstrip() for l in f if re.search(r"VMFAIL|VMENTER FAIL|VMEXIT:", l)]
 		except FileNotFoundError:
 			vmx = []
-		for l in vmx[:20]:
+		# EPT violations are routine (trapped LAPIC page, guarded memory): count them.
+		ept = [l for l in vmx if "EPT violation" in l]
+		if ept:
+			t.comment(f"bochs.log: {len(ept)} EPT-violation VM exits, last: {ept[-1]}")
+		for l in [l for l in vmx if "EPT violation" not in l][:20]:
 			t.comment(f"bochs.log: {l}")
 		if not ok:
 			try:
