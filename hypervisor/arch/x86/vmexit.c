@@ -153,6 +153,26 @@ static int handle_msr(struct vcpu *v, bool write)
 	return 0;
 }
 
+/*
+ * A CR0 write we emulate that toggles paging with EFER.LME set switches
+ * IA-32e mode: the CPU would set EFER.LMA, so we do, and the VM-entry
+ * control must follow.
+ */
+static void update_long_mode(u64 old_cr0, u64 new_cr0)
+{
+	u64 efer = vmread(GUEST_EFER), entry = vmread(ENTRY_CONTROLS);
+
+	if (!(efer & 0x100) || !((old_cr0 ^ new_cr0) & CR0_PG))
+		return;
+	if (new_cr0 & CR0_PG) {
+		vmwrite(GUEST_EFER, efer | 0x400);
+		vmwrite(ENTRY_CONTROLS, entry | ENTRY_IA32E);
+	} else {
+		vmwrite(GUEST_EFER, efer & ~0x400ULL);
+		vmwrite(ENTRY_CONTROLS, entry & ~(u64)ENTRY_IA32E);
+	}
+}
+
 static int handle_cr(struct vcpu *v)
 {
 	u64 q = vmread(EXIT_QUALIFICATION);
@@ -164,6 +184,7 @@ static int handle_cr(struct vcpu *v)
 			vcpu_inject_exception(v, 13, true, 0);
 			return 0;
 		}
+		update_long_mode(vmread(GUEST_CR0), val);
 		vmwrite(GUEST_CR0, val | CR0_NE);
 		vmwrite(CR0_SHADOW, val);
 	} else if (type == 0 && cr == 4) {
