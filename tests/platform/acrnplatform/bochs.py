@@ -143,6 +143,7 @@ class Run:
 		self.ended = {}
 		self.scenario_fails = {}
 		self.start = None
+		self.times = None  # serial.times: every console line with its host time
 
 	# ---- set-up ----
 
@@ -162,6 +163,8 @@ class Run:
 		return time.monotonic() - self.start
 
 	def line(self, text):
+		if self.times:
+			self.times.write(f"{self.elapsed():8.2f} {text}\n")
 		for key, rx in MARKERS.items():
 			if key not in self.seen and rx.search(text):
 				self.seen[key] = self.elapsed()
@@ -176,10 +179,12 @@ class Run:
 		if m:
 			self.current = m.group(1)
 			self.began.append(self.current)
+			self.tap.comment(f"scenario {self.current} begins at {self.elapsed():.1f} s")
 			return
 		m = END.search(text)
 		if m:
 			self.ended[m.group(1)] = int(m.group(2))
+			self.tap.comment(f"scenario {m.group(1)} ends at {self.elapsed():.1f} s, status {m.group(2)}")
 			self.current = None
 			return
 		if self.current:
@@ -209,7 +214,7 @@ class Run:
 
 	def execute(self):
 		os.makedirs(self.rundir, exist_ok=True)
-		for name in ("serial.log", "hv-console.log", "bochs.log", "bochs.out"):
+		for name in ("serial.log", "serial.times", "hv-console.log", "bochs.log", "bochs.out"):
 			try:
 				os.unlink(os.path.join(self.rundir, name))
 			except FileNotFoundError:
@@ -245,7 +250,8 @@ class Run:
 			consoles.append(Console(os.path.join(self.rundir, "hv-console.log")))
 		cmd = ["timeout", "-k", "5", str(self.timeout + 15), "bochs-bin", "-q", "-f", rc_path,
 		       "-rc", "cont.rc"]
-		with open(os.path.join(self.rundir, "bochs.out"), "wb") as out:
+		with open(os.path.join(self.rundir, "bochs.out"), "wb") as out, \
+		     open(os.path.join(self.rundir, "serial.times"), "w") as self.times:
 			self.start = time.monotonic()
 			proc = subprocess.Popen(cmd, cwd=self.rundir, stdin=subprocess.DEVNULL, stdout=out,
 						stderr=subprocess.STDOUT, start_new_session=True)
@@ -347,7 +353,8 @@ class Run:
 	def _keep_logs(self, ok):
 		t = self.tap
 		if not ok:
-			t.comment(f"FAILED: kept serial.log, bochs.log, bochs.out, bochsrc in {self.rundir}")
+			t.comment(f"FAILED: kept serial.log (serial.times: with host times), bochs.log, "
+				  f"bochs.out, bochsrc in {self.rundir}")
 		try:
 			with open(os.path.join(self.rundir, "bochs.log"), errors="replace") as f:
 				vmx = [l.rstrip() for l in f if re.search(r"VMFAIL|VMENTER FAIL|VMEXIT:", l)]
