@@ -292,6 +292,7 @@ class Run:
 						for text in c.poll(final=True):
 							self.line(text)
 			self.seen.setdefault("end", self.elapsed())
+		self.times = None
 		return proc.returncode, reason
 
 	def _bochs_exit(self):
