@@ -60,26 +60,36 @@ MODES = ("hv", "native", "selftest", "linux")
 class Tap:
 	"""Prints TAP results as they come and the plan at the end."""
 
-	def __init__(self, out=sys.stdout):
+	def __init__(self, out=sys.stdout, live=True):
 		self.out = out
 		self.n = 0
 		self.failed = 0
+		# Not live: held back until the plan, so that a console streamed to
+		# the same output is not interleaved with results.
+		self.live = live
+		self.held = []
+
+	def _write(self, text):
+		if self.live:
+			self.out.write(text)
+			self.out.flush()
+		else:
+			self.held.append(text)
 
 	def result(self, ok, text):
 		self.n += 1
 		if not ok:
 			self.failed += 1
-		self.out.write(f"{'ok' if ok else 'not ok'} {self.n} - {text}\n")
-		self.out.flush()
+		self._write(f"{'ok' if ok else 'not ok'} {self.n} - {text}\n")
 
 	def comment(self, text):
 		for line in text.splitlines() or [""]:
-			self.out.write(f"# {line}\n")
-		self.out.flush()
+			self._write(f"# {line}\n")
 
 	def plan(self):
-		self.out.write(f"1..{self.n}\n")
-		self.out.flush()
+		self.live = True
+		self._write("".join(self.held) + f"1..{self.n}\n")
+		self.held = []
 
 
 class Console:
@@ -133,7 +143,7 @@ class Run:
 		self.echo = echo
 		self.lock = lock
 		self.keep = keep
-		self.tap = Tap(out)
+		self.tap = Tap(out, live=echo is not out)
 		self.seen = {}
 		self.stats = []
 		self.hv_results = 0
