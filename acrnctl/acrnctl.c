@@ -17,30 +17,28 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
-	{ "list", "[--json|--names]", "list VMs: name, state, vCPUs, memory, autostart",
-	  acrnctl_cmd_list },
-	{ "add", "[--uuid UUID] [--dry-run] FILE [ARGS...]",
-	  "define a VM from domain XML or an acrn-dm launch script", acrnctl_cmd_add },
-	{ "convert", "[--uuid UUID] FILE [ARGS...]",
-	  "print the definition 'add' would create, without adding it", acrnctl_cmd_convert },
-	{ "del", "VM...", "delete stopped VMs", acrnctl_cmd_simple },
-	{ "start", "VM...", "start VMs", acrnctl_cmd_start },
-	{ "stop", "[-f] [--wait] [--timeout SEC] VM...",
-	  "stop VMs (ACPI power button; -f: power off at once)", acrnctl_cmd_stop },
-	{ "pause", "VM...", "pause the vCPUs", acrnctl_cmd_simple },
-	{ "continue", "VM...", "let paused VMs run again", acrnctl_cmd_simple },
-	{ "suspend", "VM...", "suspend to RAM (guest S3)", acrnctl_cmd_simple },
-	{ "resume", "VM...", "wake up from suspend to RAM (not: unpause)", acrnctl_cmd_simple },
-	{ "wakeup", "VM...", "same as resume", acrnctl_cmd_simple },
-	{ "reset", "VM...", "hard-reset VMs", acrnctl_cmd_simple },
-	{ "reboot", "VM...", "reboot VMs gracefully", acrnctl_cmd_simple },
-	{ "autostart", "VM [on|off]", "show or set autostart at acrnd start",
-	  acrnctl_cmd_autostart },
-	{ "dumpxml", "VM", "print a VM's definition", acrnctl_cmd_dumpxml },
-	{ "blkrescan", "VM SLOT,PATH", "change the file behind an empty virtio-blk slot",
-	  acrnctl_cmd_blkrescan },
-	{ "monitor", "[--count N] [VM...]", "print VM events until interrupted",
-	  acrnctl_cmd_monitor },
+    {"list", "[--json|--names]", "list VMs: name, state, vCPUs, memory, autostart",
+     acrnctl_cmd_list},
+    {"add", "[--uuid UUID] [--dry-run] FILE [ARGS...]",
+     "define a VM from domain XML or an acrn-dm launch script", acrnctl_cmd_add},
+    {"convert", "[--uuid UUID] FILE [ARGS...]",
+     "print the definition 'add' would create, without adding it", acrnctl_cmd_convert},
+    {"del", "VM...", "delete stopped VMs", acrnctl_cmd_simple},
+    {"start", "VM...", "start VMs", acrnctl_cmd_start},
+    {"stop", "[-f] [--wait] [--timeout SEC] VM...",
+     "stop VMs (ACPI power button; -f: power off at once)", acrnctl_cmd_stop},
+    {"pause", "VM...", "pause the vCPUs", acrnctl_cmd_simple},
+    {"continue", "VM...", "let paused VMs run again", acrnctl_cmd_simple},
+    {"suspend", "VM...", "suspend to RAM (guest S3)", acrnctl_cmd_simple},
+    {"resume", "VM...", "wake up from suspend to RAM (not: unpause)", acrnctl_cmd_simple},
+    {"wakeup", "VM...", "same as resume", acrnctl_cmd_simple},
+    {"reset", "VM...", "hard-reset VMs", acrnctl_cmd_simple},
+    {"reboot", "VM...", "reboot VMs gracefully", acrnctl_cmd_simple},
+    {"autostart", "VM [on|off]", "show or set autostart at acrnd start", acrnctl_cmd_autostart},
+    {"dumpxml", "VM", "print a VM's definition", acrnctl_cmd_dumpxml},
+    {"blkrescan", "VM SLOT,PATH", "change the file behind an empty virtio-blk slot",
+     acrnctl_cmd_blkrescan},
+    {"monitor", "[--count N] [VM...]", "print VM events until interrupted", acrnctl_cmd_monitor},
 };
 
 static const Command *find_command(const char *name)
@@ -91,7 +89,7 @@ static void print_help(FILE *out)
 
 int main(int argc, char **argv)
 {
-	Acrnctl ctl = { 0 };
+	Acrnctl ctl = {0};
 	const Command *cmd;
 	const char *env;
 	int i, status;
@@ -137,7 +135,7 @@ int main(int argc, char **argv)
 	}
 
 	if (strcmp(argv[i], "help") == 0) {
-		char *help_argv[] = { NULL, (char *)"--help", NULL };
+		char *help_argv[] = {NULL, (char *)"--help", NULL};
 
 		if (i + 1 >= argc) {
 			print_help(stdout);

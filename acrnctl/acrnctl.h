@@ -10,15 +10,15 @@
 /* Exit statuses; documented in acrnctl.1 and in `acrnctl --help`. */
 typedef enum {
 	ACRNCTL_EXIT_OK = 0,
-	ACRNCTL_EXIT_FAILURE = 1,       /* any other failure */
-	ACRNCTL_EXIT_USAGE = 2,         /* bad command line */
-	ACRNCTL_EXIT_NOT_FOUND = 3,     /* no such VM */
-	ACRNCTL_EXIT_INVALID_STATE = 4, /* e.g. start of a running VM */
-	ACRNCTL_EXIT_PERMISSION = 5,    /* refused by the bus policy or acrnd */
-	ACRNCTL_EXIT_TIMEOUT = 6,       /* the operation did not finish in time */
+	ACRNCTL_EXIT_FAILURE = 1,	     /* any other failure */
+	ACRNCTL_EXIT_USAGE = 2,		     /* bad command line */
+	ACRNCTL_EXIT_NOT_FOUND = 3,	     /* no such VM */
+	ACRNCTL_EXIT_INVALID_STATE = 4,	     /* e.g. start of a running VM */
+	ACRNCTL_EXIT_PERMISSION = 5,	     /* refused by the bus policy or acrnd */
+	ACRNCTL_EXIT_TIMEOUT = 6,	     /* the operation did not finish in time */
 	ACRNCTL_EXIT_INVALID_DEFINITION = 7, /* definition or launch script refused */
-	ACRNCTL_EXIT_BUSY = 8,          /* another operation on the VM is in progress */
-	ACRNCTL_EXIT_NO_DAEMON = 9,     /* acrnd or the bus cannot be reached */
+	ACRNCTL_EXIT_BUSY = 8,		     /* another operation on the VM is in progress */
+	ACRNCTL_EXIT_NO_DAEMON = 9,	     /* acrnd or the bus cannot be reached */
 } AcrnctlExit;
 
 /* Lifecycle calls may wait for the device model or the guest: far longer
@@ -26,7 +26,7 @@ typedef enum {
 #define ACRNCTL_CALL_TIMEOUT_MSEC (5 * 60 * 1000)
 
 typedef struct {
-	char *address;  /* bus address, NULL = system (or session) bus */
+	char *address; /* bus address, NULL = system (or session) bus */
 	gboolean session;
 	GDBusConnection *bus;
 	AcrnManager *manager;
@@ -38,8 +38,7 @@ AcrnManager *acrnctl_manager(Acrnctl *ctl, GError **error);
 /* A proxy for the VM with this name or UUID (no properties loaded). */
 AcrnVM *acrnctl_lookup_vm(Acrnctl *ctl, const char *name_or_uuid, GError **error);
 /* Same, with its properties loaded (State, Autostart, ...). */
-AcrnVM *acrnctl_lookup_vm_with_properties(Acrnctl *ctl, const char *name_or_uuid,
-					  GError **error);
+AcrnVM *acrnctl_lookup_vm_with_properties(Acrnctl *ctl, const char *name_or_uuid, GError **error);
 
 /* The exit status for a failure. */
 AcrnctlExit acrnctl_exit_status(const GError *error);

@@ -16,10 +16,10 @@ GDBusConnection *acrnctl_bus(Acrnctl *ctl, GError **error)
 		return ctl->bus;
 	if (ctl->address) {
 		ctl->bus = g_dbus_connection_new_for_address_sync(
-			ctl->address,
-			G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-				G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-			NULL, NULL, error);
+		    ctl->address,
+		    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		    NULL, NULL, error);
 	} else {
 		ctl->bus = g_bus_get_sync(ctl->session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
 					  NULL, error);
@@ -32,8 +32,9 @@ GDBusConnection *acrnctl_bus(Acrnctl *ctl, GError **error)
 		if (e && !g_error_matches(e, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED)) {
 			*error = g_error_new(G_DBUS_ERROR, G_DBUS_ERROR_NO_SERVER,
 					     "cannot connect to the %s: %s",
-					     ctl->address ? ctl->address
-							  : ctl->session ? "session bus" : "system bus",
+					     ctl->address   ? ctl->address
+					     : ctl->session ? "session bus"
+							    : "system bus",
 					     e->message);
 			g_error_free(e);
 		}
@@ -51,10 +52,10 @@ AcrnManager *acrnctl_manager(Acrnctl *ctl, GError **error)
 		return NULL;
 	if (!ctl->manager) {
 		ctl->manager = acrn_manager_proxy_new_sync(
-			bus,
-			G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
-				G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-			ACRN_DBUS_NAME, ACRN_DBUS_MANAGER_PATH, NULL, error);
+		    bus,
+		    G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
+			G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+		    ACRN_DBUS_NAME, ACRN_DBUS_MANAGER_PATH, NULL, error);
 		if (ctl->manager)
 			g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(ctl->manager),
 							 ACRNCTL_CALL_TIMEOUT_MSEC);
@@ -62,8 +63,7 @@ AcrnManager *acrnctl_manager(Acrnctl *ctl, GError **error)
 	return ctl->manager;
 }
 
-static AcrnVM *lookup(Acrnctl *ctl, const char *name_or_uuid, GDBusProxyFlags flags,
-		      GError **error)
+static AcrnVM *lookup(Acrnctl *ctl, const char *name_or_uuid, GDBusProxyFlags flags, GError **error)
 {
 	AcrnManager *manager = acrnctl_manager(ctl, error);
 	g_autofree char *path = NULL;
@@ -93,8 +93,7 @@ AcrnVM *acrnctl_lookup_vm(Acrnctl *ctl, const char *name_or_uuid, GError **error
 	return lookup(ctl, name_or_uuid, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, error);
 }
 
-AcrnVM *acrnctl_lookup_vm_with_properties(Acrnctl *ctl, const char *name_or_uuid,
-					  GError **error)
+AcrnVM *acrnctl_lookup_vm_with_properties(Acrnctl *ctl, const char *name_or_uuid, GError **error)
 {
 	return lookup(ctl, name_or_uuid, G_DBUS_PROXY_FLAGS_NONE, error);
 }

@@ -162,19 +162,20 @@ static int define_or_convert(Acrnctl *ctl, const char *command, int argc, char *
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			printf("Usage:\n  acrnctl %s [--uuid UUID]%s FILE [ARGS...]\n\n", command,
 			       dry_run ? "" : " [--dry-run]");
-			printf("%s a VM definition from FILE ('-' reads standard input):\n"
-			       "  - a domain XML document, or\n"
-			       "  - an upstream-style launch script that runs acrn-dm; it is not\n"
-			       "    executed but read: variables, quoting, line continuations,\n"
-			       "    functions and ARGS (as $1, $2, ...) are evaluated, and the\n"
-			       "    acrn-dm options are converted. Options a definition cannot\n"
-			       "    express (passthrough, virtio-console, ...) are rejected with\n"
-			       "    the reason; obsolete ones are dropped with a warning.\n\n"
-			       "Options:\n"
-			       "  --uuid UUID   give the VM this UUID (default: random for scripts)\n"
-			       "%s",
-			       dry_run ? "Print" : "Add",
-			       dry_run ? "" : "  --dry-run     print the definition, do not add it\n");
+			printf(
+			    "%s a VM definition from FILE ('-' reads standard input):\n"
+			    "  - a domain XML document, or\n"
+			    "  - an upstream-style launch script that runs acrn-dm; it is not\n"
+			    "    executed but read: variables, quoting, line continuations,\n"
+			    "    functions and ARGS (as $1, $2, ...) are evaluated, and the\n"
+			    "    acrn-dm options are converted. Options a definition cannot\n"
+			    "    express (passthrough, virtio-console, ...) are rejected with\n"
+			    "    the reason; obsolete ones are dropped with a warning.\n\n"
+			    "Options:\n"
+			    "  --uuid UUID   give the VM this UUID (default: random for scripts)\n"
+			    "%s",
+			    dry_run ? "Print" : "Add",
+			    dry_run ? "" : "  --dry-run     print the definition, do not add it\n");
 			return ACRNCTL_EXIT_OK;
 		} else if (strcmp(argv[i], "--uuid") == 0 || strcmp(argv[i], "-u") == 0) {
 			if (i + 1 >= argc)
@@ -228,9 +229,9 @@ static int define_or_convert(Acrnctl *ctl, const char *command, int argc, char *
 		AcrnManager *manager = acrnctl_manager(ctl, &error);
 		g_autofree char *path = NULL;
 
-		if (!manager || !acrn_manager_call_define_vm_sync(manager, xml,
-								  g_variant_new("a{sv}", NULL),
-								  &path, NULL, &error))
+		if (!manager ||
+		    !acrn_manager_call_define_vm_sync(manager, xml, g_variant_new("a{sv}", NULL),
+						      &path, NULL, &error))
 			return acrnctl_fail(what, error);
 	}
 	return ACRNCTL_EXIT_OK;
@@ -262,8 +263,8 @@ int acrnctl_cmd_dumpxml(Acrnctl *ctl, int argc, char **argv)
 		return acrnctl_usage_error("dumpxml", "expected one VM");
 	what = g_strdup_printf("dumpxml %s", argv[1]);
 	vm = acrnctl_lookup_vm(ctl, argv[1], &error);
-	if (!vm || !acrn_vm_call_get_config_sync(vm, g_variant_new("a{sv}", NULL), &config, NULL,
-						 &error))
+	if (!vm ||
+	    !acrn_vm_call_get_config_sync(vm, g_variant_new("a{sv}", NULL), &config, NULL, &error))
 		return acrnctl_fail(what, error);
 	fputs(config, stdout);
 	if (!g_str_has_suffix(config, "\n"))

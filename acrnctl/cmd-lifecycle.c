@@ -18,8 +18,8 @@ typedef gboolean (*VmMethod)(AcrnVM *vm, GVariant *options, GCancellable *cancel
 
 /* Runs @method on every VM named in argv[1..]; the exit status is that of the
  * last failure, so `acrnctl start a b` reports a failure of either. */
-static int for_each_vm(Acrnctl *ctl, const char *command, int argc, char **argv,
-		       VmMethod method, GVariant *(*make_options)(gpointer), gpointer data)
+static int for_each_vm(Acrnctl *ctl, const char *command, int argc, char **argv, VmMethod method,
+		       GVariant *(*make_options)(gpointer), gpointer data)
 {
 	int status = ACRNCTL_EXIT_OK;
 
@@ -30,7 +30,8 @@ static int for_each_vm(Acrnctl *ctl, const char *command, int argc, char **argv,
 		g_autoptr(AcrnVM) vm = acrnctl_lookup_vm(ctl, argv[i], &error);
 		g_autofree char *what = g_strdup_printf("%s %s", command, argv[i]);
 
-		if (vm && method(vm, make_options ? make_options(data) : no_options(), NULL, &error))
+		if (vm &&
+		    method(vm, make_options ? make_options(data) : no_options(), NULL, &error))
 			continue;
 		status = acrnctl_fail(what, error);
 		if (status == ACRNCTL_EXIT_NO_DAEMON)
@@ -42,8 +43,8 @@ static int for_each_vm(Acrnctl *ctl, const char *command, int argc, char **argv,
 int acrnctl_cmd_start(Acrnctl *ctl, int argc, char **argv)
 {
 	int r = acrnctl_parse_options(
-		"start", "VM...", "Start VMs: launch their device model and boot them.",
-		"Returns once the device model reports that the VM runs.", NULL, &argc, &argv);
+	    "start", "VM...", "Start VMs: launch their device model and boot them.",
+	    "Returns once the device model reports that the VM runs.", NULL, &argc, &argv);
 
 	if (r >= 0)
 		return r;
@@ -80,26 +81,25 @@ static GVariant *shutdown_options(gpointer data)
 int acrnctl_cmd_stop(Acrnctl *ctl, int argc, char **argv)
 {
 	gboolean force = FALSE;
-	StopOptions o = { FALSE, -1, FALSE };
+	StopOptions o = {FALSE, -1, FALSE};
 	const GOptionEntry entries[] = {
-		{ "force", 'f', 0, G_OPTION_ARG_NONE, &force,
-		  "Power the VM off immediately (kills the device model)", NULL },
-		{ "wait", 'w', 0, G_OPTION_ARG_NONE, &o.wait,
-		  "Return only when the VM has stopped", NULL },
-		{ "timeout", 't', 0, G_OPTION_ARG_INT, &o.timeout_sec,
-		  "With --wait: give up after SEC seconds (default 60, exit status 6); implies "
-		  "--wait",
-		  "SEC" },
-		{ "force-after-timeout", 0, 0, G_OPTION_ARG_NONE, &o.force_after_timeout,
-		  "With --wait: power the VM off when the timeout expires instead of failing",
-		  NULL },
-		{ NULL },
+	    {"force", 'f', 0, G_OPTION_ARG_NONE, &force,
+	     "Power the VM off immediately (kills the device model)", NULL},
+	    {"wait", 'w', 0, G_OPTION_ARG_NONE, &o.wait, "Return only when the VM has stopped",
+	     NULL},
+	    {"timeout", 't', 0, G_OPTION_ARG_INT, &o.timeout_sec,
+	     "With --wait: give up after SEC seconds (default 60, exit status 6); implies "
+	     "--wait",
+	     "SEC"},
+	    {"force-after-timeout", 0, 0, G_OPTION_ARG_NONE, &o.force_after_timeout,
+	     "With --wait: power the VM off when the timeout expires instead of failing", NULL},
+	    {NULL},
 	};
 	int r = acrnctl_parse_options(
-		"stop", "VM...", "Stop VMs.",
-		"Without --force, the guest is asked to shut down through its ACPI power button\n"
-		"and the command returns at once unless --wait or --timeout is given.",
-		entries, &argc, &argv);
+	    "stop", "VM...", "Stop VMs.",
+	    "Without --force, the guest is asked to shut down through its ACPI power button\n"
+	    "and the command returns at once unless --wait or --timeout is given.",
+	    entries, &argc, &argv);
 	int status = ACRNCTL_EXIT_OK;
 
 	if (r >= 0)
@@ -127,9 +127,8 @@ int acrnctl_cmd_stop(Acrnctl *ctl, int argc, char **argv)
 			 * outlive it. */
 			gint sec = o.timeout_sec >= 0 ? o.timeout_sec : DEFAULT_STOP_TIMEOUT_SEC;
 
-			g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(vm),
-							 (gint)MIN((gint64)sec * 1000 + 30000,
-								   G_MAXINT));
+			g_dbus_proxy_set_default_timeout(
+			    G_DBUS_PROXY(vm), (gint)MIN((gint64)sec * 1000 + 30000, G_MAXINT));
 		}
 		if (vm && acrn_vm_call_shutdown_sync(vm, shutdown_options(&o), NULL, &error))
 			continue;
@@ -147,21 +146,19 @@ static const struct {
 	const char *summary;
 	const char *description;
 } simple_commands[] = {
-	{ "pause", acrn_vm_call_pause_sync, "Pause the vCPUs of running VMs.",
-	  "The guest does not notice; 'continue' lets it run again." },
-	{ "continue", acrn_vm_call_resume_sync, "Let paused VMs run again.",
-	  "This is the D-Bus method Resume (resume the vCPUs after 'pause')." },
-	{ "suspend", acrn_vm_call_suspend_sync, "Suspend VMs to RAM (guest ACPI S3).", NULL },
-	{ "resume", acrn_vm_call_wakeup_sync, "Wake VMs up from suspend-to-RAM (S3).",
-	  "Upstream spelling: 'resume' wakes a suspended VM (the D-Bus method Wakeup).\n"
-	  "To let a paused VM run again, use 'continue' (the D-Bus method Resume)." },
-	{ "wakeup", acrn_vm_call_wakeup_sync, "Wake VMs up from suspend-to-RAM (same as resume).",
-	  NULL },
-	{ "reset", acrn_vm_call_reset_sync, "Hard-reset VMs (like pressing the reset button).",
-	  "The device model keeps running; use 'reboot' for a graceful restart." },
-	{ "reboot", acrn_vm_call_reboot_sync, "Reboot VMs gracefully (stop, then start).",
-	  NULL },
-	{ "del", acrn_vm_call_undefine_sync, "Delete the definitions of stopped VMs.", NULL },
+    {"pause", acrn_vm_call_pause_sync, "Pause the vCPUs of running VMs.",
+     "The guest does not notice; 'continue' lets it run again."},
+    {"continue", acrn_vm_call_resume_sync, "Let paused VMs run again.",
+     "This is the D-Bus method Resume (resume the vCPUs after 'pause')."},
+    {"suspend", acrn_vm_call_suspend_sync, "Suspend VMs to RAM (guest ACPI S3).", NULL},
+    {"resume", acrn_vm_call_wakeup_sync, "Wake VMs up from suspend-to-RAM (S3).",
+     "Upstream spelling: 'resume' wakes a suspended VM (the D-Bus method Wakeup).\n"
+     "To let a paused VM run again, use 'continue' (the D-Bus method Resume)."},
+    {"wakeup", acrn_vm_call_wakeup_sync, "Wake VMs up from suspend-to-RAM (same as resume).", NULL},
+    {"reset", acrn_vm_call_reset_sync, "Hard-reset VMs (like pressing the reset button).",
+     "The device model keeps running; use 'reboot' for a graceful restart."},
+    {"reboot", acrn_vm_call_reboot_sync, "Reboot VMs gracefully (stop, then start).", NULL},
+    {"del", acrn_vm_call_undefine_sync, "Delete the definitions of stopped VMs.", NULL},
 };
 
 int acrnctl_cmd_simple(Acrnctl *ctl, int argc, char **argv)
@@ -183,8 +180,8 @@ int acrnctl_cmd_simple(Acrnctl *ctl, int argc, char **argv)
 
 static gboolean parse_on_off(const char *s, gboolean *on)
 {
-	static const char *const yes[] = { "on", "yes", "true", "enable", "1" };
-	static const char *const no[] = { "off", "no", "false", "disable", "0" };
+	static const char *const yes[] = {"on", "yes", "true", "enable", "1"};
+	static const char *const no[] = {"off", "no", "false", "disable", "0"};
 
 	for (guint i = 0; i < G_N_ELEMENTS(yes); i++) {
 		if (g_ascii_strcasecmp(s, yes[i]) == 0) {
@@ -201,10 +198,9 @@ static gboolean parse_on_off(const char *s, gboolean *on)
 
 int acrnctl_cmd_autostart(Acrnctl *ctl, int argc, char **argv)
 {
-	int r = acrnctl_parse_options("autostart", "VM [on|off]",
-				      "Show or set whether acrnd starts a VM when it starts.",
-				      "Without on/off, prints the current setting.", NULL, &argc,
-				      &argv);
+	int r = acrnctl_parse_options(
+	    "autostart", "VM [on|off]", "Show or set whether acrnd starts a VM when it starts.",
+	    "Without on/off, prints the current setting.", NULL, &argc, &argv);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(AcrnVM) vm = NULL;
 	g_autofree char *what = NULL;
@@ -233,11 +229,11 @@ int acrnctl_cmd_autostart(Acrnctl *ctl, int argc, char **argv)
 int acrnctl_cmd_blkrescan(Acrnctl *ctl, int argc, char **argv)
 {
 	int r = acrnctl_parse_options(
-		"blkrescan", "VM SLOT,PATH",
-		"Change the backing file of a running VM's virtio-blk device.",
-		"SLOT is the PCI slot of a virtio-blk device defined without a source file\n"
-		"('nodisk'); PATH is the new backing file.",
-		NULL, &argc, &argv);
+	    "blkrescan", "VM SLOT,PATH",
+	    "Change the backing file of a running VM's virtio-blk device.",
+	    "SLOT is the PCI slot of a virtio-blk device defined without a source file\n"
+	    "('nodisk'); PATH is the new backing file.",
+	    NULL, &argc, &argv);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(AcrnVM) vm = NULL;
 	g_autofree char *what = NULL;
@@ -260,8 +256,8 @@ int acrnctl_cmd_blkrescan(Acrnctl *ctl, int argc, char **argv)
 		return acrnctl_usage_error("blkrescan", "the path is not valid UTF-8");
 	what = g_strdup_printf("blkrescan %s", argv[1]);
 	vm = acrnctl_lookup_vm(ctl, argv[1], &error);
-	if (!vm || !acrn_vm_call_block_rescan_sync(vm, (guint)slot, comma + 1, no_options(), NULL,
-						   &error))
+	if (!vm ||
+	    !acrn_vm_call_block_rescan_sync(vm, (guint)slot, comma + 1, no_options(), NULL, &error))
 		return acrnctl_fail(what, error);
 	return ACRNCTL_EXIT_OK;
 }

@@ -58,11 +58,10 @@ static GArray *fetch_vms(Acrnctl *ctl, GError **error)
 
 	if (!bus)
 		return NULL;
-	reply = g_dbus_connection_call_sync(bus, ACRN_DBUS_NAME, ACRN_DBUS_ROOT_PATH,
-					    "org.freedesktop.DBus.ObjectManager",
-					    "GetManagedObjects", NULL,
-					    G_VARIANT_TYPE("(a{oa{sa{sv}}})"),
-					    G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+	reply = g_dbus_connection_call_sync(
+	    bus, ACRN_DBUS_NAME, ACRN_DBUS_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
+	    "GetManagedObjects", NULL, G_VARIANT_TYPE("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE,
+	    -1, NULL, error);
 	if (!reply)
 		return NULL;
 
@@ -72,8 +71,8 @@ static GArray *fetch_vms(Acrnctl *ctl, GError **error)
 	g_variant_iter_init(&iter, objects);
 	while (g_variant_iter_next(&iter, "{&o@a{sa{sv}}}", &path, &ifaces)) {
 		g_autoptr(GVariant) props =
-			g_variant_lookup_value(ifaces, "org.acrn.Acrnd1.VM", G_VARIANT_TYPE("a{sv}"));
-		VmRow row = { 0 };
+		    g_variant_lookup_value(ifaces, "org.acrn.Acrnd1.VM", G_VARIANT_TYPE("a{sv}"));
+		VmRow row = {0};
 
 		g_variant_unref(ifaces);
 		if (!props)
@@ -175,15 +174,35 @@ static void print_table(GArray *rows, gboolean header)
 	fputs(out->str, stdout);
 }
 
+/* Names only (used by the bash completion): Manager.ListVMs carries no
+ * properties and is much cheaper for acrnd than GetManagedObjects. */
+static int print_names(Acrnctl *ctl)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) vms = NULL;
+	AcrnManager *manager = acrnctl_manager(ctl, &error);
+	GVariantIter iter;
+	const char *name;
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	if (!manager || !acrn_manager_call_list_vms_sync(manager, &vms, NULL, &error))
+		return acrnctl_fail("list", error);
+	g_variant_iter_init(&iter, vms);
+	while (g_variant_iter_next(&iter, "(&s&s&s&o)", NULL, &name, NULL, NULL))
+		g_string_append_printf(out, "%s\n", name);
+	fputs(out->str, stdout);
+	return ACRNCTL_EXIT_OK;
+}
+
 int acrnctl_cmd_list(Acrnctl *ctl, int argc, char **argv)
 {
 	gboolean json = FALSE, names = FALSE, no_header = FALSE;
 	const GOptionEntry entries[] = {
-		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL },
-		{ "names", 'n', 0, G_OPTION_ARG_NONE, &names, "Print only the VM names", NULL },
-		{ "no-header", 'H', 0, G_OPTION_ARG_NONE, &no_header,
-		  "Leave the header line out of the table", NULL },
-		{ NULL },
+	    {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL},
+	    {"names", 'n', 0, G_OPTION_ARG_NONE, &names, "Print only the VM names", NULL},
+	    {"no-header", 'H', 0, G_OPTION_ARG_NONE, &no_header,
+	     "Leave the header line out of the table", NULL},
+	    {NULL},
 	};
 	int r = acrnctl_parse_options("list", NULL, "List all VMs with their state.",
 				      "Columns: name, state, vCPUs, memory, autostart.\n"
@@ -199,16 +218,14 @@ int acrnctl_cmd_list(Acrnctl *ctl, int argc, char **argv)
 		return acrnctl_usage_error("list", "unexpected argument '%s'", argv[1]);
 	if (json && names)
 		return acrnctl_usage_error("list", "--json and --names exclude each other");
+	if (names)
+		return print_names(ctl);
 	rows = fetch_vms(ctl, &error);
 	if (!rows)
 		return acrnctl_fail("list", error);
-	if (json) {
+	if (json)
 		print_json(rows);
-	} else if (names) {
-		for (guint i = 0; i < rows->len; i++)
-			printf("%s\n", g_array_index(rows, VmRow, i).name);
-	} else {
+	else
 		print_table(rows, !no_header);
-	}
 	return ACRNCTL_EXIT_OK;
 }

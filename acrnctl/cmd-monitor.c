@@ -10,7 +10,7 @@
 
 typedef struct {
 	GMainLoop *loop;
-	char **filter; /* VM names to show, NULL = all */
+	char **filter;	/* VM names to show, NULL = all */
 	gint remaining; /* events left before exiting, -1 = unlimited */
 	gboolean had_owner;
 	int status;
@@ -23,8 +23,8 @@ static gboolean wanted(Monitor *m, const char *name)
 	return g_strv_contains((const char *const *)m->filter, name);
 }
 
-static void on_vm_event(AcrnManager *manager, const char *path, const char *name,
-			const char *event, const char *detail, gpointer user_data)
+static void on_vm_event(AcrnManager *manager, const char *path, const char *name, const char *event,
+			const char *detail, gpointer user_data)
 {
 	Monitor *m = user_data;
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
@@ -65,21 +65,21 @@ int acrnctl_cmd_monitor(Acrnctl *ctl, int argc, char **argv)
 {
 	gint count = 0;
 	const GOptionEntry entries[] = {
-		{ "count", 'c', 0, G_OPTION_ARG_INT, &count, "Exit after N events", "N" },
-		{ NULL },
+	    {"count", 'c', 0, G_OPTION_ARG_INT, &count, "Exit after N events", "N"},
+	    {NULL},
 	};
 	int r = acrnctl_parse_options(
-		"monitor", "[VM...]", "Print VM lifecycle events as they happen.",
-		"One line per event: TIME VM EVENT DETAIL, e.g.\n"
-		"  2026-01-01T10:00:00.000000Z vm1 started booted\n"
-		"Events: defined, undefined, started, stopped, paused, resumed, suspended,\n"
-		"woken, crashed, rebooted, reset, shutdown-requested. Runs until interrupted.",
-		entries, &argc, &argv);
+	    "monitor", "[VM...]", "Print VM lifecycle events as they happen.",
+	    "One line per event: TIME VM EVENT DETAIL, e.g.\n"
+	    "  2026-01-01T10:00:00.000000Z vm1 started booted\n"
+	    "Events: defined, undefined, started, stopped, paused, resumed, suspended,\n"
+	    "woken, crashed, rebooted, reset, shutdown-requested. Runs until interrupted.",
+	    entries, &argc, &argv);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(AcrnManager) manager = NULL;
 	g_autoptr(GVariant) owner = NULL;
 	GDBusConnection *bus;
-	Monitor m = { 0 };
+	Monitor m = {0};
 	guint sigint, sigterm;
 
 	if (r >= 0)
@@ -90,10 +90,9 @@ int acrnctl_cmd_monitor(Acrnctl *ctl, int argc, char **argv)
 	if (!bus)
 		return acrnctl_fail("monitor", error);
 	/* A proxy of our own with signals (the shared one has none). */
-	manager = acrn_manager_proxy_new_sync(bus,
-					      G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
-						      G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-					      ACRN_DBUS_NAME, ACRN_DBUS_MANAGER_PATH, NULL, &error);
+	manager = acrn_manager_proxy_new_sync(
+	    bus, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES | G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+	    ACRN_DBUS_NAME, ACRN_DBUS_MANAGER_PATH, NULL, &error);
 	if (!manager)
 		return acrnctl_fail("monitor", error);
 
@@ -106,11 +105,10 @@ int acrnctl_cmd_monitor(Acrnctl *ctl, int argc, char **argv)
 	/* The bus handles our messages in order: once this reply is back, the
 	 * proxy's match rule is active and no event can be missed.  Only then
 	 * say that we are listening (tests wait for this line). */
-	owner = g_dbus_connection_call_sync(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-					    "org.freedesktop.DBus", "NameHasOwner",
-					    g_variant_new("(s)", ACRN_DBUS_NAME),
-					    G_VARIANT_TYPE("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-					    &error);
+	owner = g_dbus_connection_call_sync(
+	    bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+	    "NameHasOwner", g_variant_new("(s)", ACRN_DBUS_NAME), G_VARIANT_TYPE("(b)"),
+	    G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
 	if (!owner) {
 		g_main_loop_unref(m.loop);
 		return acrnctl_fail("monitor", error);

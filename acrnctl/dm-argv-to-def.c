@@ -7,7 +7,7 @@
 
 #include "dm-argv-to-def.h"
 
-G_DEFINE_QUARK(dm-argv-error-quark, dm_argv_error)
+G_DEFINE_QUARK(dm - argv - error - quark, dm_argv_error)
 
 typedef enum {
 	OPT_MEMSIZE,
@@ -31,54 +31,53 @@ typedef struct {
 } DmOption;
 
 static const DmOption dm_options[] = {
-	{ "memsize", 'm', TRUE, OPT_MEMSIZE, NULL },
-	{ "pci_slot", 's', TRUE, OPT_PCI_SLOT, NULL },
-	{ "lpc", 'l', TRUE, OPT_LPC, NULL },
-	{ "kernel", 'k', TRUE, OPT_KERNEL, NULL },
-	{ "ramdisk", 'r', TRUE, OPT_RAMDISK, NULL },
-	{ "bootargs", 'B', TRUE, OPT_BOOTARGS, NULL },
-	{ "cpu_affinity", 0, TRUE, OPT_CPU_AFFINITY, NULL },
-	{ "ovmf", 0, TRUE, OPT_OVMF, NULL },
+    {"memsize", 'm', TRUE, OPT_MEMSIZE, NULL},
+    {"pci_slot", 's', TRUE, OPT_PCI_SLOT, NULL},
+    {"lpc", 'l', TRUE, OPT_LPC, NULL},
+    {"kernel", 'k', TRUE, OPT_KERNEL, NULL},
+    {"ramdisk", 'r', TRUE, OPT_RAMDISK, NULL},
+    {"bootargs", 'B', TRUE, OPT_BOOTARGS, NULL},
+    {"cpu_affinity", 0, TRUE, OPT_CPU_AFFINITY, NULL},
+    {"ovmf", 0, TRUE, OPT_OVMF, NULL},
 
-	/* acrn-dm itself ignores these. */
-	{ "acpi", 'A', FALSE, OPT_DROP, "is obsolete (ACPI is always enabled)" },
-	{ "mptgen", 'Y', FALSE, OPT_DROP, "is obsolete (acrn-dm always builds an MP table)" },
-	{ "ioc_node", 'i', TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm" },
-	{ "gvtargs", 'G', TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm" },
-	{ "vsbl", 0, TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm" },
-	{ "part_info", 0, TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm" },
-	{ "mac_seed", 0, TRUE, OPT_DROP,
-	  "is obsolete and ignored by acrn-dm (use mac= on virtio-net)" },
-	{ "pm_by_vuart", 0, TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm" },
-	/* acrnd provides these itself. */
-	{ "pm_notify_channel", 0, TRUE, OPT_DROP,
-	  "is not needed: acrnd stops the VM through its own control channel" },
-	{ "cmd_monitor", 0, TRUE, OPT_DROP,
-	  "is not needed: acrnd controls acrn-dm through its own control socket" },
-	{ "logger_setting", 0, TRUE, OPT_DROP, "is not kept: acrnd sets acrn-dm's logging" },
-	{ "iasl", 0, TRUE, OPT_DROP, "is not kept: acrn-dm finds iasl in its PATH" },
+    /* acrn-dm itself ignores these. */
+    {"acpi", 'A', FALSE, OPT_DROP, "is obsolete (ACPI is always enabled)"},
+    {"mptgen", 'Y', FALSE, OPT_DROP, "is obsolete (acrn-dm always builds an MP table)"},
+    {"ioc_node", 'i', TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm"},
+    {"gvtargs", 'G', TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm"},
+    {"vsbl", 0, TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm"},
+    {"part_info", 0, TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm"},
+    {"mac_seed", 0, TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm (use mac= on virtio-net)"},
+    {"pm_by_vuart", 0, TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm"},
+    /* acrnd provides these itself. */
+    {"pm_notify_channel", 0, TRUE, OPT_DROP,
+     "is not needed: acrnd stops the VM through its own control channel"},
+    {"cmd_monitor", 0, TRUE, OPT_DROP,
+     "is not needed: acrnd controls acrn-dm through its own control socket"},
+    {"logger_setting", 0, TRUE, OPT_DROP, "is not kept: acrnd sets acrn-dm's logging"},
+    {"iasl", 0, TRUE, OPT_DROP, "is not kept: acrn-dm finds iasl in its PATH"},
 
-	{ "elf_file", 'E', TRUE, OPT_REJECT,
-	  "(ELF/Multiboot kernels) cannot be expressed in a VM definition" },
-	{ "enable_trusty", 0, FALSE, OPT_REJECT,
-	  "(Trusty secure world) cannot be expressed in a VM definition" },
-	{ "virtio_poll", 0, TRUE, OPT_REJECT,
-	  "(virtio polling mode) cannot be expressed in a VM definition" },
-	{ "virtio_msi", 0, FALSE, OPT_REJECT, "cannot be expressed in a VM definition" },
-	{ "intr_monitor", 0, TRUE, OPT_REJECT,
-	  "(interrupt storm mitigation) cannot be expressed in a VM definition" },
-	{ "acpidev_pt", 0, TRUE, OPT_REJECT, "(ACPI device passthrough) is not supported" },
-	{ "mmiodev_pt", 0, TRUE, OPT_REJECT, "(MMIO device passthrough) is not supported" },
-	{ "vtpm2", 0, TRUE, OPT_REJECT, "(virtual TPM) is not supported" },
-	{ "lapic_pt", 0, FALSE, OPT_REJECT, "(LAPIC passthrough) is not supported" },
-	{ "rtvm", 0, FALSE, OPT_REJECT, "(real-time VM) is not supported" },
-	{ "ssram", 0, FALSE, OPT_REJECT, "(software SRAM) is not supported" },
-	{ "windows", 0, FALSE, OPT_REJECT, "(Windows guest tweaks) is not supported" },
-	{ "debugexit", 0, FALSE, OPT_REJECT, "(debug exit port) is not supported" },
-	{ "version", 'v', FALSE, OPT_REJECT, "only prints acrn-dm's version" },
-	{ "help", 'h', FALSE, OPT_REJECT, "only prints acrn-dm's usage" },
-	{ NULL, 'U', TRUE, OPT_REJECT,
-	  "is refused by current acrn-dm; give the UUID with 'acrnctl add --uuid'" },
+    {"elf_file", 'E', TRUE, OPT_REJECT,
+     "(ELF/Multiboot kernels) cannot be expressed in a VM definition"},
+    {"enable_trusty", 0, FALSE, OPT_REJECT,
+     "(Trusty secure world) cannot be expressed in a VM definition"},
+    {"virtio_poll", 0, TRUE, OPT_REJECT,
+     "(virtio polling mode) cannot be expressed in a VM definition"},
+    {"virtio_msi", 0, FALSE, OPT_REJECT, "cannot be expressed in a VM definition"},
+    {"intr_monitor", 0, TRUE, OPT_REJECT,
+     "(interrupt storm mitigation) cannot be expressed in a VM definition"},
+    {"acpidev_pt", 0, TRUE, OPT_REJECT, "(ACPI device passthrough) is not supported"},
+    {"mmiodev_pt", 0, TRUE, OPT_REJECT, "(MMIO device passthrough) is not supported"},
+    {"vtpm2", 0, TRUE, OPT_REJECT, "(virtual TPM) is not supported"},
+    {"lapic_pt", 0, FALSE, OPT_REJECT, "(LAPIC passthrough) is not supported"},
+    {"rtvm", 0, FALSE, OPT_REJECT, "(real-time VM) is not supported"},
+    {"ssram", 0, FALSE, OPT_REJECT, "(software SRAM) is not supported"},
+    {"windows", 0, FALSE, OPT_REJECT, "(Windows guest tweaks) is not supported"},
+    {"debugexit", 0, FALSE, OPT_REJECT, "(debug exit port) is not supported"},
+    {"version", 'v', FALSE, OPT_REJECT, "only prints acrn-dm's version"},
+    {"help", 'h', FALSE, OPT_REJECT, "only prints acrn-dm's usage"},
+    {NULL, 'U', TRUE, OPT_REJECT,
+     "is refused by current acrn-dm; give the UUID with 'acrnctl add --uuid'"},
 };
 
 static const DmOption *find_long(const char *name, gsize len)
@@ -146,7 +145,7 @@ static gboolean split_argv(const char *const *argv, GArray *opts, GPtrArray *pos
 			const char *eq = strchr(name, '=');
 			gsize len = eq ? (gsize)(eq - name) : strlen(name);
 			const DmOption *opt = find_long(name, len);
-			ParsedOption po = { 0 };
+			ParsedOption po = {0};
 
 			if (!opt)
 				return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
@@ -174,7 +173,7 @@ static gboolean split_argv(const char *const *argv, GArray *opts, GPtrArray *pos
 			/* A cluster of short options, e.g. "-A" or "-m2G". */
 			for (const char *c = a + 1; *c; c++) {
 				const DmOption *opt = find_short(*c);
-				ParsedOption po = { 0 };
+				ParsedOption po = {0};
 
 				if (!opt)
 					return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
@@ -256,7 +255,7 @@ static gboolean parse_pci_location(const char *s, int *bus, int *slot, int *func
 {
 	g_auto(GStrv) parts = g_strsplit(s, ":", -1);
 	guint n = g_strv_length(parts);
-	int vals[3] = { 0, 0, 0 };
+	int vals[3] = {0, 0, 0};
 
 	if (n < 1 || n > 3)
 		return FALSE;
@@ -298,8 +297,8 @@ static gboolean add_disk(AcrnVmDef *def, const ParsedOption *po, int slot, GStrv
 	AcrnVmDisk *d;
 
 	if (!cfg[0] || !*cfg[0])
-		return fail(error, DM_ARGV_ERROR_INVALID, "%s %s: virtio-blk needs a file or 'nodisk'",
-			    po->spelling, po->value);
+		return fail(error, DM_ARGV_ERROR_INVALID,
+			    "%s %s: virtio-blk needs a file or 'nodisk'", po->spelling, po->value);
 	for (guint i = 1; cfg[i]; i++)
 		if (strcmp(cfg[i], "ro") != 0)
 			return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
@@ -307,8 +306,8 @@ static gboolean add_disk(AcrnVmDef *def, const ParsedOption *po, int slot, GStrv
 				    "definition (only 'ro' can)",
 				    po->spelling, po->value, cfg[i]);
 	if (def->disks->len >= 26)
-		return fail(error, DM_ARGV_ERROR_UNSUPPORTED, "%s %s: too many disks",
-			    po->spelling, po->value);
+		return fail(error, DM_ARGV_ERROR_UNSUPPORTED, "%s %s: too many disks", po->spelling,
+			    po->value);
 	d = g_new0(AcrnVmDisk, 1);
 	d->source = strcmp(cfg[0], "nodisk") == 0 ? NULL : g_strdup(cfg[0]);
 	d->target = g_strdup_printf("vd%c", 'a' + def->disks->len);
@@ -318,8 +317,7 @@ static gboolean add_disk(AcrnVmDef *def, const ParsedOption *po, int slot, GStrv
 	return TRUE;
 }
 
-static gboolean add_net(AcrnVmDef *def, const ParsedOption *po, int slot, GStrv cfg,
-			GError **error)
+static gboolean add_net(AcrnVmDef *def, const ParsedOption *po, int slot, GStrv cfg, GError **error)
 {
 	g_autofree char *tap = NULL;
 	g_autofree char *mac = NULL;
@@ -516,7 +514,7 @@ AcrnVmDef *dm_argv_to_def(const char *const *argv, const char *uuid, GPtrArray *
 	g_auto(GStrv) check_argv = NULL;
 	const char *why = NULL;
 	GError *local = NULL;
-	AcrnDmArgvOptions argv_opts = { .dm_path = "acrn-dm", .control_socket = NULL };
+	AcrnDmArgvOptions argv_opts = {.dm_path = "acrn-dm", .control_socket = NULL};
 
 	g_array_set_clear_func(opts, parsed_option_clear);
 	g_return_val_if_fail(argv && argv[0], NULL);

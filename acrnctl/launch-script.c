@@ -11,7 +11,7 @@
 
 #include "launch-script.h"
 
-G_DEFINE_QUARK(launch-script-error-quark, launch_script_error)
+G_DEFINE_QUARK(launch - script - error - quark, launch_script_error)
 
 /* Nesting limit for function calls (recursion in a script would otherwise
  * make us loop forever). */
@@ -342,7 +342,8 @@ static gboolean lx_skip_heredoc_bodies(Lexer *lx, GError **error)
 			gsize line_len;
 
 			if (lx->pos >= lx->len)
-				return lx_error(lx, start_line, "unterminated here-document", error);
+				return lx_error(lx, start_line, "unterminated here-document",
+						error);
 			nl = memchr(line_start, '\n', lx->len - lx->pos);
 			line_len = nl ? (gsize)(nl - line_start) : lx->len - lx->pos;
 			lx->pos += line_len + (nl ? 1 : 0);
@@ -404,8 +405,8 @@ static gboolean lex(Lexer *lx, GError **error)
 		} else if (c == '&' || c == '|') {
 			gboolean doubled = lx_peek(lx, 1) == c;
 
-			lx_emit(lx, TOK_SEP, doubled ? (c == '&' ? "&&" : "||") : (c == '&' ? "&" : "|"),
-				line);
+			lx_emit(lx, TOK_SEP,
+				doubled ? (c == '&' ? "&&" : "||") : (c == '&' ? "&" : "|"), line);
 			lx->pos += doubled ? 2 : 1;
 			if (!doubled && c == '|' && lx_peek(lx, 0) == '&')
 				lx->pos++;
@@ -425,7 +426,8 @@ static gboolean lex(Lexer *lx, GError **error)
 				return FALSE;
 			/* "2>&1": the digits directly before a redirection are a
 			 * file descriptor number, not an argument. */
-			if ((lx_peek(lx, 0) == '<' || lx_peek(lx, 0) == '>') && all_digits(word->str))
+			if ((lx_peek(lx, 0) == '<' || lx_peek(lx, 0) == '>') &&
+			    all_digits(word->str))
 				continue;
 			lx_emit(lx, TOK_WORD, word->str, line);
 		}
@@ -467,7 +469,7 @@ static Var *var_new_unknown(char *reason_owned)
 
 typedef struct {
 	guint body_start; /* token index of the first body token */
-	guint body_end;   /* token index of the closing brace */
+	guint body_end;	  /* token index of the closing brace */
 	guint line;
 } Func;
 
@@ -478,12 +480,12 @@ typedef struct {
 	GPtrArray *positional;
 	char *positional_unknown;
 	char *script_name;
-	GString *blocks; /* open if/loop/case blocks, one char each */
+	GString *blocks;      /* open if/loop/case blocks, one char each */
 	guint inherited_cond; /* conditional depth of enclosing function calls */
 	guint call_depth;
 	gboolean exited;
 	gboolean returned;
-	GPtrArray *sourced; /* "FILE (line N)" */
+	GPtrArray *sourced;	      /* "FILE (line N)" */
 	GPtrArray *uncalled_dm_lines; /* acrn-dm inside functions never called */
 	LaunchScriptCommand *found;
 	guint found_count;
@@ -585,7 +587,7 @@ typedef struct {
 	GPtrArray *fields; /* char*, owned */
 	GString *cur;
 	gboolean started; /* cur holds a field, possibly empty */
-	gboolean split;   /* field splitting applies (not in assignments) */
+	gboolean split;	  /* field splitting applies (not in assignments) */
 } Fields;
 
 static void fields_end(Fields *f)
@@ -642,7 +644,7 @@ static gboolean expand_braced(Eval *ev, const char *body, gboolean quoted, Field
 
 	if (body[0] == '#' && body[1]) {
 		g_autofree char *msg = g_strdup_printf(
-			"line %u: parameter expansion ${%s} (length) is not supported", line, body);
+		    "line %u: parameter expansion ${%s} (length) is not supported", line, body);
 		return expand_unknown(msg, error);
 	}
 	if (g_ascii_isdigit(body[0])) {
@@ -655,9 +657,8 @@ static gboolean expand_braced(Eval *ev, const char *body, gboolean quoted, Field
 			n++;
 	}
 	if (n == 0) {
-		g_autofree char *msg =
-			g_strdup_printf("line %u: parameter expansion ${%s} is not supported", line,
-					body);
+		g_autofree char *msg = g_strdup_printf(
+		    "line %u: parameter expansion ${%s} is not supported", line, body);
 		return expand_unknown(msg, error);
 	}
 	name = g_strndup(body, n);
@@ -679,8 +680,8 @@ static gboolean expand_braced(Eval *ev, const char *body, gboolean quoted, Field
 
 		if (kind == '-' || kind == '=') {
 			if (empty_or_unset) {
-				Fields sub = { g_ptr_array_new_with_free_func(g_free),
-					       g_string_new(NULL), FALSE, FALSE };
+				Fields sub = {g_ptr_array_new_with_free_func(g_free),
+					      g_string_new(NULL), FALSE, FALSE};
 				gboolean ok = expand_into(ev, word, &sub, line, error);
 
 				fields_end(&sub);
@@ -701,8 +702,8 @@ static gboolean expand_braced(Eval *ev, const char *body, gboolean quoted, Field
 			g_free(value);
 			value = NULL;
 			if (!empty_or_unset) {
-				Fields sub = { g_ptr_array_new_with_free_func(g_free),
-					       g_string_new(NULL), FALSE, FALSE };
+				Fields sub = {g_ptr_array_new_with_free_func(g_free),
+					      g_string_new(NULL), FALSE, FALSE};
 				gboolean ok = expand_into(ev, word, &sub, line, error);
 
 				fields_end(&sub);
@@ -718,7 +719,7 @@ static gboolean expand_braced(Eval *ev, const char *body, gboolean quoted, Field
 			}
 		} else {
 			g_autofree char *msg = g_strdup_printf(
-				"line %u: parameter expansion ${%s} is not supported", line, body);
+			    "line %u: parameter expansion ${%s} is not supported", line, body);
 			return expand_unknown(msg, error);
 		}
 	}
@@ -807,9 +808,9 @@ static gboolean expand_dollar(Eval *ev, const char **pp, gboolean quoted, Fields
 		*pp = p + 1;
 		return expand_quoted_at(ev, f, error);
 	}
-	if (g_ascii_isdigit(*p) || *p == '@' || *p == '*' || *p == '#' || *p == '?' ||
-	    *p == '$' || *p == '!' || *p == '-') {
-		char name[2] = { *p, 0 };
+	if (g_ascii_isdigit(*p) || *p == '@' || *p == '*' || *p == '#' || *p == '?' || *p == '$' ||
+	    *p == '!' || *p == '-') {
+		char name[2] = {*p, 0};
 
 		*pp = p + 1;
 		return expand_braced(ev, name, quoted, f, line, error);
@@ -836,9 +837,9 @@ static gboolean expand_into(Eval *ev, const char *raw, Fields *f, guint line, GE
 
 	if (p[0] == '~' && (p[1] == '/' || p[1] == '\0')) {
 		g_autofree char *msg = g_strdup_printf(
-			"line %u: '~' depends on the user who runs the script; use an absolute "
-			"path",
-			line);
+		    "line %u: '~' depends on the user who runs the script; use an absolute "
+		    "path",
+		    line);
 		return expand_unknown(msg, error);
 	}
 	while (*p) {
@@ -866,9 +867,9 @@ static gboolean expand_into(Eval *ev, const char *raw, Fields *f, guint line, GE
 						return FALSE;
 				} else if (*p == '`') {
 					g_autofree char *msg = g_strdup_printf(
-						"line %u: command substitution `...` is only "
-						"evaluated when the script runs",
-						line);
+					    "line %u: command substitution `...` is only "
+					    "evaluated when the script runs",
+					    line);
 					return expand_unknown(msg, error);
 				} else {
 					fields_add_quoted(f, p, 1);
@@ -891,9 +892,9 @@ static gboolean expand_into(Eval *ev, const char *raw, Fields *f, guint line, GE
 				return FALSE;
 		} else if (*p == '`') {
 			g_autofree char *msg = g_strdup_printf(
-				"line %u: command substitution `...` is only evaluated when the "
-				"script runs",
-				line);
+			    "line %u: command substitution `...` is only evaluated when the "
+			    "script runs",
+			    line);
 			return expand_unknown(msg, error);
 		} else {
 			fields_add_quoted(f, p, 1);
@@ -907,8 +908,7 @@ static gboolean expand_into(Eval *ev, const char *raw, Fields *f, guint line, GE
 static GPtrArray *expand_word(Eval *ev, const char *raw, gboolean assignment, guint line,
 			      GError **error)
 {
-	Fields f = { g_ptr_array_new_with_free_func(g_free), g_string_new(NULL), FALSE,
-		     !assignment };
+	Fields f = {g_ptr_array_new_with_free_func(g_free), g_string_new(NULL), FALSE, !assignment};
 
 	if (!expand_into(ev, raw, &f, line, error)) {
 		g_ptr_array_unref(f.fields);
@@ -953,18 +953,19 @@ static void eval_assign(Eval *ev, const char *name, const char *raw_value, guint
 	GPtrArray *fields;
 
 	if (eval_conditional(ev)) {
-		g_hash_table_replace(ev->vars, g_strdup(name),
-				     var_new_unknown(g_strdup_printf(
-					     "$%s is assigned inside a condition, loop or "
-					     "conditionally called function (line %u)",
-					     name, line)));
+		g_hash_table_replace(
+		    ev->vars, g_strdup(name),
+		    var_new_unknown(g_strdup_printf("$%s is assigned inside a condition, loop or "
+						    "conditionally called function (line %u)",
+						    name, line)));
 		return;
 	}
 	fields = expand_word(ev, raw_value, TRUE, line, &err);
 	if (!fields) {
-		g_hash_table_replace(ev->vars, g_strdup(name),
-				     var_new_unknown(g_strdup_printf(
-					     "$%s is only known when the script runs: %s", name, err->message)));
+		g_hash_table_replace(
+		    ev->vars, g_strdup(name),
+		    var_new_unknown(g_strdup_printf("$%s is only known when the script runs: %s",
+						    name, err->message)));
 		g_error_free(err);
 		return;
 	}
@@ -1104,16 +1105,15 @@ static void eval_set_positional(Eval *ev, GArray *args, guint from, guint line)
 
 		if (!a->text) {
 			ev->positional_unknown = g_strdup_printf(
-				"the positional parameters (line %u) depend on '%s': %s", line,
-				a->raw, a->err->message);
+			    "the positional parameters (line %u) depend on '%s': %s", line, a->raw,
+			    a->err->message);
 			return;
 		}
 		g_ptr_array_add(ev->positional, g_strdup(a->text));
 	}
 }
 
-static gboolean eval_call(Eval *ev, Func *fn, GArray *args, guint prog, guint line,
-			  GError **error)
+static gboolean eval_call(Eval *ev, Func *fn, GArray *args, guint prog, guint line, GError **error)
 {
 	GPtrArray *saved_pos = ev->positional;
 	char *saved_unknown = ev->positional_unknown;
@@ -1221,12 +1221,12 @@ static gboolean run_simple_command(Eval *ev, Token **words, guint n, GError **er
 		g_autoptr(GPtrArray) fields = expand_word(ev, words[k]->text, FALSE, line, &err);
 
 		if (!fields) {
-			Arg a = { NULL, g_strdup(words[k]->text), err };
+			Arg a = {NULL, g_strdup(words[k]->text), err};
 			g_array_append_val(args, a);
 			continue;
 		}
 		for (guint j = 0; j < fields->len; j++) {
-			Arg a = { g_strdup(fields->pdata[j]), g_strdup(words[k]->text), NULL };
+			Arg a = {g_strdup(fields->pdata[j]), g_strdup(words[k]->text), NULL};
 			g_array_append_val(args, a);
 		}
 	}
@@ -1264,9 +1264,9 @@ static gboolean run_simple_command(Eval *ev, Token **words, guint n, GError **er
 			if (!a->text || !all_digits(a->text)) {
 				g_free(ev->positional_unknown);
 				ev->positional_unknown =
-					g_strdup_printf("the positional parameters are shifted by "
-							"a computed amount (line %u)",
-							line);
+				    g_strdup_printf("the positional parameters are shifted by "
+						    "a computed amount (line %u)",
+						    line);
 				return TRUE;
 			}
 			count = g_ascii_strtoull(a->text, NULL, 10);
@@ -1274,9 +1274,9 @@ static gboolean run_simple_command(Eval *ev, Token **words, guint n, GError **er
 		if (eval_conditional(ev)) {
 			g_free(ev->positional_unknown);
 			ev->positional_unknown =
-				g_strdup_printf("the positional parameters are shifted "
-						"conditionally (line %u)",
-						line);
+			    g_strdup_printf("the positional parameters are shifted "
+					    "conditionally (line %u)",
+					    line);
 		} else if (!ev->positional_unknown) {
 			g_ptr_array_remove_range(ev->positional, 0,
 						 (guint)MIN(count, ev->positional->len));
@@ -1289,9 +1289,9 @@ static gboolean run_simple_command(Eval *ev, Token **words, guint n, GError **er
 			if (eval_conditional(ev)) {
 				g_free(ev->positional_unknown);
 				ev->positional_unknown = g_strdup_printf(
-					"the positional parameters are set conditionally (line "
-					"%u)",
-					line);
+				    "the positional parameters are set conditionally (line "
+				    "%u)",
+				    line);
 			} else {
 				eval_set_positional(ev, args, prog + 2, line);
 			}
@@ -1476,9 +1476,10 @@ static gboolean exec_range(Eval *ev, guint start, guint end, GError **error)
 			Token *var = i + 1 < end ? tok_at(ev, i + 1) : NULL;
 
 			if (var && var->kind == TOK_WORD && is_name(var->text, strlen(var->text)))
-				eval_mark_unknown(ev, var->text,
-						  g_strdup_printf("$%s is a loop variable (line %u)",
-								  var->text, t->line));
+				eval_mark_unknown(
+				    ev, var->text,
+				    g_strdup_printf("$%s is a loop variable (line %u)", var->text,
+						    t->line));
 			g_string_append_c(ev->blocks, 'l');
 			i = skip_to_separator(ev, i + 1, end);
 			continue;
@@ -1491,7 +1492,8 @@ static gboolean exec_range(Eval *ev, guint start, guint end, GError **error)
 			expect_pattern = TRUE;
 			continue;
 		}
-		if (tok_is_word(t, "function") && i + 1 < end && tok_at(ev, i + 1)->kind == TOK_WORD) {
+		if (tok_is_word(t, "function") && i + 1 < end &&
+		    tok_at(ev, i + 1)->kind == TOK_WORD) {
 			const char *name = tok_at(ev, i + 1)->text;
 
 			i += 2;
@@ -1522,9 +1524,9 @@ static gboolean exec_range(Eval *ev, guint start, guint end, GError **error)
 					break;
 				if (w->kind == TOK_LPAREN) {
 					/* NAME=(...) array assignment */
-					Token *prev = words->len ? g_ptr_array_index(
-									   words, words->len - 1)
-								 : NULL;
+					Token *prev = words->len
+							  ? g_ptr_array_index(words, words->len - 1)
+							  : NULL;
 					gsize plen = prev ? strlen(prev->text) : 0;
 
 					while (i < end && tok_at(ev, i)->kind != TOK_RPAREN)
@@ -1533,14 +1535,14 @@ static gboolean exec_range(Eval *ev, guint start, guint end, GError **error)
 					if (prev && plen > 1 && prev->text[plen - 1] == '=' &&
 					    is_name(prev->text, plen - 1)) {
 						g_autofree char *name =
-							g_strndup(prev->text, plen - 1);
+						    g_strndup(prev->text, plen - 1);
 
 						eval_mark_unknown(
-							ev, name,
-							g_strdup_printf("$%s is an array (line "
-									"%u); arrays are not "
-									"supported",
-									name, prev->line));
+						    ev, name,
+						    g_strdup_printf("$%s is an array (line "
+								    "%u); arrays are not "
+								    "supported",
+								    name, prev->line));
 						g_ptr_array_remove_index(words, words->len - 1);
 					}
 					continue;
@@ -1577,7 +1579,8 @@ static char *describe_unreached_dm(Eval *ev)
 
 		if (t->kind == TOK_WORD && raw_mentions_dm(t->text) &&
 		    (k == 0 || tok_at(ev, k - 1)->kind == TOK_SEP ||
-		     tok_is_word(tok_at(ev, k - 1), "exec") || tok_is_word(tok_at(ev, k - 1), "{"))) {
+		     tok_is_word(tok_at(ev, k - 1), "exec") ||
+		     tok_is_word(tok_at(ev, k - 1), "{"))) {
 			if (lines->len)
 				g_string_append(lines, ", ");
 			g_string_append_printf(lines, "%u", t->line);
@@ -1597,11 +1600,11 @@ void launch_script_command_free(LaunchScriptCommand *cmd)
 }
 
 LaunchScriptCommand *launch_script_find_dm_command(const char *text, gssize len,
-						   const char *script_name,
-						   const char *const *args, GError **error)
+						   const char *script_name, const char *const *args,
+						   GError **error)
 {
-	Lexer lx = { 0 };
-	Eval ev = { 0 };
+	Lexer lx = {0};
+	Eval ev = {0};
 	LaunchScriptCommand *result = NULL;
 	gsize n = len < 0 ? strlen(text) : (gsize)len;
 

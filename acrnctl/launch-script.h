@@ -49,5 +49,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LaunchScriptCommand, launch_script_command_free)
  * Returns the single acrn-dm command the script runs, or NULL with @error
  * set (LAUNCH_SCRIPT_ERROR) explaining why it cannot be determined. */
 LaunchScriptCommand *launch_script_find_dm_command(const char *text, gssize len,
-						   const char *script_name,
-						   const char *const *args, GError **error);
+						   const char *script_name, const char *const *args,
+						   GError **error);

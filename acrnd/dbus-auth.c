@@ -38,7 +38,9 @@ void acrn_dbus_auth_free(AcrnDbusAuth *auth)
 	g_free(auth);
 }
 
-static gboolean user_in_group(uid_t uid, gid_t wanted)
+/* Fallback when the bus does not report the caller's groups: the group
+ * database, which may differ from the groups the caller actually has. */
+static gboolean user_in_group_db(uid_t uid, gid_t wanted)
 {
 	struct passwd *pw = getpwuid(uid);
 	int n = 64;
@@ -55,8 +57,44 @@ static gboolean user_in_group(uid_t uid, gid_t wanted)
 					return TRUE;
 			return FALSE;
 		}
-		n = count + 1;	/* too small: count now holds the real number */
+		n = count + 1; /* too small: count now holds the real number */
 	}
+	return FALSE;
+}
+
+/* The caller's uid and, if the bus reports them (UnixGroupIDs, dbus-daemon
+ * >= 1.11.6 via SO_PEERGROUPS), the groups its process has: the same ones
+ * the bus policy uses.  *@gids is NULL when the bus does not say. */
+static gboolean get_caller(GDBusConnection *conn, const char *sender, guint32 *uid, GVariant **gids,
+			   GError **error)
+{
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) creds = NULL;
+
+	reply = g_dbus_connection_call_sync(conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+					    "org.freedesktop.DBus", "GetConnectionCredentials",
+					    g_variant_new("(s)", sender), G_VARIANT_TYPE("(a{sv})"),
+					    G_DBUS_CALL_FLAGS_NONE, 5000, NULL, error);
+	if (!reply)
+		return FALSE;
+	creds = g_variant_get_child_value(reply, 0);
+	if (!g_variant_lookup(creds, "UnixUserID", "u", uid)) {
+		g_set_error(error, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
+			    "the bus does not know the caller's uid");
+		return FALSE;
+	}
+	*gids = g_variant_lookup_value(creds, "UnixGroupIDs", G_VARIANT_TYPE("au"));
+	return TRUE;
+}
+
+static gboolean gids_contain(GVariant *gids, gid_t wanted)
+{
+	gsize n;
+	const guint32 *v = g_variant_get_fixed_array(gids, &n, sizeof(guint32));
+
+	for (gsize i = 0; i < n; i++)
+		if (v[i] == wanted)
+			return TRUE;
 	return FALSE;
 }
 
@@ -64,8 +102,9 @@ gboolean acrn_dbus_auth_check(AcrnDbusAuth *auth, GDBusMethodInvocation *inv)
 {
 	GDBusConnection *conn = g_dbus_method_invocation_get_connection(inv);
 	const char *sender = g_dbus_method_invocation_get_sender(inv);
-	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) gids = NULL;
 	g_autoptr(GError) error = NULL;
+	gboolean member = FALSE;
 	guint32 uid;
 
 	if (!sender) {
@@ -74,24 +113,24 @@ gboolean acrn_dbus_auth_check(AcrnDbusAuth *auth, GDBusMethodInvocation *inv)
 						      "cannot identify the caller");
 		return FALSE;
 	}
-	reply = g_dbus_connection_call_sync(conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-					    "org.freedesktop.DBus", "GetConnectionUnixUser",
-					    g_variant_new("(s)", sender), G_VARIANT_TYPE("(u)"),
-					    G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
-	if (!reply) {
+	if (!get_caller(conn, sender, &uid, &gids, &error)) {
 		g_dbus_method_invocation_return_error(inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
 						      "cannot identify the caller: %s",
 						      error->message);
 		return FALSE;
 	}
-	g_variant_get(reply, "(u)", &uid);
-	if (uid == 0 || uid == geteuid() || (auth->have_gid && user_in_group(uid, auth->gid)))
+	if (uid == 0 || uid == geteuid())
 		return TRUE;
-	g_info("denied %s.%s to uid %u", g_dbus_method_invocation_get_interface_name(inv),
-	       g_dbus_method_invocation_get_method_name(inv), uid);
+	if (auth->have_gid)
+		member = gids ? gids_contain(gids, auth->gid) : user_in_group_db(uid, auth->gid);
+	if (member)
+		return TRUE;
+	g_info("denied %s.%s to uid %u (%s)", g_dbus_method_invocation_get_interface_name(inv),
+	       g_dbus_method_invocation_get_method_name(inv), uid,
+	       gids ? "groups from the bus" : "groups from the group database");
 	g_dbus_method_invocation_return_error(
-		inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
-		"uid %u may not call %s: only root and members of group '%s' may change VMs", uid,
-		g_dbus_method_invocation_get_method_name(inv), auth->group ? auth->group : "");
+	    inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
+	    "uid %u may not call %s: only root and members of group '%s' may change VMs", uid,
+	    g_dbus_method_invocation_get_method_name(inv), auth->group ? auth->group : "");
 	return FALSE;
 }

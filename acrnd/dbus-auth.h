@@ -1,6 +1,8 @@
 /* Authorization of mutating D-Bus calls inside acrnd: the second line of
- * defence behind the bus policy.  Allowed: uid 0 and members of the manage
- * group (--manage-group, default "acrn"). */
+ * defence behind the bus policy.  Allowed: uid 0, acrnd's own uid, and
+ * callers whose process has the manage group (--manage-group, default
+ * "acrn"), as the bus reports it (UnixGroupIDs); the group database only
+ * when the bus does not say. */
 #pragma once
 
 #include <gio/gio.h>

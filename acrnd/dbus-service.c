@@ -12,7 +12,7 @@ struct AcrnDbusService {
 	AcrnDbusAuth *auth;
 	GDBusObjectManagerServer *om;
 	AcrnManager *manager;
-	GHashTable *vms;	/* AcrnMachine* -> AcrnDbusVm* */
+	GHashTable *vms; /* AcrnMachine* -> AcrnDbusVm* */
 	gulong added_id, removed_id;
 };
 
@@ -46,9 +46,9 @@ gboolean acrn_dbus_check_options(GDBusMethodInvocation *inv, GVariant *options,
 		}
 		if (!g_variant_is_of_type(value, G_VARIANT_TYPE(o->type))) {
 			g_dbus_method_invocation_return_error(
-				inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-				"option '%s' must be of type '%s', not '%s'", key, o->type,
-				g_variant_get_type_string(value));
+			    inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+			    "option '%s' must be of type '%s', not '%s'", key, o->type,
+			    g_variant_get_type_string(value));
 			g_variant_unref(value);
 			return FALSE;
 		}
@@ -78,9 +78,9 @@ static gboolean on_list_vms(AcrnManager *mgr, GDBusMethodInvocation *inv, gpoint
 		AcrnMachine *vm = vms->pdata[i];
 		g_autofree char *path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
 
-		g_variant_builder_add(&b, "(ssso)", acrn_machine_get_uuid(vm),
-				      acrn_machine_get_name(vm),
-				      acrn_machine_state_to_string(acrn_machine_get_state(vm)), path);
+		g_variant_builder_add(
+		    &b, "(ssso)", acrn_machine_get_uuid(vm), acrn_machine_get_name(vm),
+		    acrn_machine_state_to_string(acrn_machine_get_state(vm)), path);
 	}
 	acrn_manager_complete_list_vms(mgr, inv, g_variant_builder_end(&b));
 	return TRUE;
@@ -177,7 +177,7 @@ static void on_vm_removed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 	if (!dvm)
 		return;
 	g_dbus_object_manager_server_unexport(
-		svc->om, g_dbus_object_get_object_path(G_DBUS_OBJECT(acrn_dbus_vm_get_object(dvm))));
+	    svc->om, g_dbus_object_get_object_path(G_DBUS_OBJECT(acrn_dbus_vm_get_object(dvm))));
 	g_hash_table_remove(svc->vms, vm);
 	update_count(svc);
 }

@@ -21,7 +21,7 @@ void acrn_dbus_service_free(AcrnDbusService *svc);
 
 typedef struct {
 	const char *key;
-	const char *type;	/* GVariant type string */
+	const char *type; /* GVariant type string */
 } AcrnDbusOption;
 
 /* FALSE (after replying InvalidArgs) if @options has an unknown key or a

@@ -17,10 +17,10 @@ struct AcrnDbusVm {
 };
 
 static const AcrnDbusOption stop_options[] = {
-	{ "wait", "b" },
-	{ "timeout-sec", "u" },
-	{ "force-after-timeout", "b" },
-	{ NULL, NULL },
+    {"wait", "b"},
+    {"timeout-sec", "u"},
+    {"force-after-timeout", "b"},
+    {NULL, NULL},
 };
 
 #define DEFAULT_STOP_TIMEOUT_SEC 60
@@ -30,7 +30,8 @@ static void sync_properties(AcrnDbusVm *dvm)
 	const AcrnVmDef *def = acrn_machine_get_def(dvm->vm);
 
 	acrn_vm_set_name(dvm->iface, def->name);
-	acrn_vm_set_state(dvm->iface, acrn_machine_state_to_string(acrn_machine_get_state(dvm->vm)));
+	acrn_vm_set_state(dvm->iface,
+			  acrn_machine_state_to_string(acrn_machine_get_state(dvm->vm)));
 	acrn_vm_set_state_reason(dvm->iface, acrn_machine_get_state_reason(dvm->vm));
 	acrn_vm_set_autostart(dvm->iface, def->autostart);
 	acrn_vm_set_persistent(dvm->iface, acrn_machine_is_persistent(dvm->vm));

@@ -9,7 +9,7 @@
 #include "dm-proto.h"
 
 #define REQUEST_TIMEOUT_MS 5000
-#define CONNECT_RETRY_MS 20
+#define CONNECT_RETRY_MS   20
 
 struct _AcrnDmClient {
 	GObject parent;
@@ -17,12 +17,12 @@ struct _AcrnDmClient {
 	GSocketConnection *conn;
 	GDataInputStream *in;
 	GOutputStream *out;
-	GCancellable *cancel;		/* cancels the read loop on close */
+	GCancellable *cancel; /* cancels the read loop on close */
 	GTask *connect_task;
 	guint connect_retry;
 	guint connect_deadline;
 	gint64 next_id;
-	GHashTable *pending;		/* id -> GTask */
+	GHashTable *pending; /* id -> GTask */
 };
 
 G_DEFINE_TYPE(AcrnDmClient, acrn_dm_client, G_TYPE_OBJECT)
@@ -92,7 +92,8 @@ static void handle_message(AcrnDmClient *self, GVariant *msg)
 			GTask *t = g_steal_pointer(&self->connect_task);
 
 			stop_connecting(self);
-			g_task_return_pointer(t, g_variant_ref(msg), (GDestroyNotify)g_variant_unref);
+			g_task_return_pointer(t, g_variant_ref(msg),
+					      (GDestroyNotify)g_variant_unref);
 			g_object_unref(t);
 			return;
 		}
@@ -114,8 +115,8 @@ static void handle_message(AcrnDmClient *self, GVariant *msg)
 
 		g_task_return_new_error(task, ACRN_ERROR,
 					strcmp(code, "invalid-state") == 0
-						? ACRN_ERROR_INVALID_STATE
-						: ACRN_ERROR_DEVICE_MODEL_FAILED,
+					    ? ACRN_ERROR_INVALID_STATE
+					    : ACRN_ERROR_DEVICE_MODEL_FAILED,
 					"device model: %s", text);
 	}
 	g_object_unref(task);
@@ -180,7 +181,7 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer data)
 	GSocketConnection *conn;
 
 	conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &error);
-	if (!self->connect_task) {	/* closed or timed out meanwhile */
+	if (!self->connect_task) { /* closed or timed out meanwhile */
 		if (conn)
 			g_object_unref(conn);
 		return;
@@ -366,9 +367,9 @@ static void acrn_dm_client_class_init(AcrnDmClientClass *klass)
 
 	oc->dispose = acrn_dm_client_dispose;
 	oc->finalize = acrn_dm_client_finalize;
-	signals[SIG_EVENT] = g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
-					  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
-					  G_TYPE_VARIANT);
-	signals[SIG_CLOSED] = g_signal_new("closed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
-					   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+	signals[SIG_EVENT] =
+	    g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+			 G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_VARIANT);
+	signals[SIG_CLOSED] = g_signal_new("closed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+					   NULL, NULL, NULL, G_TYPE_NONE, 0);
 }

@@ -235,7 +235,7 @@ static gboolean parse_value(Parser *ps, GVariant **out)
 
 GVariant *acrn_dm_proto_decode(const char *line, GError **error)
 {
-	Parser ps = { line, line, error };
+	Parser ps = {line, line, error};
 	g_auto(GVariantDict) dict;
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 

@@ -17,11 +17,11 @@ G_BEGIN_DECLS
 
 /* Exit codes of acrn-dm that carry meaning for acrnd. */
 enum {
-	ACRN_DM_EXIT_POWEROFF = 0,	/* guest S5, stop or force-stop request */
-	ACRN_DM_EXIT_FAILURE = 1,	/* startup failure or internal error */
-	ACRN_DM_EXIT_USAGE = 2,		/* bad command line */
-	ACRN_DM_EXIT_REBOOT = 3,	/* guest asked for a reboot */
-	ACRN_DM_EXIT_CRASH = 4,		/* guest crashed (e.g. triple fault) */
+	ACRN_DM_EXIT_POWEROFF = 0, /* guest S5, stop or force-stop request */
+	ACRN_DM_EXIT_FAILURE = 1,  /* startup failure or internal error */
+	ACRN_DM_EXIT_USAGE = 2,	   /* bad command line */
+	ACRN_DM_EXIT_REBOOT = 3,   /* guest asked for a reboot */
+	ACRN_DM_EXIT_CRASH = 4,	   /* guest crashed (e.g. triple fault) */
 };
 
 /* Serialize @msg (a{sv}) as one JSON line without the trailing newline.

@@ -23,14 +23,32 @@ static struct {
 	char *bus_address, *state_dir, *run_dir, *dm_path, *manage_group, *log_level;
 	int restart_burst, restart_interval, start_timeout, stop_timeout;
 } opt = {
-	.restart_burst = 5,
-	.restart_interval = 60,
-	.start_timeout = 30,
-	.stop_timeout = 60,
+    .restart_burst = 5,
+    .restart_interval = 60,
+    .start_timeout = 30,
+    .stop_timeout = 60,
 };
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
 static gboolean log_to_journal;
+
+/* acrnd's "error" level is g_critical(), which GLib's journald writer
+ * files at priority 4 (warning); give it 3 (err) so that
+ * `journalctl -p err` shows it. */
+static GLogWriterOutput write_journal(GLogLevelFlags level, const GLogField *fields, gsize n)
+{
+	g_autofree GLogField *copy = NULL;
+
+	if (!(level & G_LOG_LEVEL_CRITICAL))
+		return g_log_writer_journald(level, fields, n, NULL);
+	copy = g_memdup2(fields, n * sizeof(*fields));
+	for (gsize i = 0; i < n; i++)
+		if (strcmp(copy[i].key, "PRIORITY") == 0) {
+			copy[i].value = "3";
+			copy[i].length = -1;
+		}
+	return g_log_writer_journald(level, copy, n, NULL);
+}
 
 static GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields, gsize n,
 				  gpointer data)
@@ -42,8 +60,22 @@ static GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields,
 	/* Lower flag values are more severe. */
 	if (l > log_threshold)
 		return G_LOG_WRITER_HANDLED;
+	/* GLib's own debug chatter (GSocketClient, ...) only when asked for
+	 * with G_MESSAGES_DEBUG=all or =<domain>. */
+	if (l >= G_LOG_LEVEL_INFO) {
+		for (gsize i = 0; i < n; i++) {
+			const char *dom = fields[i].value;
+			const char *want = g_getenv("G_MESSAGES_DEBUG");
+
+			if (strcmp(fields[i].key, "GLIB_DOMAIN") != 0 || !dom ||
+			    strcmp(dom, G_LOG_DOMAIN) == 0)
+				continue;
+			if (!want || (strcmp(want, "all") != 0 && !strstr(want, dom)))
+				return G_LOG_WRITER_HANDLED;
+		}
+	}
 	if (log_to_journal)
-		return g_log_writer_journald(level, fields, n, data);
+		return write_journal(level, fields, n);
 	for (gsize i = 0; i < n; i++)
 		if (strcmp(fields[i].key, "MESSAGE") == 0)
 			msg = fields[i].value;
@@ -52,7 +84,7 @@ static GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields,
 		tag = "error";
 		break;
 	case G_LOG_LEVEL_CRITICAL:
-		tag = "critical";
+		tag = "error"; /* the --log-level name */
 		break;
 	case G_LOG_LEVEL_WARNING:
 		tag = "warning";
@@ -76,9 +108,9 @@ static gboolean parse_log_level(const char *s)
 		const char *name;
 		GLogLevelFlags level;
 	} levels[] = {
-		{ "error", G_LOG_LEVEL_CRITICAL }, { "warning", G_LOG_LEVEL_WARNING },
-		{ "notice", G_LOG_LEVEL_MESSAGE }, { "info", G_LOG_LEVEL_INFO },
-		{ "debug", G_LOG_LEVEL_DEBUG },
+	    {"error", G_LOG_LEVEL_CRITICAL}, {"warning", G_LOG_LEVEL_WARNING},
+	    {"notice", G_LOG_LEVEL_MESSAGE}, {"info", G_LOG_LEVEL_INFO},
+	    {"debug", G_LOG_LEVEL_DEBUG},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(levels); i++)
@@ -189,10 +221,10 @@ static GDBusConnection *connect_bus(GError **error)
 {
 	if (opt.bus_address)
 		return g_dbus_connection_new_for_address_sync(
-			opt.bus_address,
-			G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-				G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-			NULL, NULL, error);
+		    opt.bus_address,
+		    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		    NULL, NULL, error);
 	return g_bus_get_sync(opt.session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL,
 			      error);
 }
@@ -200,45 +232,44 @@ static GDBusConnection *connect_bus(GError **error)
 int main(int argc, char **argv)
 {
 	const GOptionEntry entries[] = {
-		{ "system", 0, 0, G_OPTION_ARG_NONE, &opt.system_bus,
-		  "Use the system bus (default)", NULL },
-		{ "session", 0, 0, G_OPTION_ARG_NONE, &opt.session_bus, "Use the session bus",
-		  NULL },
-		{ "bus-address", 0, 0, G_OPTION_ARG_STRING, &opt.bus_address,
-		  "Connect to the message bus at ADDR (tests)", "ADDR" },
-		{ "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt.state_dir,
-		  "VM definitions (default " ACRN_STATE_DIR ")", "DIR" },
-		{ "run-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt.run_dir,
-		  "Runtime state and control sockets (default " ACRN_RUN_DIR ")", "DIR" },
-		{ "dm-path", 0, 0, G_OPTION_ARG_FILENAME, &opt.dm_path,
-		  "The device model to run (default " ACRN_DM_DEFAULT_PATH ")", "PATH" },
-		{ "manage-group", 0, 0, G_OPTION_ARG_STRING, &opt.manage_group,
-		  "Group whose members may change VMs (default acrn)", "GROUP" },
-		{ "log-level", 0, 0, G_OPTION_ARG_STRING, &opt.log_level,
-		  "error, warning, notice (default), info or debug", "LEVEL" },
-		{ "stop-vms-on-exit", 0, 0, G_OPTION_ARG_NONE, &opt.stop_vms_on_exit,
-		  "On SIGTERM stop all VMs instead of leaving them running", NULL },
-		{ "stop-timeout", 0, 0, G_OPTION_ARG_INT, &opt.stop_timeout,
-		  "With --stop-vms-on-exit: graceful stop timeout (default 60)", "SEC" },
-		{ "restart-burst", 0, 0, G_OPTION_ARG_INT, &opt.restart_burst,
-		  "At most N automatic restarts ... (default 5)", "N" },
-		{ "restart-interval", 0, 0, G_OPTION_ARG_INT, &opt.restart_interval,
-		  "... within SEC seconds (default 60)", "SEC" },
-		{ "start-timeout", 0, 0, G_OPTION_ARG_INT, &opt.start_timeout,
-		  "acrn-dm must report a started guest within SEC (default 30)", "SEC" },
-		{ "version", 0, 0, G_OPTION_ARG_NONE, &opt.version, "Print the version", NULL },
-		{ NULL },
+	    {"system", 0, 0, G_OPTION_ARG_NONE, &opt.system_bus, "Use the system bus (default)",
+	     NULL},
+	    {"session", 0, 0, G_OPTION_ARG_NONE, &opt.session_bus, "Use the session bus", NULL},
+	    {"bus-address", 0, 0, G_OPTION_ARG_STRING, &opt.bus_address,
+	     "Connect to the message bus at ADDR (tests)", "ADDR"},
+	    {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt.state_dir,
+	     "VM definitions (default " ACRN_STATE_DIR ")", "DIR"},
+	    {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt.run_dir,
+	     "Runtime state and control sockets (default " ACRN_RUN_DIR ")", "DIR"},
+	    {"dm-path", 0, 0, G_OPTION_ARG_FILENAME, &opt.dm_path,
+	     "The device model to run (default " ACRN_DM_DEFAULT_PATH ")", "PATH"},
+	    {"manage-group", 0, 0, G_OPTION_ARG_STRING, &opt.manage_group,
+	     "Group whose members may change VMs (default acrn)", "GROUP"},
+	    {"log-level", 0, 0, G_OPTION_ARG_STRING, &opt.log_level,
+	     "error, warning, notice (default), info or debug", "LEVEL"},
+	    {"stop-vms-on-exit", 0, 0, G_OPTION_ARG_NONE, &opt.stop_vms_on_exit,
+	     "On SIGTERM stop all VMs instead of leaving them running", NULL},
+	    {"stop-timeout", 0, 0, G_OPTION_ARG_INT, &opt.stop_timeout,
+	     "With --stop-vms-on-exit: graceful stop timeout (default 60)", "SEC"},
+	    {"restart-burst", 0, 0, G_OPTION_ARG_INT, &opt.restart_burst,
+	     "At most N automatic restarts ... (default 5)", "N"},
+	    {"restart-interval", 0, 0, G_OPTION_ARG_INT, &opt.restart_interval,
+	     "... within SEC seconds (default 60)", "SEC"},
+	    {"start-timeout", 0, 0, G_OPTION_ARG_INT, &opt.start_timeout,
+	     "acrn-dm must report a started guest within SEC (default 30)", "SEC"},
+	    {"version", 0, 0, G_OPTION_ARG_NONE, &opt.version, "Print the version", NULL},
+	    {NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- ACRN VM manager daemon");
 	g_autoptr(GError) error = NULL;
-	AcrnVmConfig cfg = { 0 };
-	Daemon d = { 0 };
+	AcrnVmConfig cfg = {0};
+	Daemon d = {0};
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(
-		ctx, "acrnd owns the definitions and lifecycle of ACRN User VMs and offers them on\n"
-		     "D-Bus as org.acrn.Acrnd1 (see acrnctl). Running VMs survive a restart of\n"
-		     "acrnd: on start it re-attaches to their device models.\n");
+	    ctx, "acrnd owns the definitions and lifecycle of ACRN User VMs and offers them on\n"
+		 "D-Bus as org.acrn.Acrnd1 (see acrnctl). Running VMs survive a restart of\n"
+		 "acrnd: on start it re-attaches to their device models.\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "acrnd: %s\n", error->message);
 		return 2;
@@ -282,7 +313,7 @@ int main(int argc, char **argv)
 	}
 	g_dbus_connection_set_exit_on_close(d.conn, FALSE);
 	g_signal_connect(d.conn, "closed", G_CALLBACK(on_closed), &d);
-	(void)acrn_error_quark();	/* register the D-Bus error names */
+	(void)acrn_error_quark(); /* register the D-Bus error names */
 
 	d.sup = acrn_supervisor_new(&cfg, opt.state_dir ? opt.state_dir : ACRN_STATE_DIR);
 	d.svc = acrn_dbus_service_new(d.conn, d.sup, opt.manage_group ? opt.manage_group : "acrn");

@@ -21,9 +21,9 @@ gboolean acrn_store_ensure_dir(const char *dir, mode_t mode, GError **error);
  * can re-attach to it (<run-dir>/<uuid>.state, a GKeyFile). */
 typedef struct {
 	int pid;
-	guint64 start_time;	/* /proc/<pid>/stat field 22: guards against PID reuse */
+	guint64 start_time; /* /proc/<pid>/stat field 22: guards against PID reuse */
 	char *socket;
-	char *console;		/* pty path or NULL */
+	char *console; /* pty path or NULL */
 	gboolean transient;
 } AcrnRuntimeRecord;
 

@@ -15,7 +15,7 @@ struct _AcrnSupervisor {
 	char *state_dir;
 	GHashTable *by_uuid;	/* uuid -> AcrnMachine (owned) */
 	GHashTable *by_name;	/* name -> AcrnMachine (borrowed) */
-	GQueue autostart_queue;	/* of AcrnMachine refs */
+	GQueue autostart_queue; /* of AcrnMachine refs */
 };
 
 G_DEFINE_TYPE(AcrnSupervisor, acrn_supervisor, G_TYPE_OBJECT)
@@ -43,8 +43,8 @@ static gboolean save_def(AcrnSupervisor *sup, const AcrnVmDef *def, gboolean per
 			 GError **error)
 {
 	g_autofree char *xml = acrn_vm_def_to_xml(def);
-	g_autofree char *path = persistent ? def_path(sup, def->uuid)
-					   : transient_path(sup, def->uuid);
+	g_autofree char *path =
+	    persistent ? def_path(sup, def->uuid) : transient_path(sup, def->uuid);
 	g_autoptr(GError) e = NULL;
 
 	if (!acrn_store_ensure_dir(persistent ? sup->state_dir : sup->cfg.run_dir, 0755, &e) ||
@@ -125,8 +125,8 @@ static gboolean remove_transient_idle(gpointer data)
 static void on_vm_event(AcrnMachine *vm, const char *event, const char *detail, gpointer data)
 {
 	/* A transient VM disappears once it is off for good. */
-	if (!acrn_machine_is_persistent(vm) && (strcmp(event, "stopped") == 0 ||
-					   strcmp(event, "crashed") == 0))
+	if (!acrn_machine_is_persistent(vm) &&
+	    (strcmp(event, "stopped") == 0 || strcmp(event, "crashed") == 0))
 		g_idle_add_full(G_PRIORITY_DEFAULT, remove_transient_idle, g_object_ref(vm),
 				g_object_unref);
 }
@@ -145,8 +145,8 @@ static AcrnMachine *add_vm(AcrnSupervisor *sup, AcrnVmDef *def, gboolean persist
 
 static GError *config_error(GError *e)
 {
-	GError *r = g_error_new(ACRN_ERROR, ACRN_ERROR_INVALID_CONFIG,
-				"invalid VM definition: %s", e->message);
+	GError *r = g_error_new(ACRN_ERROR, ACRN_ERROR_INVALID_CONFIG, "invalid VM definition: %s",
+				e->message);
 
 	g_error_free(e);
 	return r;
@@ -167,7 +167,7 @@ AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, GError
 	if (!def->uuid_generated)
 		by_uuid = g_hash_table_lookup(sup->by_uuid, def->uuid);
 	else if (by_name)
-		by_uuid = by_name;	/* redefinition by name keeps the UUID */
+		by_uuid = by_name; /* redefinition by name keeps the UUID */
 
 	if (by_name && by_uuid != by_name) {
 		g_set_error(error, ACRN_ERROR, ACRN_ERROR_ALREADY_EXISTS,
@@ -182,7 +182,8 @@ AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, GError
 		if (acrn_machine_is_active(by_uuid) || acrn_machine_is_busy(by_uuid)) {
 			g_set_error(error, ACRN_ERROR, ACRN_ERROR_INVALID_STATE,
 				    "VM '%s' is %s: stop it before replacing its definition",
-				    old->name, acrn_machine_state_to_string(acrn_machine_get_state(by_uuid)));
+				    old->name,
+				    acrn_machine_state_to_string(acrn_machine_get_state(by_uuid)));
 			return NULL;
 		}
 		if (!acrn_machine_is_persistent(by_uuid)) {
@@ -199,7 +200,8 @@ AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, GError
 			return NULL;
 		g_hash_table_remove(sup->by_name, old_name);
 		acrn_machine_replace_def(by_uuid, g_steal_pointer(&def));
-		g_hash_table_insert(sup->by_name, g_strdup(acrn_machine_get_name(by_uuid)), by_uuid);
+		g_hash_table_insert(sup->by_name, g_strdup(acrn_machine_get_name(by_uuid)),
+				    by_uuid);
 		g_signal_emit_by_name(by_uuid, "event", "defined", "updated");
 		return by_uuid;
 	}
@@ -227,7 +229,8 @@ gboolean acrn_supervisor_undefine(AcrnSupervisor *sup, AcrnMachine *vm, GError *
 	}
 	if (acrn_machine_is_active(vm) || acrn_machine_is_busy(vm)) {
 		g_set_error(error, ACRN_ERROR, ACRN_ERROR_INVALID_STATE,
-			    "VM '%s' is %s: stop it before undefining it", acrn_machine_get_name(vm),
+			    "VM '%s' is %s: stop it before undefining it",
+			    acrn_machine_get_name(vm),
 			    acrn_machine_state_to_string(acrn_machine_get_state(vm)));
 		return FALSE;
 	}
@@ -294,8 +297,8 @@ void acrn_supervisor_create_async(AcrnSupervisor *sup, const char *xml, GAsyncRe
 	if (g_hash_table_lookup(sup->by_name, def->name) ||
 	    g_hash_table_lookup(sup->by_uuid, def->uuid)) {
 		g_task_return_new_error(task, ACRN_ERROR, ACRN_ERROR_ALREADY_EXISTS,
-					"a VM named '%s' or with UUID %s already exists",
-					def->name, def->uuid);
+					"a VM named '%s' or with UUID %s already exists", def->name,
+					def->uuid);
 		g_object_unref(task);
 		return;
 	}
@@ -351,8 +354,8 @@ static void on_attached(GObject *src, GAsyncResult *res, gpointer data)
 		g_message("%s; removing stale runtime record", error->message);
 		g_unlink(ad->record_path);
 		if (!acrn_machine_is_persistent(vm))
-			g_idle_add_full(G_PRIORITY_DEFAULT, remove_transient_idle,
-					g_object_ref(vm), g_object_unref);
+			g_idle_add_full(G_PRIORITY_DEFAULT, remove_transient_idle, g_object_ref(vm),
+					g_object_unref);
 	}
 	load_done_one(ad->task);
 	g_object_unref(ad->task);
@@ -432,7 +435,8 @@ static void load_dir(AcrnSupervisor *sup, const char *dir, gboolean persistent)
 		}
 		if (!persistent) {
 			/* A transient VM survives only with its device model. */
-			g_autofree char *rec = acrn_machine_runtime_path(&sup->cfg, def->uuid, ".state");
+			g_autofree char *rec =
+			    acrn_machine_runtime_path(&sup->cfg, def->uuid, ".state");
 
 			if (!g_file_test(rec, G_FILE_TEST_EXISTS)) {
 				g_unlink(path);
@@ -463,12 +467,12 @@ void acrn_supervisor_load_async(AcrnSupervisor *sup, GAsyncReadyCallback cb, gpo
 	g_message("loaded %u VM definitions from %s", g_hash_table_size(sup->by_uuid),
 		  sup->state_dir);
 
-	ld->pending = 1;	/* released below, after all attaches are launched */
+	ld->pending = 1; /* released below, after all attaches are launched */
 	vms = acrn_supervisor_list(sup);
 	for (guint i = 0; i < vms->len; i++) {
 		AcrnMachine *vm = vms->pdata[i];
-		g_autofree char *path = acrn_machine_runtime_path(&sup->cfg, acrn_machine_get_uuid(vm),
-							     ".state");
+		g_autofree char *path =
+		    acrn_machine_runtime_path(&sup->cfg, acrn_machine_get_uuid(vm), ".state");
 		AcrnRuntimeRecord rec;
 		g_autoptr(GError) e = NULL;
 		AttachData *ad;
@@ -476,8 +480,8 @@ void acrn_supervisor_load_async(AcrnSupervisor *sup, GAsyncReadyCallback cb, gpo
 		if (!g_file_test(path, G_FILE_TEST_EXISTS))
 			continue;
 		if (!acrn_runtime_record_load(path, &rec, &e)) {
-			g_warning("VM '%s': unreadable runtime record: %s", acrn_machine_get_name(vm),
-				  e->message);
+			g_warning("VM '%s': unreadable runtime record: %s",
+				  acrn_machine_get_name(vm), e->message);
 			g_unlink(path);
 			continue;
 		}
@@ -502,7 +506,8 @@ gboolean acrn_supervisor_load_finish(AcrnSupervisor *sup, GAsyncResult *res, GEr
 static gint compare_autostart(gconstpointer a, gconstpointer b)
 {
 	AcrnMachine *va = *(AcrnMachine *const *)a, *vb = *(AcrnMachine *const *)b;
-	int oa = acrn_machine_get_def(va)->autostart_order, ob = acrn_machine_get_def(vb)->autostart_order;
+	int oa = acrn_machine_get_def(va)->autostart_order,
+	    ob = acrn_machine_get_def(vb)->autostart_order;
 
 	if (oa != ob)
 		return oa < ob ? -1 : 1;
@@ -530,7 +535,8 @@ static void autostart_next(AcrnSupervisor *sup)
 		return;
 	/* It may have been started, undefined or made non-autostart meanwhile. */
 	if (g_hash_table_lookup(sup->by_uuid, acrn_machine_get_uuid(vm)) != vm ||
-	    acrn_machine_is_active(vm) || acrn_machine_is_busy(vm) || !acrn_machine_get_def(vm)->autostart) {
+	    acrn_machine_is_active(vm) || acrn_machine_is_busy(vm) ||
+	    !acrn_machine_get_def(vm)->autostart) {
 		autostart_next(sup);
 		return;
 	}
@@ -563,19 +569,20 @@ static void on_stopped_one(GObject *src, GAsyncResult *res, gpointer data)
 	g_autoptr(GError) error = NULL;
 
 	if (!acrn_machine_op_finish(ACRN_MACHINE(src), res, &error))
-		g_warning("stopping '%s': %s", acrn_machine_get_name(ACRN_MACHINE(src)), error->message);
+		g_warning("stopping '%s': %s", acrn_machine_get_name(ACRN_MACHINE(src)),
+			  error->message);
 	if (--*pending == 0)
 		g_task_return_boolean(task, TRUE);
 	g_object_unref(task);
 }
 
-void acrn_supervisor_stop_all_async(AcrnSupervisor *sup, guint timeout_sec,
-				    GAsyncReadyCallback cb, gpointer data)
+void acrn_supervisor_stop_all_async(AcrnSupervisor *sup, guint timeout_sec, GAsyncReadyCallback cb,
+				    gpointer data)
 {
 	GTask *task = g_task_new(sup, NULL, cb, data);
 	guint *pending = g_new0(guint, 1);
 	g_autoptr(GPtrArray) vms = acrn_supervisor_list(sup);
-	AcrnVmStopOptions opts = { TRUE, timeout_sec, TRUE };
+	AcrnVmStopOptions opts = {TRUE, timeout_sec, TRUE};
 
 	g_task_set_task_data(task, pending, g_free);
 	g_queue_clear_full(&sup->autostart_queue, g_object_unref);
@@ -586,7 +593,8 @@ void acrn_supervisor_stop_all_async(AcrnSupervisor *sup, guint timeout_sec,
 		if (!acrn_machine_is_active(vm))
 			continue;
 		++*pending;
-		if (acrn_machine_get_state(vm) == ACRN_VM_STATE_RUNNING && !acrn_machine_is_busy(vm))
+		if (acrn_machine_get_state(vm) == ACRN_VM_STATE_RUNNING &&
+		    !acrn_machine_is_busy(vm))
 			acrn_machine_shutdown_async(vm, &opts, on_stopped_one, g_object_ref(task));
 		else
 			acrn_machine_force_stop_async(vm, on_stopped_one, g_object_ref(task));
@@ -634,7 +642,7 @@ static void acrn_supervisor_class_init(AcrnSupervisorClass *klass)
 	oc->finalize = acrn_supervisor_finalize;
 	signals[SIG_ADDED] = g_signal_new("vm-added", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
 					  0, NULL, NULL, NULL, G_TYPE_NONE, 1, ACRN_TYPE_MACHINE);
-	signals[SIG_REMOVED] = g_signal_new("vm-removed", G_TYPE_FROM_CLASS(klass),
-					    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
-					    ACRN_TYPE_MACHINE);
+	signals[SIG_REMOVED] =
+	    g_signal_new("vm-removed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+			 NULL, G_TYPE_NONE, 1, ACRN_TYPE_MACHINE);
 }

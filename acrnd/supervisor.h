@@ -48,7 +48,7 @@ gboolean acrn_supervisor_set_autostart(AcrnSupervisor *sup, AcrnMachine *vm, gbo
 				       GError **error);
 
 /* Gracefully stop every active VM (force-stop after @timeout_sec). */
-void acrn_supervisor_stop_all_async(AcrnSupervisor *sup, guint timeout_sec,
-				    GAsyncReadyCallback cb, gpointer data);
+void acrn_supervisor_stop_all_async(AcrnSupervisor *sup, guint timeout_sec, GAsyncReadyCallback cb,
+				    gpointer data);
 
 G_END_DECLS

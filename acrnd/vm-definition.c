@@ -13,17 +13,17 @@
 #define MIN_MEMORY_BYTES (128ull << 20)
 /* Keep definitions sane: 16 TiB is far beyond any ACRN platform. */
 #define MAX_MEMORY_BYTES (16ull << 40)
-#define MAX_VCPUS 64
-#define MAX_HOST_CPU 1023
+#define MAX_VCPUS	 64
+#define MAX_HOST_CPU	 1023
 /* acrn-dm's bootargs buffer (acrn-interfaces.md §4.1). */
 #define MAX_CMDLINE 2047
-#define MAX_DISKS 24
-#define MAX_NETS 8
+#define MAX_DISKS   24
+#define MAX_NETS    8
 /* PCI slots 0 (hostbridge) and 1 (lpc) are taken by acrnd. */
 #define FIRST_FREE_SLOT 2
-#define LAST_SLOT 31
+#define LAST_SLOT	31
 
-G_DEFINE_QUARK(acrn-vm-def-error-quark, acrn_vm_def_error)
+G_DEFINE_QUARK(acrn - vm - def - error - quark, acrn_vm_def_error)
 
 static void disk_free(gpointer p)
 {
@@ -174,8 +174,8 @@ gboolean acrn_vm_uuid_normalize(const char *in, char out[37])
 	if (n != 32)
 		return FALSE;
 	/* Dashes are accepted only in the canonical positions or not at all. */
-	if (strchr(in, '-') && (strlen(in) != 36 || in[8] != '-' || in[13] != '-' ||
-				in[18] != '-' || in[23] != '-'))
+	if (strchr(in, '-') &&
+	    (strlen(in) != 36 || in[8] != '-' || in[13] != '-' || in[18] != '-' || in[23] != '-'))
 		return FALSE;
 	g_snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
 		   hex + 20);
@@ -210,7 +210,7 @@ const char *acrn_vm_action_to_string(AcrnVmAction action)
 /* ---- XML helpers ---- */
 
 static gboolean set_error(GError **error, AcrnVmDefError code, const char *fmt, ...)
-	G_GNUC_PRINTF(3, 4);
+    G_GNUC_PRINTF(3, 4);
 
 static gboolean set_error(GError **error, AcrnVmDefError code, const char *fmt, ...)
 {
@@ -272,24 +272,15 @@ static gboolean scale_unit(const char *unit, guint64 *mult)
 		const char *name;
 		guint64 mult;
 	} units[] = {
-		{ "b", 1 },
-		{ "bytes", 1 },
-		{ "KB", 1000ull },
-		{ "k", 1024ull },
-		{ "KiB", 1024ull },
-		{ "MB", 1000000ull },
-		{ "M", 1ull << 20 },
-		{ "MiB", 1ull << 20 },
-		{ "GB", 1000000000ull },
-		{ "G", 1ull << 30 },
-		{ "GiB", 1ull << 30 },
-		{ "TB", 1000000000000ull },
-		{ "T", 1ull << 40 },
-		{ "TiB", 1ull << 40 },
+	    {"b", 1},	       {"bytes", 1},	    {"KB", 1000ull},
+	    {"k", 1024ull},    {"KiB", 1024ull},    {"MB", 1000000ull},
+	    {"M", 1ull << 20}, {"MiB", 1ull << 20}, {"GB", 1000000000ull},
+	    {"G", 1ull << 30}, {"GiB", 1ull << 30}, {"TB", 1000000000000ull},
+	    {"T", 1ull << 40}, {"TiB", 1ull << 40},
 	};
 
 	if (!unit) {
-		*mult = 1024;	/* libvirt's default unit is KiB */
+		*mult = 1024; /* libvirt's default unit is KiB */
 		return TRUE;
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(units); i++)
@@ -322,7 +313,7 @@ static gboolean parse_memory(xmlNode *n, guint64 *bytes, GError **error)
 /* libvirt cpuset syntax: "0-3,^2,6". */
 static gboolean parse_cpuset(const char *where, const char *s, GArray *out, GError **error)
 {
-	gboolean set[MAX_HOST_CPU + 1] = { FALSE };
+	gboolean set[MAX_HOST_CPU + 1] = {FALSE};
 	g_auto(GStrv) parts = g_strsplit(s, ",", -1);
 	gboolean any = FALSE;
 
@@ -341,7 +332,7 @@ static gboolean parse_cpuset(const char *where, const char *s, GArray *out, GErr
 			*dash = '\0';
 		if (!g_ascii_string_to_unsigned(p, 10, 0, MAX_HOST_CPU, &lo, NULL) ||
 		    (dash && (neg || !g_ascii_string_to_unsigned(dash + 1, 10, lo, MAX_HOST_CPU,
-								   &hi, NULL))))
+								 &hi, NULL))))
 			return set_error(error, ACRN_VM_DEF_ERROR_INVALID,
 					 "%s: invalid cpuset '%s' (expected e.g. '0-3,^2,6', CPUs "
 					 "0..%d)",
@@ -523,7 +514,7 @@ static gboolean parse_cputune(AcrnVmDef *def, xmlNode *n, GPtrArray *pins, GErro
 		if (!is_elem(c))
 			continue;
 		if (!name_is(c, "vcpupin"))
-			continue;	/* shares, period, emulatorpin: scheduler hints ACRN lacks */
+			continue; /* shares, period, emulatorpin: scheduler hints ACRN lacks */
 		vcpu = prop(c, "vcpu");
 		cpuset = prop(c, "cpuset");
 		if (!vcpu || !g_ascii_string_to_unsigned(vcpu, 10, 0, MAX_VCPUS - 1, &idx, NULL))
@@ -693,7 +684,7 @@ static gboolean parse_serial(AcrnVmDef *def, xmlNode *n, GError **error)
 	gboolean is_console = name_is(n, "console");
 	const char *el = is_console ? "console" : "serial";
 	g_autofree char *type = prop(n, "type");
-	AcrnVmConsole con = { 0 };
+	AcrnVmConsole con = {0};
 
 	if (!type)
 		return set_error(error, ACRN_VM_DEF_ERROR_INVALID, "<%s>: missing attribute type",
@@ -755,8 +746,8 @@ static gboolean parse_serial(AcrnVmDef *def, xmlNode *n, GError **error)
 			}
 		}
 	}
-	if (con.type == ACRN_VM_CONSOLE_FILE && !check_path("<serial type='file'><source>",
-							     con.path, error)) {
+	if (con.type == ACRN_VM_CONSOLE_FILE &&
+	    !check_path("<serial type='file'><source>", con.path, error)) {
 		g_free(con.path);
 		g_free(con.host);
 		return FALSE;
@@ -766,8 +757,8 @@ static gboolean parse_serial(AcrnVmDef *def, xmlNode *n, GError **error)
 				 "<%s type='tcp'>: missing <source service=...>", el);
 	if (def->console.type != ACRN_VM_CONSOLE_NONE) {
 		/* libvirt writes a <console> mirroring the first <serial>. */
-		gboolean mirror = (is_console || def->console.from_console) &&
-				  def->console.type == con.type;
+		gboolean mirror =
+		    (is_console || def->console.from_console) && def->console.type == con.type;
 
 		g_free(con.path);
 		g_free(con.host);
@@ -786,8 +777,8 @@ static gboolean parse_devices(AcrnVmDef *def, xmlNode *n, GError **error)
 {
 	/* Devices libvirt adds by default that mean nothing for acrn-dm; they
 	 * are accepted and dropped so Nova/virt-install XML can pass through. */
-	static const char *const ignored[] = { "emulator", "controller", "input", "graphics",
-						"video", "memballoon", "rng", NULL };
+	static const char *const ignored[] = {"emulator", "controller", "input", "graphics",
+					      "video",	  "memballoon", "rng",	 NULL};
 
 	for (xmlNode *c = n->children; c; c = c->next) {
 		gboolean ok = TRUE;
@@ -860,7 +851,7 @@ static gboolean parse_metadata(AcrnVmDef *def, xmlDoc *doc, xmlNode *n, GError *
 /* Combine <vcpu cpuset> and per-vCPU pins into the affinity list. */
 static gboolean finish_cpus(AcrnVmDef *def, GPtrArray *pins, GError **error)
 {
-	gboolean set[MAX_HOST_CPU + 1] = { FALSE };
+	gboolean set[MAX_HOST_CPU + 1] = {FALSE};
 	gboolean any = FALSE;
 
 	if (pins->len > def->vcpus)
@@ -907,9 +898,10 @@ static gboolean finish_cpus(AcrnVmDef *def, GPtrArray *pins, GError **error)
 
 static gboolean parse_domain(AcrnVmDef *def, xmlDoc *doc, xmlNode *root, GError **error)
 {
-	static const char *const ignored[] = { "features", "clock",	   "cpu",      "pm",
-						"resource", "sysinfo",	   "seclabel", "memoryBacking",
-						"iothreads", "on_lockfailure", NULL };
+	static const char *const ignored[] = {
+	    "features",	 "clock",	   "cpu",      "pm",
+	    "resource",	 "sysinfo",	   "seclabel", "memoryBacking",
+	    "iothreads", "on_lockfailure", NULL};
 	g_autofree char *type = NULL;
 	g_autoptr(GPtrArray) pins = g_ptr_array_new_with_free_func(g_free);
 	gboolean have_memory = FALSE, have_current = FALSE, have_os = FALSE;
@@ -1034,6 +1026,13 @@ AcrnVmDef *acrn_vm_def_parse(const char *xml, gssize len, GError **error)
 			  e ? e->line : 0, e && e->message ? g_strstrip(e->message) : "?");
 		return NULL;
 	}
+	if (doc->intSubset || doc->extSubset) {
+		/* Entities could expand without bound (and domain XML never
+		 * needs a DTD). */
+		xmlFreeDoc(doc);
+		set_error(error, ACRN_VM_DEF_ERROR_XML, "a DOCTYPE is not allowed in a definition");
+		return NULL;
+	}
 	def = acrn_vm_def_new();
 	ok = parse_domain(def, doc, xmlDocGetRootElement(doc), error);
 	xmlFreeDoc(doc);
@@ -1065,7 +1064,7 @@ static void append_slot(GString *s, int slot)
 
 static void append_console(GString *s, const AcrnVmConsole *c, const char *el)
 {
-	static const char *const names[] = { "", "pty", "stdio", "file", "tcp" };
+	static const char *const names[] = {"", "pty", "stdio", "file", "tcp"};
 	g_autofree char *esc = NULL;
 
 	g_string_append_printf(s, "    <%s type='%s'>\n", el, names[c->type]);
@@ -1075,8 +1074,9 @@ static void append_console(GString *s, const AcrnVmConsole *c, const char *el)
 	} else if (c->type == ACRN_VM_CONSOLE_TCP) {
 		if (c->host) {
 			esc = g_markup_escape_text(c->host, -1);
-			g_string_append_printf(s, "      <source mode='bind' host='%s' service='%u'/>\n",
-					       esc, c->port);
+			g_string_append_printf(
+			    s, "      <source mode='bind' host='%s' service='%u'/>\n", esc,
+			    c->port);
 		} else {
 			g_string_append_printf(s, "      <source mode='bind' service='%u'/>\n",
 					       c->port);
@@ -1111,14 +1111,13 @@ char *acrn_vm_def_to_xml(const AcrnVmDef *def)
 	}
 	g_string_append_printf(s, "  <memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>\n",
 			       (def->memory_bytes + 1023) / 1024);
-	g_string_append_printf(s,
-			       "  <currentMemory unit='KiB'>%" G_GUINT64_FORMAT
-			       "</currentMemory>\n",
-			       (def->current_memory_bytes + 1023) / 1024);
+	g_string_append_printf(
+	    s, "  <currentMemory unit='KiB'>%" G_GUINT64_FORMAT "</currentMemory>\n",
+	    (def->current_memory_bytes + 1023) / 1024);
 	if (def->vcpu_cpuset) {
 		esc = g_markup_escape_text(def->vcpu_cpuset, -1);
-		g_string_append_printf(s, "  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n",
-				       esc, def->vcpus);
+		g_string_append_printf(s, "  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n", esc,
+				       def->vcpus);
 	} else {
 		g_string_append_printf(s, "  <vcpu placement='static'>%u</vcpu>\n", def->vcpus);
 	}

@@ -19,9 +19,9 @@ G_BEGIN_DECLS
 GQuark acrn_vm_def_error_quark(void);
 
 typedef enum {
-	ACRN_VM_DEF_ERROR_XML,		/* not well-formed XML */
-	ACRN_VM_DEF_ERROR_INVALID,	/* a value is out of range or malformed */
-	ACRN_VM_DEF_ERROR_UNSUPPORTED,	/* valid libvirt XML that ACRN cannot do */
+	ACRN_VM_DEF_ERROR_XML,	       /* not well-formed XML */
+	ACRN_VM_DEF_ERROR_INVALID,     /* a value is out of range or malformed */
+	ACRN_VM_DEF_ERROR_UNSUPPORTED, /* valid libvirt XML that ACRN cannot do */
 } AcrnVmDefError;
 
 /* Longest accepted VM name (the name shown to users). */
@@ -38,8 +38,8 @@ typedef enum {
 } AcrnVmAction;
 
 typedef enum {
-	ACRN_VM_NET_BRIDGE,	/* <interface type='bridge'> */
-	ACRN_VM_NET_ETHERNET,	/* <interface type='ethernet'> */
+	ACRN_VM_NET_BRIDGE,   /* <interface type='bridge'> */
+	ACRN_VM_NET_ETHERNET, /* <interface type='ethernet'> */
 } AcrnVmNetType;
 
 typedef enum {
@@ -51,48 +51,48 @@ typedef enum {
 } AcrnVmConsoleType;
 
 typedef struct {
-	char *source;		/* backing file; NULL = empty slot ("nodisk") */
-	char *target;		/* target dev, e.g. "vda" */
+	char *source; /* backing file; NULL = empty slot ("nodisk") */
+	char *target; /* target dev, e.g. "vda" */
 	gboolean readonly;
-	int pci_slot;		/* -1 = assign automatically */
+	int pci_slot; /* -1 = assign automatically */
 } AcrnVmDisk;
 
 typedef struct {
 	AcrnVmNetType type;
-	char *bridge;		/* <source bridge=...>, informational only */
-	char *tap;		/* <target dev=...>: the host tap device */
-	char *mac;		/* "xx:xx:xx:xx:xx:xx" (lower case) or NULL */
-	int pci_slot;		/* -1 = assign automatically */
+	char *bridge; /* <source bridge=...>, informational only */
+	char *tap;    /* <target dev=...>: the host tap device */
+	char *mac;    /* "xx:xx:xx:xx:xx:xx" (lower case) or NULL */
+	int pci_slot; /* -1 = assign automatically */
 } AcrnVmNet;
 
 typedef struct {
 	AcrnVmConsoleType type;
-	char *path;		/* file path for FILE */
-	char *host;		/* TCP bind address, NULL = any */
-	guint port;		/* TCP port */
-	gboolean from_console;	/* came from <console> rather than <serial> */
+	char *path;	       /* file path for FILE */
+	char *host;	       /* TCP bind address, NULL = any */
+	guint port;	       /* TCP port */
+	gboolean from_console; /* came from <console> rather than <serial> */
 } AcrnVmConsole;
 
 typedef struct {
 	char *name;
-	char uuid[37];		/* canonical lower-case "8-4-4-4-12" */
-	guint64 memory_bytes;	/* <memory> */
-	guint64 current_memory_bytes;	/* <currentMemory>, <= memory_bytes */
+	char uuid[37];		      /* canonical lower-case "8-4-4-4-12" */
+	guint64 memory_bytes;	      /* <memory> */
+	guint64 current_memory_bytes; /* <currentMemory>, <= memory_bytes */
 	guint vcpus;
 	/* Host CPUs the VM may run on (union of <vcpu cpuset> and
 	 * <cputune><vcpupin>), sorted, no duplicates; empty = unpinned. */
-	GArray *cpu_affinity;	/* of guint */
+	GArray *cpu_affinity; /* of guint */
 	/* Per-vCPU pinning as written, index = vcpu; NULL entries = none. */
-	GPtrArray *vcpupin;	/* of char * cpuset strings */
-	char *vcpu_cpuset;	/* <vcpu cpuset=...> as written, or NULL */
+	GPtrArray *vcpupin; /* of char * cpuset strings */
+	char *vcpu_cpuset;  /* <vcpu cpuset=...> as written, or NULL */
 
-	char *kernel;		/* <os><kernel> */
-	char *initrd;		/* <os><initrd> */
-	char *cmdline;		/* <os><cmdline> */
-	char *loader;		/* <os><loader> (OVMF image) */
+	char *kernel;  /* <os><kernel> */
+	char *initrd;  /* <os><initrd> */
+	char *cmdline; /* <os><cmdline> */
+	char *loader;  /* <os><loader> (OVMF image) */
 
-	GPtrArray *disks;	/* of AcrnVmDisk * */
-	GPtrArray *nets;	/* of AcrnVmNet * */
+	GPtrArray *disks; /* of AcrnVmDisk * */
+	GPtrArray *nets;  /* of AcrnVmNet * */
 	AcrnVmConsole console;
 
 	AcrnVmAction on_poweroff;
@@ -101,10 +101,10 @@ typedef struct {
 
 	/* <metadata><acrn:autostart enabled='yes|no' order='N'/> */
 	gboolean autostart;
-	int autostart_order;	/* lower starts first; default 0 */
+	int autostart_order; /* lower starts first; default 0 */
 
-	char *title;		/* <title>, kept for round trips */
-	char *description;	/* <description> */
+	char *title;	   /* <title>, kept for round trips */
+	char *description; /* <description> */
 	/* Other children of <metadata> (e.g. Nova's), serialized verbatim so
 	 * that definitions passed through virtacrnd survive a round trip. */
 	char *foreign_metadata;
@@ -153,15 +153,14 @@ const char *acrn_vm_action_to_string(AcrnVmAction action);
 
 /* Options for acrn_vm_def_to_dm_argv() that are not part of the definition. */
 typedef struct {
-	const char *dm_path;		/* argv[0], e.g. "/usr/bin/acrn-dm" */
-	const char *control_socket;	/* path of the per-VM control socket
-					 * (docs/dm-control-protocol.md), or NULL */
+	const char *dm_path;	    /* argv[0], e.g. "/usr/bin/acrn-dm" */
+	const char *control_socket; /* path of the per-VM control socket
+				     * (docs/dm-control-protocol.md), or NULL */
 } AcrnDmArgvOptions;
 
 /* THE one place that turns a definition into an acrn-dm command line.
  * Returns a NULL-terminated argv (free with g_strfreev) or NULL with @error
  * set (e.g. PCI slot conflicts). */
-char **acrn_vm_def_to_dm_argv(const AcrnVmDef *def, const AcrnDmArgvOptions *opts,
-			      GError **error);
+char **acrn_vm_def_to_dm_argv(const AcrnVmDef *def, const AcrnDmArgvOptions *opts, GError **error);
 
 G_END_DECLS

@@ -8,9 +8,9 @@
 #include "vm-definition.h"
 
 #define HOSTBRIDGE_SLOT 0
-#define LPC_SLOT 1
+#define LPC_SLOT	1
 #define FIRST_AUTO_SLOT 2
-#define LAST_SLOT 31
+#define LAST_SLOT	31
 
 static void add(GPtrArray *argv, const char *a, const char *b)
 {
@@ -28,10 +28,9 @@ static void add_take(GPtrArray *argv, const char *a, char *b)
 /* Explicit <address slot> values are honoured; the remaining devices get the
  * lowest free slots in document order (disks, then interfaces), so the slot
  * of a disk stays stable as long as the devices before it do. */
-static gboolean assign_slots(const AcrnVmDef *def, int *disk_slots, int *net_slots,
-			     GError **error)
+static gboolean assign_slots(const AcrnVmDef *def, int *disk_slots, int *net_slots, GError **error)
 {
-	const char *owner[LAST_SLOT + 1] = { "the host bridge", "the LPC bridge" };
+	const char *owner[LAST_SLOT + 1] = {"the host bridge", "the LPC bridge"};
 	int next = FIRST_AUTO_SLOT;
 
 	for (guint i = 0; i < def->disks->len; i++) {
@@ -98,8 +97,7 @@ static char *console_backend(const AcrnVmConsole *c)
 	return NULL;
 }
 
-char **acrn_vm_def_to_dm_argv(const AcrnVmDef *def, const AcrnDmArgvOptions *opts,
-			      GError **error)
+char **acrn_vm_def_to_dm_argv(const AcrnVmDef *def, const AcrnDmArgvOptions *opts, GError **error)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autofree int *disk_slots = g_new0(int, def->disks->len + 1);
@@ -112,8 +110,9 @@ char **acrn_vm_def_to_dm_argv(const AcrnVmDef *def, const AcrnDmArgvOptions *opt
 
 	add(argv, opts->dm_path, NULL);
 	/* acrn-dm takes whole MiB; round up so the guest never gets less. */
-	add_take(argv, "-m",
-		 g_strdup_printf("%" G_GUINT64_FORMAT "M", (def->memory_bytes + (1 << 20) - 1) >> 20));
+	add_take(
+	    argv, "-m",
+	    g_strdup_printf("%" G_GUINT64_FORMAT "M", (def->memory_bytes + (1 << 20) - 1) >> 20));
 	if (def->cpu_affinity->len) {
 		GString *cpus = g_string_new(NULL);
 

@@ -24,15 +24,15 @@
 #endif
 
 #define ATTACH_TIMEOUT_MS 5000
-#define LOG_MAX_BYTES (1 << 20)
+#define LOG_MAX_BYTES	  (1 << 20)
 
 typedef enum {
 	OP_NONE,
-	OP_START,	/* also automatic restarts (op_task == NULL) */
+	OP_START, /* also automatic restarts (op_task == NULL) */
 	OP_SHUTDOWN,
 	OP_REBOOT,
 	OP_FORCE_STOP,
-	OP_REQUEST,	/* pause, resume, suspend, wakeup, reset, blkrescan */
+	OP_REQUEST, /* pause, resume, suspend, wakeup, reset, blkrescan */
 	OP_ATTACH,
 } Op;
 
@@ -51,25 +51,27 @@ struct _AcrnMachine {
 	gboolean is_child;
 	guint child_watch;
 	int pidfd;
-	guint pidfd_source;
+	guint pidfd_source; /* pidfd readable, or the fallback poll timer */
+	guint64 start_time; /* of the re-attached process (fallback checks) */
 	AcrnDmClient *dm;
 	char *console_path;
-	char *exit_event;	/* last poweroff/reboot/crash/start-failed event */
+	char *exit_event; /* last poweroff/reboot/crash/start-failed event */
 	char *exit_detail;
 
 	/* the operation in flight */
 	Op op;
-	GTask *op_task;		/* NULL once answered early or for internal ops */
-	Op preempted_op;	/* what a force-stop interrupted */
+	GTask *op_task;	 /* NULL once answered early or for internal ops */
+	Op preempted_op; /* what a force-stop interrupted */
 	GTask *preempted_task;
 	char *start_reason;
-	gboolean restarting;	/* the start in flight is an automatic restart */
+	gboolean restarting; /* the start in flight is an automatic restart */
 	gboolean start_timed_out;
 	char *force_reason;
 	AcrnVmStopOptions stop_opts;
-	gboolean reboot_stopping;	/* OP_REBOOT: still in the stop phase */
+	gboolean reboot_stopping; /* OP_REBOOT: still in the stop phase */
 	guint op_timer;
 	guint kill_timer;
+	guint reconnect_timer;
 
 	/* The process ended; its last events may still be in the socket. */
 	gboolean exit_pending;
@@ -77,7 +79,7 @@ struct _AcrnMachine {
 	int exit_status;
 	guint exit_timer;
 
-	GQueue restart_times;	/* monotonic usec of recent automatic restarts */
+	GQueue restart_times; /* monotonic usec of recent automatic restarts */
 };
 
 G_DEFINE_TYPE(AcrnMachine, acrn_machine, G_TYPE_OBJECT)
@@ -85,8 +87,8 @@ G_DEFINE_TYPE(AcrnMachine, acrn_machine, G_TYPE_OBJECT)
 enum { SIG_CHANGED, SIG_EVENT, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static const char *const state_names[] = { "stopped", "starting", "running", "paused",
-					    "suspended", "stopping", "crashed" };
+static const char *const state_names[] = {"stopped",   "starting", "running", "paused",
+					  "suspended", "stopping", "crashed"};
 
 const char *acrn_machine_state_to_string(AcrnVmState state)
 {
@@ -222,8 +224,7 @@ static gboolean check_idle(AcrnMachine *vm, GTask *task)
 {
 	if (vm->op == OP_NONE)
 		return TRUE;
-	task_fail(task, ACRN_ERROR_BUSY, "VM '%s' is busy with another operation",
-		  vm->def->name);
+	task_fail(task, ACRN_ERROR_BUSY, "VM '%s' is busy with another operation", vm->def->name);
 	return FALSE;
 }
 
@@ -254,6 +255,11 @@ static void send_signal(AcrnMachine *vm, int sig)
 	if (vm->pidfd >= 0) {
 		if (syscall(SYS_pidfd_send_signal, vm->pidfd, sig, NULL, 0) != 0)
 			g_debug("pidfd_send_signal: %s", g_strerror(errno));
+	} else if (!vm->is_child && vm->pid > 0 && vm->start_time &&
+		   acrn_proc_start_time(vm->pid) == vm->start_time) {
+		/* No pidfd (kernel < 5.3, valgrind): the start-time check
+		 * narrows, but cannot close, the PID reuse window. */
+		kill(vm->pid, sig);
 	} else if (vm->is_child && vm->pid > 0) {
 		/* Our unreaped child: its PID cannot have been reused. */
 		kill(vm->pid, sig);
@@ -301,6 +307,7 @@ static void release_dm(AcrnMachine *vm)
 	g_clear_handle_id(&vm->pidfd_source, g_source_remove);
 	g_clear_handle_id(&vm->kill_timer, g_source_remove);
 	g_clear_handle_id(&vm->exit_timer, g_source_remove);
+	g_clear_handle_id(&vm->reconnect_timer, g_source_remove);
 	vm->exit_pending = FALSE;
 	if (vm->pidfd >= 0)
 		close(vm->pidfd);
@@ -311,6 +318,7 @@ static void release_dm(AcrnMachine *vm)
 		g_clear_object(&vm->dm);
 	}
 	vm->pid = 0;
+	vm->start_time = 0;
 	vm->is_child = FALSE;
 	g_clear_pointer(&vm->console_path, g_free);
 	g_unlink(rec);
@@ -365,8 +373,8 @@ static void apply_policy(AcrnMachine *vm, const char *kind, const char *detail)
 	if (action == ACRN_VM_ACTION_RESTART) {
 		if (!restart_allowed(vm)) {
 			g_autofree char *r = g_strdup_printf(
-				"restart-limit: %u restarts within %u s, last: %s",
-				vm->cfg->restart_burst, vm->cfg->restart_interval_sec, reason);
+			    "restart-limit: %u restarts within %u s, last: %s",
+			    vm->cfg->restart_burst, vm->cfg->restart_interval_sec, reason);
 
 			g_warning("VM '%s': %s", vm->def->name, r);
 			set_state(vm, ACRN_VM_STATE_CRASHED, r);
@@ -395,7 +403,7 @@ static void finish_preempted(AcrnMachine *vm)
 	if (!t)
 		return;
 	if (vm->preempted_op == OP_SHUTDOWN)
-		task_ok(t);	/* the caller wanted the VM off, and it is */
+		task_ok(t); /* the caller wanted the VM off, and it is */
 	else
 		task_fail(t, ACRN_ERROR_CANCELLED, "VM '%s': cancelled by a force-stop",
 			  vm->def->name);
@@ -441,6 +449,24 @@ static void on_dm_exit(AcrnMachine *vm, gboolean known, int status)
 		return;
 	case OP_START:
 	case OP_REBOOT:
+		if ((vm->op != OP_REBOOT || !vm->reboot_stopping) && !vm->start_timed_out &&
+		    (strcmp(kind, "poweroff") == 0 || strcmp(kind, "reboot") == 0 ||
+		     strcmp(kind, "crash") == 0)) {
+			/* The guest ran (it powered off, rebooted or crashed)
+			 * before we saw "started": acrnd was slower than the
+			 * guest.  The start succeeded; then apply the policy. */
+			gboolean reboot = vm->op == OP_REBOOT;
+
+			task = take_task(vm);
+			finish_op(vm);
+			vm->restarting = FALSE;
+			set_state(vm, ACRN_VM_STATE_RUNNING, vm->start_reason);
+			emit_event(vm, reboot ? "rebooted" : "started", vm->start_reason);
+			if (task)
+				task_ok(task);
+			apply_policy(vm, kind, detail);
+			return;
+		}
 		if (vm->op != OP_REBOOT || !vm->reboot_stopping) {
 			g_autofree char *msg = NULL;
 			g_autofree char *reason = NULL;
@@ -458,12 +484,15 @@ static void on_dm_exit(AcrnMachine *vm, gboolean known, int status)
 			reason = g_strdup_printf("start-failed: %s", msg);
 			task = take_task(vm);
 			finish_op(vm);
-			set_state(vm, vm->restarting ? ACRN_VM_STATE_CRASHED : ACRN_VM_STATE_STOPPED,
+			set_state(vm,
+				  vm->restarting ? ACRN_VM_STATE_CRASHED : ACRN_VM_STATE_STOPPED,
 				  reason);
 			emit_event(vm, vm->restarting ? "crashed" : "stopped", "start-failed");
 			vm->restarting = FALSE;
 			if (task)
-				task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+				task_fail(task,
+					  vm->start_timed_out ? ACRN_ERROR_TIMEOUT
+							      : ACRN_ERROR_DEVICE_MODEL_FAILED,
 					  "VM '%s': the device model failed to start: %s",
 					  vm->def->name, msg);
 			return;
@@ -513,8 +542,12 @@ static void on_dm_exit(AcrnMachine *vm, gboolean known, int status)
 		return;
 	case OP_REQUEST:
 	case OP_NONE:
-		/* An in-flight request fails through the closed control channel. */
+		/* An in-flight request (pause, reset, ...) cannot complete now. */
+		task = take_task(vm);
 		finish_op(vm);
+		if (task)
+			task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+				  "VM '%s': the device model ended: %s", vm->def->name, detail);
 		apply_policy(vm, kind, detail);
 		return;
 	}
@@ -546,7 +579,7 @@ static void process_ended(AcrnMachine *vm, gboolean known, int status)
 	vm->exit_pending = TRUE;
 	vm->exit_known = known;
 	vm->exit_status = status;
-	vm->is_child = FALSE;	/* reaped: the PID may be reused from now on */
+	vm->is_child = FALSE; /* reaped: the PID may be reused from now on */
 	if (vm->dm && acrn_dm_client_is_connected(vm->dm)) {
 		vm->exit_timer = g_timeout_add(1000, on_exit_timer, vm);
 		return;
@@ -558,9 +591,21 @@ static void on_child_exit(GPid pid, int status, gpointer data)
 {
 	AcrnMachine *vm = data;
 
-	vm->child_watch = 0;	/* the source is gone after this callback */
+	vm->child_watch = 0; /* the source is gone after this callback */
 	g_spawn_close_pid(pid);
 	process_ended(vm, TRUE, status);
+}
+
+/* Fallback without pidfd: notice the exit by polling /proc. */
+static gboolean on_poll_alive(gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	if (acrn_proc_start_time(vm->pid) == vm->start_time)
+		return G_SOURCE_CONTINUE;
+	vm->pidfd_source = 0;
+	process_ended(vm, FALSE, 0);
+	return G_SOURCE_REMOVE;
 }
 
 static gboolean on_pidfd(int fd, GIOCondition cond, gpointer data)
@@ -576,6 +621,13 @@ static gboolean on_pidfd(int fd, GIOCondition cond, gpointer data)
 
 /* ---- control channel events ---- */
 
+/* A start (or the start phase of a reboot) is in flight and nothing, such
+ * as a force-stop, has taken over. */
+static gboolean waiting_for_start(AcrnMachine *vm)
+{
+	return vm->op == OP_START || (vm->op == OP_REBOOT && !vm->reboot_stopping);
+}
+
 static void became_running(AcrnMachine *vm, const char *console)
 {
 	GTask *task;
@@ -588,7 +640,7 @@ static void became_running(AcrnMachine *vm, const char *console)
 	}
 	if (vm->console_path) {
 		g_autofree char *path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
-		AcrnRuntimeRecord rec = { 0 };
+		AcrnRuntimeRecord rec = {0};
 		g_autoptr(GError) error = NULL;
 
 		if (acrn_runtime_record_load(path, &rec, NULL)) {
@@ -613,7 +665,7 @@ static void on_dm_event(AcrnDmClient *dm, const char *event, GVariant *msg, gpoi
 	AcrnMachine *vm = data;
 
 	if (strcmp(event, "started") == 0) {
-		if (vm->state == ACRN_VM_STATE_STARTING)
+		if (vm->state == ACRN_VM_STATE_STARTING && waiting_for_start(vm))
 			became_running(vm, acrn_dm_proto_get_str(msg, "console", NULL));
 	} else if (strcmp(event, "paused") == 0) {
 		set_state(vm, ACRN_VM_STATE_PAUSED, "paused");
@@ -637,7 +689,7 @@ static void on_dm_event(AcrnDmClient *dm, const char *event, GVariant *msg, gpoi
 		g_free(vm->exit_detail);
 		vm->exit_event = g_strdup(event);
 		vm->exit_detail = g_strdup(acrn_dm_proto_get_str(
-			msg, "message", acrn_dm_proto_get_str(msg, "reason", event)));
+		    msg, "message", acrn_dm_proto_get_str(msg, "reason", event)));
 	} else if (strcmp(event, "protocol-error") == 0) {
 		g_warning("VM '%s': device model reports a protocol error: %s", vm->def->name,
 			  acrn_dm_proto_get_str(msg, "message", "?"));
@@ -646,15 +698,79 @@ static void on_dm_event(AcrnDmClient *dm, const char *event, GVariant *msg, gpoi
 	}
 }
 
+static void attach_dm_client(AcrnMachine *vm);
+static void schedule_reconnect(AcrnMachine *vm, guint delay_ms);
+
 static void on_dm_closed(AcrnDmClient *dm, gpointer data)
 {
 	AcrnMachine *vm = data;
 
-	if (vm->exit_pending)
+	if (vm->exit_pending) {
 		dm_gone(vm);
-	else if (vm->pid)
-		g_warning("VM '%s': control channel to acrn-dm (pid %d) closed", vm->def->name,
-			  (int)vm->pid);
+	} else if (vm->pid) {
+		g_warning("VM '%s': control channel to acrn-dm (pid %d) closed; reconnecting",
+			  vm->def->name, (int)vm->pid);
+		schedule_reconnect(vm, 200);
+	}
+}
+
+static void on_reconnected(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(AcrnMachine) vm = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) hello = NULL;
+	const char *state;
+
+	hello = acrn_dm_client_connect_finish(ACRN_DM_CLIENT(src), res, &error);
+	if (vm->dm != (gpointer)src || !vm->pid || vm->exit_pending)
+		return;
+	if (!hello) {
+		g_debug("VM '%s': reconnect failed: %s", vm->def->name, error->message);
+		schedule_reconnect(vm, 2000);
+		return;
+	}
+	g_message("VM '%s': control channel restored", vm->def->name);
+	/* Events may have been missed meanwhile: take the DM's word for the state. */
+	state = acrn_dm_proto_get_str(hello, "state", "running");
+	if (vm->state == ACRN_VM_STATE_RUNNING || vm->state == ACRN_VM_STATE_PAUSED ||
+	    vm->state == ACRN_VM_STATE_SUSPENDED) {
+		if (strcmp(state, "paused") == 0 && vm->state != ACRN_VM_STATE_PAUSED) {
+			set_state(vm, ACRN_VM_STATE_PAUSED, "paused");
+			emit_event(vm, "paused", "");
+		} else if (strcmp(state, "suspended") == 0 &&
+			   vm->state != ACRN_VM_STATE_SUSPENDED) {
+			set_state(vm, ACRN_VM_STATE_SUSPENDED, "guest-suspend");
+			emit_event(vm, "suspended", "");
+		} else if (strcmp(state, "running") == 0 && vm->state != ACRN_VM_STATE_RUNNING) {
+			set_state(vm, ACRN_VM_STATE_RUNNING, "resumed");
+			emit_event(vm, "resumed", "");
+		}
+	}
+}
+
+static gboolean on_reconnect_timer(gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	vm->reconnect_timer = 0;
+	if (!vm->pid || vm->exit_pending || (vm->dm && acrn_dm_client_is_connected(vm->dm)))
+		return G_SOURCE_REMOVE;
+	if (vm->dm) {
+		g_signal_handlers_disconnect_by_data(vm->dm, vm);
+		acrn_dm_client_close(vm->dm);
+		g_clear_object(&vm->dm);
+	}
+	attach_dm_client(vm);
+	acrn_dm_client_connect_async(vm->dm, 2000, NULL, on_reconnected, g_object_ref(vm));
+	return G_SOURCE_REMOVE;
+}
+
+/* Keep trying while the process lives: a device model that dropped the
+ * connection (or restarted its listener) becomes manageable again. */
+static void schedule_reconnect(AcrnMachine *vm, guint delay_ms)
+{
+	if (!vm->reconnect_timer)
+		vm->reconnect_timer = g_timeout_add(delay_ms, on_reconnect_timer, vm);
 }
 
 static void attach_dm_client(AcrnMachine *vm)
@@ -688,7 +804,8 @@ static void on_start_connected(GObject *src, GAsyncResult *res, gpointer data)
 	const char *state;
 
 	hello = acrn_dm_client_connect_finish(ACRN_DM_CLIENT(src), res, &error);
-	if (vm->dm != (gpointer)src || vm->state != ACRN_VM_STATE_STARTING)
+	if (vm->dm != (gpointer)src || vm->state != ACRN_VM_STATE_STARTING ||
+	    !waiting_for_start(vm))
 		return;
 	if (!hello) {
 		/* The exit handler or the start timeout takes it from here. */
@@ -743,8 +860,8 @@ static void do_start(AcrnMachine *vm, const char *reason)
 	g_autofree char *rec_path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
 	g_autofree char *cmd = NULL;
 	g_auto(GStrv) argv = NULL;
-	AcrnDmArgvOptions opts = { vm->cfg->dm_path, sock };
-	AcrnRuntimeRecord rec = { 0 };
+	AcrnDmArgvOptions opts = {vm->cfg->dm_path, sock};
+	AcrnRuntimeRecord rec = {0};
 	GPid pid;
 	int logfd;
 
@@ -794,7 +911,8 @@ static void do_start(AcrnMachine *vm, const char *reason)
 		g_warning("VM '%s': cannot record runtime state (re-attach after an acrnd "
 			  "restart will not work): %s",
 			  vm->def->name, error->message);
-	emit_changed(vm);	/* LeaderPID */
+	emit_changed(vm); /* LeaderPID */
+	emit_event(vm, "starting", reason);
 
 	attach_dm_client(vm);
 	vm->op_timer = g_timeout_add(vm->cfg->start_timeout_ms, on_start_timeout, vm);
@@ -802,7 +920,8 @@ static void do_start(AcrnMachine *vm, const char *reason)
 				     g_object_ref(vm));
 }
 
-void acrn_machine_start_async(AcrnMachine *vm, const char *reason, GAsyncReadyCallback cb, gpointer data)
+void acrn_machine_start_async(AcrnMachine *vm, const char *reason, GAsyncReadyCallback cb,
+			      gpointer data)
 {
 	GTask *task = new_task(vm, cb, data);
 
@@ -893,8 +1012,7 @@ static gboolean on_stop_timeout(gpointer data)
 			vm->reboot_stopping = TRUE;
 			if (vm->dm && acrn_dm_client_is_connected(vm->dm))
 				acrn_dm_client_request_async(vm->dm, "force-stop", NULL,
-							     on_force_stop_reply,
-							     g_object_ref(vm));
+							     on_force_stop_reply, g_object_ref(vm));
 			vm->kill_timer = g_timeout_add(vm->cfg->kill_grace_ms, on_kill_timer, vm);
 			return G_SOURCE_REMOVE;
 		}
@@ -922,15 +1040,14 @@ static void on_stop_reply(GObject *src, GAsyncResult *res, gpointer data)
 
 	reply = acrn_dm_client_request_finish(ACRN_DM_CLIENT(src), res, &error);
 	if (vm->op != OP_SHUTDOWN && vm->op != OP_REBOOT)
-		return;	/* preempted or already over */
+		return; /* preempted or already over */
 	if (!reply) {
 		if (!vm->pid)
-			return;	/* the exit handler answered */
+			return; /* the exit handler answered */
 		task = take_task(vm);
 		finish_op(vm);
 		if (task)
-			task_fail(task, error->code, "VM '%s': %s", vm->def->name,
-				  error->message);
+			task_fail(task, error->code, "VM '%s': %s", vm->def->name, error->message);
 		return;
 	}
 	if (vm->state == ACRN_VM_STATE_RUNNING)
@@ -965,14 +1082,14 @@ static void begin_stop(AcrnMachine *vm, Op op, GTask *task, const AcrnVmStopOpti
 	acrn_dm_client_request_async(vm->dm, "stop", NULL, on_stop_reply, g_object_ref(vm));
 }
 
-void acrn_machine_shutdown_async(AcrnMachine *vm, const AcrnVmStopOptions *opts, GAsyncReadyCallback cb,
-			    gpointer data)
+void acrn_machine_shutdown_async(AcrnMachine *vm, const AcrnVmStopOptions *opts,
+				 GAsyncReadyCallback cb, gpointer data)
 {
 	begin_stop(vm, OP_SHUTDOWN, new_task(vm, cb, data), opts);
 }
 
-void acrn_machine_reboot_async(AcrnMachine *vm, const AcrnVmStopOptions *opts, GAsyncReadyCallback cb,
-			  gpointer data)
+void acrn_machine_reboot_async(AcrnMachine *vm, const AcrnVmStopOptions *opts,
+			       GAsyncReadyCallback cb, gpointer data)
 {
 	begin_stop(vm, OP_REBOOT, new_task(vm, cb, data), opts);
 }
@@ -1021,7 +1138,8 @@ static void send_request(AcrnMachine *vm, GTask *task, const char *what, guint a
 	acrn_dm_client_request_async(vm->dm, request, args, on_request_reply, g_object_ref(vm));
 }
 
-void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyCallback cb, gpointer data)
+void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyCallback cb,
+				gpointer data)
 {
 	GTask *task = new_task(vm, cb, data);
 
@@ -1045,8 +1163,8 @@ void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyC
 	}
 }
 
-void acrn_machine_blkrescan_async(AcrnMachine *vm, guint slot, const char *path, GAsyncReadyCallback cb,
-			     gpointer data)
+void acrn_machine_blkrescan_async(AcrnMachine *vm, guint slot, const char *path,
+				  GAsyncReadyCallback cb, gpointer data)
 {
 	GTask *task = new_task(vm, cb, data);
 	GVariantBuilder b;
@@ -1078,6 +1196,7 @@ static void on_attach_connected(GObject *src, GAsyncResult *res, gpointer data)
 		g_warning("VM '%s': re-attached to pid %d without control channel: %s",
 			  vm->def->name, (int)vm->pid, error->message);
 		set_state(vm, ACRN_VM_STATE_RUNNING, "reattached: no control channel");
+		schedule_reconnect(vm, 2000);
 	} else {
 		const char *console = acrn_dm_proto_get_str(hello, "console", NULL);
 
@@ -1096,18 +1215,19 @@ static void on_attach_connected(GObject *src, GAsyncResult *res, gpointer data)
 			g_free(vm->start_reason);
 			vm->start_reason = g_strdup("booted");
 			set_state(vm, ACRN_VM_STATE_STARTING, "starting");
-			vm->op_timer = g_timeout_add(vm->cfg->start_timeout_ms, on_start_timeout,
-						     vm);
+			vm->op_timer =
+			    g_timeout_add(vm->cfg->start_timeout_ms, on_start_timeout, vm);
 		} else {
 			set_state(vm, ACRN_VM_STATE_RUNNING, "reattached");
 		}
 	}
+	emit_event(vm, "reattached", acrn_machine_state_to_string(vm->state));
 	if (task)
 		task_ok(task);
 }
 
-void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec, GAsyncReadyCallback cb,
-			  gpointer data)
+void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec,
+			       GAsyncReadyCallback cb, gpointer data)
 {
 	GTask *task = new_task(vm, cb, data);
 	guint64 st;
@@ -1119,15 +1239,18 @@ void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec, GA
 	if (st == 0 || st != rec->start_time) {
 		/* Why it ended is unknown: it exited while nobody watched. */
 		set_state(vm, ACRN_VM_STATE_STOPPED, "dm-exited-while-acrnd-down");
-		task_fail(task, ACRN_ERROR_FAILED,
-			  "VM '%s': device model pid %d is gone%s", vm->def->name, rec->pid,
-			  st ? " (PID reused by another process)" : "");
+		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': device model pid %d is gone%s",
+			  vm->def->name, rec->pid, st ? " (PID reused by another process)" : "");
 		return;
 	}
 	fd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
-	/* Check again after opening: the PID could have been recycled between
-	 * the first check and pidfd_open. */
-	if (fd < 0 || acrn_proc_start_time(rec->pid) != rec->start_time) {
+	if (fd < 0 && errno == ENOSYS) {
+		g_warning("VM '%s': pidfd_open is not available; watching pid %d by polling",
+			  vm->def->name, rec->pid);
+		vm->pidfd_source = g_timeout_add(200, on_poll_alive, vm);
+	} else if (fd < 0 || acrn_proc_start_time(rec->pid) != rec->start_time) {
+		/* Checked again after opening: the PID could have been recycled
+		 * between the first check and pidfd_open. */
 		if (fd >= 0)
 			close(fd);
 		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': cannot watch device model pid %d",
@@ -1137,7 +1260,9 @@ void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec, GA
 	vm->pid = rec->pid;
 	vm->is_child = FALSE;
 	vm->pidfd = fd;
-	vm->pidfd_source = g_unix_fd_add(fd, G_IO_IN, on_pidfd, vm);
+	vm->start_time = rec->start_time;
+	if (fd >= 0)
+		vm->pidfd_source = g_unix_fd_add(fd, G_IO_IN, on_pidfd, vm);
 	g_free(vm->console_path);
 	vm->console_path = g_strdup(rec->console);
 	vm->op = OP_ATTACH;
@@ -1179,6 +1304,7 @@ static void acrn_machine_dispose(GObject *obj)
 	g_clear_handle_id(&vm->op_timer, g_source_remove);
 	g_clear_handle_id(&vm->kill_timer, g_source_remove);
 	g_clear_handle_id(&vm->exit_timer, g_source_remove);
+	g_clear_handle_id(&vm->reconnect_timer, g_source_remove);
 	if (vm->dm) {
 		g_signal_handlers_disconnect_by_data(vm->dm, vm);
 		g_clear_object(&vm->dm);
@@ -1215,9 +1341,9 @@ static void acrn_machine_class_init(AcrnMachineClass *klass)
 
 	oc->dispose = acrn_machine_dispose;
 	oc->finalize = acrn_machine_finalize;
-	signals[SIG_CHANGED] = g_signal_new("changed", G_TYPE_FROM_CLASS(klass),
-					    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-	signals[SIG_EVENT] = g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
-					  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
-					  G_TYPE_STRING);
+	signals[SIG_CHANGED] = g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+					    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+	signals[SIG_EVENT] =
+	    g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+			 G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }

@@ -33,10 +33,10 @@ const char *acrn_machine_state_to_string(AcrnVmState state);
 typedef struct {
 	char *dm_path;
 	char *run_dir;
-	guint restart_burst;		/* at most this many automatic restarts ... */
-	guint restart_interval_sec;	/* ... within this many seconds */
-	guint start_timeout_ms;		/* acrn-dm must report "started" within this */
-	guint kill_grace_ms;		/* force-stop: SIGKILL if still alive after this */
+	guint restart_burst;	    /* at most this many automatic restarts ... */
+	guint restart_interval_sec; /* ... within this many seconds */
+	guint start_timeout_ms;	    /* acrn-dm must report "started" within this */
+	guint kill_grace_ms;	    /* force-stop: SIGKILL if still alive after this */
 } AcrnVmConfig;
 
 typedef enum {
@@ -48,9 +48,9 @@ typedef enum {
 } AcrnVmRequest;
 
 typedef struct {
-	gboolean wait;			/* complete only when the guest is off */
-	guint timeout_sec;		/* how long the guest gets */
-	gboolean force_after_timeout;	/* force-stop on timeout instead of failing */
+	gboolean wait;		      /* complete only when the guest is off */
+	guint timeout_sec;	      /* how long the guest gets */
+	gboolean force_after_timeout; /* force-stop on timeout instead of failing */
 } AcrnVmStopOptions;
 
 #define ACRN_TYPE_MACHINE (acrn_machine_get_type())
@@ -84,19 +84,21 @@ void acrn_machine_set_autostart(AcrnMachine *vm, gboolean autostart);
 /* Lifecycle operations; all complete through acrn_machine_op_finish().
  * @reason for start is shown as StateReason once running ("booted",
  * "autostart", ...). */
-void acrn_machine_start_async(AcrnMachine *vm, const char *reason, GAsyncReadyCallback cb, gpointer data);
-void acrn_machine_shutdown_async(AcrnMachine *vm, const AcrnVmStopOptions *opts, GAsyncReadyCallback cb,
-			    gpointer data);
-void acrn_machine_reboot_async(AcrnMachine *vm, const AcrnVmStopOptions *opts, GAsyncReadyCallback cb,
-			  gpointer data);
+void acrn_machine_start_async(AcrnMachine *vm, const char *reason, GAsyncReadyCallback cb,
+			      gpointer data);
+void acrn_machine_shutdown_async(AcrnMachine *vm, const AcrnVmStopOptions *opts,
+				 GAsyncReadyCallback cb, gpointer data);
+void acrn_machine_reboot_async(AcrnMachine *vm, const AcrnVmStopOptions *opts,
+			       GAsyncReadyCallback cb, gpointer data);
 void acrn_machine_force_stop_async(AcrnMachine *vm, GAsyncReadyCallback cb, gpointer data);
-void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyCallback cb, gpointer data);
-void acrn_machine_blkrescan_async(AcrnMachine *vm, guint slot, const char *path, GAsyncReadyCallback cb,
-			     gpointer data);
+void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyCallback cb,
+				gpointer data);
+void acrn_machine_blkrescan_async(AcrnMachine *vm, guint slot, const char *path,
+				  GAsyncReadyCallback cb, gpointer data);
 /* Re-attach to an acrn-dm that survived an acrnd restart.  Fails (and
  * leaves the VM stopped) if the process is gone or its PID was reused. */
-void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec, GAsyncReadyCallback cb,
-			  gpointer data);
+void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec,
+			       GAsyncReadyCallback cb, gpointer data);
 gboolean acrn_machine_op_finish(AcrnMachine *vm, GAsyncResult *res, GError **error);
 
 /* Paths of the VM's runtime files. */

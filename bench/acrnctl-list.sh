@@ -90,7 +90,9 @@ for target in 10 100 1000; do
 	[ "$count" -eq "$target" ] || { echo "expected $target VMs, acrnd has $count" >&2; exit 1; }
 	table=$(measure "list" "$ACRNCTL --address $BUS list")
 	json=$(measure "json" "$ACRNCTL --address $BUS list --json")
-	printf '%5d VMs: list %s | list --json %s | add: %d VMs in %d ms (%.1f ms each)\n' \
-		"$target" "$table" "$json" "$added" $((e - s)) \
-		"$(echo "$((e - s)) $added" | awk '{ printf "%.2f", $1 / $2 }')"
+	names=$(measure "names" "$ACRNCTL --address $BUS list --names")
+	rss=$(ps -o rss= -p "$ACRND_PID" | tr -d ' ')
+	printf '%5d VMs: list %s | list --json %s | list --names %s | add: %d VMs in %d ms (%.1f ms each) | acrnd RSS %d KiB\n' \
+		"$target" "$table" "$json" "$names" "$added" $((e - s)) \
+		"$(echo "$((e - s)) $added" | awk '{ printf "%.2f", $1 / $2 }')" "$rss"
 done

@@ -86,6 +86,8 @@ expect_output err "does-not-exist.xml" "the error names the missing file"
 expect 7 "runC (-C) is refused" actl add "$w/launch.sh" 7 -C
 
 # ---- list ----
+expect 0 "ACRNCTL_BUS_ADDRESS selects the bus" env ACRNCTL_BUS_ADDRESS="$BUS" "$ACRNCTL" list --names
+expect_output out "graceful" "list through ACRNCTL_BUS_ADDRESS"
 expect 0 "list" actl list
 expect_output out "graceful" "list shows the XML VM"
 expect_output out "script7" "list shows the script VM"
@@ -127,6 +129,8 @@ expect 0 "resume (upstream spelling of wakeup)" actl resume graceful
 expect_state graceful running "resume wakes the VM up"
 expect 0 "reset" actl reset graceful
 expect_state graceful running "VM runs after reset"
+expect 0 "reboot (graceful stop, then start)" actl reboot graceful
+expect_state graceful running "VM runs after reboot"
 expect 0 "blkrescan into the empty slot" actl blkrescan graceful "5,$w/bzImage"
 expect 2 "blkrescan needs SLOT,PATH" actl blkrescan graceful "$w/bzImage"
 expect 0 "stop --wait --timeout (guest honours the power button)" actl stop --wait --timeout 10 graceful
@@ -189,7 +193,8 @@ wait "$monitor_pid"
 rc=$?
 if [ $rc -eq 0 ]; then t_ok "monitor exits 0 on SIGINT"; else t_not_ok "monitor exit status $rc"; fi
 for ev in "graceful defined" "script7 defined" "graceful started" "graceful paused" "graceful resumed" \
-	"graceful suspended" "graceful woken" "graceful reset" "graceful stopped" \
+	"graceful suspended" "graceful woken" "graceful reset" "graceful rebooted" \
+	"graceful stopped" \
 	"script7 stopped" "graceful undefined"; do
 	if grep -q " $ev" "$w/monitor.out"; then
 		t_ok "monitor saw '$ev'"

@@ -20,18 +20,19 @@ t_setup() { # name
 }
 
 t_cleanup() {
+	# Also called from scripts running with set -e: no step may fail.
 	for pid in $t_pids; do
-		kill "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null || true
 	done
 	for pid in $t_pids; do
-		wait "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || true
 	done
 	# acrnd leaves device models running on purpose (they survive acrnd
 	# restarts); end the stand-ins this test's acrnd started: their
 	# command lines name a control socket in this test's directory.
 	if [ -n "${t_work:-}" ] && [ -d "$t_work/run" ]; then
 		for pid in $(pgrep -f -- "--control-socket $t_work/run/" 2>/dev/null); do
-			kill -INT "$pid" 2>/dev/null
+			kill -INT "$pid" 2>/dev/null || true
 		done
 	fi
 	if [ "${t_keep:-0}" = 1 ] || [ "$t_failures" -ne 0 ]; then
@@ -99,13 +100,15 @@ t_start_bus() {
 		</busconfig>
 		CONF
 	else
-		mkdir -p "$t_work/bus/policy.d"
+		mkdir -p "$t_work/bus/policy.d" "$t_work/bus/services"
 		cp "$2" "$t_work/bus/policy.d/"
+		# optional third argument: a D-Bus activation file to load
+		[ -n "${3:-}" ] && cp "$3" "$t_work/bus/services/"
 		sed -e '/<user>/d' -e '/<fork\/>/d' -e '/<pidfile>/d' -e '/<syslog\/>/d' \
 			-e '/<servicehelper>/d' -e '/<standard_system_servicedirs\/>/d' \
 			-e '/<include/d' \
 			-e "s|<listen>.*</listen>|<listen>unix:path=$t_work/bus/socket</listen>|" \
-			-e "s|</busconfig>|<includedir>$t_work/bus/policy.d</includedir></busconfig>|" \
+			-e "s|</busconfig>|<servicedir>$t_work/bus/services</servicedir><includedir>$t_work/bus/policy.d</includedir></busconfig>|" \
 			/usr/share/dbus-1/system.conf >"$cfg"
 	fi
 	"$DBUS_DAEMON" --config-file="$cfg" --nofork --print-address=1 \

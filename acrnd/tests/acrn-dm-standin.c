@@ -15,9 +15,22 @@
  *   standin.reboot-after=SECS    guest reboots itself after SECS (exit 3)
  *   standin.poweroff-after=SECS  guest powers itself off after SECS (exit 0)
  *   standin.abort-after=SECS     the device model itself dies (SIGABRT)
+ *   standin.drop-control-after=SECS  close the control connection once
+ *   standin.idle-exit=SECS       see "safety net" below (default 300; 0: never)
  *
  * SECS may be fractional.  Signals follow acrn-dm: SIGTERM presses the
  * power button, SIGINT/SIGHUP power off at once.
+ *
+ * Safety net (stand-in only; a real acrn-dm must NOT do this, its guest
+ * keeps running however long acrnd is away, see docs/dm-control-protocol.md):
+ * device models are detached from acrnd (setsid) so that they survive acrnd
+ * restarts, which also lets a stand-in outlive a crashed or killed test.
+ * So the stand-in exits with status 1, without a poweroff event, when
+ *   - its control socket is removed or replaced (e.g. the test's run
+ *     directory was deleted), checked once a second, or
+ *   - no manager has been connected for standin.idle-exit seconds.
+ * The tests also kill every process they started (tests/test-reaper.c);
+ * this only covers the cases where that cannot run (a SIGKILLed test).
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -39,7 +52,7 @@
 
 typedef enum { GUEST_STARTING, GUEST_RUNNING, GUEST_PAUSED, GUEST_SUSPENDED } GuestState;
 
-static const char *const state_names[] = { "starting", "running", "paused", "suspended" };
+static const char *const state_names[] = {"starting", "running", "paused", "suspended"};
 
 static struct {
 	/* command line */
@@ -48,7 +61,7 @@ static struct {
 	char *kernel;
 	char *bootargs;
 	char *console;
-	GHashTable *nodisk_slots;	/* slot number -> current path ("" = empty) */
+	GHashTable *nodisk_slots; /* slot number -> current path ("" = empty) */
 
 	/* guest behaviour */
 	double start_delay;
@@ -56,7 +69,8 @@ static struct {
 	double shutdown_delay;
 	gboolean shutdown_ignore;
 	gboolean suspend_ignore;
-	double crash_after, reboot_after, poweroff_after, abort_after;
+	double crash_after, reboot_after, poweroff_after, abort_after, drop_after;
+	double idle_exit;
 
 	/* runtime */
 	GuestState state;
@@ -67,6 +81,10 @@ static struct {
 	GOutputStream *out;
 	GCancellable *client_cancel;
 	guint shutdown_timer;
+	guint idle_timer;
+	gboolean control_path_lost; /* never unlink a path that is no longer ours */
+	dev_t socket_dev;
+	ino_t socket_ino;
 	GMainLoop *loop;
 	int exit_code;
 } S;
@@ -152,7 +170,7 @@ static void set_state(GuestState st, const char *event)
 static gboolean on_crash(gpointer data)
 {
 	if (S.state != GUEST_RUNNING)
-		return G_SOURCE_CONTINUE;	/* a paused guest cannot fault; try later */
+		return G_SOURCE_CONTINUE; /* a paused guest cannot fault; try later */
 	logmsg("guest triple fault");
 	send_event("crash", "reason", "triple-fault");
 	quit_with(ACRN_DM_EXIT_CRASH);
@@ -183,6 +201,15 @@ static gboolean on_abort(gpointer data)
 	abort();
 }
 
+static void drop_client(void);
+
+static gboolean on_drop_control(gpointer data)
+{
+	logmsg("dropping the control connection");
+	drop_client();
+	return G_SOURCE_REMOVE;
+}
+
 static guint after(double secs, GSourceFunc fn)
 {
 	return g_timeout_add((guint)(secs * 1000), fn, NULL);
@@ -210,6 +237,8 @@ static gboolean on_started(gpointer data)
 		after(S.poweroff_after, on_self_poweroff);
 	if (S.abort_after >= 0)
 		after(S.abort_after, on_abort);
+	if (S.drop_after >= 0)
+		after(S.drop_after, on_drop_control);
 	return G_SOURCE_REMOVE;
 }
 
@@ -329,8 +358,8 @@ static void handle_request(GVariant *msg)
 			reply(id, "invalid-argument", "slot is not a virtio-blk 'nodisk' slot",
 			      NULL);
 		} else if (*path && access(path, R_OK) != 0) {
-			g_autofree char *m = g_strdup_printf("cannot open '%s': %s", path,
-							     g_strerror(errno));
+			g_autofree char *m =
+			    g_strdup_printf("cannot open '%s': %s", path, g_strerror(errno));
 
 			reply(id, "failed", m, NULL);
 		} else {
@@ -346,6 +375,36 @@ static void handle_request(GVariant *msg)
 	reply(id, "invalid-state", bad_state, NULL);
 }
 
+/* ---- safety net (see the top of this file) ---- */
+
+static gboolean on_idle_exit(gpointer data)
+{
+	S.idle_timer = 0;
+	logmsg("no manager connected for %.0fs: test double exits (safety net)", S.idle_exit);
+	quit_with(ACRN_DM_EXIT_FAILURE);
+	return G_SOURCE_REMOVE;
+}
+
+static void arm_idle_exit(void)
+{
+	if (S.idle_exit > 0 && !S.idle_timer)
+		S.idle_timer = after(S.idle_exit, on_idle_exit);
+}
+
+static gboolean check_socket(gpointer data)
+{
+	struct stat st;
+
+	if (stat(S.control_path, &st) == 0 && st.st_dev == S.socket_dev &&
+	    st.st_ino == S.socket_ino)
+		return G_SOURCE_CONTINUE;
+	logmsg("control socket %s is gone or replaced: test double exits (safety net)",
+	       S.control_path);
+	S.control_path_lost = TRUE;
+	quit_with(ACRN_DM_EXIT_FAILURE);
+	return G_SOURCE_REMOVE;
+}
+
 /* ---- control socket ---- */
 
 static void drop_client(void)
@@ -359,6 +418,7 @@ static void drop_client(void)
 	if (S.client)
 		g_io_stream_close(G_IO_STREAM(S.client), NULL, NULL);
 	g_clear_object(&S.client);
+	arm_idle_exit();
 }
 
 static void on_line(GObject *src, GAsyncResult *res, gpointer data)
@@ -368,8 +428,8 @@ static void on_line(GObject *src, GAsyncResult *res, gpointer data)
 	g_autoptr(GVariant) msg = NULL;
 	GCancellable *cancel = data;
 
-	line = g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(src), res, NULL,
-							 &error);
+	line =
+	    g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(src), res, NULL, &error);
 	if (g_cancellable_is_cancelled(cancel)) {
 		g_object_unref(cancel);
 		return;
@@ -412,6 +472,7 @@ static void on_accept(GObject *src, GAsyncResult *res, gpointer data)
 	/* One manager at a time: a new connection (e.g. a restarted acrnd)
 	 * replaces the old one. */
 	drop_client();
+	g_clear_handle_id(&S.idle_timer, g_source_remove);
 	S.client = conn;
 	S.client_cancel = g_cancellable_new();
 	S.in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
@@ -419,7 +480,8 @@ static void on_accept(GObject *src, GAsyncResult *res, gpointer data)
 	S.out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
 	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
 	g_variant_builder_add(&b, "{sv}", "event", g_variant_new_string("hello"));
-	g_variant_builder_add(&b, "{sv}", "protocol", g_variant_new_int64(ACRN_DM_PROTOCOL_VERSION));
+	g_variant_builder_add(&b, "{sv}", "protocol",
+			      g_variant_new_int64(ACRN_DM_PROTOCOL_VERSION));
 	g_variant_builder_add(&b, "{sv}", "pid", g_variant_new_int64(getpid()));
 	g_variant_builder_add(&b, "{sv}", "name", g_variant_new_string(S.name));
 	g_variant_builder_add(&b, "{sv}", "state", g_variant_new_string(state_names[S.state]));
@@ -433,14 +495,22 @@ static void on_accept(GObject *src, GAsyncResult *res, gpointer data)
 static gboolean listen_control(GError **error)
 {
 	g_autoptr(GSocketAddress) addr = NULL;
+	struct stat st;
 
-	unlink(S.control_path);	/* a stale socket from a previous run */
+	unlink(S.control_path); /* a stale socket from a previous run */
 	addr = g_unix_socket_address_new(S.control_path);
 	S.listener = g_socket_listener_new();
 	if (!g_socket_listener_add_address(S.listener, addr, G_SOCKET_TYPE_STREAM,
 					   G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error))
 		return FALSE;
 	chmod(S.control_path, 0600);
+	if (stat(S.control_path, &st) != 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "stat: %s",
+			    g_strerror(errno));
+		return FALSE;
+	}
+	S.socket_dev = st.st_dev;
+	S.socket_ino = st.st_ino;
 	g_socket_listener_accept_async(S.listener, NULL, on_accept, NULL);
 	return TRUE;
 }
@@ -463,7 +533,8 @@ static void parse_bootargs(void)
 {
 	g_auto(GStrv) tokens = NULL;
 
-	S.crash_after = S.reboot_after = S.poweroff_after = S.abort_after = -1;
+	S.crash_after = S.reboot_after = S.poweroff_after = S.abort_after = S.drop_after = -1;
+	S.idle_exit = 300;
 	if (!S.bootargs)
 		return;
 	tokens = g_strsplit_set(S.bootargs, " \t", -1);
@@ -494,6 +565,10 @@ static void parse_bootargs(void)
 			S.poweroff_after = token_secs(v, t);
 		else if (g_str_has_prefix(t, "standin.abort-after="))
 			S.abort_after = token_secs(v, t);
+		else if (g_str_has_prefix(t, "standin.drop-control-after="))
+			S.drop_after = token_secs(v, t);
+		else if (g_str_has_prefix(t, "standin.idle-exit="))
+			S.idle_exit = token_secs(v, t);
 		else {
 			logmsg("unknown stand-in token '%s'", t);
 			exit(ACRN_DM_EXIT_USAGE);
@@ -534,7 +609,7 @@ static void check_pci_slot(const char *arg, GPtrArray *missing)
 	if (strcmp(f[1], "virtio-net") == 0) {
 		if (!f[2] || !g_str_has_prefix(f[2], "tap="))
 			usage("virtio-net needs tap=<ifname>");
-		return;	/* the stand-in does not open tap devices */
+		return; /* the stand-in does not open tap devices */
 	}
 	usage("unknown PCI emulation");
 }
@@ -547,7 +622,7 @@ static void open_console(void)
 		int fd = posix_openpt(O_RDWR | O_NOCTTY);
 
 		if (fd >= 0 && grantpt(fd) == 0 && unlockpt(fd) == 0)
-			S.console_path = g_strdup(ptsname(fd));	/* fd stays open */
+			S.console_path = g_strdup(ptsname(fd)); /* fd stays open */
 	} else if (g_str_has_prefix(S.console, "com1,file:")) {
 		FILE *f = fopen(S.console + strlen("com1,file:"), "a");
 
@@ -581,17 +656,17 @@ static gboolean on_sigint(gpointer data)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "pci_slot", required_argument, NULL, 's' },
-		{ "lpc", required_argument, NULL, 'l' },
-		{ "memsize", required_argument, NULL, 'm' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "ramdisk", required_argument, NULL, 'r' },
-		{ "bootargs", required_argument, NULL, 'B' },
-		{ "ovmf", required_argument, NULL, 'O' },
-		{ "cpu_affinity", required_argument, NULL, 'C' },
-		{ "control-socket", required_argument, NULL, 'S' },
-		{ "version", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
+	    {"pci_slot", required_argument, NULL, 's'},
+	    {"lpc", required_argument, NULL, 'l'},
+	    {"memsize", required_argument, NULL, 'm'},
+	    {"kernel", required_argument, NULL, 'k'},
+	    {"ramdisk", required_argument, NULL, 'r'},
+	    {"bootargs", required_argument, NULL, 'B'},
+	    {"ovmf", required_argument, NULL, 'O'},
+	    {"cpu_affinity", required_argument, NULL, 'C'},
+	    {"control-socket", required_argument, NULL, 'S'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) error = NULL;
@@ -658,24 +733,27 @@ int main(int argc, char **argv)
 	}
 	/* Like acrn-dm, fail at startup if an image cannot be opened. */
 	if (S.kernel && access(S.kernel, R_OK) != 0)
-		S.fail_start = g_strdup_printf("cannot open kernel '%s': %s", S.kernel,
-					       g_strerror(errno));
+		S.fail_start =
+		    g_strdup_printf("cannot open kernel '%s': %s", S.kernel, g_strerror(errno));
 	else if (ramdisk && access(ramdisk, R_OK) != 0)
 		S.fail_start = g_strdup_printf("cannot open ramdisk '%s'", ramdisk);
 	else if (missing->len)
-		S.fail_start = g_strdup_printf("cannot open disk image '%s'",
-					       (char *)missing->pdata[0]);
+		S.fail_start =
+		    g_strdup_printf("cannot open disk image '%s'", (char *)missing->pdata[0]);
 	open_console();
 	g_unix_signal_add(SIGTERM, on_sigterm, NULL);
 	g_unix_signal_add(SIGINT, on_sigint, NULL);
 	g_unix_signal_add(SIGHUP, on_sigint, NULL);
 	logmsg("control socket %s; booting", S.control_path);
 	after(S.start_delay, on_started);
+	arm_idle_exit();
+	g_timeout_add_seconds(1, check_socket, NULL);
 	g_main_loop_run(S.loop);
 
 	/* Deliver the final event before the socket goes away. */
 	if (S.out)
 		g_output_stream_flush(S.out, NULL, NULL);
-	unlink(S.control_path);
+	if (!S.control_path_lost)
+		unlink(S.control_path);
 	return S.exit_code;
 }

@@ -22,6 +22,7 @@
 
 #include "acrn-dbus-errors.h"
 #include "acrn-dbus-generated.h"
+#include "test-reaper.h"
 
 #define WAIT_MS 10000
 
@@ -30,11 +31,11 @@ typedef struct {
 	GPid bus_pid, acrnd_pid;
 	GDBusConnection *conn;
 	AcrnManager *mgr;
-	GPtrArray *events;	/* "name event detail" */
+	GPtrArray *events; /* "name event detail" */
 	guint event_sub;
-	GSocket *notify;	/* sd_notify socket given to acrnd */
-	GPtrArray *extra_args;	/* more acrnd options for the next launch */
-	gboolean ready;		/* READY=1 received from the current acrnd */
+	GSocket *notify;       /* sd_notify socket given to acrnd */
+	GPtrArray *extra_args; /* more acrnd options for the next launch */
+	gboolean ready;	       /* READY=1 received from the current acrnd */
 } Fixture;
 
 static const char *env_or(const char *name, const char *fallback)
@@ -78,8 +79,8 @@ static gboolean wait_for(Cond cond, gpointer data, guint timeout_ms)
 
 /* ---- the bus and the daemon ---- */
 
-static void on_vm_event(GDBusConnection *c, const char *sender, const char *path,
-			const char *iface, const char *signal, GVariant *params, gpointer data)
+static void on_vm_event(GDBusConnection *c, const char *sender, const char *path, const char *iface,
+			const char *signal, GVariant *params, gpointer data)
 {
 	Fixture *f = data;
 	const char *obj, *name, *event, *detail;
@@ -88,35 +89,54 @@ static void on_vm_event(GDBusConnection *c, const char *sender, const char *path
 	g_ptr_array_add(f->events, g_strdup_printf("%s %s %s", name, event, detail));
 }
 
+/* Open @name in the test directory for a child's stdout/stderr: children
+ * never hold the test's own stdout/stderr (a pipe to the TAP driver), so a
+ * process that escapes cannot keep that pipe open. */
+static int open_log_fd(Fixture *f, const char *name)
+{
+	g_autofree char *path = g_build_filename(f->tmp, name, NULL);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	g_assert_cmpint(fd, >=, 0);
+	return fd;
+}
+
 static void start_bus(Fixture *f)
 {
 	g_autofree char *conf = g_test_build_filename(G_TEST_DIST, "test-bus.conf", NULL);
-	const char *argv[] = { env_or("DBUS_DAEMON", "dbus-daemon"), "--nofork",
-			       "--print-address=1", "--config-file", conf, NULL };
+	const char *argv[] = {env_or("DBUS_DAEMON", "dbus-daemon"),
+			      "--nofork",
+			      "--print-address=1",
+			      "--config-file",
+			      conf,
+			      NULL};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GIOChannel) ch = NULL;
 	int out;
+	int logfd = open_log_fd(f, "dbus-daemon.log");
 	gsize len;
 
-	g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
-					       G_SPAWN_DO_NOT_REAP_CHILD |
-						       G_SPAWN_STDERR_TO_DEV_NULL,
-					       NULL, NULL, &f->bus_pid, NULL, &out, NULL, &error));
+	g_spawn_async_with_pipes_and_fds(
+	    NULL, argv, NULL,
+	    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_SEARCH_PATH,
+	    test_reaper_child_setup, GINT_TO_POINTER(getpid()), -1, -1, logfd, NULL, NULL, 0,
+	    &f->bus_pid, NULL, &out, NULL, &error);
 	g_assert_no_error(error);
+	close(logfd);
 	ch = g_io_channel_unix_new(out);
 	g_io_channel_set_close_on_unref(ch, TRUE);
 	g_assert_cmpint(g_io_channel_read_line(ch, &f->address, &len, NULL, &error), ==,
 			G_IO_STATUS_NORMAL);
 	g_strchomp(f->address);
 	f->conn = g_dbus_connection_new_for_address_sync(
-		f->address,
-		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-		NULL, NULL, &error);
+	    f->address,
+	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	    NULL, NULL, &error);
 	g_assert_no_error(error);
 	f->event_sub = g_dbus_connection_signal_subscribe(
-		f->conn, NULL, "org.acrn.Acrnd1.Manager", "VMEvent", NULL, NULL,
-		G_DBUS_SIGNAL_FLAGS_NONE, on_vm_event, f, NULL);
+	    f->conn, NULL, "org.acrn.Acrnd1.Manager", "VMEvent", NULL, NULL,
+	    G_DBUS_SIGNAL_FLAGS_NONE, on_vm_event, f, NULL);
 }
 
 static gboolean got_ready(gpointer data)
@@ -155,7 +175,6 @@ static void start_acrnd(Fixture *f)
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 	g_autofree char *notify_path = g_build_filename(f->tmp, "notify", NULL);
-	g_autofree char *logfile = g_build_filename(f->tmp, "acrnd.log", NULL);
 	g_auto(GStrv) env = g_get_environ();
 	g_autoptr(GSocketAddress) addr = NULL;
 	struct group *gr = getgrgid(getgid());
@@ -190,15 +209,15 @@ static void start_acrnd(Fixture *f)
 	for (guint i = 0; i < f->extra_args->len; i++)
 		g_ptr_array_add(argv, f->extra_args->pdata[i]);
 	g_ptr_array_add(argv, NULL);
-	logfd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	g_assert_cmpint(logfd, >=, 0);
-	g_assert_true(g_spawn_async_with_fds(NULL, (char **)argv->pdata, env,
-					     G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &f->acrnd_pid,
-					     -1, logfd, logfd, &error));
+	logfd = open_log_fd(f, "acrnd.log");
+	g_assert_true(g_spawn_async_with_fds(
+	    NULL, (char **)argv->pdata, env,
+	    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, test_reaper_child_setup,
+	    GINT_TO_POINTER(getpid()), &f->acrnd_pid, -1, logfd, logfd, &error));
 	g_assert_no_error(error);
 	close(logfd);
 	g_assert_true(wait_for(ready_or_dead, f, WAIT_MS));
-	g_assert_cmpint(f->acrnd_pid, !=, 0);	/* it did not die */
+	g_assert_cmpint(f->acrnd_pid, !=, 0); /* it did not die */
 	g_clear_object(&f->mgr);
 	f->mgr = acrn_manager_proxy_new_sync(f->conn, G_DBUS_PROXY_FLAGS_NONE, ACRN_DBUS_NAME,
 					     ACRN_DBUS_MANAGER_PATH, NULL, &error);
@@ -217,31 +236,13 @@ static int stop_acrnd(Fixture *f, int sig)
 	return status;
 }
 
-/* Kill device models left behind by a test (they outlive acrnd by design). */
-static void kill_leftover_dms(Fixture *f)
-{
-	g_autoptr(GDir) dir = g_dir_open(f->run_dir, 0, NULL);
-	const char *e;
-
-	while (dir && (e = g_dir_read_name(dir))) {
-		g_autofree char *path = NULL;
-		g_autoptr(GKeyFile) kf = g_key_file_new();
-		int pid;
-
-		if (!g_str_has_suffix(e, ".state"))
-			continue;
-		path = g_build_filename(f->run_dir, e, NULL);
-		if (!g_key_file_load_from_file(kf, path, 0, NULL))
-			continue;
-		pid = g_key_file_get_integer(kf, "dm", "pid", NULL);
-		if (pid > 1)
-			kill(pid, SIGKILL);
-	}
-}
-
 static void setup(Fixture *f, gconstpointer data)
 {
+	g_autofree char *note = NULL;
+
 	f->tmp = g_dir_make_tmp("acrnd-test-XXXXXX", NULL);
+	note = g_strdup_printf("# test aborted; logs kept in %s\n", f->tmp);
+	test_reaper_set_fatal_note(note);
 	f->state_dir = g_build_filename(f->tmp, "state", NULL);
 	f->run_dir = g_build_filename(f->tmp, "run", NULL);
 	f->kernel = g_build_filename(f->tmp, "bzImage", NULL);
@@ -274,8 +275,9 @@ static void teardown(Fixture *f, gconstpointer data)
 	g_autofree char *log = g_build_filename(f->tmp, "acrnd.log", NULL);
 	g_autofree char *text = NULL;
 
+	int swept;
+
 	stop_acrnd(f, SIGKILL);
-	kill_leftover_dms(f);
 	if (g_test_failed() && g_file_get_contents(log, &text, NULL, NULL))
 		g_printerr("---- acrnd log ----\n%s---- end ----\n", text);
 	g_dbus_connection_signal_unsubscribe(f->conn, f->event_sub);
@@ -285,6 +287,11 @@ static void teardown(Fixture *f, gconstpointer data)
 	g_clear_object(&f->notify);
 	kill(f->bus_pid, SIGTERM);
 	waitpid(f->bus_pid, NULL, 0);
+	/* Device models outlive acrnd by design; this test's ones end here. */
+	swept = test_reaper_kill_all();
+	if (swept)
+		g_test_message("ended %d leftover processes", swept);
+	test_reaper_set_fatal_note(NULL);
 	rm_rf(f->tmp);
 	g_free(f->tmp);
 	g_free(f->state_dir);
@@ -306,7 +313,6 @@ static void drain(void)
 		;
 }
 
-
 static GVariant *no_opts(void)
 {
 	return g_variant_new("a{sv}", NULL);
@@ -327,8 +333,8 @@ static char *define(Fixture *f, const char *name, const char *cmdline, const cha
 	g_autoptr(GError) error = NULL;
 	char *path = NULL;
 
-	g_assert_true(acrn_manager_call_define_vm_sync(f->mgr, xml, no_opts(), &path, NULL,
-						       &error));
+	g_assert_true(
+	    acrn_manager_call_define_vm_sync(f->mgr, xml, no_opts(), &path, NULL, &error));
 	g_assert_no_error(error);
 	drain();
 	return path;
@@ -337,8 +343,8 @@ static char *define(Fixture *f, const char *name, const char *cmdline, const cha
 static AcrnVM *vm_proxy(Fixture *f, const char *path)
 {
 	g_autoptr(GError) error = NULL;
-	AcrnVM *vm = acrn_vm_proxy_new_sync(f->conn, G_DBUS_PROXY_FLAGS_NONE, ACRN_DBUS_NAME,
-					    path, NULL, &error);
+	AcrnVM *vm = acrn_vm_proxy_new_sync(f->conn, G_DBUS_PROXY_FLAGS_NONE, ACRN_DBUS_NAME, path,
+					    NULL, &error);
 
 	g_assert_no_error(error);
 	return vm;
@@ -358,7 +364,7 @@ static gboolean state_is(gpointer data)
 
 static void wait_state(AcrnVM *vm, const char *state)
 {
-	StateWait w = { vm, state };
+	StateWait w = {vm, state};
 
 	if (!wait_for(state_is, &w, WAIT_MS))
 		g_error("VM %s: state is '%s' (%s), expected '%s'", acrn_vm_get_name(vm),
@@ -391,7 +397,7 @@ static gboolean events_seen(gpointer data)
 /* Wait until @count events starting with @text ("name event [detail]") arrived. */
 static void wait_events(Fixture *f, const char *text, guint count)
 {
-	EventWait w = { f, text, count };
+	EventWait w = {f, text, count};
 
 	if (!wait_for(events_seen, &w, WAIT_MS)) {
 		for (guint i = 0; i < f->events->len; i++)
@@ -478,7 +484,7 @@ static void test_define_list_get(Fixture *f, gconstpointer data)
 		const char *u, *n, *s, *p;
 
 		g_variant_get_child(list, 0, "(&s&s&s&o)", &u, &n, &s, &p);
-		g_assert_cmpstr(n, ==, "alpha");	/* sorted by name */
+		g_assert_cmpstr(n, ==, "alpha"); /* sorted by name */
 		g_assert_cmpstr(s, ==, "stopped");
 		g_assert_cmpstr(p, ==, path);
 	}
@@ -514,23 +520,24 @@ static void test_invalid_input(Fixture *f, gconstpointer data)
 
 	/* Invalid definition: InvalidConfig naming the element. */
 	g_assert_false(acrn_manager_call_define_vm_sync(
-		f->mgr, "<domain type='acrn'><name>x</name><memory unit='MiB'>64</memory>"
-			"<os><kernel>/k</kernel></os></domain>",
-		no_opts(), NULL, NULL, &gerr));
+	    f->mgr,
+	    "<domain type='acrn'><name>x</name><memory unit='MiB'>64</memory>"
+	    "<os><kernel>/k</kernel></os></domain>",
+	    no_opts(), NULL, NULL, &gerr));
 	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_INVALID_CONFIG);
 	g_assert_nonnull(strstr(gerr->message, "<memory>"));
 	g_clear_error(&gerr);
-	g_assert_false(acrn_manager_call_define_vm_sync(f->mgr, "garbage", no_opts(), NULL, NULL,
-							&gerr));
+	g_assert_false(
+	    acrn_manager_call_define_vm_sync(f->mgr, "garbage", no_opts(), NULL, NULL, &gerr));
 	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_INVALID_CONFIG);
 	g_clear_error(&gerr);
 
 	/* Same name, different UUID. */
-	dup = g_strdup_printf("<domain type='acrn'><name>vm</name>"
-			      "<uuid>11111111-2222-3333-4444-555555555555</uuid>"
-			      "<memory unit='MiB'>256</memory><os><kernel>/k</kernel></os></domain>");
-	g_assert_false(acrn_manager_call_define_vm_sync(f->mgr, dup, no_opts(), NULL, NULL,
-							&gerr));
+	dup =
+	    g_strdup_printf("<domain type='acrn'><name>vm</name>"
+			    "<uuid>11111111-2222-3333-4444-555555555555</uuid>"
+			    "<memory unit='MiB'>256</memory><os><kernel>/k</kernel></os></domain>");
+	g_assert_false(acrn_manager_call_define_vm_sync(f->mgr, dup, no_opts(), NULL, NULL, &gerr));
 	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_ALREADY_EXISTS);
 	g_clear_error(&gerr);
 
@@ -577,6 +584,7 @@ static void test_lifecycle(Fixture *f, gconstpointer data)
 	pid = acrn_vm_get_leader_pid(vm);
 	g_assert_cmpuint(pid, >, 0);
 	g_assert_true(pid_alive(pid));
+	wait_events(f, "life starting booted", 1);
 	wait_events(f, "life started booted", 1);
 	CALL_FAILS(acrn_vm_call_start_sync(vm, no_opts(), NULL, error), ACRN_ERROR_INVALID_STATE);
 	CALL_FAILS(acrn_vm_call_undefine_sync(vm, no_opts(), NULL, error),
@@ -600,7 +608,7 @@ static void test_lifecycle(Fixture *f, gconstpointer data)
 
 	CALL_OK(acrn_vm_call_reset_sync(vm, no_opts(), NULL, error));
 	wait_events(f, "life reset", 1);
-	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), ==, pid);	/* same device model */
+	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), ==, pid); /* same device model */
 
 	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
 	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
@@ -682,6 +690,43 @@ static void test_busy(Fixture *f, gconstpointer data)
 	/* ... but ForceStop preempts it. */
 	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
 	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+}
+
+typedef struct {
+	gboolean done;
+	GError *error;
+} AsyncCall;
+
+static void on_start_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	AsyncCall *c = data;
+
+	acrn_vm_call_start_finish(ACRN_VM(src), res, &c->error);
+	c->done = TRUE;
+}
+
+static gboolean async_done(gpointer data)
+{
+	return ((AsyncCall *)data)->done;
+}
+
+static void test_force_stop_preempts_start(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "slowboot", "standin.start-delay=30", NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	AsyncCall start = {FALSE, NULL};
+
+	acrn_vm_call_start(vm, no_opts(), NULL, on_start_done, &start);
+	wait_state(vm, "starting");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), >, 0);
+	CALL_FAILS(acrn_vm_call_pause_sync(vm, no_opts(), NULL, error), ACRN_ERROR_BUSY);
+	CALL_FAILS(acrn_vm_call_start_sync(vm, no_opts(), NULL, error), ACRN_ERROR_BUSY);
+	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+	g_assert_true(wait_for(async_done, &start, WAIT_MS));
+	g_assert_error(start.error, ACRN_ERROR, ACRN_ERROR_CANCELLED);
+	g_clear_error(&start.error);
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+	g_assert_cmpstr(acrn_vm_get_state_reason(vm), ==, "force-stop");
 }
 
 static void test_reboot(Fixture *f, gconstpointer data)
@@ -794,12 +839,31 @@ static void test_start_failure(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(gerr->message, "cannot open kernel"));
 }
 
+static void test_start_timeout(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = NULL;
+	g_autoptr(AcrnVM) vm = NULL;
+	g_autoptr(GError) gerr = NULL;
+	guint pid = 0;
+
+	g_ptr_array_add(f->extra_args, g_strdup("--start-timeout=1"));
+	start_acrnd(f);
+	path = define(f, "hung", "standin.start-delay=60", NULL);
+	vm = vm_proxy(f, path);
+	g_assert_false(acrn_vm_call_start_sync(vm, no_opts(), NULL, &gerr));
+	drain();
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_TIMEOUT);
+	g_assert_nonnull(strstr(gerr->message, "no 'started'"));
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+	g_assert_true(g_str_has_prefix(acrn_vm_get_state_reason(vm), "start-failed: "));
+	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), ==, pid);
+}
+
 static void test_blkrescan(Fixture *f, gconstpointer data)
 {
-	g_autofree char *path = define(
-		f, "media", NULL,
-		"<devices><disk type='file'><target dev='vdb'/>"
-		"<address type='pci' slot='5'/></disk></devices>");
+	g_autofree char *path = define(f, "media", NULL,
+				       "<devices><disk type='file'><target dev='vdb'/>"
+				       "<address type='pci' slot='5'/></disk></devices>");
 	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
 	g_autofree char *image = g_build_filename(f->tmp, "media.img", NULL);
 
@@ -814,6 +878,52 @@ static void test_blkrescan(Fixture *f, gconstpointer data)
 	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
 }
 
+typedef struct {
+	AcrnVM *vm;
+	gboolean ok;
+	char *log;
+} PauseTry;
+
+/* Latched: wait_for() evaluates the condition again after it held. */
+static gboolean pause_works(gpointer data)
+{
+	PauseTry *t = data;
+
+	if (!t->ok)
+		t->ok = acrn_vm_call_pause_sync(t->vm, g_variant_new("a{sv}", NULL), NULL, NULL);
+	return t->ok;
+}
+
+static gboolean channel_dropped(gpointer data)
+{
+	PauseTry *t = data;
+	g_autofree char *text = NULL;
+
+	return g_file_get_contents(t->log, &text, NULL, NULL) &&
+	       strstr(text, "dropping the control connection");
+}
+
+static void test_control_reconnect(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "flaky", "standin.drop-control-after=0.2", NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	PauseTry t = {vm, FALSE, NULL};
+	guint pid;
+
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	pid = acrn_vm_get_leader_pid(vm);
+	t.log = g_strdup_printf("%s/%s.log", f->run_dir, acrn_vm_get_uuid(vm));
+	/* The DM drops the channel (its log says so); acrnd reconnects while
+	 * the VM runs on.  Pause fails with DeviceModelFailed until then. */
+	g_assert_true(wait_for(channel_dropped, &t, WAIT_MS));
+	g_assert_true(wait_for(pause_works, &t, WAIT_MS));
+	drain();
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "paused");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), ==, pid);
+	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+	g_free(t.log);
+}
+
 static void test_reattach(Fixture *f, gconstpointer data)
 {
 	g_autofree char *p1 = define(f, "survivor", "standin.shutdown=delay:0.1", NULL);
@@ -822,6 +932,8 @@ static void test_reattach(Fixture *f, gconstpointer data)
 	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
 	g_autoptr(AcrnVM) v2 = vm_proxy(f, p2);
 	g_autoptr(AcrnVM) v3 = vm_proxy(f, p3);
+	g_autoptr(AcrnVM) v4 = NULL;
+	g_autofree char *p4 = NULL;
 	guint pid1, pid2;
 
 	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
@@ -830,6 +942,12 @@ static void test_reattach(Fixture *f, gconstpointer data)
 	CALL_OK(acrn_vm_call_pause_sync(v3, no_opts(), NULL, error));
 	pid1 = acrn_vm_get_leader_pid(v1);
 	pid2 = acrn_vm_get_leader_pid(v2);
+	/* A transient VM survives too (its definition is in the run dir). */
+	{
+		g_autofree char *xml = vm_xml(f, "fleeting", NULL, NULL);
+
+		CALL_OK(acrn_manager_call_create_vm_sync(f->mgr, xml, no_opts(), &p4, NULL, error));
+	}
 
 	/* acrnd dies hard; its VMs do not. */
 	stop_acrnd(f, SIGKILL);
@@ -848,11 +966,18 @@ static void test_reattach(Fixture *f, gconstpointer data)
 	v3 = vm_proxy(f, p3);
 	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "running");
 	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "reattached");
+	wait_events(f, "survivor reattached running", 1);
+	wait_events(f, "sleeper reattached paused", 1);
 	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, pid1);
 	g_assert_cmpstr(acrn_vm_get_state(v2), ==, "stopped");
 	g_assert_cmpstr(acrn_vm_get_state_reason(v2), ==, "dm-exited-while-acrnd-down");
 	g_assert_cmpuint(acrn_vm_get_leader_pid(v2), ==, 0);
 	g_assert_cmpstr(acrn_vm_get_state(v3), ==, "paused");
+	v4 = vm_proxy(f, p4);
+	g_assert_cmpstr(acrn_vm_get_state(v4), ==, "running");
+	g_assert_false(acrn_vm_get_persistent(v4));
+	CALL_OK(acrn_vm_call_force_stop_sync(v4, no_opts(), NULL, error));
+	wait_events(f, "fleeting undefined transient", 1);
 
 	/* The control channel works again ... */
 	CALL_OK(acrn_vm_call_pause_sync(v1, no_opts(), NULL, error));
@@ -896,7 +1021,7 @@ static void test_stop_vms_on_exit(Fixture *f, gconstpointer data)
 	pid2 = acrn_vm_get_leader_pid(v2);
 	g_assert_cmpint(stop_acrnd(f, SIGTERM), ==, 0);
 	g_assert_false(pid_alive(pid1));
-	g_assert_false(pid_alive(pid2));	/* forced after the timeout */
+	g_assert_false(pid_alive(pid2)); /* forced after the timeout */
 }
 
 static void test_autostart(Fixture *f, gconstpointer data)
@@ -948,7 +1073,7 @@ static void test_autostart(Fixture *f, gconstpointer data)
 			second = (int)i;
 	}
 	g_assert_cmpint(first, >=, 0);
-	g_assert_cmpint(first, <, second);	/* order 1 before order 2 */
+	g_assert_cmpint(first, <, second); /* order 1 before order 2 */
 }
 
 static void write_file(const char *dir, const char *name, const char *text, gssize len)
@@ -964,10 +1089,10 @@ static void test_persistence_corrupt(Fixture *f, gconstpointer data)
 	g_autofree char *good_file = NULL;
 	g_autoptr(GVariant) list = NULL;
 	const char *uuid = "0a2f6d1c-7e1b-4c53-9d84-1f0e6a7b8c9d";
-	const char *names[] = { "3d1e2c4b-5a6f-4789-8abc-def012345678.xml",
-				"4d1e2c4b-5a6f-4789-8abc-def012345678.xml",
-				".0a2f6d1c-7e1b-4c53-9d84-1f0e6a7b8c9d.xml.Q1W2E3.tmp",
-				"5d1e2c4b-5a6f-4789-8abc-def012345678.xml", "notes.txt" };
+	const char *names[] = {"3d1e2c4b-5a6f-4789-8abc-def012345678.xml",
+			       "4d1e2c4b-5a6f-4789-8abc-def012345678.xml",
+			       ".0a2f6d1c-7e1b-4c53-9d84-1f0e6a7b8c9d.xml.Q1W2E3.tmp",
+			       "5d1e2c4b-5a6f-4789-8abc-def012345678.xml", "notes.txt"};
 
 	/* Prepared before acrnd starts (fixture data != NULL). */
 	g_assert_true(g_mkdir_with_parents(f->state_dir, 0755) == 0);
@@ -979,7 +1104,7 @@ static void test_persistence_corrupt(Fixture *f, gconstpointer data)
 	write_file(f->state_dir, good_file, good, -1);
 	write_file(f->state_dir, names[0], "<domain type='acrn'><name>bad</name>", -1);
 	write_file(f->state_dir, names[1], "\0\0\0\0garbage", 11);
-	write_file(f->state_dir, names[2], "<domain type='acrn'><na", -1);	/* interrupted */
+	write_file(f->state_dir, names[2], "<domain type='acrn'><na", -1); /* interrupted */
 	/* Valid XML but its UUID does not match the file name. */
 	write_file(f->state_dir, names[3], good, -1);
 	write_file(f->state_dir, names[4], "not a definition", -1);
@@ -1029,40 +1154,66 @@ static gboolean autostart_on(gpointer data)
 	return acrn_vm_get_autostart(data);
 }
 
-/* Run `gdbus call` as another user (child_setup drops privileges). */
+/* Run `gdbus call` as another user (child_setup drops privileges, like
+ * setpriv --reuid=65534 --regid=65534 --groups=...).  @data: the one
+ * supplementary group to keep, or GINT_TO_POINTER(-1) for none. */
 static void become_nobody(gpointer data)
 {
-	gid_t gid = 65534;
+	gid_t extra = (gid_t)GPOINTER_TO_INT(data);
+	int n = GPOINTER_TO_INT(data) < 0 ? 0 : 1;
 
-	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(65534) != 0)
+	if (setgroups(n, &extra) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
 		_exit(99);
 }
 
-/* Arguments after @method: NULL-terminated. */
-static gboolean call_as_nobody(Fixture *f, const char *path, const char *method, char **err_out,
-			       ...)
+static gboolean call_as_nobody_in(Fixture *f, int gid, const char *path, const char *method,
+				  char **err_out, va_list ap)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	const char *fixed[] = { "gdbus", "call", "--address", f->address, "--dest", ACRN_DBUS_NAME,
-				"--object-path", path, "--method", method };
+	const char *fixed[] = {"gdbus",	       "call",		"--address", f->address, "--dest",
+			       ACRN_DBUS_NAME, "--object-path", path,	     "--method", method};
 	g_autoptr(GError) error = NULL;
 	const char *a;
-	va_list ap;
 	int status;
 
 	for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
 		g_ptr_array_add(argv, (char *)fixed[i]);
-	va_start(ap, err_out);
 	while ((a = va_arg(ap, const char *)))
 		g_ptr_array_add(argv, (char *)a);
-	va_end(ap);
 	g_ptr_array_add(argv, NULL);
 	g_autofree char *out = NULL;
 
 	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH,
-				   become_nobody, NULL, &out, err_out, &status, &error));
+				   become_nobody, GINT_TO_POINTER(gid), &out, err_out, &status,
+				   &error));
 	g_assert_no_error(error);
 	return g_spawn_check_wait_status(status, NULL);
+}
+
+/* Arguments after @err_out: NULL-terminated. */
+static gboolean call_as_nobody(Fixture *f, const char *path, const char *method, char **err_out,
+			       ...)
+{
+	va_list ap;
+	gboolean ok;
+
+	va_start(ap, err_out);
+	ok = call_as_nobody_in(f, -1, path, method, err_out, ap);
+	va_end(ap);
+	return ok;
+}
+
+/* The same, with @gid as the caller's only supplementary group. */
+static gboolean call_as_nobody_with_group(Fixture *f, gid_t gid, const char *path,
+					  const char *method, char **err_out, ...)
+{
+	va_list ap;
+	gboolean ok;
+
+	va_start(ap, err_out);
+	ok = call_as_nobody_in(f, (int)gid, path, method, err_out, ap);
+	va_end(ap);
+	return ok;
 }
 
 static void test_access(Fixture *f, gconstpointer data)
@@ -1076,8 +1227,8 @@ static void test_access(Fixture *f, gconstpointer data)
 		return;
 	}
 	/* Reads are open to everybody the bus lets through ... */
-	g_assert_true(call_as_nobody(f, ACRN_DBUS_MANAGER_PATH,
-				     "org.acrn.Acrnd1.Manager.ListVMs", &err, NULL));
+	g_assert_true(call_as_nobody(f, ACRN_DBUS_MANAGER_PATH, "org.acrn.Acrnd1.Manager.ListVMs",
+				     &err, NULL));
 	g_clear_pointer(&err, g_free);
 	g_assert_true(call_as_nobody(f, path, "org.acrn.Acrnd1.VM.GetConfig", &err, "{}", NULL));
 	g_clear_pointer(&err, g_free);
@@ -1085,9 +1236,8 @@ static void test_access(Fixture *f, gconstpointer data)
 	g_assert_false(call_as_nobody(f, path, "org.acrn.Acrnd1.VM.Start", &err, "{}", NULL));
 	g_assert_nonnull(strstr(err, "org.acrn.Acrnd1.Error.AccessDenied"));
 	g_clear_pointer(&err, g_free);
-	g_assert_false(call_as_nobody(f, ACRN_DBUS_MANAGER_PATH,
-				      "org.acrn.Acrnd1.Manager.DefineVM", &err, "<domain/>", "{}",
-				      NULL));
+	g_assert_false(call_as_nobody(f, ACRN_DBUS_MANAGER_PATH, "org.acrn.Acrnd1.Manager.DefineVM",
+				      &err, "<domain/>", "{}", NULL));
 	g_assert_nonnull(strstr(err, "AccessDenied"));
 	g_clear_pointer(&err, g_free);
 	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
@@ -1095,40 +1245,294 @@ static void test_access(Fixture *f, gconstpointer data)
 	/* Members of the manage group may. */
 	stop_acrnd(f, SIGTERM);
 	g_ptr_array_add(f->extra_args, g_strdup("--manage-group"));
-	g_ptr_array_add(f->extra_args, g_strdup(getgrgid(65534) ? getgrgid(65534)->gr_name
-								: "nogroup"));
+	g_ptr_array_add(f->extra_args,
+			g_strdup(getgrgid(65534) ? getgrgid(65534)->gr_name : "nogroup"));
 	start_acrnd(f);
 	g_clear_object(&vm);
 	vm = vm_proxy(f, path);
-	g_assert_true(call_as_nobody(f, path, "org.acrn.Acrnd1.VM.SetAutostart", &err, "true",
-				     "{}", NULL));
+	g_assert_true(
+	    call_as_nobody(f, path, "org.acrn.Acrnd1.VM.SetAutostart", &err, "true", "{}", NULL));
 	g_clear_pointer(&err, g_free);
 	g_assert_true(wait_for(autostart_on, vm, WAIT_MS));
 }
 
+/* A group that 'nobody' is not in according to the group database. */
+static struct group *group_without_nobody(void)
+{
+	struct passwd *nobody = getpwuid(65534);
+	struct group *gr;
+
+	setgrent();
+	while ((gr = getgrent())) {
+		gboolean listed = FALSE;
+
+		if (gr->gr_gid == 0 || gr->gr_gid == 65534 || gr->gr_gid == nobody->pw_gid)
+			continue;
+		for (char **m = gr->gr_mem; *m; m++)
+			listed |= strcmp(*m, nobody->pw_name) == 0;
+		if (!listed)
+			break;
+	}
+	endgrent();
+	return gr;
+}
+
+/* acrnd checks the groups the caller's process has (as the bus reports
+ * them), not the group database: a group given only at run time counts. */
+static void test_access_runtime_group(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = NULL;
+	g_autofree char *err = NULL;
+	g_autofree char *group = NULL;
+	g_autoptr(AcrnVM) vm = NULL;
+	struct group *gr;
+	gid_t gid;
+
+	if (geteuid() != 0 || !getpwuid(65534)) {
+		g_test_skip("needs root and a 'nobody' account to run a client as another user "
+			    "with chosen groups");
+		return;
+	}
+	gr = group_without_nobody();
+	if (!gr) {
+		g_test_skip("no group without 'nobody' in the group database");
+		return;
+	}
+	group = g_strdup(gr->gr_name);
+	gid = gr->gr_gid;
+	g_ptr_array_add(f->extra_args, g_strdup("--manage-group"));
+	g_ptr_array_add(f->extra_args, g_strdup(group));
+	start_acrnd(f);
+	path = define(f, "guarded", NULL, NULL);
+	vm = vm_proxy(f, path);
+
+	/* Without the group: denied. */
+	g_assert_false(
+	    call_as_nobody(f, path, "org.acrn.Acrnd1.VM.SetAutostart", &err, "true", "{}", NULL));
+	g_assert_nonnull(strstr(err, "org.acrn.Acrnd1.Error.AccessDenied"));
+	g_clear_pointer(&err, g_free);
+	g_assert_false(acrn_vm_get_autostart(vm));
+	/* With the group as a supplementary group of the process only. */
+	if (!call_as_nobody_with_group(f, gid, path, "org.acrn.Acrnd1.VM.SetAutostart", &err,
+				       "true", "{}", NULL))
+		g_error("nobody with runtime group %s (%u) was refused: %s", group, (guint)gid,
+			err);
+	g_clear_pointer(&err, g_free);
+	g_assert_true(wait_for(autostart_on, vm, WAIT_MS));
+}
+
+/* ---- logging ---- */
+
+static const char *const log_levels[] = {"error", "warning", "notice", "info", "debug"};
+
+static char *read_acrnd_log(Fixture *f)
+{
+	g_autofree char *path = g_build_filename(f->tmp, "acrnd.log", NULL);
+	char *text = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+/* Does @log hold a line "acrnd[PID]: @level: ..."? */
+static gboolean log_has_level(const char *log, const char *level)
+{
+	g_autofree char *tag = g_strdup_printf("]: %s: ", level);
+
+	return strstr(log, tag) != NULL;
+}
+
+/* Not under systemd, acrnd logs to stderr; --log-level hides everything
+ * less severe.  Each level below has a line of its own in this scenario:
+ * warning (the manage group does not exist), notice (bus name acquired),
+ * info (VM events), debug (the device model's command line). */
+static void test_log_level(Fixture *f, gconstpointer data)
+{
+	g_autofree char *logpath = g_build_filename(f->tmp, "acrnd.log", NULL);
+
+	for (guint l = 1; l < G_N_ELEMENTS(log_levels); l++) {
+		g_autofree char *path = NULL;
+		g_autofree char *log = NULL;
+		g_autoptr(AcrnVM) vm = NULL;
+
+		g_unlink(logpath);
+		g_ptr_array_set_size(f->extra_args, 0);
+		g_ptr_array_add(f->extra_args, g_strdup("--manage-group=no-such-group-acrnd-test"));
+		g_ptr_array_add(f->extra_args, g_strdup_printf("--log-level=%s", log_levels[l]));
+		start_acrnd(f);
+		path = define(f, "chatty", NULL, NULL);
+		vm = vm_proxy(f, path);
+		CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+		CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+		g_assert_cmpint(stop_acrnd(f, SIGTERM), ==, 0);
+		log = read_acrnd_log(f);
+		for (guint m = 1; m < G_N_ELEMENTS(log_levels); m++)
+			if (log_has_level(log, log_levels[m]) != (m <= l))
+				g_error("--log-level=%s: %s lines %s; log:\n%s", log_levels[l],
+					log_levels[m], m <= l ? "missing" : "present", log);
+	}
+}
+
+/* The error level, which a second acrnd on the same bus reaches: it cannot
+ * own the name, logs that as an error and exits 1.  A bad level is a usage
+ * error (2). */
+static void test_log_level_error(Fixture *f, gconstpointer data)
+{
+	g_autofree char *state = g_build_filename(f->tmp, "state2", NULL);
+	g_autofree char *run = g_build_filename(f->tmp, "run2", NULL);
+	const char *argv[] = {env_or("ACRND", "acrnd"),
+			      "--bus-address",
+			      f->address,
+			      "--state-dir",
+			      state,
+			      "--run-dir",
+			      run,
+			      "--manage-group=no-such-group-acrnd-test",
+			      "--log-level=error",
+			      NULL,
+			      NULL};
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL, *err = NULL;
+	/* G_DEBUG=fatal-criticals (make check) would turn the error into an
+	 * abort. */
+	g_auto(GStrv) env = g_environ_unsetenv(g_get_environ(), "G_DEBUG");
+	int status;
+
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_STDIN_FROM_DEV_NULL,
+				   test_reaper_child_setup, GINT_TO_POINTER(getpid()), &out, &err,
+				   &status, &error));
+	g_assert_no_error(error);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+	g_assert_nonnull(strstr(err, ": error: cannot own bus name org.acrn.Acrnd1"));
+	for (guint m = 1; m < G_N_ELEMENTS(log_levels); m++)
+		if (log_has_level(err, log_levels[m]))
+			g_error("--log-level=error: %s lines present:\n%s", log_levels[m], err);
+	g_clear_pointer(&err, g_free);
+	g_clear_pointer(&out, g_free);
+
+	argv[8] = "--log-level=loud";
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_STDIN_FROM_DEV_NULL,
+				   test_reaper_child_setup, GINT_TO_POINTER(getpid()), &out, &err,
+				   &status, &error));
+	g_assert_no_error(error);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 2);
+	g_assert_nonnull(strstr(err, "unknown log level 'loud'"));
+}
+
+/* ---- the stand-in's own safety net (tests/acrn-dm-standin.c) ---- */
+
+static GPid spawn_standin(const char *dir, const char *bootargs)
+{
+	g_autofree char *kernel = g_build_filename(dir, "bzImage", NULL);
+	g_autofree char *sock = g_build_filename(dir, "vm.sock", NULL);
+	g_autofree char *log = g_build_filename(dir, "standin.log", NULL);
+	const char *argv[] = {env_or("ACRN_DM_STANDIN", "acrn-dm-standin"),
+			      "-m",
+			      "64M",
+			      "-k",
+			      kernel,
+			      "-B",
+			      bootargs,
+			      "--control-socket",
+			      sock,
+			      "orphan",
+			      NULL};
+	g_autoptr(GError) error = NULL;
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	GPid pid;
+
+	g_assert_cmpint(logfd, >=, 0);
+	g_assert_true(g_file_set_contents(kernel, "kernel", -1, NULL));
+	g_assert_true(g_spawn_async_with_fds(
+	    NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
+	    NULL, NULL, &pid, -1, logfd, logfd, &error));
+	g_assert_no_error(error);
+	close(logfd);
+	return pid;
+}
+
+typedef struct {
+	GPid pid;
+	int status;
+	gboolean done;
+} ExitWait;
+
+static gboolean child_exited(gpointer data)
+{
+	ExitWait *w = data;
+
+	if (!w->done && waitpid(w->pid, &w->status, WNOHANG) == w->pid)
+		w->done = TRUE;
+	return w->done;
+}
+
+static void assert_standin_exits(GPid pid, const char *dir, const char *why)
+{
+	g_autofree char *log = g_build_filename(dir, "standin.log", NULL);
+	g_autofree char *text = NULL;
+	ExitWait w = {pid, 0, FALSE};
+
+	g_assert_true(wait_for(child_exited, &w, WAIT_MS));
+	g_assert_true(WIFEXITED(w.status));
+	g_assert_cmpint(WEXITSTATUS(w.status), ==, 1);
+	g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, why));
+}
+
+static gboolean socket_exists(gpointer data)
+{
+	return g_file_test(data, G_FILE_TEST_EXISTS);
+}
+
+static void test_standin_safety_net(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("acrnd-standin-XXXXXX", NULL);
+	g_autofree char *sock = g_build_filename(dir, "vm.sock", NULL);
+	GPid pid;
+
+	/* Nobody connects: it ends after its idle lifetime. */
+	pid = spawn_standin(dir, "standin.idle-exit=0.2");
+	assert_standin_exits(pid, dir, "no manager connected");
+	/* Its socket disappears (the test's run directory was removed). */
+	pid = spawn_standin(dir, "");
+	g_assert_true(wait_for(socket_exists, sock, WAIT_MS));
+	g_assert_cmpint(g_unlink(sock), ==, 0);
+	assert_standin_exits(pid, dir, "is gone or replaced");
+	rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
+	test_reaper_init();
 	g_test_init(&argc, &argv, NULL);
 	(void)acrn_error_quark();
-#define ADD(name, fn, prepare) \
-	g_test_add("/acrnd/" name, Fixture, prepare, setup, fn, teardown)
+#define ADD(name, fn, prepare) g_test_add("/acrnd/" name, Fixture, prepare, setup, fn, teardown)
 	ADD("define-list-get", test_define_list_get, NULL);
 	ADD("invalid-input", test_invalid_input, NULL);
 	ADD("lifecycle", test_lifecycle, NULL);
 	ADD("shutdown/graceful", test_shutdown_graceful, NULL);
 	ADD("shutdown/ignored-timeout-escalation", test_shutdown_ignored, NULL);
 	ADD("busy", test_busy, NULL);
+	ADD("force-stop-preempts-start", test_force_stop_preempts_start, NULL);
 	ADD("reboot", test_reboot, NULL);
 	ADD("guest/poweroff-reboot-policies", test_guest_initiated, NULL);
 	ADD("crash/destroy", test_crash_destroy, NULL);
 	ADD("crash/restart-rate-limit", test_crash_restart_limit, "manual");
 	ADD("start-failure", test_start_failure, NULL);
+	ADD("start-timeout", test_start_timeout, "manual");
 	ADD("blkrescan", test_blkrescan, NULL);
 	ADD("reattach", test_reattach, NULL);
+	ADD("control-reconnect", test_control_reconnect, NULL);
 	ADD("stop-vms-on-exit", test_stop_vms_on_exit, "manual");
 	ADD("autostart", test_autostart, NULL);
 	ADD("persistence/corrupt-files", test_persistence_corrupt, "manual");
 	ADD("transient", test_transient, NULL);
 	ADD("access", test_access, NULL);
+	ADD("access/runtime-group", test_access_runtime_group, "manual");
+	ADD("log-level", test_log_level, "manual");
+	ADD("log-level/error", test_log_level_error, NULL);
+	g_test_add_func("/standin/safety-net", test_standin_safety_net);
 	return g_test_run();
 }

@@ -22,7 +22,7 @@ static void test_round_trip(void)
 	msg = g_variant_ref_sink(g_variant_builder_end(&b));
 	line = acrn_dm_proto_encode(msg, &error);
 	g_assert_no_error(error);
-	g_assert_null(strchr(line, '\n'));	/* one message, one line */
+	g_assert_null(strchr(line, '\n')); /* one message, one line */
 	back = acrn_dm_proto_decode(line, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(acrn_dm_proto_get_int(back, "id", 0), ==, 42);
@@ -36,8 +36,8 @@ static void test_round_trip(void)
 
 static void test_accepts(void)
 {
-	const char *good[] = { "{}", " { \"a\" : 1 , \"b\":\"\\u00e9\\ud83d\\ude00\" } ",
-			       "{\"x\":false}", "{\"e\":\"\\/\\b\\f\\r\\t\"}" };
+	const char *good[] = {"{}", " { \"a\" : 1 , \"b\":\"\\u00e9\\ud83d\\ude00\" } ",
+			      "{\"x\":false}", "{\"e\":\"\\/\\b\\f\\r\\t\"}"};
 
 	for (guint i = 0; i < G_N_ELEMENTS(good); i++) {
 		g_autoptr(GError) error = NULL;
@@ -51,26 +51,26 @@ static void test_accepts(void)
 static void test_rejects(void)
 {
 	const char *bad[] = {
-		"",
-		"[]",
-		"{\"a\":1",
-		"{\"a\":1}x",
-		"{\"a\":{\"b\":1}}",
-		"{\"a\":[1]}",
-		"{\"a\":null}",
-		"{\"a\":1.5}",
-		"{\"a\":1e3}",
-		"{\"a\":01}",
-		"{\"a\":99999999999999999999}",
-		"{\"a\":\"\\x\"}",
-		"{\"a\":\"\\ud800\"}",
-		"{\"a\":\"\\u0000\"}",
-		"{\"a\":\"\x01\"}",
-		"{\"a\":1,\"a\":2}",
-		"{a:1}",
-		"{\"a\" 1}",
-		"{\"a\":tru}",
-		"{\"a\":\"\xff\"}",
+	    "",
+	    "[]",
+	    "{\"a\":1",
+	    "{\"a\":1}x",
+	    "{\"a\":{\"b\":1}}",
+	    "{\"a\":[1]}",
+	    "{\"a\":null}",
+	    "{\"a\":1.5}",
+	    "{\"a\":1e3}",
+	    "{\"a\":01}",
+	    "{\"a\":99999999999999999999}",
+	    "{\"a\":\"\\x\"}",
+	    "{\"a\":\"\\ud800\"}",
+	    "{\"a\":\"\\u0000\"}",
+	    "{\"a\":\"\x01\"}",
+	    "{\"a\":1,\"a\":2}",
+	    "{a:1}",
+	    "{\"a\" 1}",
+	    "{\"a\":tru}",
+	    "{\"a\":\"\xff\"}",
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "store.h"
+#include "test-reaper.h"
 
 static char *make_tmpdir(void)
 {
@@ -88,14 +89,14 @@ static void test_crash_mid_write(void)
 	pid = fork();
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
-		struct rlimit rl = { 4096, 4096 };
+		struct rlimit rl = {4096, 4096};
 		char *data = g_malloc(big);
 
 		memset(data, 'x', big);
 		signal(SIGXFSZ, SIG_DFL);
 		setrlimit(RLIMIT_FSIZE, &rl);
 		acrn_store_write_atomic(path, data, big, 0600, NULL);
-		_exit(0);	/* not reached: the write past 4 KiB kills us */
+		_exit(0); /* not reached: the write past 4 KiB kills us */
 	}
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 	g_assert_true(WIFSIGNALED(status));
@@ -110,8 +111,11 @@ static void test_runtime_record(void)
 {
 	g_autofree char *dir = make_tmpdir();
 	g_autofree char *path = g_build_filename(dir, "x.state", NULL);
-	AcrnRuntimeRecord rec = { .pid = 1234, .start_time = 99, .socket = "/run/x.sock",
-				  .console = "/dev/pts/7", .transient = TRUE };
+	AcrnRuntimeRecord rec = {.pid = 1234,
+				 .start_time = 99,
+				 .socket = "/run/x.sock",
+				 .console = "/dev/pts/7",
+				 .transient = TRUE};
 	AcrnRuntimeRecord back;
 	g_autoptr(GError) error = NULL;
 
@@ -158,6 +162,7 @@ static void test_proc_start_time(void)
 
 int main(int argc, char **argv)
 {
+	test_reaper_init();
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/store/atomic-replace", test_atomic_replace);
 	g_test_add_func("/store/write-error", test_write_error);

@@ -23,7 +23,7 @@ static char *data_path(const char *name, const char *ext)
 static char *argv_text(const AcrnVmDef *def, GError **error)
 {
 	g_autofree char *sock = g_strdup_printf("/run/acrn/%s.sock", def->uuid);
-	AcrnDmArgvOptions opts = { DM_PATH, sock };
+	AcrnDmArgvOptions opts = {DM_PATH, sock};
 	g_auto(GStrv) argv = acrn_vm_def_to_dm_argv(def, &opts, error);
 	g_autofree char *joined = NULL;
 
@@ -85,7 +85,7 @@ static void test_failure(gconstpointer data)
 	def = acrn_vm_def_parse(xml, -1, &error);
 	if (def) {
 		/* Some errors (PCI slot conflicts) appear only when building argv. */
-		AcrnDmArgvOptions opts = { DM_PATH, NULL };
+		AcrnDmArgvOptions opts = {DM_PATH, NULL};
 
 		argv = acrn_vm_def_to_dm_argv(def, &opts, &error);
 		g_assert_null(argv);
@@ -142,7 +142,27 @@ static void test_huge_and_garbage(void)
 				"<domain type='acrn'><name>&e;</name></domain>",
 				-1, &error);
 	g_assert_null(def);
-	g_assert_nonnull(error);
+	g_assert_error(error, ACRN_VM_DEF_ERROR, ACRN_VM_DEF_ERROR_XML);
+	g_clear_error(&error);
+	/* "Billion laughs": rejected before any entity is expanded. */
+	def = acrn_vm_def_parse("<!DOCTYPE d [<!ENTITY a 'aaaaaaaaaa'>"
+				"<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>"
+				"<!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'>"
+				"<!ENTITY d '&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;'>]>"
+				"<domain type='acrn'><name>x</name><description>&d;&d;&d;"
+				"</description><memory unit='MiB'>256</memory>"
+				"<os><kernel>/k</kernel></os></domain>",
+				-1, &error);
+	g_assert_null(def);
+	g_assert_error(error, ACRN_VM_DEF_ERROR, ACRN_VM_DEF_ERROR_XML);
+	g_clear_error(&error);
+	/* A harmless DOCTYPE is refused too: definitions never need one. */
+	def = acrn_vm_def_parse("<!DOCTYPE domain><domain type='acrn'><name>x</name>"
+				"<memory unit='MiB'>256</memory><os><kernel>/k</kernel></os>"
+				"</domain>",
+				-1, &error);
+	g_assert_null(def);
+	g_assert_nonnull(strstr(error->message, "DOCTYPE"));
 }
 
 int main(int argc, char **argv)

@@ -174,8 +174,7 @@ int acpi_parse(const u8 *rsdp, u32 rsdp_len, acpi_map_fn map, void *ctx, struct 
 	memset(ai, 0, sizeof(*ai));
 	if (rsdp_len < 20 || memcmp(rsdp, "RSD PTR ", 8) || !checksum_ok(rsdp, 20))
 		return -HV_EINVAL;
-	if (rsdp[15] >= 2 && rsdp_len >= 36 && rd64(rsdp + 24) &&
-	    checksum_ok(rsdp, 36)) {
+	if (rsdp[15] >= 2 && rsdp_len >= 36 && rd64(rsdp + 24) && checksum_ok(rsdp, 36)) {
 		root_pa = rd64(rsdp + 24);
 		root = map_sdt(map, ctx, root_pa, "XSDT");
 		entry_size = 8;

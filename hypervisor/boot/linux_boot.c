@@ -5,10 +5,10 @@
  */
 #include "linux_boot.h"
 
-#define HDRS_MAGIC 0x53726448U /* "HdrS" */
+#define HDRS_MAGIC    0x53726448U /* "HdrS" */
 #define XLF_KERNEL_64 (1 << 0)
-#define LOADED_HIGH 0x01
-#define CAN_USE_HEAP 0x80
+#define LOADED_HIGH   0x01
+#define CAN_USE_HEAP  0x80
 
 static u16 rd16(const u8 *p)
 {
@@ -103,7 +103,8 @@ int linux_inspect(const u8 *img, u64 len, struct linux_image *li)
 	memset(li, 0, sizeof(*li));
 	li->image = img;
 	li->image_len = len;
-	if (len >= 0x300 && rd16(img + BP_BOOT_FLAG) == 0xaa55 && rd32(img + BP_HEADER) == HDRS_MAGIC)
+	if (len >= 0x300 && rd16(img + BP_BOOT_FLAG) == 0xaa55 &&
+	    rd32(img + BP_HEADER) == HDRS_MAGIC)
 		return inspect_bzimage(img, len, li);
 	if (len >= 64 && !memcmp(img, "\177ELF", 4))
 		return inspect_elf(img, len, li);

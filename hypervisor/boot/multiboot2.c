@@ -5,11 +5,11 @@
  */
 #include "bootinfo.h"
 
-#define MB2_TAG_END 0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_LOADER 2
-#define MB2_TAG_MODULE 3
-#define MB2_TAG_MMAP 6
+#define MB2_TAG_END	 0
+#define MB2_TAG_CMDLINE	 1
+#define MB2_TAG_LOADER	 2
+#define MB2_TAG_MODULE	 3
+#define MB2_TAG_MMAP	 6
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15
 

@@ -6,11 +6,11 @@
  */
 #include "hv.h"
 
-#define HC_ID_MASK 0xff000000U
-#define HC_ID_BASE 0x80000000U
+#define HC_ID_MASK	   0xff000000U
+#define HC_ID_BASE	   0x80000000U
 #define HC_GET_API_VERSION 0x00
-#define API_MAJOR 1
-#define API_MINOR 0
+#define API_MAJOR	   1
+#define API_MINOR	   0
 
 typedef s64 (*hc_handler)(struct vcpu *v, u64 p1, u64 p2);
 
@@ -42,14 +42,14 @@ int copy_from_gpa(struct vm *vm, void *dst, u64 gpa, u64 len)
 
 static s64 hc_get_api_version(struct vcpu *v, u64 p1, u64 p2)
 {
-	u32 ver[2] = { API_MAJOR, API_MINOR };
+	u32 ver[2] = {API_MAJOR, API_MINOR};
 
 	(void)p2;
 	return copy_to_gpa(v->vm, p1, ver, sizeof(ver)) ? -HV_EINVAL : 0;
 }
 
 static const hc_handler handlers[] = {
-	[HC_GET_API_VERSION] = hc_get_api_version,
+    [HC_GET_API_VERSION] = hc_get_api_version,
 };
 
 s64 hypercall_dispatch(struct vcpu *v, u64 id, u64 p1, u64 p2)

@@ -16,11 +16,11 @@ struct acpi_info {
 	u32 nr_ioapics;
 	/* FADT */
 	bool have_fadt;
-	u32 pm1a_cnt;	   /* I/O port, 0 if none */
+	u32 pm1a_cnt; /* I/O port, 0 if none */
 	u32 pm1b_cnt;
-	u32 pm_tmr;	   /* I/O port of the PM timer, 0 if none */
+	u32 pm_tmr; /* I/O port of the PM timer, 0 if none */
 	bool reset_supported;
-	u8 reset_space;	   /* GAS address space: 0 memory, 1 I/O */
+	u8 reset_space; /* GAS address space: 0 memory, 1 I/O */
 	u64 reset_addr;
 	u8 reset_value;
 	u64 dsdt;

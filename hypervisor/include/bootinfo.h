@@ -6,8 +6,8 @@
 #include "e820.h"
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289U
-#define BOOT_MAX_MODULES 8
-#define BOOT_CMDLINE_MAX 1024
+#define BOOT_MAX_MODULES     8
+#define BOOT_CMDLINE_MAX     1024
 
 struct boot_module {
 	u64 start;

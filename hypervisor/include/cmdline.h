@@ -13,7 +13,7 @@ struct hv_options {
 	bool e9;
 };
 
-#define HV_DEFAULT_UART 0x3f8
+#define HV_DEFAULT_UART	    0x3f8
 #define HV_DEFAULT_LOGLEVEL 3
 
 /*

@@ -5,10 +5,10 @@
 
 #include "lib.h"
 
-#define E820_RAM 1
+#define E820_RAM      1
 #define E820_RESERVED 2
-#define E820_ACPI 3
-#define E820_NVS 4
+#define E820_ACPI     3
+#define E820_NVS      4
 #define E820_UNUSABLE 5
 
 #define E820_MAX 128

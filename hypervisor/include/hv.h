@@ -11,19 +11,19 @@
 #include "cmdline.h"
 #include "pgtable.h"
 
-#define HV_VERSION "0.1"
-#define MAX_PCPUS 8
-#define HV_STACK_SIZE KiB(16)
+#define HV_VERSION	"0.1"
+#define MAX_PCPUS	8
+#define HV_STACK_SIZE	KiB(16)
 #define NR_EXIT_REASONS 70
 
 /* Guest low-memory layout used by the Linux loader (all below the EBDA). */
 #define GUEST_SELFTEST_CODE 0x7000ULL
-#define AP_TRAMPOLINE_ADDR 0x8000ULL
-#define GUEST_BOOT_PARAMS 0x90000ULL
-#define GUEST_CMDLINE 0x91000ULL
-#define GUEST_GDT 0x92000ULL
-#define GUEST_PML4 0x93000ULL /* + PDPT + 4 PDs: identity map of 4 GiB */
-#define GUEST_LOWMEM_END 0x99000ULL
+#define AP_TRAMPOLINE_ADDR  0x8000ULL
+#define GUEST_BOOT_PARAMS   0x90000ULL
+#define GUEST_CMDLINE	    0x91000ULL
+#define GUEST_GDT	    0x92000ULL
+#define GUEST_PML4	    0x93000ULL /* + PDPT + 4 PDs: identity map of 4 GiB */
+#define GUEST_LOWMEM_END    0x99000ULL
 
 /* General-purpose registers in the VMX exit-qualification order. */
 struct guest_regs {
@@ -73,7 +73,7 @@ struct vm {
 	u8 *io_bitmap;	/* 8 KiB: ports 0-0xffff */
 	u8 *msr_bitmap; /* 4 KiB */
 	bool privileged;
-	bool done;	/* selftest guest finished */
+	bool done;	 /* selftest guest finished */
 	u64 misc_enable; /* emulated IA32_MISC_ENABLE */
 };
 
@@ -153,6 +153,7 @@ int copy_from_gpa(struct vm *vm, void *dst, u64 gpa, u64 len);
 u64 lapic_base(void);
 int vlapic_write_exit(struct vcpu *v, u64 gpa);
 void vlapic_wait_for_startup(struct vcpu *v);
+void vlapic_x2apic_icr_write(struct vcpu *v, u64 val);
 
 /* power.c */
 void platform_poweroff(void) __attribute__((noreturn));

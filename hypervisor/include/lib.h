@@ -18,8 +18,8 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 typedef int64_t s64;
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((u64)(a)-1))
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)	 (((x) + ((a)-1)) & ~((u64)(a)-1))
 #define ALIGN_DOWN(x, a) ((x) & ~((u64)(a)-1))
 #undef MIN
 #undef MAX
@@ -31,21 +31,21 @@ typedef int64_t s64;
 #define GiB(x) ((u64)(x) << 30)
 
 /* errno values used in 0/-errno returns (Linux numbering, as ACRN uses). */
-#define HV_EPERM 1
-#define HV_ENOENT 2
-#define HV_EIO 5
-#define HV_E2BIG 7
+#define HV_EPERM   1
+#define HV_ENOENT  2
+#define HV_EIO	   5
+#define HV_E2BIG   7
 #define HV_ENOEXEC 8
-#define HV_ENOMEM 12
-#define HV_EFAULT 14
-#define HV_EBUSY 16
-#define HV_EEXIST 17
-#define HV_ENODEV 19
-#define HV_EINVAL 22
-#define HV_ENOSPC 28
-#define HV_ERANGE 34
-#define HV_ENOTTY 25
-#define HV_ENOSYS 38
+#define HV_ENOMEM  12
+#define HV_EFAULT  14
+#define HV_EBUSY   16
+#define HV_EEXIST  17
+#define HV_ENODEV  19
+#define HV_EINVAL  22
+#define HV_ENOSPC  28
+#define HV_ERANGE  34
+#define HV_ENOTTY  25
+#define HV_ENOSYS  38
 
 /*
  * The host build links the libc versions of these; the hypervisor provides
@@ -65,8 +65,7 @@ int hv_parse_u64(const char *s, size_t len, u64 *ret_val);
 
 /* printf subset: %d %i %u %x %X %p %s %c %%, flags '0' '-', width, l/ll/z. */
 int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-int hv_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 0)));
+int hv_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -5,11 +5,11 @@
 
 #include "lib.h"
 
-#define LOG_FATAL 1
-#define LOG_ERROR 2
-#define LOG_WARN 3
-#define LOG_INFO 4
-#define LOG_DEBUG 5
+#define LOG_FATAL   1
+#define LOG_ERROR   2
+#define LOG_WARN    3
+#define LOG_INFO    4
+#define LOG_DEBUG   5
 #define LOG_VERBOSE 6
 
 extern int hv_loglevel;
@@ -29,9 +29,9 @@ void hv_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void hv_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #define pr_fatal(...) hv_log(LOG_FATAL, __VA_ARGS__)
-#define pr_err(...) hv_log(LOG_ERROR, __VA_ARGS__)
-#define pr_warn(...) hv_log(LOG_WARN, __VA_ARGS__)
-#define pr_info(...) hv_log(LOG_INFO, __VA_ARGS__)
-#define pr_dbg(...) hv_log(LOG_DEBUG, __VA_ARGS__)
+#define pr_err(...)   hv_log(LOG_ERROR, __VA_ARGS__)
+#define pr_warn(...)  hv_log(LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  hv_log(LOG_INFO, __VA_ARGS__)
+#define pr_dbg(...)   hv_log(LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -9,25 +9,25 @@
 
 #include "lib.h"
 
-#define PT_LARGE (1ULL << 7)
+#define PT_LARGE     (1ULL << 7)
 #define PT_ADDR_MASK 0x000ffffffffff000ULL
 
 /* EPT leaf attributes */
-#define EPT_R 1ULL
-#define EPT_W 2ULL
-#define EPT_X 4ULL
+#define EPT_R	1ULL
+#define EPT_W	2ULL
+#define EPT_X	4ULL
 #define EPT_RWX 7ULL
-#define EPT_UC (0ULL << 3)
-#define EPT_WB (6ULL << 3)
+#define EPT_UC	(0ULL << 3)
+#define EPT_WB	(6ULL << 3)
 
 /* x86 paging attributes */
-#define PTE_P 1ULL
+#define PTE_P  1ULL
 #define PTE_RW 2ULL
 
 struct pgtable {
 	u64 *root;
-	u64 present_mask;  /* 7 for EPT, 1 for x86 paging */
-	u64 table_flags;   /* flags for non-leaf entries */
+	u64 present_mask; /* 7 for EPT, 1 for x86 paging */
+	u64 table_flags;  /* flags for non-leaf entries */
 	bool allow_1g;
 	/* returns a zeroed 4 KiB page, identity-addressable, or NULL */
 	void *(*alloc_page)(void *ctx);

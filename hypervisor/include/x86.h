@@ -5,35 +5,36 @@
 
 #include "lib.h"
 
-#define CR0_PE (1UL << 0)
-#define CR0_ET (1UL << 4)
-#define CR0_NE (1UL << 5)
-#define CR0_PG (1UL << 31)
-#define CR4_PAE (1UL << 5)
-#define CR4_VMXE (1UL << 13)
+#define CR0_PE	    (1UL << 0)
+#define CR0_ET	    (1UL << 4)
+#define CR0_NE	    (1UL << 5)
+#define CR0_PG	    (1UL << 31)
+#define CR4_PAE	    (1UL << 5)
+#define CR4_VMXE    (1UL << 13)
 #define CR4_OSXSAVE (1UL << 18)
-#define CR4_PKE (1UL << 22)
+#define CR4_PKE	    (1UL << 22)
 
-#define MSR_FEATURE_CONTROL 0x3a
-#define MSR_APIC_BASE 0x1b
-#define MSR_MISC_ENABLE 0x1a0
-#define MSR_PAT 0x277
-#define MSR_VMX_BASIC 0x480
-#define MSR_VMX_MISC 0x485
-#define MSR_VMX_CR0_FIXED0 0x486
-#define MSR_VMX_CR0_FIXED1 0x487
-#define MSR_VMX_CR4_FIXED0 0x488
-#define MSR_VMX_CR4_FIXED1 0x489
+#define MSR_FEATURE_CONTROL	0x3a
+#define MSR_APIC_BASE		0x1b
+#define MSR_MISC_ENABLE		0x1a0
+#define MSR_PAT			0x277
+#define MSR_VMX_BASIC		0x480
+#define MSR_VMX_MISC		0x485
+#define MSR_VMX_CR0_FIXED0	0x486
+#define MSR_VMX_CR0_FIXED1	0x487
+#define MSR_VMX_CR4_FIXED0	0x488
+#define MSR_VMX_CR4_FIXED1	0x489
 #define MSR_VMX_PROCBASED_CTLS2 0x48b
-#define MSR_VMX_EPT_VPID_CAP 0x48c
-#define MSR_VMX_TRUE_PINBASED 0x48d
-#define MSR_VMX_TRUE_PROCBASED 0x48e
-#define MSR_VMX_TRUE_EXIT 0x48f
-#define MSR_VMX_TRUE_ENTRY 0x490
-#define MSR_VMX_VMFUNC 0x491
-#define MSR_EFER 0xc0000080
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
+#define MSR_VMX_EPT_VPID_CAP	0x48c
+#define MSR_VMX_TRUE_PINBASED	0x48d
+#define MSR_VMX_TRUE_PROCBASED	0x48e
+#define MSR_VMX_TRUE_EXIT	0x48f
+#define MSR_VMX_TRUE_ENTRY	0x490
+#define MSR_VMX_VMFUNC		0x491
+#define MSR_X2APIC_ICR		0x830
+#define MSR_EFER		0xc0000080
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
 
 static inline void outb(u16 port, u8 v)
 {

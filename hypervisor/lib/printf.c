@@ -42,7 +42,7 @@ static void put_num(struct out *o, u64 v, unsigned int base, bool upper, bool ne
 
 int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct out o = { buf, size, 0 };
+	struct out o = {buf, size, 0};
 
 	for (; *fmt; fmt++) {
 		bool zero = false, left = false;
@@ -75,7 +75,8 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			s64 v = lng ? va_arg(ap, long long) : va_arg(ap, int);
 			bool neg = v < 0;
 
-			put_num(&o, neg ? (u64)0 - (u64)v : (u64)v, 10, false, neg, width, zero, left);
+			put_num(&o, neg ? (u64)0 - (u64)v : (u64)v, 10, false, neg, width, zero,
+				left);
 			break;
 		}
 		case 'u':
@@ -83,13 +84,15 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'X': {
 			u64 v = lng ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned int);
 
-			put_num(&o, v, *fmt == 'u' ? 10 : 16, *fmt == 'X', false, width, zero, left);
+			put_num(&o, v, *fmt == 'u' ? 10 : 16, *fmt == 'X', false, width, zero,
+				left);
 			break;
 		}
 		case 'p':
 			put(&o, '0');
 			put(&o, 'x');
-			put_num(&o, (uintptr_t)va_arg(ap, void *), 16, false, false, width, zero, left);
+			put_num(&o, (uintptr_t)va_arg(ap, void *), 16, false, false, width, zero,
+				left);
 			break;
 		case 's': {
 			const char *s = va_arg(ap, const char *);

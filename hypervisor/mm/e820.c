@@ -32,8 +32,7 @@ void e820_normalize(struct e820_map *m)
 
 		if (m->e[i].size == 0)
 			continue;
-		if (prev && prev->type == m->e[i].type &&
-		    prev->addr + prev->size >= m->e[i].addr) {
+		if (prev && prev->type == m->e[i].type && prev->addr + prev->size >= m->e[i].addr) {
 			u64 end = MAX(prev->addr + prev->size, m->e[i].addr + m->e[i].size);
 
 			prev->size = end - prev->addr;

@@ -37,8 +37,7 @@ static int split(struct pgtable *pt, u64 *e, int level)
 	return 0;
 }
 
-static int map_level(struct pgtable *pt, u64 *table, int level, u64 va, u64 pa, u64 size,
-		     u64 flags)
+static int map_level(struct pgtable *pt, u64 *table, int level, u64 va, u64 pa, u64 size, u64 flags)
 {
 	u64 span = 1ULL << (12 + 9 * level);
 
@@ -70,7 +69,7 @@ static int map_level(struct pgtable *pt, u64 *table, int level, u64 va, u64 pa, 
 			if (ret)
 				return ret;
 		}
-next:
+	next:
 		va += chunk;
 		pa += chunk;
 		size -= chunk;

@@ -3,16 +3,16 @@
 # existed).  Usage:
 #   boot-bochs.sh -e acrn.elf -k KERNEL [-i INITRD] [-a "hv args"]
 #                 [-c "kernel args"] [-n CPUS] [-t TIMEOUT] [-o OUTDIR] [-s TCPPORT]
-# -s puts COM2 on a TCP socket (Bochs waits for a client), for the debug shell.
+# -m picks the Bochs CPU model; -s puts COM2 on a TCP socket (Bochs waits for a client), for the debug shell.
 # Prints the serial log with wall-clock offsets; exit status is Bochs's.
 set -eu
 elf= kernel= initrd= hvargs= kargs="console=ttyS0,115200 nokaslr quiet mitigations=off panic=-1"
-cpus=1 tmo=300 out= com2=
-while getopts e:k:i:a:c:n:t:o:s: opt; do
+cpus=1 tmo=300 out= com2= model=corei7_skylake_x
+while getopts e:k:i:a:c:n:t:o:s:m: opt; do
 	case $opt in
 	e) elf=$OPTARG ;; k) kernel=$OPTARG ;; i) initrd=$OPTARG ;; a) hvargs=$OPTARG ;;
 	c) kargs=$OPTARG ;; n) cpus=$OPTARG ;; t) tmo=$OPTARG ;; o) out=$OPTARG ;;
-	s) com2=$OPTARG ;;
+	s) com2=$OPTARG ;; m) model=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -40,7 +40,7 @@ cp "$elf" "$out/iso/boot/acrn.elf"
 grub-mkrescue -o "$out/platform.iso" "$out/iso" >/dev/null 2>&1
 cat > "$out/bochsrc" <<RC
 megs: 512
-cpu: model=corei7_skylake_x, count=$cpus, ips=50000000
+cpu: model=$model, count=$cpus, ips=50000000
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path=platform.iso, status=inserted

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Build a busybox initramfs for hypervisor bring-up boots (developer tool).
-# Usage: mkinitrd.sh OUT.cpio
+# Usage: mkinitrd.sh OUT.cpio [poweroff|reboot]
 # /init prints USERSPACE-START, a few facts the hypervisor tests care about,
 # tries to write the hypervisor's memory through /dev/mem, then powers off.
 set -eu
 out=$1
+final=${2:-poweroff}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin" "$work/proc" "$work/sys" "$work/dev"
@@ -29,7 +30,8 @@ if [ -n "$hvmem" ]; then
 	echo "DEVMEM-WRITE-DONE"
 fi
 echo USERSPACE-END
-poweroff -f
+@FINAL@ -f
 INIT
+sed -i "s/@FINAL@/$final/" "$work/init"
 chmod +x "$work/init"
 (cd "$work" && find . | cpio -o -H newc --quiet) > "$out"

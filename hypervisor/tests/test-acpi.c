@@ -40,8 +40,8 @@ static u8 *sdt(u64 pa, const char *sig, u32 len)
 /* DSDT with Name(\_S5, Package(2) { 0x05, Zero }) */
 static void make_dsdt(u64 pa)
 {
-	static const u8 aml[] = { 0x10, 0x05, '_', 'S', 'B', '_', 0x08, '\\', '_', 'S', '5', '_',
-				  0x12, 0x06, 0x02, 0x0a, 0x05, 0x00 };
+	static const u8 aml[] = {0x10, 0x05, '_', 'S',	'B',  '_',  0x08, '\\', '_',
+				 'S',  '5',  '_', 0x12, 0x06, 0x02, 0x0a, 0x05, 0x00};
 	u8 *t = sdt(pa, "DSDT", 36 + sizeof(aml));
 
 	memcpy(t + 36, aml, sizeof(aml));
@@ -162,13 +162,13 @@ static void test_broken(void)
 
 static void test_s5_forms(void)
 {
-	static const u8 one[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x01, 0x01 };
-	static const u8 none[] = { 0x08, '_', 'S', '4', '_', 0x12, 0x04, 0x02, 0x01, 0x01, 0, 0 };
-	static const u8 cut[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x0a };
+	static const u8 one[] = {0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x01, 0x01};
+	static const u8 none[] = {0x08, '_', 'S', '4', '_', 0x12, 0x04, 0x02, 0x01, 0x01, 0, 0};
+	static const u8 cut[] = {0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x0a};
 	u8 a = 9, b = 9;
 
 	{
-		u8 buf[16] = { 0 };
+		u8 buf[16] = {0};
 
 		memcpy(buf, one, sizeof(one));
 		g_assert_cmpint(acpi_find_s5(buf, sizeof(buf), &a, &b), ==, 0);

@@ -20,8 +20,9 @@ static void test_options(void)
 	struct hv_options o;
 	char err[64];
 
-	g_assert_cmpint(hv_parse_cmdline("  uart=0x2f8\tloglevel=6 native  e9 selftest foo=bar",
-					 &o, err, sizeof(err)), ==, 0);
+	g_assert_cmpint(hv_parse_cmdline("  uart=0x2f8\tloglevel=6 native  e9 selftest foo=bar", &o,
+					 err, sizeof(err)),
+			==, 0);
 	g_assert_cmpuint(o.uart_port, ==, 0x2f8);
 	g_assert_cmpint(o.loglevel, ==, 6);
 	g_assert_true(o.native && o.selftest && o.e9);
@@ -45,8 +46,9 @@ static void test_bad_values(void)
 	g_assert_cmpint(o.loglevel, ==, HV_DEFAULT_LOGLEVEL);
 	g_assert_cmpuint(o.uart_port, ==, 0x2f8);
 	g_assert_cmpstr(err, ==, "bad option 'loglevel=9'");
-	g_assert_cmpint(hv_parse_cmdline("uart=0xzz loglevel= uart=0x10000 uart=",
-					 &o, err, sizeof(err)), ==, 4);
+	g_assert_cmpint(
+	    hv_parse_cmdline("uart=0xzz loglevel= uart=0x10000 uart=", &o, err, sizeof(err)), ==,
+	    4);
 	g_assert_cmpuint(o.uart_port, ==, 0x3f8);
 	g_assert_cmpint(hv_parse_cmdline("loglevel=99999999999999999999999", &o, err, sizeof(err)),
 			==, 1);

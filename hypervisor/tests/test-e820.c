@@ -17,7 +17,7 @@ static void bochs_map(struct e820_map *m)
 
 static void test_normalize(void)
 {
-	struct e820_map m = { 0 };
+	struct e820_map m = {0};
 
 	e820_add(&m, 0x2000, 0x1000, E820_RAM);
 	e820_add(&m, 0x0, 0x1000, E820_RAM);
@@ -79,7 +79,7 @@ static void test_find_top(void)
 
 static void test_full(void)
 {
-	struct e820_map m = { 0 };
+	struct e820_map m = {0};
 	int i;
 
 	for (i = 0; i < E820_MAX; i++)

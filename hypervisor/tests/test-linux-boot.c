@@ -14,11 +14,30 @@ static void *phys(u64 pa)
 	return fake_mem + (pa - FAKE_BASE);
 }
 
-static void w16(u8 *p, u16 v) { memcpy(p, &v, 2); }
-static void w32(u8 *p, u32 v) { memcpy(p, &v, 4); }
-static void w64(u8 *p, u64 v) { memcpy(p, &v, 8); }
-static u32 r32(const u8 *p) { u32 v; memcpy(&v, p, 4); return v; }
-static u64 r64(const u8 *p) { u64 v; memcpy(&v, p, 8); return v; }
+static void w16(u8 *p, u16 v)
+{
+	memcpy(p, &v, 2);
+}
+static void w32(u8 *p, u32 v)
+{
+	memcpy(p, &v, 4);
+}
+static void w64(u8 *p, u64 v)
+{
+	memcpy(p, &v, 8);
+}
+static u32 r32(const u8 *p)
+{
+	u32 v;
+	memcpy(&v, p, 4);
+	return v;
+}
+static u64 r64(const u8 *p)
+{
+	u64 v;
+	memcpy(&v, p, 8);
+	return v;
+}
 
 static u8 *make_bzimage(u64 *len)
 {
@@ -41,7 +60,7 @@ static u8 *make_bzimage(u64 *len)
 static void test_bzimage(void)
 {
 	struct linux_image li;
-	struct e820_map m = { 0 };
+	struct e820_map m = {0};
 	u8 bp[LINUX_BOOT_PARAMS_SIZE];
 	u64 len;
 	u8 *img = make_bzimage(&len);
@@ -60,8 +79,8 @@ static void test_bzimage(void)
 	e820_add(&m, 0, 0x9f000, E820_RAM);
 	e820_add(&m, 0x100000, 0x1ff00000, E820_RAM);
 	e820_set_type(&m, 0x200000, 0x400000, E820_RESERVED);
-	g_assert_cmpint(linux_build_boot_params(bp, &li, &m, 0x91000, 10, 0x1f000000, 0x1234,
-						0x92100), ==, 0);
+	g_assert_cmpint(
+	    linux_build_boot_params(bp, &li, &m, 0x91000, 10, 0x1f000000, 0x1234, 0x92100), ==, 0);
 	g_assert_cmpuint(bp[BP_SETUP_SECTS], ==, 3);
 	g_assert_cmpuint(bp[BP_TYPE_OF_LOADER], ==, 0xff);
 	g_assert_cmpuint(bp[BP_LOADFLAGS] & 1, ==, 1);
@@ -135,7 +154,7 @@ static void test_flat_and_junk(void)
 {
 	u8 *img = g_malloc0(0x20000);
 	struct linux_image li;
-	struct e820_map m = { 0 };
+	struct e820_map m = {0};
 	u8 bp[LINUX_BOOT_PARAMS_SIZE];
 
 	g_assert_cmpint(linux_inspect(img, 100, &li), ==, -HV_ENOEXEC);

@@ -51,7 +51,10 @@ fi
 acrn_gid=$(getent group acrn | cut -d: -f3)
 nobody_gid=$(getent passwd nobody | cut -d: -f4)
 
-t_start_bus system "$srcdir/org.acrn.Acrnd1.conf"
+t_start_bus system "$srcdir/org.acrn.Acrnd1.conf" "$srcdir/org.acrn.Acrnd1.service"
+# The system bus accepts the activation file (name, User=, SystemdService=).
+expect 0 "ListActivatableNames" busctl --address="$BUS" call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ListActivatableNames
+expect_output out '"org.acrn.Acrnd1"' "the bus loaded the activation file org.acrn.Acrnd1.service"
 t_start_acrnd --manage-group acrn
 w=$t_work
 chmod 755 "$w"

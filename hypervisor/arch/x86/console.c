@@ -9,7 +9,7 @@
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
-#define LSR_DR 0x01
+#define LSR_DR	 0x01
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 
@@ -101,9 +101,9 @@ void hv_printf(const char *fmt, ...)
 
 void hv_log(int level, const char *fmt, ...)
 {
-	static const char *const prefix[] = { "", "ACRN-HV: FATAL: ", "ACRN-HV: ERROR: ",
-					      "ACRN-HV: WARN: ", "ACRN-HV: ", "ACRN-HV: debug: ",
-					      "ACRN-HV: verbose: " };
+	static const char *const prefix[] = {
+	    "",		 "ACRN-HV: FATAL: ", "ACRN-HV: ERROR: ",  "ACRN-HV: WARN: ",
+	    "ACRN-HV: ", "ACRN-HV: debug: ", "ACRN-HV: verbose: "};
 	va_list ap;
 
 	if (level > hv_loglevel || level < 1 || level > LOG_VERBOSE)

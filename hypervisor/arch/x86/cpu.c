@@ -5,7 +5,7 @@
  */
 #include "hv.h"
 
-#define GDT_ENTRIES (3 + 2 * MAX_PCPUS)
+#define GDT_ENTRIES	(3 + 2 * MAX_PCPUS)
 #define PAGE_POOL_PAGES 256
 
 struct tss64 {
@@ -41,8 +41,8 @@ void load_gdt(struct desc_ptr *d);
 void exception_dispatch(struct exc_frame *f);
 
 static const char *const exc_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP",
-	"#SS", "#GP", "#PF", "15",  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
+    "#NP", "#SS", "#GP", "#PF", "15",  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
 };
 
 void *alloc_page(void *ctx)
@@ -105,15 +105,15 @@ static void dump_frame(const struct exc_frame *f)
 		  (unsigned long long)f->rip, (unsigned long long)f->rsp,
 		  (unsigned long long)f->rflags, (unsigned long long)f->cs,
 		  (unsigned long long)f->ss);
-	hv_printf("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n",
-		  (unsigned long long)f->rax, (unsigned long long)f->rbx,
-		  (unsigned long long)f->rcx, (unsigned long long)f->rdx);
-	hv_printf("RSI=%016llx RDI=%016llx RBP=%016llx R8 =%016llx\n",
-		  (unsigned long long)f->rsi, (unsigned long long)f->rdi,
-		  (unsigned long long)f->rbp, (unsigned long long)f->r8);
-	hv_printf("R9 =%016llx R10=%016llx R11=%016llx R12=%016llx\n",
-		  (unsigned long long)f->r9, (unsigned long long)f->r10,
-		  (unsigned long long)f->r11, (unsigned long long)f->r12);
+	hv_printf("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n", (unsigned long long)f->rax,
+		  (unsigned long long)f->rbx, (unsigned long long)f->rcx,
+		  (unsigned long long)f->rdx);
+	hv_printf("RSI=%016llx RDI=%016llx RBP=%016llx R8 =%016llx\n", (unsigned long long)f->rsi,
+		  (unsigned long long)f->rdi, (unsigned long long)f->rbp,
+		  (unsigned long long)f->r8);
+	hv_printf("R9 =%016llx R10=%016llx R11=%016llx R12=%016llx\n", (unsigned long long)f->r9,
+		  (unsigned long long)f->r10, (unsigned long long)f->r11,
+		  (unsigned long long)f->r12);
 	hv_printf("R13=%016llx R14=%016llx R15=%016llx\n", (unsigned long long)f->r13,
 		  (unsigned long long)f->r14, (unsigned long long)f->r15);
 	hv_printf("CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx\n",

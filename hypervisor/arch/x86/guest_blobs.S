@@ -7,8 +7,9 @@
  *
  * 64-bit guest: CPUID signature check, HC_GET_API_VERSION and an unknown
  * hypercall through VMCALL, a read of hypervisor memory (EPT violation ->
- * the hypervisor injects #GP -> our handler continues), then VMCALL "SELF"
- * with a bitmask of passed checks in RDI.
+ * the hypervisor injects #GP -> our handler continues), IA32_FEATURE_CONTROL
+ * and a VMX MSR, an attempt to set CR4.VMXE, then VMCALL "SELF" with a
+ * bitmask of passed checks in RDI.
  */
 	.set BASE, 0x7000
 	.set SELF, 0x53454c46
@@ -64,25 +65,50 @@ guest_lm_start:
 	cmp	$-22, %rax
 	jne	5f
 	or	$16, %r15d
-5:	mov	L(lm_hv_addr), %rbx
+5:	movq	$L(6f), L(lm_gp_next)
+	mov	L(lm_hv_addr), %rbx
 	mov	(%rbx), %al		/* hypervisor memory: #GP expected */
 	jmp	7f
-lm_gp_resume:
-	or	$32, %r15d
-7:	mov	$SELF, %r8d
+6:	or	$32, %r15d
+7:	mov	$0x3a, %ecx		/* IA32_FEATURE_CONTROL: locked, VMX off */
+	rdmsr
+	and	$5, %eax
+	cmp	$1, %eax
+	jne	8f
+	or	$64, %r15d
+8:	movq	$L(9f), L(lm_gp_next)
+	mov	$0x480, %ecx		/* IA32_VMX_BASIC: hidden, #GP */
+	rdmsr
+	jmp	10f
+9:	or	$128, %r15d
+10:	movq	$L(11f), L(lm_gp_next)
+	mov	%cr4, %rax		/* setting CR4.VMXE: #GP */
+	or	$0x2000, %rax
+	mov	%rax, %cr4
+	jmp	12f
+11:	mov	%cr4, %rax		/* and the guest still sees VMXE clear */
+	test	$0x2000, %eax
+	jnz	12f
+	or	$256, %r15d
+12:	mov	$SELF, %r8d
 	mov	%r15, %rdi
 	vmcall
 	hlt
 
 lm_gp_handler:
-	/* frame: error code, RIP, CS, RFLAGS, RSP, SS; resume past the access */
-	movq	$L(lm_gp_resume), 8(%rsp)
+	/* frame: error code, RIP, CS, RFLAGS, RSP, SS; resume at lm_gp_next */
+	push	%rax
+	mov	L(lm_gp_next), %rax
+	mov	%rax, 16(%rsp)
+	pop	%rax
 	add	$8, %rsp
 	iretq
 
 	.balign 8
 lm_version:
 	.long	0, 0
+lm_gp_next:
+	.quad	0
 	.globl guest_lm_hv_addr
 lm_hv_addr:
 guest_lm_hv_addr:

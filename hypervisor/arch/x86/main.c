@@ -68,7 +68,7 @@ int sos_prepare(u64 *ret_entry)
 	u64 initrd = 0, initrd_size = 0, rsdp_pa = 0;
 	char *cmd = phys(GUEST_CMDLINE);
 	int ret, n;
-	static const char *const fmt_names[] = { "bzImage", "ELF vmlinux", "flat binary" };
+	static const char *const fmt_names[] = {"bzImage", "ELF vmlinux", "flat binary"};
 
 	if (bi->nr_modules < 1) {
 		pr_err("no Service VM kernel: add 'module2 /boot/<kernel> <cmdline>' to GRUB\n");
@@ -230,7 +230,7 @@ void hv_main(u32 magic, u64 mbi)
 	bad = hv_parse_cmdline(skip_path(hv.boot.cmdline), &hv.opt, err, sizeof(err));
 	hv_loglevel = hv.opt.loglevel;
 	console_init(hv.opt.uart_port, hv.opt.e9);
-	pr_info("ACRN-HV %s starting (loader: %s, command line: '%s')\n", HV_VERSION,
+	pr_info("version %s starting (loader: %s, command line: '%s')\n", HV_VERSION,
 		hv.boot.loader, hv.boot.cmdline);
 	if (bad)
 		pr_warn("%s: default kept\n", err);

@@ -2,7 +2,7 @@
 /* Platform power-off (ACPI S5) and reset. */
 #include "hv.h"
 
-#define SLP_EN (1U << 13)
+#define SLP_EN	      (1U << 13)
 #define SLP_TYP_SHIFT 10
 
 static u8 s5_typ_a(void)

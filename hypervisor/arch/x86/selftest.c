@@ -61,8 +61,8 @@ static int run_guest(struct vm *vm, bool long_mode)
 		memcpy(code, guest_lm_start, guest_lm_end - guest_lm_start);
 		*(u64 *)(code + (guest_lm_hv_addr - guest_lm_start)) = hv.hv_start + 0x1000;
 		memset(idt, 0, 14 * 16);
-		idt[2 * 13] = (h & 0xffff) | (0x10ULL << 16) | (0x8eULL << 40) |
-			      ((h >> 16 & 0xffff) << 48);
+		idt[2 * 13] =
+		    (h & 0xffff) | (0x10ULL << 16) | (0x8eULL << 40) | ((h >> 16 & 0xffff) << 48);
 		idt[2 * 13 + 1] = h >> 32;
 		build_guest_lowmem();
 		vcpu_set_long_mode_state(v, GUEST_SELFTEST_CODE, GUEST_SELFTEST_CODE);
@@ -112,13 +112,13 @@ void selftest_run(void)
 	vm_init(&vm, "selftest", VM_SELFTEST, 1);
 	ret = vmx_build_ept(&vm, true);
 	tap(!ret && !pt_lookup(&vm.ept, 0x100000, &pa, &flags) && pa == 0x100000 &&
-		    pt_lookup(&vm.ept, hv.hv_start, &pa, &flags) == -HV_ENOENT,
+		pt_lookup(&vm.ept, hv.hv_start, &pa, &flags) == -HV_ENOENT,
 	    "EPT identity map built, hypervisor memory unmapped");
 	vm_setup_io_policy(&vm);
 
 	ret = run_guest(&vm, false);
 	tap(!ret && v->exits[EXIT_CPUID] >= 1 && v->exits[EXIT_IO] == 1 &&
-		    v->last_io_port == 0x80 && v->last_io_value == 1 && v->exits[EXIT_VMCALL] == 1,
+		v->last_io_port == 0x80 && v->last_io_value == 1 && v->exits[EXIT_VMCALL] == 1,
 	    "real-mode guest: CPUID, IO and VMCALL exits (ret %d, port %x value %llx)", ret,
 	    v->last_io_port, (unsigned long long)v->last_io_value);
 
@@ -131,6 +131,10 @@ void selftest_run(void)
 	    "64-bit guest: unknown hypercall -ENOTTY, bad pointer -EINVAL");
 	tap(!ret && (v->last_vmcall & 32) && v->exits[EXIT_EPT_VIOLATION] == 1,
 	    "64-bit guest: read of hypervisor memory -> EPT violation -> #GP, hypervisor alive");
+	tap(!ret && (v->last_vmcall & 64) && (v->last_vmcall & 128) && v->exits[EXIT_RDMSR] == 2,
+	    "64-bit guest: IA32_FEATURE_CONTROL reads locked/VMX off, VMX MSRs #GP");
+	tap(!ret && (v->last_vmcall & 256) && v->exits[EXIT_CR_ACCESS] >= 1,
+	    "64-bit guest: setting CR4.VMXE -> #GP, CR4 read shadow hides VMXE");
 	print_exit_stats(&vm);
 	vmx_off();
 out:

@@ -6,12 +6,12 @@
  */
 #include "hv.h"
 
-#define APIC_ICR_LO 0x300
-#define APIC_ICR_HI 0x310
+#define APIC_ICR_LO	 0x300
+#define APIC_ICR_HI	 0x310
 #define ICR_ALL_BUT_SELF (3U << 18)
-#define ICR_ASSERT (1U << 14)
-#define ICR_INIT (5U << 8)
-#define ICR_SIPI (6U << 8)
+#define ICR_ASSERT	 (1U << 14)
+#define ICR_INIT	 (5U << 8)
+#define ICR_SIPI	 (6U << 8)
 
 extern char tramp_cr3[], tramp_ticket[];
 static volatile bool sos_ready;

@@ -10,9 +10,9 @@
 #include "vmx.h"
 #include "insn.h"
 
-#define APIC_ICR_LO 0x300
-#define APIC_ICR_HI 0x310
-#define ICR_MODE_INIT 5
+#define APIC_ICR_LO	 0x300
+#define APIC_ICR_HI	 0x310
+#define ICR_MODE_INIT	 5
 #define ICR_MODE_STARTUP 6
 
 u64 lapic_base(void)
@@ -94,17 +94,13 @@ static void deliver_init_sipi(struct vcpu *src, struct vcpu *t, u32 icr)
 	}
 }
 
-static void icr_write(struct vcpu *v, u32 icr)
+/* INIT/STARTUP to @dest (an APIC ID) or to the shorthand's targets. */
+static void icr_emulate(struct vcpu *v, u32 icr, u32 dest)
 {
-	u32 mode = (icr >> 8) & 7, shorthand = (icr >> 18) & 3, i;
+	u32 shorthand = (icr >> 18) & 3, i;
 
-	if (mode != ICR_MODE_INIT && mode != ICR_MODE_STARTUP) {
-		mmio_write32(lapic_base() + APIC_ICR_HI, v->icr_hi);
-		mmio_write32(lapic_base() + APIC_ICR_LO, icr);
-		return;
-	}
 	if (shorthand == 0) {
-		struct vcpu *t = vcpu_by_apic_id(v->icr_hi >> 24);
+		struct vcpu *t = vcpu_by_apic_id(dest);
 
 		if (t)
 			deliver_init_sipi(v, t, icr);
@@ -117,6 +113,32 @@ static void icr_write(struct vcpu *v, u32 icr)
 			continue;
 		deliver_init_sipi(v, t, icr);
 	}
+}
+
+static bool is_init_or_startup(u32 icr)
+{
+	u32 mode = (icr >> 8) & 7;
+
+	return mode == ICR_MODE_INIT || mode == ICR_MODE_STARTUP;
+}
+
+static void icr_write(struct vcpu *v, u32 icr)
+{
+	if (is_init_or_startup(icr)) {
+		icr_emulate(v, icr, v->icr_hi >> 24);
+		return;
+	}
+	mmio_write32(lapic_base() + APIC_ICR_HI, v->icr_hi);
+	mmio_write32(lapic_base() + APIC_ICR_LO, icr);
+}
+
+/* WRMSR to the x2APIC ICR (0x830), trapped through the MSR bitmap. */
+void vlapic_x2apic_icr_write(struct vcpu *v, u64 val)
+{
+	if (is_init_or_startup((u32)val))
+		icr_emulate(v, (u32)val, (u32)(val >> 32));
+	else
+		wrmsr(MSR_X2APIC_ICR, val);
 }
 
 static void lapic_write(struct vcpu *v, u32 off, u32 val)

@@ -8,42 +8,73 @@
 #include "vmx.h"
 
 #define SELFTEST_DONE 0x53454c46ULL /* "SELF": selftest guest finished */
-#define SLP_EN (1U << 13)
+#define SLP_EN	      (1U << 13)
 
 int rdmsr_safe(u32 msr, u64 *val);
 
 static const char *const reason_names[NR_EXIT_REASONS] = {
-	[0] = "EXCEPTION_NMI",	     [1] = "EXTERNAL_INTERRUPT",
-	[2] = "TRIPLE_FAULT",	     [3] = "INIT_SIGNAL",
-	[4] = "SIPI",		     [5] = "IO_SMI",
-	[6] = "OTHER_SMI",	     [7] = "INTERRUPT_WINDOW",
-	[8] = "NMI_WINDOW",	     [9] = "TASK_SWITCH",
-	[10] = "CPUID",		     [11] = "GETSEC",
-	[12] = "HLT",		     [13] = "INVD",
-	[14] = "INVLPG",	     [15] = "RDPMC",
-	[16] = "RDTSC",		     [17] = "RSM",
-	[18] = "VMCALL",	     [19] = "VMCLEAR",
-	[20] = "VMLAUNCH",	     [21] = "VMPTRLD",
-	[22] = "VMPTRST",	     [23] = "VMREAD",
-	[24] = "VMRESUME",	     [25] = "VMWRITE",
-	[26] = "VMXOFF",	     [27] = "VMXON",
-	[28] = "CR_ACCESS",	     [29] = "DR_ACCESS",
-	[30] = "IO_INSTRUCTION",     [31] = "RDMSR",
-	[32] = "WRMSR",		     [33] = "ENTRY_FAIL_GUEST_STATE",
-	[34] = "ENTRY_FAIL_MSR_LOAD", [36] = "MWAIT",
-	[37] = "MONITOR_TRAP_FLAG",  [39] = "MONITOR",
-	[40] = "PAUSE",		     [41] = "ENTRY_FAIL_MCE",
-	[43] = "TPR_BELOW_THRESHOLD", [44] = "APIC_ACCESS",
-	[45] = "VIRTUALIZED_EOI",    [46] = "GDTR_IDTR_ACCESS",
-	[47] = "LDTR_TR_ACCESS",     [48] = "EPT_VIOLATION",
-	[49] = "EPT_MISCONFIG",	     [50] = "INVEPT",
-	[51] = "RDTSCP",	     [52] = "PREEMPTION_TIMER",
-	[53] = "INVVPID",	     [54] = "WBINVD",
-	[55] = "XSETBV",	     [56] = "APIC_WRITE",
-	[57] = "RDRAND",	     [58] = "INVPCID",
-	[59] = "VMFUNC",	     [60] = "ENCLS",
-	[61] = "RDSEED",	     [62] = "PML_FULL",
-	[63] = "XSAVES",	     [64] = "XRSTORS",
+    [0] = "EXCEPTION_NMI",
+    [1] = "EXTERNAL_INTERRUPT",
+    [2] = "TRIPLE_FAULT",
+    [3] = "INIT_SIGNAL",
+    [4] = "SIPI",
+    [5] = "IO_SMI",
+    [6] = "OTHER_SMI",
+    [7] = "INTERRUPT_WINDOW",
+    [8] = "NMI_WINDOW",
+    [9] = "TASK_SWITCH",
+    [10] = "CPUID",
+    [11] = "GETSEC",
+    [12] = "HLT",
+    [13] = "INVD",
+    [14] = "INVLPG",
+    [15] = "RDPMC",
+    [16] = "RDTSC",
+    [17] = "RSM",
+    [18] = "VMCALL",
+    [19] = "VMCLEAR",
+    [20] = "VMLAUNCH",
+    [21] = "VMPTRLD",
+    [22] = "VMPTRST",
+    [23] = "VMREAD",
+    [24] = "VMRESUME",
+    [25] = "VMWRITE",
+    [26] = "VMXOFF",
+    [27] = "VMXON",
+    [28] = "CR_ACCESS",
+    [29] = "DR_ACCESS",
+    [30] = "IO_INSTRUCTION",
+    [31] = "RDMSR",
+    [32] = "WRMSR",
+    [33] = "ENTRY_FAIL_GUEST_STATE",
+    [34] = "ENTRY_FAIL_MSR_LOAD",
+    [36] = "MWAIT",
+    [37] = "MONITOR_TRAP_FLAG",
+    [39] = "MONITOR",
+    [40] = "PAUSE",
+    [41] = "ENTRY_FAIL_MCE",
+    [43] = "TPR_BELOW_THRESHOLD",
+    [44] = "APIC_ACCESS",
+    [45] = "VIRTUALIZED_EOI",
+    [46] = "GDTR_IDTR_ACCESS",
+    [47] = "LDTR_TR_ACCESS",
+    [48] = "EPT_VIOLATION",
+    [49] = "EPT_MISCONFIG",
+    [50] = "INVEPT",
+    [51] = "RDTSCP",
+    [52] = "PREEMPTION_TIMER",
+    [53] = "INVVPID",
+    [54] = "WBINVD",
+    [55] = "XSETBV",
+    [56] = "APIC_WRITE",
+    [57] = "RDRAND",
+    [58] = "INVPCID",
+    [59] = "VMFUNC",
+    [60] = "ENCLS",
+    [61] = "RDSEED",
+    [62] = "PML_FULL",
+    [63] = "XSAVES",
+    [64] = "XRSTORS",
 };
 
 const char *exit_reason_name(u32 reason)
@@ -132,6 +163,8 @@ static int handle_msr(struct vcpu *v, bool write)
 		/* locked, VMX off: matches CPUID hiding VMX */
 		gp = write;
 		val = 1;
+	} else if (msr == MSR_X2APIC_ICR && write && v->vm->type == VM_SERVICE) {
+		vlapic_x2apic_icr_write(v, val);
 	} else if (msr >= MSR_VMX_BASIC && msr <= MSR_VMX_VMFUNC) {
 		gp = true;
 	} else if (!write) {
@@ -276,9 +309,9 @@ static int handle_io(struct vcpu *v)
 	} else if (!in && port == 0x64 && (val & 0xff) == 0xfe) {
 		/* i8042 pulse-reset: Linux's second reboot method after ACPI */
 		service_vm_reset(v);
-	} else if (!in && (port == 0xcf9 ||
-			   (hv.acpi.reset_supported && hv.acpi.reset_space == 1 &&
-			    port == hv.acpi.reset_addr && val == hv.acpi.reset_value))) {
+	} else if (!in &&
+		   (port == 0xcf9 || (hv.acpi.reset_supported && hv.acpi.reset_space == 1 &&
+				      port == hv.acpi.reset_addr && val == hv.acpi.reset_value))) {
 		if (port != 0xcf9 || (val & 4))
 			service_vm_reset(v);
 		port_out((u16)port, size, val);
@@ -346,10 +379,12 @@ static int handle_ept_violation(struct vcpu *v)
 	if (v->vm->type == VM_SERVICE && (q & 2) && ALIGN_DOWN(gpa, 4096) == lapic_base())
 		return vlapic_write_exit(v, gpa);
 
-	pr_warn("EPT violation vcpu=%u gpa=%llx rip=%llx %s%s%s%s: injecting #GP\n", v->id,
-		(unsigned long long)gpa, (unsigned long long)vmread(GUEST_RIP),
-		(q & 1) ? "read" : "", (q & 2) ? "write" : "", (q & 4) ? "fetch" : "",
-		hv_mem ? " (hypervisor memory)" : "");
+	/* a guest looping on a bad access must not flood the console */
+	if (v->gp_injected < 16 || !(v->gp_injected & 1023))
+		pr_warn("EPT violation vcpu=%u gpa=%llx rip=%llx %s%s%s%s: injecting #GP\n", v->id,
+			(unsigned long long)gpa, (unsigned long long)vmread(GUEST_RIP),
+			(q & 1) ? "read" : "", (q & 2) ? "write" : "", (q & 4) ? "fetch" : "",
+			hv_mem ? " (hypervisor memory)" : "");
 	v->gp_injected++;
 	vcpu_inject_exception(v, 13, true, 0);
 	return 0;
@@ -415,7 +450,7 @@ int vmexit_handle(struct vcpu *v)
 	v->snap.cr0 = vmread(CR0_SHADOW);
 	v->snap.cr3 = vmread(GUEST_CR3);
 	v->snap.cr4 = vmread(CR4_SHADOW);
-	if (v->id && hv_loglevel >= LOG_VERBOSE)
+	if (hv_loglevel >= LOG_VERBOSE)
 		hv_log(LOG_VERBOSE, "vcpu %u exit %s qual %llx rip %llx\n", v->id,
 		       exit_reason_name(reason), (unsigned long long)vmread(EXIT_QUALIFICATION),
 		       (unsigned long long)v->snap.rip);
@@ -451,7 +486,7 @@ int vmexit_handle(struct vcpu *v)
 	case EXIT_WBINVD:
 		skip_instruction();
 		return 0;
-	case 11: /* GETSEC */
+	case 11:	/* GETSEC */
 	case 19 ... 27: /* VMX instructions */
 	case 50:
 	case 53:

@@ -51,14 +51,15 @@ static int adjust(u32 msr, u32 required, u32 optional, const char *what,
 	u32 missing = required & ~may1;
 
 	if (missing) {
-		const char *name = "?";
-		u32 i;
+		char list[96] = "";
+		u32 i, n = 0;
 
 		for (i = 0; names && names[i].name; i++)
 			if (missing & names[i].bit)
-				name = names[i].name;
+				n += hv_snprintf(list + n, sizeof(list) - MIN(n, sizeof(list)),
+						 "%s%s", n ? ", " : "", names[i].name);
 		hv_snprintf(why, why_size, "VMX %s control missing: %s (wanted %08x, allowed %08x)",
-			    what, name, required, may1);
+			    what, n ? list : "?", required, may1);
 		return -HV_ENODEV;
 	}
 	*ret = (required | (optional & may1) | must1) & may1;
@@ -67,24 +68,19 @@ static int adjust(u32 msr, u32 required, u32 optional, const char *what,
 
 int vmx_check_caps(char *why, size_t why_size)
 {
-	static const struct ctl_bit proc_names[] = {
-		{ PROC_USE_IO_BITMAPS, "use I/O bitmaps" },
-		{ PROC_USE_MSR_BITMAPS, "use MSR bitmaps" },
-		{ PROC_SECONDARY, "activate secondary controls" },
-		{ 0, NULL } };
+	static const struct ctl_bit proc_names[] = {{PROC_USE_IO_BITMAPS, "use I/O bitmaps"},
+						    {PROC_USE_MSR_BITMAPS, "use MSR bitmaps"},
+						    {PROC_SECONDARY, "activate secondary controls"},
+						    {0, NULL}};
 	static const struct ctl_bit proc2_names[] = {
-		{ PROC2_EPT, "enable EPT" },
-		{ PROC2_UNRESTRICTED, "unrestricted guest" },
-		{ 0, NULL } };
+	    {PROC2_EPT, "enable EPT"}, {PROC2_UNRESTRICTED, "unrestricted guest"}, {0, NULL}};
 	static const struct ctl_bit exit_names[] = {
-		{ EXIT_HOST_64, "host address-space size" },
-		{ EXIT_SAVE_EFER | EXIT_LOAD_EFER, "save/load IA32_EFER" },
-		{ EXIT_SAVE_PAT | EXIT_LOAD_PAT, "save/load IA32_PAT" },
-		{ 0, NULL } };
+	    {EXIT_HOST_64, "host address-space size"},
+	    {EXIT_SAVE_EFER | EXIT_LOAD_EFER, "save/load IA32_EFER"},
+	    {EXIT_SAVE_PAT | EXIT_LOAD_PAT, "save/load IA32_PAT"},
+	    {0, NULL}};
 	static const struct ctl_bit entry_names[] = {
-		{ ENTRY_LOAD_EFER, "load IA32_EFER" },
-		{ ENTRY_LOAD_PAT, "load IA32_PAT" },
-		{ 0, NULL } };
+	    {ENTRY_LOAD_EFER, "load IA32_EFER"}, {ENTRY_LOAD_PAT, "load IA32_PAT"}, {0, NULL}};
 	u32 a, b, c, d;
 	u64 fc, basic, ept;
 	bool true_ctls;
@@ -108,8 +104,8 @@ int vmx_check_caps(char *why, size_t why_size)
 	vmcs_revision = (u32)basic & 0x7fffffff;
 	true_ctls = (basic >> 55) & 1;
 	true_pin_msr = true_ctls ? MSR_VMX_TRUE_PINBASED : 0x481;
-	ret = adjust(true_ctls ? MSR_VMX_TRUE_PINBASED : 0x481, 0, 0, "pin-based", NULL,
-		     &pin_ctl, why, why_size);
+	ret = adjust(true_ctls ? MSR_VMX_TRUE_PINBASED : 0x481, 0, 0, "pin-based", NULL, &pin_ctl,
+		     why, why_size);
 	if (!ret)
 		ret = adjust(true_ctls ? MSR_VMX_TRUE_PROCBASED : 0x482,
 			     PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY, 0,
@@ -121,12 +117,12 @@ int vmx_check_caps(char *why, size_t why_size)
 	if (!ret)
 		ret = adjust(true_ctls ? MSR_VMX_TRUE_EXIT : 0x483,
 			     EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT |
-				     EXIT_LOAD_PAT,
+				 EXIT_LOAD_PAT,
 			     0, "VM-exit", exit_names, &exit_ctl, why, why_size);
 	if (!ret)
-		ret = adjust(true_ctls ? MSR_VMX_TRUE_ENTRY : 0x484,
-			     ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, ENTRY_IA32E, "VM-entry", entry_names,
-			     &entry_ctl, why, why_size);
+		ret =
+		    adjust(true_ctls ? MSR_VMX_TRUE_ENTRY : 0x484, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
+			   ENTRY_IA32E, "VM-entry", entry_names, &entry_ctl, why, why_size);
 	if (ret)
 		return ret;
 	/* the IA-32e bit is chosen per guest; keep it out of the default */
@@ -175,8 +171,7 @@ int vmx_on(struct pcpu *p)
 		return -HV_ENOMEM;
 	*(u32 *)p->vmxon_region = vmcs_revision;
 	write_cr0((read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1));
-	write_cr4((read_cr4() | CR4_VMXE | rdmsr(MSR_VMX_CR4_FIXED0)) &
-		  rdmsr(MSR_VMX_CR4_FIXED1));
+	write_cr4((read_cr4() | CR4_VMXE | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1));
 	pa = (u64)(uintptr_t)p->vmxon_region;
 	__asm__ volatile("vmxon %1; setna %0" : "=q"(fail) : "m"(pa) : "cc", "memory");
 	if (fail)
@@ -261,6 +256,8 @@ static void setup_bitmaps(struct vm *vm)
 	vm->msr_bitmap[2048 + MSR_FEATURE_CONTROL / 8] |= 1 << (MSR_FEATURE_CONTROL % 8);
 	vm->msr_bitmap[MSR_MISC_ENABLE / 8] |= 1 << (MSR_MISC_ENABLE % 8);
 	vm->msr_bitmap[2048 + MSR_MISC_ENABLE / 8] |= 1 << (MSR_MISC_ENABLE % 8);
+	/* x2APIC ICR writes: INIT/STARTUP are emulated (vlapic.c) */
+	vm->msr_bitmap[2048 + MSR_X2APIC_ICR / 8] |= 1 << (MSR_X2APIC_ICR % 8);
 }
 
 static void trap_port(struct vm *vm, u32 port, u32 count)
@@ -466,8 +463,8 @@ void vcpu_set_wait_for_sipi(struct vcpu *v)
 void vcpu_inject_exception(struct vcpu *v, u32 vector, bool has_err, u32 err)
 {
 	(void)v;
-	vmwrite(ENTRY_INTR_INFO, vector | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID |
-					 (has_err ? INTR_ERR_VALID : 0));
+	vmwrite(ENTRY_INTR_INFO,
+		vector | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID | (has_err ? INTR_ERR_VALID : 0));
 	if (has_err)
 		vmwrite(ENTRY_EXC_ERROR, err);
 }

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Host test of the debug shell's commands.  The hypervisor services the
+ * shell calls (console, power, VMX timer, exit names) are test doubles here:
+ * the shell reads its input from a string and its output is captured.
+ */
+#include <glib.h>
+#include <setjmp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "hv.h"
+
+struct hv_state hv;
+int hv_loglevel = 3;
+static GString *out;
+static const char *input;
+static bool reset_called;
+static jmp_buf reset_env;
+
+/* ---- test doubles for the hypervisor side ---- */
+void hv_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+
+	va_start(ap, fmt);
+	hv_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	g_string_append(out, buf);
+}
+
+void hv_log(int level, const char *fmt, ...)
+{
+	(void)level;
+	(void)fmt;
+}
+
+u16 console_port(void)
+{
+	return 0x2f8;
+}
+
+int console_getc(void)
+{
+	return *input ? (u8)*input++ : -1;
+}
+
+void vmx_enable_preemption_timer(void)
+{
+}
+
+void platform_reset(void)
+{
+	reset_called = true;
+	longjmp(reset_env, 1); /* the real one never returns either */
+}
+
+/* this_pcpu() reads %gs:0: point GS at a pCPU structure */
+static int arch_prctl_set_gs(struct pcpu *p)
+{
+	return (int)syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, (unsigned long)p);
+}
+
+const char *exit_reason_name(u32 reason)
+{
+	return reason == 10 ? "CPUID" : reason == 30 ? "IO_INSTRUCTION" : "OTHER";
+}
+
+/* ---- helpers ---- */
+static const char *run(const char *text)
+{
+	g_string_truncate(out, 0);
+	input = text;
+	if (!setjmp(reset_env))
+		shell_poll();
+	return out->str;
+}
+
+static void setup(void)
+{
+	static struct pcpu p0;
+
+	memset(&hv, 0, sizeof(hv));
+	hv.nr_pcpus = 2;
+	hv.sos.name = "Service VM";
+	hv.sos.nr_vcpus = 2;
+	hv.sos.vcpu[0].running = true;
+	hv.sos.vcpu[0].exits_total = 12;
+	hv.sos.vcpu[0].exits[10] = 10;
+	hv.sos.vcpu[0].exits[30] = 2;
+	hv.sos.vcpu[0].regs.rax = 0x1234;
+	hv.sos.vcpu[0].snap.rip = 0xffffffff81000000ULL;
+	hv.sos.vcpu[1].id = 1;
+	hv.sos.vcpu[1].pcpu = 1;
+	p0.self = &p0;
+	/* this_pcpu() reads %gs:0 */
+	g_assert_cmpint(arch_prctl_set_gs(&p0), ==, 0);
+}
+
+static void test_commands(void)
+{
+	const char *o;
+
+	shell_init();
+	g_assert_true(shell_enabled());
+	o = run("help\r");
+	g_assert_nonnull(strstr(o, "ACRN:\\> "));
+	g_assert_nonnull(strstr(o, "vcpu_dumpreg <vcpu>"));
+	o = run("vm_list\r");
+	g_assert_nonnull(strstr(o, "Service VM"));
+	o = run("vcpu_list\r");
+	g_assert_nonnull(strstr(o, "0      0     0     running  12"));
+	g_assert_nonnull(strstr(o, "0      1     1     stopped  0"));
+	o = run("vcpu_exits 0\r");
+	g_assert_nonnull(strstr(o, "vcpu 0: 12 exits"));
+	g_assert_nonnull(strstr(o, "CPUID"));
+	g_assert_nonnull(strstr(o, "IO_INSTRUCTION"));
+	g_assert_null(strstr(o, "vcpu 1:"));
+	o = run("vcpu_dumpreg 0\r");
+	g_assert_nonnull(strstr(o, "RIP=ffffffff81000000"));
+	g_assert_nonnull(strstr(o, "RAX=0000000000001234"));
+	o = run("log_level 5\r");
+	g_assert_cmpint(hv_loglevel, ==, 5);
+}
+
+/* last: the shell does not come back from a reboot */
+static void test_reboot(void)
+{
+	run("reboot\r");
+	g_assert_true(reset_called);
+}
+
+static void test_bad_input(void)
+{
+	const char *o;
+
+	o = run("vcpu_dumpreg 7\r");
+	g_assert_nonnull(strstr(o, "no such vcpu '7'"));
+	o = run("vcpu_dumpreg\r");
+	g_assert_nonnull(strstr(o, "no such vcpu ''"));
+	o = run("log_level 9\r");
+	g_assert_nonnull(strstr(o, "log level must be 0..6"));
+	g_assert_cmpint(hv_loglevel, ==, 5);
+	o = run("frobnicate\r");
+	g_assert_nonnull(strstr(o, "unknown command 'frobnicate'"));
+	/* backspace editing, control characters dropped, overlong line cut */
+	o = run("vm_lisx\bt\x01\r");
+	g_assert_nonnull(strstr(o, "Service VM"));
+	{
+		char longline[300];
+
+		memset(longline, 'a', sizeof(longline) - 2);
+		longline[sizeof(longline) - 2] = '\r';
+		longline[sizeof(longline) - 1] = '\0';
+		o = run(longline);
+		g_assert_nonnull(strstr(o, "unknown command"));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	out = g_string_new(NULL);
+	g_test_init(&argc, &argv, NULL);
+	setup();
+	g_test_add_func("/shell/commands", test_commands);
+	g_test_add_func("/shell/bad-input", test_bad_input);
+	g_test_add_func("/shell/reboot", test_reboot);
+	return g_test_run();
+}
