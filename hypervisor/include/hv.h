@@ -96,6 +96,7 @@ struct hv_state {
 	bool have_acpi;
 	u64 hv_start, hv_end; /* reserved physical range, end exclusive */
 	struct e820_map sos_e820;
+	struct pgtable host_pt; /* the hypervisor's own identity map */
 	u32 nr_pcpus;
 	struct pcpu pcpu[MAX_PCPUS];
 	struct vm sos;

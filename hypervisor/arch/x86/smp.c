@@ -86,6 +86,7 @@ void ap_main(u32 idx)
 	p->apic_id = b >> 24;
 	if (c & (1U << 26))
 		write_cr4(read_cr4() | CR4_OSXSAVE);
+	wrmsr(MSR_PAT, PAT_POWER_ON); /* as on the BSP: the page tables rely on it */
 	p->online = true;
 	__atomic_fetch_add(&aps_online, 1, __ATOMIC_SEQ_CST);
 	if (hv.opt.selftest) {

@@ -35,7 +35,8 @@ static int gva_to_gpa(u64 gva, u64 *gpa)
 	for (level = 3; level >= 0; level--) {
 		u64 e, span = 1ULL << (12 + 9 * level);
 
-		if (table >= GiB(4))
+		/* the guest's page tables must be its own RAM (mapped by us) */
+		if (!e820_is_ram(&hv.sos_e820, table, table + 4096))
 			return -HV_EFAULT;
 		e = ((const u64 *)(uintptr_t)table)[(gva >> (12 + 9 * level)) & 511];
 		if (!(e & 1))
@@ -56,8 +57,7 @@ static u32 fetch_insn(u64 rip, u8 *buf, u32 max)
 	for (n = 0; n < max; n++) {
 		u64 gpa;
 
-		if (gva_to_gpa(rip + n, &gpa) || gpa >= GiB(4) ||
-		    !e820_is_ram(&hv.sos_e820, gpa, gpa + 1))
+		if (gva_to_gpa(rip + n, &gpa) || !e820_is_ram(&hv.sos_e820, gpa, gpa + 1))
 			break;
 		buf[n] = *(const u8 *)(uintptr_t)gpa;
 	}
