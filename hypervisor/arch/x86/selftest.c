@@ -154,6 +154,8 @@ void selftest_run(void)
 	tap(!ret && (v->last_vmcall & 4), "64-bit guest: HC_GET_API_VERSION returns 1.0");
 	tap(!ret && (v->last_vmcall & 24) == 24,
 	    "64-bit guest: unknown hypercall -ENOTTY, bad pointer -EINVAL");
+	tap(!ret && (v->last_vmcall & 512),
+	    "64-bit guest: unaligned and hypervisor-memory hypercall pointers -EINVAL");
 	tap(!ret && (v->last_vmcall & 32) && v->exits[EXIT_EPT_VIOLATION] == 1,
 	    "64-bit guest: read of hypervisor memory -> EPT violation -> #GP, hypervisor alive");
 	tap(!ret && (v->last_vmcall & 64) && (v->last_vmcall & 128) && v->exits[EXIT_RDMSR] == 2,
