@@ -106,6 +106,8 @@ void ap_main(u32 idx)
 	ret = vcpu_setup_vmcs(v);
 	if (ret)
 		hv_panic("cannot set up the VMCS of vcpu %u (%d)", idx, ret);
+	/* periodic exits: an INIT sent to the running vCPU is seen within 10 ms */
+	vmx_enable_preemption_timer(10000);
 	p->launched = true;
 	vlapic_wait_for_startup(v);
 	ret = vcpu_run_loop(v);

@@ -144,17 +144,18 @@ int vmx_check_caps(char *why, size_t why_size)
 }
 
 /*
- * Periodic exits on the current vCPU (about every 1 ms of TSC time) so the
- * debug shell can poll its UART without interrupts.
+ * Periodic exits on the current vCPU (every @us of TSC time) so the debug
+ * shell can poll its UART and an AP vCPU sees an emulated INIT without
+ * interrupts.  The timer is reloaded at every VM entry.
  */
-void vmx_enable_preemption_timer(void)
+void vmx_enable_preemption_timer(u32 us)
 {
 	u64 cap = rdmsr(true_pin_msr);
 	u32 rate = rdmsr(MSR_VMX_MISC) & 0x1f;
-	u64 ticks = hv.tsc_khz ? hv.tsc_khz : 1000000;
+	u64 ticks = (hv.tsc_khz ? hv.tsc_khz : 1000000) * us / 1000;
 
 	if (!((cap >> 32) & PIN_PREEMPT_TIMER)) {
-		pr_warn("no VMX preemption timer: the debug shell cannot poll\n");
+		pr_warn("no VMX preemption timer: no debug shell polling, no AP re-INIT\n");
 		return;
 	}
 	vmwrite(PIN_CONTROLS, vmread(PIN_CONTROLS) | PIN_PREEMPT_TIMER);
