@@ -120,6 +120,7 @@ void cpu_init_tables(u32 idx);
 void cpu_set_percpu(struct pcpu *p);
 void *alloc_page(void *ctx);
 u64 tsc_khz_detect(void);
+u32 cpu_apic_id(void);
 void udelay(u32 us);
 extern u64 hv_gdt[];
 

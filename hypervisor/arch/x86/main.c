@@ -252,12 +252,7 @@ void hv_main(u32 magic, u64 mbi)
 	cpu_init_tables(0);
 	cpu_set_percpu(&hv.pcpu[0]);
 	hv.pcpu[0].online = true;
-	{
-		u32 a, b, c, d;
-
-		cpuid_count(1, 0, &a, &b, &c, &d);
-		hv.pcpu[0].apic_id = b >> 24;
-	}
+	hv.pcpu[0].apic_id = cpu_apic_id();
 	hv.nr_pcpus = 1;
 	if (magic != MB2_BOOTLOADER_MAGIC) {
 		console_init(HV_DEFAULT_UART, false);
@@ -274,8 +269,8 @@ void hv_main(u32 magic, u64 mbi)
 	if (ret)
 		hv_panic("malformed multiboot2 boot information (%d)", ret);
 	enable_host_xsave();
-	hv.tsc_khz = tsc_khz_detect();
 	setup_acpi();
+	hv.tsc_khz = tsc_khz_detect(); /* may calibrate against the ACPI PM timer */
 	setup_host_paging();
 
 	/* the hypervisor keeps its image (2 MiB aligned) away from the Service VM */

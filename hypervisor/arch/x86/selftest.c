@@ -44,6 +44,16 @@ static bool e820_sane(void)
 	       e820_ram_total(m) < e820_ram_total(&hv.boot.mmap);
 }
 
+static bool bsp_in_madt(void)
+{
+	u32 i;
+
+	for (i = 0; i < hv.acpi.nr_cpus && i < ACPI_MAX_CPUS; i++)
+		if (hv.acpi.apic_ids[i] == hv.pcpu[0].apic_id)
+			return true;
+	return false;
+}
+
 /* What the CPU really uses (CR3), checked against the memory types we want. */
 static bool host_map_ok(void)
 {
@@ -116,6 +126,9 @@ void selftest_run(void)
 	tap(hv.acpi.have_fadt && hv.acpi.pm1a_cnt, "ACPI FADT: PM1a_CNT %x, PM timer %x, S5 %s",
 	    hv.acpi.pm1a_cnt, hv.acpi.pm_tmr, hv.acpi.have_s5 ? "found" : "default");
 
+	tap(hv.tsc_khz > 0, "TSC frequency %llu kHz (CPUID 0x15/0x16, else the PM timer)",
+	    (unsigned long long)hv.tsc_khz);
+	tap(bsp_in_madt(), "BSP APIC ID %u is listed in the MADT", hv.pcpu[0].apic_id);
 	tap(host_map_ok(),
 	    "hypervisor page tables: RAM write-back; LAPIC, IOAPIC, PCI hole uncached");
 

@@ -82,8 +82,8 @@ void ap_main(u32 idx)
 	p->idx = idx;
 	cpu_init_tables(idx);
 	cpu_set_percpu(p);
+	p->apic_id = cpu_apic_id();
 	cpuid_count(1, 0, &a, &b, &c, &d);
-	p->apic_id = b >> 24;
 	if (c & (1U << 26))
 		write_cr4(read_cr4() | CR4_OSXSAVE);
 	wrmsr(MSR_PAT, PAT_POWER_ON); /* as on the BSP: the page tables rely on it */
