@@ -33,7 +33,7 @@ void shell_init(void)
 		pr_info("debug shell off: console shared with the Service VM\n");
 		return;
 	}
-	vmx_enable_preemption_timer();
+	vmx_enable_preemption_timer(1000);
 	hv_printf("ACRN-HV: debug shell on UART %x, type 'help'\n", port);
 }
 

@@ -1,11 +1,14 @@
 #!/bin/sh
 # Build a busybox initramfs for hypervisor bring-up boots (developer tool).
-# Usage: mkinitrd.sh OUT.cpio [poweroff|reboot]
+# Usage: mkinitrd.sh OUT.cpio [poweroff|reboot] [hotplug]
 # /init prints USERSPACE-START, a few facts the hypervisor tests care about,
 # tries to write the hypervisor's memory through /dev/mem, then powers off.
+# `hotplug` also takes CPU 1 offline and online twice (INIT/STARTUP to a
+# running vCPU) and runs a task on it.
 set -eu
 out=$1
 final=${2:-poweroff}
+hotplug=${3:-no}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin" "$work/proc" "$work/sys" "$work/dev"
@@ -29,9 +32,19 @@ if [ -n "$hvmem" ]; then
 	printf 'XXXXXXXX' | dd of=/dev/mem bs=1 seek=$off count=8 conv=notrunc 2>&1 | tail -1
 	echo "DEVMEM-WRITE-DONE"
 fi
+cpu1=/sys/devices/system/cpu/cpu1/online
+if [ "@HOTPLUG@" = hotplug ] && [ -e $cpu1 ]; then
+	for round in 1 2; do
+		echo 0 > $cpu1
+		echo "HOTPLUG-OFF-$round cpu1=$(cat $cpu1) online=$(cat /sys/devices/system/cpu/online)"
+		echo 1 > $cpu1
+		echo "HOTPLUG-ON-$round cpu1=$(cat $cpu1) online=$(cat /sys/devices/system/cpu/online)"
+	done
+	taskset -c 1 sh -c 'echo "HOTPLUG-TASK on cpu $(sed -n "s/^[^)]*) \([^ ]* \)\{36\}\([0-9]*\).*/\2/p" /proc/self/stat)"'
+fi
 echo USERSPACE-END
 @FINAL@ -f
 INIT
-sed -i "s/@FINAL@/$final/" "$work/init"
+sed -i "s/@FINAL@/$final/; s/@HOTPLUG@/$hotplug/" "$work/init"
 chmod +x "$work/init"
 (cd "$work" && find . | cpio -o -H newc --quiet) > "$out"

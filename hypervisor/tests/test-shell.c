@@ -45,8 +45,9 @@ int console_getc(void)
 	return *input ? (u8)*input++ : -1;
 }
 
-void vmx_enable_preemption_timer(void)
+void vmx_enable_preemption_timer(u32 us)
 {
+	(void)us;
 }
 
 void platform_reset(void)

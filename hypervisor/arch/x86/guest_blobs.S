@@ -5,8 +5,9 @@
  * Real-mode guest: CPUID 0x40000000, reports the signature check on port
  * 0x80 (1 = "ACRN" seen), then VMCALL with EAX="SELF".
  *
- * 64-bit guest: CPUID signature check, HC_GET_API_VERSION and an unknown
- * hypercall through VMCALL, a read of hypervisor memory (EPT violation ->
+ * 64-bit guest: CPUID signature check, HC_GET_API_VERSION, an unknown
+ * hypercall and bad pointers (out of range, unaligned, into the hypervisor)
+ * through VMCALL, a read of hypervisor memory (EPT violation ->
  * the hypervisor injects #GP -> our handler continues), IA32_FEATURE_CONTROL
  * and a VMX MSR, an attempt to set CR4.VMXE, then VMCALL "SELF" with a
  * bitmask of passed checks in RDI.
@@ -31,6 +32,7 @@ guest_rm_start:
 guest_rm_end:
 
 	.code64
+	.balign 16			/* .balign below is then relative to BASE */
 	.globl guest_lm_start, guest_lm_end
 #define L(sym) (BASE + (sym) - guest_lm_start)
 guest_lm_start:
@@ -65,7 +67,18 @@ guest_lm_start:
 	cmp	$-22, %rax
 	jne	5f
 	or	$16, %r15d
-5:	movq	$L(6f), L(lm_gp_next)
+5:	mov	$0x80000000, %r8d	/* unaligned pointer: -EINVAL */
+	mov	$L(lm_version) + 4, %edi
+	vmcall
+	cmp	$-22, %rax
+	jne	13f
+	mov	$0x80000000, %r8d	/* pointer into the hypervisor: -EINVAL */
+	mov	L(lm_hv_addr), %rdi
+	vmcall
+	cmp	$-22, %rax
+	jne	13f
+	or	$512, %r15d
+13:	movq	$L(6f), L(lm_gp_next)
 	mov	L(lm_hv_addr), %rbx
 	mov	(%rbx), %al		/* hypervisor memory: #GP expected */
 	jmp	7f

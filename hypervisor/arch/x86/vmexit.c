@@ -457,6 +457,8 @@ int vmexit_handle(struct vcpu *v)
 	if (reason != EXIT_INIT && reason != EXIT_SIPI)
 		v->sipi_fresh = false;
 	shell_poll();
+	if (v->vm->type == VM_SERVICE && v->id && vlapic_check_init(v))
+		return 0;
 	switch (reason) {
 	case EXIT_CPUID:
 		return handle_cpuid(v);
@@ -480,7 +482,7 @@ int vmexit_handle(struct vcpu *v)
 		return handle_sipi(v);
 	case EXIT_EXT_INTR:
 		return 0;
-	case EXIT_PREEMPT_TIMER: /* only there to poll the debug shell */
+	case EXIT_PREEMPT_TIMER: /* only there to poll the shell and see INITs */
 		return 0;
 	case EXIT_INVD:
 	case EXIT_WBINVD:
