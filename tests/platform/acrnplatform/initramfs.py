@@ -337,7 +337,9 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, kernel=Non
 		arc.add_data("etc/dbus-1/acrn-system.conf", dbus_config(prefixes).encode())
 		arc.add_data("etc/machine-id", b"0123456789abcdef0123456789abcdef\n")
 		features.add("dbus")
-	if "virsh" in needs:
+	# virsh is virtacrnd's client; on the CD its ~70 MB of libraries cost nothing
+	# until used.
+	if "virsh" in needs or (on_cd and "virtacrnd" in features):
 		add_with_libs(ul, "usr/bin/virsh", shutil.which("virsh") or "/usr/bin/virsh")
 		features.add("virsh")
 	if on_cd:
