@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+from . import terminal
 from .util import file_lock
 
 BOCHSRC = """\
@@ -21,7 +22,7 @@ romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path={iso}, status=inserted
 boot: cdrom
-com1: enabled=1, mode=file, dev=serial.log
+{com1}
 {com2}log: bochs.log
 panic: action=fatal
 error: action=report
@@ -126,7 +127,7 @@ class Console:
 class Run:
 	def __init__(self, rundir, iso, mode="hv", cpus=1, megs=512, timeout=300,
 		     scenarios=(), com2=False, echo=None, lock=None, keep=False, out=sys.stdout,
-		     idle_timeout=150):
+		     idle_timeout=150, interactive=False):
 		if mode not in MODES:
 			raise ValueError(mode)
 		self.rundir = os.path.abspath(rundir)
@@ -138,12 +139,18 @@ class Run:
 		# A hung guest prints nothing: give up long before the time limit. The
 		# longest silent phase (quiet 2-CPU kernel boot) is about 40 s.
 		self.idle_timeout = idle_timeout
+		# Interactive: COM1 is a socket bridged to the user's terminal.
+		self.interactive = interactive
+		self.port = None
+		if interactive:
+			self.timeout = 24 * 3600
+			self.idle_timeout = 0
 		self.scenarios = list(scenarios)
 		self.com2 = com2
 		self.echo = echo
 		self.lock = lock
 		self.keep = keep
-		self.tap = Tap(out, live=echo is not out)
+		self.tap = Tap(out, live=echo is not out and not interactive)
 		self.seen = {}
 		self.stats = []
 		self.hv_results = 0
@@ -159,7 +166,12 @@ class Run:
 
 	def write_bochsrc(self):
 		com2 = "com2: enabled=1, mode=file, dev=hv-console.log\n" if self.com2 else ""
-		rc = BOCHSRC.format(megs=self.megs, cpus=self.cpus, iso=self.iso, com2=com2)
+		if self.interactive:
+			self.port = terminal.free_port()
+			com1 = f"com1: enabled=1, mode=socket-server, dev=localhost:{self.port}"
+		else:
+			com1 = "com1: enabled=1, mode=file, dev=serial.log"
+		rc = BOCHSRC.format(megs=self.megs, cpus=self.cpus, iso=self.iso, com1=com1, com2=com2)
 		path = os.path.join(self.rundir, "bochsrc")
 		with open(path, "w") as f:
 			f.write(rc)
@@ -268,8 +280,13 @@ class Run:
 			reason = None
 			panic_at = None
 			last_output = self.elapsed()
+			relay = None
 			try:
-				while True:
+				if self.interactive:
+					relay = terminal.Relay(self.port, os.path.join(self.rundir, "serial.log"))
+					if not relay.connect(proc):
+						reason = f"could not connect to Bochs's COM1 on port {self.port}"
+				while reason is None:
 					exited = proc.poll() is not None
 					for c in consoles:
 						for text in c.poll(final=exited):
@@ -289,8 +306,15 @@ class Run:
 						reason = (f"no console output for {self.idle_timeout} s "
 							  f"(at {self.elapsed():.0f} s), guest presumed hung")
 						break
-					time.sleep(0.1)
+					if relay:
+						if not relay.pump(0.1):
+							reason = "console closed by the user (Ctrl-])"
+							break
+					else:
+						time.sleep(0.1)
 			finally:
+				if relay:
+					relay.close()
 				if proc.poll() is None:
 					try:
 						os.killpg(proc.pid, signal.SIGTERM)
