@@ -132,16 +132,21 @@ static void dump_frame(const struct exc_frame *f)
 	}
 }
 
-extern char rdmsr_insn[], rdmsr_fixup[];
+extern char rdmsr_insn[], rdmsr_fixup[], xsetbv_insn[], xsetbv_fixup[];
 
 void exception_dispatch(struct exc_frame *f)
 {
-	u32 v = (u32)f->vector;
+	/* the expected faults: instructions run with a guest's operands (msr_safe.S) */
+	static const struct {
+		const char *insn, *fixup;
+	} fixups[] = {{rdmsr_insn, rdmsr_fixup}, {xsetbv_insn, xsetbv_fixup}};
+	u32 v = (u32)f->vector, i;
 
-	/* the one expected fault: probing an MSR on behalf of a guest */
-	if (v == 13 && f->rip == (u64)(uintptr_t)rdmsr_insn) {
-		f->rip = (u64)(uintptr_t)rdmsr_fixup;
-		return;
+	for (i = 0; v == 13 && i < ARRAY_SIZE(fixups); i++) {
+		if (f->rip == (u64)(uintptr_t)fixups[i].insn) {
+			f->rip = (u64)(uintptr_t)fixups[i].fixup;
+			return;
+		}
 	}
 
 	/* this CPU may have faulted while printing: never wait for ourselves */

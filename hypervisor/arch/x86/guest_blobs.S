@@ -9,8 +9,9 @@
  * hypercall and bad pointers (out of range, unaligned, into the hypervisor)
  * through VMCALL, a read of hypervisor memory (EPT violation ->
  * the hypervisor injects #GP -> our handler continues), IA32_FEATURE_CONTROL
- * and a VMX MSR, an attempt to set CR4.VMXE, then VMCALL "SELF" with a
- * bitmask of passed checks in RDI.
+ * and a VMX MSR, an attempt to set CR4.VMXE, invalid XCR0 values through
+ * XSETBV (each must #GP), then VMCALL "SELF" with a bitmask of passed
+ * checks in RDI.
  */
 	.set BASE, 0x7000
 	.set SELF, 0x53454c46
@@ -103,7 +104,33 @@ guest_lm_start:
 	test	$0x2000, %eax
 	jnz	12f
 	or	$256, %r15d
-12:	mov	$SELF, %r8d
+12:	mov	$1, %eax		/* invalid XCR0 values: #GP, hypervisor alive */
+	cpuid
+	bt	$26, %ecx		/* no XSAVE: nothing to check */
+	jnc	16f
+	movq	$L(14f), L(lm_gp_next)
+	mov	%cr4, %rax
+	or	$0x40000, %rax		/* CR4.OSXSAVE */
+	mov	%rax, %cr4
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	mov	$0x21, %eax		/* x87 + AVX-512 opmask, no SSE/AVX */
+	xsetbv
+	jmp	17f
+14:	movq	$L(15f), L(lm_gp_next)
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	mov	$0x9, %eax		/* x87 + MPX BNDREGS without BNDCSR */
+	xsetbv
+	jmp	17f
+15:	movq	$L(16f), L(lm_gp_next)
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%eax, %eax		/* x87 clear */
+	xsetbv
+	jmp	17f
+16:	or	$1024, %r15d
+17:	mov	$SELF, %r8d
 	mov	%r15, %rdi
 	vmcall
 	hlt

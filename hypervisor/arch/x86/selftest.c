@@ -175,6 +175,9 @@ void selftest_run(void)
 	    "64-bit guest: IA32_FEATURE_CONTROL reads locked/VMX off, VMX MSRs #GP");
 	tap(!ret && (v->last_vmcall & 256) && v->exits[EXIT_CR_ACCESS] >= 1,
 	    "64-bit guest: setting CR4.VMXE -> #GP, CR4 read shadow hides VMXE");
+	tap(!ret && (v->last_vmcall & 1024),
+	    "64-bit guest: invalid XCR0 values (%llu XSETBV exits) -> #GP, hypervisor alive",
+	    (unsigned long long)v->exits[EXIT_XSETBV]);
 	print_exit_stats(&vm);
 	vmx_off();
 out:

@@ -11,6 +11,7 @@
 #define SLP_EN	      (1U << 13)
 
 int rdmsr_safe(u32 msr, u64 *val);
+int xsetbv_safe(u32 xcr, u64 val);
 
 static const char *const reason_names[NR_EXIT_REASONS] = {
     [0] = "EXCEPTION_NMI",
@@ -341,12 +342,12 @@ static int handle_xsetbv(struct vcpu *v)
 
 	cpuid_count(0xd, 0, &a, &b, &c, &d);
 	supported = a | (u64)d << 32;
+	/* the obvious cases here; the CPU rejects the rest (e.g. AVX-512 bits without AVX) */
 	if ((u32)v->regs.rcx != 0 || !(val & 1) || (val & ~supported) ||
-	    ((val & 4) && !(val & 2))) {
+	    ((val & 4) && !(val & 2)) || xsetbv_safe(0, val)) {
 		vcpu_inject_exception(v, 13, true, 0);
 		return 0;
 	}
-	xsetbv(0, val);
 	skip_instruction();
 	return 0;
 }
