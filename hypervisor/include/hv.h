@@ -157,7 +157,7 @@ u64 lapic_base(void);
 int vlapic_write_exit(struct vcpu *v, u64 gpa);
 void vlapic_wait_for_startup(struct vcpu *v);
 bool vlapic_check_init(struct vcpu *v);
-void vlapic_x2apic_icr_write(struct vcpu *v, u64 val);
+int vlapic_x2apic_icr_write(struct vcpu *v, u64 val);
 
 /* power.c */
 void platform_poweroff(void) __attribute__((noreturn));

@@ -132,14 +132,15 @@ static void dump_frame(const struct exc_frame *f)
 	}
 }
 
-extern char rdmsr_insn[], rdmsr_fixup[], xsetbv_insn[], xsetbv_fixup[];
+extern char rdmsr_insn[], rdmsr_fixup[], wrmsr_insn[], wrmsr_fixup[], xsetbv_insn[], xsetbv_fixup[];
 
 void exception_dispatch(struct exc_frame *f)
 {
 	/* the expected faults: instructions run with a guest's operands (msr_safe.S) */
 	static const struct {
 		const char *insn, *fixup;
-	} fixups[] = {{rdmsr_insn, rdmsr_fixup}, {xsetbv_insn, xsetbv_fixup}};
+	} fixups[] = {
+	    {rdmsr_insn, rdmsr_fixup}, {wrmsr_insn, wrmsr_fixup}, {xsetbv_insn, xsetbv_fixup}};
 	u32 v = (u32)f->vector, i;
 
 	for (i = 0; v == 13 && i < ARRAY_SIZE(fixups); i++) {

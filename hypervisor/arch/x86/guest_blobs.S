@@ -10,7 +10,7 @@
  * through VMCALL, a read of hypervisor memory (EPT violation ->
  * the hypervisor injects #GP -> our handler continues), IA32_FEATURE_CONTROL
  * and a VMX MSR, an attempt to set CR4.VMXE, invalid XCR0 values through
- * XSETBV (each must #GP), then VMCALL "SELF" with a bitmask of passed
+ * XSETBV and a CR0 value with a reserved bit (each must #GP), then VMCALL "SELF" with a bitmask of passed
  * checks in RDI.
  */
 	.set BASE, 0x7000
@@ -130,7 +130,18 @@ guest_lm_start:
 	xsetbv
 	jmp	17f
 16:	or	$1024, %r15d
-17:	mov	$SELF, %r8d
+17:	movq	$L(18f), L(lm_gp_next)
+	mov	%cr0, %rax		/* CR0 with a reserved bit: #GP, CR0 unchanged */
+	mov	%rax, %rbx
+	btr	$5, %rax		/* clearing NE makes the write exit */
+	bts	$32, %rax
+	mov	%rax, %cr0
+	jmp	19f
+18:	mov	%cr0, %rax
+	cmp	%rax, %rbx
+	jne	19f
+	or	$2048, %r15d
+19:	mov	$SELF, %r8d
 	mov	%r15, %rdi
 	vmcall
 	hlt

@@ -6,6 +6,7 @@
  * its *_fixup.
  *
  * int rdmsr_safe(u32 msr, u64 *val)
+ * int wrmsr_safe(u32 msr, u64 val)
  * int xsetbv_safe(u32 xcr, u64 val)
  */
 	.text
@@ -20,6 +21,20 @@ rdmsr_insn:
 	xor	%eax, %eax
 	ret
 rdmsr_fixup:
+	mov	$-5, %eax
+	ret
+
+	.globl wrmsr_safe, wrmsr_insn, wrmsr_fixup
+wrmsr_safe:
+	mov	%edi, %ecx
+	mov	%esi, %eax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+wrmsr_insn:
+	wrmsr
+	xor	%eax, %eax
+	ret
+wrmsr_fixup:
 	mov	$-5, %eax
 	ret
 

@@ -178,6 +178,8 @@ void selftest_run(void)
 	tap(!ret && (v->last_vmcall & 1024),
 	    "64-bit guest: invalid XCR0 values (%llu XSETBV exits) -> #GP, hypervisor alive",
 	    (unsigned long long)v->exits[EXIT_XSETBV]);
+	tap(!ret && (v->last_vmcall & 2048) && v->exits[EXIT_CR_ACCESS] >= 2,
+	    "64-bit guest: CR0 write with a reserved bit -> #GP, CR0 unchanged");
 	print_exit_stats(&vm);
 	vmx_off();
 out:

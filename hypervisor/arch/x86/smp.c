@@ -109,6 +109,7 @@ void ap_main(u32 idx)
 	/* periodic exits: an INIT sent to the running vCPU is seen within 10 ms */
 	vmx_enable_preemption_timer(10000);
 	p->launched = true;
+	v->running = true; /* in wait-for-SIPI until the Service VM starts it */
 	vlapic_wait_for_startup(v);
 	ret = vcpu_run_loop(v);
 	hv_panic("Service VM vcpu %u stopped (%d)", idx, ret);

@@ -142,13 +142,21 @@ static void icr_write(struct vcpu *v, u32 icr)
 	mmio_write32(lapic_base() + APIC_ICR_LO, icr);
 }
 
-/* WRMSR to the x2APIC ICR (0x830), trapped through the MSR bitmap. */
-void vlapic_x2apic_icr_write(struct vcpu *v, u64 val)
+int wrmsr_safe(u32 msr, u64 val);
+
+/*
+ * WRMSR to the x2APIC ICR (0x830), trapped through the MSR bitmap; -EIO
+ * (the guest gets #GP) where the CPU would fault: LAPIC not in x2APIC mode,
+ * reserved bits.
+ */
+int vlapic_x2apic_icr_write(struct vcpu *v, u64 val)
 {
-	if (is_init_or_startup((u32)val))
-		icr_emulate(v, (u32)val, (u32)(val >> 32));
-	else
-		wrmsr(MSR_X2APIC_ICR, val);
+	if (!(rdmsr(MSR_APIC_BASE) & (1ULL << 10)))
+		return -HV_EIO;
+	if (!is_init_or_startup((u32)val))
+		return wrmsr_safe(MSR_X2APIC_ICR, val);
+	icr_emulate(v, (u32)val, (u32)(val >> 32));
+	return 0;
 }
 
 static void lapic_write(struct vcpu *v, u32 off, u32 val)

@@ -165,7 +165,7 @@ static int handle_msr(struct vcpu *v, bool write)
 		gp = write;
 		val = 1;
 	} else if (msr == MSR_X2APIC_ICR && write && v->vm->type == VM_SERVICE) {
-		vlapic_x2apic_icr_write(v, val);
+		gp = vlapic_x2apic_icr_write(v, val) != 0;
 	} else if (msr >= MSR_VMX_BASIC && msr <= MSR_VMX_VMFUNC) {
 		gp = true;
 	} else if (!write) {
@@ -214,7 +214,11 @@ static int handle_cr(struct vcpu *v)
 	u64 val = reg == 4 ? vmread(GUEST_RSP) : *gpr(v, reg);
 
 	if (type == 0 && cr == 0) {
-		if ((val & CR0_PG) && !(val & CR0_PE)) {
+		/* what MOV to CR0 would #GP on; VM entry would fail on it instead */
+		if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
+		    ((val & CR0_NW) && !(val & CR0_CD)) ||
+		    ((val & CR0_PG) && (vmread(GUEST_EFER) & 0x100) &&
+		     !(vmread(GUEST_CR4) & CR4_PAE))) {
 			vcpu_inject_exception(v, 13, true, 0);
 			return 0;
 		}
