@@ -13,14 +13,15 @@ say "CPUID 0x40000000 signature '$hv_signature', 0x40000001 eax=$hv_features (pr
 	"0x40000010 TSC $hv_tsc_khz kHz"
 check "the Service VM runs under ACRN" test "$hv_signature" = ACRNACRNACRN
 say "kernel command line: $(cat /proc/cmdline)"
-say "dmesg | grep -i acrn:"
-dmesg | grep -i acrn | sed 's/^/demo:   /'
 
 if [ -f /lib/modules/acrn_hsm.ko ]; then
 	check "insmod acrn_hsm.ko" insmod /lib/modules/acrn_hsm.ko
-	sleep 0.2
+	i=0
+	while [ ! -c /dev/acrn_hsm ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
 	check "/dev/acrn_hsm exists" test -c /dev/acrn_hsm
 fi
+say "dmesg | grep -i acrn:"
+dmesg | grep -i acrn | grep -v -i 'command line' | sed 's/^/demo:   /'
 say "lsmod:"
 lsmod | sed 's/^/demo:   /'
 
