@@ -38,8 +38,9 @@ while [ "$i" -le "$runs" ]; do
 			grep -E '^not ok|^# (FAILED|serial)' "$out" >&2 || cat "$out" >&2
 			exit 1
 		fi
-		printf '%-6s run %d: kernel start %6.2f s, userspace %6.2f s, total %6.2f s\n' "$mode" "$i" \
-			"$(timing_of "$out" kstart)" "$(timing_of "$out" userspace)" "$(timing_of "$out" end)"
+		printf '%-6s run %d: GRUB %5.2f s, kernel start %6.2f s, userspace %6.2f s, total %6.2f s\n' \
+			"$mode" "$i" "$(timing_of "$out" grub)" "$(timing_of "$out" kstart)" \
+			"$(timing_of "$out" userspace)" "$(timing_of "$out" end)"
 	done
 	i=$((i + 1))
 done

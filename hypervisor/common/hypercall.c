@@ -14,11 +14,18 @@
 
 typedef s64 (*hc_handler)(struct vcpu *v, u64 p1, u64 p2);
 
-/* A guest range is usable if it is RAM the Service VM owns. */
+/*
+ * A guest range is usable if it is RAM the Service VM owns: not the
+ * hypervisor's (also carved out of sos_e820, checked again because a
+ * mistake here would let a guest write into the hypervisor), and inside
+ * one RAM entry.
+ */
 static bool gpa_ok(struct vm *vm, u64 gpa, u64 len)
 {
 	(void)vm;
 	if (len == 0 || gpa + len < gpa)
+		return false;
+	if (gpa < hv.hv_end && gpa + len > hv.hv_start)
 		return false;
 	return e820_is_ram(&hv.sos_e820, gpa, gpa + len);
 }
@@ -40,12 +47,24 @@ int copy_from_gpa(struct vm *vm, void *dst, u64 gpa, u64 len)
 	return 0;
 }
 
+/*
+ * A hypercall's structure parameter: 8-byte aligned (as the kernel
+ * allocates them; it also keeps a structure from straddling two RAM
+ * entries by accident) and wholly in Service VM RAM.  -EINVAL otherwise.
+ */
+static int hc_write_param(struct vcpu *v, u64 gpa, const void *src, u64 len)
+{
+	if (gpa & 7)
+		return -HV_EINVAL;
+	return copy_to_gpa(v->vm, gpa, src, len) ? -HV_EINVAL : 0;
+}
+
 static s64 hc_get_api_version(struct vcpu *v, u64 p1, u64 p2)
 {
 	u32 ver[2] = {API_MAJOR, API_MINOR};
 
 	(void)p2;
-	return copy_to_gpa(v->vm, p1, ver, sizeof(ver)) ? -HV_EINVAL : 0;
+	return hc_write_param(v, p1, ver, sizeof(ver));
 }
 
 static const hc_handler handlers[] = {

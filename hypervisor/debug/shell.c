@@ -33,7 +33,7 @@ void shell_init(void)
 		pr_info("debug shell off: console shared with the Service VM\n");
 		return;
 	}
-	vmx_enable_preemption_timer();
+	vmx_enable_preemption_timer(1000);
 	hv_printf("ACRN-HV: debug shell on UART %x, type 'help'\n", port);
 }
 
@@ -87,12 +87,17 @@ static void cmd_vcpu_list(const char *args)
 	u32 i;
 
 	(void)args;
-	hv_printf("VM_ID  VCPU  PCPU  STATE    EXITS\n");
+	hv_printf("VM_ID  VCPU  PCPU  STATE      EXITS\n");
 	for (i = 0; i < hv.sos.nr_vcpus; i++) {
 		const struct vcpu *v = &hv.sos.vcpu[i];
+		/* an AP between INIT and STARTUP (never started, or offline) */
+		bool waiting = v->running && i && !__atomic_load_n(&v->started, __ATOMIC_ACQUIRE);
 
-		hv_printf("0      %-4u  %-4u  %-7s  %llu\n", i, v->pcpu,
-			  v->running ? "running" : "stopped", (unsigned long long)v->exits_total);
+		hv_printf("0      %-4u  %-4u  %-9s  %llu\n", i, v->pcpu,
+			  !v->running ? "stopped"
+			  : waiting   ? "wait-sipi"
+				      : "running",
+			  (unsigned long long)v->exits_total);
 	}
 }
 

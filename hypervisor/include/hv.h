@@ -42,9 +42,10 @@ struct vcpu {
 	bool running;
 	bool sipi_fresh; /* started by SIPI, no exit since */
 	/* emulated INIT/STARTUP (vlapic.c) */
-	volatile bool start_req;
-	bool init_seen;
-	bool started;
+	bool start_req; /* STARTUP received, vector in sipi_vector */
+	bool init_req;	/* INIT received while running */
+	bool init_seen; /* INIT received while waiting: STARTUP may start it */
+	bool started;	/* running guest code since its last STARTUP */
 	u32 sipi_vector;
 	u32 icr_hi;
 	u8 *vmcs;
@@ -96,6 +97,7 @@ struct hv_state {
 	bool have_acpi;
 	u64 hv_start, hv_end; /* reserved physical range, end exclusive */
 	struct e820_map sos_e820;
+	struct pgtable host_pt; /* the hypervisor's own identity map */
 	u32 nr_pcpus;
 	struct pcpu pcpu[MAX_PCPUS];
 	struct vm sos;
@@ -118,6 +120,7 @@ void cpu_init_tables(u32 idx);
 void cpu_set_percpu(struct pcpu *p);
 void *alloc_page(void *ctx);
 u64 tsc_khz_detect(void);
+u32 cpu_apic_id(void);
 void udelay(u32 us);
 extern u64 hv_gdt[];
 
@@ -127,7 +130,7 @@ int vmx_on(struct pcpu *p);
 void vmx_off(void);
 int vmx_build_ept(struct vm *vm, bool hide_hv);
 void vm_setup_io_policy(struct vm *vm);
-void vmx_enable_preemption_timer(void);
+void vmx_enable_preemption_timer(u32 us);
 int vcpu_setup_vmcs(struct vcpu *v);
 void vcpu_set_linux_state(struct vcpu *v, u64 entry, u64 boot_params);
 void vcpu_set_realmode_state(struct vcpu *v, u16 cs, u16 ip);
@@ -153,7 +156,8 @@ int copy_from_gpa(struct vm *vm, void *dst, u64 gpa, u64 len);
 u64 lapic_base(void);
 int vlapic_write_exit(struct vcpu *v, u64 gpa);
 void vlapic_wait_for_startup(struct vcpu *v);
-void vlapic_x2apic_icr_write(struct vcpu *v, u64 val);
+bool vlapic_check_init(struct vcpu *v);
+int vlapic_x2apic_icr_write(struct vcpu *v, u64 val);
 
 /* power.c */
 void platform_poweroff(void) __attribute__((noreturn));

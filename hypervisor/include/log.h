@@ -21,6 +21,7 @@ void console_write(const char *s, size_t len);
 int console_getc(void);
 /* Wait until the UART transmitter is empty (LSR.TEMT). */
 void console_drain(void);
+void console_break_lock(void);
 u16 console_port(void);
 
 /* Always printed, whatever the log level (markers, TAP, shell). */

@@ -8,6 +8,8 @@
 #define CR0_PE	    (1UL << 0)
 #define CR0_ET	    (1UL << 4)
 #define CR0_NE	    (1UL << 5)
+#define CR0_NW	    (1UL << 29)
+#define CR0_CD	    (1UL << 30)
 #define CR0_PG	    (1UL << 31)
 #define CR4_PAE	    (1UL << 5)
 #define CR4_VMXE    (1UL << 13)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Page-table / EPT builder (pure; host-tested). */
 #include "pgtable.h"
+#include "e820.h"
 
 static inline u64 *entry_table(u64 e)
 {
@@ -37,6 +38,14 @@ static int split(struct pgtable *pt, u64 *e, int level)
 	return 0;
 }
 
+/* Does the large leaf @e (covering @span) already map @va to @pa with @flags? */
+static bool same_leaf(u64 e, u64 span, u64 va, u64 pa, u64 flags)
+{
+	u64 base = e & PT_ADDR_MASK & ~(span - 1);
+
+	return (e & ~PT_ADDR_MASK & ~PT_LARGE) == flags && base + (va & (span - 1)) == pa;
+}
+
 static int map_level(struct pgtable *pt, u64 *table, int level, u64 va, u64 pa, u64 size, u64 flags)
 {
 	u64 span = 1ULL << (12 + 9 * level);
@@ -61,6 +70,8 @@ static int map_level(struct pgtable *pt, u64 *table, int level, u64 va, u64 pa, 
 					return -HV_ENOMEM;
 				*e = (u64)(uintptr_t)t | pt->table_flags;
 			} else if (*e & PT_LARGE) {
+				if (same_leaf(*e, span, va, pa, flags))
+					goto next; /* already mapped so: keep the large page */
 				ret = split(pt, e, level);
 				if (ret)
 					return ret;
@@ -105,4 +116,33 @@ int pt_lookup(const struct pgtable *pt, u64 va, u64 *ret_pa, u64 *ret_flags)
 		table = entry_table(e);
 	}
 	return -HV_ENOENT;
+}
+
+int pt_identity_map(struct pgtable *pt, const struct e820_map *m, u64 top, u64 ram_flags,
+		    u64 other_flags)
+{
+	u32 pass, i;
+	int ret;
+
+	ret = pt_map(pt, 0, 0, top, other_flags);
+	/* RAM first, then the other entries again: firmware overlaps end up uncached */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; !ret && i < m->nr; i++) {
+			const struct e820_entry *e = &m->e[i];
+			bool ram = e->type == E820_RAM;
+			u64 a = ram ? ALIGN_UP(e->addr, 4096) : ALIGN_DOWN(e->addr, 4096);
+			u64 b = ram ? ALIGN_DOWN(e->addr + e->size, 4096)
+				    : ALIGN_UP(e->addr + e->size, 4096);
+
+			b = MIN(b, top);
+			if (ram == (pass == 0) && b > a)
+				ret = pt_map(pt, a, a, b - a, ram ? ram_flags : other_flags);
+		}
+	}
+	return ret;
+}
+
+u64 pt_identity_top(const struct e820_map *m)
+{
+	return ALIGN_UP(MAX(GiB(4), e820_max_addr(m)), GiB(1));
 }

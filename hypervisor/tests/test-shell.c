@@ -45,8 +45,9 @@ int console_getc(void)
 	return *input ? (u8)*input++ : -1;
 }
 
-void vmx_enable_preemption_timer(void)
+void vmx_enable_preemption_timer(u32 us)
 {
+	(void)us;
 }
 
 void platform_reset(void)
@@ -109,8 +110,17 @@ static void test_commands(void)
 	o = run("vm_list\r");
 	g_assert_nonnull(strstr(o, "Service VM"));
 	o = run("vcpu_list\r");
-	g_assert_nonnull(strstr(o, "0      0     0     running  12"));
-	g_assert_nonnull(strstr(o, "0      1     1     stopped  0"));
+	g_assert_nonnull(strstr(o, "0      0     0     running    12"));
+	g_assert_nonnull(strstr(o, "0      1     1     stopped    0"));
+	/* an AP that waits for STARTUP (before its first start or after INIT) */
+	hv.sos.vcpu[1].running = true;
+	o = run("vcpu_list\r");
+	g_assert_nonnull(strstr(o, "0      1     1     wait-sipi  0"));
+	hv.sos.vcpu[1].started = true;
+	o = run("vcpu_list\r");
+	g_assert_nonnull(strstr(o, "0      1     1     running    0"));
+	hv.sos.vcpu[1].running = false;
+	hv.sos.vcpu[1].started = false;
 	o = run("vcpu_exits 0\r");
 	g_assert_nonnull(strstr(o, "vcpu 0: 12 exits"));
 	g_assert_nonnull(strstr(o, "CPUID"));

@@ -14,6 +14,9 @@ platform_test() {
 	if [ -f "$top_builddir/hsm/acrn_hsm.ko" ]; then
 		set -- "$@" --hsm "$top_builddir/hsm/acrn_hsm.ko"
 	fi
+	if [ -d "$builddir/staging" ]; then
+		set -- "$@" --staging "$builddir/staging"
+	fi
 	if [ -x "$builddir/probe/cpuid-probe" ]; then
 		set -- "$@" --probe "$builddir/probe/cpuid-probe"
 	fi

@@ -119,20 +119,39 @@ static void dump_frame(const struct exc_frame *f)
 	hv_printf("CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx\n",
 		  (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
 		  (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+	/* the top of the stack, if it is one of ours (a bad RSP must not fault again) */
+	if (f->rsp >= hv.hv_start && f->rsp + 64 <= hv.hv_end && !(f->rsp & 7)) {
+		const u64 *sp = (const u64 *)(uintptr_t)f->rsp;
+
+		hv_printf("STACK: %016llx %016llx %016llx %016llx\n", (unsigned long long)sp[0],
+			  (unsigned long long)sp[1], (unsigned long long)sp[2],
+			  (unsigned long long)sp[3]);
+		hv_printf("       %016llx %016llx %016llx %016llx\n", (unsigned long long)sp[4],
+			  (unsigned long long)sp[5], (unsigned long long)sp[6],
+			  (unsigned long long)sp[7]);
+	}
 }
 
-extern char rdmsr_insn[], rdmsr_fixup[];
+extern char rdmsr_insn[], rdmsr_fixup[], wrmsr_insn[], wrmsr_fixup[], xsetbv_insn[], xsetbv_fixup[];
 
 void exception_dispatch(struct exc_frame *f)
 {
-	u32 v = (u32)f->vector;
+	/* the expected faults: instructions run with a guest's operands (msr_safe.S) */
+	static const struct {
+		const char *insn, *fixup;
+	} fixups[] = {
+	    {rdmsr_insn, rdmsr_fixup}, {wrmsr_insn, wrmsr_fixup}, {xsetbv_insn, xsetbv_fixup}};
+	u32 v = (u32)f->vector, i;
 
-	/* the one expected fault: probing an MSR on behalf of a guest */
-	if (v == 13 && f->rip == (u64)(uintptr_t)rdmsr_insn) {
-		f->rip = (u64)(uintptr_t)rdmsr_fixup;
-		return;
+	for (i = 0; v == 13 && i < ARRAY_SIZE(fixups); i++) {
+		if (f->rip == (u64)(uintptr_t)fixups[i].insn) {
+			f->rip = (u64)(uintptr_t)fixups[i].fixup;
+			return;
+		}
 	}
 
+	/* this CPU may have faulted while printing: never wait for ourselves */
+	console_break_lock();
 	hv_printf("ACRN-HV: PANIC: exception %s (vector %u) error=%llx on pCPU %u\n",
 		  v < 32 && exc_names[v] ? exc_names[v] : "?", v, (unsigned long long)f->error,
 		  hv.nr_pcpus ? this_pcpu()->idx : 0);
@@ -183,7 +202,22 @@ void udelay(u32 us)
 	}
 }
 
-/* TSC frequency from CPUID 0x15/0x16, as Linux itself would find it. */
+/* TSC ticks over 10 ms of the ACPI PM timer (3.579545 MHz), in kHz; 0 without one. */
+static u64 tsc_calibrate_pm_timer(void)
+{
+	u64 t0;
+
+	if (!hv.have_acpi || !hv.acpi.pm_tmr)
+		return 0;
+	t0 = rdtsc();
+	udelay(10000);
+	return (rdtsc() - t0) / 10;
+}
+
+/*
+ * TSC frequency from CPUID 0x15/0x16, as Linux itself would find it, else
+ * measured against the PM timer (many CPUs leave 0x15's crystal clock 0).
+ */
 u64 tsc_khz_detect(void)
 {
 	u32 a, b, c, d, max;
@@ -199,7 +233,22 @@ u64 tsc_khz_detect(void)
 		if (a)
 			return (u64)a * 1000;
 	}
-	return 0;
+	return tsc_calibrate_pm_timer();
+}
+
+/* This CPU's APIC ID: the 32-bit x2APIC ID (CPUID 0xB) where there is one. */
+u32 cpu_apic_id(void)
+{
+	u32 a, b, c, d, max;
+
+	cpuid_count(0, 0, &max, &b, &c, &d);
+	if (max >= 0xb) {
+		cpuid_count(0xb, 0, &a, &b, &c, &d);
+		if (b)
+			return d;
+	}
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	return b >> 24;
 }
 
 u64 cpu_tss_base(u32 idx);

@@ -5,11 +5,13 @@
  * Real-mode guest: CPUID 0x40000000, reports the signature check on port
  * 0x80 (1 = "ACRN" seen), then VMCALL with EAX="SELF".
  *
- * 64-bit guest: CPUID signature check, HC_GET_API_VERSION and an unknown
- * hypercall through VMCALL, a read of hypervisor memory (EPT violation ->
+ * 64-bit guest: CPUID signature check, HC_GET_API_VERSION, an unknown
+ * hypercall and bad pointers (out of range, unaligned, into the hypervisor)
+ * through VMCALL, a read of hypervisor memory (EPT violation ->
  * the hypervisor injects #GP -> our handler continues), IA32_FEATURE_CONTROL
- * and a VMX MSR, an attempt to set CR4.VMXE, then VMCALL "SELF" with a
- * bitmask of passed checks in RDI.
+ * and a VMX MSR, an attempt to set CR4.VMXE, invalid XCR0 values through
+ * XSETBV and a CR0 value with a reserved bit (each must #GP), then VMCALL "SELF" with a bitmask of passed
+ * checks in RDI.
  */
 	.set BASE, 0x7000
 	.set SELF, 0x53454c46
@@ -31,6 +33,7 @@ guest_rm_start:
 guest_rm_end:
 
 	.code64
+	.balign 16			/* .balign below is then relative to BASE */
 	.globl guest_lm_start, guest_lm_end
 #define L(sym) (BASE + (sym) - guest_lm_start)
 guest_lm_start:
@@ -65,7 +68,18 @@ guest_lm_start:
 	cmp	$-22, %rax
 	jne	5f
 	or	$16, %r15d
-5:	movq	$L(6f), L(lm_gp_next)
+5:	mov	$0x80000000, %r8d	/* unaligned pointer: -EINVAL */
+	mov	$L(lm_version) + 4, %edi
+	vmcall
+	cmp	$-22, %rax
+	jne	13f
+	mov	$0x80000000, %r8d	/* pointer into the hypervisor: -EINVAL */
+	mov	L(lm_hv_addr), %rdi
+	vmcall
+	cmp	$-22, %rax
+	jne	13f
+	or	$512, %r15d
+13:	movq	$L(6f), L(lm_gp_next)
 	mov	L(lm_hv_addr), %rbx
 	mov	(%rbx), %al		/* hypervisor memory: #GP expected */
 	jmp	7f
@@ -90,7 +104,44 @@ guest_lm_start:
 	test	$0x2000, %eax
 	jnz	12f
 	or	$256, %r15d
-12:	mov	$SELF, %r8d
+12:	mov	$1, %eax		/* invalid XCR0 values: #GP, hypervisor alive */
+	cpuid
+	bt	$26, %ecx		/* no XSAVE: nothing to check */
+	jnc	16f
+	movq	$L(14f), L(lm_gp_next)
+	mov	%cr4, %rax
+	or	$0x40000, %rax		/* CR4.OSXSAVE */
+	mov	%rax, %cr4
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	mov	$0x21, %eax		/* x87 + AVX-512 opmask, no SSE/AVX */
+	xsetbv
+	jmp	17f
+14:	movq	$L(15f), L(lm_gp_next)
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	mov	$0x9, %eax		/* x87 + MPX BNDREGS without BNDCSR */
+	xsetbv
+	jmp	17f
+15:	movq	$L(16f), L(lm_gp_next)
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%eax, %eax		/* x87 clear */
+	xsetbv
+	jmp	17f
+16:	or	$1024, %r15d
+17:	movq	$L(18f), L(lm_gp_next)
+	mov	%cr0, %rax		/* CR0 with a reserved bit: #GP, CR0 unchanged */
+	mov	%rax, %rbx
+	btr	$5, %rax		/* clearing NE makes the write exit */
+	bts	$32, %rax
+	mov	%rax, %cr0
+	jmp	19f
+18:	mov	%cr0, %rax
+	cmp	%rax, %rbx
+	jne	19f
+	or	$2048, %r15d
+19:	mov	$SELF, %r8d
 	mov	%r15, %rdi
 	vmcall
 	hlt

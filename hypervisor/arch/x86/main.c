@@ -162,6 +162,43 @@ static void setup_acpi(void)
 		hv.acpi.reset_supported ? "yes" : "no");
 }
 
+/*
+ * Replace the boot page tables (the low 4 GiB, all write-back) by an
+ * identity map of [0, max(4 GiB, end of the e820)): RAM write-back, and
+ * everything else - the PCI hole, LAPIC, IOAPIC, firmware - uncached.  RAM
+ * above 4 GiB is reachable, so a hypercall buffer there cannot fault.
+ */
+static void setup_host_paging(void)
+{
+	struct pgtable *pt = &hv.host_pt;
+	const u64 wb = PTE_P | PTE_RW, uc = PTE_P | PTE_RW | PTE_UC;
+	u64 top = pt_identity_top(&hv.boot.mmap);
+	u32 a, b, c, d;
+	int ret;
+
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	pt->present_mask = PTE_P;
+	pt->table_flags = PTE_P | PTE_RW;
+	pt->allow_1g = (d >> 26) & 1;
+	pt->alloc_page = alloc_page;
+	ret = pt_init(pt);
+	if (!ret)
+		ret = pt_identity_map(pt, &hv.boot.mmap, top, wb, uc);
+	/* whatever the e820 says about them */
+	if (!ret)
+		ret = pt_map(pt, lapic_base(), lapic_base(), 4096, uc);
+	if (!ret && hv.acpi.ioapic_addr)
+		ret = pt_map(pt, ALIGN_DOWN(hv.acpi.ioapic_addr, 4096),
+			     ALIGN_DOWN(hv.acpi.ioapic_addr, 4096), 4096, uc);
+	if (ret)
+		hv_panic("cannot build the hypervisor page tables (%d)", ret);
+	/* PCD|PWT means UC only with the power-on PAT */
+	wrmsr(MSR_PAT, PAT_POWER_ON);
+	write_cr3((u64)(uintptr_t)pt->root);
+	pr_info("paging: identity map 0-%llx, RAM write-back, the rest uncached\n",
+		(unsigned long long)top);
+}
+
 static void enable_host_xsave(void)
 {
 	u32 a, b, c, d;
@@ -215,12 +252,7 @@ void hv_main(u32 magic, u64 mbi)
 	cpu_init_tables(0);
 	cpu_set_percpu(&hv.pcpu[0]);
 	hv.pcpu[0].online = true;
-	{
-		u32 a, b, c, d;
-
-		cpuid_count(1, 0, &a, &b, &c, &d);
-		hv.pcpu[0].apic_id = b >> 24;
-	}
+	hv.pcpu[0].apic_id = cpu_apic_id();
 	hv.nr_pcpus = 1;
 	if (magic != MB2_BOOTLOADER_MAGIC) {
 		console_init(HV_DEFAULT_UART, false);
@@ -237,8 +269,9 @@ void hv_main(u32 magic, u64 mbi)
 	if (ret)
 		hv_panic("malformed multiboot2 boot information (%d)", ret);
 	enable_host_xsave();
-	hv.tsc_khz = tsc_khz_detect();
 	setup_acpi();
+	hv.tsc_khz = tsc_khz_detect(); /* may calibrate against the ACPI PM timer */
+	setup_host_paging();
 
 	/* the hypervisor keeps its image (2 MiB aligned) away from the Service VM */
 	hv.hv_start = ALIGN_DOWN((u64)(uintptr_t)_hv_start, MiB(2));

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * int rdmsr_safe(u32 msr, u64 *val): 0, or -EIO if the MSR faults (#GP).
- * exception_dispatch() resumes a faulting rdmsr at rdmsr_fixup.
+ * Instructions run on a guest's behalf that may fault with #GP: the guest
+ * chose the operands, so the CPU decides what is valid and a fault becomes
+ * -EIO for the caller.  exception_dispatch() resumes a faulting *_insn at
+ * its *_fixup.
+ *
+ * int rdmsr_safe(u32 msr, u64 *val)
+ * int wrmsr_safe(u32 msr, u64 val)
+ * int xsetbv_safe(u32 xcr, u64 val)
  */
 	.text
 	.globl rdmsr_safe, rdmsr_insn, rdmsr_fixup
@@ -15,5 +21,33 @@ rdmsr_insn:
 	xor	%eax, %eax
 	ret
 rdmsr_fixup:
+	mov	$-5, %eax
+	ret
+
+	.globl wrmsr_safe, wrmsr_insn, wrmsr_fixup
+wrmsr_safe:
+	mov	%edi, %ecx
+	mov	%esi, %eax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+wrmsr_insn:
+	wrmsr
+	xor	%eax, %eax
+	ret
+wrmsr_fixup:
+	mov	$-5, %eax
+	ret
+
+	.globl xsetbv_safe, xsetbv_insn, xsetbv_fixup
+xsetbv_safe:
+	mov	%edi, %ecx
+	mov	%esi, %eax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+xsetbv_insn:
+	xsetbv
+	xor	%eax, %eax
+	ret
+xsetbv_fixup:
 	mov	$-5, %eax
 	ret

@@ -44,6 +44,36 @@ static bool e820_sane(void)
 	       e820_ram_total(m) < e820_ram_total(&hv.boot.mmap);
 }
 
+static bool bsp_in_madt(void)
+{
+	u32 i;
+
+	for (i = 0; i < hv.acpi.nr_cpus && i < ACPI_MAX_CPUS; i++)
+		if (hv.acpi.apic_ids[i] == hv.pcpu[0].apic_id)
+			return true;
+	return false;
+}
+
+/* What the CPU really uses (CR3), checked against the memory types we want. */
+static bool host_map_ok(void)
+{
+	const u64 mmio[] = {0xc0000000ULL, 0xfec00000ULL, lapic_base(), hv.acpi.ioapic_addr};
+	const u64 ram[] = {0x1000, hv.hv_start, MiB(16)};
+	u64 pa, flags;
+	u32 i;
+
+	if ((u64)(uintptr_t)hv.host_pt.root != (read_cr3() & PT_ADDR_MASK))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(mmio); i++)
+		if (mmio[i] && (pt_lookup(&hv.host_pt, mmio[i], &pa, &flags) || pa != mmio[i] ||
+				(flags & PTE_UC) != PTE_UC))
+			return false;
+	for (i = 0; i < ARRAY_SIZE(ram); i++)
+		if (pt_lookup(&hv.host_pt, ram[i], &pa, &flags) || pa != ram[i] || (flags & PTE_UC))
+			return false;
+	return rdmsr(MSR_PAT) == PAT_POWER_ON;
+}
+
 static int run_guest(struct vm *vm, bool long_mode)
 {
 	struct vcpu *v = &vm->vcpu[0];
@@ -96,6 +126,12 @@ void selftest_run(void)
 	tap(hv.acpi.have_fadt && hv.acpi.pm1a_cnt, "ACPI FADT: PM1a_CNT %x, PM timer %x, S5 %s",
 	    hv.acpi.pm1a_cnt, hv.acpi.pm_tmr, hv.acpi.have_s5 ? "found" : "default");
 
+	tap(hv.tsc_khz > 0, "TSC frequency %llu kHz (CPUID 0x15/0x16, else the PM timer)",
+	    (unsigned long long)hv.tsc_khz);
+	tap(bsp_in_madt(), "BSP APIC ID %u is listed in the MADT", hv.pcpu[0].apic_id);
+	tap(host_map_ok(),
+	    "hypervisor page tables: RAM write-back; LAPIC, IOAPIC, PCI hole uncached");
+
 	ret = vmx_check_caps(why, sizeof(why));
 	tap(!ret, "VMX capabilities%s%s", ret ? ": " : "", ret ? why : "");
 	vmx_ok = !ret && !vmx_on(&hv.pcpu[0]);
@@ -112,8 +148,10 @@ void selftest_run(void)
 	vm_init(&vm, "selftest", VM_SELFTEST, 1);
 	ret = vmx_build_ept(&vm, true);
 	tap(!ret && !pt_lookup(&vm.ept, 0x100000, &pa, &flags) && pa == 0x100000 &&
+		flags == (EPT_RWX | EPT_WB) && !pt_lookup(&vm.ept, 0xfec00000, &pa, &flags) &&
+		flags == (EPT_RWX | EPT_UC) &&
 		pt_lookup(&vm.ept, hv.hv_start, &pa, &flags) == -HV_ENOENT,
-	    "EPT identity map built, hypervisor memory unmapped");
+	    "EPT identity map built: RAM WB, MMIO UC, hypervisor memory unmapped");
 	vm_setup_io_policy(&vm);
 
 	ret = run_guest(&vm, false);
@@ -129,12 +167,19 @@ void selftest_run(void)
 	tap(!ret && (v->last_vmcall & 4), "64-bit guest: HC_GET_API_VERSION returns 1.0");
 	tap(!ret && (v->last_vmcall & 24) == 24,
 	    "64-bit guest: unknown hypercall -ENOTTY, bad pointer -EINVAL");
+	tap(!ret && (v->last_vmcall & 512),
+	    "64-bit guest: unaligned and hypervisor-memory hypercall pointers -EINVAL");
 	tap(!ret && (v->last_vmcall & 32) && v->exits[EXIT_EPT_VIOLATION] == 1,
 	    "64-bit guest: read of hypervisor memory -> EPT violation -> #GP, hypervisor alive");
 	tap(!ret && (v->last_vmcall & 64) && (v->last_vmcall & 128) && v->exits[EXIT_RDMSR] == 2,
 	    "64-bit guest: IA32_FEATURE_CONTROL reads locked/VMX off, VMX MSRs #GP");
 	tap(!ret && (v->last_vmcall & 256) && v->exits[EXIT_CR_ACCESS] >= 1,
 	    "64-bit guest: setting CR4.VMXE -> #GP, CR4 read shadow hides VMXE");
+	tap(!ret && (v->last_vmcall & 1024),
+	    "64-bit guest: invalid XCR0 values (%llu XSETBV exits) -> #GP, hypervisor alive",
+	    (unsigned long long)v->exits[EXIT_XSETBV]);
+	tap(!ret && (v->last_vmcall & 2048) && v->exits[EXIT_CR_ACCESS] >= 2,
+	    "64-bit guest: CR0 write with a reserved bit -> #GP, CR0 unchanged");
 	print_exit_stats(&vm);
 	vmx_off();
 out:

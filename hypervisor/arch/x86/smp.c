@@ -82,10 +82,11 @@ void ap_main(u32 idx)
 	p->idx = idx;
 	cpu_init_tables(idx);
 	cpu_set_percpu(p);
+	p->apic_id = cpu_apic_id();
 	cpuid_count(1, 0, &a, &b, &c, &d);
-	p->apic_id = b >> 24;
 	if (c & (1U << 26))
 		write_cr4(read_cr4() | CR4_OSXSAVE);
+	wrmsr(MSR_PAT, PAT_POWER_ON); /* as on the BSP: the page tables rely on it */
 	p->online = true;
 	__atomic_fetch_add(&aps_online, 1, __ATOMIC_SEQ_CST);
 	if (hv.opt.selftest) {
@@ -105,7 +106,10 @@ void ap_main(u32 idx)
 	ret = vcpu_setup_vmcs(v);
 	if (ret)
 		hv_panic("cannot set up the VMCS of vcpu %u (%d)", idx, ret);
+	/* periodic exits: an INIT sent to the running vCPU is seen within 10 ms */
+	vmx_enable_preemption_timer(10000);
 	p->launched = true;
+	v->running = true; /* in wait-for-SIPI until the Service VM starts it */
 	vlapic_wait_for_startup(v);
 	ret = vcpu_run_loop(v);
 	hv_panic("Service VM vcpu %u stopped (%d)", idx, ret);

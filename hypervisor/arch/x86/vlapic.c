@@ -35,7 +35,8 @@ static int gva_to_gpa(u64 gva, u64 *gpa)
 	for (level = 3; level >= 0; level--) {
 		u64 e, span = 1ULL << (12 + 9 * level);
 
-		if (table >= GiB(4))
+		/* the guest's page tables must be its own RAM (mapped by us) */
+		if (!e820_is_ram(&hv.sos_e820, table, table + 4096))
 			return -HV_EFAULT;
 		e = ((const u64 *)(uintptr_t)table)[(gva >> (12 + 9 * level)) & 511];
 		if (!(e & 1))
@@ -56,8 +57,7 @@ static u32 fetch_insn(u64 rip, u8 *buf, u32 max)
 	for (n = 0; n < max; n++) {
 		u64 gpa;
 
-		if (gva_to_gpa(rip + n, &gpa) || gpa >= GiB(4) ||
-		    !e820_is_ram(&hv.sos_e820, gpa, gpa + 1))
+		if (gva_to_gpa(rip + n, &gpa) || !e820_is_ram(&hv.sos_e820, gpa, gpa + 1))
 			break;
 		buf[n] = *(const u8 *)(uintptr_t)gpa;
 	}
@@ -74,9 +74,18 @@ static struct vcpu *vcpu_by_apic_id(u32 apic_id)
 	return NULL;
 }
 
+/*
+ * INIT and STARTUP from @src to the AP vCPU @t.  Before its first start @t
+ * waits in vlapic_wait_for_startup(); once running, an INIT is a request
+ * that @t acts on at its next VM exit (vlapic_check_init(), at the latest
+ * after a preemption-timer period): it goes back to waiting for STARTUP,
+ * which is how the Service VM takes a CPU offline and online again.  A
+ * STARTUP that overtakes the pending INIT is kept for it.
+ */
 static void deliver_init_sipi(struct vcpu *src, struct vcpu *t, u32 icr)
 {
 	u32 mode = (icr >> 8) & 7;
+	bool started = __atomic_load_n(&t->started, __ATOMIC_ACQUIRE);
 
 	if (t == src || t->id == 0)
 		return; /* the BSP is never restarted this way */
@@ -84,11 +93,12 @@ static void deliver_init_sipi(struct vcpu *src, struct vcpu *t, u32 icr)
 		/* level de-assert INITs are no-ops on modern CPUs */
 		if ((icr & (1U << 15)) && !(icr & (1U << 14)))
 			return;
-		if (!t->started)
+		__atomic_store_n(&t->start_req, false, __ATOMIC_RELEASE);
+		if (!started)
 			t->init_seen = true;
 		else
-			pr_warn("vcpu %u: INIT to a running vCPU ignored\n", t->id);
-	} else if (t->init_seen && !t->started) {
+			__atomic_store_n(&t->init_req, true, __ATOMIC_RELEASE);
+	} else if ((t->init_seen && !started) || __atomic_load_n(&t->init_req, __ATOMIC_ACQUIRE)) {
 		t->sipi_vector = icr & 0xff;
 		__atomic_store_n(&t->start_req, true, __ATOMIC_RELEASE);
 	}
@@ -132,13 +142,21 @@ static void icr_write(struct vcpu *v, u32 icr)
 	mmio_write32(lapic_base() + APIC_ICR_LO, icr);
 }
 
-/* WRMSR to the x2APIC ICR (0x830), trapped through the MSR bitmap. */
-void vlapic_x2apic_icr_write(struct vcpu *v, u64 val)
+int wrmsr_safe(u32 msr, u64 val);
+
+/*
+ * WRMSR to the x2APIC ICR (0x830), trapped through the MSR bitmap; -EIO
+ * (the guest gets #GP) where the CPU would fault: LAPIC not in x2APIC mode,
+ * reserved bits.
+ */
+int vlapic_x2apic_icr_write(struct vcpu *v, u64 val)
 {
-	if (is_init_or_startup((u32)val))
-		icr_emulate(v, (u32)val, (u32)(val >> 32));
-	else
-		wrmsr(MSR_X2APIC_ICR, val);
+	if (!(rdmsr(MSR_APIC_BASE) & (1ULL << 10)))
+		return -HV_EIO;
+	if (!is_init_or_startup((u32)val))
+		return wrmsr_safe(MSR_X2APIC_ICR, val);
+	icr_emulate(v, (u32)val, (u32)(val >> 32));
+	return 0;
 }
 
 static void lapic_write(struct vcpu *v, u32 off, u32 val)
@@ -180,10 +198,28 @@ int vlapic_write_exit(struct vcpu *v, u64 gpa)
 /* An AP's vCPU starts when the Service VM sends it INIT and STARTUP. */
 void vlapic_wait_for_startup(struct vcpu *v)
 {
-	while (!__atomic_load_n(&v->start_req, __ATOMIC_ACQUIRE))
+	while (!__atomic_exchange_n(&v->start_req, false, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	pr_info("vcpu %u: STARTUP vector %x, starting at %x:0000\n", v->id, v->sipi_vector,
 		v->sipi_vector << 8);
 	vcpu_set_realmode_state(v, (u16)(v->sipi_vector << 8), 0);
-	v->started = true;
+	v->init_seen = false;
+	__atomic_store_n(&v->started, true, __ATOMIC_RELEASE);
+}
+
+/*
+ * Called on @v's own pCPU at every VM exit: an INIT sent to it while it ran
+ * resets it to wait-for-SIPI (the state of the exit is dropped, as the CPU
+ * would drop it).  Returns true if that happened.
+ */
+bool vlapic_check_init(struct vcpu *v)
+{
+	if (!__atomic_load_n(&v->init_req, __ATOMIC_ACQUIRE))
+		return false;
+	pr_info("vcpu %u: INIT, waiting for STARTUP\n", v->id);
+	__atomic_store_n(&v->started, false, __ATOMIC_RELEASE);
+	v->init_seen = true;
+	__atomic_store_n(&v->init_req, false, __ATOMIC_RELEASE);
+	vlapic_wait_for_startup(v);
+	return true;
 }

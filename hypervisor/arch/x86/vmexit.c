@@ -11,6 +11,7 @@
 #define SLP_EN	      (1U << 13)
 
 int rdmsr_safe(u32 msr, u64 *val);
+int xsetbv_safe(u32 xcr, u64 val);
 
 static const char *const reason_names[NR_EXIT_REASONS] = {
     [0] = "EXCEPTION_NMI",
@@ -164,7 +165,7 @@ static int handle_msr(struct vcpu *v, bool write)
 		gp = write;
 		val = 1;
 	} else if (msr == MSR_X2APIC_ICR && write && v->vm->type == VM_SERVICE) {
-		vlapic_x2apic_icr_write(v, val);
+		gp = vlapic_x2apic_icr_write(v, val) != 0;
 	} else if (msr >= MSR_VMX_BASIC && msr <= MSR_VMX_VMFUNC) {
 		gp = true;
 	} else if (!write) {
@@ -213,7 +214,11 @@ static int handle_cr(struct vcpu *v)
 	u64 val = reg == 4 ? vmread(GUEST_RSP) : *gpr(v, reg);
 
 	if (type == 0 && cr == 0) {
-		if ((val & CR0_PG) && !(val & CR0_PE)) {
+		/* what MOV to CR0 would #GP on; VM entry would fail on it instead */
+		if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
+		    ((val & CR0_NW) && !(val & CR0_CD)) ||
+		    ((val & CR0_PG) && (vmread(GUEST_EFER) & 0x100) &&
+		     !(vmread(GUEST_CR4) & CR4_PAE))) {
 			vcpu_inject_exception(v, 13, true, 0);
 			return 0;
 		}
@@ -341,12 +346,12 @@ static int handle_xsetbv(struct vcpu *v)
 
 	cpuid_count(0xd, 0, &a, &b, &c, &d);
 	supported = a | (u64)d << 32;
+	/* the obvious cases here; the CPU rejects the rest (e.g. AVX-512 bits without AVX) */
 	if ((u32)v->regs.rcx != 0 || !(val & 1) || (val & ~supported) ||
-	    ((val & 4) && !(val & 2))) {
+	    ((val & 4) && !(val & 2)) || xsetbv_safe(0, val)) {
 		vcpu_inject_exception(v, 13, true, 0);
 		return 0;
 	}
-	xsetbv(0, val);
 	skip_instruction();
 	return 0;
 }
@@ -457,6 +462,8 @@ int vmexit_handle(struct vcpu *v)
 	if (reason != EXIT_INIT && reason != EXIT_SIPI)
 		v->sipi_fresh = false;
 	shell_poll();
+	if (v->vm->type == VM_SERVICE && v->id && vlapic_check_init(v))
+		return 0;
 	switch (reason) {
 	case EXIT_CPUID:
 		return handle_cpuid(v);
@@ -480,7 +487,7 @@ int vmexit_handle(struct vcpu *v)
 		return handle_sipi(v);
 	case EXIT_EXT_INTR:
 		return 0;
-	case EXIT_PREEMPT_TIMER: /* only there to poll the debug shell */
+	case EXIT_PREEMPT_TIMER: /* only there to poll the shell and see INITs */
 		return 0;
 	case EXIT_INVD:
 	case EXIT_WBINVD:

@@ -144,17 +144,18 @@ int vmx_check_caps(char *why, size_t why_size)
 }
 
 /*
- * Periodic exits on the current vCPU (about every 1 ms of TSC time) so the
- * debug shell can poll its UART without interrupts.
+ * Periodic exits on the current vCPU (every @us of TSC time) so the debug
+ * shell can poll its UART and an AP vCPU sees an emulated INIT without
+ * interrupts.  The timer is reloaded at every VM entry.
  */
-void vmx_enable_preemption_timer(void)
+void vmx_enable_preemption_timer(u32 us)
 {
 	u64 cap = rdmsr(true_pin_msr);
 	u32 rate = rdmsr(MSR_VMX_MISC) & 0x1f;
-	u64 ticks = hv.tsc_khz ? hv.tsc_khz : 1000000;
+	u64 ticks = (hv.tsc_khz ? hv.tsc_khz : 1000000) * us / 1000;
 
 	if (!((cap >> 32) & PIN_PREEMPT_TIMER)) {
-		pr_warn("no VMX preemption timer: the debug shell cannot poll\n");
+		pr_warn("no VMX preemption timer: no debug shell polling, no AP re-INIT\n");
 		return;
 	}
 	vmwrite(PIN_CONTROLS, vmread(PIN_CONTROLS) | PIN_PREEMPT_TIMER);
@@ -205,35 +206,34 @@ void vm_init(struct vm *vm, const char *name, enum vm_type type, u32 nr_vcpus)
 
 /*
  * Identity map [0, max(4 GiB, top of e820)): RAM write-back, the rest
- * uncacheable; optionally leave the hypervisor's own range unmapped.
+ * uncacheable (pgtable.h explains the memory types); optionally leave the
+ * hypervisor's own range unmapped.  With 1 GiB pages the first 512 GiB
+ * cost no more than 4 GiB, so 64-bit PCI BARs above the RAM are covered.
  */
 int vmx_build_ept(struct vm *vm, bool hide_hv)
 {
-	const struct e820_map *m = &hv.boot.mmap;
-	u64 top = MAX(GiB(4), ALIGN_UP(e820_max_addr(m), GiB(1)));
-	u32 i;
+	u64 top = pt_identity_top(&hv.boot.mmap);
+	u32 a, b, c, d;
 	int ret;
 
+	if (ept_1g) {
+		cpuid_count(0x80000008, 0, &a, &b, &c, &d);
+		top = MAX(top, MIN(GiB(512), 1ULL << (a & 0xff)));
+	}
 	vm->ept.present_mask = 7;
 	vm->ept.table_flags = EPT_RWX;
 	vm->ept.allow_1g = ept_1g;
 	vm->ept.alloc_page = alloc_page;
 	vm->ept.ctx = NULL;
 	ret = pt_init(&vm->ept);
-	if (ret)
-		return ret;
-	ret = pt_map(&vm->ept, 0, 0, top, EPT_RWX | EPT_UC);
-	for (i = 0; !ret && i < m->nr; i++) {
-		u64 a = ALIGN_UP(m->e[i].addr, 4096);
-		u64 b = ALIGN_DOWN(m->e[i].addr + m->e[i].size, 4096);
-
-		if (m->e[i].type == E820_RAM && b > a)
-			ret = pt_map(&vm->ept, a, a, b - a, EPT_RWX | EPT_WB);
-	}
+	if (!ret)
+		ret = pt_identity_map(&vm->ept, &hv.boot.mmap, top, EPT_RWX | EPT_WB,
+				      EPT_RWX | EPT_UC);
 	if (!ret && hide_hv)
 		ret = pt_map(&vm->ept, hv.hv_start, hv.hv_start, hv.hv_end - hv.hv_start, 0);
 	if (ret)
 		return ret;
+	/* write-back paging structures, 4-level walk */
 	vm->eptp = (u64)(uintptr_t)vm->ept.root | (3 << 3) | 6;
 	return 0;
 }

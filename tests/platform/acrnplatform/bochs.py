@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+from . import terminal
 from .util import file_lock
 
 BOCHSRC = """\
@@ -21,7 +22,7 @@ romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path={iso}, status=inserted
 boot: cdrom
-com1: enabled=1, mode=file, dev=serial.log
+{com1}
 {com2}log: bochs.log
 panic: action=fatal
 error: action=report
@@ -60,26 +61,36 @@ MODES = ("hv", "native", "selftest", "linux")
 class Tap:
 	"""Prints TAP results as they come and the plan at the end."""
 
-	def __init__(self, out=sys.stdout):
+	def __init__(self, out=sys.stdout, live=True):
 		self.out = out
 		self.n = 0
 		self.failed = 0
+		# Not live: held back until the plan, so that a console streamed to
+		# the same output is not interleaved with results.
+		self.live = live
+		self.held = []
+
+	def _write(self, text):
+		if self.live:
+			self.out.write(text)
+			self.out.flush()
+		else:
+			self.held.append(text)
 
 	def result(self, ok, text):
 		self.n += 1
 		if not ok:
 			self.failed += 1
-		self.out.write(f"{'ok' if ok else 'not ok'} {self.n} - {text}\n")
-		self.out.flush()
+		self._write(f"{'ok' if ok else 'not ok'} {self.n} - {text}\n")
 
 	def comment(self, text):
 		for line in text.splitlines() or [""]:
-			self.out.write(f"# {line}\n")
-		self.out.flush()
+			self._write(f"# {line}\n")
 
 	def plan(self):
-		self.out.write(f"1..{self.n}\n")
-		self.out.flush()
+		self.live = True
+		self._write("".join(self.held) + f"1..{self.n}\n")
+		self.held = []
 
 
 class Console:
@@ -99,21 +110,24 @@ class Console:
 		except FileNotFoundError:
 			return []
 		self.pos += len(data)
-		if self.echo and data:
-			self.echo.write(data.decode("utf-8", "replace"))
-			self.echo.flush()
 		data = self.partial + data
 		lines = data.split(b"\n")
 		self.partial = lines.pop()
 		if final and self.partial:
 			lines.append(self.partial)
 			self.partial = b""
-		return [ANSI.sub("", l.decode("utf-8", "replace")).strip() for l in lines]
+		lines = [ANSI.sub("", l.decode("utf-8", "replace")).strip() for l in lines]
+		if self.echo and lines:
+			# Whole lines only, without GRUB's terminal escapes.
+			self.echo.write("".join(l + "\n" for l in lines))
+			self.echo.flush()
+		return lines
 
 
 class Run:
 	def __init__(self, rundir, iso, mode="hv", cpus=1, megs=512, timeout=300,
-		     scenarios=(), com2=False, echo=None, lock=None, keep=False, out=sys.stdout):
+		     scenarios=(), com2=False, echo=None, lock=None, keep=False, out=sys.stdout,
+		     idle_timeout=150, interactive=False):
 		if mode not in MODES:
 			raise ValueError(mode)
 		self.rundir = os.path.abspath(rundir)
@@ -122,12 +136,21 @@ class Run:
 		self.cpus = cpus
 		self.megs = megs
 		self.timeout = timeout
+		# A hung guest prints nothing: give up long before the time limit. The
+		# longest silent phase (quiet 2-CPU kernel boot) is about 40 s.
+		self.idle_timeout = idle_timeout
+		# Interactive: COM1 is a socket bridged to the user's terminal.
+		self.interactive = interactive
+		self.port = None
+		if interactive:
+			self.timeout = 24 * 3600
+			self.idle_timeout = 0
 		self.scenarios = list(scenarios)
 		self.com2 = com2
 		self.echo = echo
 		self.lock = lock
 		self.keep = keep
-		self.tap = Tap(out)
+		self.tap = Tap(out, live=echo is not out and not interactive)
 		self.seen = {}
 		self.stats = []
 		self.hv_results = 0
@@ -137,12 +160,18 @@ class Run:
 		self.ended = {}
 		self.scenario_fails = {}
 		self.start = None
+		self.times = None  # serial.times: every console line with its host time
 
 	# ---- set-up ----
 
 	def write_bochsrc(self):
 		com2 = "com2: enabled=1, mode=file, dev=hv-console.log\n" if self.com2 else ""
-		rc = BOCHSRC.format(megs=self.megs, cpus=self.cpus, iso=self.iso, com2=com2)
+		if self.interactive:
+			self.port = terminal.free_port()
+			com1 = f"com1: enabled=1, mode=socket-server, dev=localhost:{self.port}"
+		else:
+			com1 = "com1: enabled=1, mode=file, dev=serial.log"
+		rc = BOCHSRC.format(megs=self.megs, cpus=self.cpus, iso=self.iso, com1=com1, com2=com2)
 		path = os.path.join(self.rundir, "bochsrc")
 		with open(path, "w") as f:
 			f.write(rc)
@@ -156,6 +185,8 @@ class Run:
 		return time.monotonic() - self.start
 
 	def line(self, text):
+		if self.times:
+			self.times.write(f"{self.elapsed():8.2f} {text}\n")
 		for key, rx in MARKERS.items():
 			if key not in self.seen and rx.search(text):
 				self.seen[key] = self.elapsed()
@@ -170,10 +201,12 @@ class Run:
 		if m:
 			self.current = m.group(1)
 			self.began.append(self.current)
+			self.tap.comment(f"scenario {self.current} begins at {self.elapsed():.1f} s")
 			return
 		m = END.search(text)
 		if m:
 			self.ended[m.group(1)] = int(m.group(2))
+			self.tap.comment(f"scenario {m.group(1)} ends at {self.elapsed():.1f} s, status {m.group(2)}")
 			self.current = None
 			return
 		if self.current:
@@ -203,7 +236,7 @@ class Run:
 
 	def execute(self):
 		os.makedirs(self.rundir, exist_ok=True)
-		for name in ("serial.log", "hv-console.log", "bochs.log", "bochs.out"):
+		for name in ("serial.log", "serial.times", "hv-console.log", "bochs.log", "bochs.out"):
 			try:
 				os.unlink(os.path.join(self.rundir, name))
 			except FileNotFoundError:
@@ -239,17 +272,25 @@ class Run:
 			consoles.append(Console(os.path.join(self.rundir, "hv-console.log")))
 		cmd = ["timeout", "-k", "5", str(self.timeout + 15), "bochs-bin", "-q", "-f", rc_path,
 		       "-rc", "cont.rc"]
-		with open(os.path.join(self.rundir, "bochs.out"), "wb") as out:
+		with open(os.path.join(self.rundir, "bochs.out"), "wb") as out, \
+		     open(os.path.join(self.rundir, "serial.times"), "w") as self.times:
 			self.start = time.monotonic()
 			proc = subprocess.Popen(cmd, cwd=self.rundir, stdin=subprocess.DEVNULL, stdout=out,
 						stderr=subprocess.STDOUT, start_new_session=True)
 			reason = None
 			panic_at = None
+			last_output = self.elapsed()
+			relay = None
 			try:
-				while True:
+				if self.interactive:
+					relay = terminal.Relay(self.port, os.path.join(self.rundir, "serial.log"))
+					if not relay.connect(proc):
+						reason = f"could not connect to Bochs's COM1 on port {self.port}"
+				while reason is None:
 					exited = proc.poll() is not None
 					for c in consoles:
 						for text in c.poll(final=exited):
+							last_output = self.elapsed()
 							self.line(text)
 					if exited:
 						break
@@ -261,8 +302,19 @@ class Run:
 					if self.elapsed() > self.timeout:
 						reason = f"time limit of {self.timeout} s exceeded"
 						break
-					time.sleep(0.1)
+					if self.idle_timeout and self.elapsed() - last_output > self.idle_timeout:
+						reason = (f"no console output for {self.idle_timeout} s "
+							  f"(at {self.elapsed():.0f} s), guest presumed hung")
+						break
+					if relay:
+						if not relay.pump(0.1):
+							reason = "console closed by the user (Ctrl-])"
+							break
+					else:
+						time.sleep(0.1)
 			finally:
+				if relay:
+					relay.close()
 				if proc.poll() is None:
 					try:
 						os.killpg(proc.pid, signal.SIGTERM)
@@ -274,6 +326,7 @@ class Run:
 						for text in c.poll(final=True):
 							self.line(text)
 			self.seen.setdefault("end", self.elapsed())
+		self.times = None
 		return proc.returncode, reason
 
 	def _bochs_exit(self):
@@ -335,13 +388,18 @@ class Run:
 	def _keep_logs(self, ok):
 		t = self.tap
 		if not ok:
-			t.comment(f"FAILED: kept serial.log, bochs.log, bochs.out, bochsrc in {self.rundir}")
+			t.comment(f"FAILED: kept serial.log (serial.times: with host times), bochs.log, "
+				  f"bochs.out, bochsrc in {self.rundir}")
 		try:
 			with open(os.path.join(self.rundir, "bochs.log"), errors="replace") as f:
 				vmx = [l.rstrip() for l in f if re.search(r"VMFAIL|VMENTER FAIL|VMEXIT:", l)]
 		except FileNotFoundError:
 			vmx = []
-		for l in vmx[:20]:
+		# EPT violations are routine (trapped LAPIC page, guarded memory): count them.
+		ept = [l for l in vmx if "EPT violation" in l]
+		if ept:
+			t.comment(f"bochs.log: {len(ept)} EPT-violation VM exits, last: {ept[-1]}")
+		for l in [l for l in vmx if "EPT violation" not in l][:20]:
 			t.comment(f"bochs.log: {l}")
 		if not ok:
 			try:

@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 import subprocess
+import tempfile
 
 from .util import PlatformError, log, run
 
@@ -17,14 +18,17 @@ MERGED = ("bin", "sbin", "lib", "lib64")
 
 # Installed files that only cost load time in the Service VM.
 # Kernel modules are added on their own (stripped, at a fixed path).
-SKIP_STAGING = re.compile(r"(^|/)(share/(man|doc|info|bash-completion|locale)|include|lib/pkgconfig|lib/modules)(/|$)|\.(la|a|ko)$")
+# So are the hypervisor image and systemd units (the Service VM has no systemd).
+SKIP_STAGING = re.compile(r"(^|/)(share/(man|doc|info|bash-completion|locale)|include|lib/(pkgconfig|modules|acrn|systemd|sysusers\.d|tmpfiles\.d))(/|$)|\.(la|a|ko)$")
 
 
 class Archive:
 	"""An in-memory file tree written out as cpio newc."""
 
-	def __init__(self):
+	def __init__(self, bare=False):
 		self.entries = {}  # path -> (mode, data, rdev)
+		if bare:
+			return
 		for d in ("usr", "usr/bin", "usr/sbin", "usr/lib", "usr/lib64", "dev", "proc",
 			  "sys", "run", "tmp", "etc", "root", "var", "scenarios"):
 			self.add_dir(d)
@@ -77,6 +81,31 @@ class Archive:
 
 	def size(self):
 		return sum(len(d) for _, d, _ in self.entries.values())
+
+	def write_tree(self, root):
+		"""Materialise the entries as a directory tree (for the ISO)."""
+		for path in sorted(self.entries):
+			mode, data, _ = self.entries[path]
+			dst = os.path.join(root, path)
+			if stat.S_ISDIR(mode):
+				os.makedirs(dst, exist_ok=True)
+			elif stat.S_ISLNK(mode):
+				os.symlink(data.decode(), dst)
+			elif stat.S_ISREG(mode):
+				with open(dst, "wb") as f:
+					f.write(data)
+				os.chmod(dst, stat.S_IMODE(mode))
+
+	def link_to(self, arc, mountpoint):
+		"""Make every file of this tree appear in `arc` as a symlink under `mountpoint`."""
+		for path, (mode, data, rdev) in self.entries.items():
+			if stat.S_ISDIR(mode):
+				arc.add_dir(path)
+			elif stat.S_ISLNK(mode):
+				arc._parent(path)
+				arc.entries[path] = (mode, data, rdev)
+			else:
+				arc.add_symlink(path, f"{mountpoint}/{path}")
 
 	def write(self, out):
 		def pad(n):
@@ -155,15 +184,27 @@ def add_staging(arc, staging):
 				arc.add_symlink(dst, os.readlink(src))
 			elif is_elf(src):
 				add_with_libs(arc, dst, src)
+				add_stripped(arc, dst, src)
 			else:
 				arc.add_file(dst, src)
 
 
-def find_in_staging(staging, name):
+def find_in_staging(staging, name, dirs=None):
+	"""Path of `name` in the staging tree; with `dirs`, only in directories so named."""
 	for dirpath, _, filenames in os.walk(staging or "/nonexistent"):
+		if dirs and os.path.basename(dirpath) not in dirs:
+			continue
 		if name in filenames:
 			return os.path.join(dirpath, name)
 	return None
+
+
+def add_stripped(arc, dst, src):
+	"""Our own binaries are built with -g: debug info only costs load time."""
+	with tempfile.TemporaryDirectory() as tmp:
+		out = os.path.join(tmp, "stripped")
+		res = subprocess.run(["strip", "--strip-debug", "-o", out, src], capture_output=True)
+		arc.add_file(dst, out if res.returncode == 0 else src, stat.S_IMODE(os.stat(src).st_mode))
 
 
 def compile_probe(src, out):
@@ -183,7 +224,6 @@ def dbus_config(prefixes):
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>system</type>
-  <user>messagebus</user>
   <fork/>
   <pidfile>/run/dbus/pid</pidfile>
   <auth>EXTERNAL</auth>
@@ -218,13 +258,24 @@ def scenario_needs(path):
 	return needs
 
 
+# Kernel modules (with their dependencies) that let the Service VM read the
+# boot CD, where the user-space stack waits when it is not in the initramfs.
+CD_MODULES = ("ata_piix", "sr_mod", "isofs")
+CD_MOUNT = "/cdrom"
+CD_USERLAND = "userland"  # directory in the ISO
+
+
 def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, kernel=None,
-	  kmods=(), extra_needs=(), workdir=None):
+	  kmods=(), extra_needs=(), workdir=None, userland_dir=None):
 	"""Assemble the initramfs at `out`. Returns the set of features included.
 
-	The user-space stack (project daemons, dbus-daemon, their libraries) costs
-	GRUB load time (~0.22 s/MB), so it goes in only when a selected scenario
-	declares `# needs: userland` (or `virsh`).
+	The user-space stack (project daemons, dbus-daemon, their libraries) goes
+	in only when a selected scenario declares `# needs: userland` (or
+	`virsh`). It is large (libxml2 pulls ICU's 30 MB data library) and GRUB
+	loads modules at ~4.5 MB/s, so with `userland_dir` it is written there
+	instead (to be put on the ISO as /userland) and the initramfs gets the
+	CD drivers plus symlinks into /cdrom/userland: the Service VM then reads
+	from the CD only the pages it uses.
 	"""
 	arc = Archive()
 	add_busybox(arc)
@@ -253,19 +304,24 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, kernel=Non
 		run(["objcopy", "--strip-debug", hsm, stripped])
 		arc.add_file("lib/modules/acrn_hsm.ko", stripped, 0o644)
 		needs.add("hsm")
+	features = {n for n in needs if n in ("hsm",)}
+	want_userland = bool(needs & {"userland", "virsh"})
+	on_cd = want_userland and userland_dir is not None
+	ul = Archive(bare=True) if on_cd else arc
+	kmods = list(kmods) + (list(CD_MODULES) if on_cd else [])
 	if kmods:
-		for path in kernel.module_paths(kmods):
+		paths = kernel.module_paths(kmods)
+		for path in paths:
 			arc.add_file(f"lib/modules/extra/{os.path.basename(path)}", path, 0o644)
 		arc.add_data("lib/modules/extra/order",
-			     "".join(os.path.basename(p) + "\n" for p in kernel.module_paths(kmods)).encode())
+			     "".join(os.path.basename(p) + "\n" for p in paths).encode())
 
-	features = {n for n in needs if n in ("hsm",)}
-	if needs & {"userland", "virsh"}:
-		prefixes = ["/usr"]
+	prefixes = ["/usr"]
+	if want_userland:
 		if staging and os.path.isdir(staging):
-			add_staging(arc, staging)
+			add_staging(ul, staging)
 			for name in ("acrnd", "acrnctl", "virtacrnd", "acrn-dm"):
-				path = find_in_staging(staging, name)
+				path = find_in_staging(staging, name, dirs=("bin", "sbin"))
 				if path:
 					rel = "/" + os.path.relpath(path, staging)
 					if not arc.has(f"usr/bin/{name}"):
@@ -277,13 +333,23 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, kernel=Non
 	# The bus is only worth its load time when a daemon will sit on it.
 	if features & {"acrnd", "virtacrnd"} or "dbus" in needs:
 		dbus = shutil.which("dbus-daemon") or "/usr/bin/dbus-daemon"
-		add_with_libs(arc, "usr/bin/dbus-daemon", dbus)
+		add_with_libs(ul, "usr/bin/dbus-daemon", dbus)
 		arc.add_data("etc/dbus-1/acrn-system.conf", dbus_config(prefixes).encode())
 		arc.add_data("etc/machine-id", b"0123456789abcdef0123456789abcdef\n")
 		features.add("dbus")
-	if "virsh" in needs:
-		add_with_libs(arc, "usr/bin/virsh", shutil.which("virsh") or "/usr/bin/virsh")
+	# virsh is virtacrnd's client; on the CD its ~70 MB of libraries cost nothing
+	# until used.
+	if "virsh" in needs or (on_cd and "virtacrnd" in features):
+		add_with_libs(ul, "usr/bin/virsh", shutil.which("virsh") or "/usr/bin/virsh")
 		features.add("virsh")
+	if on_cd:
+		shutil.rmtree(userland_dir, ignore_errors=True)
+		os.makedirs(userland_dir)
+		ul.write_tree(userland_dir)
+		ul.link_to(arc, f"{CD_MOUNT}/{CD_USERLAND}")
+		arc.add_data("etc/acrn-userland-cd", f"{CD_MOUNT} {CD_USERLAND}\n".encode())
+		log(f"user space on the CD: {ul.size() / 1e6:.1f} MB in {userland_dir}")
+		features.add("userland-cd")
 	arc.add_data("etc/acrn-platform-features", (" ".join(sorted(features)) + "\n").encode())
 	arc.write(out)
 	log(f"initramfs {out}: {os.path.getsize(out) / 1e6:.1f} MB, features: {' '.join(sorted(features)) or 'none'}")

@@ -41,8 +41,17 @@ def grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name, with_modules=True):
 	return "\n".join(lines)
 
 
+def _link_or_copy(src, dst):
+	try:
+		os.link(src, dst)
+	except OSError:
+		shutil.copy2(src, dst)
+
+
 def build(out, kernel_file, initrd, mode="hv", hv_elf=None, hv_cmdline="",
-	  svm_cmdline=SVM_CMDLINE, kernel_name=None):
+	  svm_cmdline=SVM_CMDLINE, kernel_name=None, extra_trees=()):
+	"""extra_trees: (directory, name in the ISO root) pairs, e.g. the user space
+	that the Service VM mounts from the CD instead of GRUB loading it."""
 	if mode == "hv" and not (hv_elf and os.path.exists(hv_elf)):
 		raise PlatformError(f"hypervisor ELF not found: {hv_elf} (build hypervisor/ first)")
 	kernel_name = kernel_name or ("vmlinuz" if mode == "linux" else "vmlinux")
@@ -58,6 +67,8 @@ def build(out, kernel_file, initrd, mode="hv", hv_elf=None, hv_cmdline="",
 				os.link(src, dst)
 			except OSError:
 				shutil.copyfile(src, dst)
+		for src, name in extra_trees:
+			shutil.copytree(src, os.path.join(tmp, name), symlinks=True, copy_function=_link_or_copy)
 		cfg = grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name, with_modules=kernel_file is not None)
 		with open(os.path.join(boot, "grub", "grub.cfg"), "w") as f:
 			f.write(cfg)

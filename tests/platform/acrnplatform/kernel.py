@@ -57,11 +57,13 @@ class Kernel:
 		self.bzimage = os.path.join(root, "vmlinuz")
 		self.elf = os.path.join(root, "vmlinux.elf")
 		self.flat = os.path.join(root, "vmlinux.flat")
+		self.compact = os.path.join(root, "vmlinux.compact")
 		self.info = os.path.join(root, "vmlinux.json")
 		self.modules = os.path.join(root, "modules")  # lib/modules/<release>
 
 	def ready(self):
-		return all(os.path.exists(p) for p in (self.bzimage, self.flat, self.info, self.modules))
+		return all(os.path.exists(p) for p in (self.bzimage, self.flat, self.compact, self.info,
+							self.modules))
 
 	def module_paths(self, names):
 		"""Module files for `names` plus their dependencies, in load order."""
@@ -142,10 +144,61 @@ def _make_flat(kernel, tmp):
 	low, entry, high = _elf_load_span(elf_tmp)
 	shutil.move(elf_tmp, kernel.elf)
 	write_atomic(kernel.flat, flat[:used])
+	nseg = _make_compact(flat[:used], low, high, kernel.compact)
+	log(f"compact ELF kernel: {os.path.getsize(kernel.compact)} bytes in {nseg} segments")
 	info = {"release": kernel.release, "load_address": low, "entry": entry,
 		"flat_size": used, "mem_end": high}
 	write_atomic(kernel.info, json.dumps(info, indent=1).encode())
 	log(f"flat kernel: {used} bytes at {low:#x}, zero-fill to {high:#x}")
+
+
+def _make_compact(flat, load, mem_end, out, min_gap=16384):
+	"""An ELF64 holding the flat image without its long runs of zeros.
+
+	Each PT_LOAD carries a stretch of data and, as memsz beyond filesz, the
+	zeros after it, so a loader that zero-fills segment tails rebuilds the
+	same memory image while GRUB loads ~5 MB less (~1 s in Bochs).
+	"""
+	segs = []  # (start, data_end, zero_end) as offsets into flat
+	pos, n = 0, len(flat)
+	while pos < n:
+		# the next zero run of at least min_gap bytes, page-aligned
+		z = flat.find(b"\0" * min_gap, pos)
+		if z < 0:
+			segs.append((pos, n, n))
+			break
+		z = (z + 4095) & ~4095
+		if z >= n:
+			segs.append((pos, n, n))
+			break
+		end = z
+		while end < n and flat[end] == 0:
+			end += 1
+		nxt = end & ~4095
+		if nxt <= z:
+			segs.append((pos, z, z))
+			pos = z
+			continue
+		segs.append((pos, z, nxt))
+		pos = nxt
+	# The last segment reaches to the kernel's end (.bss, .brk): the loader
+	# must keep boot data out of it, as with the original vmlinux.
+	start, dend, _ = segs[-1]
+	segs[-1] = (start, dend, max(dend, mem_end - load))
+	phnum = len(segs)
+	data_off = (64 + 56 * phnum + 4095) & ~4095
+	ehdr = struct.pack("<4sBBBBB7sHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 0, b"\0" * 7,
+			   2, 62, 1, load, 64, 0, 0, 64, 56, phnum, 64, 0, 0)
+	phdrs = b""
+	body = b""
+	off = data_off
+	for start, dend, zend in segs:
+		filesz, memsz = dend - start, zend - start
+		phdrs += struct.pack("<IIQQQQQQ", 1, 7, off, load + start, load + start, filesz, memsz, 4096)
+		body += flat[start:dend]
+		off += filesz
+	write_atomic(out, ehdr + phdrs + b"\0" * (data_off - 64 - len(phdrs)) + body)
+	return phnum
 
 
 def prepare(cache=None, release=None):
