@@ -14,7 +14,8 @@ PACKAGES="
   linux-headers-amd64
   systemd-container iproute2 util-linux
   libvirt-daemon python3-nova
-  valgrind hyperfine
+  valgrind hyperfine groff-base libglib2.0-bin
+  qemu-system-x86
 "
 
 missing=""
