@@ -4,7 +4,9 @@
 # console streamed live: GRUB -> hypervisor -> Debian's stock kernel as the
 # Service VM -> the demo scenario (tests/platform/scenarios/demo.sh), which
 # shows what the Service VM sees of the hypervisor and, once built, drives
-# acrnd with acrnctl; then the Service VM powers the platform off.
+# acrnd with acrnctl (`acrnctl list`) and, through virtacrnd, with stock
+# virsh (`virsh -c 'acrn:///system?socket=/run/libvirt/virtacrnd-sock' list
+# --all`); then the Service VM powers the platform off.
 # Exits 0 when every check of the run passed.
 # Options are passed to `acrn-platform test` (e.g. --cpus 2, --keep).
 set -eu

@@ -1,7 +1,8 @@
 #!/bin/sh
 # needs: userland
 # The README's demo: what the Service VM sees of the hypervisor, then the
-# user-space stack (dbus-daemon, acrnd, acrnctl) when the build produced it.
+# user-space stack (dbus-daemon, acrnd, acrnctl, virtacrnd with stock virsh)
+# when the build produced it.
 . /scenarios/lib.sh
 
 say() { echo "demo: $*"; }
@@ -26,17 +27,30 @@ say "lsmod:"
 lsmod | sed 's/^/demo:   /'
 
 if command -v acrnd >/dev/null 2>&1; then
-	mkdir -p /run/dbus /var/lib/acrn
-	check "dbus-daemon (system bus) starts" dbus-daemon --config-file=/etc/dbus-1/acrn-system.conf
-	acrnd --system --state-dir /var/lib/acrn --run-dir /run/acrn >/tmp/acrnd.log 2>&1 &
-	i=0
-	while ! acrnctl list >/tmp/list.out 2>&1 && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
-	check "acrnctl list talks to acrnd over D-Bus" acrnctl list
+	start_system_bus
+	start_acrnd
 	say "acrnctl list:"
-	sed 's/^/demo:   /' /tmp/list.out
-	# A User VM lifecycle (acrnctl add/start/stop) goes here once acrn-dm runs one.
+	acrnctl list 2>&1 | sed 's/^/demo:   /'
+	if command -v virtacrnd >/dev/null 2>&1 && command -v virsh >/dev/null 2>&1 &&
+		start_virtacrnd; then
+		# Stock virsh, same VMs: virtacrnd speaks libvirt's protocol to
+		# acrnd, which owns the VM state.
+		uri="acrn:///system?socket=$VIRTACRND_SOCK_DIR/virtacrnd-sock"
+		say "virsh -c '$uri' list --all:"
+		if HOME=/tmp virsh -c "$uri" list --all >/tmp/virsh-list.out 2>&1; then
+			ok "virsh list --all talks to acrnd through virtacrnd"
+		else
+			not_ok "virsh list --all talks to acrnd through virtacrnd"
+		fi
+		sed 's/^/demo:   /' /tmp/virsh-list.out
+		stop_daemon virtacrnd
+	else
+		say "virtacrnd or virsh is not in this image: skipping virsh"
+	fi
+	# A User VM lifecycle (acrnctl add/start/stop, virsh start) goes here
+	# once acrn-dm runs one.
 	sed "s/^/# acrnd: /" /tmp/acrnd.log | tail -n 5
-	kill %1 2>/dev/null
+	stop_daemon acrnd
 else
 	say "acrnd is not in this image (not built yet): skipping the user-space stack"
 fi

@@ -35,3 +35,83 @@ has_flag() {
 	case " $(cpu_flags) " in *" $1 "*) return 0 ;; esac
 	return 1
 }
+
+# ---- The management plane, shared by acrnd-smoke, virsh-smoke and demo ----
+# The first scenario of a boot that needs it starts it; later ones reuse it
+# (one boot runs several scenarios, each in its own shell, so the pids live in
+# files). Each function prints exactly one TAP line and returns its verdict.
+ACRN_BUS_ADDRESS=unix:path=/run/dbus/system_bus_socket
+ACRN_PLATFORM_RUN=/run/acrn-platform
+VIRTACRND_SOCK_DIR=/run/libvirt
+
+# pid_alive PIDFILE: the process named in PIDFILE runs.
+pid_alive() {
+	[ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+# start_system_bus: dbus-daemon with the installed acrnd policy (it forks and
+# writes /run/dbus/pid itself).
+start_system_bus() {
+	if pid_alive /run/dbus/pid; then
+		ok "system bus is up (reused, dbus-daemon pid $(cat /run/dbus/pid))"
+		return 0
+	fi
+	mkdir -p /run/dbus
+	rm -f /run/dbus/pid /run/dbus/system_bus_socket
+	check "dbus-daemon (system bus) starts with the installed acrnd policy" \
+		dbus-daemon --config-file=/etc/dbus-1/acrn-system.conf
+	pid_alive /run/dbus/pid
+}
+
+# start_acrnd: acrnd on the system bus, ready once `acrnctl list` answers.
+start_acrnd() {
+	if pid_alive $ACRN_PLATFORM_RUN/acrnd.pid; then
+		check "acrnd answers acrnctl list (reused, pid $(cat $ACRN_PLATFORM_RUN/acrnd.pid))" \
+			acrnctl list
+		return
+	fi
+	mkdir -p /run/acrn /var/lib/acrn $ACRN_PLATFORM_RUN
+	acrnd --system --state-dir /var/lib/acrn --run-dir /run/acrn >/tmp/acrnd.log 2>&1 &
+	echo $! >$ACRN_PLATFORM_RUN/acrnd.pid
+	i=0
+	while ! acrnctl list >/dev/null 2>&1 && [ $i -lt 50 ]; do
+		pid_alive $ACRN_PLATFORM_RUN/acrnd.pid || break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	check "acrnctl list reaches acrnd over the system bus" acrnctl list
+}
+
+# start_virtacrnd: virtacrnd on the same bus, its sockets in
+# $VIRTACRND_SOCK_DIR; ready once the last socket it binds (admin) exists.
+start_virtacrnd() {
+	if pid_alive $ACRN_PLATFORM_RUN/virtacrnd.pid; then
+		ok "virtacrnd is up (reused, pid $(cat $ACRN_PLATFORM_RUN/virtacrnd.pid))"
+		return 0
+	fi
+	mkdir -p $VIRTACRND_SOCK_DIR $ACRN_PLATFORM_RUN
+	virtacrnd --system --socket-dir $VIRTACRND_SOCK_DIR --bus-address $ACRN_BUS_ADDRESS \
+		>/tmp/virtacrnd.log 2>&1 &
+	echo $! >$ACRN_PLATFORM_RUN/virtacrnd.pid
+	i=0
+	while [ ! -S $VIRTACRND_SOCK_DIR/virtacrnd-admin-sock ] && [ $i -lt 50 ]; do
+		pid_alive $ACRN_PLATFORM_RUN/virtacrnd.pid || break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	if [ -S $VIRTACRND_SOCK_DIR/virtacrnd-admin-sock ]; then
+		ok "virtacrnd listens in $VIRTACRND_SOCK_DIR"
+	else
+		not_ok "virtacrnd listens in $VIRTACRND_SOCK_DIR"
+		sed 's/^/# virtacrnd: /' /tmp/virtacrnd.log | tail -n 10
+		return 1
+	fi
+}
+
+# stop_daemon NAME: stops a daemon started by start_acrnd/start_virtacrnd.
+stop_daemon() {
+	if pid_alive $ACRN_PLATFORM_RUN/$1.pid; then
+		kill "$(cat $ACRN_PLATFORM_RUN/$1.pid)"
+	fi
+	rm -f $ACRN_PLATFORM_RUN/$1.pid
+}
