@@ -23,9 +23,10 @@ typedef void (*AcrnDbusAuthAllowed)(GDBusMethodInvocation *inv, gpointer data);
  * later from the main loop; otherwise @inv is answered with
  * org.acrn.Acrnd1.Error.AccessDenied (or an error saying why the caller
  * could not be identified).  Either way @destroy(@data) runs exactly once
- * afterwards.  Once @auth is freed, pending checks are cancelled: their
- * invocations are answered with an error and @allowed never runs; such a
- * completion touches neither @auth nor anything but @inv and @data. */
+ * afterwards.  Once @auth is freed, pending checks are cancelled: if the
+ * main loop still runs, their invocations are answered with
+ * org.acrn.Acrnd1.Error.Cancelled; @allowed never runs, and the
+ * completion touches nothing but @inv and @data (through @destroy). */
 void acrn_dbus_auth_check_async(AcrnDbusAuth *auth, GDBusMethodInvocation *inv,
 				AcrnDbusAuthAllowed allowed, gpointer data, GDestroyNotify destroy);
 
