@@ -178,9 +178,9 @@ void acrn_dbus_auth_check_async(AcrnDbusAuth *auth, GDBusMethodInvocation *inv,
 	c->data = data;
 	c->destroy = destroy;
 	/* The bus answers in order, so one client's calls stay in order. */
-	g_dbus_connection_call(g_dbus_method_invocation_get_connection(inv),
-			       "org.freedesktop.DBus", "/org/freedesktop/DBus",
-			       "org.freedesktop.DBus", "GetConnectionCredentials",
-			       g_variant_new("(s)", sender), G_VARIANT_TYPE("(a{sv})"),
-			       G_DBUS_CALL_FLAGS_NONE, 5000, auth->cancellable, on_credentials, c);
+	g_dbus_connection_call(g_dbus_method_invocation_get_connection(inv), "org.freedesktop.DBus",
+			       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+			       "GetConnectionCredentials", g_variant_new("(s)", sender),
+			       G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, 5000,
+			       auth->cancellable, on_credentials, c);
 }

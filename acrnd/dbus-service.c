@@ -151,8 +151,8 @@ static gboolean on_define_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const
 
 	if (!acrn_dbus_check_options(inv, options, NULL))
 		return TRUE;
-	acrn_dbus_auth_check_async(svc->auth, inv, define_authorized,
-				   manager_call_new(svc, config), manager_call_free);
+	acrn_dbus_auth_check_async(svc->auth, inv, define_authorized, manager_call_new(svc, config),
+				   manager_call_free);
 	return TRUE;
 }
 
@@ -186,8 +186,8 @@ static gboolean on_create_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const
 
 	if (!acrn_dbus_check_options(inv, options, NULL))
 		return TRUE;
-	acrn_dbus_auth_check_async(svc->auth, inv, create_authorized,
-				   manager_call_new(svc, config), manager_call_free);
+	acrn_dbus_auth_check_async(svc->auth, inv, create_authorized, manager_call_new(svc, config),
+				   manager_call_free);
 	return TRUE;
 }
 

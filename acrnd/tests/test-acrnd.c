@@ -1462,8 +1462,7 @@ static void test_access_undefine_race(Fixture *f, gconstpointer data)
 			no_such_vm++;
 		else if (!g_error_matches(c[1].error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) &&
 			 !g_error_matches(c[1].error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT))
-			g_error("Start after Undefine: unexpected error %s",
-				c[1].error->message);
+			g_error("Start after Undefine: unexpected error %s", c[1].error->message);
 		g_clear_error(&c[1].error);
 		drain();
 		CALL_OK(acrn_manager_call_list_vms_sync(f->mgr, &vms, NULL, error));
