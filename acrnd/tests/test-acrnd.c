@@ -22,6 +22,7 @@
 
 #include "acrn-dbus-errors.h"
 #include "acrn-dbus-generated.h"
+#include "bus-relay.h"
 #include "test-reaper.h"
 
 #define WAIT_MS 10000
@@ -33,9 +34,10 @@ typedef struct {
 	AcrnManager *mgr;
 	GPtrArray *events; /* "name event detail" */
 	guint event_sub;
-	GSocket *notify;       /* sd_notify socket given to acrnd */
-	GPtrArray *extra_args; /* more acrnd options for the next launch */
-	gboolean ready;	       /* READY=1 received from the current acrnd */
+	GSocket *notify;	   /* sd_notify socket given to acrnd */
+	GPtrArray *extra_args;	   /* more acrnd options for the next launch */
+	gboolean ready;		   /* READY=1 received from the current acrnd */
+	const char *acrnd_address; /* acrnd's bus address when not the bus's own */
 } Fixture;
 
 static const char *env_or(const char *name, const char *fallback)
@@ -192,7 +194,7 @@ static void start_acrnd(Fixture *f)
 	f->ready = FALSE;
 	g_ptr_array_add(argv, (char *)env_or("ACRND", "acrnd"));
 	g_ptr_array_add(argv, "--bus-address");
-	g_ptr_array_add(argv, f->address);
+	g_ptr_array_add(argv, f->acrnd_address ? (char *)f->acrnd_address : f->address);
 	g_ptr_array_add(argv, "--state-dir");
 	g_ptr_array_add(argv, f->state_dir);
 	g_ptr_array_add(argv, "--run-dir");
@@ -1323,14 +1325,59 @@ static void test_access_runtime_group(Fixture *f, gconstpointer data)
 
 /* ---- authorization is asynchronous ---- */
 
-/* Whether acrnd serves a read while a mutating call's authorization is
- * pending cannot be shown deterministically here: the pending window is
- * the real dbus-daemon's GetConnectionCredentials round trip, which the
- * test cannot hold open (stopping the bus would stop the read as well).
- * These tests check what the asynchronous check must keep: one client's
- * calls complete in the order sent, reads interleave with them, and an
- * object removed while a call waits for authorization fails that call
- * cleanly instead of running it on a VM that is gone. */
+/* What the asynchronous check must keep: acrnd serves other calls while
+ * an authorization is pending, one client's calls complete in the order
+ * sent, reads interleave with them, and an object removed while a call
+ * waits for authorization fails that call cleanly instead of running it
+ * on a VM that is gone. */
+
+static gboolean relay_holds_one(gpointer data)
+{
+	return bus_relay_held(data) >= 1;
+}
+
+/* acrnd serves other calls while a mutating call waits for the bus to say
+ * who the caller is.  acrnd talks to the bus through a relay that holds
+ * back the bus's answer to GetConnectionCredentials until the test
+ * releases it, so the window is as long as the test wants. */
+static void test_access_pending_serves_reads(Fixture *f, gconstpointer data)
+{
+	BusRelay *relay = bus_relay_new(f->tmp, f->address);
+	g_autofree char *path = NULL;
+	g_autofree char *xml = NULL;
+	g_autoptr(AcrnVM) vm = NULL;
+	g_autoptr(GVariant) vms = NULL;
+	AsyncCall start = {FALSE, NULL};
+
+	f->acrnd_address = bus_relay_get_address(relay);
+	start_acrnd(f);
+	path = define(f, "waiting", NULL, NULL);
+	vm = vm_proxy(f, path);
+
+	bus_relay_hold_credentials(relay);
+	acrn_vm_call_start(vm, no_opts(), NULL, on_start_done, &start);
+	g_assert_true(wait_for(relay_holds_one, relay, WAIT_MS));
+	/* Start's authorization is pending now.  Reads are answered ... */
+	CALL_OK(acrn_manager_call_list_vms_sync(f->mgr, &vms, NULL, error));
+	g_assert_cmpuint(g_variant_n_children(vms), ==, 1);
+	CALL_OK(acrn_vm_call_get_config_sync(vm, no_opts(), &xml, NULL, error));
+	g_assert_nonnull(strstr(xml, "waiting"));
+	/* ... before Start is: acrnd answers one connection's calls in the
+	 * order it completes them, and CALL_OK drained what had arrived.  A
+	 * daemon blocked in the credentials call would have answered Start
+	 * (with a timeout error) first. */
+	g_assert_false(start.done);
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+
+	bus_relay_release(relay);
+	g_assert_true(wait_for(async_done, &start, WAIT_MS));
+	g_assert_no_error(start.error);
+	wait_state(vm, "running");
+
+	stop_acrnd(f, SIGKILL);
+	f->acrnd_address = NULL;
+	bus_relay_free(relay);
+}
 
 typedef struct {
 	GArray *order; /* indices of completed calls, in completion order */
@@ -1684,6 +1731,7 @@ int main(int argc, char **argv)
 	ADD("transient", test_transient, NULL);
 	ADD("access", test_access, NULL);
 	ADD("access/runtime-group", test_access_runtime_group, "manual");
+	ADD("access/pending-serves-reads", test_access_pending_serves_reads, "manual");
 	ADD("access/pipelined-order", test_access_pipelined, NULL);
 	ADD("access/undefine-race", test_access_undefine_race, NULL);
 	ADD("log-level", test_log_level, "manual");
