@@ -12,6 +12,7 @@ struct AcrnDbusAuth {
 	char *group;
 	gboolean have_gid;
 	gid_t gid;
+	GCancellable *cancellable; /* cancels pending checks when acrnd stops */
 };
 
 AcrnDbusAuth *acrn_dbus_auth_new(const char *manage_group)
@@ -20,6 +21,7 @@ AcrnDbusAuth *acrn_dbus_auth_new(const char *manage_group)
 	struct group *gr = manage_group && *manage_group ? getgrnam(manage_group) : NULL;
 
 	auth->group = g_strdup(manage_group);
+	auth->cancellable = g_cancellable_new();
 	if (gr) {
 		auth->have_gid = TRUE;
 		auth->gid = gr->gr_gid;
@@ -34,6 +36,8 @@ void acrn_dbus_auth_free(AcrnDbusAuth *auth)
 {
 	if (!auth)
 		return;
+	g_cancellable_cancel(auth->cancellable);
+	g_object_unref(auth->cancellable);
 	g_free(auth->group);
 	g_free(auth);
 }
@@ -62,31 +66,6 @@ static gboolean user_in_group_db(uid_t uid, gid_t wanted)
 	return FALSE;
 }
 
-/* The caller's uid and, if the bus reports them (UnixGroupIDs, dbus-daemon
- * >= 1.11.6 via SO_PEERGROUPS), the groups its process has: the same ones
- * the bus policy uses.  *@gids is NULL when the bus does not say. */
-static gboolean get_caller(GDBusConnection *conn, const char *sender, guint32 *uid, GVariant **gids,
-			   GError **error)
-{
-	g_autoptr(GVariant) reply = NULL;
-	g_autoptr(GVariant) creds = NULL;
-
-	reply = g_dbus_connection_call_sync(conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-					    "org.freedesktop.DBus", "GetConnectionCredentials",
-					    g_variant_new("(s)", sender), G_VARIANT_TYPE("(a{sv})"),
-					    G_DBUS_CALL_FLAGS_NONE, 5000, NULL, error);
-	if (!reply)
-		return FALSE;
-	creds = g_variant_get_child_value(reply, 0);
-	if (!g_variant_lookup(creds, "UnixUserID", "u", uid)) {
-		g_set_error(error, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
-			    "the bus does not know the caller's uid");
-		return FALSE;
-	}
-	*gids = g_variant_lookup_value(creds, "UnixGroupIDs", G_VARIANT_TYPE("au"));
-	return TRUE;
-}
-
 static gboolean gids_contain(GVariant *gids, gid_t wanted)
 {
 	gsize n;
@@ -98,39 +77,110 @@ static gboolean gids_contain(GVariant *gids, gid_t wanted)
 	return FALSE;
 }
 
-gboolean acrn_dbus_auth_check(AcrnDbusAuth *auth, GDBusMethodInvocation *inv)
-{
-	GDBusConnection *conn = g_dbus_method_invocation_get_connection(inv);
-	const char *sender = g_dbus_method_invocation_get_sender(inv);
-	g_autoptr(GVariant) gids = NULL;
-	g_autoptr(GError) error = NULL;
-	gboolean member = FALSE;
-	guint32 uid;
+/* One pending check.  It copies what it needs of the AcrnDbusAuth, which
+ * may be freed before the bus answers. */
+typedef struct {
+	GDBusMethodInvocation *inv;
+	char *group;
+	gboolean have_gid;
+	gid_t gid;
+	AcrnDbusAuthAllowed allowed;
+	gpointer data;
+	GDestroyNotify destroy;
+} Check;
 
-	if (!sender) {
-		/* Peer-to-peer connection: no bus to vouch for the caller. */
-		g_dbus_method_invocation_return_error(inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
-						      "cannot identify the caller");
-		return FALSE;
-	}
-	if (!get_caller(conn, sender, &uid, &gids, &error)) {
-		g_dbus_method_invocation_return_error(inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
-						      "cannot identify the caller: %s",
-						      error->message);
-		return FALSE;
-	}
-	if (uid == 0 || uid == geteuid())
-		return TRUE;
-	if (auth->have_gid)
-		member = gids ? gids_contain(gids, auth->gid) : user_in_group_db(uid, auth->gid);
-	if (member)
-		return TRUE;
+static void check_free(Check *c)
+{
+	if (c->destroy)
+		c->destroy(c->data);
+	g_free(c->group);
+	g_free(c);
+}
+
+static void deny(Check *c, guint32 uid, gboolean groups_from_bus)
+{
+	GDBusMethodInvocation *inv = c->inv;
+
 	g_info("denied %s.%s to uid %u (%s)", g_dbus_method_invocation_get_interface_name(inv),
 	       g_dbus_method_invocation_get_method_name(inv), uid,
-	       gids ? "groups from the bus" : "groups from the group database");
+	       groups_from_bus ? "groups from the bus" : "groups from the group database");
 	g_dbus_method_invocation_return_error(
 	    inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
 	    "uid %u may not call %s: only root and members of group '%s' may change VMs", uid,
-	    g_dbus_method_invocation_get_method_name(inv), auth->group ? auth->group : "");
-	return FALSE;
+	    g_dbus_method_invocation_get_method_name(inv), c->group ? c->group : "");
+}
+
+/* The bus's answer: the caller's uid and, if the bus reports them
+ * (UnixGroupIDs, dbus-daemon >= 1.11.6 via SO_PEERGROUPS), the groups its
+ * process has, the same ones the bus policy uses. */
+static void on_credentials(GObject *src, GAsyncResult *res, gpointer data)
+{
+	Check *c = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) creds = NULL;
+	g_autoptr(GVariant) gids = NULL;
+	gboolean member = FALSE;
+	guint32 uid;
+
+	reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
+	if (!reply) {
+		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			g_dbus_method_invocation_return_error_literal(
+			    c->inv, ACRN_ERROR, ACRN_ERROR_CANCELLED,
+			    "acrnd is shutting down; the call was not carried out");
+		else
+			g_dbus_method_invocation_return_error(
+			    c->inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
+			    "cannot identify the caller: %s", error->message);
+		goto out;
+	}
+	creds = g_variant_get_child_value(reply, 0);
+	if (!g_variant_lookup(creds, "UnixUserID", "u", &uid)) {
+		g_dbus_method_invocation_return_error_literal(
+		    c->inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED,
+		    "cannot identify the caller: the bus does not know the caller's uid");
+		goto out;
+	}
+	gids = g_variant_lookup_value(creds, "UnixGroupIDs", G_VARIANT_TYPE("au"));
+	if (uid == 0 || uid == geteuid())
+		member = TRUE;
+	else if (c->have_gid)
+		member = gids ? gids_contain(gids, c->gid) : user_in_group_db(uid, c->gid);
+	if (member)
+		c->allowed(c->inv, c->data);
+	else
+		deny(c, uid, gids != NULL);
+out:
+	check_free(c);
+}
+
+void acrn_dbus_auth_check_async(AcrnDbusAuth *auth, GDBusMethodInvocation *inv,
+				AcrnDbusAuthAllowed allowed, gpointer data, GDestroyNotify destroy)
+{
+	const char *sender = g_dbus_method_invocation_get_sender(inv);
+	Check *c;
+
+	if (!sender) {
+		/* Peer-to-peer connection: no bus to vouch for the caller. */
+		g_dbus_method_invocation_return_error_literal(
+		    inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED, "cannot identify the caller");
+		if (destroy)
+			destroy(data);
+		return;
+	}
+	c = g_new0(Check, 1);
+	c->inv = inv;
+	c->group = g_strdup(auth->group);
+	c->have_gid = auth->have_gid;
+	c->gid = auth->gid;
+	c->allowed = allowed;
+	c->data = data;
+	c->destroy = destroy;
+	/* The bus answers in order, so one client's calls stay in order. */
+	g_dbus_connection_call(g_dbus_method_invocation_get_connection(inv), "org.freedesktop.DBus",
+			       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+			       "GetConnectionCredentials", g_variant_new("(s)", sender),
+			       G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, 5000,
+			       auth->cancellable, on_credentials, c);
 }

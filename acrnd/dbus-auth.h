@@ -14,8 +14,20 @@ typedef struct AcrnDbusAuth AcrnDbusAuth;
 AcrnDbusAuth *acrn_dbus_auth_new(const char *manage_group);
 void acrn_dbus_auth_free(AcrnDbusAuth *auth);
 
-/* TRUE if the caller may change things.  Otherwise the invocation has been
- * answered with org.acrn.Acrnd1.Error.AccessDenied and FALSE returned. */
-gboolean acrn_dbus_auth_check(AcrnDbusAuth *auth, GDBusMethodInvocation *inv);
+/* Called once the caller may go ahead; it must answer @inv. */
+typedef void (*AcrnDbusAuthAllowed)(GDBusMethodInvocation *inv, gpointer data);
+
+/* Authorize the caller of @inv without blocking the main loop: the
+ * credentials are asked of the bus asynchronously, so a slow bus reply
+ * delays only this call.  If the caller may change things, @allowed runs
+ * later from the main loop; otherwise @inv is answered with
+ * org.acrn.Acrnd1.Error.AccessDenied (or an error saying why the caller
+ * could not be identified).  Either way @destroy(@data) runs exactly once
+ * afterwards.  Once @auth is freed, pending checks are cancelled: if the
+ * main loop still runs, their invocations are answered with
+ * org.acrn.Acrnd1.Error.Cancelled; @allowed never runs, and the
+ * completion touches nothing but @inv and @data (through @destroy). */
+void acrn_dbus_auth_check_async(AcrnDbusAuth *auth, GDBusMethodInvocation *inv,
+				AcrnDbusAuthAllowed allowed, gpointer data, GDestroyNotify destroy);
 
 G_END_DECLS

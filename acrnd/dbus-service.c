@@ -103,23 +103,56 @@ static gboolean on_get_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const ch
 	return TRUE;
 }
 
-static gboolean on_define_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const char *config,
-			     GVariant *options, gpointer data)
+/* A DefineVM or CreateVM waiting for its caller's authorization.  The
+ * service outlives every authorized call (acrnd frees it only after its
+ * main loop ends), and a check cancelled by then never calls back here. */
+typedef struct {
+	AcrnDbusService *svc;
+	char *config;
+} ManagerCall;
+
+static ManagerCall *manager_call_new(AcrnDbusService *svc, const char *config)
 {
-	AcrnDbusService *svc = data;
+	ManagerCall *mc = g_new0(ManagerCall, 1);
+
+	mc->svc = svc;
+	mc->config = g_strdup(config);
+	return mc;
+}
+
+static void manager_call_free(gpointer data)
+{
+	ManagerCall *mc = data;
+
+	g_free(mc->config);
+	g_free(mc);
+}
+
+static void define_authorized(GDBusMethodInvocation *inv, gpointer data)
+{
+	ManagerCall *mc = data;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *path = NULL;
 	AcrnMachine *vm;
 
-	if (!acrn_dbus_check_options(inv, options, NULL) || !acrn_dbus_auth_check(svc->auth, inv))
-		return TRUE;
-	vm = acrn_supervisor_define(svc->sup, config, &error);
+	vm = acrn_supervisor_define(mc->svc->sup, mc->config, &error);
 	if (!vm) {
 		acrn_dbus_return_error(inv, error);
-		return TRUE;
+		return;
 	}
 	path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
-	acrn_manager_complete_define_vm(mgr, inv, path);
+	acrn_manager_complete_define_vm(mc->svc->manager, inv, path);
+}
+
+static gboolean on_define_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const char *config,
+			     GVariant *options, gpointer data)
+{
+	AcrnDbusService *svc = data;
+
+	if (!acrn_dbus_check_options(inv, options, NULL))
+		return TRUE;
+	acrn_dbus_auth_check_async(svc->auth, inv, define_authorized, manager_call_new(svc, config),
+				   manager_call_free);
 	return TRUE;
 }
 
@@ -139,14 +172,22 @@ static void on_created(GObject *src, GAsyncResult *res, gpointer data)
 	g_dbus_method_invocation_return_value(inv, g_variant_new("(o)", path));
 }
 
+static void create_authorized(GDBusMethodInvocation *inv, gpointer data)
+{
+	ManagerCall *mc = data;
+
+	acrn_supervisor_create_async(mc->svc->sup, mc->config, on_created, inv);
+}
+
 static gboolean on_create_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const char *config,
 			     GVariant *options, gpointer data)
 {
 	AcrnDbusService *svc = data;
 
-	if (!acrn_dbus_check_options(inv, options, NULL) || !acrn_dbus_auth_check(svc->auth, inv))
+	if (!acrn_dbus_check_options(inv, options, NULL))
 		return TRUE;
-	acrn_supervisor_create_async(svc->sup, config, on_created, inv);
+	acrn_dbus_auth_check_async(svc->auth, inv, create_authorized, manager_call_new(svc, config),
+				   manager_call_free);
 	return TRUE;
 }
 

@@ -38,6 +38,8 @@ typedef struct AcrnDbusVm AcrnDbusVm;
 AcrnDbusVm *acrn_dbus_vm_new(AcrnMachine *vm, AcrnSupervisor *sup, AcrnDbusAuth *auth,
 			     AcrnManager *manager);
 GDBusObjectSkeleton *acrn_dbus_vm_get_object(AcrnDbusVm *dvm);
+/* Detaches @dvm from its VM; calls still waiting for authorization then
+ * fail with NoSuchVM, and the memory goes with the last of them. */
 void acrn_dbus_vm_free(AcrnDbusVm *dvm);
 
 G_END_DECLS

@@ -7,6 +7,11 @@
 #include "dbus-service.h"
 
 struct AcrnDbusVm {
+	/* Pending authorizations hold references: the object may be
+	 * unexported (Undefine, a transient VM stopping) before the bus
+	 * reports who the caller is. */
+	gint refcount;
+	gboolean removed; /* unexported; calls still pending fail */
 	AcrnMachine *vm;
 	AcrnSupervisor *sup;
 	AcrnDbusAuth *auth;
@@ -96,20 +101,95 @@ static void on_op_done(GObject *src, GAsyncResult *res, gpointer data)
 	g_free(c);
 }
 
-static gboolean start_checks(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, GVariant *options,
-			     const AcrnDbusOption *allowed)
+/* ---- authorization, then the operation ---- */
+
+static AcrnDbusVm *dvm_ref(AcrnDbusVm *dvm)
 {
-	return acrn_dbus_check_options(inv, options, allowed) &&
-	       acrn_dbus_auth_check(dvm->auth, inv);
+	g_atomic_int_inc(&dvm->refcount);
+	return dvm;
+}
+
+static void dvm_unref(AcrnDbusVm *dvm)
+{
+	if (!g_atomic_int_dec_and_test(&dvm->refcount))
+		return;
+	g_object_unref(dvm->obj);
+	g_object_unref(dvm->iface);
+	g_object_unref(dvm->vm);
+	g_free(dvm);
+}
+
+typedef struct Pending Pending;
+/* Runs once the caller is authorized; must answer @inv. */
+typedef void (*Authorized)(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p);
+
+/* A method call waiting for its caller's authorization, with the
+ * arguments the operation needs (already validated). */
+struct Pending {
+	AcrnDbusVm *dvm; /* a reference */
+	Authorized run;
+	AcrnVmStopOptions stop;
+	AcrnVmRequest req;
+	guint slot;
+	char *path;
+	gboolean autostart;
+};
+
+static Pending *pending_new(AcrnDbusVm *dvm, Authorized run)
+{
+	Pending *p = g_new0(Pending, 1);
+
+	p->dvm = dvm_ref(dvm);
+	p->run = run;
+	return p;
+}
+
+static void pending_free(gpointer data)
+{
+	Pending *p = data;
+
+	dvm_unref(p->dvm);
+	g_free(p->path);
+	g_free(p);
+}
+
+static void on_authorized(GDBusMethodInvocation *inv, gpointer data)
+{
+	Pending *p = data;
+
+	if (p->dvm->removed) {
+		g_dbus_method_invocation_return_error(
+		    inv, ACRN_ERROR, ACRN_ERROR_NO_SUCH_VM,
+		    "VM '%s' was removed while the call was being authorized",
+		    acrn_machine_get_name(p->dvm->vm));
+		return;
+	}
+	p->run(p->dvm, inv, p);
+}
+
+/* Hands @p over: it is freed once the call has been answered. */
+static void authorize(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p)
+{
+	acrn_dbus_auth_check_async(dvm->auth, inv, on_authorized, p, pending_free);
+}
+
+/* Validates @options, then authorizes and runs @run. */
+static void handle(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, GVariant *options,
+		   const AcrnDbusOption *allowed, Authorized run)
+{
+	if (acrn_dbus_check_options(inv, options, allowed))
+		authorize(dvm, inv, pending_new(dvm, run));
+}
+
+static void do_start(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p)
+{
+	acrn_machine_start_async(dvm->vm, "booted", on_op_done, call_new(dvm, inv));
 }
 
 static gboolean on_start(AcrnVM *iface, GDBusMethodInvocation *inv, GVariant *options,
 			 gpointer data)
 {
-	AcrnDbusVm *dvm = data;
-
-	if (start_checks(dvm, inv, options, NULL))
-		acrn_machine_start_async(dvm->vm, "booted", on_op_done, call_new(dvm, inv));
+	handle(data, inv, options, NULL, do_start);
 	return TRUE;
 }
 
@@ -123,47 +203,69 @@ static void parse_stop_options(GVariant *options, AcrnVmStopOptions *o)
 	g_variant_lookup(options, "force-after-timeout", "b", &o->force_after_timeout);
 }
 
+static void do_shutdown(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p)
+{
+	acrn_machine_shutdown_async(dvm->vm, &p->stop, on_op_done, call_new(dvm, inv));
+}
+
+static void do_reboot(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p)
+{
+	acrn_machine_reboot_async(dvm->vm, &p->stop, on_op_done, call_new(dvm, inv));
+}
+
+static void handle_stop(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, GVariant *options,
+			Authorized run)
+{
+	Pending *p;
+
+	if (!acrn_dbus_check_options(inv, options, stop_options))
+		return;
+	p = pending_new(dvm, run);
+	parse_stop_options(options, &p->stop);
+	authorize(dvm, inv, p);
+}
+
 static gboolean on_shutdown(AcrnVM *iface, GDBusMethodInvocation *inv, GVariant *options,
 			    gpointer data)
 {
-	AcrnDbusVm *dvm = data;
-	AcrnVmStopOptions o;
-
-	if (!start_checks(dvm, inv, options, stop_options))
-		return TRUE;
-	parse_stop_options(options, &o);
-	acrn_machine_shutdown_async(dvm->vm, &o, on_op_done, call_new(dvm, inv));
+	handle_stop(data, inv, options, do_shutdown);
 	return TRUE;
 }
 
 static gboolean on_reboot(AcrnVM *iface, GDBusMethodInvocation *inv, GVariant *options,
 			  gpointer data)
 {
-	AcrnDbusVm *dvm = data;
-	AcrnVmStopOptions o;
-
-	if (!start_checks(dvm, inv, options, stop_options))
-		return TRUE;
-	parse_stop_options(options, &o);
-	acrn_machine_reboot_async(dvm->vm, &o, on_op_done, call_new(dvm, inv));
+	handle_stop(data, inv, options, do_reboot);
 	return TRUE;
+}
+
+static void do_force_stop(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p)
+{
+	acrn_machine_force_stop_async(dvm->vm, on_op_done, call_new(dvm, inv));
 }
 
 static gboolean on_force_stop(AcrnVM *iface, GDBusMethodInvocation *inv, GVariant *options,
 			      gpointer data)
 {
-	AcrnDbusVm *dvm = data;
-
-	if (start_checks(dvm, inv, options, NULL))
-		acrn_machine_force_stop_async(dvm->vm, on_op_done, call_new(dvm, inv));
+	handle(data, inv, options, NULL, do_force_stop);
 	return TRUE;
+}
+
+static void do_request(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p)
+{
+	acrn_machine_request_async(dvm->vm, p->req, on_op_done, call_new(dvm, inv));
 }
 
 static void request(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, GVariant *options,
 		    AcrnVmRequest req)
 {
-	if (start_checks(dvm, inv, options, NULL))
-		acrn_machine_request_async(dvm->vm, req, on_op_done, call_new(dvm, inv));
+	Pending *p;
+
+	if (!acrn_dbus_check_options(inv, options, NULL))
+		return;
+	p = pending_new(dvm, do_request);
+	p->req = req;
+	authorize(dvm, inv, p);
 }
 
 static gboolean on_reset(AcrnVM *i, GDBusMethodInvocation *inv, GVariant *o, gpointer data)
@@ -196,54 +298,75 @@ static gboolean on_wakeup(AcrnVM *i, GDBusMethodInvocation *inv, GVariant *o, gp
 	return TRUE;
 }
 
+static void do_block_rescan(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p)
+{
+	acrn_machine_blkrescan_async(dvm->vm, p->slot, p->path, on_op_done, call_new(dvm, inv));
+}
+
 static gboolean on_block_rescan(AcrnVM *iface, GDBusMethodInvocation *inv, guint slot,
 				const char *path, GVariant *options, gpointer data)
 {
 	AcrnDbusVm *dvm = data;
+	Pending *p;
 
-	if (!start_checks(dvm, inv, options, NULL))
+	if (!acrn_dbus_check_options(inv, options, NULL))
 		return TRUE;
+	/* Bad arguments are reported before the caller's authorization, as
+	 * bad options are: neither reveals anything about the VM. */
 	if (slot > 31 || (*path && path[0] != '/') || strchr(path, ',') || strchr(path, '\n')) {
 		g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
 						      "slot must be 0..31 and path absolute "
 						      "without ','");
 		return TRUE;
 	}
-	acrn_machine_blkrescan_async(dvm->vm, slot, path, on_op_done, call_new(dvm, inv));
+	p = pending_new(dvm, do_block_rescan);
+	p->slot = slot;
+	p->path = g_strdup(path);
+	authorize(dvm, inv, p);
 	return TRUE;
+}
+
+static void do_undefine(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p)
+{
+	g_autoptr(GError) error = NULL;
+
+	/* This unexports the object; the pending call's reference keeps dvm. */
+	if (!acrn_supervisor_undefine(dvm->sup, dvm->vm, &error))
+		acrn_dbus_return_error(inv, error);
+	else
+		g_dbus_method_invocation_return_value(inv, NULL);
 }
 
 static gboolean on_undefine(AcrnVM *iface, GDBusMethodInvocation *inv, GVariant *options,
 			    gpointer data)
 {
-	AcrnDbusVm *dvm = data;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(AcrnMachine) vm = g_object_ref(dvm->vm);
-
-	if (!start_checks(dvm, inv, options, NULL))
-		return TRUE;
-	/* dvm is freed inside this call when the object is unexported. */
-	if (!acrn_supervisor_undefine(dvm->sup, vm, &error))
-		acrn_dbus_return_error(inv, error);
-	else
-		g_dbus_method_invocation_return_value(inv, NULL);
+	handle(data, inv, options, NULL, do_undefine);
 	return TRUE;
+}
+
+static void do_set_autostart(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!acrn_supervisor_set_autostart(dvm->sup, dvm->vm, p->autostart, &error)) {
+		acrn_dbus_return_error(inv, error);
+		return;
+	}
+	flush(dvm);
+	acrn_vm_complete_set_autostart(dvm->iface, inv);
 }
 
 static gboolean on_set_autostart(AcrnVM *iface, GDBusMethodInvocation *inv, gboolean autostart,
 				 GVariant *options, gpointer data)
 {
 	AcrnDbusVm *dvm = data;
-	g_autoptr(GError) error = NULL;
+	Pending *p;
 
-	if (!start_checks(dvm, inv, options, NULL))
+	if (!acrn_dbus_check_options(inv, options, NULL))
 		return TRUE;
-	if (!acrn_supervisor_set_autostart(dvm->sup, dvm->vm, autostart, &error)) {
-		acrn_dbus_return_error(inv, error);
-		return TRUE;
-	}
-	flush(dvm);
-	acrn_vm_complete_set_autostart(iface, inv);
+	p = pending_new(dvm, do_set_autostart);
+	p->autostart = autostart;
+	authorize(dvm, inv, p);
 	return TRUE;
 }
 
@@ -261,17 +384,18 @@ static gboolean on_get_config(AcrnVM *iface, GDBusMethodInvocation *inv, GVarian
 	return TRUE;
 }
 
+static void do_get_console_path(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p)
+{
+	const char *path = acrn_machine_get_console_path(dvm->vm);
+
+	acrn_vm_complete_get_console_path(dvm->iface, inv, path ? path : "");
+}
+
 static gboolean on_get_console_path(AcrnVM *iface, GDBusMethodInvocation *inv, GVariant *options,
 				    gpointer data)
 {
-	AcrnDbusVm *dvm = data;
-	const char *path;
-
 	/* The console is guest access: as privileged as changing the VM. */
-	if (!start_checks(dvm, inv, options, NULL))
-		return TRUE;
-	path = acrn_machine_get_console_path(dvm->vm);
-	acrn_vm_complete_get_console_path(iface, inv, path ? path : "");
+	handle(data, inv, options, NULL, do_get_console_path);
 	return TRUE;
 }
 
@@ -281,6 +405,7 @@ AcrnDbusVm *acrn_dbus_vm_new(AcrnMachine *vm, AcrnSupervisor *sup, AcrnDbusAuth 
 	AcrnDbusVm *dvm = g_new0(AcrnDbusVm, 1);
 	g_autofree char *path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
 
+	dvm->refcount = 1;
 	dvm->vm = g_object_ref(vm);
 	dvm->sup = sup;
 	dvm->auth = auth;
@@ -320,8 +445,6 @@ void acrn_dbus_vm_free(AcrnDbusVm *dvm)
 	g_signal_handler_disconnect(dvm->vm, dvm->changed_id);
 	g_signal_handler_disconnect(dvm->vm, dvm->event_id);
 	g_signal_handlers_disconnect_by_data(dvm->iface, dvm);
-	g_object_unref(dvm->obj);
-	g_object_unref(dvm->iface);
-	g_object_unref(dvm->vm);
-	g_free(dvm);
+	dvm->removed = TRUE;
+	dvm_unref(dvm);
 }

@@ -26,14 +26,20 @@ else
 	sed 's/^/# /' "$tmp/diff"
 fi
 
-# Every "(default X)" of --help appears in the page.
+# Every "(default X)" of --help appears in the page.  Values are read
+# whole, one a line: an install prefix may hold spaces, "_" or ")".
+# The page as plain text: the escapes man-subst.awk adds are undone
+# (\: break points, \- \(dq and "\ "), "\e" last so that it cannot
+# form a new escape.
 missing=
-sed 's/\\-/-/g; s/\\e/\\/g' "$page" > "$tmp/page"
-for d in $(sed -n 's/.*(default \([^)]*\)).*/\1/p' "$tmp/help" | tr ' ' '_'); do
-	d=$(echo "$d" | tr '_' ' ')
+sed 's/\\://g; s/\\-/-/g; s/\\(dq/"/g; s/\\ / /g; s/\\e/\\/g' "$page" > "$tmp/page"
+sed -n 's/.*(default \(.*\))$/\1/p' "$tmp/help" > "$tmp/defaults"
+while IFS= read -r d; do
 	grep -qF -- "$d" "$tmp/page" || missing="$missing '$d'"
-done
-if [ -z "$missing" ]; then
+done < "$tmp/defaults"
+if [ ! -s "$tmp/defaults" ]; then
+	notok "no \"(default ...)\" found in --help"
+elif [ -z "$missing" ]; then
 	ok "every default of --help is in the man page"
 else
 	notok "defaults missing from the man page:$missing"

@@ -22,6 +22,7 @@
 
 #include "acrn-dbus-errors.h"
 #include "acrn-dbus-generated.h"
+#include "bus-relay.h"
 #include "test-reaper.h"
 
 #define WAIT_MS 10000
@@ -33,9 +34,10 @@ typedef struct {
 	AcrnManager *mgr;
 	GPtrArray *events; /* "name event detail" */
 	guint event_sub;
-	GSocket *notify;       /* sd_notify socket given to acrnd */
-	GPtrArray *extra_args; /* more acrnd options for the next launch */
-	gboolean ready;	       /* READY=1 received from the current acrnd */
+	GSocket *notify;	   /* sd_notify socket given to acrnd */
+	GPtrArray *extra_args;	   /* more acrnd options for the next launch */
+	gboolean ready;		   /* READY=1 received from the current acrnd */
+	const char *acrnd_address; /* acrnd's bus address when not the bus's own */
 } Fixture;
 
 static const char *env_or(const char *name, const char *fallback)
@@ -192,7 +194,7 @@ static void start_acrnd(Fixture *f)
 	f->ready = FALSE;
 	g_ptr_array_add(argv, (char *)env_or("ACRND", "acrnd"));
 	g_ptr_array_add(argv, "--bus-address");
-	g_ptr_array_add(argv, f->address);
+	g_ptr_array_add(argv, f->acrnd_address ? (char *)f->acrnd_address : f->address);
 	g_ptr_array_add(argv, "--state-dir");
 	g_ptr_array_add(argv, f->state_dir);
 	g_ptr_array_add(argv, "--run-dir");
@@ -1321,6 +1323,204 @@ static void test_access_runtime_group(Fixture *f, gconstpointer data)
 	g_assert_true(wait_for(autostart_on, vm, WAIT_MS));
 }
 
+/* ---- authorization is asynchronous ---- */
+
+/* What the asynchronous check must keep: acrnd serves other calls while
+ * an authorization is pending, one client's calls complete in the order
+ * sent, reads interleave with them, and an object removed while a call
+ * waits for authorization fails that call cleanly instead of running it
+ * on a VM that is gone. */
+
+static gboolean relay_holds_one(gpointer data)
+{
+	return bus_relay_held(data) >= 1;
+}
+
+/* acrnd serves other calls while a mutating call waits for the bus to say
+ * who the caller is.  acrnd talks to the bus through a relay that holds
+ * back the bus's answer to GetConnectionCredentials until the test
+ * releases it, so the window is as long as the test wants. */
+static void test_access_pending_serves_reads(Fixture *f, gconstpointer data)
+{
+	BusRelay *relay = bus_relay_new(f->tmp, f->address);
+	g_autofree char *path = NULL;
+	g_autofree char *xml = NULL;
+	g_autoptr(AcrnVM) vm = NULL;
+	g_autoptr(GVariant) vms = NULL;
+	AsyncCall start = {FALSE, NULL};
+
+	f->acrnd_address = bus_relay_get_address(relay);
+	start_acrnd(f);
+	path = define(f, "waiting", NULL, NULL);
+	vm = vm_proxy(f, path);
+
+	bus_relay_hold_credentials(relay);
+	acrn_vm_call_start(vm, no_opts(), NULL, on_start_done, &start);
+	g_assert_true(wait_for(relay_holds_one, relay, WAIT_MS));
+	/* Start's authorization is pending now.  Reads are answered ... */
+	CALL_OK(acrn_manager_call_list_vms_sync(f->mgr, &vms, NULL, error));
+	g_assert_cmpuint(g_variant_n_children(vms), ==, 1);
+	CALL_OK(acrn_vm_call_get_config_sync(vm, no_opts(), &xml, NULL, error));
+	g_assert_nonnull(strstr(xml, "waiting"));
+	/* ... before Start is: acrnd answers one connection's calls in the
+	 * order it completes them, and CALL_OK drained what had arrived.  A
+	 * daemon blocked in the credentials call would have answered Start
+	 * (with a timeout error) first. */
+	g_assert_false(start.done);
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopped");
+
+	bus_relay_release(relay);
+	g_assert_true(wait_for(async_done, &start, WAIT_MS));
+	g_assert_no_error(start.error);
+	wait_state(vm, "running");
+
+	stop_acrnd(f, SIGKILL);
+	f->acrnd_address = NULL;
+	bus_relay_free(relay);
+}
+
+typedef struct {
+	GArray *order; /* indices of completed calls, in completion order */
+	guint failed;
+	guint pending;
+} Pipeline;
+
+typedef struct {
+	Pipeline *p;
+	guint index;
+} PipelineCall;
+
+static void on_autostart_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autofree PipelineCall *c = data;
+	g_autoptr(GError) error = NULL;
+
+	if (!acrn_vm_call_set_autostart_finish(ACRN_VM(src), res, &error)) {
+		g_printerr("SetAutostart failed: %s\n", error->message);
+		c->p->failed++;
+	}
+	g_array_append_val(c->p->order, c->index);
+	c->p->pending--;
+}
+
+static void on_list_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	Pipeline *p = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) vms = NULL;
+
+	if (!acrn_manager_call_list_vms_finish(ACRN_MANAGER(src), &vms, res, &error) ||
+	    g_variant_n_children(vms) != 1) {
+		g_printerr("ListVMs failed: %s\n", error ? error->message : "wrong VM count");
+		p->failed++;
+	}
+	p->pending--;
+}
+
+static gboolean pipeline_done(gpointer data)
+{
+	return ((Pipeline *)data)->pending == 0;
+}
+
+/* Many mutating calls sent at once, each authorized asynchronously, are
+ * carried out in the order sent: the last one wins. */
+static void test_access_pipelined(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "pipelined", NULL, NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	Pipeline p = {g_array_new(FALSE, FALSE, sizeof(guint)), 0, 0};
+	const guint n = 21;
+
+	for (guint i = 0; i < n; i++) {
+		/* true, false, true, ... ending with true (n is odd). */
+		PipelineCall *c = g_new0(PipelineCall, 1);
+
+		c->p = &p;
+		c->index = i;
+		acrn_vm_call_set_autostart(vm, i % 2 == 0, no_opts(), NULL, on_autostart_done, c);
+		acrn_manager_call_list_vms(f->mgr, NULL, on_list_done, &p);
+		p.pending += 2;
+	}
+	g_assert_true(wait_for(pipeline_done, &p, WAIT_MS));
+	g_assert_cmpuint(p.failed, ==, 0);
+	g_assert_cmpuint(p.order->len, ==, n);
+	for (guint i = 0; i < n; i++)
+		g_assert_cmpuint(g_array_index(p.order, guint, i), ==, i);
+	g_array_unref(p.order);
+	/* The last call turned autostart on; had an earlier "off" been
+	 * carried out after it, autostart would be off. */
+	drain();
+	g_assert_true(acrn_vm_get_autostart(vm));
+	stop_acrnd(f, SIGTERM);
+	start_acrnd(f); /* and so it was stored */
+	g_clear_object(&vm);
+	vm = vm_proxy(f, path);
+	g_assert_true(acrn_vm_get_autostart(vm));
+}
+
+typedef struct {
+	gboolean done;
+	GError *error;
+} RaceCall;
+
+static void on_race_undefine_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RaceCall *c = data;
+
+	acrn_vm_call_undefine_finish(ACRN_VM(src), res, &c->error);
+	c->done = TRUE;
+}
+
+static void on_race_start_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RaceCall *c = data;
+
+	acrn_vm_call_start_finish(ACRN_VM(src), res, &c->error);
+	c->done = TRUE;
+}
+
+static gboolean race_done(gpointer data)
+{
+	RaceCall *c = data;
+
+	return c[0].done && c[1].done;
+}
+
+/* Undefine and Start sent together: the Start either reaches an object
+ * that is already gone (UnknownMethod) or waits for authorization while
+ * the Undefine runs and then fails with NoSuchVM.  It never starts a VM
+ * that no longer exists. */
+static void test_access_undefine_race(Fixture *f, gconstpointer data)
+{
+	guint no_such_vm = 0;
+
+	for (guint round = 0; round < 5; round++) {
+		g_autofree char *path = define(f, "racer", NULL, NULL);
+		g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+		g_autoptr(GVariant) vms = NULL;
+		RaceCall c[2] = {{FALSE, NULL}, {FALSE, NULL}};
+
+		acrn_vm_call_undefine(vm, no_opts(), NULL, on_race_undefine_done, &c[0]);
+		acrn_vm_call_start(vm, no_opts(), NULL, on_race_start_done, &c[1]);
+		g_assert_true(wait_for(race_done, c, WAIT_MS));
+		g_assert_no_error(c[0].error);
+		g_assert_nonnull(c[1].error);
+		if (g_error_matches(c[1].error, ACRN_ERROR, ACRN_ERROR_NO_SUCH_VM))
+			no_such_vm++;
+		else if (!g_error_matches(c[1].error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) &&
+			 !g_error_matches(c[1].error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT))
+			g_error("Start after Undefine: unexpected error %s", c[1].error->message);
+		g_clear_error(&c[1].error);
+		drain();
+		CALL_OK(acrn_manager_call_list_vms_sync(f->mgr, &vms, NULL, error));
+		g_assert_cmpuint(g_variant_n_children(vms), ==, 0);
+	}
+	g_test_message("Start failed with NoSuchVM (pending authorization) %u of 5 times",
+		       no_such_vm);
+	g_assert_cmpuint(count_events(f, "racer starting"), ==, 0);
+	g_assert_cmpuint(count_events(f, "racer undefined"), ==, 5);
+}
+
 /* ---- logging ---- */
 
 static const char *const log_levels[] = {"error", "warning", "notice", "info", "debug"};
@@ -1531,6 +1731,9 @@ int main(int argc, char **argv)
 	ADD("transient", test_transient, NULL);
 	ADD("access", test_access, NULL);
 	ADD("access/runtime-group", test_access_runtime_group, "manual");
+	ADD("access/pending-serves-reads", test_access_pending_serves_reads, "manual");
+	ADD("access/pipelined-order", test_access_pipelined, NULL);
+	ADD("access/undefine-race", test_access_undefine_race, NULL);
 	ADD("log-level", test_log_level, "manual");
 	ADD("log-level/error", test_log_level_error, NULL);
 	g_test_add_func("/standin/safety-net", test_standin_safety_net);
