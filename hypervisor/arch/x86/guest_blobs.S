@@ -10,8 +10,8 @@
  * through VMCALL, a read of hypervisor memory (EPT violation ->
  * the hypervisor injects #GP -> our handler continues), IA32_FEATURE_CONTROL
  * and a VMX MSR, an attempt to set CR4.VMXE, invalid XCR0 values through
- * XSETBV and a CR0 value with a reserved bit (each must #GP), then VMCALL "SELF" with a bitmask of passed
- * checks in RDI.
+ * XSETBV and a CR0 value with a reserved bit (each must #GP), then VMCALL
+ * "SELF" with a bitmask of passed checks in RDI.
  */
 	.set BASE, 0x7000
 	.set SELF, 0x53454c46

@@ -44,6 +44,35 @@ static bool e820_sane(void)
 	       e820_ram_total(m) < e820_ram_total(&hv.boot.mmap);
 }
 
+/*
+ * RAM above 4 GiB (if the machine has any) is mapped write-back, and a
+ * hypercall can write its result there (the boot page tables ended at
+ * 4 GiB: the same call used to page-fault the hypervisor).
+ */
+static void test_high_ram(struct vm *vm)
+{
+	const struct e820_map *m = &hv.sos_e820;
+	u64 high = 0, pa, flags;
+	u32 i, *ver;
+	bool ok;
+
+	for (i = 0; i < m->nr && !high; i++)
+		if (m->e[i].type == E820_RAM && m->e[i].addr + m->e[i].size > GiB(4) + 4096)
+			high = MAX(ALIGN_UP(m->e[i].addr, 4096), GiB(4));
+	if (!high) {
+		tap(true,
+		    "RAM above 4 GiB mapped, hypercall buffer there # SKIP no RAM above 4 GiB");
+		return;
+	}
+	ver = (u32 *)(uintptr_t)high;
+	ver[0] = ver[1] = 0xdeadbeef;
+	ok = !pt_lookup(&hv.host_pt, high, &pa, &flags) && pa == high && !(flags & PTE_UC) &&
+	     hypercall_dispatch(&vm->vcpu[0], 0x80000000ULL, high, 0) == 0 && ver[0] == 1 &&
+	     ver[1] == 0;
+	tap(ok, "RAM above 4 GiB mapped write-back, hypercall buffer at %llx",
+	    (unsigned long long)high);
+}
+
 static bool bsp_in_madt(void)
 {
 	u32 i;
@@ -180,6 +209,7 @@ void selftest_run(void)
 	    (unsigned long long)v->exits[EXIT_XSETBV]);
 	tap(!ret && (v->last_vmcall & 2048) && v->exits[EXIT_CR_ACCESS] >= 2,
 	    "64-bit guest: CR0 write with a reserved bit -> #GP, CR0 unchanged");
+	test_high_ram(&vm);
 	print_exit_stats(&vm);
 	vmx_off();
 out:
