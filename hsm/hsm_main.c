@@ -16,14 +16,9 @@
 #include <linux/slab.h>
 #include <linux/io.h>
 #include <asm/processor.h>
-#include <asm/acrn.h>
+#include "hypercall.h"
 
-#define HSM_CPUID_SIGNATURE 0x40000000
-#define HSM_CPUID_FEATURES 0x40000001
-#define HSM_FEATURE_PRIVILEGED_VM (1u << 0)
-
-#define HC_GET_API_VERSION 0x80000000UL
-#define HSM_API_MAJOR_EXPECTED 1
+#include "acrn_abi.h"
 
 struct hsm_api_version {
 	u32 major;
@@ -36,13 +31,13 @@ static bool hsm_running_on_acrn(void)
 
 	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
 		return false;
-	cpuid(HSM_CPUID_SIGNATURE, &eax, &sig[0], &sig[1], &sig[2]);
-	return eax >= HSM_CPUID_FEATURES && !memcmp(sig, "ACRNACRNACRN", 12);
+	cpuid(ACRN_CPUID_SIGNATURE, &eax, &sig[0], &sig[1], &sig[2]);
+	return eax >= ACRN_CPUID_FEATURES && !memcmp(sig, ACRN_SIGNATURE, 12);
 }
 
 static bool hsm_is_privileged_vm(void)
 {
-	return cpuid_eax(HSM_CPUID_FEATURES) & HSM_FEATURE_PRIVILEGED_VM;
+	return cpuid_eax(ACRN_CPUID_FEATURES) & ACRN_FEATURE_PRIVILEGED_VM;
 }
 
 /* The hypervisor copies the answer to a guest-physical address, so the
@@ -55,7 +50,7 @@ static int hsm_query_api_version(struct hsm_api_version *out)
 	ver = kzalloc(sizeof(*ver), GFP_KERNEL);
 	if (!ver)
 		return -ENOMEM;
-	ret = acrn_hypercall1(HC_GET_API_VERSION, virt_to_phys(ver));
+	ret = hsm_hypercall1(ACRN_HC_GET_API_VERSION, virt_to_phys(ver));
 	if (ret >= 0)
 		*out = *ver;
 	kfree(ver);
@@ -104,9 +99,9 @@ static int __init hsm_init(void)
 		pr_err("acrn_hsm: GET_API_VERSION hypercall failed: %d\n", ret);
 		return ret;
 	}
-	if (ver.major != HSM_API_MAJOR_EXPECTED) {
-		pr_err("acrn_hsm: hypervisor API %u.%u, need major %d\n", ver.major, ver.minor,
-		       HSM_API_MAJOR_EXPECTED);
+	if (ver.major != ACRN_API_MAJOR) {
+		pr_err("acrn_hsm: hypervisor API %u.%u, need major %u\n", ver.major, ver.minor,
+		       ACRN_API_MAJOR);
 		return -EPROTO;
 	}
 	ret = misc_register(&hsm_miscdev);
