@@ -5,12 +5,10 @@
  * addresses and are validated before use.
  */
 #include "hv.h"
+#include "acrn_abi.h"
 
-#define HC_ID_MASK	   0xff000000U
-#define HC_ID_BASE	   0x80000000U
-#define HC_GET_API_VERSION 0x00
-#define API_MAJOR	   1
-#define API_MINOR	   0
+#define HC_ID_MASK  0xff000000U
+#define HC_INDEX(id) ((id) & 0xffU)
 
 typedef s64 (*hc_handler)(struct vcpu *v, u64 p1, u64 p2);
 
@@ -61,23 +59,23 @@ static int hc_write_param(struct vcpu *v, u64 gpa, const void *src, u64 len)
 
 static s64 hc_get_api_version(struct vcpu *v, u64 p1, u64 p2)
 {
-	u32 ver[2] = {API_MAJOR, API_MINOR};
+	u32 ver[2] = {ACRN_API_MAJOR, ACRN_API_MINOR};
 
 	(void)p2;
 	return hc_write_param(v, p1, ver, sizeof(ver));
 }
 
 static const hc_handler handlers[] = {
-    [HC_GET_API_VERSION] = hc_get_api_version,
+    [HC_INDEX(ACRN_HC_GET_API_VERSION)] = hc_get_api_version,
 };
 
 s64 hypercall_dispatch(struct vcpu *v, u64 id, u64 p1, u64 p2)
 {
-	u32 idx = (u32)id & 0xff;
+	u32 idx = HC_INDEX((u32)id);
 
 	if (!v->vm->privileged && v->vm->type != VM_SELFTEST)
 		return -HV_EPERM;
-	if ((id >> 32) || ((u32)id & HC_ID_MASK) != HC_ID_BASE || (u32)id & 0x00ffff00U ||
+	if ((id >> 32) || ((u32)id & HC_ID_MASK) != ACRN_HC_BASE || (u32)id & 0x00ffff00U ||
 	    idx >= ARRAY_SIZE(handlers) || !handlers[idx]) {
 		pr_dbg("vcpu %u: unknown hypercall %llx\n", v->id, (unsigned long long)id);
 		return -HV_ENOTTY;

@@ -6,6 +6,7 @@
  */
 #include "hv.h"
 #include "vmx.h"
+#include "acrn_abi.h"
 
 #define SELFTEST_DONE 0x53454c46ULL /* "SELF": selftest guest finished */
 #define SLP_EN	      (1U << 13)
@@ -122,12 +123,12 @@ static int handle_cpuid(struct vcpu *v)
 
 	if (leaf >= 0x40000000 && leaf <= 0x400000ff) {
 		a = b = c = d = 0;
-		if (leaf == 0x40000000) {
-			a = 0x40000010;
-			b = c = d = 0x4e524341; /* "ACRN" */
-		} else if (leaf == 0x40000001) {
-			a = v->vm->privileged ? 1 : 0;
-		} else if (leaf == 0x40000010) {
+		if (leaf == ACRN_CPUID_SIGNATURE) {
+			a = ACRN_CPUID_MAX_LEAF;
+			b = c = d = ACRN_SIGNATURE_REG;
+		} else if (leaf == ACRN_CPUID_FEATURES) {
+			a = v->vm->privileged ? ACRN_FEATURE_PRIVILEGED_VM : 0;
+		} else if (leaf == ACRN_CPUID_TIMING) {
 			a = (u32)hv.tsc_khz;
 		}
 	} else {
