@@ -13,12 +13,8 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-./tools/install-deps.sh
-autoreconf -fi
-mkdir -p build
+sh tools/build.sh
 cd build
-[ -f Makefile ] || ../configure
-make -j"$(nproc)"
 
 set -- --hv hypervisor/acrn.elf --scenarios demo --builddir "$PWD" \
 	--rundir "$PWD/demo-run" --console stdout "$@"

@@ -6,16 +6,13 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-./tools/install-deps.sh
-autoreconf -fi
-mkdir -p build
+sh tools/build.sh
 cd build
-[ -f Makefile ] || ../configure
-make -j"$(nproc)"
 
 status=0
 make -j"$(nproc)" check || status=$?
-"$top/tools/test-summary.sh" . || true
+"$top/tools/test-summary.sh" . > test-summary.txt || true
+cat test-summary.txt
 if [ "$status" -ne 0 ]; then
 	echo "run-tests: make check failed" >&2
 	exit "$status"
@@ -24,4 +21,6 @@ fi
 if [ "${SKIP_DISTCHECK:-0}" != 1 ]; then
 	make -j"$(nproc)" distcheck
 fi
-echo "run-tests: all tests passed"
+echo "run-tests: all tests passed; make check totals:"
+# The totals again as the closing line, after distcheck's output.
+tail -n 1 test-summary.txt
