@@ -247,15 +247,26 @@ def dbus_config(prefixes):
 """
 
 
-def scenario_needs(path):
-	"""The `# needs: a b` header of a scenario script."""
-	needs = set()
+def scenario_header(path, key):
+	"""The words of a scenario script's `# <key>: a b` header lines."""
+	words = []
 	with open(path) as f:
 		for line in f:
-			m = re.match(r"#\s*needs:\s*(.*)", line)
+			m = re.match(r"#\s*" + re.escape(key) + r":\s*(.*)", line)
 			if m:
-				needs.update(m.group(1).split())
-	return needs
+				words.extend(m.group(1).split())
+	return words
+
+
+def scenario_needs(path):
+	"""The `# needs: a b` header of a scenario script."""
+	return set(scenario_header(path, "needs"))
+
+
+def scenario_kmods(path):
+	"""The `# kmods: a b` header: Debian kernel modules the scenario uses
+	(e.g. msr for /dev/cpu/N/msr); the init loads them at boot."""
+	return scenario_header(path, "kmods")
 
 
 # Kernel modules (with their dependencies) that let the Service VM read the
@@ -288,6 +299,7 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, kernel=Non
 			raise PlatformError(f"no scenario {name} ({src})")
 		arc.add_file(f"scenarios/{name}.sh", src, 0o755)
 		needs |= scenario_needs(src)
+		kmods = list(kmods) + [m for m in scenario_kmods(src) if m not in kmods]
 	arc.add_data("etc/passwd", PASSWD.encode())
 	arc.add_data("etc/group", GROUP.encode())
 
