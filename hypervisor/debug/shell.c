@@ -125,17 +125,7 @@ static void cmd_vcpu_dumpreg(const char *args)
 		  (unsigned long long)v->snap.rflags);
 	hv_printf("CR0=%llx CR3=%llx CR4=%llx\n", (unsigned long long)v->snap.cr0,
 		  (unsigned long long)v->snap.cr3, (unsigned long long)v->snap.cr4);
-	hv_printf("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n", (unsigned long long)r->rax,
-		  (unsigned long long)r->rbx, (unsigned long long)r->rcx,
-		  (unsigned long long)r->rdx);
-	hv_printf("RSI=%016llx RDI=%016llx RBP=%016llx R8 =%016llx\n", (unsigned long long)r->rsi,
-		  (unsigned long long)r->rdi, (unsigned long long)r->rbp,
-		  (unsigned long long)r->r8);
-	hv_printf("R9 =%016llx R10=%016llx R11=%016llx R12=%016llx\n", (unsigned long long)r->r9,
-		  (unsigned long long)r->r10, (unsigned long long)r->r11,
-		  (unsigned long long)r->r12);
-	hv_printf("R13=%016llx R14=%016llx R15=%016llx\n", (unsigned long long)r->r13,
-		  (unsigned long long)r->r14, (unsigned long long)r->r15);
+	print_gprs(r);
 }
 
 static void cmd_vcpu_exits(const char *args)

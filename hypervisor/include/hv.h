@@ -31,6 +31,9 @@ struct guest_regs {
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
+/* Prints RAX..R15 (rsp_unused is not printed) on the console. */
+void print_gprs(const struct guest_regs *r);
+
 struct vm;
 
 struct vcpu {

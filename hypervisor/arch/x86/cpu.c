@@ -101,21 +101,17 @@ void cpu_init_tables(u32 idx)
 
 static void dump_frame(const struct exc_frame *f)
 {
+	const struct guest_regs r = {
+		.rax = f->rax, .rcx = f->rcx, .rdx = f->rdx, .rbx = f->rbx, .rbp = f->rbp,
+		.rsi = f->rsi, .rdi = f->rdi, .r8 = f->r8, .r9 = f->r9, .r10 = f->r10,
+		.r11 = f->r11, .r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
+	};
+
 	hv_printf("RIP=%016llx RSP=%016llx RFLAGS=%08llx CS=%llx SS=%llx\n",
 		  (unsigned long long)f->rip, (unsigned long long)f->rsp,
 		  (unsigned long long)f->rflags, (unsigned long long)f->cs,
 		  (unsigned long long)f->ss);
-	hv_printf("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n", (unsigned long long)f->rax,
-		  (unsigned long long)f->rbx, (unsigned long long)f->rcx,
-		  (unsigned long long)f->rdx);
-	hv_printf("RSI=%016llx RDI=%016llx RBP=%016llx R8 =%016llx\n", (unsigned long long)f->rsi,
-		  (unsigned long long)f->rdi, (unsigned long long)f->rbp,
-		  (unsigned long long)f->r8);
-	hv_printf("R9 =%016llx R10=%016llx R11=%016llx R12=%016llx\n", (unsigned long long)f->r9,
-		  (unsigned long long)f->r10, (unsigned long long)f->r11,
-		  (unsigned long long)f->r12);
-	hv_printf("R13=%016llx R14=%016llx R15=%016llx\n", (unsigned long long)f->r13,
-		  (unsigned long long)f->r14, (unsigned long long)f->r15);
+	print_gprs(&r);
 	hv_printf("CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx\n",
 		  (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
 		  (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
