@@ -198,9 +198,29 @@ def check(cond, msg):
         raise AssertionError(msg)
 
 
-def run(test):
-    """Runs test(stack) with a fresh stack; prints the daemons' logs on failure."""
-    stack = Stack()
+def libvirt_event_loop():
+    """Registers libvirt's default event implementation and runs it on a
+    daemon thread (python-libvirt delivers events and stream callbacks only
+    from a running loop). Returns the threading.Event that stops it."""
+    import threading
+
+    import libvirt
+
+    libvirt.virEventRegisterDefaultImpl()
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            libvirt.virEventRunDefaultImpl()
+
+    threading.Thread(target=loop, daemon=True).start()
+    return stop
+
+
+def run(test, **stack_args):
+    """Runs test(stack) with a fresh Stack(**stack_args); prints the daemons'
+    logs on failure."""
+    stack = Stack(**stack_args)
     ok = False
     try:
         test(stack)

@@ -6,18 +6,11 @@ import threading
 
 import libvirt
 
-from harness import check, run
+from harness import check, libvirt_event_loop, run
 
 
 def test(s):
-    libvirt.virEventRegisterDefaultImpl()
-    stop = threading.Event()
-
-    def loop():
-        while not stop.is_set():
-            libvirt.virEventRunDefaultImpl()
-
-    threading.Thread(target=loop, daemon=True).start()
+    stop = libvirt_event_loop()
     conn = libvirt.open(s.uri)
 
     dom = conn.defineXML(s.vm_xml("con1"))

@@ -9,7 +9,7 @@ import sys
 # Nova must be imported exactly like nova-compute does (eventlet first).
 import nova.monkey_patch  # noqa: F401
 
-from harness import Stack, check  # noqa: E402
+from harness import check, run  # noqa: E402
 
 INSTANCE_UUID = "6c1f2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f"
 
@@ -144,11 +144,4 @@ def test(s):
     check(drv.list_instances() == [], "destroyed and undefined: %s" % drv.list_instances())
 
 
-stack = Stack()
-ok = False
-try:
-    test(stack)
-    ok = True
-finally:
-    stack.close(failed=not ok)
-print("PASS")
+run(test)

@@ -6,20 +6,13 @@ import time
 
 import libvirt
 
-from harness import check, run
+from harness import check, libvirt_event_loop, run
 
 UUID = "3a7c1e2b-9d8f-4a6b-8c5d-1e2f3a4b5c6d"
 
 
 def test(s):
-    libvirt.virEventRegisterDefaultImpl()
-    stop = threading.Event()
-
-    def loop():
-        while not stop.is_set():
-            libvirt.virEventRunDefaultImpl()
-
-    threading.Thread(target=loop, daemon=True).start()
+    stop = libvirt_event_loop()
 
     conn = libvirt.open(s.uri)
     events = []

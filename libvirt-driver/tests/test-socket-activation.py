@@ -8,7 +8,7 @@ import stat
 import subprocess
 import time
 
-from harness import Stack, check
+from harness import check, run
 
 NAMES = ["virtacrnd-sock", "virtacrnd-sock-ro", "virtacrnd-admin-sock"]
 
@@ -92,11 +92,4 @@ def test(s):
             p.wait()
 
 
-stack = Stack(start_virtacrnd=False)
-ok = False
-try:
-    test(stack)
-    ok = True
-finally:
-    stack.close(failed=not ok)
-print("PASS")
+run(test, start_virtacrnd=False)
