@@ -32,19 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-cat > "$tmp/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$tmp/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/>
-  </policy>
-</busconfig>
-CONF
-"$DBUS_DAEMON" --config-file="$tmp/bus.conf" --nofork >/dev/null 2>&1 &
+"$DBUS_DAEMON" --config-file="$here/../tests/private-bus.conf" --address="unix:path=$tmp/bus" \
+	--nofork >/dev/null 2>&1 &
 bus_pid=$!
 address="unix:path=$tmp/bus"
 i=0

@@ -68,19 +68,8 @@ wait_for() { # path
 }
 
 # ---- virtacrnd + acrnd ----
-cat > "$tmp/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$tmp/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*"/><allow receive_sender="*"/><allow own="*"/>
-  </policy>
-</busconfig>
-CONF
-"$DBUS_DAEMON" --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog >/dev/null 2>&1 </dev/null &
+"$DBUS_DAEMON" --config-file="$here/../tests/private-bus.conf" --address="unix:path=$tmp/bus" \
+	--nofork --nopidfile --nosyslog >/dev/null 2>&1 </dev/null &
 pids+=($!)
 wait_for "$tmp/bus"
 mkdir -p "$tmp/state" "$tmp/run" "$tmp/sock" "$tmp/xml"

@@ -73,8 +73,9 @@ t_done() {
 	exit $?
 }
 
-# Writes a bus configuration and starts dbus-daemon; sets BUS.
-#   t_start_bus session : everything allowed, any local user may connect
+# Starts a private dbus-daemon on $t_work/bus/socket; sets BUS.
+#   t_start_bus session : tests/private-bus.conf (everything allowed, any
+#       local user may connect)
 #   t_start_bus system POLICY_FILE : /usr/share/dbus-1/system.conf with its
 #       user, fork, pidfile, syslog, activation helper and standard service
 #       and policy directories removed, listening on a private socket, plus
@@ -84,21 +85,7 @@ t_start_bus() {
 	chmod 755 "$t_work" "$t_work/bus"
 	cfg="$t_work/bus/bus.conf"
 	if [ "$1" = session ]; then
-		cat >"$cfg" <<-CONF
-		<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
-		 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-		<busconfig>
-		  <type>session</type>
-		  <listen>unix:path=$t_work/bus/socket</listen>
-		  <auth>EXTERNAL</auth>
-		  <policy context="default">
-		    <allow user="*"/>
-		    <allow send_destination="*" eavesdrop="true"/>
-		    <allow eavesdrop="true"/>
-		    <allow own="*"/>
-		  </policy>
-		</busconfig>
-		CONF
+		cfg="$top_srcdir/tests/private-bus.conf"
 	else
 		mkdir -p "$t_work/bus/policy.d" "$t_work/bus/services"
 		cp "$2" "$t_work/bus/policy.d/"
@@ -111,7 +98,8 @@ t_start_bus() {
 			-e "s|</busconfig>|<servicedir>$t_work/bus/services</servicedir><includedir>$t_work/bus/policy.d</includedir></busconfig>|" \
 			/usr/share/dbus-1/system.conf >"$cfg"
 	fi
-	"$DBUS_DAEMON" --config-file="$cfg" --nofork --print-address=1 \
+	"$DBUS_DAEMON" --config-file="$cfg" --address="unix:path=$t_work/bus/socket" \
+		--nofork --print-address=1 \
 		>"$t_work/bus/address" 2>"$t_work/dbus-daemon.log" &
 	t_pids="$t_pids $!"
 	i=0

@@ -1,5 +1,5 @@
 /* Integration tests of acrnd's D-Bus API.  Each test runs a private
- * dbus-daemon (tests/test-bus.conf), acrnd as a separate process (never in
+ * dbus-daemon (tests/private-bus.conf at the top), acrnd as a separate process (never in
  * this process: synchronous calls would deadlock) with private state and
  * run directories, and the acrn-dm stand-in (a test double: no hypervisor
  * on the test host) as device model.  Waits are on signals and properties
@@ -105,7 +105,7 @@ static int open_log_fd(Fixture *f, const char *name)
 
 static void start_bus(Fixture *f)
 {
-	g_autofree char *conf = g_test_build_filename(G_TEST_DIST, "test-bus.conf", NULL);
+	const char *conf = g_getenv("ACRN_TEST_BUS_CONF");
 	const char *argv[] = {env_or("DBUS_DAEMON", "dbus-daemon"),
 			      "--nofork",
 			      "--print-address=1",
@@ -118,6 +118,7 @@ static void start_bus(Fixture *f)
 	int logfd = open_log_fd(f, "dbus-daemon.log");
 	gsize len;
 
+	g_assert_nonnull(conf); /* tests/private-bus.conf, set by acrnd/Makefile.am */
 	g_spawn_async_with_pipes_and_fds(
 	    NULL, argv, NULL,
 	    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_SEARCH_PATH,
