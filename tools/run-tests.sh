@@ -10,7 +10,10 @@ sh tools/build.sh
 cd build
 
 status=0
-make -j"$(nproc)" check || status=$?
+start=$(date +%s)
+# tools/test-timer records each test's wall time for the summary.
+make -j"$(nproc)" check TESTS_ENVIRONMENT="$top/tools/test-timer" || status=$?
+echo "run-tests: make check took $(($(date +%s) - start)) s"
 "$top/tools/test-summary.sh" . > test-summary.txt || true
 cat test-summary.txt
 if [ "$status" -ne 0 ]; then

@@ -4,6 +4,7 @@ Bochs's exit status cannot tell success from failure (ACPI power-off, reset
 and most errors all exit 1), so the verdict comes from marker lines on the
 serial console and from Bochs's own exit message.
 """
+import ctypes
 import os
 import re
 import shutil
@@ -12,12 +13,14 @@ import subprocess
 import sys
 import time
 
-from . import terminal
-from .util import file_lock
+from . import pace, terminal
+from .kernel import cache_dir
+from .slots import bochs_slot
+from .throttle import CpuQuota, quota_from_env
 
 BOCHSRC = """\
 megs: {megs}
-cpu: model=corei7_skylake_x, count={cpus}, ips=50000000
+cpu: model={cpu_model}, count={cpus}, ips=50000000
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path={iso}, status=inserted
@@ -56,6 +59,50 @@ PLAN = re.compile(r"^(?:ACRN-HV: )?1\.\.(\d+)")
 HV_TAP = re.compile(r"^(?:ACRN-HV: )?(not ok|ok)\b(?:\s*\d+)?\s*(?:-\s*)?(.*)$")
 
 MODES = ("hv", "native", "selftest", "linux")
+DEFAULT_CPU_MODEL = "corei7_skylake_x"
+PR_SET_PDEATHSIG = 1
+
+
+class BochsProcess:
+	"""The Bochs child: reaped by hand so that its exact CPU time is known."""
+
+	def __init__(self, proc):
+		self.proc = proc
+		self.returncode = None
+		self.final_cpu = None
+
+	def reap(self):
+		"""True once Bochs has exited (and was reaped)."""
+		if self.returncode is not None:
+			return True
+		pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+		if pid == 0:
+			return False
+		self.returncode = os.waitstatus_to_exitcode(status)
+		self.proc.returncode = self.returncode
+		self.final_cpu = usage.ru_utime + usage.ru_stime
+		return True
+
+	def cpu_seconds(self):
+		if self.final_cpu is not None:
+			return self.final_cpu
+		try:
+			return pace.process_cpu_seconds(self.proc.pid)
+		except (OSError, IndexError, ValueError):
+			return 0.0
+
+	def kill(self):
+		"""SIGTERM, then SIGKILL after 10 s; reaps."""
+		for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
+			try:
+				os.killpg(self.proc.pid, sig)
+			except ProcessLookupError:
+				pass
+			deadline = time.monotonic() + (grace or 60)
+			while time.monotonic() < deadline:
+				if self.reap():
+					return
+				time.sleep(0.05)
 
 
 class Tap:
@@ -126,8 +173,9 @@ class Console:
 
 class Run:
 	def __init__(self, rundir, iso, mode="hv", cpus=1, megs=512, timeout=300,
-		     scenarios=(), com2=False, echo=None, lock=None, keep=False, out=sys.stdout,
-		     idle_timeout=150, interactive=False):
+		     scenarios=(), com2=False, echo=None, keep=False, out=sys.stdout,
+		     idle_timeout=150, interactive=False, host_pace=None, cpu_quota=None,
+		     cpu_model=DEFAULT_CPU_MODEL, com2_port=None):
 		if mode not in MODES:
 			raise ValueError(mode)
 		self.rundir = os.path.abspath(rundir)
@@ -135,10 +183,15 @@ class Run:
 		self.mode = mode
 		self.cpus = cpus
 		self.megs = megs
+		# Both limits are in emulator seconds (see pace.py): Bochs CPU time
+		# divided by this host's speed factor.
 		self.timeout = timeout
 		# A hung guest prints nothing: give up long before the time limit. The
-		# longest silent phase (quiet 2-CPU kernel boot) is about 40 s.
+		# longest silent phase (Linux decompressing a bzImage) is about 45 s.
 		self.idle_timeout = idle_timeout
+		self.host_pace = host_pace
+		# Fraction of a core for Bochs (None: $ACRN_PLATFORM_CPU_QUOTA or no limit).
+		self.cpu_quota = cpu_quota
 		# Interactive: COM1 is a socket bridged to the user's terminal.
 		self.interactive = interactive
 		self.port = None
@@ -147,8 +200,10 @@ class Run:
 			self.idle_timeout = 0
 		self.scenarios = list(scenarios)
 		self.com2 = com2
+		self.cpu_model = cpu_model
+		# COM2 on a TCP socket for the hypervisor's debug shell (overrides com2).
+		self.com2_port = com2_port
 		self.echo = echo
-		self.lock = lock
 		self.keep = keep
 		self.tap = Tap(out, live=echo is not out and not interactive)
 		self.seen = {}
@@ -160,18 +215,23 @@ class Run:
 		self.ended = {}
 		self.scenario_fails = {}
 		self.start = None
+		self.emulated = 0.0  # emulator seconds so far (Bochs CPU / speed factor)
+		self.seen_emulated = {}
 		self.times = None  # serial.times: every console line with its host time
 
 	# ---- set-up ----
 
 	def write_bochsrc(self):
 		com2 = "com2: enabled=1, mode=file, dev=hv-console.log\n" if self.com2 else ""
+		if self.com2_port:
+			com2 = f"com2: enabled=1, mode=socket-server, dev=localhost:{self.com2_port}\n"
 		if self.interactive:
 			self.port = terminal.free_port()
 			com1 = f"com1: enabled=1, mode=socket-server, dev=localhost:{self.port}"
 		else:
 			com1 = "com1: enabled=1, mode=file, dev=serial.log"
-		rc = BOCHSRC.format(megs=self.megs, cpus=self.cpus, iso=self.iso, com1=com1, com2=com2)
+		rc = BOCHSRC.format(megs=self.megs, cpus=self.cpus, iso=self.iso, com1=com1, com2=com2,
+				    cpu_model=self.cpu_model)
 		path = os.path.join(self.rundir, "bochsrc")
 		with open(path, "w") as f:
 			f.write(rc)
@@ -186,12 +246,14 @@ class Run:
 
 	def line(self, text):
 		if self.times:
-			self.times.write(f"{self.elapsed():8.2f} {text}\n")
+			self.times.write(f"{self.elapsed():8.2f} {self.emulated:8.2f} {text}\n")
 		for key, rx in MARKERS.items():
 			if key not in self.seen and rx.search(text):
 				self.seen[key] = self.elapsed()
+				self.seen_emulated[key] = self.emulated
 				if key in ("grub", "kstart", "userspace"):
-					self.tap.comment(f"phase {key} at {self.seen[key]:.1f} s")
+					self.tap.comment(f"phase {key} at {self.seen[key]:.1f} s wall, "
+							 f"{self.emulated:.1f} emulator-s")
 		m = STATS.search(text)
 		if m:
 			self.stats.append((int(m.group(1)), int(m.group(2)), m.group(3).strip()))
@@ -201,12 +263,14 @@ class Run:
 		if m:
 			self.current = m.group(1)
 			self.began.append(self.current)
-			self.tap.comment(f"scenario {self.current} begins at {self.elapsed():.1f} s")
+			self.tap.comment(f"scenario {self.current} begins at {self.elapsed():.1f} s wall, "
+					 f"{self.emulated:.1f} emulator-s")
 			return
 		m = END.search(text)
 		if m:
 			self.ended[m.group(1)] = int(m.group(2))
-			self.tap.comment(f"scenario {m.group(1)} ends at {self.elapsed():.1f} s, status {m.group(2)}")
+			self.tap.comment(f"scenario {m.group(1)} ends at {self.elapsed():.1f} s wall, "
+					 f"{self.emulated:.1f} emulator-s, status {m.group(2)}")
 			self.current = None
 			return
 		if self.current:
@@ -242,10 +306,25 @@ class Run:
 			except FileNotFoundError:
 				pass
 		rc_path = self.write_bochsrc()
+		if self.host_pace is None:
+			self.host_pace = pace.host_pace(cache_dir())
+		limits = pace.Limits(self.timeout, self.idle_timeout, self.host_pace.factor)
 		self.tap.comment(f"bochs: {self.mode} mode, {self.cpus} CPU(s), {self.megs} MB, "
-				 f"time limit {self.timeout} s, run dir {self.rundir}")
-		with file_lock(self.lock):
-			status, reason = self._boot(rc_path)
+				 f"time limit {self.timeout} emulator-s, idle limit {self.idle_timeout} "
+				 f"emulator-s, {self.host_pace.describe()}, run dir {self.rundir}")
+		if self.cpu_quota is None:
+			self.cpu_quota = quota_from_env()
+		quota = None
+		if self.cpu_quota:
+			quota = CpuQuota(self.cpu_quota, f"acrn-platform-{os.getpid()}")
+			self.tap.comment(f"bochs: {quota.describe()}")
+		try:
+			with bochs_slot(on_wait=self.tap.comment) as slot:
+				self.tap.comment(f"bochs: {slot.describe()}")
+				status, reason = self._boot(rc_path, limits, quota)
+		finally:
+			if quota:
+				quota.remove()
 		self._verdict(status, reason)
 		self.tap.plan()
 		ok = self.tap.failed == 0
@@ -266,20 +345,28 @@ class Run:
 		self.tap.plan()
 		return 0 if self.tap.failed == 0 else 1
 
-	def _boot(self, rc_path):
+	def _boot(self, rc_path, limits, quota=None):
 		consoles = [Console(os.path.join(self.rundir, "serial.log"), self.echo)]
-		if self.com2:
+		if self.com2 and not self.com2_port:
 			consoles.append(Console(os.path.join(self.rundir, "hv-console.log")))
-		cmd = ["timeout", "-k", "5", str(self.timeout + 15), "bochs-bin", "-q", "-f", rc_path,
-		       "-rc", "cont.rc"]
+		cmd = ["bochs-bin", "-q", "-f", rc_path, "-rc", "cont.rc"]
+
+		def child_setup():
+			# Bochs dies with the runner, however the runner ends.
+			ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+			if quota:
+				quota.enter()
+
 		with open(os.path.join(self.rundir, "bochs.out"), "wb") as out, \
 		     open(os.path.join(self.rundir, "serial.times"), "w") as self.times:
 			self.start = time.monotonic()
 			proc = subprocess.Popen(cmd, cwd=self.rundir, stdin=subprocess.DEVNULL, stdout=out,
-						stderr=subprocess.STDOUT, start_new_session=True)
+						stderr=subprocess.STDOUT, start_new_session=True,
+						preexec_fn=child_setup)
+			bochs = BochsProcess(proc)
 			reason = None
 			panic_at = None
-			last_output = self.elapsed()
+			last_output_cpu = 0.0
 			relay = None
 			try:
 				if self.interactive:
@@ -287,25 +374,25 @@ class Run:
 					if not relay.connect(proc):
 						reason = f"could not connect to Bochs's COM1 on port {self.port}"
 				while reason is None:
-					exited = proc.poll() is not None
+					exited = bochs.reap()
+					cpu = bochs.cpu_seconds()
+					self.emulated = limits.emulated(cpu)
 					for c in consoles:
 						for text in c.poll(final=exited):
-							last_output = self.elapsed()
+							last_output_cpu = cpu
 							self.line(text)
 					if exited:
 						break
 					if panic_at is None and ("panic" in self.seen or "kpanic" in self.seen):
 						panic_at = time.monotonic()
+					# Wall time here only lets the last lines reach the log.
 					if panic_at and time.monotonic() - panic_at > 3:
 						reason = "stopped after a panic"
 						break
-					if self.elapsed() > self.timeout:
-						reason = f"time limit of {self.timeout} s exceeded"
-						break
-					if self.idle_timeout and self.elapsed() - last_output > self.idle_timeout:
-						reason = (f"no console output for {self.idle_timeout} s "
-							  f"(at {self.elapsed():.0f} s), guest presumed hung")
-						break
+					if not self.interactive:
+						reason = limits.check(cpu, self.elapsed(), last_output_cpu)
+						if reason:
+							break
 					if relay:
 						if not relay.pump(0.1):
 							reason = "console closed by the user (Ctrl-])"
@@ -315,19 +402,20 @@ class Run:
 			finally:
 				if relay:
 					relay.close()
-				if proc.poll() is None:
-					try:
-						os.killpg(proc.pid, signal.SIGTERM)
-						proc.wait(10)
-					except (ProcessLookupError, subprocess.TimeoutExpired):
-						os.killpg(proc.pid, signal.SIGKILL)
-						proc.wait()
+				if not bochs.reap():
+					bochs.kill()
 					for c in consoles:
 						for text in c.poll(final=True):
 							self.line(text)
 			self.seen.setdefault("end", self.elapsed())
+			self.seen_emulated.setdefault("end", limits.emulated(bochs.cpu_seconds()))
+			wall = self.elapsed()
+			cpu = bochs.cpu_seconds()
+			self.tap.comment(f"pace: Bochs used {cpu:.1f} s of CPU in {wall:.1f} s wall "
+					 f"({cpu / max(wall, 1e-9):.2f} of a core) = {limits.emulated(cpu):.1f} "
+					 f"emulator-s at speed factor {limits.factor:.2f}")
 		self.times = None
-		return proc.returncode, reason
+		return bochs.returncode, reason
 
 	def _bochs_exit(self):
 		try:
@@ -376,6 +464,9 @@ class Run:
 		s = self.seen
 		t.comment("timing " + " ".join(f"{k}={s[k]:.2f}" for k in ("grub", "kstart", "userspace", "end")
 						 if k in s))
+		e = self.seen_emulated
+		t.comment("emulated " + " ".join(f"{k}={e[k]:.2f}" for k in ("grub", "kstart", "userspace",
+									   "end") if k in e))
 		t.comment("phases: " + ", ".join(f"{label} {s[k]:.1f} s" for k, label in
 						 (("grub", "GRUB 'Booting'"), ("kstart", "kernel start"),
 						  ("userspace", "userspace"), ("end", "total")) if k in s))
