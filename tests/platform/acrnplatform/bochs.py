@@ -19,7 +19,7 @@ from .slots import bochs_slot
 from .throttle import CpuQuota, quota_from_env
 
 BOCHSRC = """\
-megs: {megs}
+{memory}
 cpu: model={cpu_model}, count={cpus}, ips=50000000
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
@@ -60,6 +60,7 @@ HV_TAP = re.compile(r"^(?:ACRN-HV: )?(not ok|ok)\b(?:\s*\d+)?\s*(?:-\s*)?(.*)$")
 
 MODES = ("hv", "native", "selftest", "linux")
 DEFAULT_CPU_MODEL = "corei7_skylake_x"
+HOST_MEGS_CAP = 2048
 PR_SET_PDEATHSIG = 1
 
 
@@ -230,7 +231,11 @@ class Run:
 			com1 = f"com1: enabled=1, mode=socket-server, dev=localhost:{self.port}"
 		else:
 			com1 = "com1: enabled=1, mode=file, dev=serial.log"
-		rc = BOCHSRC.format(megs=self.megs, cpus=self.cpus, iso=self.iso, com1=com1, com2=com2,
+		# Above 4 GiB Bochs keeps only part of guest RAM in host memory (it
+		# allocates blocks on first touch and swaps the rest to a file).
+		memory = (f"megs: {self.megs}" if self.megs <= 4096 else
+			  f"memory: guest={self.megs}, host={HOST_MEGS_CAP}")
+		rc = BOCHSRC.format(memory=memory, cpus=self.cpus, iso=self.iso, com1=com1, com2=com2,
 				    cpu_model=self.cpu_model)
 		path = os.path.join(self.rundir, "bochsrc")
 		with open(path, "w") as f:
