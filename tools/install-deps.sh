@@ -11,6 +11,7 @@ PACKAGES="
   bochs bochsbios vgabios bochs-term
   grub-pc-bin grub-common xorriso mtools
   busybox-static cpio xz-utils zstd kmod binutils file
+  mmdebstrap e2fsprogs
   linux-headers-amd64
   systemd-container iproute2 util-linux
   libvirt-daemon python3-nova

@@ -23,8 +23,7 @@ BOCHSRC = """\
 cpu: model={cpu_model}, count={cpus}, ips=50000000
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
-ata0-master: type=cdrom, path={iso}, status=inserted
-boot: cdrom
+{drives}boot: cdrom
 {com1}
 {com2}log: bochs.log
 panic: action=fatal
@@ -176,7 +175,7 @@ class Run:
 	def __init__(self, rundir, iso, mode="hv", cpus=1, megs=512, timeout=300,
 		     scenarios=(), com2=False, echo=None, keep=False, out=sys.stdout,
 		     idle_timeout=150, interactive=False, host_pace=None, cpu_quota=None,
-		     cpu_model=DEFAULT_CPU_MODEL, com2_port=None):
+		     cpu_model=DEFAULT_CPU_MODEL, com2_port=None, disk=None):
 		if mode not in MODES:
 			raise ValueError(mode)
 		self.rundir = os.path.abspath(rundir)
@@ -202,6 +201,8 @@ class Run:
 		self.scenarios = list(scenarios)
 		self.com2 = com2
 		self.cpu_model = cpu_model
+		# (image path, cylinders): the Service VM's root disk, if it has one.
+		self.disk = disk
 		# COM2 on a TCP socket for the hypervisor's debug shell (overrides com2).
 		self.com2_port = com2_port
 		self.echo = echo
@@ -235,7 +236,15 @@ class Run:
 		# allocates blocks on first touch and swaps the rest to a file).
 		memory = (f"megs: {self.megs}" if self.megs <= 4096 else
 			  f"memory: guest={self.megs}, host={HOST_MEGS_CAP}")
-		rc = BOCHSRC.format(memory=memory, cpus=self.cpus, iso=self.iso, com1=com1, com2=com2,
+		if self.disk:
+			# The disk is the first ATA device (/dev/sda), the boot CD the second channel's.
+			path, cylinders = self.disk
+			drives = (f"ata0-master: type=disk, path={os.path.abspath(path)}, mode=flat, "
+				  f"cylinders={cylinders}, heads=16, spt=63\n"
+				  f"ata1-master: type=cdrom, path={self.iso}, status=inserted\n")
+		else:
+			drives = f"ata0-master: type=cdrom, path={self.iso}, status=inserted\n"
+		rc = BOCHSRC.format(memory=memory, drives=drives, cpus=self.cpus, iso=self.iso, com1=com1, com2=com2,
 				    cpu_model=self.cpu_model)
 		path = os.path.join(self.rundir, "bochsrc")
 		with open(path, "w") as f:

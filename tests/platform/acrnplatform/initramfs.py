@@ -291,6 +291,7 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, kernel=Non
 	arc = Archive()
 	add_busybox(arc)
 	arc.add_file("init", os.path.join(srcdir, "initramfs", "init"), 0o755)
+	arc.add_file("run-scenarios", os.path.join(srcdir, "initramfs", "run-scenarios"), 0o755)
 	arc.add_file("scenarios/lib.sh", os.path.join(srcdir, "scenarios", "lib.sh"), 0o644)
 	needs = set(extra_needs)
 	for name in scenarios:
@@ -366,3 +367,18 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, kernel=Non
 	arc.write(out)
 	log(f"initramfs {out}: {os.path.getsize(out) / 1e6:.1f} MB, features: {' '.join(sorted(features)) or 'none'}")
 	return features
+
+
+def build_disk_boot(out, srcdir, kernel, modules, device, fstype):
+	"""A minimal initramfs that mounts the root disk and starts its systemd
+	(the Debian Service VM, see rootfs.py): busybox, /init and the drivers."""
+	arc = Archive()
+	add_busybox(arc)
+	arc.add_file("init", os.path.join(srcdir, "initramfs", "init"), 0o755)
+	paths = kernel.module_paths(list(modules))
+	for path in paths:
+		arc.add_file(f"lib/modules/extra/{os.path.basename(path)}", path, 0o644)
+	arc.add_data("lib/modules/extra/order", "".join(os.path.basename(p) + "\n" for p in paths).encode())
+	arc.add_data("etc/acrn-root-disk", f"{device} {fstype}\n".encode())
+	arc.write(out)
+	log(f"initramfs {out}: {os.path.getsize(out) / 1e6:.1f} MB, root on {device} ({fstype})")
