@@ -263,8 +263,12 @@ void dm_pit_io(gpointer opaque, guint64 offset, guint size, gboolean write, guin
 {
 	DmPit *p = opaque;
 
-	if (size != 1)
-		return; /* the 8254 has byte registers only */
+	if (size != 1) {
+		/* The 8254 has byte registers only: nothing answers. */
+		if (!write)
+			*value = (1ULL << (8 * size)) - 1;
+		return;
+	}
 	if (offset == 3) {
 		if (write)
 			control(p, (guint8)*value);
