@@ -164,3 +164,26 @@ void dm_io_dispatch(DmIoDispatcher *d, struct acrn_io_request *req)
 	if (!handled)
 		d->unhandled++;
 }
+
+guint dm_io_service_page(DmIoDispatcher *d, struct acrn_io_request_buffer *page, guint n_vcpus,
+			 void (*done)(gpointer ctx, guint vcpu), gpointer ctx)
+{
+	guint served = 0;
+
+	for (guint i = 0; i < MIN(n_vcpus, (guint)ACRN_IO_REQUEST_MAX); i++) {
+		struct acrn_io_request *req = &page->req_slot[i];
+
+		/* Acquire: the request body is read only after its state. */
+		if (__atomic_load_n(&req->processed, __ATOMIC_ACQUIRE) !=
+			ACRN_IOREQ_STATE_PROCESSING ||
+		    req->kernel_handled)
+			continue;
+		dm_io_dispatch(d, req);
+		/* Release: the result is visible before the completion. */
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		if (done)
+			done(ctx, i);
+		served++;
+	}
+	return served;
+}

@@ -50,3 +50,15 @@ typedef struct {
 void dm_io_dispatch(DmIoDispatcher *d, struct acrn_io_request *req);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* Serves every slot of the I/O request page that the HSM handed to us
+ * (state PROCESSING, not kernel-handled) among the first @n_vcpus, then
+ * calls @done for its vCPU (NOTIFY_REQUEST_FINISH on the real path; the
+ * HSM, not acrn-dm, sets the slot to COMPLETE).  Returns how many slots
+ * were served. */
+guint dm_io_service_page(DmIoDispatcher *d, struct acrn_io_request_buffer *page, guint n_vcpus,
+			 void (*done)(gpointer ctx, guint vcpu), gpointer ctx);
+
+G_END_DECLS
