@@ -83,8 +83,8 @@ static void build_fadt(guint8 *t, guint64 base)
 	t[53] = DM_ACPI_DISABLE;
 	put32(t + 56, DM_PM1A_EVT);
 	put32(t + 64, DM_PM1A_CNT);
-	t[88] = 4; /* PM1_EVT_LEN */
-	t[89] = 2; /* PM1_CNT_LEN */
+	t[88] = 4;     /* PM1_EVT_LEN */
+	t[89] = 2;     /* PM1_CNT_LEN */
 	t[108] = 0x32; /* RTC century register */
 	/* IAPC_BOOT_ARCH: legacy devices, no 8042, no VGA. */
 	put16(t + 109, 0x0001 | 0x0004);
@@ -259,8 +259,8 @@ static void aml_name_buffer(GByteArray *b, const char *name, GByteArray *data)
 
 static void res_io(GByteArray *r, guint16 port, guint8 len)
 {
-	guint8 d[8] = {0x47, 1, (guint8)port, (guint8)(port >> 8), (guint8)port,
-		       (guint8)(port >> 8), 1, len};
+	guint8 d[8] = {
+	    0x47, 1, (guint8)port, (guint8)(port >> 8), (guint8)port, (guint8)(port >> 8), 1, len};
 
 	g_byte_array_append(r, d, sizeof(d));
 }
@@ -313,7 +313,7 @@ static void aml_device(GByteArray *out, const char *name, const char *hid, guint
 	if (extra)
 		g_byte_array_append(body, extra->data, extra->len);
 	g_byte_array_append(dev, (const guint8 *)"\x5B", 1); /* ExtOpPrefix */
-	aml_pkg(dev, 0x82, body);			      /* DeviceOp */
+	aml_pkg(dev, 0x82, body);			     /* DeviceOp */
 	g_byte_array_append(out, dev->data, dev->len);
 }
 
@@ -324,8 +324,8 @@ static void aml_sleep_state(GByteArray *out, const char *name, guint8 typ)
 	g_byte_array_append(out, (const guint8 *)"\x08", 1);
 	aml_name_string(out, name);
 	g_byte_array_append(pkg, (const guint8 *)"\x04", 1); /* 4 elements */
-	aml_int(pkg, typ);				      /* PM1a SLP_TYP */
-	aml_int(pkg, typ);				      /* PM1b (absent) */
+	aml_int(pkg, typ);				     /* PM1a SLP_TYP */
+	aml_int(pkg, typ);				     /* PM1b (absent) */
 	aml_int(pkg, 0);
 	aml_int(pkg, 0);
 	aml_pkg(out, 0x12, pkg);

@@ -6,7 +6,7 @@
 
 #include "dm-options.h"
 
-G_DEFINE_QUARK(dm-config-error-quark, dm_config_error)
+G_DEFINE_QUARK(dm - config - error - quark, dm_config_error)
 
 typedef enum {
 	OPT_MEM,
@@ -33,18 +33,12 @@ typedef struct {
 
 /* Upstream's spellings; --control-socket is ours (docs/dm-control-protocol.md). */
 static const OptSpec options[] = {
-    {"memsize", 'm', TRUE, OPT_MEM},
-    {"cpu_affinity", 0, TRUE, OPT_AFFINITY},
-    {"pci_slot", 's', TRUE, OPT_SLOT},
-    {"lpc", 'l', TRUE, OPT_LPC},
-    {"kernel", 'k', TRUE, OPT_KERNEL},
-    {"elf_file", 'E', TRUE, OPT_ELF},
-    {"ramdisk", 'r', TRUE, OPT_RAMDISK},
-    {"bootargs", 'B', TRUE, OPT_BOOTARGS},
-    {"ovmf", 0, TRUE, OPT_OVMF},
-    {"control-socket", 0, TRUE, OPT_CONTROL},
-    {"uuid", 'U', TRUE, OPT_UUID},
-    {"help", 'h', FALSE, OPT_HELP},
+    {"memsize", 'm', TRUE, OPT_MEM},	  {"cpu_affinity", 0, TRUE, OPT_AFFINITY},
+    {"pci_slot", 's', TRUE, OPT_SLOT},	  {"lpc", 'l', TRUE, OPT_LPC},
+    {"kernel", 'k', TRUE, OPT_KERNEL},	  {"elf_file", 'E', TRUE, OPT_ELF},
+    {"ramdisk", 'r', TRUE, OPT_RAMDISK},  {"bootargs", 'B', TRUE, OPT_BOOTARGS},
+    {"ovmf", 0, TRUE, OPT_OVMF},	  {"control-socket", 0, TRUE, OPT_CONTROL},
+    {"uuid", 'U', TRUE, OPT_UUID},	  {"help", 'h', FALSE, OPT_HELP},
     {"version", 'v', FALSE, OPT_VERSION},
 };
 
@@ -53,11 +47,14 @@ const char *dm_config_usage(void)
 	return "Usage: acrn-dm [OPTION]... VM_NAME\n"
 	       "Device model of one ACRN User VM.\n"
 	       "\n"
-	       "  -m, --memsize SIZE          guest RAM, suffix K, M or G (default 256M, min 128M)\n"
-	       "      --cpu_affinity LIST     Service VM LAPIC ids of the pCPUs to run on, e.g. 2,3\n"
+	       "  -m, --memsize SIZE          guest RAM, suffix K, M or G (default 256M, min "
+	       "128M)\n"
+	       "      --cpu_affinity LIST     Service VM LAPIC ids of the pCPUs to run on, e.g. "
+	       "2,3\n"
 	       "  -s, --pci_slot SLOT[:FUNC],DEVICE[,OPTIONS]\n"
 	       "                              add a PCI device: hostbridge, lpc,\n"
-	       "                              virtio-blk,PATH|nodisk[,ro], virtio-net,tap=IF[,mac=MAC],\n"
+	       "                              virtio-blk,PATH|nodisk[,ro], "
+	       "virtio-net,tap=IF[,mac=MAC],\n"
 	       "                              virtio-console,BACKEND, virtio-rnd\n"
 	       "  -l, --lpc com1,BACKEND      COM1 on the LPC bridge; BACKEND is stdio, pty,\n"
 	       "                              file:PATH or tcp:PORT\n"
@@ -117,12 +114,20 @@ static gboolean parse_memsize(const char *s, guint64 *out, GError **error)
 		goto bad;
 	if (*end) {
 		switch (g_ascii_toupper(*end)) {
-		case 'K': shift = 10; break;
-		case 'M': shift = 20; break;
-		case 'G': shift = 30; break;
-		default: goto bad;
+		case 'K':
+			shift = 10;
+			break;
+		case 'M':
+			shift = 20;
+			break;
+		case 'G':
+			shift = 30;
+			break;
+		default:
+			goto bad;
 		}
-		if (end[1] && g_ascii_strcasecmp(end + 1, "B") != 0 && g_ascii_strcasecmp(end + 1, "iB") != 0)
+		if (end[1] && g_ascii_strcasecmp(end + 1, "B") != 0 &&
+		    g_ascii_strcasecmp(end + 1, "iB") != 0)
 			goto bad;
 	} else if (v < (1ULL << 20)) {
 		shift = 20;
@@ -150,8 +155,8 @@ static gboolean parse_affinity(const char *s, DmConfig *cfg, GError **error)
 		guint64 id;
 
 		if (!parse_uint(ids[i], 63, &id))
-			return usage_error(error, "--cpu_affinity %s: '%s' is not a LAPIC id (0..63)",
-					   s, ids[i]);
+			return usage_error(
+			    error, "--cpu_affinity %s: '%s' is not a LAPIC id (0..63)", s, ids[i]);
 		if (mask & (1ULL << id))
 			return usage_error(error, "--cpu_affinity %s: LAPIC id %s given twice", s,
 					   ids[i]);
@@ -186,9 +191,8 @@ gboolean dm_serial_config_parse(const char *s, const char *what, DmSerialConfig 
 		out->kind = DM_SERIAL_TCP;
 		out->port = (guint16)port;
 	} else {
-		return usage_error(error,
-				   "%s: unknown backend '%s' (stdio, pty, file:PATH or tcp:PORT)", what,
-				   s);
+		return usage_error(
+		    error, "%s: unknown backend '%s' (stdio, pty, file:PATH or tcp:PORT)", what, s);
 	}
 	return TRUE;
 }
@@ -246,15 +250,17 @@ static gboolean parse_device_options(DmPciDeviceConfig *d, char **opt, const cha
 			return usage_error(error, "%s: virtio-blk needs a PATH or nodisk", what);
 		if (!g_str_equal(opt[0], "nodisk")) {
 			if (!g_path_is_absolute(opt[0]))
-				return usage_error(error, "%s: the disk path must be absolute", what);
+				return usage_error(error, "%s: the disk path must be absolute",
+						   what);
 			d->path = g_strdup(opt[0]);
 		}
 		for (guint i = 1; opt[i]; i++) {
 			if (g_str_equal(opt[i], "ro"))
 				d->read_only = TRUE;
-			else if (!g_str_equal(opt[i], "writeback") && !g_str_equal(opt[i], "writethru"))
-				return usage_error(error, "%s: unknown virtio-blk option '%s'", what,
-						   opt[i]);
+			else if (!g_str_equal(opt[i], "writeback") &&
+				 !g_str_equal(opt[i], "writethru"))
+				return usage_error(error, "%s: unknown virtio-blk option '%s'",
+						   what, opt[i]);
 		}
 		return TRUE;
 	case DM_DEV_VIRTIO_NET:
@@ -263,12 +269,13 @@ static gboolean parse_device_options(DmPciDeviceConfig *d, char **opt, const cha
 				d->tap = g_strdup(opt[i] + 4);
 			} else if (g_str_has_prefix(opt[i], "mac=") && !d->mac) {
 				if (!parse_mac(opt[i] + 4))
-					return usage_error(error, "%s: bad unicast MAC address '%s'",
-							   what, opt[i] + 4);
+					return usage_error(error,
+							   "%s: bad unicast MAC address '%s'", what,
+							   opt[i] + 4);
 				d->mac = g_strdup(opt[i] + 4);
 			} else {
-				return usage_error(error, "%s: unknown virtio-net option '%s'", what,
-						   opt[i]);
+				return usage_error(error, "%s: unknown virtio-net option '%s'",
+						   what, opt[i]);
 			}
 		}
 		if (!d->tap)
@@ -286,8 +293,8 @@ static const struct {
 	const char *name;
 	DmDeviceKind kind;
 } device_names[] = {
-    {"hostbridge", DM_DEV_HOSTBRIDGE},	 {"lpc", DM_DEV_LPC},
-    {"virtio-blk", DM_DEV_VIRTIO_BLK},	 {"virtio-net", DM_DEV_VIRTIO_NET},
+    {"hostbridge", DM_DEV_HOSTBRIDGE},	       {"lpc", DM_DEV_LPC},
+    {"virtio-blk", DM_DEV_VIRTIO_BLK},	       {"virtio-net", DM_DEV_VIRTIO_NET},
     {"virtio-console", DM_DEV_VIRTIO_CONSOLE}, {"virtio-rnd", DM_DEV_VIRTIO_RNG},
 };
 
@@ -382,10 +389,10 @@ static gboolean apply(DmConfig *cfg, const OptSpec *o, const char *opt, const ch
 	case OPT_ELF:
 	case OPT_RAMDISK:
 	case OPT_OVMF: {
-		char **field = o->id == OPT_KERNEL  ? &cfg->kernel
-			       : o->id == OPT_ELF   ? &cfg->elf_file
-			       : o->id == OPT_OVMF  ? &cfg->ovmf
-						    : &cfg->ramdisk;
+		char **field = o->id == OPT_KERNEL ? &cfg->kernel
+			       : o->id == OPT_ELF  ? &cfg->elf_file
+			       : o->id == OPT_OVMF ? &cfg->ovmf
+						   : &cfg->ramdisk;
 		if (!*arg)
 			return usage_error(error, "%s: empty file name", opt);
 		return set_once(field, arg, opt, error);
@@ -480,12 +487,16 @@ DmConfig *dm_config_parse(int argc, char *const *argv, GError **error)
 
 		if (only_positional || a[0] != '-' || a[1] == '\0') {
 			if (cfg->name)
-				return usage_error(error, "unexpected argument '%s' (VM_NAME is '%s')", a,
-						   cfg->name), NULL;
-			if (!valid_name(a))
 				return usage_error(error,
-						   "VM name '%s': 1..%d characters of A-Z a-z 0-9 - _ .",
-						   a, DM_NAME_MAX), NULL;
+						   "unexpected argument '%s' (VM_NAME is '%s')", a,
+						   cfg->name),
+				       NULL;
+			if (!valid_name(a))
+				return usage_error(
+					   error,
+					   "VM name '%s': 1..%d characters of A-Z a-z 0-9 - _ .", a,
+					   DM_NAME_MAX),
+				       NULL;
 			cfg->name = g_strdup(a);
 			continue;
 		}
@@ -501,7 +512,8 @@ DmConfig *dm_config_parse(int argc, char *const *argv, GError **error)
 			opt = g_strndup(a, len + 2);
 			if (o && eq) {
 				if (!o->has_arg)
-					return usage_error(error, "%s takes no argument", opt), NULL;
+					return usage_error(error, "%s takes no argument", opt),
+					       NULL;
 				arg = eq + 1;
 			}
 		} else {
@@ -509,13 +521,15 @@ DmConfig *dm_config_parse(int argc, char *const *argv, GError **error)
 			opt = g_strndup(a, 2);
 			if (o && a[2]) {
 				if (!o->has_arg)
-					return usage_error(error, "%s takes no argument (in '%s')", opt,
-							   a), NULL;
+					return usage_error(error, "%s takes no argument (in '%s')",
+							   opt, a),
+					       NULL;
 				arg = a + 2;
 			}
 		}
 		if (!o)
-			return usage_error(error, "unknown option %s (see acrn-dm --help)", opt), NULL;
+			return usage_error(error, "unknown option %s (see acrn-dm --help)", opt),
+			       NULL;
 		if (o->has_arg && !arg) {
 			if (i + 1 >= argc)
 				return usage_error(error, "%s needs an argument", opt), NULL;

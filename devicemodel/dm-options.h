@@ -34,8 +34,8 @@ typedef enum {
 
 typedef struct {
 	DmSerialKind kind;
-	char *path;    /* DM_SERIAL_FILE */
-	guint16 port;  /* DM_SERIAL_TCP */
+	char *path;   /* DM_SERIAL_FILE */
+	guint16 port; /* DM_SERIAL_TCP */
 } DmSerialConfig;
 
 typedef enum {

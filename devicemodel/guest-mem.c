@@ -21,8 +21,8 @@ guint dm_e820_build(guint64 mem_bytes, DmE820Entry out[DM_E820_MAX])
 	/* The ACPI tables live in 0xE0000..1 MiB; keep the OS off them. */
 	out[n++] = (DmE820Entry){0xE0000, 0x100000 - 0xE0000, DM_E820_RESERVED};
 	out[n++] = (DmE820Entry){0x100000, lowmem - 0x100000, DM_E820_RAM};
-	out[n++] = (DmE820Entry){DM_PCI_ECAM_BASE, DM_HIGHMEM_BASE - DM_PCI_ECAM_BASE,
-				 DM_E820_RESERVED};
+	out[n++] =
+	    (DmE820Entry){DM_PCI_ECAM_BASE, DM_HIGHMEM_BASE - DM_PCI_ECAM_BASE, DM_E820_RESERVED};
 	if (mem_bytes > lowmem)
 		out[n++] = (DmE820Entry){DM_HIGHMEM_BASE, mem_bytes - lowmem, DM_E820_RAM};
 	return n;
@@ -32,7 +32,8 @@ guint dm_e820_build(guint64 mem_bytes, DmE820Entry out[DM_E820_MAX])
  * mmap time, so a host short of huge pages fails there and we fall back. */
 static int memfd_for(guint64 size, gboolean huge)
 {
-	int fd = memfd_create("acrn-dm-guest", MFD_CLOEXEC | (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0));
+	int fd =
+	    memfd_create("acrn-dm-guest", MFD_CLOEXEC | (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0));
 
 	if (fd < 0)
 		return -1;
@@ -68,8 +69,8 @@ DmGuestMem *dm_guest_mem_new(guint64 mem_bytes, GError **error)
 	m->window = m->highmem ? DM_HIGHMEM_BASE + m->highmem : m->lowmem;
 	/* Reserve the whole guest-physical window first so that the pieces
 	 * land at base + gpa and nothing else gets mapped in the PCI hole. */
-	m->base = mmap(NULL, m->window, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
-		       0);
+	m->base =
+	    mmap(NULL, m->window, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m->base == MAP_FAILED) {
 		m->base = NULL;
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),

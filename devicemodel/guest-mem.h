@@ -13,12 +13,12 @@
 
 G_BEGIN_DECLS
 
-#define DM_LOWMEM_LIMIT	    0x80000000ULL  /* start of the 32-bit PCI window */
+#define DM_LOWMEM_LIMIT	    0x80000000ULL /* start of the 32-bit PCI window */
 #define DM_PCI_MMIO32_BASE  0x80000000ULL
-#define DM_PCI_MMIO32_LIMIT 0xE0000000ULL  /* exclusive */
-#define DM_PCI_ECAM_BASE    0xE0000000ULL  /* reserved up to 4 GiB */
+#define DM_PCI_MMIO32_LIMIT 0xE0000000ULL /* exclusive */
+#define DM_PCI_ECAM_BASE    0xE0000000ULL /* reserved up to 4 GiB */
 #define DM_HIGHMEM_BASE	    0x100000000ULL
-#define DM_LEGACY_HOLE	    0xA0000ULL	   /* VGA and BIOS area up to 1 MiB */
+#define DM_LEGACY_HOLE	    0xA0000ULL /* VGA and BIOS area up to 1 MiB */
 
 #define DM_E820_RAM	 1
 #define DM_E820_RESERVED 2

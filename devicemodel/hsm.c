@@ -40,7 +40,8 @@ DmHsm *dm_hsm_open(const char *path, GError **error)
 
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "%s: %s%s", hsm->path,
 			    g_strerror(e),
-			    e == ENOENT ? " (is the HSM module loaded, under the hypervisor?)" : "");
+			    e == ENOENT ? " (is the HSM module loaded, under the hypervisor?)"
+					: "");
 		return NULL;
 	}
 	return g_steal_pointer(&hsm);

@@ -94,8 +94,7 @@ static const Range *lookup(DmIoBus *bus, guint64 addr)
 	return NULL;
 }
 
-gboolean dm_io_bus_access(DmIoBus *bus, guint64 addr, guint size, gboolean write,
-			  guint64 *value)
+gboolean dm_io_bus_access(DmIoBus *bus, guint64 addr, guint size, gboolean write, guint64 *value)
 {
 	const Range *r = lookup(bus, addr);
 

@@ -30,8 +30,7 @@ gboolean dm_io_bus_register(DmIoBus *bus, guint64 base, guint64 len, const char 
 /* Removes the range registered at exactly @base; FALSE if there is none. */
 gboolean dm_io_bus_unregister(DmIoBus *bus, guint64 base);
 /* TRUE if a handler took the access (which must lie within one range). */
-gboolean dm_io_bus_access(DmIoBus *bus, guint64 addr, guint size, gboolean write,
-			  guint64 *value);
+gboolean dm_io_bus_access(DmIoBus *bus, guint64 addr, guint size, gboolean write, guint64 *value);
 
 /* PCI configuration space accesses (the HSM turns 0xCF8/0xCFC into them). */
 typedef void (*DmPciCfgHandler)(gpointer opaque, guint bus, guint dev, guint func, guint reg,

@@ -6,7 +6,7 @@
 
 #include "linux-loader.h"
 
-G_DEFINE_QUARK(dm-loader-error-quark, dm_loader_error)
+G_DEFINE_QUARK(dm - loader - error - quark, dm_loader_error)
 
 #define XLF_KERNEL_64 (1 << 0)
 #define LOADED_HIGH   (1 << 0)
@@ -65,7 +65,8 @@ static gboolean load_bzimage(const DmGuestMem *mem, const DmBootImages *img, gui
 			    "XLF_KERNEL_64 needed)");
 	setup_len = ((gsize)(k[BP_SETUP_SECTS] ? k[BP_SETUP_SECTS] : 4) + 1) * 512;
 	if (setup_len >= img->kernel_len)
-		return fail(error, DM_LOADER_ERROR_FORMAT, "bzImage is truncated after its setup code");
+		return fail(error, DM_LOADER_ERROR_FORMAT,
+			    "bzImage is truncated after its setup code");
 	align = rd32(k + BP_KERNEL_ALIGNMENT);
 	if (align && (DM_KERNEL_ADDR % align) != 0 && !k[BP_RELOCATABLE])
 		return fail(error, DM_LOADER_ERROR_FORMAT,
@@ -101,7 +102,8 @@ static gboolean load_elf(const DmGuestMem *mem, const DmBootImages *img, guint8 
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 ||
 	    eh->e_phoff > img->kernel_len ||
 	    (guint64)eh->e_phnum * sizeof(Elf64_Phdr) > img->kernel_len - eh->e_phoff)
-		return fail(error, DM_LOADER_ERROR_FORMAT, "ELF program headers are out of the file");
+		return fail(error, DM_LOADER_ERROR_FORMAT,
+			    "ELF program headers are out of the file");
 	for (guint i = 0; i < eh->e_phnum; i++) {
 		Elf64_Phdr ph;
 		guint8 *dst;
@@ -111,7 +113,8 @@ static gboolean load_elf(const DmGuestMem *mem, const DmBootImages *img, guint8 
 			continue;
 		if (ph.p_filesz > ph.p_memsz || ph.p_offset > img->kernel_len ||
 		    ph.p_filesz > img->kernel_len - ph.p_offset)
-			return fail(error, DM_LOADER_ERROR_FORMAT, "ELF segment is out of the file");
+			return fail(error, DM_LOADER_ERROR_FORMAT,
+				    "ELF segment is out of the file");
 		if (ph.p_paddr < 0x100000)
 			return fail(error, DM_LOADER_ERROR_FORMAT,
 				    "ELF segment below 1 MiB would overwrite boot structures");
@@ -177,10 +180,10 @@ static void set_regs(DmBootResult *out)
 	r->gdt.limit = 31;
 	r->cr0 = 0x80050033ULL; /* PG, AM, WP, NE, ET, MP, PE */
 	r->cr3 = DM_BOOT_PML4;
-	r->cr4 = 0x20;	       /* PAE */
-	r->ia32_efer = 0x500;  /* LMA, LME */
-	r->rflags = 0x2;       /* interrupts off */
-	r->cs_ar = 0xA09B;     /* present, code, L */
+	r->cr4 = 0x20;	      /* PAE */
+	r->ia32_efer = 0x500; /* LMA, LME */
+	r->rflags = 0x2;      /* interrupts off */
+	r->cs_ar = 0xA09B;    /* present, code, L */
 	r->cs_limit = 0xFFFFFFFF;
 	r->cs_sel = DM_BOOT_CS;
 	r->ss_sel = r->ds_sel = r->es_sel = r->fs_sel = r->gs_sel = DM_BOOT_DS;
@@ -196,7 +199,8 @@ gboolean dm_linux_load(const DmGuestMem *mem, const DmBootImages *img, DmBootRes
 
 	memset(out, 0, sizeof(*out));
 	memset(bp, 0, PAGE);
-	if (!(img->elf ? load_elf(mem, img, bp, out, error) : load_bzimage(mem, img, bp, out, error)))
+	if (!(img->elf ? load_elf(mem, img, bp, out, error)
+		       : load_bzimage(mem, img, bp, out, error)))
 		return FALSE;
 
 	if (cmdlen >= 0x10000)

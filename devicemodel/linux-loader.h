@@ -24,15 +24,15 @@ typedef enum {
 } DmLoaderError;
 
 /* Guest-physical addresses of the boot structures (all below 640 KiB). */
-#define DM_BOOT_GDT	  0x1000ULL
-#define DM_BOOT_PARAMS	  0x7000ULL
-#define DM_BOOT_PML4	  0x9000ULL
-#define DM_BOOT_PDPT	  0xA000ULL
-#define DM_BOOT_PD	  0xB000ULL /* 4 pages: 0xB000..0xEFFF */
-#define DM_BOOT_CMDLINE	  0x20000ULL
-#define DM_KERNEL_ADDR	  0x1000000ULL /* 16 MiB, as upstream */
-#define DM_BOOT_CS	  0x10
-#define DM_BOOT_DS	  0x18
+#define DM_BOOT_GDT	0x1000ULL
+#define DM_BOOT_PARAMS	0x7000ULL
+#define DM_BOOT_PML4	0x9000ULL
+#define DM_BOOT_PDPT	0xA000ULL
+#define DM_BOOT_PD	0xB000ULL /* 4 pages: 0xB000..0xEFFF */
+#define DM_BOOT_CMDLINE 0x20000ULL
+#define DM_KERNEL_ADDR	0x1000000ULL /* 16 MiB, as upstream */
+#define DM_BOOT_CS	0x10
+#define DM_BOOT_DS	0x18
 
 /* Offsets in boot_params (the zero page) and its setup header. */
 #define BP_EXT_RAMDISK_IMAGE 0x0C0

@@ -138,7 +138,7 @@ gboolean dm_pci_add_bar(DmPciDevice *d, guint idx, gboolean is_io, guint64 size,
 	guint64 *next = is_io ? &pci->next_io : &pci->next_mem;
 	guint64 limit = is_io ? 0x10000 : DM_PCI_MMIO32_LIMIT;
 	guint64 addr = (*next + size - 1) & ~(size - 1);
-	guint32 mask = (guint32)~(size - 1);
+	guint32 mask = (guint32) ~(size - 1);
 
 	g_return_val_if_fail(idx < 6 && size >= (is_io ? 4 : 16) && (size & (size - 1)) == 0,
 			     FALSE);
@@ -254,7 +254,7 @@ void dm_pci_cfg_access(gpointer opaque, guint bus, guint slot, guint func, guint
 		guint r = reg + i;
 
 		d->cfg[r] = (guint8)((d->cfg[r] & ~d->wmask[r]) | (b & d->wmask[r]));
-		d->cfg[r] &= (guint8)~(b & d->w1cmask[r]);
+		d->cfg[r] &= (guint8) ~(b & d->w1cmask[r]);
 	}
 	if (reg < PCI_BAR0 + 24 && reg + size > PCI_COMMAND)
 		update_bars(d);

@@ -36,7 +36,7 @@ G_BEGIN_DECLS
 #define PCI_STATUS_INTX	   0x08
 #define PCI_STATUS_CAPS	   0x10
 
-#define DM_PCI_IO_BASE	0x2000
+#define DM_PCI_IO_BASE 0x2000
 
 typedef struct DmPci DmPci;
 typedef struct DmPciDevice DmPciDevice;
@@ -81,8 +81,8 @@ DmPciDevice *dm_pci_add(DmPci *pci, guint slot, guint func, const char *name, gu
 DmPciDevice *dm_pci_get(DmPci *pci, guint slot, guint func);
 
 /* Adds BAR @idx (memory BARs are 32-bit, @size a power of two >= 16). */
-gboolean dm_pci_add_bar(DmPciDevice *dev, guint idx, gboolean is_io, guint64 size,
-			DmIoHandler fn, gpointer opaque, GError **error);
+gboolean dm_pci_add_bar(DmPciDevice *dev, guint idx, gboolean is_io, guint64 size, DmIoHandler fn,
+			gpointer opaque, GError **error);
 /* Appends a capability of @len bytes (id and next pointer included) and
  * returns its offset; 0 if the configuration space is full. */
 guint8 dm_pci_add_cap(DmPciDevice *dev, guint8 id, guint len);

@@ -4,10 +4,10 @@
 #include "pit.h"
 
 typedef struct {
-	guint8 mode;	   /* 0..5 */
-	guint8 rw;	   /* 1 LSB, 2 MSB, 3 LSB then MSB */
-	guint32 reload;	   /* 1..65536 */
-	gint64 start_ns;   /* when counting began; -1: no count written yet */
+	guint8 mode;	    /* 0..5 */
+	guint8 rw;	    /* 1 LSB, 2 MSB, 3 LSB then MSB */
+	guint32 reload;	    /* 1..65536 */
+	gint64 start_ns;    /* when counting began; -1: no count written yet */
 	gboolean write_msb; /* next byte written is the MSB (rw 3) */
 	guint8 write_lsb;
 	gboolean read_msb; /* next byte read is the MSB (rw 3) */
@@ -282,8 +282,7 @@ void dm_pit_io(gpointer opaque, guint64 offset, guint size, gboolean write, guin
 		*value = read_counter(p, &p->ch[offset]);
 }
 
-void dm_pit_port61_io(gpointer opaque, guint64 offset, guint size, gboolean write,
-		      guint64 *value)
+void dm_pit_port61_io(gpointer opaque, guint64 offset, guint size, gboolean write, guint64 *value)
 {
 	DmPit *p = opaque;
 	Channel *c = &p->ch[2];

@@ -11,9 +11,9 @@
 
 G_BEGIN_DECLS
 
-#define DM_PIT_PORT	 0x40
-#define DM_PIT_PORT61	 0x61
-#define DM_PIT_HZ	 1193182ULL
+#define DM_PIT_PORT   0x40
+#define DM_PIT_PORT61 0x61
+#define DM_PIT_HZ     1193182ULL
 
 typedef struct DmPit DmPit;
 

@@ -76,9 +76,10 @@ void dm_pm_evt_io(gpointer opaque, guint64 offset, guint size, gboolean write, g
 			continue;
 		}
 		if (reg == &pm->sts)
-			pm->sts &= (guint16)~(((guint16)b << shift) & STS_MASK);
+			pm->sts &= (guint16) ~(((guint16)b << shift) & STS_MASK);
 		else
-			pm->en = (guint16)((pm->en & ~(0xFF << shift)) | (((guint16)b << shift) & EN_MASK));
+			pm->en = (guint16)((pm->en & ~(0xFF << shift)) |
+					   (((guint16)b << shift) & EN_MASK));
 	}
 	if (write)
 		update_sci(pm);

@@ -44,8 +44,7 @@ typedef enum {
 
 typedef struct DmPm DmPm;
 
-DmPm *dm_pm_new(const DmIrqSink *irq, void (*request)(gpointer ctx, DmPmRequest r),
-		gpointer ctx);
+DmPm *dm_pm_new(const DmIrqSink *irq, void (*request)(gpointer ctx, DmPmRequest r), gpointer ctx);
 void dm_pm_free(DmPm *pm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmPm, dm_pm_free)
 

@@ -83,8 +83,8 @@ static void fill_time(DmRtc *r)
 	if (r->ram[R_B] & B_24H)
 		r->ram[R_HOUR] = to_reg(r, hour);
 	else
-		r->ram[R_HOUR] = (guint8)(to_reg(r, hour % 12 ? hour % 12 : 12) |
-					  (hour >= 12 ? HOUR_PM : 0));
+		r->ram[R_HOUR] =
+		    (guint8)(to_reg(r, hour % 12 ? hour % 12 : 12) | (hour >= 12 ? HOUR_PM : 0));
 	r->ram[R_DOW] = to_reg(r, (guint)g_date_time_get_day_of_week(t) % 7 + 1);
 	r->ram[R_DAY] = to_reg(r, (guint)g_date_time_get_day_of_month(t));
 	r->ram[R_MON] = to_reg(r, (guint)g_date_time_get_month(t));
@@ -107,11 +107,10 @@ static void take_time(DmRtc *r)
 		if (h & HOUR_PM)
 			hour += 12;
 	}
-	t = g_date_time_new_utc((gint)(from_reg(r, r->ram[R_CENTURY]) * 100 +
-				       from_reg(r, r->ram[R_YEAR])),
-				(gint)from_reg(r, r->ram[R_MON]), (gint)from_reg(r, r->ram[R_DAY]),
-				(gint)hour, (gint)from_reg(r, r->ram[R_MIN]),
-				(gdouble)from_reg(r, r->ram[R_SEC]));
+	t = g_date_time_new_utc(
+	    (gint)(from_reg(r, r->ram[R_CENTURY]) * 100 + from_reg(r, r->ram[R_YEAR])),
+	    (gint)from_reg(r, r->ram[R_MON]), (gint)from_reg(r, r->ram[R_DAY]), (gint)hour,
+	    (gint)from_reg(r, r->ram[R_MIN]), (gdouble)from_reg(r, r->ram[R_SEC]));
 	if (t)
 		r->offset = g_date_time_to_unix(t) - r->now(r->ctx);
 }

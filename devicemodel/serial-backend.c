@@ -66,7 +66,8 @@ static gboolean open_pty(DmSerialBackend *b, GError **error)
 
 static gboolean open_tcp(DmSerialBackend *b, guint16 port, GError **error)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int one = 1;
 

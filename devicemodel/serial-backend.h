@@ -25,8 +25,7 @@ const char *dm_serial_backend_pty(const DmSerialBackend *b);
 void dm_serial_backend_write(DmSerialBackend *b, const guint8 *buf, gsize len);
 /* Starts delivering input to @fn in the thread-default main context; the
  * device calls dm_serial_backend_resume() when it has room again. */
-void dm_serial_backend_set_input(DmSerialBackend *b, DmSerialInput fn, gpointer ctx,
-				 GMutex *lock);
+void dm_serial_backend_set_input(DmSerialBackend *b, DmSerialInput fn, gpointer ctx, GMutex *lock);
 void dm_serial_backend_resume(DmSerialBackend *b);
 
 G_END_DECLS

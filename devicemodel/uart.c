@@ -14,29 +14,29 @@ enum {
 	REG_SCR = 7,
 };
 
-#define IER_RDI	 0x01
-#define IER_THRI 0x02
-#define IER_RLSI 0x04
-#define IER_MSI	 0x08
-#define IIR_NONE 0x01
-#define IIR_MSI	 0x00
-#define IIR_THRI 0x02
-#define IIR_RDI	 0x04
-#define IIR_RLSI 0x06
-#define IIR_FIFO 0xC0
-#define FCR_FIFO 0x01
+#define IER_RDI	   0x01
+#define IER_THRI   0x02
+#define IER_RLSI   0x04
+#define IER_MSI	   0x08
+#define IIR_NONE   0x01
+#define IIR_MSI	   0x00
+#define IIR_THRI   0x02
+#define IIR_RDI	   0x04
+#define IIR_RLSI   0x06
+#define IIR_FIFO   0xC0
+#define FCR_FIFO   0x01
 #define FCR_CLR_RX 0x02
-#define LCR_DLAB 0x80
-#define MCR_DTR	 0x01
-#define MCR_RTS	 0x02
-#define MCR_OUT1 0x04
-#define MCR_OUT2 0x08
-#define MCR_LOOP 0x10
-#define LSR_DR	 0x01
-#define LSR_OE	 0x02
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
-#define MSR_DELTA 0x0F
+#define LCR_DLAB   0x80
+#define MCR_DTR	   0x01
+#define MCR_RTS	   0x02
+#define MCR_OUT1   0x04
+#define MCR_OUT2   0x08
+#define MCR_LOOP   0x10
+#define LSR_DR	   0x01
+#define LSR_OE	   0x02
+#define LSR_THRE   0x20
+#define LSR_TEMT   0x40
+#define MSR_DELTA  0x0F
 
 struct DmUart {
 	const DmIrqSink *irq;
@@ -145,10 +145,10 @@ static void set_loop_msr(DmUart *u)
 
 	if (!(m & MCR_LOOP))
 		return;
-	msr |= (m & MCR_RTS) ? 0x10 : 0;  /* CTS */
-	msr |= (m & MCR_DTR) ? 0x20 : 0;  /* DSR */
-	msr |= (m & MCR_OUT1) ? 0x40 : 0; /* RI */
-	msr |= (m & MCR_OUT2) ? 0x80 : 0; /* DCD */
+	msr |= (m & MCR_RTS) ? 0x10 : 0;	    /* CTS */
+	msr |= (m & MCR_DTR) ? 0x20 : 0;	    /* DSR */
+	msr |= (m & MCR_OUT1) ? 0x40 : 0;	    /* RI */
+	msr |= (m & MCR_OUT2) ? 0x80 : 0;	    /* DCD */
 	msr |= (guint8)(((old ^ msr) >> 4) & 0x0B); /* deltas of CTS, DSR, DCD */
 	if ((old & 0x40) && !(msr & 0x40))
 		msr |= 0x04; /* trailing edge of RI */

@@ -138,7 +138,8 @@ static guint8 handle(DmVirtioBlk *b, const DmVqChain *c, guint32 *written)
 			return VIRTIO_BLK_S_IOERR;
 		return VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_GET_ID:
-		*written = (guint32)dm_vq_chain_write(c, 0, b->id, MIN(sizeof(b->id), c->in_bytes - 1));
+		*written =
+		    (guint32)dm_vq_chain_write(c, 0, b->id, MIN(sizeof(b->id), c->in_bytes - 1));
 		return VIRTIO_BLK_S_OK;
 	default:
 		return VIRTIO_BLK_S_UNSUPP;
@@ -163,7 +164,8 @@ static void blk_notify(DmVirtioDevice *dev, guint q)
 		 * the request cannot even fail properly. */
 		if (got < 0 || c->in_bytes == 0) {
 			g_autofree char *why = g_strdup_printf(
-			    "virtio-blk: %s", error ? error->message : "request without a status byte");
+			    "virtio-blk: %s",
+			    error ? error->message : "request without a status byte");
 			dm_virtio_set_broken(dev, why);
 			break;
 		}

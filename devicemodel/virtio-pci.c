@@ -5,18 +5,18 @@
 
 #include "virtio-pci.h"
 
-#define PCI_VENDOR_VIRTIO   0x1AF4
-#define CAP_VENDOR	    0x09
-#define CAP_MSIX	    0x11
-#define CFG_COMMON	    1
-#define CFG_NOTIFY	    2
-#define CFG_ISR		    3
-#define CFG_DEVICE	    4
-#define MSIX_ENABLE	    0x8000
-#define MSIX_MASKALL	    0x4000
-#define MSIX_PBA_OFFSET	    0x800
-#define BAR1_SIZE	    0x1000
-#define NO_VECTOR	    0xFFFF
+#define PCI_VENDOR_VIRTIO 0x1AF4
+#define CAP_VENDOR	  0x09
+#define CAP_MSIX	  0x11
+#define CFG_COMMON	  1
+#define CFG_NOTIFY	  2
+#define CFG_ISR		  3
+#define CFG_DEVICE	  4
+#define MSIX_ENABLE	  0x8000
+#define MSIX_MASKALL	  0x4000
+#define MSIX_PBA_OFFSET	  0x800
+#define BAR1_SIZE	  0x1000
+#define NO_VECTOR	  0xFFFF
 
 static guint n_vectors(const DmVirtioDevice *d)
 {
@@ -351,11 +351,11 @@ DmVirtioDevice *dm_virtio_pci_new(DmPci *pci, guint slot, guint func, const DmVi
 	add_vendor_cap(p, CFG_COMMON, VIRTIO_PCI_COMMON, VIRTIO_COMMON_SIZE, FALSE);
 	add_vendor_cap(p, CFG_ISR, VIRTIO_PCI_ISR, 1, FALSE);
 	add_vendor_cap(p, CFG_DEVICE, VIRTIO_PCI_DEVICE, MAX(ops->cfg_size, 4), FALSE);
-	add_vendor_cap(p, CFG_NOTIFY, VIRTIO_PCI_NOTIFY,
-		       ops->n_queues * VIRTIO_NOTIFY_MULTIPLIER, TRUE);
+	add_vendor_cap(p, CFG_NOTIFY, VIRTIO_PCI_NOTIFY, ops->n_queues * VIRTIO_NOTIFY_MULTIPLIER,
+		       TRUE);
 	d->msix_cap = dm_pci_add_cap(p, CAP_MSIX, 12);
 	dm_pci_set_cfg16(p, d->msix_cap + 2, (guint16)(n_vectors(d) - 1));
-	dm_pci_set_cfg32(p, d->msix_cap + 4, 0 | 1);		     /* table at BAR 1 + 0 */
+	dm_pci_set_cfg32(p, d->msix_cap + 4, 0 | 1);		   /* table at BAR 1 + 0 */
 	dm_pci_set_cfg32(p, d->msix_cap + 8, MSIX_PBA_OFFSET | 1); /* PBA at BAR 1 + 0x800 */
 	p->wmask[d->msix_cap + 3] = (MSIX_ENABLE | MSIX_MASKALL) >> 8;
 	dm_pci_enable_intx(p);

@@ -15,14 +15,14 @@
 
 G_BEGIN_DECLS
 
-#define VIRTQ_DESC_F_NEXT     1
-#define VIRTQ_DESC_F_WRITE    2
-#define VIRTQ_DESC_F_INDIRECT 4
+#define VIRTQ_DESC_F_NEXT	   1
+#define VIRTQ_DESC_F_WRITE	   2
+#define VIRTQ_DESC_F_INDIRECT	   4
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 
 #define DM_VQ_MAX_SIZE	256
-#define DM_VQ_MAX_CHAIN 512		/* descriptors in one chain, indirect included */
-#define DM_VQ_MAX_BYTES (64U << 20)	/* bytes in one chain */
+#define DM_VQ_MAX_CHAIN 512	    /* descriptors in one chain, indirect included */
+#define DM_VQ_MAX_BYTES (64U << 20) /* bytes in one chain */
 
 typedef struct {
 	guint16 size; /* 0: not configured */
@@ -40,7 +40,7 @@ typedef struct {
 
 typedef struct {
 	guint16 head;
-	guint n_out, n_in;	     /* readable, then writable iovs */
+	guint n_out, n_in; /* readable, then writable iovs */
 	guint64 out_bytes, in_bytes;
 	DmIov iov[DM_VQ_MAX_CHAIN]; /* out iovs first, then in iovs */
 } DmVqChain;

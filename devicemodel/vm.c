@@ -288,7 +288,8 @@ static gboolean restart(DmVm *vm, gboolean waking, GError **error)
 		return FALSE;
 	if (waking) {
 		const guint8 *facs = dm_guest_mem_ptr(vm->mem, DM_ACPI_BASE + DM_ACPI_FACS, 64);
-		guint32 vector = facs[12] | facs[13] << 8 | facs[14] << 16 | (guint32)facs[15] << 24;
+		guint32 vector =
+		    facs[12] | facs[13] << 8 | facs[14] << 16 | (guint32)facs[15] << 24;
 		struct acrn_regs *r = &boot.regs.vcpu_regs;
 
 		memset(&boot.regs, 0, sizeof(boot.regs));
@@ -564,9 +565,9 @@ gboolean dm_vm_start(DmVm *vm, GError **error)
 		return FALSE;
 	if (!dm_hsm_set_memseg(vm->hsm, 0, vm->mem->base, vm->mem->lowmem, error))
 		return FALSE;
-	if (vm->mem->highmem && !dm_hsm_set_memseg(vm->hsm, DM_HIGHMEM_BASE,
-						   vm->mem->base + DM_HIGHMEM_BASE,
-						   vm->mem->highmem, error))
+	if (vm->mem->highmem &&
+	    !dm_hsm_set_memseg(vm->hsm, DM_HIGHMEM_BASE, vm->mem->base + DM_HIGHMEM_BASE,
+			       vm->mem->highmem, error))
 		return FALSE;
 	if (!create_devices(vm, error))
 		return FALSE;
@@ -590,7 +591,8 @@ gboolean dm_vm_start(DmVm *vm, GError **error)
 		return FALSE;
 	vm->state = VM_RUNNING;
 	if (vm->control) {
-		GVariant *f = console_path(vm) ? dm_control_field("console", console_path(vm)) : NULL;
+		GVariant *f =
+		    console_path(vm) ? dm_control_field("console", console_path(vm)) : NULL;
 
 		dm_control_send_event(vm->control, "started", f);
 	}

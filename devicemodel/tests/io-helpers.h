@@ -22,12 +22,12 @@ static inline guint64 pio(DmIoDispatcher *d, gboolean write, guint16 port, guint
 	return req.reqs.pio_request.value;
 }
 
-#define inb(d, port)	     ((guint8)pio(d, FALSE, port, 1, 0))
-#define inw(d, port)	     ((guint16)pio(d, FALSE, port, 2, 0))
-#define inl(d, port)	     ((guint32)pio(d, FALSE, port, 4, 0))
-#define outb(d, port, v)     pio(d, TRUE, port, 1, v)
-#define outw(d, port, v)     pio(d, TRUE, port, 2, v)
-#define outl(d, port, v)     pio(d, TRUE, port, 4, v)
+#define inb(d, port)	 ((guint8)pio(d, FALSE, port, 1, 0))
+#define inw(d, port)	 ((guint16)pio(d, FALSE, port, 2, 0))
+#define inl(d, port)	 ((guint32)pio(d, FALSE, port, 4, 0))
+#define outb(d, port, v) pio(d, TRUE, port, 1, v)
+#define outw(d, port, v) pio(d, TRUE, port, 2, v)
+#define outl(d, port, v) pio(d, TRUE, port, 4, v)
 
 static inline guint64 mmio(DmIoDispatcher *d, gboolean write, guint64 addr, guint size,
 			   guint64 value)

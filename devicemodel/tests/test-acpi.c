@@ -232,7 +232,9 @@ static void test_iasl(void)
 	static const struct {
 		const char *sig;
 		guint off;
-	} tabs[] = {{"facp", DM_ACPI_FADT}, {"apic", DM_ACPI_MADT}, {"dsdt", DM_ACPI_DSDT},
+	} tabs[] = {{"facp", DM_ACPI_FADT},
+		    {"apic", DM_ACPI_MADT},
+		    {"dsdt", DM_ACPI_DSDT},
 		    {"xsdt", DM_ACPI_XSDT}};
 
 	if (!iasl) {

@@ -77,13 +77,15 @@ static void setup(Fixture *f, gconstpointer data)
 	g_assert_true(dm_io_bus_register(f->pio, COM1, 8, "com1", dm_uart_io, f->uart, NULL));
 	g_assert_true(dm_io_bus_register(f->pio, DM_RTC_PORT, 2, "rtc", dm_rtc_io, f->rtc, NULL));
 	g_assert_true(dm_io_bus_register(f->pio, DM_PIT_PORT, 4, "pit", dm_pit_io, f->pit, NULL));
-	g_assert_true(dm_io_bus_register(f->pio, DM_PIT_PORT61, 1, "port61", dm_pit_port61_io,
-					 f->pit, NULL));
-	g_assert_true(dm_io_bus_register(f->pio, DM_PM1A_EVT, 4, "pm1evt", dm_pm_evt_io, f->pm, NULL));
-	g_assert_true(dm_io_bus_register(f->pio, DM_PM1A_CNT, 2, "pm1cnt", dm_pm_cnt_io, f->pm, NULL));
+	g_assert_true(
+	    dm_io_bus_register(f->pio, DM_PIT_PORT61, 1, "port61", dm_pit_port61_io, f->pit, NULL));
+	g_assert_true(
+	    dm_io_bus_register(f->pio, DM_PM1A_EVT, 4, "pm1evt", dm_pm_evt_io, f->pm, NULL));
+	g_assert_true(
+	    dm_io_bus_register(f->pio, DM_PM1A_CNT, 2, "pm1cnt", dm_pm_cnt_io, f->pm, NULL));
 	g_assert_true(dm_io_bus_register(f->pio, DM_SMI_CMD, 1, "smi", dm_pm_smi_io, f->pm, NULL));
-	g_assert_true(dm_io_bus_register(f->pio, DM_RESET_PORT, 1, "reset", dm_pm_reset_io, f->pm,
-					 NULL));
+	g_assert_true(
+	    dm_io_bus_register(f->pio, DM_RESET_PORT, 1, "reset", dm_pm_reset_io, f->pm, NULL));
 }
 
 static void teardown(Fixture *f, gconstpointer data)
@@ -115,7 +117,7 @@ static void test_uart_registers(Fixture *f, gconstpointer data)
 	g_assert_cmphex(inb(d, COM1 + 7), ==, 0x5A);
 	g_assert_cmphex(inb(d, COM1 + 5), ==, 0x60); /* THRE | TEMT */
 	g_assert_cmphex(inb(d, COM1 + 2), ==, 0x01); /* no interrupt, no FIFO */
-	outb(d, COM1 + 2, 0x07);		      /* FIFO on, clear both */
+	outb(d, COM1 + 2, 0x07);		     /* FIFO on, clear both */
 	g_assert_cmphex(inb(d, COM1 + 2), ==, 0xC1);
 	g_assert_cmphex(inb(d, COM1 + 6) & 0xB0, ==, 0xB0); /* DCD DSR CTS */
 
@@ -230,7 +232,7 @@ static void test_rtc(Fixture *f, gconstpointer data)
 
 	/* Setting the time under SET moves the guest clock only. */
 	cmos_set(f, 0x0B, 0x80 | 0x06);
-	cmos_set(f, 0x09, 30);	/* 2030 */
+	cmos_set(f, 0x09, 30); /* 2030 */
 	cmos_set(f, 0x08, 1);
 	cmos_set(f, 0x07, 2);
 	cmos_set(f, 0x04, 3);
@@ -268,7 +270,7 @@ static void test_pit_counter(Fixture *f, gconstpointer data)
 	g_assert_cmphex(inb(d, 0x61) & 0x20, ==, 0); /* OUT low while counting */
 	/* 1 ms = 1193 ticks. */
 	f->now_ns += 1000000;
-	outb(d, 0x43, 0x80); /* latch channel 2 */
+	outb(d, 0x43, 0x80);  /* latch channel 2 */
 	f->now_ns += 5000000; /* the latch holds */
 	v = inb(d, 0x42);
 	v |= (guint16)(inb(d, 0x42) << 8);

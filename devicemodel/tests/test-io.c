@@ -216,10 +216,55 @@ static void test_pci_caps_intx(PciFixture *f, gconstpointer data)
 	g_assert_true(f->irqs.level[DM_GSI_PCI_BASE + 5]);
 }
 
+static void record_done(gpointer ctx, guint vcpu)
+{
+	g_array_append_val((GArray *)ctx, vcpu);
+}
+
+/* The request page as the HSM leaves it: only PROCESSING slots that no
+ * in-kernel client took are ours, within the VM's vCPUs. */
+static void test_service_page(void)
+{
+	g_autoptr(DmIoBus) pio_bus = dm_io_bus_new("pio");
+	g_autoptr(DmIoBus) mmio_bus = dm_io_bus_new("mmio");
+	DmIoDispatcher d = {pio_bus, mmio_bus, NULL, NULL, 0};
+	g_autofree struct acrn_io_request_buffer *page = g_new0(struct acrn_io_request_buffer, 1);
+	g_autoptr(GArray) done = g_array_new(FALSE, FALSE, sizeof(guint));
+	Probe p = {0};
+	static const guint32 states[] = {ACRN_IOREQ_STATE_PROCESSING, ACRN_IOREQ_STATE_PENDING,
+					 ACRN_IOREQ_STATE_PROCESSING, ACRN_IOREQ_STATE_COMPLETE,
+					 ACRN_IOREQ_STATE_FREE,	      ACRN_IOREQ_STATE_PROCESSING};
+
+	G_STATIC_ASSERT(sizeof(struct acrn_io_request) == 256);
+	G_STATIC_ASSERT(sizeof(struct acrn_io_request_buffer) == 4096);
+	g_assert_true(dm_io_bus_register(pio_bus, 0x3F8, 8, "uart", probe_io, &p, NULL));
+	for (guint i = 0; i < ACRN_IO_REQUEST_MAX; i++) {
+		struct acrn_io_request *r = &page->req_slot[i];
+
+		r->type = ACRN_IOREQ_TYPE_PORTIO;
+		r->reqs.pio_request.direction = ACRN_IOREQ_DIR_READ;
+		r->reqs.pio_request.address = 0x3F8;
+		r->reqs.pio_request.size = 1;
+		r->processed = i < G_N_ELEMENTS(states) ? states[i] : ACRN_IOREQ_STATE_PROCESSING;
+	}
+	page->req_slot[2].kernel_handled = 1;
+	/* 6 vCPUs: slots 0 and 5 are ours (2 is the kernel's, 6.. beyond). */
+	g_assert_cmpuint(dm_io_service_page(&d, page, 6, record_done, done), ==, 2);
+	g_assert_cmpuint(done->len, ==, 2);
+	g_assert_cmpuint(g_array_index(done, guint, 0), ==, 0);
+	g_assert_cmpuint(g_array_index(done, guint, 1), ==, 5);
+	g_assert_cmphex(page->req_slot[0].reqs.pio_request.value, ==, 0x88);
+	g_assert_cmphex(page->req_slot[1].reqs.pio_request.value, ==, 0);
+	/* acrn-dm leaves the state to the HSM (NOTIFY_REQUEST_FINISH). */
+	g_assert_cmpuint(page->req_slot[0].processed, ==, ACRN_IOREQ_STATE_PROCESSING);
+	g_assert_cmpuint(p.n, ==, 2);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/io/bus", test_bus);
+	g_test_add_func("/io/service-page", test_service_page);
 	g_test_add("/io/pci/ids", PciFixture, NULL, pci_setup, test_pci_ids, pci_teardown);
 	g_test_add("/io/pci/cf8", PciFixture, NULL, pci_setup, test_pci_cf8, pci_teardown);
 	g_test_add("/io/pci/bars", PciFixture, NULL, pci_setup, test_pci_bars, pci_teardown);

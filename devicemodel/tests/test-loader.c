@@ -246,10 +246,10 @@ static void test_elf_errors(void)
 		guint64 paddr, entry, filesz;
 		int code;
 	} cases[] = {
-	    {0x1000000, 0x2000000, 100, DM_LOADER_ERROR_FORMAT}, /* entry outside */
+	    {0x1000000, 0x2000000, 100, DM_LOADER_ERROR_FORMAT},  /* entry outside */
 	    {0x1000000, 0x1000000, 5000, DM_LOADER_ERROR_FORMAT}, /* beyond the file */
-	    {0x8000, 0x8000, 100, DM_LOADER_ERROR_FORMAT},	      /* over the zero page */
-	    {MEM - 100, MEM - 100, 100, DM_LOADER_ERROR_SPACE},   /* beyond RAM */
+	    {0x8000, 0x8000, 100, DM_LOADER_ERROR_FORMAT},	  /* over the zero page */
+	    {MEM - 100, MEM - 100, 100, DM_LOADER_ERROR_SPACE},	  /* beyond RAM */
 	};
 	DmBootResult r;
 

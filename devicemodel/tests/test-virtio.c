@@ -12,14 +12,14 @@
 #include "io-helpers.h"
 #include "virtio-blk.h"
 
-#define SLOT  3
-#define QSIZE 16
-#define DESC  0x100000ULL
-#define AVAIL 0x101000ULL
-#define USED  0x102000ULL
-#define HDR   0x200000ULL
-#define DATA  0x201000ULL
-#define STAT  0x203000ULL
+#define SLOT	     3
+#define QSIZE	     16
+#define DESC	     0x100000ULL
+#define AVAIL	     0x101000ULL
+#define USED	     0x102000ULL
+#define HDR	     0x200000ULL
+#define DATA	     0x201000ULL
+#define STAT	     0x203000ULL
 #define DISK_SECTORS 64
 
 typedef struct {
