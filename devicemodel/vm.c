@@ -23,6 +23,7 @@
 #include "serial-backend.h"
 #include "uart.h"
 #include "virtio-blk.h"
+#include "virtio-console.h"
 #include "vm.h"
 
 typedef enum { VM_STARTING, VM_RUNNING, VM_PAUSED, VM_SUSPENDED } VmState;
@@ -62,8 +63,15 @@ struct DmVm {
 	DmPit *pit;
 	GSource *pit_source;
 	DmPm *pm;
-	GPtrArray *blks; /* DmVirtioBlk*, freed explicitly */
+	GPtrArray *blks;     /* DmVirtioBlk*, freed explicitly */
+	GPtrArray *consoles; /* Console*, freed explicitly */
 };
+
+/* A virtio-console and the host end of its line. */
+typedef struct {
+	DmVirtioConsole *dev;
+	DmSerialBackend *backend;
+} Console;
 
 /* ---- interrupts: straight to the HSM ---- */
 
@@ -231,6 +239,44 @@ static gsize com1_input(gpointer ctx, const guint8 *buf, gsize len)
 	return dm_uart_receive(((DmVm *)ctx)->com1, buf, len);
 }
 
+/* ---- virtio-console ---- */
+
+static void console_tx(gpointer ctx, guint8 b)
+{
+	dm_serial_backend_write(((Console *)ctx)->backend, &b, 1);
+}
+
+static void console_rx_space(gpointer ctx)
+{
+	dm_serial_backend_resume(((Console *)ctx)->backend);
+}
+
+static gsize console_input(gpointer ctx, const guint8 *buf, gsize len)
+{
+	return dm_virtio_console_receive(((Console *)ctx)->dev, buf, len);
+}
+
+static gboolean add_console(DmVm *vm, const DmPciDeviceConfig *d, GError **error)
+{
+	Console *c = g_new0(Console, 1);
+	DmUartBackendOps ops = {console_tx, console_rx_space, c};
+
+	g_ptr_array_add(vm->consoles, c);
+	c->backend = dm_serial_backend_open(&d->console, error);
+	if (!c->backend) {
+		g_prefix_error(error, "-s %s: ", d->spec);
+		return FALSE;
+	}
+	c->dev = dm_virtio_console_new(vm->pci, d, vm->mem, &ops, error);
+	if (!c->dev)
+		return FALSE;
+	if (dm_serial_backend_pty(c->backend))
+		g_message("%s: virtio-console in slot %u on %s", vm->cfg->name, d->slot,
+			  dm_serial_backend_pty(c->backend));
+	dm_serial_backend_set_input(c->backend, console_input, c, &vm->lock);
+	return TRUE;
+}
+
 /* ---- construction ---- */
 
 DmVm *dm_vm_new(DmConfig *cfg)
@@ -243,6 +289,7 @@ DmVm *dm_vm_new(DmConfig *cfg)
 	vm->exit_code = ACRN_DM_EXIT_FAILURE;
 	g_mutex_init(&vm->lock);
 	vm->blks = g_ptr_array_new();
+	vm->consoles = g_ptr_array_new();
 	vm->irq = (DmIrqSink){irq_line, irq_msi, vm};
 	return vm;
 }
@@ -462,8 +509,11 @@ static gboolean create_devices(DmVm *vm, GError **error)
 				return FALSE;
 			g_ptr_array_add(vm->blks, blk);
 			break;
-		case DM_DEV_VIRTIO_NET:
 		case DM_DEV_VIRTIO_CONSOLE:
+			if (!add_console(vm, d, error))
+				return FALSE;
+			break;
+		case DM_DEV_VIRTIO_NET:
 		case DM_DEV_VIRTIO_RNG:
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 				    "-s %s: this device is not implemented yet", d->spec);
@@ -658,6 +708,14 @@ void dm_vm_free(DmVm *vm)
 	for (guint i = 0; i < vm->blks->len; i++)
 		dm_virtio_blk_free(vm->blks->pdata[i]);
 	g_ptr_array_unref(vm->blks);
+	for (guint i = 0; i < vm->consoles->len; i++) {
+		Console *c = vm->consoles->pdata[i];
+
+		dm_virtio_console_free(c->dev);
+		dm_serial_backend_free(c->backend);
+		g_free(c);
+	}
+	g_ptr_array_unref(vm->consoles);
 	dm_pci_free(vm->pci);
 	dm_uart_free(vm->com1);
 	dm_serial_backend_free(vm->com1_backend);

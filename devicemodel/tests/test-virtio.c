@@ -11,6 +11,7 @@
 
 #include "io-helpers.h"
 #include "virtio-blk.h"
+#include "virtio-console.h"
 
 #define SLOT	     3
 #define QSIZE	     16
@@ -485,6 +486,91 @@ static void test_malformed(Fixture *f, gconstpointer data)
 	}
 }
 
+/* ---- virtio-console ---- */
+
+static void con_tx(gpointer ctx, guint8 b)
+{
+	g_string_append_c(ctx, (char)b);
+}
+
+static void con_queue(Fixture *f, guint q, guint64 desc_gpa, guint64 avail, guint64 used)
+{
+	common_w(f, VIRTIO_COMMON_Q_SELECT, 2, q);
+	common_w(f, VIRTIO_COMMON_Q_SIZE, 2, QSIZE);
+	common_w(f, VIRTIO_COMMON_Q_DESC, 8, desc_gpa);
+	common_w(f, VIRTIO_COMMON_Q_AVAIL, 8, avail);
+	common_w(f, VIRTIO_COMMON_Q_USED, 8, used);
+	common_w(f, VIRTIO_COMMON_Q_ENABLE, 2, 1);
+}
+
+static void avail_push(Fixture *f, guint64 avail, guint16 *idx, guint16 head)
+{
+	guint8 *a = g(f, avail, 4 + 2 * QSIZE);
+
+	memcpy(a + 4 + 2 * (*idx % QSIZE), &head, 2);
+	(*idx)++;
+	memcpy(a + 2, idx, 2);
+}
+
+static void test_console(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+	DmUartBackendOps ops = {con_tx, NULL, out};
+	DmPciDeviceConfig cfg = {
+	    .slot = 4, .kind = DM_DEV_VIRTIO_CONSOLE, .spec = "4,virtio-console"};
+	DmVirtioConsole *con = dm_virtio_console_new(f->pci, &cfg, f->mem, &ops, &error);
+	guint64 blk_bar0 = f->bar0;
+	guint16 rx_idx = 0, tx_idx = 0, used;
+	const guint64 RXD = 0x400000, RXA = 0x401000, RXU = 0x402000;
+	const guint64 TXD = 0x410000, TXA = 0x411000, TXU = 0x412000;
+
+	g_assert_no_error(error);
+	g_assert_cmphex(pcicfg(&f->d, FALSE, 4, 0, 0, 4, 0), ==, 0x10431AF4);
+	f->bar0 = pcicfg(&f->d, FALSE, 4, 0, PCI_BAR0, 4, 0) & ~15U;
+	pcicfg(&f->d, TRUE, 4, 0, PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
+	memset(g(f, RXD, 0x20000), 0, 0x20000);
+	common_w(f, VIRTIO_COMMON_STATUS, 1, 0);
+	common_w(f, VIRTIO_COMMON_STATUS, 1, 0x03);
+	common_w(f, VIRTIO_COMMON_GFSELECT, 4, 1);
+	common_w(f, VIRTIO_COMMON_GF, 4, 1);
+	common_w(f, VIRTIO_COMMON_STATUS, 1, 0x0B);
+	g_assert_cmpuint(common_r(f, VIRTIO_COMMON_NUMQ, 2), ==, 2);
+	con_queue(f, 0, RXD, RXA, RXU);
+	con_queue(f, 1, TXD, TXA, TXU);
+	common_w(f, VIRTIO_COMMON_STATUS, 1, 0x0F);
+
+	/* Output: two buffers in one chain, kicked on queue 1. */
+	memcpy(g(f, 0x420000, 6), "hello ", 6);
+	memcpy(g(f, 0x420100, 6), "world\n", 6);
+	desc(f, TXD, 0, 0x420000, 6, VIRTQ_DESC_F_NEXT, 1);
+	desc(f, TXD, 1, 0x420100, 6, 0, 0);
+	avail_push(f, TXA, &tx_idx, 0);
+	mmio(&f->d, TRUE, f->bar0 + VIRTIO_PCI_NOTIFY + VIRTIO_NOTIFY_MULTIPLIER, 2, 1);
+	g_assert_cmpstr(out->str, ==, "hello world\n");
+
+	/* Input: nothing fits before the guest posts buffers; then one
+	 * 8-byte buffer takes 8 bytes. */
+	g_assert_cmpuint(dm_virtio_console_receive(con, (const guint8 *)"abcdefghij", 10), ==, 0);
+	desc(f, RXD, 0, 0x430000, 8, VIRTQ_DESC_F_WRITE, 0);
+	avail_push(f, RXA, &rx_idx, 0);
+	mmio(&f->d, TRUE, f->bar0 + VIRTIO_PCI_NOTIFY, 2, 0);
+	g_assert_cmpuint(dm_virtio_console_receive(con, (const guint8 *)"abcdefghij", 10), ==, 8);
+	g_assert_cmpmem(g(f, 0x430000, 8), 8, "abcdefgh", 8);
+	memcpy(&used, g(f, RXU + 2, 2), 2);
+	g_assert_cmpuint(used, ==, 1);
+
+	/* A malformed transmit chain breaks the device. */
+	desc(f, TXD, 2, 0x420000, 6, VIRTQ_DESC_F_NEXT, 2);
+	avail_push(f, TXA, &tx_idx, 2);
+	mmio(&f->d, TRUE, f->bar0 + VIRTIO_PCI_NOTIFY + VIRTIO_NOTIFY_MULTIPLIER, 2, 1);
+	g_assert_cmphex(status(f) & VIRTIO_STATUS_NEEDS_RESET, !=, 0);
+	g_assert_cmpuint(dm_virtio_console_receive(con, (const guint8 *)"x", 1), ==, 0);
+
+	dm_virtio_console_free(con);
+	f->bar0 = blk_bar0;
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -494,5 +580,6 @@ int main(int argc, char **argv)
 	ADD("/virtio/blk/msix", test_msix, FALSE);
 	ADD("/virtio/features", test_features, FALSE);
 	ADD("/virtio/malformed", test_malformed, FALSE);
+	ADD("/virtio/console", test_console, FALSE);
 	return g_test_run();
 }
