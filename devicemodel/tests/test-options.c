@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dm-options.h"
+#include "vm-definition.h"
 
 static DmConfig *parse_line(const char *line, GError **error)
 {
@@ -45,6 +46,56 @@ static void test_golden(void)
 			g_error("%s: %s", f, error->message);
 		g_assert_cmpstr(cfg->name, ==, lines[g_strv_length(lines) - 1]);
 		g_assert_nonnull(cfg->control_socket);
+		n++;
+	}
+	g_assert_cmpuint(n, >=, 10);
+}
+
+/* Straight from the definitions: acrn_vm_def_to_dm_argv() on every valid
+ * golden definition, parsed back, carries the definition's values. */
+static void test_from_definitions(void)
+{
+	const char *dir = g_getenv("VMDEF_GOLDEN_DIR");
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *f;
+	guint n = 0;
+
+	g_assert_nonnull(d);
+	while ((f = g_dir_read_name(d))) {
+		g_autofree char *path = NULL, *xml = NULL, *dm_name = NULL;
+		g_autoptr(GError) error = NULL;
+		g_autoptr(AcrnVmDef) def = NULL;
+		g_autoptr(DmConfig) cfg = NULL;
+		g_auto(GStrv) argv = NULL;
+		AcrnDmArgvOptions opts = {"/usr/bin/acrn-dm", "/run/acrn/test.sock"};
+		guint64 affinity = 0;
+
+		if (!g_str_has_suffix(f, ".xml") || g_str_has_prefix(f, "err-"))
+			continue;
+		path = g_build_filename(dir, f, NULL);
+		g_assert_true(g_file_get_contents(path, &xml, NULL, NULL));
+		def = acrn_vm_def_parse(xml, -1, &error);
+		g_assert_no_error(error);
+		argv = acrn_vm_def_to_dm_argv(def, &opts, &error);
+		g_assert_no_error(error);
+		cfg = dm_config_parse((int)g_strv_length(argv), argv, &error);
+		if (!cfg)
+			g_error("%s: %s", f, error->message);
+		dm_name = acrn_vm_def_dm_name(def);
+		g_assert_cmpstr(cfg->name, ==, dm_name);
+		g_assert_cmpuint(cfg->mem_bytes, >=, def->memory_bytes);
+		g_assert_cmpuint(cfg->mem_bytes, <, def->memory_bytes + (3 << 20));
+		g_assert_cmpstr(cfg->kernel, ==, def->loader ? NULL : def->kernel);
+		g_assert_cmpstr(cfg->ovmf, ==, def->loader);
+		g_assert_cmpstr(cfg->ramdisk, ==, def->initrd);
+		g_assert_cmpstr(cfg->bootargs, ==, def->cmdline);
+		g_assert_cmpstr(cfg->control_socket, ==, opts.control_socket);
+		for (guint i = 0; i < def->cpu_affinity->len; i++)
+			affinity |= 1ULL << g_array_index(def->cpu_affinity, guint, i);
+		g_assert_cmphex(cfg->cpu_affinity, ==, affinity);
+		g_assert_cmpuint(cfg->devices->len, ==, 2 + def->disks->len + def->nets->len);
+		g_assert_cmpint(cfg->com1.kind != DM_SERIAL_NONE, ==,
+				def->console.type != ACRN_VM_CONSOLE_NONE);
 		n++;
 	}
 	g_assert_cmpuint(n, >=, 10);
@@ -207,6 +258,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/options/golden", test_golden);
+	g_test_add_func("/options/from-definitions", test_from_definitions);
 	g_test_add_func("/options/full", test_full);
 	g_test_add_func("/options/spellings", test_spellings);
 	g_test_add_func("/options/errors", test_errors);
