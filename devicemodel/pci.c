@@ -12,6 +12,8 @@ struct DmPci {
 	const DmIrqSink *irq;
 	DmPciDevice *dev[32][8];
 	guint32 cf8; /* address latch of the 0xCF8/0xCFC mechanism */
+	DmIoHandler cf9;
+	gpointer cf9_opaque;
 	guint64 next_io, next_mem;
 };
 
@@ -19,9 +21,17 @@ static void cf8_handler(gpointer opaque, guint64 off, guint size, gboolean write
 {
 	DmPci *pci = opaque;
 
-	/* Only whole-dword accesses to 0xCF8 are the address latch. */
-	if (size != 4)
+	/* Only whole-dword accesses to 0xCF8 are the address latch; the
+	 * byte at 0xCF9 is the chipset's reset control register. */
+	if (size == 1 && off == 1 && pci->cf9) {
+		pci->cf9(pci->cf9_opaque, 0, 1, write, v);
 		return;
+	}
+	if (size != 4 || off != 0) {
+		if (!write)
+			*v = (1ULL << (8 * size)) - 1;
+		return;
+	}
 	if (write)
 		pci->cf8 = (guint32)*v & 0x8FFFFFFC;
 	else
@@ -87,6 +97,12 @@ void dm_pci_free(DmPci *pci)
 	dm_io_bus_unregister(pci->pio, 0xCF8);
 	dm_io_bus_unregister(pci->pio, 0xCFC);
 	g_free(pci);
+}
+
+void dm_pci_set_cf9_handler(DmPci *pci, DmIoHandler fn, gpointer opaque)
+{
+	pci->cf9 = fn;
+	pci->cf9_opaque = opaque;
 }
 
 const DmIrqSink *dm_pci_irq_sink(DmPci *pci)

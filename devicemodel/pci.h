@@ -69,6 +69,10 @@ DmPci *dm_pci_new(DmIoBus *pio, DmIoBus *mmio, const DmIrqSink *irq, GError **er
 void dm_pci_free(DmPci *pci);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmPci, dm_pci_free)
 
+/* Byte accesses to port 0xCF9, inside the 0xCF8 address latch, go to
+ * @fn (the reset control register of pm.c). */
+void dm_pci_set_cf9_handler(DmPci *pci, DmIoHandler fn, gpointer opaque);
+
 /* Where the devices on this bus send interrupts. */
 const DmIrqSink *dm_pci_irq_sink(DmPci *pci);
 

@@ -550,7 +550,7 @@ static gboolean create_devices(DmVm *vm, GError **error)
 	       add_port(vm, DM_PM1A_EVT, 4, "pm1a_evt", dm_pm_evt_io, vm->pm, error) &&
 	       add_port(vm, DM_PM1A_CNT, 2, "pm1a_cnt", dm_pm_cnt_io, vm->pm, error) &&
 	       add_port(vm, DM_SMI_CMD, 1, "smi_cmd", dm_pm_smi_io, vm->pm, error) &&
-	       add_port(vm, DM_RESET_PORT, 1, "reset", dm_pm_reset_io, vm->pm, error);
+	       (dm_pci_set_cf9_handler(vm->pci, dm_pm_reset_io, vm->pm), TRUE);
 }
 
 static GBytes *read_file(const char *path, const char *opt, GError **error)

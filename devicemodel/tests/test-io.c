@@ -142,6 +142,25 @@ static void test_pci_cf8(PciFixture *f, gconstpointer data)
 	g_assert_cmphex(inl(d, 0xCFC), ==, 0xFFFFFFFF);
 }
 
+/* The byte at 0xCF9 is the reset control register, inside the latch. */
+static void test_pci_cf9(PciFixture *f, gconstpointer data)
+{
+	DmIoDispatcher *d = &f->d;
+	Probe p = {0};
+
+	outb(d, 0xCF9, 0x06);
+	g_assert_cmpuint(p.n, ==, 0);
+	dm_pci_set_cf9_handler(f->pci, probe_io, &p);
+	outl(d, 0xCF8, 0x80000000);
+	outb(d, 0xCF9, 0x06);
+	g_assert_cmpuint(p.n, ==, 1);
+	g_assert_cmphex(p.stored, ==, 0x06);
+	g_assert_cmphex(inl(d, 0xCF8), ==, 0x80000000); /* the latch is untouched */
+	g_assert_cmphex(inb(d, 0xCF9), ==, 0x88);
+	g_assert_cmphex(inb(d, 0xCF8), ==, 0xFF); /* other bytes: nothing */
+	g_assert_cmpuint(p.n, ==, 2);
+}
+
 static void bar_io(gpointer opaque, guint64 off, guint size, gboolean write, guint64 *v)
 {
 	if (!write)
@@ -267,6 +286,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/io/service-page", test_service_page);
 	g_test_add("/io/pci/ids", PciFixture, NULL, pci_setup, test_pci_ids, pci_teardown);
 	g_test_add("/io/pci/cf8", PciFixture, NULL, pci_setup, test_pci_cf8, pci_teardown);
+	g_test_add("/io/pci/cf9", PciFixture, NULL, pci_setup, test_pci_cf9, pci_teardown);
 	g_test_add("/io/pci/bars", PciFixture, NULL, pci_setup, test_pci_bars, pci_teardown);
 	g_test_add("/io/pci/caps-intx", PciFixture, NULL, pci_setup, test_pci_caps_intx,
 		   pci_teardown);
