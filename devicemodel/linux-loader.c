@@ -227,6 +227,8 @@ gboolean dm_linux_load(const DmGuestMem *mem, const DmBootImages *img, DmBootRes
 		out->initrd_addr = addr;
 	}
 	bp[BP_TYPE_OF_LOADER] = 0xFF; /* undefined boot loader */
+	/* Saves the kernel its scan of the BIOS area for the RSDP. */
+	wr64(bp + BP_ACPI_RSDP_ADDR, img->rsdp);
 
 	n = dm_e820_build(mem->lowmem + mem->highmem, e820);
 	bp[BP_E820_ENTRIES] = (guint8)n;

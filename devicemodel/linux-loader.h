@@ -35,6 +35,7 @@ typedef enum {
 #define DM_BOOT_DS	0x18
 
 /* Offsets in boot_params (the zero page) and its setup header. */
+#define BP_ACPI_RSDP_ADDR    0x070
 #define BP_EXT_RAMDISK_IMAGE 0x0C0
 #define BP_EXT_RAMDISK_SIZE  0x0C4
 #define BP_EXT_CMD_LINE_PTR  0x0C8
@@ -65,6 +66,7 @@ typedef struct {
 	const guint8 *initrd;
 	gsize initrd_len;
 	const char *cmdline; /* may be NULL */
+	guint64 rsdp;	     /* ACPI RSDP for the zero page, 0: none */
 } DmBootImages;
 
 /* Where things went, for logs and tests. */

@@ -356,6 +356,7 @@ static gboolean restart(DmVm *vm, gboolean waking, GError **error)
 		if (vm->initrd)
 			img.initrd = g_bytes_get_data(vm->initrd, &img.initrd_len);
 		img.cmdline = vm->cfg->bootargs;
+		img.rsdp = DM_ACPI_BASE + DM_ACPI_RSDP;
 		if (!dm_linux_load(vm->mem, &img, &boot, error))
 			return FALSE;
 	}
@@ -628,6 +629,7 @@ gboolean dm_vm_start(DmVm *vm, GError **error)
 	if (vm->initrd)
 		img.initrd = g_bytes_get_data(vm->initrd, &img.initrd_len);
 	img.cmdline = cfg->bootargs;
+	img.rsdp = DM_ACPI_BASE + DM_ACPI_RSDP;
 	if (!dm_linux_load(vm->mem, &img, &boot, error)) {
 		g_prefix_error(error, "%s: ", cfg->kernel ? cfg->kernel : cfg->elf_file);
 		return FALSE;

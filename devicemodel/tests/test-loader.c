@@ -105,7 +105,8 @@ static void test_bzimage(void)
 	g_autoptr(DmGuestMem) m = dm_guest_mem_new(MEM, &error);
 	g_autoptr(GByteArray) k = fake_bzimage(0x020F, 8192);
 	guint8 initrd[65536];
-	DmBootImages img = {k->data, k->len, FALSE, initrd, sizeof(initrd), "console=ttyS0 quiet"};
+	DmBootImages img = {k->data, k->len, FALSE, initrd, sizeof(initrd), "console=ttyS0 quiet",
+			    0xF2400};
 	DmBootResult r;
 	const guint8 *bp, *pd, *gdt;
 	const struct acrn_regs *regs = &r.regs.vcpu_regs;
@@ -122,6 +123,7 @@ static void test_bzimage(void)
 	g_assert_cmpmem(bp + BP_HEADER, 4, "HdrS", 4);
 	g_assert_cmphex(bp[BP_BOOT_FLAG] | bp[BP_BOOT_FLAG + 1] << 8, ==, 0xAA55);
 	g_assert_cmphex(bp[BP_TYPE_OF_LOADER], ==, 0xFF);
+	g_assert_cmphex(rd64(bp + BP_ACPI_RSDP_ADDR), ==, 0xF2400);
 	g_assert_cmphex(rd32(bp + BP_CODE32_START), ==, DM_KERNEL_ADDR);
 	g_assert_cmphex(rd32(bp + BP_CMD_LINE_PTR), ==, DM_BOOT_CMDLINE);
 	g_assert_cmpstr((const char *)dm_guest_mem_ptr(m, DM_BOOT_CMDLINE, 20), ==,
@@ -171,11 +173,12 @@ static void test_bzimage_errors(void)
 		DmBootImages img;
 		int code;
 	} cases[] = {
-	    {{(const guint8 *)"MZ not a kernel", 15, FALSE, NULL, 0, NULL}, DM_LOADER_ERROR_FORMAT},
-	    {{old->data, old->len, FALSE, NULL, 0, NULL}, DM_LOADER_ERROR_FORMAT},
-	    {{ok->data, 2048, FALSE, NULL, 0, NULL}, DM_LOADER_ERROR_FORMAT},
-	    {{ok->data, ok->len, FALSE, big, 120ULL << 20, NULL}, DM_LOADER_ERROR_SPACE},
-	    {{ok->data, ok->len, FALSE, NULL, 0, cmd}, DM_LOADER_ERROR_SPACE},
+	    {{(const guint8 *)"MZ not a kernel", 15, FALSE, NULL, 0, NULL, 0},
+	     DM_LOADER_ERROR_FORMAT},
+	    {{old->data, old->len, FALSE, NULL, 0, NULL, 0}, DM_LOADER_ERROR_FORMAT},
+	    {{ok->data, 2048, FALSE, NULL, 0, NULL, 0}, DM_LOADER_ERROR_FORMAT},
+	    {{ok->data, ok->len, FALSE, big, 120ULL << 20, NULL, 0}, DM_LOADER_ERROR_SPACE},
+	    {{ok->data, ok->len, FALSE, NULL, 0, cmd, 0}, DM_LOADER_ERROR_SPACE},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -219,7 +222,7 @@ static void test_elf(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(DmGuestMem) m = dm_guest_mem_new(MEM, &error);
 	g_autoptr(GByteArray) e = fake_elf(0x1000000, 0x1000010, 100);
-	DmBootImages img = {e->data, e->len, TRUE, NULL, 0, "console=ttyS0"};
+	DmBootImages img = {e->data, e->len, TRUE, NULL, 0, "console=ttyS0", 0};
 	DmBootResult r;
 	const guint8 *p, *bp;
 
@@ -255,7 +258,7 @@ static void test_elf_errors(void)
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(GByteArray) e = fake_elf(cases[i].paddr, cases[i].entry, cases[i].filesz);
-		DmBootImages img = {e->data, e->len, TRUE, NULL, 0, NULL};
+		DmBootImages img = {e->data, e->len, TRUE, NULL, 0, NULL, 0};
 
 		g_clear_error(&error);
 		g_assert_false(dm_linux_load(m, &img, &r, &error));
@@ -264,7 +267,7 @@ static void test_elf_errors(void)
 	/* A 32-bit ELF is refused. */
 	{
 		g_autoptr(GByteArray) e = fake_elf(0x1000000, 0x1000000, 100);
-		DmBootImages img = {e->data, e->len, TRUE, NULL, 0, NULL};
+		DmBootImages img = {e->data, e->len, TRUE, NULL, 0, NULL, 0};
 
 		e->data[EI_CLASS] = ELFCLASS32;
 		g_clear_error(&error);
