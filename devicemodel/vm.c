@@ -24,6 +24,7 @@
 #include "uart.h"
 #include "virtio-blk.h"
 #include "virtio-console.h"
+#include "virtio-rng.h"
 #include "vm.h"
 
 typedef enum { VM_STARTING, VM_RUNNING, VM_PAUSED, VM_SUSPENDED } VmState;
@@ -65,6 +66,7 @@ struct DmVm {
 	DmPm *pm;
 	GPtrArray *blks;     /* DmVirtioBlk*, freed explicitly */
 	GPtrArray *consoles; /* Console*, freed explicitly */
+	GPtrArray *rngs;     /* DmVirtioRng*, freed explicitly */
 };
 
 /* A virtio-console and the host end of its line. */
@@ -290,6 +292,7 @@ DmVm *dm_vm_new(DmConfig *cfg)
 	g_mutex_init(&vm->lock);
 	vm->blks = g_ptr_array_new();
 	vm->consoles = g_ptr_array_new();
+	vm->rngs = g_ptr_array_new();
 	vm->irq = (DmIrqSink){irq_line, irq_msi, vm};
 	return vm;
 }
@@ -514,8 +517,15 @@ static gboolean create_devices(DmVm *vm, GError **error)
 			if (!add_console(vm, d, error))
 				return FALSE;
 			break;
+		case DM_DEV_VIRTIO_RNG: {
+			DmVirtioRng *rng = dm_virtio_rng_new(vm->pci, d, vm->mem, error);
+
+			if (!rng)
+				return FALSE;
+			g_ptr_array_add(vm->rngs, rng);
+			break;
+		}
 		case DM_DEV_VIRTIO_NET:
-		case DM_DEV_VIRTIO_RNG:
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 				    "-s %s: this device is not implemented yet", d->spec);
 			return FALSE;
@@ -718,6 +728,9 @@ void dm_vm_free(DmVm *vm)
 		g_free(c);
 	}
 	g_ptr_array_unref(vm->consoles);
+	for (guint i = 0; i < vm->rngs->len; i++)
+		dm_virtio_rng_free(vm->rngs->pdata[i]);
+	g_ptr_array_unref(vm->rngs);
 	dm_pci_free(vm->pci);
 	dm_uart_free(vm->com1);
 	dm_serial_backend_free(vm->com1_backend);
