@@ -25,6 +25,7 @@
 #include "virtio-blk.h"
 #include "virtio-console.h"
 #include "virtio-rng.h"
+#include "virtio-net.h"
 #include "vm.h"
 
 typedef enum { VM_STARTING, VM_RUNNING, VM_PAUSED, VM_SUSPENDED } VmState;
@@ -67,6 +68,7 @@ struct DmVm {
 	GPtrArray *blks;     /* DmVirtioBlk*, freed explicitly */
 	GPtrArray *consoles; /* Console*, freed explicitly */
 	GPtrArray *rngs;     /* DmVirtioRng*, freed explicitly */
+	GPtrArray *nets;     /* DmVirtioNet*, freed explicitly */
 };
 
 /* A virtio-console and the host end of its line. */
@@ -293,6 +295,7 @@ DmVm *dm_vm_new(DmConfig *cfg)
 	vm->blks = g_ptr_array_new();
 	vm->consoles = g_ptr_array_new();
 	vm->rngs = g_ptr_array_new();
+	vm->nets = g_ptr_array_new();
 	vm->irq = (DmIrqSink){irq_line, irq_msi, vm};
 	return vm;
 }
@@ -525,10 +528,21 @@ static gboolean create_devices(DmVm *vm, GError **error)
 			g_ptr_array_add(vm->rngs, rng);
 			break;
 		}
-		case DM_DEV_VIRTIO_NET:
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-				    "-s %s: this device is not implemented yet", d->spec);
-			return FALSE;
+		case DM_DEV_VIRTIO_NET: {
+			DmVirtioNet *net;
+			int fd = dm_tap_open(d->tap, error);
+
+			if (fd < 0) {
+				g_prefix_error(error, "-s %s: ", d->spec);
+				return FALSE;
+			}
+			net =
+			    dm_virtio_net_new(vm->pci, d, vm->mem, fd, cfg->name, &vm->lock, error);
+			if (!net)
+				return FALSE;
+			g_ptr_array_add(vm->nets, net);
+			break;
+		}
 		}
 	}
 	if (cfg->com1.kind != DM_SERIAL_NONE) {
@@ -731,6 +745,9 @@ void dm_vm_free(DmVm *vm)
 	for (guint i = 0; i < vm->rngs->len; i++)
 		dm_virtio_rng_free(vm->rngs->pdata[i]);
 	g_ptr_array_unref(vm->rngs);
+	for (guint i = 0; i < vm->nets->len; i++)
+		dm_virtio_net_free(vm->nets->pdata[i]);
+	g_ptr_array_unref(vm->nets);
 	dm_pci_free(vm->pci);
 	dm_uart_free(vm->com1);
 	dm_serial_backend_free(vm->com1_backend);

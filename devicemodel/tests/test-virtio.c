@@ -13,6 +13,9 @@
 #include "virtio-blk.h"
 #include "virtio-console.h"
 #include "virtio-rng.h"
+#include "virtio-net.h"
+
+#include <sys/socket.h>
 
 #define SLOT	     3
 #define QSIZE	     16
@@ -609,6 +612,93 @@ static void test_rng(Fixture *f, gconstpointer data)
 	f->bar0 = blk_bar0;
 }
 
+/* virtio-net on a datagram socket pair standing in for the tap. */
+static void test_net(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	GMutex lock;
+	int sv[2];
+	DmPciDeviceConfig cfg = {.slot = 6,
+				 .kind = DM_DEV_VIRTIO_NET,
+				 .spec = "6,virtio-net,tap=t0,mac=00:16:3e:5d:c7:9e",
+				 .tap = "t0",
+				 .mac = "00:16:3e:5d:c7:9e"};
+	DmVirtioNet *net;
+	guint64 blk_bar0 = f->bar0;
+	guint8 frame[60], got[100], *rx;
+	guint16 rx_idx = 0, tx_idx = 0, used;
+	const guint64 RXD = 0x400000, RXA = 0x401000, RXU = 0x402000;
+	const guint64 TXD = 0x410000, TXA = 0x411000, TXU = 0x412000;
+
+	g_mutex_init(&lock);
+	g_assert_cmpint(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), ==, 0);
+	net = dm_virtio_net_new(f->pci, &cfg, f->mem, sv[0], "vm1", &lock, &error);
+	g_assert_no_error(error);
+	g_assert_cmphex(pcicfg(&f->d, FALSE, 6, 0, 0, 4, 0), ==, 0x10411AF4);
+	f->bar0 = pcicfg(&f->d, FALSE, 6, 0, PCI_BAR0, 4, 0) & ~15U;
+	pcicfg(&f->d, TRUE, 6, 0, PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
+	g_assert_cmphex(mmio(&f->d, FALSE, f->bar0 + VIRTIO_PCI_DEVICE, 4, 0), ==, 0x5d3e1600);
+	g_assert_cmphex(mmio(&f->d, FALSE, f->bar0 + VIRTIO_PCI_DEVICE + 6, 2, 0), ==, 1); /* up */
+	memset(g(f, RXD, 0x20000), 0, 0x20000);
+	common_w(f, VIRTIO_COMMON_STATUS, 1, 0);
+	common_w(f, VIRTIO_COMMON_STATUS, 1, 0x03);
+	common_w(f, VIRTIO_COMMON_GFSELECT, 4, 0);
+	common_w(f, VIRTIO_COMMON_GF, 4, 1U << VIRTIO_NET_F_MAC);
+	common_w(f, VIRTIO_COMMON_GFSELECT, 4, 1);
+	common_w(f, VIRTIO_COMMON_GF, 4, 1);
+	common_w(f, VIRTIO_COMMON_STATUS, 1, 0x0B);
+	con_queue(f, 0, RXD, RXA, RXU);
+	con_queue(f, 1, TXD, TXA, TXU);
+	common_w(f, VIRTIO_COMMON_STATUS, 1, 0x0F);
+
+	/* Transmit: header and frame in two descriptors; the tap gets the
+	 * frame without the header. */
+	for (guint i = 0; i < sizeof(frame); i++)
+		frame[i] = (guint8)i;
+	memset(g(f, 0x420000, VIRTIO_NET_HDR_LEN), 0, VIRTIO_NET_HDR_LEN);
+	memcpy(g(f, 0x420100, sizeof(frame)), frame, sizeof(frame));
+	desc(f, TXD, 0, 0x420000, VIRTIO_NET_HDR_LEN, VIRTQ_DESC_F_NEXT, 1);
+	desc(f, TXD, 1, 0x420100, sizeof(frame), 0, 0);
+	avail_push(f, TXA, &tx_idx, 0);
+	mmio(&f->d, TRUE, f->bar0 + VIRTIO_PCI_NOTIFY + VIRTIO_NOTIFY_MULTIPLIER, 2, 1);
+	g_assert_cmpint(recv(sv[1], got, sizeof(got), MSG_DONTWAIT), ==, sizeof(frame));
+	g_assert_cmpmem(got, sizeof(frame), frame, sizeof(frame));
+
+	/* Receive: the frame waits until the guest posts a buffer. */
+	frame[0] = 0xAA;
+	g_assert_cmpint(send(sv[1], frame, sizeof(frame), 0), ==, sizeof(frame));
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	memcpy(&used, g(f, RXU + 2, 2), 2);
+	g_assert_cmpuint(used, ==, 0);
+	desc(f, RXD, 0, 0x430000, 1526, VIRTQ_DESC_F_WRITE, 0);
+	avail_push(f, RXA, &rx_idx, 0);
+	mmio(&f->d, TRUE, f->bar0 + VIRTIO_PCI_NOTIFY, 2, 0);
+	memcpy(&used, g(f, RXU + 2, 2), 2);
+	g_assert_cmpuint(used, ==, 1);
+	rx = g(f, 0x430000, VIRTIO_NET_HDR_LEN + sizeof(frame));
+	g_assert_cmpuint(rx[10], ==, 1); /* num_buffers */
+	g_assert_cmpmem(rx + VIRTIO_NET_HDR_LEN, sizeof(frame), frame, sizeof(frame));
+	{
+		guint32 len;
+
+		memcpy(&len, g(f, RXU + 8, 4), 4);
+		g_assert_cmpuint(len, ==, VIRTIO_NET_HDR_LEN + sizeof(frame));
+	}
+	/* A malformed transmit chain breaks the device. */
+	desc(f, TXD, 2, 0x420000, 6, VIRTQ_DESC_F_NEXT, 2);
+	avail_push(f, TXA, &tx_idx, 2);
+	mmio(&f->d, TRUE, f->bar0 + VIRTIO_PCI_NOTIFY + VIRTIO_NOTIFY_MULTIPLIER, 2, 1);
+	g_assert_cmphex(status(f) & VIRTIO_STATUS_NEEDS_RESET, !=, 0);
+
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	dm_virtio_net_free(net);
+	close(sv[1]);
+	g_mutex_clear(&lock);
+	f->bar0 = blk_bar0;
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -620,5 +710,6 @@ int main(int argc, char **argv)
 	ADD("/virtio/malformed", test_malformed, FALSE);
 	ADD("/virtio/console", test_console, FALSE);
 	ADD("/virtio/rng", test_rng, FALSE);
+	ADD("/virtio/net", test_net, FALSE);
 	return g_test_run();
 }
