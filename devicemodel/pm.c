@@ -144,6 +144,13 @@ void dm_pm_reset_io(gpointer opaque, guint64 offset, guint size, gboolean write,
 		pm->request(pm->ctx, DM_PM_RESET);
 }
 
+void dm_pm_reset(DmPm *pm)
+{
+	pm->sts = pm->en = pm->cnt = 0;
+	pm->reset_reg = 0;
+	update_sci(pm);
+}
+
 void dm_pm_press_power_button(DmPm *pm)
 {
 	pm->sts |= PM1_PWRBTN;

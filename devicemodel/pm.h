@@ -57,6 +57,8 @@ void dm_pm_press_power_button(DmPm *pm);
 void dm_pm_press_sleep_button(DmPm *pm);
 /* Coming back from S3: sets WAK_STS and clears SLP_EN. */
 void dm_pm_wake(DmPm *pm);
+/* A system reset: back to legacy mode, no status, nothing enabled. */
+void dm_pm_reset(DmPm *pm);
 /* ACPI mode on (SCI_EN), i.e. the guest OS can take a button press. */
 gboolean dm_pm_acpi_enabled(const DmPm *pm);
 

@@ -120,6 +120,17 @@ static void reset(DmVirtioDevice *d)
 		d->ops->reset(d);
 }
 
+void dm_virtio_system_reset(DmVirtioDevice *d)
+{
+	guint16 ctl = dm_pci_cfg16(d->pci, d->msix_cap + 2);
+
+	dm_pci_set_cfg16(d->pci, d->msix_cap + 2, ctl & (guint16) ~(MSIX_ENABLE | MSIX_MASKALL));
+	d->msix_pending = 0;
+	for (guint v = 0; v < n_vectors(d); v++)
+		d->msix_table[16 * v + 12] = 1;
+	reset(d);
+}
+
 static guint64 common_read(DmVirtioDevice *d, guint off, guint size)
 {
 	DmVirtqueue *q = d->queue_select < d->ops->n_queues ? &d->vq[d->queue_select] : NULL;

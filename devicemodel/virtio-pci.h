@@ -97,5 +97,8 @@ void dm_virtio_notify_config(DmVirtioDevice *dev);
  * then ignores its queues until the driver resets it. */
 void dm_virtio_set_broken(DmVirtioDevice *dev, const char *reason);
 gboolean dm_virtio_is_live(const DmVirtioDevice *dev);
+/* A system reset: the device forgets its driver, as after status 0, and
+ * MSI-X is switched off. */
+void dm_virtio_system_reset(DmVirtioDevice *dev);
 
 G_END_DECLS

@@ -357,6 +357,19 @@ static gboolean restart(DmVm *vm, gboolean waking, GError **error)
 		dm_pm_wake(vm->pm);
 		g_mutex_unlock(&vm->lock);
 	} else {
+		/* A reset: the devices start over like the new kernel. */
+		g_mutex_lock(&vm->lock);
+		dm_pm_reset(vm->pm);
+		for (guint i = 0; i < vm->blks->len; i++)
+			dm_virtio_system_reset(dm_virtio_blk_device(vm->blks->pdata[i]));
+		for (guint i = 0; i < vm->consoles->len; i++)
+			dm_virtio_system_reset(
+			    dm_virtio_console_device(((Console *)vm->consoles->pdata[i])->dev));
+		for (guint i = 0; i < vm->rngs->len; i++)
+			dm_virtio_system_reset(dm_virtio_rng_device(vm->rngs->pdata[i]));
+		for (guint i = 0; i < vm->nets->len; i++)
+			dm_virtio_system_reset(dm_virtio_net_device(vm->nets->pdata[i]));
+		g_mutex_unlock(&vm->lock);
 		img.kernel = g_bytes_get_data(vm->kernel, &img.kernel_len);
 		img.elf = vm->cfg->elf_file != NULL;
 		if (vm->initrd)

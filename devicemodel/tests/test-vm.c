@@ -304,6 +304,43 @@ static void test_force_stop(Env *e, gconstpointer data)
 	g_thread_join(guest);
 }
 
+static gpointer guest_reset_request(gpointer data)
+{
+	Env *e = data;
+
+	ctl_connect(e);
+	g_variant_unref(ctl_expect(e, "event", "hello"));
+	hsm_double_pio(TRUE, DM_SMI_CMD, 1, DM_ACPI_ENABLE);
+	g_assert_cmphex(hsm_double_pio(FALSE, DM_PM1A_CNT, 2, 0) & PM1_SCI_EN, ==, PM1_SCI_EN);
+	ctl_send(e, "reset");
+	g_variant_unref(ctl_expect(e, "event", "reset"));
+	ctl_expect_reply(e, TRUE);
+	/* The platform starts over: back in legacy mode. */
+	g_assert_cmphex(hsm_double_pio(FALSE, DM_PM1A_CNT, 2, 0) & PM1_SCI_EN, ==, 0);
+	ctl_send(e, "force-stop");
+	ctl_expect_reply(e, TRUE);
+	return NULL;
+}
+
+static void test_reset_request(Env *e, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(DmConfig) cfg = NULL;
+	g_autoptr(DmVm) vm = start_vm(e, &cfg, &error);
+	g_autofree char *calls = NULL;
+	GThread *guest;
+
+	g_assert_no_error(error);
+	guest = g_thread_new("guest", guest_reset_request, e);
+	g_assert_cmpint(dm_vm_run(vm), ==, 0);
+	g_thread_join(guest);
+	calls = hsm_double_calls();
+	g_assert_nonnull(
+	    strstr(calls, "START_VM PAUSE_VM CLEAR_VM_IOREQ RESET_VM SET_VCPU_REGS START_VM"));
+	/* vCPU 0 enters the reloaded kernel again. */
+	g_assert_cmphex(hsm_double_regs()->vcpu_regs.rip, ==, 0x1000000);
+}
+
 static gpointer guest_s3(gpointer data)
 {
 	Env *e = data;
@@ -401,6 +438,7 @@ int main(int argc, char **argv)
 	ADD("/vm/reboot", test_reboot);
 	ADD("/vm/force-stop", test_force_stop);
 	ADD("/vm/suspend-wakeup", test_suspend_wakeup);
+	ADD("/vm/reset-request", test_reset_request);
 	ADD("/vm/start-failures", test_start_failures);
 	return g_test_run();
 }
