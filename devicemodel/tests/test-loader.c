@@ -276,6 +276,97 @@ static void test_elf_errors(void)
 	}
 }
 
+/* Debian's own kernel, when the platform tests have fetched it
+ * (tests/platform/README.md: vmlinuz and vmlinux.elf under
+ * /var/cache/acrn-platform/<ABI>/, or $ACRN_PLATFORM_CACHE). */
+static char *debian_kernel_dir(void)
+{
+	const char *cache = g_getenv("ACRN_PLATFORM_CACHE");
+	g_autoptr(GDir) d = g_dir_open(cache ? cache : "/var/cache/acrn-platform", 0, NULL);
+	const char *e;
+
+	while (d && (e = g_dir_read_name(d))) {
+		g_autofree char *dir =
+		    g_build_filename(cache ? cache : "/var/cache/acrn-platform", e, NULL);
+		g_autofree char *z = g_build_filename(dir, "vmlinuz", NULL);
+		g_autofree char *x = g_build_filename(dir, "vmlinux.elf", NULL);
+
+		if (g_file_test(z, G_FILE_TEST_EXISTS) && g_file_test(x, G_FILE_TEST_EXISTS))
+			return g_steal_pointer(&dir);
+	}
+	return NULL;
+}
+
+static void test_debian_kernel(void)
+{
+	g_autofree char *dir = debian_kernel_dir();
+	g_autofree char *zpath = NULL, *xpath = NULL;
+	g_autoptr(GMappedFile) z = NULL, x = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(DmGuestMem) m = NULL;
+	DmBootResult r;
+	const guint8 *bp, *k;
+
+	if (!dir) {
+		g_test_skip("Debian's kernel is not in /var/cache/acrn-platform");
+		return;
+	}
+	zpath = g_build_filename(dir, "vmlinuz", NULL);
+	xpath = g_build_filename(dir, "vmlinux.elf", NULL);
+	z = g_mapped_file_new(zpath, FALSE, &error);
+	g_assert_no_error(error);
+	x = g_mapped_file_new(xpath, FALSE, &error);
+	g_assert_no_error(error);
+	m = dm_guest_mem_new(256ULL << 20, &error);
+	g_assert_no_error(error);
+
+	{
+		DmBootImages img = {(const guint8 *)g_mapped_file_get_contents(z),
+				    g_mapped_file_get_length(z),
+				    FALSE,
+				    (const guint8 *)"07070100",
+				    8,
+				    "console=ttyS0",
+				    0xF2400};
+
+		g_assert_true(dm_linux_load(m, &img, &r, &error));
+		g_assert_no_error(error);
+		k = img.kernel;
+	}
+	bp = dm_guest_mem_ptr(m, DM_BOOT_PARAMS, 4096);
+	g_test_message("bzImage: protocol %x, init_size %u MiB",
+		       bp[BP_VERSION] | bp[BP_VERSION + 1] << 8, rd32(bp + BP_INIT_SIZE) >> 20);
+	g_assert_cmphex(bp[BP_VERSION] | bp[BP_VERSION + 1] << 8, >=, 0x020C);
+	/* The header up to type_of_loader is the kernel's, copied. */
+	g_assert_cmpmem(bp + BP_SETUP_SECTS, BP_TYPE_OF_LOADER - BP_SETUP_SECTS, k + BP_SETUP_SECTS,
+			BP_TYPE_OF_LOADER - BP_SETUP_SECTS);
+	g_assert_cmphex(r.regs.vcpu_regs.rip, ==, DM_KERNEL_ADDR + 0x200);
+	g_assert_cmpuint(r.initrd_addr, >=, r.kernel_end);
+
+	{
+		DmBootImages img = {(const guint8 *)g_mapped_file_get_contents(x),
+				    g_mapped_file_get_length(x),
+				    TRUE,
+				    NULL,
+				    0,
+				    "console=ttyS0",
+				    0xF2400};
+		const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img.kernel;
+		Elf64_Phdr ph;
+
+		g_assert_true(dm_linux_load(m, &img, &r, &error));
+		g_assert_no_error(error);
+		g_assert_cmphex(r.regs.vcpu_regs.rip, ==, eh->e_entry);
+		/* The first segment is in guest memory at its physical address. */
+		memcpy(&ph, img.kernel + eh->e_phoff, sizeof(ph));
+		g_assert_cmpmem(dm_guest_mem_ptr(m, ph.p_paddr, 4096), 4096,
+				img.kernel + ph.p_offset, 4096);
+		g_test_message("vmlinux: entry 0x%" G_GINT64_MODIFIER
+			       "x, loaded 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x",
+			       eh->e_entry, r.kernel_addr, r.kernel_end);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -285,5 +376,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/loader/bzimage-errors", test_bzimage_errors);
 	g_test_add_func("/loader/elf", test_elf);
 	g_test_add_func("/loader/elf-errors", test_elf_errors);
+	g_test_add_func("/loader/debian-kernel", test_debian_kernel);
 	return g_test_run();
 }
