@@ -102,6 +102,8 @@ static DmVm *new_vm(Env *e, DmConfig **cfg_out)
 			com1,
 			"-s",
 			blk,
+			"-s",
+			"3,virtio-blk,nodisk",
 			"--control-socket",
 			e->sock,
 			"vm1",
@@ -341,6 +343,51 @@ static void test_reset_request(Env *e, gconstpointer data)
 	g_assert_cmphex(hsm_double_regs()->vcpu_regs.rip, ==, 0x1000000);
 }
 
+static void ctl_send_raw(Env *e, const char *json)
+{
+	g_autofree char *l = g_strconcat(json, "\n", NULL);
+
+	g_assert_cmpint(send(e->ctl, l, strlen(l), MSG_NOSIGNAL), ==, (ssize_t)strlen(l));
+}
+
+static gpointer guest_blkrescan(gpointer data)
+{
+	Env *e = data;
+	g_autofree char *req = g_strdup_printf(
+	    "{\"id\":7,\"request\":\"blkrescan\",\"slot\":3,\"path\":\"%s\"}", e->disk);
+
+	ctl_connect(e);
+	g_variant_unref(ctl_expect(e, "event", "hello"));
+	/* Slot 2 has a disk of its own; slot 9 has nothing. */
+	ctl_send_raw(e, "{\"id\":7,\"request\":\"blkrescan\",\"slot\":2,\"path\":\"/x\"}");
+	ctl_expect_reply(e, FALSE);
+	ctl_send_raw(e, "{\"id\":7,\"request\":\"blkrescan\",\"slot\":9,\"path\":\"/x\"}");
+	ctl_expect_reply(e, FALSE);
+	ctl_send_raw(e,
+		     "{\"id\":7,\"request\":\"blkrescan\",\"slot\":3,\"path\":\"/nonexistent\"}");
+	ctl_expect_reply(e, FALSE);
+	ctl_send_raw(e, req);
+	ctl_expect_reply(e, TRUE);
+	ctl_send_raw(e, "{\"id\":7,\"request\":\"blkrescan\",\"slot\":3,\"path\":\"\"}");
+	ctl_expect_reply(e, TRUE);
+	ctl_send(e, "force-stop");
+	ctl_expect_reply(e, TRUE);
+	return NULL;
+}
+
+static void test_blkrescan(Env *e, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(DmConfig) cfg = NULL;
+	g_autoptr(DmVm) vm = start_vm(e, &cfg, &error);
+	GThread *guest;
+
+	g_assert_no_error(error);
+	guest = g_thread_new("guest", guest_blkrescan, e);
+	g_assert_cmpint(dm_vm_run(vm), ==, 0);
+	g_thread_join(guest);
+}
+
 static gpointer guest_s3(gpointer data)
 {
 	Env *e = data;
@@ -439,6 +486,7 @@ int main(int argc, char **argv)
 	ADD("/vm/force-stop", test_force_stop);
 	ADD("/vm/suspend-wakeup", test_suspend_wakeup);
 	ADD("/vm/reset-request", test_reset_request);
+	ADD("/vm/blkrescan", test_blkrescan);
 	ADD("/vm/start-failures", test_start_failures);
 	return g_test_run();
 }
