@@ -18,15 +18,61 @@
 #define SECTOR	   512
 #define QUEUE_SIZE 256
 #define SEG_MAX	   (QUEUE_SIZE - 2)
-#define CFG_SIZE   24
+#define CFG_SIZE   48 /* up to discard_sector_alignment */
+/* Discard: up to 32 ranges of up to 4 GiB each per request. */
+#define MAX_DISCARD_SEG	    32
+#define MAX_DISCARD_SECTORS (G_MAXUINT32 / SECTOR)
 
 struct DmVirtioBlk {
 	DmVirtioDevice *dev;
 	int fd;
-	gboolean read_only, nodisk;
+	gboolean read_only, nodisk, is_blockdev;
 	guint64 capacity; /* sectors */
 	char id[20];
 };
+
+static void put32(guint8 *p, guint32 v)
+{
+	for (guint i = 0; i < 4; i++)
+		p[i] = (guint8)(v >> (8 * i));
+}
+
+/* Deallocates the ranges of a discard request; the data read from them
+ * afterwards is unspecified by virtio, zeros here. */
+static guint8 discard(DmVirtioBlk *b, const DmVqChain *c)
+{
+	guint64 n = (c->out_bytes - 16) / 16;
+
+	if (b->fd < 0 || b->read_only || (c->out_bytes - 16) % 16 || n == 0 || n > MAX_DISCARD_SEG)
+		return VIRTIO_BLK_S_IOERR;
+	for (guint64 i = 0; i < n; i++) {
+		guint8 seg[16];
+		guint64 sector;
+		guint32 count, flags;
+
+		dm_vq_chain_read(c, 16 + 16 * i, seg, sizeof(seg));
+		memcpy(&sector, seg, 8);
+		memcpy(&count, seg + 8, 4);
+		memcpy(&flags, seg + 12, 4);
+		sector = GUINT64_FROM_LE(sector);
+		count = GUINT32_FROM_LE(count);
+		if (GUINT32_FROM_LE(flags) != 0 || sector > b->capacity ||
+		    count > b->capacity - sector)
+			return VIRTIO_BLK_S_UNSUPP;
+		if (count == 0)
+			continue;
+		if (b->is_blockdev) {
+			guint64 range[2] = {sector * SECTOR, (guint64)count * SECTOR};
+
+			if (ioctl(b->fd, BLKDISCARD, range) < 0)
+				return VIRTIO_BLK_S_IOERR;
+		} else if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				     (off_t)(sector * SECTOR), (off_t)count * SECTOR) < 0) {
+			return VIRTIO_BLK_S_IOERR;
+		}
+	}
+	return VIRTIO_BLK_S_OK;
+}
 
 static void blk_cfg_read(DmVirtioDevice *dev, guint off, guint8 *buf, guint len)
 {
@@ -37,10 +83,15 @@ static void blk_cfg_read(DmVirtioDevice *dev, guint off, guint8 *buf, guint len)
 		cfg[i] = (guint8)(b->capacity >> (8 * i));
 	cfg[12] = (guint8)SEG_MAX; /* seg_max */
 	cfg[21] = SECTOR >> 8;	   /* blk_size = 512 */
+	cfg[34] = 1;		   /* num_queues */
+	put32(cfg + 36, MAX_DISCARD_SECTORS);
+	put32(cfg + 40, MAX_DISCARD_SEG);
+	put32(cfg + 44, 1); /* discard_sector_alignment */
 	memcpy(buf, cfg + off, MIN(len, CFG_SIZE - off));
 }
 
-static int open_medium(const char *path, gboolean ro, guint64 *sectors, GError **error)
+static int open_medium(const char *path, gboolean ro, guint64 *sectors, gboolean *blockdev,
+		       GError **error)
 {
 	struct stat st;
 	guint64 bytes;
@@ -53,6 +104,7 @@ static int open_medium(const char *path, gboolean ro, guint64 *sectors, GError *
 			close(fd);
 		return -1;
 	}
+	*blockdev = S_ISBLK(st.st_mode);
 	if (S_ISBLK(st.st_mode)) {
 		if (ioctl(fd, BLKGETSIZE64, &bytes) < 0)
 			bytes = 0;
@@ -137,6 +189,8 @@ static guint8 handle(DmVirtioBlk *b, const DmVqChain *c, guint32 *written)
 		if (b->fd >= 0 && !b->read_only && fdatasync(b->fd) < 0)
 			return VIRTIO_BLK_S_IOERR;
 		return VIRTIO_BLK_S_OK;
+	case VIRTIO_BLK_T_DISCARD:
+		return discard(b, c);
 	case VIRTIO_BLK_T_GET_ID:
 		*written =
 		    (guint32)dm_vq_chain_write(c, 0, b->id, MIN(sizeof(b->id), c->in_bytes - 1));
@@ -205,7 +259,7 @@ DmVirtioBlk *dm_virtio_blk_new(DmPci *pci, const DmPciDeviceConfig *cfg, const D
 	b->nodisk = cfg->path == NULL;
 	g_snprintf(b->id, sizeof(b->id), "acrn-blk-%u", cfg->slot);
 	if (cfg->path) {
-		b->fd = open_medium(cfg->path, b->read_only, &b->capacity, error);
+		b->fd = open_medium(cfg->path, b->read_only, &b->capacity, &b->is_blockdev, error);
 		if (b->fd < 0) {
 			g_prefix_error(error, "-s %s: ", cfg->spec);
 			g_free(b);
@@ -214,6 +268,8 @@ DmVirtioBlk *dm_virtio_blk_new(DmPci *pci, const DmPciDeviceConfig *cfg, const D
 	}
 	if (b->read_only)
 		features |= 1ULL << VIRTIO_BLK_F_RO;
+	else
+		features |= 1ULL << VIRTIO_BLK_F_DISCARD;
 	b->dev = dm_virtio_pci_new(pci, cfg->slot, cfg->func, &blk_ops, features, b, mem, error);
 	if (!b->dev) {
 		dm_virtio_blk_free(b);
@@ -245,6 +301,7 @@ gboolean dm_virtio_blk_is_nodisk(const DmVirtioBlk *b)
 gboolean dm_virtio_blk_change_medium(DmVirtioBlk *b, const char *path, GError **error)
 {
 	guint64 sectors = 0;
+	gboolean blockdev = FALSE;
 	int fd = -1;
 
 	if (!b->nodisk) {
@@ -253,7 +310,7 @@ gboolean dm_virtio_blk_change_medium(DmVirtioBlk *b, const char *path, GError **
 		return FALSE;
 	}
 	if (*path) {
-		fd = open_medium(path, b->read_only, &sectors, error);
+		fd = open_medium(path, b->read_only, &sectors, &blockdev, error);
 		if (fd < 0)
 			return FALSE;
 	}
@@ -261,6 +318,7 @@ gboolean dm_virtio_blk_change_medium(DmVirtioBlk *b, const char *path, GError **
 		close(b->fd);
 	b->fd = fd;
 	b->capacity = sectors;
+	b->is_blockdev = blockdev;
 	dm_virtio_notify_config(b->dev);
 	return TRUE;
 }

@@ -1,6 +1,6 @@
 /* virtio-blk (virtio 1.x, 5.2) on a raw file or block device: read, write,
- * flush, get-id; read-only disks; "nodisk" slots whose medium arrives
- * later through the control channel's blkrescan.
+ * flush, get-id, discard (hole punching / BLKDISCARD); read-only disks; "nodisk" slots whose medium
+ * arrives later through the control channel's blkrescan.
  *
  * Requests are served synchronously in the I/O request thread: the vCPU
  * that kicked the queue waits for its disk I/O, and a bad request gets an
@@ -14,18 +14,20 @@ G_BEGIN_DECLS
 
 #define VIRTIO_ID_BLOCK 2
 
-#define VIRTIO_BLK_T_IN	    0
-#define VIRTIO_BLK_T_OUT    1
-#define VIRTIO_BLK_T_FLUSH  4
-#define VIRTIO_BLK_T_GET_ID 8
-#define VIRTIO_BLK_S_OK	    0
-#define VIRTIO_BLK_S_IOERR  1
-#define VIRTIO_BLK_S_UNSUPP 2
+#define VIRTIO_BLK_T_IN	     0
+#define VIRTIO_BLK_T_OUT     1
+#define VIRTIO_BLK_T_FLUSH   4
+#define VIRTIO_BLK_T_GET_ID  8
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_S_OK	     0
+#define VIRTIO_BLK_S_IOERR   1
+#define VIRTIO_BLK_S_UNSUPP  2
 
 #define VIRTIO_BLK_F_SEG_MAX  2
 #define VIRTIO_BLK_F_RO	      5
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH    9
+#define VIRTIO_BLK_F_DISCARD  13
 
 typedef struct DmVirtioBlk DmVirtioBlk;
 

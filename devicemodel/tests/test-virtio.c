@@ -3,7 +3,10 @@
  * descriptors (loops, addresses outside RAM, oversized chains, nested
  * indirect tables, bad indices) each put the device into "needs reset"
  * without touching anything outside guest RAM; a reset brings it back. */
+#define _GNU_SOURCE
 #include "config.h"
+
+#include <fcntl.h>
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -240,6 +243,51 @@ static void test_read_write(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(used_idx(f), ==, 9);
 }
 
+/* Discard punches holes: the sectors read back as zeros afterwards. */
+static void test_discard(Fixture *f, gconstpointer data)
+{
+	guint8 *seg = g(f, DATA, 32);
+	guint64 s1 = 10, s2 = 20;
+	guint32 n1 = 2, n2 = 1, fl = 0, bad = 1;
+	int probe = open(f->disk, O_RDWR);
+
+	/* Hole punching is the file system's; skip where it has none. */
+	if (fallocate(probe, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 63 * 512, 512) < 0) {
+		close(probe);
+		g_test_skip("the temporary directory's file system cannot punch holes");
+		return;
+	}
+	close(probe);
+	common_w(f, VIRTIO_COMMON_DFSELECT, 4, 0);
+	g_assert_true(common_r(f, VIRTIO_COMMON_DF, 4) & (1U << VIRTIO_BLK_F_DISCARD));
+	g_assert_cmpuint(mmio(&f->d, FALSE, f->bar0 + VIRTIO_PCI_DEVICE + 40, 4, 0), ==, 32);
+	memcpy(seg, &s1, 8);
+	memcpy(seg + 8, &n1, 4);
+	memcpy(seg + 12, &fl, 4);
+	memcpy(seg + 16, &s2, 8);
+	memcpy(seg + 24, &n2, 4);
+	memcpy(seg + 28, &fl, 4);
+	g_assert_cmpuint(request(f, VIRTIO_BLK_T_DISCARD, 0, 32, FALSE), ==, VIRTIO_BLK_S_OK);
+	for (guint64 s = 9; s <= 21; s++) {
+		guint8 expect = (s >= 10 && s <= 11) || s == 20 ? 0 : (guint8)s;
+
+		g_assert_cmpuint(request(f, VIRTIO_BLK_T_IN, s, 512, TRUE), ==, VIRTIO_BLK_S_OK);
+		g_assert_cmphex(g(f, DATA, 512)[0], ==, expect);
+		g_assert_cmphex(g(f, DATA, 512)[511], ==, expect);
+	}
+	/* Unknown flags (unmap is for write-zeroes) and ranges past the end
+	 * are refused; a ragged segment list is an error. */
+	memcpy(seg, &s1, 8);
+	memcpy(seg + 12, &bad, 4);
+	g_assert_cmpuint(request(f, VIRTIO_BLK_T_DISCARD, 0, 16, FALSE), ==, VIRTIO_BLK_S_UNSUPP);
+	s1 = DISK_SECTORS - 1;
+	memcpy(seg, &s1, 8);
+	memcpy(seg + 12, &fl, 4);
+	g_assert_cmpuint(request(f, VIRTIO_BLK_T_DISCARD, 0, 16, FALSE), ==, VIRTIO_BLK_S_UNSUPP);
+	g_assert_cmpuint(request(f, VIRTIO_BLK_T_DISCARD, 0, 12, FALSE), ==, VIRTIO_BLK_S_IOERR);
+	g_assert_cmphex(status(f) & VIRTIO_STATUS_NEEDS_RESET, ==, 0);
+}
+
 static void test_read_only(Fixture *f, gconstpointer data)
 {
 	guint64 features;
@@ -247,6 +295,8 @@ static void test_read_only(Fixture *f, gconstpointer data)
 	common_w(f, VIRTIO_COMMON_DFSELECT, 4, 0);
 	features = common_r(f, VIRTIO_COMMON_DF, 4);
 	g_assert_true(features & (1U << VIRTIO_BLK_F_RO));
+	g_assert_false(features & (1U << VIRTIO_BLK_F_DISCARD));
+	g_assert_cmpuint(request(f, VIRTIO_BLK_T_DISCARD, 0, 16, FALSE), ==, VIRTIO_BLK_S_IOERR);
 	g_assert_cmpuint(request(f, VIRTIO_BLK_T_OUT, 1, 512, FALSE), ==, VIRTIO_BLK_S_IOERR);
 	g_assert_cmpuint(request(f, VIRTIO_BLK_T_IN, 1, 512, TRUE), ==, VIRTIO_BLK_S_OK);
 }
@@ -705,6 +755,7 @@ int main(int argc, char **argv)
 #define ADD(name, fn, ro) g_test_add(name, Fixture, GINT_TO_POINTER(ro), setup, fn, teardown)
 	ADD("/virtio/blk/read-write", test_read_write, FALSE);
 	ADD("/virtio/blk/read-only", test_read_only, TRUE);
+	ADD("/virtio/blk/discard", test_discard, FALSE);
 	ADD("/virtio/blk/msix", test_msix, FALSE);
 	ADD("/virtio/features", test_features, FALSE);
 	ADD("/virtio/malformed", test_malformed, FALSE);
