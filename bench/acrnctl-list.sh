@@ -25,7 +25,7 @@ if [ ! -x "$ACRNCTL" ] || [ ! -x "$ACRND" ]; then
 	echo "acrnctl-list: build acrnctl and acrnd first (make), then run: $0 BUILD_DIR" >&2
 	exit 1
 fi
-[ -x "$DM_STANDIN" ] || make -C "$top_builddir/acrnd" tests/acrn-dm-standin >/dev/null
+[ -x "$DM_STANDIN" ] || make -C "$top_builddir/tests/doubles" acrn-dm-standin >/dev/null
 
 t_setup acrnctl-bench
 t_start_bus session

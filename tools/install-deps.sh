@@ -16,6 +16,7 @@ PACKAGES="
   systemd-container iproute2 util-linux
   libvirt-daemon python3-nova
   valgrind hyperfine groff-base libglib2.0-bin
+  acpica-tools
   qemu-system-x86
 "
 

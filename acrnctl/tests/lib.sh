@@ -6,7 +6,7 @@
 ACRNCTL="$top_builddir/acrnctl/acrnctl"
 ACRND="$top_builddir/acrnd/acrnd"
 # The acrn-dm stand-in is a TEST DOUBLE: no hypervisor runs on test hosts.
-DM_STANDIN="$top_builddir/acrnd/tests/acrn-dm-standin"
+DM_STANDIN="$top_builddir/tests/doubles/acrn-dm-standin"
 : "${DBUS_DAEMON:=dbus-daemon}"
 
 t_n=0

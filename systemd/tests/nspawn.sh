@@ -27,7 +27,7 @@ if ! command -v systemd-nspawn >/dev/null || [ ! -x /lib/systemd/systemd ]; then
 fi
 acrnd=$top_builddir/acrnd/acrnd
 acrnctl=$top_builddir/acrnctl/acrnctl
-standin=$top_builddir/acrnd/tests/acrn-dm-standin
+standin=$top_builddir/tests/doubles/acrn-dm-standin
 virtacrnd=${VIRTACRND:-$top_builddir/libvirt-driver/virtacrnd}
 for f in "$acrnd" "$acrnctl" "$standin"; do
 	if [ ! -x "$f" ]; then
