@@ -49,7 +49,7 @@ static gboolean connect_open(RpcCall *c, GError **error)
 	}
 	if (flags & RPC_CONNECT_OPEN_RO)
 		c->client->readonly = TRUE;
-	c->client->opened = TRUE;
+	rpc_server_client_opened(c->server, c->client, TRUE);
 	g_debug("client %" G_GUINT64_FORMAT " opened %s%s", c->client->id,
 		name ? name : "(default)", c->client->readonly ? " read-only" : "");
 	return TRUE;
@@ -59,7 +59,7 @@ static gboolean connect_close(RpcCall *c, GError **error)
 {
 	if (!dispatch_args_end(c))
 		return FALSE;
-	c->client->opened = FALSE;
+	rpc_server_client_opened(c->server, c->client, FALSE);
 	g_array_set_size(c->client->callbacks, 0);
 	return TRUE;
 }
@@ -165,6 +165,10 @@ static gboolean supports_feature(RpcCall *c, GError **error)
 
 	if (!dispatch_args_end(c))
 		return FALSE;
+	/* A client asks this only when it runs an event loop, so it answers
+	 * our pings too (libvirtd pings such clients as well). */
+	if (feature == RPC_FEATURE_PROGRAM_KEEPALIVE)
+		rpc_client_start_keepalive(c->client);
 	yes = feature == RPC_FEATURE_PROGRAM_KEEPALIVE ||
 	      feature == RPC_FEATURE_REMOTE_EVENT_CALLBACK ||
 	      feature == RPC_FEATURE_REMOTE_CLOSE_CALLBACK;
@@ -321,7 +325,7 @@ static gboolean admin_open(RpcCall *c, GError **error)
 	if (!dispatch_args_end(c))
 		return FALSE;
 	(void)flags;
-	c->client->opened = TRUE;
+	rpc_server_client_opened(c->server, c->client, TRUE);
 	return TRUE;
 }
 

@@ -19,12 +19,19 @@
 #include "state-cache.h"
 
 
-typedef struct {
+struct RpcListener {
 	RpcServer *server;
 	int fd;
 	RpcSocketKind kind;
+	/* NULL while accepting is paused (rpc_server_update_listening()). */
 	GSource *source;
-} RpcListener;
+};
+
+/* After accept() ran out of file descriptors, how long to wait before
+ * trying again if no client leaves first. */
+#define ACCEPT_RETRY_MS 1000
+
+static gboolean on_accept(gint fd, GIOCondition cond, gpointer data);
 
 RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 {
@@ -36,6 +43,20 @@ RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 	server->config = *config;
 	if (!server->config.max_packet || server->config.max_packet > RPC_MESSAGE_MAX)
 		server->config.max_packet = RPC_MESSAGE_MAX;
+	if (!server->config.max_clients)
+		server->config.max_clients = RPC_DEFAULT_MAX_CLIENTS;
+	if (!server->config.max_anonymous_clients)
+		server->config.max_anonymous_clients = RPC_DEFAULT_MAX_ANONYMOUS_CLIENTS;
+	if (!server->config.max_unprivileged_packet)
+		server->config.max_unprivileged_packet = RPC_DEFAULT_MAX_UNPRIVILEGED_PACKET;
+	server->config.max_unprivileged_packet =
+		MIN(server->config.max_unprivileged_packet, server->config.max_packet);
+	if (!server->config.request_timeout)
+		server->config.request_timeout = RPC_DEFAULT_REQUEST_TIMEOUT;
+	if (!server->config.keepalive_interval)
+		server->config.keepalive_interval = RPC_DEFAULT_KEEPALIVE_INTERVAL;
+	if (!server->config.keepalive_count)
+		server->config.keepalive_count = RPC_DEFAULT_KEEPALIVE_COUNT;
 	server->acrnd = acrnd;
 	server->clients = g_hash_table_new(NULL, NULL);
 	server->next_client_id = 1;
@@ -46,12 +67,68 @@ RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 	return server;
 }
 
+static void listener_stop(RpcListener *l)
+{
+	if (!l->source)
+		return;
+	g_source_destroy(l->source);
+	g_clear_pointer(&l->source, g_source_unref);
+}
+
+static void listener_start(RpcListener *l)
+{
+	if (l->source)
+		return;
+	l->source = g_unix_fd_source_new(l->fd, G_IO_IN);
+	g_source_set_callback(l->source, G_SOURCE_FUNC(on_accept), l, NULL);
+	g_source_attach(l->source, NULL);
+}
+
 static void listener_free(RpcListener *l)
 {
-	g_source_destroy(l->source);
-	g_source_unref(l->source);
+	listener_stop(l);
 	close(l->fd);
 	g_free(l);
+}
+
+static gboolean on_accept_retry(gpointer data)
+{
+	RpcServer *server = data;
+
+	server->accept_retry_id = 0;
+	server->fds_exhausted = FALSE;
+	rpc_server_update_listening(server);
+	return G_SOURCE_REMOVE;
+}
+
+/* Accepting is paused, like libvirtd does, while the server is full (the
+ * connections wait in the listen backlog) and after accept() ran out of
+ * file descriptors: a listener that stays readable would otherwise make
+ * the main loop spin on accept() and starve everything else. */
+void rpc_server_update_listening(RpcServer *server)
+{
+	guint anonymous = server->n_clients_anonymous;
+	gboolean full = g_hash_table_size(server->clients) >= server->config.max_clients ||
+			anonymous >= server->config.max_anonymous_clients;
+	gboolean pause = full || server->fds_exhausted;
+
+	if (pause != server->accept_paused) {
+		if (pause)
+			g_message("not accepting connections: %s",
+				  server->fds_exhausted ? "out of file descriptors"
+				  : anonymous >= server->config.max_anonymous_clients
+					  ? "max_anonymous_clients reached"
+					  : "max_clients reached");
+		else
+			g_message("accepting connections again");
+	}
+	server->accept_paused = pause;
+	for (GSList *l = server->listeners; l; l = l->next) {
+		if (pause)
+			listener_stop(l->data);
+		else
+			listener_start(l->data);
+	}
 }
 
 void rpc_server_free(RpcServer *server)
@@ -61,6 +138,8 @@ void rpc_server_free(RpcServer *server)
 
 	/* Let running calls finish: they use acrnd's connection. */
 	g_thread_pool_free(server->workers, FALSE, TRUE);
+	if (server->accept_retry_id)
+		g_source_remove(server->accept_retry_id);
 	g_slist_free_full(server->listeners, (GDestroyNotify)listener_free);
 	g_hash_table_iter_init(&it, server->clients);
 	while (g_hash_table_iter_next(&it, &key, NULL)) {
@@ -133,12 +212,30 @@ RpcClient *rpc_server_adopt(RpcServer *server, int fd, RpcSocketKind kind)
 			  client->id, (int)client->pid, (unsigned)client->uid,
 			  kind == RPC_SOCKET_ADMIN ? "admin" : "read-write");
 	g_hash_table_add(server->clients, client);
+	server->n_clients_anonymous++;
+	rpc_client_arm_timeout(client);
+	rpc_server_update_listening(server);
 	if (server->clients_changed)
 		server->clients_changed(server, server->clients_changed_data);
 	return client;
 }
 
-static gboolean free_client_idle(gpointer data)
+void rpc_server_client_opened(RpcServer *server, RpcClient *client, gboolean opened)
+{
+	if (client->opened == opened)
+		return;
+	client->opened = opened;
+	if (client->dead)
+		return;
+	if (opened)
+		server->n_clients_anonymous--;
+	else
+		server->n_clients_anonymous++;
+	rpc_client_arm_timeout(client);
+	rpc_server_update_listening(server);
+}
+
+static gboolean free_client_later(gpointer data)
 {
 	rpc_client_unref(data);
 	return G_SOURCE_REMOVE;
@@ -146,10 +243,23 @@ static gboolean free_client_idle(gpointer data)
 
 void rpc_server_remove_client(RpcServer *server, RpcClient *client)
 {
+	GSource *source;
+
 	if (!g_hash_table_remove(server->clients, client))
 		return;
-	/* Freed later: we may be inside one of the client's own callbacks. */
-	g_idle_add(free_client_idle, client);
+	if (!client->opened)
+		server->n_clients_anonymous--;
+	/* Freed later: we may be inside one of the client's own callbacks.
+	 * Its socket is already closed (rpc_client_close()); the source runs
+	 * at default priority so that a busy listener cannot postpone it. */
+	source = g_idle_source_new();
+	g_source_set_priority(source, G_PRIORITY_DEFAULT);
+	g_source_set_callback(source, free_client_later, client, NULL);
+	g_source_attach(source, NULL);
+	g_source_unref(source);
+	/* A client leaving frees a descriptor: try accepting again. */
+	server->fds_exhausted = FALSE;
+	rpc_server_update_listening(server);
 	if (server->clients_changed)
 		server->clients_changed(server, server->clients_changed_data);
 }
@@ -165,6 +275,19 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (cfd < 0) {
+		RpcServer *server = l->server;
+
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			g_warning("accept: %s; pausing until a client leaves or for %d ms",
+				  g_strerror(errno), ACCEPT_RETRY_MS);
+			server->fds_exhausted = TRUE;
+			if (!server->accept_retry_id)
+				server->accept_retry_id =
+					g_timeout_add(ACCEPT_RETRY_MS, on_accept_retry, server);
+			/* Destroys this source: nothing of l is used after it. */
+			rpc_server_update_listening(server);
+			return G_SOURCE_CONTINUE;
+		}
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			g_warning("accept: %s", g_strerror(errno));
 		return G_SOURCE_CONTINUE;
@@ -184,10 +307,9 @@ void rpc_server_add_listener(RpcServer *server, int fd, RpcSocketKind kind)
 	l->server = server;
 	l->fd = fd;
 	l->kind = kind;
-	l->source = g_unix_fd_source_new(fd, G_IO_IN);
-	g_source_set_callback(l->source, G_SOURCE_FUNC(on_accept), l, NULL);
-	g_source_attach(l->source, NULL);
 	server->listeners = g_slist_prepend(server->listeners, l);
+	if (!server->accept_paused)
+		listener_start(l);
 }
 
 int rpc_server_bind_unix(const char *path, mode_t mode, GError **error)
