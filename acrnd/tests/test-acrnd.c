@@ -1004,6 +1004,54 @@ static void test_reattach(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, pid1);
 }
 
+/* Issue 13, item 3: a VM runs only with a runtime record, and a device
+ * model that may still live is never joined by a second one. */
+static void test_runtime_record_mandatory(Fixture *f, gconstpointer data)
+{
+	g_autofree char *p1 = define(f, "recordless", NULL, NULL);
+	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
+	g_autofree char *state = NULL;
+	g_autofree char *sock = NULL;
+	g_autoptr(GError) gerr = NULL;
+	guint pid1;
+
+	/* The record cannot be written (a directory is in its place, as
+	 * unwritable as a full run directory): the start fails and the device
+	 * model is not left running. */
+	state = g_strdup_printf("%s/%s.state", f->run_dir, acrn_vm_get_uuid(v1));
+	g_assert_cmpint(g_mkdir(state, 0700), ==, 0);
+	g_assert_false(acrn_vm_call_start_sync(v1, no_opts(), NULL, &gerr));
+	drain();
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_DEVICE_MODEL_FAILED);
+	g_assert_nonnull(strstr(gerr->message, "runtime record"));
+	g_clear_error(&gerr);
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "stopped");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, 0);
+	g_assert_cmpint(g_rmdir(state), ==, 0);
+
+	/* The record is lost while acrnd is away: after the restart the VM
+	 * looks stopped, but its device model still answers on the control
+	 * socket, so Start refuses instead of launching a second one. */
+	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
+	pid1 = acrn_vm_get_leader_pid(v1);
+	stop_acrnd(f, SIGKILL);
+	g_assert_cmpint(g_unlink(state), ==, 0);
+	g_clear_object(&v1);
+	start_acrnd(f);
+	v1 = vm_proxy(f, p1);
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "stopped");
+	g_assert_false(acrn_vm_call_start_sync(v1, no_opts(), NULL, &gerr));
+	drain();
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_INVALID_STATE);
+	g_assert_nonnull(strstr(gerr->message, "may still be running"));
+	g_assert_true(pid_alive(pid1));
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, 0);
+	sock = g_strdup_printf("%s/%s.sock", f->run_dir, acrn_vm_get_uuid(v1));
+	g_assert_true(g_file_test(sock, G_FILE_TEST_EXISTS));
+	kill(pid1, SIGKILL);
+	g_assert_true(wait_for(pid_gone, GUINT_TO_POINTER(pid1), WAIT_MS));
+}
+
 static void test_stop_vms_on_exit(Fixture *f, gconstpointer data)
 {
 	g_autofree char *p1 = NULL, *p2 = NULL;
@@ -1726,6 +1774,7 @@ int main(int argc, char **argv)
 	ADD("blkrescan", test_blkrescan, NULL);
 	ADD("reattach", test_reattach, NULL);
 	ADD("control-reconnect", test_control_reconnect, NULL);
+	ADD("runtime-record-mandatory", test_runtime_record_mandatory, NULL);
 	ADD("stop-vms-on-exit", test_stop_vms_on_exit, "manual");
 	ADD("autostart", test_autostart, NULL);
 	ADD("persistence/corrupt-files", test_persistence_corrupt, "manual");
