@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "domain-xml.h"
+#include "xml-read.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -100,26 +101,17 @@ static xmlNode *child(xmlNode *parent, const char *name)
 
 static xmlDoc *parse(const char *xml, GError **error)
 {
-	xmlDoc *doc;
-	gsize len = strlen(xml);
+	g_autoptr(GError) xerr = NULL;
+	/* Bounded before parsing, no network access, no DTD or entities: the
+	 * XML comes from any client allowed on the socket. */
+	xmlDoc *doc = acrn_xml_read(xml, -1, &xerr);
 
-	if (len > DOMAIN_XML_MAX) {
-		virt_error_set(error, VIR_ERR_XML_ERROR, "domain XML larger than %d bytes",
-			       DOMAIN_XML_MAX);
-		return NULL;
-	}
-	/* No network access, no entity expansion, no DTD loading: the XML
-	 * comes from any client allowed on the socket. */
-	doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *e = xmlGetLastError();
-		g_autofree char *msg = g_strdup(e && e->message ? e->message : "parse error");
-
-		virt_error_set(error, VIR_ERR_XML_ERROR, "malformed XML (line %d): %s",
-			       e ? e->line : 0, g_strstrip(msg));
-		return NULL;
-	}
+	if (!doc)
+		virt_error_set(error, VIR_ERR_XML_ERROR, "%s%s",
+			       g_error_matches(xerr, ACRN_XML_ERROR, ACRN_XML_ERROR_MALFORMED)
+				       ? "malformed XML: "
+				       : "domain XML refused: ",
+			       xerr->message);
 	return doc;
 }
 

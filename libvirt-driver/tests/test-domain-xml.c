@@ -107,6 +107,24 @@ static void test_no_entity_expansion(void)
 		g_assert_null(strstr(out, "root:"));
 }
 
+/* Issue 13, item 4: refused by the bounds scan before libxml2's quadratic
+ * attribute check runs. */
+static void test_attribute_flood(void)
+{
+	g_autoptr(GError) error = NULL;
+	GString *flood = g_string_new("<domain type='acrn' ");
+	g_autofree char *out = NULL;
+
+	for (guint i = 0; i < 90000; i++)
+		g_string_append_printf(flood, "a%u='' ", i);
+	g_string_append(flood, "><name>x</name></domain>");
+	out = domain_xml_for_acrnd(flood->str, NULL, &error);
+	g_assert_null(out);
+	g_assert_error(error, VIRT_ERROR, VIR_ERR_XML_ERROR);
+	g_assert_nonnull(strstr(error->message, "more than 32 attributes"));
+	g_string_free(flood, TRUE);
+}
+
 static void test_client_xml(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -143,6 +161,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/domain-xml/nova", test_nova_xml);
 	g_test_add_func("/domain-xml/rejects", test_rejects);
 	g_test_add_func("/domain-xml/no-entity-expansion", test_no_entity_expansion);
+	g_test_add_func("/domain-xml/attribute-flood", test_attribute_flood);
 	g_test_add_func("/domain-xml/client", test_client_xml);
 	g_test_add_func("/domain-xml/identity", test_identity);
 	return g_test_run();
