@@ -151,15 +151,15 @@ void rpc_server_free(RpcServer *server)
 	g_free(server);
 }
 
-static gboolean uid_in_group(uid_t uid, gid_t primary, gid_t wanted)
+/* The group database's idea of the user's groups: only for kernels
+ * without SO_PEERGROUPS (before 4.13). */
+static gboolean uid_in_group_database(uid_t uid, gid_t wanted)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 	gid_t groups[256];
 	int ngroups = G_N_ELEMENTS(groups);
 
-	if (primary == wanted)
-		return TRUE;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
 		return FALSE;
 	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &ngroups) < 0)
@@ -167,6 +167,36 @@ static gboolean uid_in_group(uid_t uid, gid_t primary, gid_t wanted)
 	for (int i = 0; i < ngroups; i++)
 		if (groups[i] == wanted)
 			return TRUE;
+	return FALSE;
+}
+
+/* The same rule as acrnd's (dbus-auth.c): the groups the peer process
+ * actually had when it connected, its gid plus SO_PEERGROUPS, which is
+ * what dbus-daemon reports to acrnd as UnixGroupIDs.  A group given at
+ * run time counts; a group the process dropped does not, whatever the
+ * group database says. */
+static gboolean peer_in_group(int fd, uid_t uid, gid_t primary, gid_t wanted)
+{
+	g_autofree gid_t *groups = NULL;
+	socklen_t len = 64 * sizeof(gid_t);
+
+	if (primary == wanted)
+		return TRUE;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		g_free(groups);
+		groups = g_malloc(len ? len : sizeof(gid_t));
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
+			for (gsize i = 0; i < len / sizeof(gid_t); i++)
+				if (groups[i] == wanted)
+					return TRUE;
+			return FALSE;
+		}
+		if (errno != ERANGE)
+			break;
+		/* len now holds the size needed */
+	}
+	if (errno == ENOPROTOOPT)
+		return uid_in_group_database(uid, wanted);
 	return FALSE;
 }
 
@@ -181,8 +211,8 @@ static gboolean peer_authorized(RpcServer *server, RpcClient *client)
 	case RPC_SOCKET_RO:
 		return TRUE;
 	case RPC_SOCKET_RW:
-		return server->config.have_rw_gid &&
-		       uid_in_group(client->uid, client->gid, server->config.rw_gid);
+		return server->config.have_rw_gid && client->fd >= 0 &&
+		       peer_in_group(client->fd, client->uid, client->gid, server->config.rw_gid);
 	case RPC_SOCKET_ADMIN:
 	default:
 		return FALSE;
