@@ -435,6 +435,10 @@ static gboolean parse_pci_address(const char *where, xmlNode *dev, int *slot, GE
 
 static gboolean parse_os(AcrnVmDef *def, xmlNode *os, GError **error)
 {
+	const char *dup = acrn_xml_duplicate_child(os, acrn_xml_os_singletons);
+
+	if (dup)
+		return set_error(error, ACRN_VM_DEF_ERROR_INVALID, "<os>: more than one <%s>", dup);
 	for (xmlNode *c = os->children; c; c = c->next) {
 		if (!is_elem(c))
 			continue;
@@ -907,6 +911,7 @@ static gboolean parse_domain(AcrnVmDef *def, xmlDoc *doc, xmlNode *root, GError 
 	g_autoptr(GPtrArray) pins = g_ptr_array_new_with_free_func(g_free);
 	gboolean have_memory = FALSE, have_current = FALSE, have_os = FALSE;
 	gboolean ok = TRUE;
+	const char *dup;
 
 	if (!name_is(root, "domain"))
 		return set_error(error, ACRN_VM_DEF_ERROR_INVALID,
@@ -916,6 +921,10 @@ static gboolean parse_domain(AcrnVmDef *def, xmlDoc *doc, xmlNode *root, GError 
 		return set_error(error, ACRN_VM_DEF_ERROR_UNSUPPORTED,
 				 "<domain>: attribute type must be 'acrn', not '%s'",
 				 type ? type : "");
+	dup = acrn_xml_duplicate_child(root, acrn_xml_domain_singletons);
+	if (dup)
+		return set_error(error, ACRN_VM_DEF_ERROR_INVALID, "<domain>: more than one <%s>",
+				 dup);
 
 	for (xmlNode *c = root->children; c && ok; c = c->next) {
 		if (!is_elem(c))

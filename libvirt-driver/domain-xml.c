@@ -91,6 +91,18 @@ static gboolean filter_children(xmlNode *parent, const char *where, const XmlRul
 	return TRUE;
 }
 
+/* acrnd refuses these too; the error here is libvirt's kind. */
+static gboolean no_duplicates(xmlNode *parent, const char *where, const char *const *names,
+			      GError **error)
+{
+	const char *dup = acrn_xml_duplicate_child(parent, names);
+
+	if (dup)
+		virt_error_set(error, VIR_ERR_XML_ERROR, "<%s> has more than one <%s>", where,
+			       dup);
+	return !dup;
+}
+
 static xmlNode *child(xmlNode *parent, const char *name)
 {
 	for (xmlNode *c = parent->children; c; c = c->next)
@@ -168,10 +180,12 @@ char *domain_xml_for_acrnd(const char *xml, GPtrArray *ignored, GError **error)
 			       type);
 		return NULL;
 	}
-	if (!filter_children(root, "domain", domain_rules, ignored, error))
+	if (!filter_children(root, "domain", domain_rules, ignored, error) ||
+	    !no_duplicates(root, "domain", acrn_xml_domain_singletons, error))
 		return NULL;
 	os = child(root, "os");
-	if (os && !filter_children(os, "os", os_rules, ignored, error))
+	if (os && (!filter_children(os, "os", os_rules, ignored, error) ||
+		   !no_duplicates(os, "os", acrn_xml_os_singletons, error)))
 		return NULL;
 	devices = child(root, "devices");
 	if (devices && !filter_children(devices, "devices", devices_rules, ignored, error))

@@ -121,3 +121,34 @@ xmlDoc *acrn_xml_read(const char *xml, gssize len, GError **error)
 	}
 	return doc;
 }
+
+const char *const acrn_xml_domain_singletons[] = {
+	"name",	     "uuid",	     "title",	   "description", "metadata", "memory",
+	"currentMemory", "vcpu",	     "cputune",	   "os",	  "on_poweroff", "on_reboot",
+	"on_crash",	     "devices",	     "features",   "clock",	  "cpu",      "pm",
+	"resource",	     "sysinfo",	     "memoryBacking", "iothreads", "on_lockfailure", NULL,
+};
+
+const char *const acrn_xml_os_singletons[] = {
+	"type", "kernel", "initrd", "cmdline", "loader", "bootmenu", "smbios", "bios", NULL,
+};
+
+const char *acrn_xml_duplicate_child(xmlNode *parent, const char *const *names)
+{
+	guint n = g_strv_length((char **)names);
+	g_autofree gboolean *seen = g_new0(gboolean, n + 1);
+
+	for (xmlNode *c = parent->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		for (guint i = 0; i < n; i++) {
+			if (strcmp((const char *)c->name, names[i]) != 0)
+				continue;
+			if (seen[i])
+				return names[i];
+			seen[i] = TRUE;
+			break;
+		}
+	}
+	return NULL;
+}

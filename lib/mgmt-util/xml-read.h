@@ -29,3 +29,12 @@ gboolean acrn_xml_check_bounds(const char *xml, gsize len, GError **error);
  * access or entity expansion; NULL with an error message that names the
  * line. */
 xmlDoc *acrn_xml_read(const char *xml, gssize len, GError **error);
+
+/* The first name in @names (NULL-terminated) of which @parent has more
+ * than one element child, or NULL.  Definitions must not carry two
+ * <memory>s: which one counts would depend on the reader. */
+const char *acrn_xml_duplicate_child(xmlNode *parent, const char *const *names);
+
+/* Children that may appear once in <domain> and in <os>. */
+extern const char *const acrn_xml_domain_singletons[];
+extern const char *const acrn_xml_os_singletons[];

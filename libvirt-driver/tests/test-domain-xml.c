@@ -92,6 +92,18 @@ static void test_rejects(void)
 	expect_error("<network/>", VIR_ERR_XML_ERROR, "<domain>");
 	expect_error("<domain type='acrn'><name>a</name>", VIR_ERR_XML_ERROR, "malformed");
 	expect_error("", VIR_ERR_XML_ERROR, "malformed");
+	/* Issue 13, item 7: duplicates are refused, not "first one wins". */
+	expect_error("<domain type='acrn'><name>a</name><memory>1</memory><memory>2</memory>"
+		     "</domain>",
+		     VIR_ERR_XML_ERROR, "<domain> has more than one <memory>");
+	expect_error("<domain type='acrn'><name>a</name><name>b</name></domain>",
+		     VIR_ERR_XML_ERROR, "more than one <name>");
+	expect_error("<domain type='acrn'><os><kernel>/a</kernel><kernel>/b</kernel></os>"
+		     "</domain>",
+		     VIR_ERR_XML_ERROR, "<os> has more than one <kernel>");
+	expect_error("<domain type='acrn'><on_crash>destroy</on_crash><on_crash>restart"
+		     "</on_crash></domain>",
+		     VIR_ERR_XML_ERROR, "more than one <on_crash>");
 }
 
 static void test_no_entity_expansion(void)
