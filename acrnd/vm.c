@@ -1110,6 +1110,12 @@ static void on_stop_reply(GObject *src, GAsyncResult *res, gpointer data)
 
 static void begin_stop(AcrnMachine *vm, Op op, GTask *task, const AcrnVmStopOptions *opts)
 {
+	if (opts->timeout_sec == 0) {
+		/* The transport refuses it already (InvalidArgs). */
+		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': a stop timeout of 0 s is not allowed",
+			  vm->def->name);
+		return;
+	}
 	if (!check_idle(vm, task) ||
 	    !check_state(vm, task, op == OP_REBOOT ? "reboot" : "shut down", S(RUNNING)))
 		return;
@@ -1122,8 +1128,6 @@ static void begin_stop(AcrnMachine *vm, Op op, GTask *task, const AcrnVmStopOpti
 	vm->op = op;
 	vm->op_task = task;
 	vm->stop_opts = *opts;
-	if (vm->stop_opts.timeout_sec == 0)
-		vm->stop_opts.timeout_sec = 1;
 	vm->reboot_stopping = op == OP_REBOOT;
 	acrn_dm_client_request_async(vm->dm, "stop", NULL, on_stop_reply, g_object_ref(vm));
 }
