@@ -343,16 +343,24 @@ static void handle_packet(RpcClient *client, const guint8 *packet, gsize len)
 		handle_keepalive(client, &hdr, payload_len);
 		return;
 	}
-	if (hdr.prog != program) {
-		g_autofree char *msg = g_strdup_printf("unknown program 0x%08x", hdr.prog);
+	if (hdr.prog != program || hdr.vers != RPC_REMOTE_VERSION) {
+		/* Like libvirtd: a call gets an RPC error and the connection
+		 * stays (virsh qemu-monitor-command, lxc-enter-namespace ask
+		 * programs we do not serve); anything else is dropped. */
+		if (hdr.type == RPC_TYPE_CALL || hdr.type == RPC_TYPE_CALL_WITH_FDS) {
+			g_autoptr(GError) error = NULL;
 
-		rpc_client_close(client, msg);
-		return;
-	}
-	if (hdr.vers != RPC_REMOTE_VERSION) {
-		g_autofree char *msg = g_strdup_printf("unsupported program version %u", hdr.vers);
-
-		rpc_client_close(client, msg);
+			g_debug("client %" G_GUINT64_FORMAT ": call to unknown program 0x%08x "
+				"version %u",
+				client->id, hdr.prog, hdr.vers);
+			virt_error_set(&error, VIR_ERR_RPC, "Cannot find program %d version %d",
+				       (int)hdr.prog, (int)hdr.vers);
+			rpc_client_reply_error(client, &hdr, error);
+		} else {
+			g_message("client %" G_GUINT64_FORMAT ": dropping a message of type %d for "
+				  "unknown program 0x%08x version %u",
+				  client->id, hdr.type, hdr.prog, hdr.vers);
+		}
 		return;
 	}
 	switch (hdr.type) {
