@@ -249,16 +249,32 @@ GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
 	g_autoptr(GVariant) vms = NULL;
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)acrnd_vm_free);
 	GVariantIter it;
-	const char *uuid, *name, *state, *path;
+	const char *uuid, *name, *state, *reason, *path;
+	gboolean persistent, autostart;
+	guint32 pid, vcpus;
+	guint64 memory;
 	REQUIRE_CLIENT(client, error, NULL);
 
-	if (!acrn_manager_call_list_vms_sync(client->manager, &vms, NULL, error)) {
-		acrnd_error_to_virt(error, "ListVMs");
+	/* One call for the whole listing, details included (no GetAll per
+	 * VM, and the state reasons for the listing snapshot). */
+	if (!acrn_manager_call_list_vmdetails_sync(client->manager, &vms, NULL, error)) {
+		acrnd_error_to_virt(error, "ListVMDetails");
 		return NULL;
 	}
 	g_variant_iter_init(&it, vms);
-	while (g_variant_iter_next(&it, "(&s&s&s&o)", &uuid, &name, &state, &path))
-		g_ptr_array_add(list, vm_new(path, uuid, name, state));
+	while (g_variant_iter_next(&it, "(&s&s&s&s&obbuut)", &uuid, &name, &state, &reason, &path,
+				   &persistent, &autostart, &pid, &vcpus, &memory)) {
+		AcrndVm *vm = vm_new(path, uuid, name, state);
+
+		vm->have_details = TRUE;
+		vm->state_reason = g_strdup(reason);
+		vm->persistent = persistent;
+		vm->autostart = autostart;
+		vm->leader_pid = pid;
+		vm->vcpus = vcpus;
+		vm->memory_bytes = memory;
+		g_ptr_array_add(list, vm);
+	}
 	return g_steal_pointer(&list);
 }
 

@@ -115,7 +115,7 @@ static gboolean load_active_details(RpcCall *c, GPtrArray *vms, gboolean all, GE
 		AcrndVm *vm = vms->pdata[i];
 		g_autoptr(GError) e = NULL;
 
-		if (!all && !domain_state_is_active(vm->state))
+		if (vm->have_details || (!all && !domain_state_is_active(vm->state)))
 			continue;
 		if (acrnd_client_load_details(c->acrnd, vm, &e))
 			continue;
@@ -318,7 +318,7 @@ static gboolean get_state(RpcCall *c, GError **error)
 {
 	g_auto(RpcDomainRef) dom = { 0 };
 	g_autoptr(AcrndVm) vm = NULL;
-	const char *cached;
+	const char *cached, *cached_reason;
 	int state, reason;
 
 	dispatch_get_domain(&c->args, &dom);
@@ -326,9 +326,9 @@ static gboolean get_state(RpcCall *c, GError **error)
 	if (!dispatch_args_end(c))
 		return FALSE;
 	/* Right after a listing (virsh list asks each domain's state). */
-	cached = state_cache_lookup(c->server->state_cache, dom.uuid);
+	cached = state_cache_lookup(c->server->state_cache, dom.uuid, &cached_reason);
 	if (cached) {
-		domain_state_to_libvirt(cached, NULL, &state, &reason);
+		domain_state_to_libvirt(cached, cached_reason, &state, &reason);
 		xdr_put_i32(c->ret, state);
 		xdr_put_i32(c->ret, reason);
 		return TRUE;

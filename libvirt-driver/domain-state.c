@@ -37,13 +37,17 @@ void domain_state_to_libvirt(const char *state, const char *reason, int *vir_sta
 		*vir_state = VIR_DOMAIN_SHUTDOWN;
 		*vir_reason = VIR_DOMAIN_SHUTDOWN_USER;
 	} else if (g_strcmp0(state, "crashed") == 0) {
-		*vir_state = VIR_DOMAIN_CRASHED;
-		*vir_reason = VIR_DOMAIN_CRASHED_UNKNOWN;
+		/* acrnd's crashed VM has no device model any more: libvirt's
+		 * on_crash=destroy outcome, "shut off (crashed)".  (libvirt's
+		 * CRASHED state is on_crash=preserve, which ACRN refuses.) */
+		*vir_state = VIR_DOMAIN_SHUTOFF;
+		*vir_reason = VIR_DOMAIN_SHUTOFF_CRASHED;
 	} else if (g_strcmp0(state, "stopped") == 0) {
 		*vir_state = VIR_DOMAIN_SHUTOFF;
-		if (g_strcmp0(reason, "guest-poweroff") == 0)
+		if (g_strcmp0(reason, "guest-poweroff") == 0 || g_strcmp0(reason, "shutdown") == 0 ||
+		    g_strcmp0(reason, "guest-reboot") == 0)
 			*vir_reason = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
-		else if (g_strcmp0(reason, "force-stop") == 0)
+		else if (has_prefix(reason, "force-stop"))
 			*vir_reason = VIR_DOMAIN_SHUTOFF_DESTROYED;
 		else if (has_prefix(reason, "dm-") || has_prefix(reason, "start-failed"))
 			*vir_reason = VIR_DOMAIN_SHUTOFF_FAILED;
@@ -105,9 +109,14 @@ DomainEventKind domain_state_event_to_libvirt(const char *event, const char *det
 			*vir_detail = VIR_DOMAIN_EVENT_STOPPED_FAILED;
 		else
 			*vir_detail = VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN;
-	} else if (g_strcmp0(event, "crashed") == 0) {
+	} else if (g_strcmp0(event, "crashed") == 0 && has_prefix(detail, "guest-crash")) {
 		*vir_event = VIR_DOMAIN_EVENT_CRASHED;
 		*vir_detail = VIR_DOMAIN_EVENT_CRASHED_PANICKED;
+	} else if (g_strcmp0(event, "crashed") == 0) {
+		/* The device model died (or restarts hit the limit): what
+		 * libvirt reports when QEMU dies, not a guest panic. */
+		*vir_event = VIR_DOMAIN_EVENT_STOPPED;
+		*vir_detail = VIR_DOMAIN_EVENT_STOPPED_FAILED;
 	} else if (g_strcmp0(event, "rebooted") == 0 || g_strcmp0(event, "reset") == 0) {
 		return DOMAIN_EVENT_REBOOT;
 	} else {

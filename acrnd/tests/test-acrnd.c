@@ -502,6 +502,29 @@ static void test_define_list_get(Fixture *f, gconstpointer data)
 	}
 	g_assert_cmpuint(acrn_manager_get_vmcount(f->mgr), ==, 2);
 	g_assert_cmpstr(acrn_manager_get_version(f->mgr), ==, PACKAGE_VERSION);
+	/* ListVMDetails: the same rows with the properties listings need. */
+	{
+		g_autoptr(GVariant) details = NULL;
+		const char *u, *n, *s, *r, *p;
+		gboolean persistent, autostart;
+		guint32 pid, vcpus;
+		guint64 mem;
+
+		CALL_OK(acrn_manager_call_list_vmdetails_sync(f->mgr, &details, NULL, error));
+		g_assert_cmpuint(g_variant_n_children(details), ==, 2);
+		g_variant_get_child(details, 0, "(&s&s&s&s&obbuut)", &u, &n, &s, &r, &p,
+				    &persistent, &autostart, &pid, &vcpus, &mem);
+		g_assert_cmpstr(u, ==, uuid);
+		g_assert_cmpstr(n, ==, "alpha");
+		g_assert_cmpstr(s, ==, "stopped");
+		g_assert_cmpstr(r, ==, acrn_vm_get_state_reason(vm));
+		g_assert_cmpstr(p, ==, path);
+		g_assert_true(persistent);
+		g_assert_false(autostart);
+		g_assert_cmpuint(pid, ==, 0);
+		g_assert_cmpuint(vcpus, ==, 1);
+		g_assert_cmpuint(mem, ==, 256u << 20);
+	}
 
 	CALL_OK(acrn_manager_call_get_vm_sync(f->mgr, uuid, &by_uuid, NULL, error));
 	g_assert_cmpstr(by_uuid, ==, path);
