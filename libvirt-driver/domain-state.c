@@ -77,6 +77,11 @@ DomainEventKind domain_state_event_to_libvirt(const char *event, const char *det
 					      int *vir_event, int *vir_detail)
 {
 	*vir_detail = 0;
+	/* libvirt emits only Started and Stopped for a transient domain
+	 * (create/destroy), never Defined/Undefined. */
+	if ((g_strcmp0(event, "defined") == 0 || g_strcmp0(event, "undefined") == 0) &&
+	    g_strcmp0(detail, "transient") == 0)
+		return DOMAIN_EVENT_NONE;
 	if (g_strcmp0(event, "defined") == 0) {
 		*vir_event = VIR_DOMAIN_EVENT_DEFINED;
 		*vir_detail = g_strcmp0(detail, "updated") == 0 ? VIR_DOMAIN_EVENT_DEFINED_UPDATED
