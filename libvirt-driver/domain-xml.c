@@ -150,6 +150,36 @@ static char *serialize(xmlDoc *doc)
 	return out;
 }
 
+/* acrnd keeps autostart in the definition (<metadata><acrn:autostart>);
+ * libvirt keeps it out of the XML.  Dropped from what clients see, and
+ * from what they define, so that defining an old dump cannot change it
+ * (acrnd keeps the current setting when the definition has none). */
+#define ACRN_NAMESPACE "urn:acrn:domain:1"
+
+static void strip_acrn_metadata(xmlNode *root)
+{
+	xmlNode *metadata = child(root, "metadata");
+	gboolean left = FALSE;
+
+	if (!metadata)
+		return;
+	for (xmlNode *c = metadata->children, *next; c; c = next) {
+		next = c->next;
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (c->ns && xmlStrEqual(c->ns->href, (const xmlChar *)ACRN_NAMESPACE)) {
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		} else {
+			left = TRUE;
+		}
+	}
+	if (!left) {
+		xmlUnlinkNode(metadata);
+		xmlFreeNode(metadata);
+	}
+}
+
 char *domain_xml_for_acrnd(const char *xml, GPtrArray *ignored, GError **error)
 {
 	g_autoptr(xmlDoc) doc = NULL;
@@ -190,6 +220,7 @@ char *domain_xml_for_acrnd(const char *xml, GPtrArray *ignored, GError **error)
 	devices = child(root, "devices");
 	if (devices && !filter_children(devices, "devices", devices_rules, ignored, error))
 		return NULL;
+	strip_acrn_metadata(root);
 	return serialize(doc);
 }
 
@@ -198,16 +229,19 @@ char *domain_xml_for_client(const char *acrnd_xml, int id, GError **error)
 	g_autoptr(xmlDoc) doc = NULL;
 	xmlNode *root;
 
-	if (id < 0)
+	if (id < 0 && !strstr(acrnd_xml, ACRN_NAMESPACE))
 		return g_strdup(acrnd_xml);
 	doc = parse(acrnd_xml, error);
 	if (!doc)
 		return NULL;
 	root = xmlDocGetRootElement(doc);
 	if (root) {
-		g_autofree char *s = g_strdup_printf("%d", id);
+		strip_acrn_metadata(root);
+		if (id >= 0) {
+			g_autofree char *s = g_strdup_printf("%d", id);
 
-		xmlSetProp(root, (const xmlChar *)"id", (const xmlChar *)s);
+			xmlSetProp(root, (const xmlChar *)"id", (const xmlChar *)s);
+		}
 	}
 	return serialize(doc);
 }
@@ -224,8 +258,10 @@ static char *normalized(const char *xml)
 	if (!doc)
 		return NULL;
 	root = xmlDocGetRootElement(doc);
-	if (root)
+	if (root) {
 		xmlUnsetProp(root, (const xmlChar *)"id");
+		strip_acrn_metadata(root);
+	}
 	return serialize(doc);
 }
 
