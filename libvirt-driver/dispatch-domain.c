@@ -13,7 +13,7 @@
 #include "rpc-error.h"
 #include "state-cache.h"
 
-static AcrndVm *lookup_ref(RpcCall *c, const RpcDomainRef *dom, GError **error)
+AcrndVm *dispatch_lookup_domain(RpcCall *c, const RpcDomainRef *dom, GError **error)
 {
 	g_autoptr(AcrndVm) vm = acrnd_client_lookup_uuid(c->acrnd, dom->uuid, error);
 
@@ -35,7 +35,7 @@ static AcrndVm *domain_arg_only(RpcCall *c, GError **error)
 	dispatch_get_domain(&c->args, &dom);
 	if (!dispatch_args_end(c))
 		return NULL;
-	return lookup_ref(c, &dom, error);
+	return dispatch_lookup_domain(c, &dom, error);
 }
 
 static AcrndVm *domain_arg_flags(RpcCall *c, guint32 *flags, GError **error)
@@ -46,10 +46,10 @@ static AcrndVm *domain_arg_flags(RpcCall *c, guint32 *flags, GError **error)
 	*flags = xdr_get_u32(&c->args);
 	if (!dispatch_args_end(c))
 		return NULL;
-	return lookup_ref(c, &dom, error);
+	return dispatch_lookup_domain(c, &dom, error);
 }
 
-static gboolean require_active(const AcrndVm *vm, GError **error)
+gboolean dispatch_require_active(const AcrndVm *vm, GError **error)
 {
 	if (!domain_state_is_active(vm->state)) {
 		virt_error_set(error, VIR_ERR_OPERATION_INVALID, "domain is not running");
@@ -58,7 +58,7 @@ static gboolean require_active(const AcrndVm *vm, GError **error)
 	return TRUE;
 }
 
-static gboolean require_inactive(const AcrndVm *vm, GError **error)
+gboolean dispatch_require_inactive(const AcrndVm *vm, GError **error)
 {
 	if (domain_state_is_active(vm->state)) {
 		virt_error_set(error, VIR_ERR_OPERATION_INVALID, "domain is already running");
@@ -333,7 +333,7 @@ static gboolean get_state(RpcCall *c, GError **error)
 		xdr_put_i32(c->ret, reason);
 		return TRUE;
 	}
-	vm = lookup_ref(c, &dom, error);
+	vm = dispatch_lookup_domain(c, &dom, error);
 	if (!vm)
 		return FALSE;
 	domain_state_to_libvirt(vm->state, vm->state_reason, &state, &reason);
@@ -390,8 +390,8 @@ static gboolean get_vcpus(RpcCall *c, GError **error)
 			       maplen);
 		return FALSE;
 	}
-	vm = lookup_ref(c, &dom, error);
-	if (!vm || !require_active(vm, error))
+	vm = dispatch_lookup_domain(c, &dom, error);
+	if (!vm || !dispatch_require_active(vm, error))
 		return FALSE;
 	n = MIN(vm->vcpus, (guint32)maxinfo);
 	xdr_put_u32(c->ret, n);
@@ -691,7 +691,7 @@ static gboolean set_autostart(RpcCall *c, GError **error)
 	autostart = xdr_get_i32(&c->args);
 	if (!dispatch_args_end(c))
 		return FALSE;
-	vm = lookup_ref(c, &dom, error);
+	vm = dispatch_lookup_domain(c, &dom, error);
 	if (!vm)
 		return FALSE;
 	return acrnd_client_set_autostart(c->acrnd, vm->object_path, autostart != 0, error);
@@ -704,7 +704,7 @@ static gboolean start_vm(RpcCall *c, AcrndVm *vm, guint32 flags, GError **error)
 	/* A VM in guest S3 is our managed-save image: starting restores it. */
 	if (g_strcmp0(vm->state, "suspended") == 0)
 		return acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_WAKEUP, error);
-	if (!require_inactive(vm, error))
+	if (!dispatch_require_inactive(vm, error))
 		return FALSE;
 	if (!acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_START, error))
 		return FALSE;
@@ -741,7 +741,7 @@ static gboolean create_with_flags(RpcCall *c, GError **error)
 
 static gboolean active_action(RpcCall *c, AcrndVm *vm, AcrndVmAction action, GError **error)
 {
-	if (!vm || !require_active(vm, error))
+	if (!vm || !dispatch_require_active(vm, error))
 		return FALSE;
 	return acrnd_client_vm_action(c->acrnd, vm->object_path, action, error);
 }

@@ -20,6 +20,7 @@ static void build_index(void)
 		&dispatch_domain_table,
 		&dispatch_events_table,
 		&dispatch_console_table,
+		&dispatch_tuning_table,
 	};
 
 	if (!g_once_init_enter(&done))

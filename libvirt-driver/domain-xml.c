@@ -315,3 +315,51 @@ char *domain_xml_get_identity(const char *xml, gboolean *is_uuid)
 		return out;
 	}
 }
+
+char *domain_xml_set_child(const char *xml, const char *name, const char *unit, const char *text,
+			   GError **error)
+{
+	g_autoptr(xmlDoc) doc = parse(xml, error);
+	xmlNode *root, *n;
+
+	if (!doc)
+		return NULL;
+	root = xmlDocGetRootElement(doc);
+	n = child(root, name);
+	if (!n)
+		n = xmlNewChild(root, NULL, (const xmlChar *)name, NULL);
+	xmlNodeSetContent(n, (const xmlChar *)text);
+	if (unit)
+		xmlSetProp(n, (const xmlChar *)"unit", (const xmlChar *)unit);
+	return serialize(doc);
+}
+
+char *domain_xml_disk_source(const char *xml, const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(xmlDoc) doc = parse(xml, &error);
+	xmlNode *devices;
+
+	if (!doc || !(devices = child(xmlDocGetRootElement(doc), "devices")))
+		return NULL;
+	for (xmlNode *d = devices->children; d; d = d->next) {
+		xmlNode *source, *target;
+		g_autofree xmlChar *dev = NULL, *src = NULL;
+
+		if (d->type != XML_ELEMENT_NODE || !xmlStrEqual(d->name, (const xmlChar *)"disk"))
+			continue;
+		source = child(d, "source");
+		target = child(d, "target");
+		if (source) {
+			src = xmlGetProp(source, (const xmlChar *)"file");
+			if (!src)
+				src = xmlGetProp(source, (const xmlChar *)"dev");
+		}
+		if (target)
+			dev = xmlGetProp(target, (const xmlChar *)"dev");
+		if (src && (g_strcmp0((const char *)dev, path) == 0 ||
+			    g_strcmp0((const char *)src, path) == 0))
+			return g_strdup((const char *)src);
+	}
+	return NULL;
+}
