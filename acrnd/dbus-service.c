@@ -98,13 +98,12 @@ static gboolean on_list_vm_details(AcrnManager *mgr, GDBusMethodInvocation *inv,
 		const AcrnVmDef *def = acrn_machine_get_def(vm);
 		g_autofree char *path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
 
-		g_variant_builder_add(&b, "(ssssobbuut)", acrn_machine_get_uuid(vm),
-				      acrn_machine_get_name(vm),
-				      acrn_machine_state_to_string(acrn_machine_get_state(vm)),
-				      acrn_machine_get_state_reason(vm) ? acrn_machine_get_state_reason(vm) : "", path,
-				      acrn_machine_is_persistent(vm), def->autostart,
-				      acrn_machine_get_leader_pid(vm), def->vcpus,
-				      (guint64)def->memory_bytes);
+		g_variant_builder_add(
+		    &b, "(ssssobbuut)", acrn_machine_get_uuid(vm), acrn_machine_get_name(vm),
+		    acrn_machine_state_to_string(acrn_machine_get_state(vm)),
+		    acrn_machine_get_state_reason(vm) ? acrn_machine_get_state_reason(vm) : "",
+		    path, acrn_machine_is_persistent(vm), def->autostart,
+		    acrn_machine_get_leader_pid(vm), def->vcpus, (guint64)def->memory_bytes);
 	}
 	acrn_manager_complete_list_vmdetails(mgr, inv, g_variant_builder_end(&b));
 	return TRUE;

@@ -24,7 +24,8 @@
 #define FIRST_FREE_SLOT 2
 #define LAST_SLOT	31
 
-G_DEFINE_QUARK(acrn - vm - def - error - quark, acrn_vm_def_error)
+/* Underscores: clang-format spaced out the dashed name ("acrn - vm - ..."). */
+G_DEFINE_QUARK(acrn_vm_def_error_quark, acrn_vm_def_error)
 
 static void disk_free(gpointer p)
 {

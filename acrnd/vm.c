@@ -915,10 +915,10 @@ static void do_start(AcrnMachine *vm, const char *reason)
 	}
 	if (control_socket_answers(sock)) {
 		g_autofree char *msg = g_strdup_printf(
-			"a device model for this VM may still be running: its control socket %s "
-			"accepts connections, but acrnd has no runtime record of it; stop that "
-			"process first",
-			sock);
+		    "a device model for this VM may still be running: its control socket %s "
+		    "accepts connections, but acrnd has no runtime record of it; stop that "
+		    "process first",
+		    sock);
 
 		close(logfd);
 		g_warning("VM '%s': %s", vm->def->name, msg);
@@ -951,8 +951,8 @@ static void do_start(AcrnMachine *vm, const char *reason)
 			  "%s",
 			  vm->def->name, error->message);
 		vm->exit_event = g_strdup("start-failed");
-		vm->exit_detail = g_strdup_printf("cannot write the runtime record: %s",
-						  error->message);
+		vm->exit_detail =
+		    g_strdup_printf("cannot write the runtime record: %s", error->message);
 		send_signal(vm, SIGKILL);
 		emit_changed(vm);
 		return;

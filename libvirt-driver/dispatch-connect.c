@@ -290,31 +290,29 @@ static gboolean node_get_cpu_map(RpcCall *c, GError **error)
 }
 
 static const RpcProcedure procs[] = {
-	{ PROC_CONNECT_OPEN, "virConnectOpen", connect_open, RPC_PROC_BEFORE_OPEN },
-	{ PROC_CONNECT_CLOSE, "virConnectClose", connect_close, RPC_PROC_BEFORE_OPEN },
-	{ PROC_CONNECT_GET_TYPE, "virConnectGetType", get_type, 0 },
-	{ PROC_CONNECT_GET_VERSION, "virConnectGetVersion", get_version, 0 },
-	{ PROC_CONNECT_GET_LIB_VERSION, "virConnectGetLibVersion", get_lib_version, 0 },
-	{ PROC_CONNECT_GET_HOSTNAME, "virConnectGetHostname", get_hostname, 0 },
-	{ PROC_CONNECT_GET_URI, "virConnectGetURI", get_uri, 0 },
-	{ PROC_CONNECT_GET_MAX_VCPUS, "virConnectGetMaxVcpus", get_max_vcpus, 0 },
-	{ PROC_NODE_GET_INFO, "virNodeGetInfo", node_get_info, 0 },
-	{ PROC_CONNECT_GET_CAPABILITIES, "virConnectGetCapabilities", get_capabilities, 0 },
-	{ PROC_CONNECT_SUPPORTS_FEATURE, "virConnectSupportsFeature", supports_feature,
-	  RPC_PROC_BEFORE_OPEN },
-	{ PROC_AUTH_LIST, "virConnectAuthList", auth_list, RPC_PROC_BEFORE_OPEN },
-	{ PROC_NODE_GET_FREE_MEMORY, "virNodeGetFreeMemory", node_get_free_memory, 0 },
-	{ PROC_NODE_GET_SECURITY_MODEL, "virNodeGetSecurityModel", node_get_security_model, 0 },
-	{ PROC_NODE_GET_CPU_STATS, "virNodeGetCPUStats", node_get_cpu_stats, 0 },
-	{ PROC_NODE_GET_MEMORY_STATS, "virNodeGetMemoryStats", node_get_memory_stats, 0 },
-	{ PROC_NODE_GET_CPU_MAP, "virNodeGetCPUMap", node_get_cpu_map, 0 },
-	{ PROC_CONNECT_REGISTER_CLOSE_CALLBACK, "virConnectRegisterCloseCallback", void_call,
-	  0 },
-	{ PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, "virConnectUnregisterCloseCallback",
-	  void_call, 0 },
+    {PROC_CONNECT_OPEN, "virConnectOpen", connect_open, RPC_PROC_BEFORE_OPEN},
+    {PROC_CONNECT_CLOSE, "virConnectClose", connect_close, RPC_PROC_BEFORE_OPEN},
+    {PROC_CONNECT_GET_TYPE, "virConnectGetType", get_type, 0},
+    {PROC_CONNECT_GET_VERSION, "virConnectGetVersion", get_version, 0},
+    {PROC_CONNECT_GET_LIB_VERSION, "virConnectGetLibVersion", get_lib_version, 0},
+    {PROC_CONNECT_GET_HOSTNAME, "virConnectGetHostname", get_hostname, 0},
+    {PROC_CONNECT_GET_URI, "virConnectGetURI", get_uri, 0},
+    {PROC_CONNECT_GET_MAX_VCPUS, "virConnectGetMaxVcpus", get_max_vcpus, 0},
+    {PROC_NODE_GET_INFO, "virNodeGetInfo", node_get_info, 0},
+    {PROC_CONNECT_GET_CAPABILITIES, "virConnectGetCapabilities", get_capabilities, 0},
+    {PROC_CONNECT_SUPPORTS_FEATURE, "virConnectSupportsFeature", supports_feature,
+     RPC_PROC_BEFORE_OPEN},
+    {PROC_AUTH_LIST, "virConnectAuthList", auth_list, RPC_PROC_BEFORE_OPEN},
+    {PROC_NODE_GET_FREE_MEMORY, "virNodeGetFreeMemory", node_get_free_memory, 0},
+    {PROC_NODE_GET_SECURITY_MODEL, "virNodeGetSecurityModel", node_get_security_model, 0},
+    {PROC_NODE_GET_CPU_STATS, "virNodeGetCPUStats", node_get_cpu_stats, 0},
+    {PROC_NODE_GET_MEMORY_STATS, "virNodeGetMemoryStats", node_get_memory_stats, 0},
+    {PROC_NODE_GET_CPU_MAP, "virNodeGetCPUMap", node_get_cpu_map, 0},
+    {PROC_CONNECT_REGISTER_CLOSE_CALLBACK, "virConnectRegisterCloseCallback", void_call, 0},
+    {PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, "virConnectUnregisterCloseCallback", void_call, 0},
 };
 
-const RpcProcedureTable dispatch_connect_table = { procs, G_N_ELEMENTS(procs) };
+const RpcProcedureTable dispatch_connect_table = {procs, G_N_ELEMENTS(procs)};
 
 /* The admin program (virt-admin): connect and close only; everything else
  * answers "unknown procedure". */
@@ -330,8 +328,8 @@ static gboolean admin_open(RpcCall *c, GError **error)
 }
 
 static const RpcProcedure admin_procs[] = {
-	{ 1, "virAdmConnectOpen", admin_open, RPC_PROC_BEFORE_OPEN },
-	{ 2, "virAdmConnectClose", connect_close, RPC_PROC_BEFORE_OPEN },
+    {1, "virAdmConnectOpen", admin_open, RPC_PROC_BEFORE_OPEN},
+    {2, "virAdmConnectClose", connect_close, RPC_PROC_BEFORE_OPEN},
 };
 
-const RpcProcedureTable dispatch_admin_table = { admin_procs, G_N_ELEMENTS(admin_procs) };
+const RpcProcedureTable dispatch_admin_table = {admin_procs, G_N_ELEMENTS(admin_procs)};

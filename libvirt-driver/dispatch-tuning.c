@@ -37,7 +37,7 @@ enum {
 
 static AcrndVm *domain_and_flags(RpcCall *c, guint32 *flags, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 
 	dispatch_get_domain(&c->args, &dom);
 	*flags = xdr_get_u32(&c->args);
@@ -63,8 +63,7 @@ static gboolean affects_live(const AcrndVm *vm, guint32 flags, gboolean *live, G
 		virt_error_set(error, VIR_ERR_OPERATION_INVALID, "domain is not running");
 		return FALSE;
 	}
-	*live = (flags & VIR_DOMAIN_AFFECT_LIVE) ||
-		(!(flags & VIR_DOMAIN_AFFECT_CONFIG) && active);
+	*live = (flags & VIR_DOMAIN_AFFECT_LIVE) || (!(flags & VIR_DOMAIN_AFFECT_CONFIG) && active);
 	return TRUE;
 }
 
@@ -151,7 +150,7 @@ static gboolean set_vcpus(RpcCall *c, const RpcDomainRef *dom, guint32 n, guint3
 
 static gboolean set_vcpus_flags(RpcCall *c, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 	guint32 n, flags;
 
 	dispatch_get_domain(&c->args, &dom);
@@ -165,7 +164,7 @@ static gboolean set_vcpus_flags(RpcCall *c, GError **error)
 /* virDomainSetVcpus: the running domain, as in libvirt's drivers. */
 static gboolean set_vcpus_live(RpcCall *c, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 	guint32 n;
 
 	dispatch_get_domain(&c->args, &dom);
@@ -190,7 +189,8 @@ static gboolean set_memory(RpcCall *c, const RpcDomainRef *dom, guint64 kib, gui
 		return FALSE;
 	}
 	if (!(flags & VIR_DOMAIN_MEM_MAXIMUM) && kib > vm->memory_bytes / 1024) {
-		virt_error_set(error, VIR_ERR_INVALID_ARG, "cannot set memory higher than max memory");
+		virt_error_set(error, VIR_ERR_INVALID_ARG,
+			       "cannot set memory higher than max memory");
 		return FALSE;
 	}
 	text = g_strdup_printf("%" G_GUINT64_FORMAT, kib);
@@ -208,7 +208,7 @@ static gboolean set_memory(RpcCall *c, const RpcDomainRef *dom, guint64 kib, gui
 
 static gboolean set_memory_flags(RpcCall *c, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 	guint64 kib;
 	guint32 flags;
 
@@ -224,7 +224,7 @@ static gboolean set_memory_flags(RpcCall *c, GError **error)
  * current definition's maximum, as in libvirt's drivers. */
 static gboolean set_memory_old(RpcCall *c, guint32 flags, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 	guint64 kib;
 
 	dispatch_get_domain(&c->args, &dom);
@@ -258,7 +258,7 @@ static guint64 process_rss_kib(guint32 pid)
 
 static gboolean memory_stats(RpcCall *c, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 	g_autoptr(AcrndVm) vm = NULL;
 	guint32 max, flags, n = 0;
 	guint64 rss;
@@ -298,7 +298,7 @@ static gboolean memory_stats(RpcCall *c, GError **error)
 
 static gboolean get_block_info(RpcCall *c, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 	g_autoptr(AcrndVm) vm = NULL;
 	g_autofree char *path = NULL, *config = NULL, *source = NULL;
 	guint64 capacity, allocation;
@@ -333,8 +333,9 @@ static gboolean get_block_info(RpcCall *c, GError **error)
 		int fd = open(source, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0 || ioctl(fd, BLKGETSIZE64, &capacity) < 0) {
-			virt_error_set(error, VIR_ERR_OPERATION_FAILED, "cannot read the size of '%s': %s",
-				       source, g_strerror(errno));
+			virt_error_set(error, VIR_ERR_OPERATION_FAILED,
+				       "cannot read the size of '%s': %s", source,
+				       g_strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			return FALSE;
@@ -350,7 +351,7 @@ static gboolean get_block_info(RpcCall *c, GError **error)
 
 static gboolean set_time(RpcCall *c, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 	g_autoptr(AcrndVm) vm = NULL;
 
 	dispatch_get_domain(&c->args, &dom);
@@ -389,16 +390,18 @@ static gboolean connect_get_sysinfo(RpcCall *c, GError **error)
 		const char *section;
 		const char *entries[5][2];
 	} sections[] = {
-		{ "bios",
-		  { { "vendor", "bios_vendor" }, { "version", "bios_version" },
-		    { "date", "bios_date" } } },
-		{ "system",
-		  { { "manufacturer", "sys_vendor" }, { "product", "product_name" },
-		    { "version", "product_version" }, { "serial", "product_serial" },
-		    { "uuid", "product_uuid" } } },
-		{ "baseBoard",
-		  { { "manufacturer", "board_vendor" }, { "product", "board_name" },
-		    { "version", "board_version" } } },
+	    {"bios",
+	     {{"vendor", "bios_vendor"}, {"version", "bios_version"}, {"date", "bios_date"}}},
+	    {"system",
+	     {{"manufacturer", "sys_vendor"},
+	      {"product", "product_name"},
+	      {"version", "product_version"},
+	      {"serial", "product_serial"},
+	      {"uuid", "product_uuid"}}},
+	    {"baseBoard",
+	     {{"manufacturer", "board_vendor"},
+	      {"product", "board_name"},
+	      {"version", "board_version"}}},
 	};
 	guint32 flags = xdr_get_u32(&c->args);
 	g_autoptr(GString) s = g_string_new("<sysinfo type='smbios'>\n");
@@ -449,21 +452,18 @@ static gboolean list_all_node_devices(RpcCall *c, GError **error)
 }
 
 static const RpcProcedure procs[] = {
-	{ PROC_DOMAIN_RESET, "virDomainReset", reset, RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_GET_VCPUS_FLAGS, "virDomainGetVcpusFlags", get_vcpus_flags, 0 },
-	{ PROC_DOMAIN_SET_VCPUS_FLAGS, "virDomainSetVcpusFlags", set_vcpus_flags,
-	  RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_SET_MEMORY_FLAGS, "virDomainSetMemoryFlags", set_memory_flags,
-	  RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_SET_VCPUS, "virDomainSetVcpus", set_vcpus_live, RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_SET_MEMORY, "virDomainSetMemory", set_memory_live, RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_SET_MAX_MEMORY, "virDomainSetMaxMemory", set_max_memory, RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_MEMORY_STATS, "virDomainMemoryStats", memory_stats, 0 },
-	{ PROC_DOMAIN_GET_BLOCK_INFO, "virDomainGetBlockInfo", get_block_info, 0 },
-	{ PROC_DOMAIN_SET_TIME, "virDomainSetTime", set_time, RPC_PROC_MUTATING },
-	{ PROC_CONNECT_GET_SYSINFO, "virConnectGetSysinfo", connect_get_sysinfo, 0 },
-	{ PROC_CONNECT_LIST_ALL_NODE_DEVICES, "virConnectListAllNodeDevices",
-	  list_all_node_devices, 0 },
+    {PROC_DOMAIN_RESET, "virDomainReset", reset, RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_GET_VCPUS_FLAGS, "virDomainGetVcpusFlags", get_vcpus_flags, 0},
+    {PROC_DOMAIN_SET_VCPUS_FLAGS, "virDomainSetVcpusFlags", set_vcpus_flags, RPC_PROC_MUTATING},
+    {PROC_DOMAIN_SET_MEMORY_FLAGS, "virDomainSetMemoryFlags", set_memory_flags, RPC_PROC_MUTATING},
+    {PROC_DOMAIN_SET_VCPUS, "virDomainSetVcpus", set_vcpus_live, RPC_PROC_MUTATING},
+    {PROC_DOMAIN_SET_MEMORY, "virDomainSetMemory", set_memory_live, RPC_PROC_MUTATING},
+    {PROC_DOMAIN_SET_MAX_MEMORY, "virDomainSetMaxMemory", set_max_memory, RPC_PROC_MUTATING},
+    {PROC_DOMAIN_MEMORY_STATS, "virDomainMemoryStats", memory_stats, 0},
+    {PROC_DOMAIN_GET_BLOCK_INFO, "virDomainGetBlockInfo", get_block_info, 0},
+    {PROC_DOMAIN_SET_TIME, "virDomainSetTime", set_time, RPC_PROC_MUTATING},
+    {PROC_CONNECT_GET_SYSINFO, "virConnectGetSysinfo", connect_get_sysinfo, 0},
+    {PROC_CONNECT_LIST_ALL_NODE_DEVICES, "virConnectListAllNodeDevices", list_all_node_devices, 0},
 };
 
-const RpcProcedureTable dispatch_tuning_table = { procs, G_N_ELEMENTS(procs) };
+const RpcProcedureTable dispatch_tuning_table = {procs, G_N_ELEMENTS(procs)};

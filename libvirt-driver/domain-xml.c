@@ -22,30 +22,55 @@ typedef struct {
 } XmlRule;
 
 static const XmlRule domain_rules[] = {
-	{ "name", XML_PASS },	       { "uuid", XML_PASS },	     { "title", XML_PASS },
-	{ "description", XML_PASS },   { "metadata", XML_PASS },     { "memory", XML_PASS },
-	{ "currentMemory", XML_PASS }, { "vcpu", XML_PASS },	     { "cputune", XML_PASS },
-	{ "os", XML_PASS },	       { "on_poweroff", XML_PASS },  { "on_reboot", XML_PASS },
-	{ "on_crash", XML_PASS },      { "devices", XML_PASS },	     { "sysinfo", XML_IGNORE },
-	{ "features", XML_IGNORE },    { "clock", XML_IGNORE },	     { "cpu", XML_IGNORE },
-	{ "pm", XML_IGNORE },	       { "resource", XML_IGNORE },   { "seclabel", XML_IGNORE },
-	{ "memoryBacking", XML_IGNORE }, { "iothreads", XML_IGNORE },
-	{ "on_lockfailure", XML_IGNORE }, { NULL, 0 },
+    {"name", XML_PASS},
+    {"uuid", XML_PASS},
+    {"title", XML_PASS},
+    {"description", XML_PASS},
+    {"metadata", XML_PASS},
+    {"memory", XML_PASS},
+    {"currentMemory", XML_PASS},
+    {"vcpu", XML_PASS},
+    {"cputune", XML_PASS},
+    {"os", XML_PASS},
+    {"on_poweroff", XML_PASS},
+    {"on_reboot", XML_PASS},
+    {"on_crash", XML_PASS},
+    {"devices", XML_PASS},
+    {"sysinfo", XML_IGNORE},
+    {"features", XML_IGNORE},
+    {"clock", XML_IGNORE},
+    {"cpu", XML_IGNORE},
+    {"pm", XML_IGNORE},
+    {"resource", XML_IGNORE},
+    {"seclabel", XML_IGNORE},
+    {"memoryBacking", XML_IGNORE},
+    {"iothreads", XML_IGNORE},
+    {"on_lockfailure", XML_IGNORE},
+    {NULL, 0},
 };
 
 static const XmlRule os_rules[] = {
-	{ "type", XML_PASS },	  { "kernel", XML_PASS },     { "initrd", XML_PASS },
-	{ "cmdline", XML_PASS },  { "loader", XML_PASS },     { "boot", XML_IGNORE },
-	{ "bootmenu", XML_IGNORE }, { "smbios", XML_IGNORE }, { "bios", XML_IGNORE },
-	{ NULL, 0 },
+    {"type", XML_PASS},	      {"kernel", XML_PASS},
+    {"initrd", XML_PASS},     {"cmdline", XML_PASS},
+    {"loader", XML_PASS},     {"boot", XML_IGNORE},
+    {"bootmenu", XML_IGNORE}, {"smbios", XML_IGNORE},
+    {"bios", XML_IGNORE},     {NULL, 0},
 };
 
 static const XmlRule devices_rules[] = {
-	{ "disk", XML_PASS },	     { "interface", XML_PASS },	  { "serial", XML_PASS },
-	{ "console", XML_PASS },     { "emulator", XML_IGNORE },  { "controller", XML_IGNORE },
-	{ "input", XML_IGNORE },     { "graphics", XML_IGNORE },  { "video", XML_IGNORE },
-	{ "memballoon", XML_IGNORE }, { "rng", XML_IGNORE },	  { "channel", XML_IGNORE },
-	{ NULL, 0 },
+    {"disk", XML_PASS},
+    {"interface", XML_PASS},
+    {"serial", XML_PASS},
+    {"console", XML_PASS},
+    {"emulator", XML_IGNORE},
+    {"controller", XML_IGNORE},
+    {"input", XML_IGNORE},
+    {"graphics", XML_IGNORE},
+    {"video", XML_IGNORE},
+    {"memballoon", XML_IGNORE},
+    {"rng", XML_IGNORE},
+    {"channel", XML_IGNORE},
+    {NULL, 0},
 };
 
 static const XmlRule *find_rule(const XmlRule *rules, const xmlChar *name)
@@ -98,8 +123,7 @@ static gboolean no_duplicates(xmlNode *parent, const char *where, const char *co
 	const char *dup = acrn_xml_duplicate_child(parent, names);
 
 	if (dup)
-		virt_error_set(error, VIR_ERR_XML_ERROR, "<%s> has more than one <%s>", where,
-			       dup);
+		virt_error_set(error, VIR_ERR_XML_ERROR, "<%s> has more than one <%s>", where, dup);
 	return !dup;
 }
 
@@ -121,8 +145,8 @@ static xmlDoc *parse(const char *xml, GError **error)
 	if (!doc)
 		virt_error_set(error, VIR_ERR_XML_ERROR, "%s%s",
 			       g_error_matches(xerr, ACRN_XML_ERROR, ACRN_XML_ERROR_MALFORMED)
-				       ? "malformed XML: "
-				       : "domain XML refused: ",
+				   ? "malformed XML: "
+				   : "domain XML refused: ",
 			       xerr->message);
 	return doc;
 }

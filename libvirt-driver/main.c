@@ -22,8 +22,8 @@
 
 /* Socket names: the FileDescriptorName= of the systemd socket units and the
  * file names in the socket directory. */
-#define SOCK_RW "virtacrnd-sock"
-#define SOCK_RO "virtacrnd-sock-ro"
+#define SOCK_RW	   "virtacrnd-sock"
+#define SOCK_RO	   "virtacrnd-sock-ro"
 #define SOCK_ADMIN "virtacrnd-admin-sock"
 
 /* The libvirt API level we implement, reported by CONNECT_GET_LIB_VERSION
@@ -77,13 +77,12 @@ static gboolean load_config(const char *path, gboolean must_exist, RpcServerConf
 		gsize offset;
 		guint64 max;
 	} keys[] = {
-		{ "max_clients", G_STRUCT_OFFSET(RpcServerConfig, max_clients), 1000000 },
-		{ "max_anonymous_clients", G_STRUCT_OFFSET(RpcServerConfig, max_anonymous_clients),
-		  1000000 },
-		{ "request_timeout", G_STRUCT_OFFSET(RpcServerConfig, request_timeout), 3600 },
-		{ "keepalive_interval", G_STRUCT_OFFSET(RpcServerConfig, keepalive_interval),
-		  3600 },
-		{ "keepalive_count", G_STRUCT_OFFSET(RpcServerConfig, keepalive_count), 1000 },
+	    {"max_clients", G_STRUCT_OFFSET(RpcServerConfig, max_clients), 1000000},
+	    {"max_anonymous_clients", G_STRUCT_OFFSET(RpcServerConfig, max_anonymous_clients),
+	     1000000},
+	    {"request_timeout", G_STRUCT_OFFSET(RpcServerConfig, request_timeout), 3600},
+	    {"keepalive_interval", G_STRUCT_OFFSET(RpcServerConfig, keepalive_interval), 3600},
+	    {"keepalive_count", G_STRUCT_OFFSET(RpcServerConfig, keepalive_count), 1000},
 	};
 	g_auto(GStrv) names = NULL;
 
@@ -183,10 +182,10 @@ static gboolean bind_sockets(Daemon *d, const char *dir, gboolean session, GErro
 		RpcSocketKind kind;
 		mode_t system_mode;
 	} socks[] = {
-		/* rw is open to connect; the peer credentials decide (rpc-server.c). */
-		{ SOCK_RW, RPC_SOCKET_RW, 0666 },
-		{ SOCK_RO, RPC_SOCKET_RO, 0666 },
-		{ SOCK_ADMIN, RPC_SOCKET_ADMIN, 0600 },
+	    /* rw is open to connect; the peer credentials decide (rpc-server.c). */
+	    {SOCK_RW, RPC_SOCKET_RW, 0666},
+	    {SOCK_RO, RPC_SOCKET_RO, 0666},
+	    {SOCK_ADMIN, RPC_SOCKET_ADMIN, 0600},
 	};
 
 	if (g_mkdir_with_parents(dir, session ? 0700 : 0755) < 0) {
@@ -218,36 +217,34 @@ int main(int argc, char **argv)
 	gboolean session_bus = FALSE, system_mode = FALSE, session_mode = FALSE;
 	gboolean verbose = FALSE, version = FALSE, no_activation = FALSE;
 	int timeout = 0;
-	RpcServerConfig config = { 0 };
+	RpcServerConfig config = {0};
 	AcrndClient *acrnd = NULL;
-	Daemon d = { 0 };
+	Daemon d = {0};
 	int activated;
 	GOptionEntry entries[] = {
-		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
-		  "Exit after SECONDS without clients (0: never)", "SECONDS" },
-		{ "system", 0, 0, G_OPTION_ARG_NONE, &system_mode,
-		  "Serve acrn:///system (default for root)", NULL },
-		{ "session", 0, 0, G_OPTION_ARG_NONE, &session_mode,
-		  "Serve acrn:///session in $XDG_RUNTIME_DIR/libvirt (default for other users)",
-		  NULL },
-		{ "socket-dir", 0, 0, G_OPTION_ARG_FILENAME, &socket_dir,
-		  "Create the sockets in DIR instead", "DIR" },
-		{ "no-socket-activation", 0, 0, G_OPTION_ARG_NONE, &no_activation,
-		  "Ignore sockets passed by systemd", NULL },
-		{ "bus-address", 0, 0, G_OPTION_ARG_STRING, &bus_address,
-		  "Reach acrnd on the D-Bus bus at ADDR", "ADDR" },
-		{ "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus,
-		  "Reach acrnd on the session bus", NULL },
-		{ "group", 'g', 0, G_OPTION_ARG_STRING, &group,
-		  "Members of GROUP may use the read-write socket (default: acrn)", "GROUP" },
-		{ "hypervisor-version", 0, 0, G_OPTION_ARG_STRING, &hv_version,
-		  "Version reported to clients (default " VIRTACRND_DEFAULT_HV_VERSION ")",
-		  "X.Y.Z" },
-		{ "config", 'f', 0, G_OPTION_ARG_FILENAME, &config_path,
-		  "Read limits from FILE (default " VIRTACRND_CONFIG_FILE ")", "FILE" },
-		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log every call", NULL },
-		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
-		{ NULL },
+	    {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
+	     "Exit after SECONDS without clients (0: never)", "SECONDS"},
+	    {"system", 0, 0, G_OPTION_ARG_NONE, &system_mode,
+	     "Serve acrn:///system (default for root)", NULL},
+	    {"session", 0, 0, G_OPTION_ARG_NONE, &session_mode,
+	     "Serve acrn:///session in $XDG_RUNTIME_DIR/libvirt (default for other users)", NULL},
+	    {"socket-dir", 0, 0, G_OPTION_ARG_FILENAME, &socket_dir,
+	     "Create the sockets in DIR instead", "DIR"},
+	    {"no-socket-activation", 0, 0, G_OPTION_ARG_NONE, &no_activation,
+	     "Ignore sockets passed by systemd", NULL},
+	    {"bus-address", 0, 0, G_OPTION_ARG_STRING, &bus_address,
+	     "Reach acrnd on the D-Bus bus at ADDR", "ADDR"},
+	    {"session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus, "Reach acrnd on the session bus",
+	     NULL},
+	    {"group", 'g', 0, G_OPTION_ARG_STRING, &group,
+	     "Members of GROUP may use the read-write socket (default: acrn)", "GROUP"},
+	    {"hypervisor-version", 0, 0, G_OPTION_ARG_STRING, &hv_version,
+	     "Version reported to clients (default " VIRTACRND_DEFAULT_HV_VERSION ")", "X.Y.Z"},
+	    {"config", 'f', 0, G_OPTION_ARG_FILENAME, &config_path,
+	     "Read limits from FILE (default " VIRTACRND_CONFIG_FILE ")", "FILE"},
+	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log every call", NULL},
+	    {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
+	    {NULL},
 	};
 
 	setlocale(LC_ALL, "");

@@ -17,8 +17,8 @@
  * without bound: while this much output is queued, its requests are not
  * read (like libvirtd's max_client_requests), and past the OUTQ_MAX
  * limits (events keep coming) it is dropped. */
-#define RPC_CLIENT_OUTQ_PAUSE (1024u * 1024u)
-#define RPC_CLIENT_OUTQ_MAX (64u * 1024u * 1024u)
+#define RPC_CLIENT_OUTQ_PAUSE		 (1024u * 1024u)
+#define RPC_CLIENT_OUTQ_MAX		 (64u * 1024u * 1024u)
 #define RPC_CLIENT_OUTQ_MAX_UNPRIVILEGED (8u * 1024u * 1024u)
 
 static gboolean on_readable(gint fd, GIOCondition cond, gpointer data);
@@ -130,10 +130,10 @@ void rpc_client_close(RpcClient *client, const char *why)
 static gboolean on_request_timeout(gpointer data)
 {
 	RpcClient *client = data;
-	g_autofree char *why = g_strdup_printf(
-		client->opened ? "did not send the rest of a packet within %u s"
-			       : "did not open the connection within %u s",
-		client->server->config.request_timeout);
+	g_autofree char *why =
+	    g_strdup_printf(client->opened ? "did not send the rest of a packet within %u s"
+					   : "did not open the connection within %u s",
+			    client->server->config.request_timeout);
 
 	g_clear_pointer(&client->timeout_source, g_source_unref);
 	rpc_client_close(client, why);
@@ -161,8 +161,12 @@ static gboolean on_keepalive(gpointer data)
 	RpcClient *client = data;
 	const RpcServerConfig *cfg = &client->server->config;
 	gint64 idle = g_get_monotonic_time() - client->last_rx;
-	RpcHeader ping = { RPC_KEEPALIVE_PROGRAM, RPC_KEEPALIVE_VERSION,
-			   RPC_KEEPALIVE_PROC_PING, RPC_TYPE_MESSAGE, 0, RPC_STATUS_OK };
+	RpcHeader ping = {RPC_KEEPALIVE_PROGRAM,
+			  RPC_KEEPALIVE_VERSION,
+			  RPC_KEEPALIVE_PROC_PING,
+			  RPC_TYPE_MESSAGE,
+			  0,
+			  RPC_STATUS_OK};
 
 	if (idle < (gint64)cfg->keepalive_interval * G_USEC_PER_SEC) {
 		client->keepalive_missed = 0;
@@ -170,8 +174,8 @@ static gboolean on_keepalive(gpointer data)
 	}
 	if (client->keepalive_missed >= cfg->keepalive_count) {
 		g_autofree char *why = g_strdup_printf(
-			"no answer to %u keepalive pings in %u s", client->keepalive_missed,
-			client->keepalive_missed * cfg->keepalive_interval);
+		    "no answer to %u keepalive pings in %u s", client->keepalive_missed,
+		    client->keepalive_missed * cfg->keepalive_interval);
 
 		g_clear_pointer(&client->keepalive_source, g_source_unref);
 		rpc_client_close(client, why);
@@ -186,7 +190,8 @@ void rpc_client_start_keepalive(RpcClient *client)
 {
 	guint secs = client->server->config.keepalive_interval;
 
-	if (client->keepalive_source || client->dead || !secs || !client->server->config.keepalive_count)
+	if (client->keepalive_source || client->dead || !secs ||
+	    !client->server->config.keepalive_count)
 		return;
 	client->last_rx = g_get_monotonic_time();
 	client->keepalive_source = g_timeout_source_new_seconds(secs);
@@ -242,8 +247,7 @@ static void update_out_source(RpcClient *client)
 
 	if (want && !client->out_source) {
 		client->out_source = g_unix_fd_source_new(client->fd, G_IO_OUT);
-		g_source_set_callback(client->out_source, G_SOURCE_FUNC(on_writable), client,
-				      NULL);
+		g_source_set_callback(client->out_source, G_SOURCE_FUNC(on_writable), client, NULL);
 		g_source_attach(client->out_source, NULL);
 	} else if (!want && client->out_source) {
 		g_source_destroy(client->out_source);
@@ -261,8 +265,8 @@ void rpc_client_send(RpcClient *client, GBytes *packet)
 	g_queue_push_tail(&client->outq, packet);
 	if (!flush_output(client))
 		return;
-	if (client->out_bytes > (client_privileged(client) ? RPC_CLIENT_OUTQ_MAX
-							    : RPC_CLIENT_OUTQ_MAX_UNPRIVILEGED)) {
+	if (client->out_bytes >
+	    (client_privileged(client) ? RPC_CLIENT_OUTQ_MAX : RPC_CLIENT_OUTQ_MAX_UNPRIVILEGED)) {
 		rpc_client_close(client, "client does not read its replies");
 		return;
 	}
@@ -318,8 +322,12 @@ static void handle_keepalive(RpcClient *client, const RpcHeader *hdr, gsize payl
 		return;
 	}
 	if (hdr->proc == RPC_KEEPALIVE_PROC_PING) {
-		RpcHeader pong = { RPC_KEEPALIVE_PROGRAM, RPC_KEEPALIVE_VERSION,
-				   RPC_KEEPALIVE_PROC_PONG, RPC_TYPE_MESSAGE, 0, RPC_STATUS_OK };
+		RpcHeader pong = {RPC_KEEPALIVE_PROGRAM,
+				  RPC_KEEPALIVE_VERSION,
+				  RPC_KEEPALIVE_PROC_PONG,
+				  RPC_TYPE_MESSAGE,
+				  0,
+				  RPC_STATUS_OK};
 
 		rpc_client_send(client, rpc_frame_finish(rpc_frame_begin(&pong)));
 	} else if (hdr->proc != RPC_KEEPALIVE_PROC_PONG) {
@@ -411,13 +419,13 @@ gboolean rpc_client_feed(RpcClient *client, const guint8 *data, gsize len)
 			const char *why = NULL;
 
 			client->inlen = rpc_frame_read_length(client->inbuf->data);
-			if (!rpc_frame_length_valid(client->inlen, client->server->config.max_packet,
-						    &why) ||
+			if (!rpc_frame_length_valid(client->inlen,
+						    client->server->config.max_packet, &why) ||
 			    (client->inlen > client_max_packet(client) &&
 			     (why = "packet too large for a read-only, unopened or unauthorized "
 				    "connection"))) {
 				g_autofree char *msg =
-					g_strdup_printf("%s (%u bytes)", why, client->inlen);
+				    g_strdup_printf("%s (%u bytes)", why, client->inlen);
 
 				rpc_client_close(client, msg);
 				break;

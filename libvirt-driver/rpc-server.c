@@ -18,7 +18,6 @@
 #include "dispatch.h"
 #include "state-cache.h"
 
-
 struct RpcListener {
 	RpcServer *server;
 	int fd;
@@ -50,7 +49,7 @@ RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 	if (!server->config.max_unprivileged_packet)
 		server->config.max_unprivileged_packet = RPC_DEFAULT_MAX_UNPRIVILEGED_PACKET;
 	server->config.max_unprivileged_packet =
-		MIN(server->config.max_unprivileged_packet, server->config.max_packet);
+	    MIN(server->config.max_unprivileged_packet, server->config.max_packet);
 	if (!server->config.request_timeout)
 		server->config.request_timeout = RPC_DEFAULT_REQUEST_TIMEOUT;
 	if (!server->config.keepalive_interval)
@@ -117,8 +116,8 @@ void rpc_server_update_listening(RpcServer *server)
 			g_message("not accepting connections: %s",
 				  server->fds_exhausted ? "out of file descriptors"
 				  : anonymous >= server->config.max_anonymous_clients
-					  ? "max_anonymous_clients reached"
-					  : "max_clients reached");
+				      ? "max_anonymous_clients reached"
+				      : "max_clients reached");
 		else
 			g_message("accepting connections again");
 	}
@@ -222,7 +221,7 @@ static gboolean peer_authorized(RpcServer *server, RpcClient *client)
 RpcClient *rpc_server_adopt(RpcServer *server, int fd, RpcSocketKind kind)
 {
 	RpcClient *client = rpc_client_new(server, fd, kind);
-	struct ucred cred = { 0 };
+	struct ucred cred = {0};
 	socklen_t len = sizeof(cred);
 
 	client->id = server->next_client_id++;
@@ -313,7 +312,7 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 			server->fds_exhausted = TRUE;
 			if (!server->accept_retry_id)
 				server->accept_retry_id =
-					g_timeout_add(ACCEPT_RETRY_MS, on_accept_retry, server);
+				    g_timeout_add(ACCEPT_RETRY_MS, on_accept_retry, server);
 			/* Destroys this source: nothing of l is used after it. */
 			rpc_server_update_listening(server);
 			return G_SOURCE_CONTINUE;
@@ -344,7 +343,7 @@ void rpc_server_add_listener(RpcServer *server, int fd, RpcSocketKind kind)
 
 int rpc_server_bind_unix(const char *path, mode_t mode, GError **error)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -367,13 +366,12 @@ int rpc_server_bind_unix(const char *path, mode_t mode, GError **error)
 		goto fail_close;
 	return fd;
 
-fail_close:
-	{
-		int saved = errno;
+fail_close : {
+	int saved = errno;
 
-		close(fd);
-		errno = saved;
-	}
+	close(fd);
+	errno = saved;
+}
 fail:
 	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "%s: %s", path,
 		    g_strerror(errno));

@@ -13,12 +13,12 @@ typedef struct RpcListener RpcListener;
 
 /* Defaults of the [server] settings in virtacrnd.conf (see virtacrnd.8).
  * max_clients stays well below the unit's LimitNOFILE=. */
-#define RPC_DEFAULT_MAX_CLIENTS 1000u
-#define RPC_DEFAULT_MAX_ANONYMOUS_CLIENTS 20u
+#define RPC_DEFAULT_MAX_CLIENTS		    1000u
+#define RPC_DEFAULT_MAX_ANONYMOUS_CLIENTS   20u
 #define RPC_DEFAULT_MAX_UNPRIVILEGED_PACKET (64u * 1024u)
-#define RPC_DEFAULT_REQUEST_TIMEOUT 30u
-#define RPC_DEFAULT_KEEPALIVE_INTERVAL 5u
-#define RPC_DEFAULT_KEEPALIVE_COUNT 5u
+#define RPC_DEFAULT_REQUEST_TIMEOUT	    30u
+#define RPC_DEFAULT_KEEPALIVE_INTERVAL	    5u
+#define RPC_DEFAULT_KEEPALIVE_COUNT	    5u
 
 typedef struct {
 	/* Group whose members may use the read-write socket (besides root
@@ -52,7 +52,7 @@ struct RpcServer {
 	RpcServerConfig config;
 	AcrndClient *acrnd;
 	GHashTable *clients; /* RpcClient* set */
-	GSList *listeners; /* RpcListener* */
+	GSList *listeners;   /* RpcListener* */
 	/* Clients that have not opened the connection (max_anonymous_clients). */
 	guint n_clients_anonymous;
 	gboolean accept_paused;

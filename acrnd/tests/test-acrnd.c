@@ -326,7 +326,8 @@ static char *vm_xml(Fixture *f, const char *name, const char *cmdline, const cha
 {
 	g_autofree char *devices = NULL;
 
-	if (extra && g_str_has_prefix(extra, "<devices>") && g_str_has_suffix(extra, "</devices>")) {
+	if (extra && g_str_has_prefix(extra, "<devices>") &&
+	    g_str_has_suffix(extra, "</devices>")) {
 		devices = g_strndup(extra + strlen("<devices>"),
 				    strlen(extra) - strlen("<devices></devices>"));
 		extra = NULL;
@@ -579,7 +580,7 @@ static void test_invalid_input(Fixture *f, gconstpointer data)
 				       "<os><kernel>/k</kernel></os></domain>");
 		g_assert_cmpuint(flood->len, <, 1024 * 1024);
 		g_assert_false(acrn_manager_call_define_vm_sync(f->mgr, flood->str, no_opts(), NULL,
-								 NULL, &gerr));
+								NULL, &gerr));
 		g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_INVALID_CONFIG);
 		g_assert_nonnull(strstr(gerr->message, "more than 32 attributes"));
 		g_clear_error(&gerr);

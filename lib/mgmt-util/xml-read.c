@@ -68,11 +68,11 @@ gboolean acrn_xml_check_bounds(const char *xml, gsize len, GError **error)
 					quote = *p;
 				} else if (*p == '=') {
 					if (++attrs > ACRN_XML_MAX_ATTRIBUTES) {
-						g_set_error(error, ACRN_XML_ERROR,
-							    ACRN_XML_ERROR_TOO_LARGE,
-							    "line %u: more than %u attributes on one "
-							    "element",
-							    line_of(xml, tag), ACRN_XML_MAX_ATTRIBUTES);
+						g_set_error(
+						    error, ACRN_XML_ERROR, ACRN_XML_ERROR_TOO_LARGE,
+						    "line %u: more than %u attributes on one "
+						    "element",
+						    line_of(xml, tag), ACRN_XML_MAX_ATTRIBUTES);
 						return FALSE;
 					}
 				} else if (*p == '>') {
@@ -123,14 +123,14 @@ xmlDoc *acrn_xml_read(const char *xml, gssize len, GError **error)
 }
 
 const char *const acrn_xml_domain_singletons[] = {
-	"name",	     "uuid",	     "title",	   "description", "metadata", "memory",
-	"currentMemory", "vcpu",	     "cputune",	   "os",	  "on_poweroff", "on_reboot",
-	"on_crash",	     "devices",	     "features",   "clock",	  "cpu",      "pm",
-	"resource",	     "sysinfo",	     "memoryBacking", "iothreads", "on_lockfailure", NULL,
+    "name",	 "uuid",	   "title", "description", "metadata",	"memory",   "currentMemory",
+    "vcpu",	 "cputune",	   "os",    "on_poweroff", "on_reboot", "on_crash", "devices",
+    "features",	 "clock",	   "cpu",   "pm",	   "resource",	"sysinfo",  "memoryBacking",
+    "iothreads", "on_lockfailure", NULL,
 };
 
 const char *const acrn_xml_os_singletons[] = {
-	"type", "kernel", "initrd", "cmdline", "loader", "bootmenu", "smbios", "bios", NULL,
+    "type", "kernel", "initrd", "cmdline", "loader", "bootmenu", "smbios", "bios", NULL,
 };
 
 const char *acrn_xml_duplicate_child(xmlNode *parent, const char *const *names)
