@@ -169,11 +169,20 @@ AcrnctlExit acrnctl_fail(const char *what, const GError *error)
 	g_dbus_error_strip_remote_error(copy);
 	switch (status) {
 	case ACRNCTL_EXIT_PERMISSION:
+		if (g_error_matches(error, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED)) {
+			/* acrnd's own refusal names the group it is configured
+			 * with (--manage-group). */
+			fprintf(stderr, "acrnctl: %s: permission denied: %s\n", what,
+				copy->message);
+			break;
+		}
 		/* dbus-daemon's denial text lists match rules; say what it
-		 * means instead, and keep the original for debugging. */
+		 * means instead, and keep the original for debugging.  The
+		 * group is acrnd's --manage-group, which the bus policy
+		 * names too. */
 		fprintf(stderr,
-			"acrnctl: %s: permission denied: only root and members of group 'acrn' "
-			"may change VMs (%s)\n",
+			"acrnctl: %s: permission denied by the bus policy: only root and members "
+			"of acrnd's manage group (by default 'acrn') may change VMs (%s)\n",
 			what, copy->message);
 		break;
 	case ACRNCTL_EXIT_NO_DAEMON:

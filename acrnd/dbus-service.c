@@ -86,6 +86,29 @@ static gboolean on_list_vms(AcrnManager *mgr, GDBusMethodInvocation *inv, gpoint
 	return TRUE;
 }
 
+static gboolean on_list_vm_details(AcrnManager *mgr, GDBusMethodInvocation *inv, gpointer data)
+{
+	AcrnDbusService *svc = data;
+	g_autoptr(GPtrArray) vms = acrn_supervisor_list(svc->sup);
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a(ssssobbuut)"));
+	for (guint i = 0; i < vms->len; i++) {
+		AcrnMachine *vm = vms->pdata[i];
+		const AcrnVmDef *def = acrn_machine_get_def(vm);
+		g_autofree char *path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+
+		g_variant_builder_add(
+		    &b, "(ssssobbuut)", acrn_machine_get_uuid(vm), acrn_machine_get_name(vm),
+		    acrn_machine_state_to_string(acrn_machine_get_state(vm)),
+		    acrn_machine_get_state_reason(vm) ? acrn_machine_get_state_reason(vm) : "",
+		    path, acrn_machine_is_persistent(vm), def->autostart,
+		    acrn_machine_get_leader_pid(vm), def->vcpus, (guint64)def->memory_bytes);
+	}
+	acrn_manager_complete_list_vmdetails(mgr, inv, g_variant_builder_end(&b));
+	return TRUE;
+}
+
 static gboolean on_get_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const char *key,
 			  gpointer data)
 {
@@ -240,6 +263,8 @@ AcrnDbusService *acrn_dbus_service_new(GDBusConnection *conn, AcrnSupervisor *su
 	acrn_manager_set_version(svc->manager, PACKAGE_VERSION);
 	acrn_manager_set_host_state(svc->manager, "running");
 	g_signal_connect(svc->manager, "handle-list-vms", G_CALLBACK(on_list_vms), svc);
+	g_signal_connect(svc->manager, "handle-list-vmdetails", G_CALLBACK(on_list_vm_details),
+			 svc);
 	g_signal_connect(svc->manager, "handle-get-vm", G_CALLBACK(on_get_vm), svc);
 	g_signal_connect(svc->manager, "handle-define-vm", G_CALLBACK(on_define_vm), svc);
 	g_signal_connect(svc->manager, "handle-create-vm", G_CALLBACK(on_create_vm), svc);

@@ -1,6 +1,7 @@
 /* One exported VM: org.acrn.Acrnd1.VM on /org/acrn/Acrnd1/vms/<hex32>. */
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "acrn-dbus-errors.h"
@@ -222,6 +223,15 @@ static void handle_stop(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, GVariant *o
 		return;
 	p = pending_new(dvm, run);
 	parse_stop_options(options, &p->stop);
+	if (p->stop.timeout_sec == 0) {
+		/* 0 used to become 1 s without a word; a caller that wants no
+		 * grace period wants ForceStop. */
+		g_dbus_method_invocation_return_error_literal(
+		    inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+		    "timeout-sec must be at least 1 (use ForceStop for an immediate power-off)");
+		pending_free(p);
+		return;
+	}
 	authorize(dvm, inv, p);
 }
 
@@ -313,10 +323,14 @@ static gboolean on_block_rescan(AcrnVM *iface, GDBusMethodInvocation *inv, guint
 		return TRUE;
 	/* Bad arguments are reported before the caller's authorization, as
 	 * bad options are: neither reveals anything about the VM. */
-	if (slot > 31 || (*path && path[0] != '/') || strchr(path, ',') || strchr(path, '\n')) {
+	if (slot > 31 || (*path && path[0] != '/') || strchr(path, ',') || strchr(path, '\n') ||
+	    strlen(path) >= PATH_MAX) {
+		/* PATH_MAX keeps the request (even with every byte escaped
+		 * as \uXXXX) within the control protocol's line limit. */
 		g_dbus_method_invocation_return_error(inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-						      "slot must be 0..31 and path absolute "
-						      "without ','");
+						      "slot must be 0..31 and path absolute, "
+						      "without ',' and shorter than %d bytes",
+						      PATH_MAX);
 		return TRUE;
 	}
 	p = pending_new(dvm, do_block_rescan);

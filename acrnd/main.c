@@ -137,6 +137,7 @@ static void maybe_ready(Daemon *d)
 		return;
 	sd_notifyf(0, "READY=1\nSTATUS=managing %u VMs", acrn_supervisor_count(d->sup));
 	g_message("ready: %u VMs defined", acrn_supervisor_count(d->sup));
+	acrn_supervisor_remove_stale_tmp(d->sup);
 	acrn_supervisor_autostart(d->sup);
 }
 

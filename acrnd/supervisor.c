@@ -16,6 +16,8 @@ struct _AcrnSupervisor {
 	GHashTable *by_uuid;	/* uuid -> AcrnMachine (owned) */
 	GHashTable *by_name;	/* name -> AcrnMachine (borrowed) */
 	GQueue autostart_queue; /* of AcrnMachine refs */
+	/* Temporary files of interrupted writes found while loading. */
+	GPtrArray *stale_tmp;
 };
 
 G_DEFINE_TYPE(AcrnSupervisor, acrn_supervisor, G_TYPE_OBJECT)
@@ -410,9 +412,10 @@ static void load_dir(AcrnSupervisor *sup, const char *dir, gboolean persistent)
 		AcrnVmDef *def;
 
 		if (entry[0] == '.' && g_str_has_suffix(entry, ".tmp")) {
-			g_warning("ignoring %s: temporary file left by an interrupted write "
-				  "(not deleted)",
-				  path);
+			/* The rename never happened, so the file it was meant
+			 * to replace is intact; removed once acrnd owns its
+			 * bus name (no other acrnd can be writing then). */
+			g_ptr_array_add(sup->stale_tmp, g_steal_pointer(&path));
 			continue;
 		}
 		if (!g_str_has_suffix(entry, ".xml") || entry[0] == '.')
@@ -446,6 +449,20 @@ static void load_dir(AcrnSupervisor *sup, const char *dir, gboolean persistent)
 		}
 		add_vm(sup, def, persistent);
 	}
+}
+
+void acrn_supervisor_remove_stale_tmp(AcrnSupervisor *sup)
+{
+	for (guint i = 0; i < sup->stale_tmp->len; i++) {
+		const char *path = sup->stale_tmp->pdata[i];
+
+		if (g_unlink(path) == 0)
+			g_message("removed %s, left by an interrupted write", path);
+		else if (errno != ENOENT)
+			g_warning("cannot remove %s, left by an interrupted write: %s", path,
+				  g_strerror(errno));
+	}
+	g_ptr_array_set_size(sup->stale_tmp, 0);
 }
 
 void acrn_supervisor_load_async(AcrnSupervisor *sup, GAsyncReadyCallback cb, gpointer data)
@@ -621,6 +638,7 @@ static void acrn_supervisor_finalize(GObject *obj)
 	AcrnSupervisor *sup = ACRN_SUPERVISOR(obj);
 
 	g_queue_clear_full(&sup->autostart_queue, g_object_unref);
+	g_ptr_array_unref(sup->stale_tmp);
 	g_hash_table_unref(sup->by_name);
 	g_hash_table_unref(sup->by_uuid);
 	g_free(sup->state_dir);
@@ -633,6 +651,7 @@ static void acrn_supervisor_init(AcrnSupervisor *sup)
 	sup->by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
 	sup->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_queue_init(&sup->autostart_queue);
+	sup->stale_tmp = g_ptr_array_new_with_free_func(g_free);
 }
 
 static void acrn_supervisor_class_init(AcrnSupervisorClass *klass)

@@ -29,6 +29,9 @@ gboolean acrn_supervisor_load_finish(AcrnSupervisor *sup, GAsyncResult *res, GEr
 /* Start every stopped autostart VM, lowest order first (then by name), one
  * after the other. */
 void acrn_supervisor_autostart(AcrnSupervisor *sup);
+/* Removes the temporary files of interrupted writes that loading found;
+ * call once acrnd is the only one (it owns the bus name). */
+void acrn_supervisor_remove_stale_tmp(AcrnSupervisor *sup);
 
 /* VMs sorted by name; borrowed pointers. */
 GPtrArray *acrn_supervisor_list(AcrnSupervisor *sup);

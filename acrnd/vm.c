@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <glib-unix.h>
@@ -853,6 +855,28 @@ static int open_log(AcrnMachine *vm, GError **error)
 	return fd;
 }
 
+/* Something listens on the VM's control socket: a device model that
+ * acrnd lost track of (its runtime record is gone) may still run the
+ * guest on the same disks. */
+static gboolean control_socket_answers(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	gboolean alive;
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return FALSE;
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return FALSE;
+	/* A UNIX connect does not block; EAGAIN means a full backlog. */
+	alive = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 || errno == EAGAIN ||
+		errno == EINPROGRESS;
+	close(fd);
+	return alive;
+}
+
 static void do_start(AcrnMachine *vm, const char *reason)
 {
 	g_autoptr(GError) error = NULL;
@@ -889,6 +913,18 @@ static void do_start(AcrnMachine *vm, const char *reason)
 		if (write(logfd, hdr, strlen(hdr)) < 0)
 			g_debug("log write failed");
 	}
+	if (control_socket_answers(sock)) {
+		g_autofree char *msg = g_strdup_printf(
+		    "a device model for this VM may still be running: its control socket %s "
+		    "accepts connections, but acrnd has no runtime record of it; stop that "
+		    "process first",
+		    sock);
+
+		close(logfd);
+		g_warning("VM '%s': %s", vm->def->name, msg);
+		start_failed_now(vm, ACRN_ERROR_INVALID_STATE, msg);
+		return;
+	}
 	g_unlink(sock);
 	g_debug("VM '%s': running %s", vm->def->name, cmd);
 	if (!g_spawn_async_with_fds(NULL, argv, NULL,
@@ -907,10 +943,20 @@ static void do_start(AcrnMachine *vm, const char *reason)
 	rec.start_time = acrn_proc_start_time(pid);
 	rec.socket = sock;
 	rec.transient = !vm->persistent;
-	if (!acrn_runtime_record_save(rec_path, &rec, &error))
-		g_warning("VM '%s': cannot record runtime state (re-attach after an acrnd "
-			  "restart will not work): %s",
+	if (!acrn_runtime_record_save(rec_path, &rec, &error)) {
+		/* Without the record a restarted acrnd would not know this
+		 * device model and could start a second one for the VM: a VM
+		 * never runs without it. */
+		g_warning("VM '%s': cannot write the runtime record; stopping the device model: "
+			  "%s",
 			  vm->def->name, error->message);
+		vm->exit_event = g_strdup("start-failed");
+		vm->exit_detail =
+		    g_strdup_printf("cannot write the runtime record: %s", error->message);
+		send_signal(vm, SIGKILL);
+		emit_changed(vm);
+		return;
+	}
 	emit_changed(vm); /* LeaderPID */
 	emit_event(vm, "starting", reason);
 
@@ -1064,6 +1110,12 @@ static void on_stop_reply(GObject *src, GAsyncResult *res, gpointer data)
 
 static void begin_stop(AcrnMachine *vm, Op op, GTask *task, const AcrnVmStopOptions *opts)
 {
+	if (opts->timeout_sec == 0) {
+		/* The transport refuses it already (InvalidArgs). */
+		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': a stop timeout of 0 s is not allowed",
+			  vm->def->name);
+		return;
+	}
 	if (!check_idle(vm, task) ||
 	    !check_state(vm, task, op == OP_REBOOT ? "reboot" : "shut down", S(RUNNING)))
 		return;
@@ -1076,8 +1128,6 @@ static void begin_stop(AcrnMachine *vm, Op op, GTask *task, const AcrnVmStopOpti
 	vm->op = op;
 	vm->op_task = task;
 	vm->stop_opts = *opts;
-	if (vm->stop_opts.timeout_sec == 0)
-		vm->stop_opts.timeout_sec = 1;
 	vm->reboot_stopping = op == OP_REBOOT;
 	acrn_dm_client_request_async(vm->dm, "stop", NULL, on_stop_reply, g_object_ref(vm));
 }

@@ -1,18 +1,18 @@
 #include "acrn-dbus-errors.h"
 
 static const GDBusErrorEntry acrn_error_entries[] = {
-	{ ACRN_ERROR_FAILED, "org.acrn.Acrnd1.Error.Failed" },
-	{ ACRN_ERROR_NO_SUCH_VM, "org.acrn.Acrnd1.Error.NoSuchVM" },
-	{ ACRN_ERROR_ALREADY_EXISTS, "org.acrn.Acrnd1.Error.AlreadyExists" },
-	{ ACRN_ERROR_INVALID_STATE, "org.acrn.Acrnd1.Error.InvalidState" },
-	{ ACRN_ERROR_INVALID_CONFIG, "org.acrn.Acrnd1.Error.InvalidConfig" },
-	{ ACRN_ERROR_BUSY, "org.acrn.Acrnd1.Error.Busy" },
-	{ ACRN_ERROR_TIMEOUT, "org.acrn.Acrnd1.Error.Timeout" },
-	{ ACRN_ERROR_CANCELLED, "org.acrn.Acrnd1.Error.Cancelled" },
-	{ ACRN_ERROR_DEVICE_MODEL_FAILED, "org.acrn.Acrnd1.Error.DeviceModelFailed" },
-	{ ACRN_ERROR_HYPERVISOR_ERROR, "org.acrn.Acrnd1.Error.HypervisorError" },
-	{ ACRN_ERROR_NOT_SUPPORTED, "org.acrn.Acrnd1.Error.NotSupported" },
-	{ ACRN_ERROR_ACCESS_DENIED, "org.acrn.Acrnd1.Error.AccessDenied" },
+    {ACRN_ERROR_FAILED, "org.acrn.Acrnd1.Error.Failed"},
+    {ACRN_ERROR_NO_SUCH_VM, "org.acrn.Acrnd1.Error.NoSuchVM"},
+    {ACRN_ERROR_ALREADY_EXISTS, "org.acrn.Acrnd1.Error.AlreadyExists"},
+    {ACRN_ERROR_INVALID_STATE, "org.acrn.Acrnd1.Error.InvalidState"},
+    {ACRN_ERROR_INVALID_CONFIG, "org.acrn.Acrnd1.Error.InvalidConfig"},
+    {ACRN_ERROR_BUSY, "org.acrn.Acrnd1.Error.Busy"},
+    {ACRN_ERROR_TIMEOUT, "org.acrn.Acrnd1.Error.Timeout"},
+    {ACRN_ERROR_CANCELLED, "org.acrn.Acrnd1.Error.Cancelled"},
+    {ACRN_ERROR_DEVICE_MODEL_FAILED, "org.acrn.Acrnd1.Error.DeviceModelFailed"},
+    {ACRN_ERROR_HYPERVISOR_ERROR, "org.acrn.Acrnd1.Error.HypervisorError"},
+    {ACRN_ERROR_NOT_SUPPORTED, "org.acrn.Acrnd1.Error.NotSupported"},
+    {ACRN_ERROR_ACCESS_DENIED, "org.acrn.Acrnd1.Error.AccessDenied"},
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(acrn_error_entries) == ACRN_ERROR_N_ERRORS);
@@ -24,7 +24,7 @@ GQuark acrn_error_quark(void)
 	/* Registering the domain makes GDBus translate remote errors into
 	 * ACRN_ERROR codes on the client side and back on the server side. */
 	g_dbus_error_register_error_domain("acrn-error-quark", &quark, acrn_error_entries,
-					  G_N_ELEMENTS(acrn_error_entries));
+					   G_N_ELEMENTS(acrn_error_entries));
 	return (GQuark)quark;
 }
 

@@ -4,9 +4,9 @@
 
 #include <gio/gio.h>
 
-#define ACRN_DBUS_NAME "org.acrn.Acrnd1"
-#define ACRN_DBUS_ROOT_PATH "/org/acrn/Acrnd1"
-#define ACRN_DBUS_MANAGER_PATH "/org/acrn/Acrnd1/Manager"
+#define ACRN_DBUS_NAME		 "org.acrn.Acrnd1"
+#define ACRN_DBUS_ROOT_PATH	 "/org/acrn/Acrnd1"
+#define ACRN_DBUS_MANAGER_PATH	 "/org/acrn/Acrnd1/Manager"
 #define ACRN_DBUS_VM_PATH_PREFIX "/org/acrn/Acrnd1/vms/"
 
 typedef enum {

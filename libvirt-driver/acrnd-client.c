@@ -23,13 +23,12 @@ struct AcrndClient {
 };
 
 /* Without a bus connection (unit tests, fuzzing) every call fails cleanly. */
-#define REQUIRE_CLIENT(client, error, ret)                                                  \
-	do {                                                                               \
-		if (!(client)) {                                                           \
-			virt_error_set(error, VIR_ERR_OPERATION_FAILED,                    \
-				       "not connected to acrnd");                          \
-			return ret;                                                        \
-		}                                                                          \
+#define REQUIRE_CLIENT(client, error, ret)                                                         \
+	do {                                                                                       \
+		if (!(client)) {                                                                   \
+			virt_error_set(error, VIR_ERR_OPERATION_FAILED, "not connected to acrnd"); \
+			return ret;                                                                \
+		}                                                                                  \
 	} while (0)
 
 void acrnd_vm_free(AcrndVm *vm)
@@ -157,10 +156,10 @@ AcrndClient *acrnd_client_new(const char *bus_address, gboolean session, GError 
 	(void)ACRN_ERROR;
 	if (bus_address)
 		bus = g_dbus_connection_new_for_address_sync(
-			bus_address,
-			G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-				G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-			NULL, NULL, error);
+		    bus_address,
+		    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		    NULL, NULL, error);
 	else
 		bus = g_bus_get_sync(session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL, error);
 	if (!bus)
@@ -170,11 +169,10 @@ AcrndClient *acrnd_client_new(const char *bus_address, gboolean session, GError 
 	client = g_new0(AcrndClient, 1);
 	g_mutex_init(&client->lock);
 	client->bus = g_steal_pointer(&bus);
-	client->vm_proxies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-						   g_object_unref);
-	client->manager = acrn_manager_proxy_new_sync(
-		client->bus, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, ACRN_DBUS_NAME,
-		ACRN_DBUS_MANAGER_PATH, NULL, error);
+	client->vm_proxies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+	client->manager =
+	    acrn_manager_proxy_new_sync(client->bus, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
+					ACRN_DBUS_NAME, ACRN_DBUS_MANAGER_PATH, NULL, error);
 	if (!client->manager) {
 		acrnd_client_free(client);
 		return NULL;
@@ -216,7 +214,7 @@ static AcrnVM *vm_proxy(AcrndClient *client, const char *path, GError **error)
 		return proxy;
 	proxy = acrn_vm_proxy_new_sync(client->bus,
 				       G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
-					       G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+					   G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
 				       ACRN_DBUS_NAME, path, NULL, error);
 	if (!proxy) {
 		acrnd_error_to_virt(error, "VM proxy");
@@ -249,16 +247,32 @@ GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
 	g_autoptr(GVariant) vms = NULL;
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)acrnd_vm_free);
 	GVariantIter it;
-	const char *uuid, *name, *state, *path;
+	const char *uuid, *name, *state, *reason, *path;
+	gboolean persistent, autostart;
+	guint32 pid, vcpus;
+	guint64 memory;
 	REQUIRE_CLIENT(client, error, NULL);
 
-	if (!acrn_manager_call_list_vms_sync(client->manager, &vms, NULL, error)) {
-		acrnd_error_to_virt(error, "ListVMs");
+	/* One call for the whole listing, details included (no GetAll per
+	 * VM, and the state reasons for the listing snapshot). */
+	if (!acrn_manager_call_list_vmdetails_sync(client->manager, &vms, NULL, error)) {
+		acrnd_error_to_virt(error, "ListVMDetails");
 		return NULL;
 	}
 	g_variant_iter_init(&it, vms);
-	while (g_variant_iter_next(&it, "(&s&s&s&o)", &uuid, &name, &state, &path))
-		g_ptr_array_add(list, vm_new(path, uuid, name, state));
+	while (g_variant_iter_next(&it, "(&s&s&s&s&obbuut)", &uuid, &name, &state, &reason, &path,
+				   &persistent, &autostart, &pid, &vcpus, &memory)) {
+		AcrndVm *vm = vm_new(path, uuid, name, state);
+
+		vm->have_details = TRUE;
+		vm->state_reason = g_strdup(reason);
+		vm->persistent = persistent;
+		vm->autostart = autostart;
+		vm->leader_pid = pid;
+		vm->vcpus = vcpus;
+		vm->memory_bytes = memory;
+		g_ptr_array_add(list, vm);
+	}
 	return g_steal_pointer(&list);
 }
 
@@ -306,11 +320,10 @@ gboolean acrnd_client_load_details(AcrndClient *client, AcrndVm *vm, GError **er
 
 	/* One GetAll round trip per query keeps the answer current without
 	 * mirroring acrnd's state here. */
-	reply = g_dbus_connection_call_sync(client->bus, ACRN_DBUS_NAME, vm->object_path,
-					    "org.freedesktop.DBus.Properties", "GetAll",
-					    g_variant_new("(s)", "org.acrn.Acrnd1.VM"),
-					    G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE,
-					    ACRND_CALL_TIMEOUT_MS, NULL, error);
+	reply = g_dbus_connection_call_sync(
+	    client->bus, ACRN_DBUS_NAME, vm->object_path, "org.freedesktop.DBus.Properties",
+	    "GetAll", g_variant_new("(s)", "org.acrn.Acrnd1.VM"), G_VARIANT_TYPE("(a{sv})"),
+	    G_DBUS_CALL_FLAGS_NONE, ACRND_CALL_TIMEOUT_MS, NULL, error);
 	if (!reply) {
 		acrnd_error_to_virt(error, "GetAll");
 		return FALSE;
@@ -364,8 +377,7 @@ AcrndVm *acrnd_client_lookup_name(AcrndClient *client, const char *name, GError 
 	/* acrnd's GetVM also accepts UUIDs; a libvirt name lookup must not. */
 	vm = lookup(client, name, "name", error);
 	if (vm && acrnd_parse_uuid(name, dummy) && g_strcmp0(vm->name, name) != 0) {
-		virt_error_set(error, VIR_ERR_NO_DOMAIN, "no domain with matching name '%s'",
-			       name);
+		virt_error_set(error, VIR_ERR_NO_DOMAIN, "no domain with matching name '%s'", name);
 		return NULL;
 	}
 	return g_steal_pointer(&vm);
@@ -427,24 +439,24 @@ static GVariant *no_options(void)
 #define ACRND_BUSY_WAIT_USEC (30 * G_USEC_PER_SEC)
 #define ACRND_BUSY_POLL_USEC (50 * 1000)
 
-static gboolean vm_action_once(AcrndClient *client, const char *object_path,
-			       AcrndVmAction action, GError **error);
+static gboolean vm_action_once(AcrndClient *client, const char *object_path, AcrndVmAction action,
+			       GError **error);
 
 static const char *action_name(AcrndVmAction action)
 {
 	static const char *const names[] = {
-		[ACRND_VM_START] = "Start",	    [ACRND_VM_SHUTDOWN] = "Shutdown",
-		[ACRND_VM_FORCE_STOP] = "ForceStop", [ACRND_VM_REBOOT] = "Reboot",
-		[ACRND_VM_RESET] = "Reset",	    [ACRND_VM_PAUSE] = "Pause",
-		[ACRND_VM_RESUME] = "Resume",	    [ACRND_VM_SUSPEND] = "Suspend",
-		[ACRND_VM_WAKEUP] = "Wakeup",	    [ACRND_VM_UNDEFINE] = "Undefine",
+	    [ACRND_VM_START] = "Start",		 [ACRND_VM_SHUTDOWN] = "Shutdown",
+	    [ACRND_VM_FORCE_STOP] = "ForceStop", [ACRND_VM_REBOOT] = "Reboot",
+	    [ACRND_VM_RESET] = "Reset",		 [ACRND_VM_PAUSE] = "Pause",
+	    [ACRND_VM_RESUME] = "Resume",	 [ACRND_VM_SUSPEND] = "Suspend",
+	    [ACRND_VM_WAKEUP] = "Wakeup",	 [ACRND_VM_UNDEFINE] = "Undefine",
 	};
 
 	return (guint)action < G_N_ELEMENTS(names) ? names[action] : "VM call";
 }
 
-gboolean acrnd_client_vm_action(AcrndClient *client, const char *object_path,
-				AcrndVmAction action, GError **error)
+gboolean acrnd_client_vm_action(AcrndClient *client, const char *object_path, AcrndVmAction action,
+				GError **error)
 {
 	gint64 deadline = g_get_monotonic_time() + ACRND_BUSY_WAIT_USEC;
 
@@ -463,8 +475,8 @@ gboolean acrnd_client_vm_action(AcrndClient *client, const char *object_path,
 	}
 }
 
-static gboolean vm_action_once(AcrndClient *client, const char *object_path,
-			       AcrndVmAction action, GError **error)
+static gboolean vm_action_once(AcrndClient *client, const char *object_path, AcrndVmAction action,
+			       GError **error)
 {
 	g_autoptr(AcrnVM) vm = vm_proxy(client, object_path, error);
 	gboolean ok = FALSE;
@@ -541,8 +553,7 @@ char *acrnd_client_get_config(AcrndClient *client, const char *object_path, GErr
 	return config;
 }
 
-char *acrnd_client_get_console_path(AcrndClient *client, const char *object_path,
-				    GError **error)
+char *acrnd_client_get_console_path(AcrndClient *client, const char *object_path, GError **error)
 {
 	g_autoptr(AcrnVM) vm = vm_proxy(client, object_path, error);
 	char *path = NULL;
@@ -562,12 +573,10 @@ char *acrnd_client_get_version(AcrndClient *client, GError **error)
 	g_autoptr(GVariant) v = NULL;
 	REQUIRE_CLIENT(client, error, NULL);
 
-	reply = g_dbus_connection_call_sync(client->bus, ACRN_DBUS_NAME, ACRN_DBUS_MANAGER_PATH,
-					    "org.freedesktop.DBus.Properties", "Get",
-					    g_variant_new("(ss)", "org.acrn.Acrnd1.Manager",
-							  "Version"),
-					    G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-					    error);
+	reply = g_dbus_connection_call_sync(
+	    client->bus, ACRN_DBUS_NAME, ACRN_DBUS_MANAGER_PATH, "org.freedesktop.DBus.Properties",
+	    "Get", g_variant_new("(ss)", "org.acrn.Acrnd1.Manager", "Version"),
+	    G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
 	if (!reply) {
 		acrnd_error_to_virt(error, "Version");
 		return NULL;

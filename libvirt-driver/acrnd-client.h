@@ -63,13 +63,12 @@ gboolean acrnd_client_load_details(AcrndClient *client, AcrndVm *vm, GError **er
 
 char *acrnd_client_define(AcrndClient *client, const char *xml, GError **error);
 char *acrnd_client_create(AcrndClient *client, const char *xml, GError **error);
-gboolean acrnd_client_vm_action(AcrndClient *client, const char *object_path,
-				AcrndVmAction action, GError **error);
+gboolean acrnd_client_vm_action(AcrndClient *client, const char *object_path, AcrndVmAction action,
+				GError **error);
 gboolean acrnd_client_set_autostart(AcrndClient *client, const char *object_path,
 				    gboolean autostart, GError **error);
 char *acrnd_client_get_config(AcrndClient *client, const char *object_path, GError **error);
-char *acrnd_client_get_console_path(AcrndClient *client, const char *object_path,
-				    GError **error);
+char *acrnd_client_get_console_path(AcrndClient *client, const char *object_path, GError **error);
 char *acrnd_client_get_version(AcrndClient *client, GError **error);
 
 /* Turns a D-Bus error from acrnd into the libvirt error clients expect. */

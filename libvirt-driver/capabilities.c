@@ -26,10 +26,9 @@ char *capabilities_xml(const HostInfo *h)
 	g_string_append(x, "    <topology>\n      <cells num='1'>\n        <cell id='0'>\n");
 	g_string_append_printf(x, "          <memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>\n",
 			       h->memory_kib);
-	g_string_append_printf(x,
-			       "          <pages unit='KiB' size='4'>%" G_GUINT64_FORMAT
-			       "</pages>\n",
-			       h->memory_kib / 4);
+	g_string_append_printf(
+	    x, "          <pages unit='KiB' size='4'>%" G_GUINT64_FORMAT "</pages>\n",
+	    h->memory_kib / 4);
 	g_string_append(x, "          <distances>\n            <sibling id='0' value='10'/>\n"
 			   "          </distances>\n");
 	g_string_append_printf(x, "          <cpus num='%d'>\n", h->cpus);

@@ -49,7 +49,7 @@ static gboolean connect_open(RpcCall *c, GError **error)
 	}
 	if (flags & RPC_CONNECT_OPEN_RO)
 		c->client->readonly = TRUE;
-	c->client->opened = TRUE;
+	rpc_server_client_opened(c->server, c->client, TRUE);
 	g_debug("client %" G_GUINT64_FORMAT " opened %s%s", c->client->id,
 		name ? name : "(default)", c->client->readonly ? " read-only" : "");
 	return TRUE;
@@ -59,7 +59,7 @@ static gboolean connect_close(RpcCall *c, GError **error)
 {
 	if (!dispatch_args_end(c))
 		return FALSE;
-	c->client->opened = FALSE;
+	rpc_server_client_opened(c->server, c->client, FALSE);
 	g_array_set_size(c->client->callbacks, 0);
 	return TRUE;
 }
@@ -165,6 +165,10 @@ static gboolean supports_feature(RpcCall *c, GError **error)
 
 	if (!dispatch_args_end(c))
 		return FALSE;
+	/* A client asks this only when it runs an event loop, so it answers
+	 * our pings too (libvirtd pings such clients as well). */
+	if (feature == RPC_FEATURE_PROGRAM_KEEPALIVE)
+		rpc_client_start_keepalive(c->client);
 	yes = feature == RPC_FEATURE_PROGRAM_KEEPALIVE ||
 	      feature == RPC_FEATURE_REMOTE_EVENT_CALLBACK ||
 	      feature == RPC_FEATURE_REMOTE_CLOSE_CALLBACK;
@@ -286,31 +290,29 @@ static gboolean node_get_cpu_map(RpcCall *c, GError **error)
 }
 
 static const RpcProcedure procs[] = {
-	{ PROC_CONNECT_OPEN, "virConnectOpen", connect_open, RPC_PROC_BEFORE_OPEN },
-	{ PROC_CONNECT_CLOSE, "virConnectClose", connect_close, RPC_PROC_BEFORE_OPEN },
-	{ PROC_CONNECT_GET_TYPE, "virConnectGetType", get_type, 0 },
-	{ PROC_CONNECT_GET_VERSION, "virConnectGetVersion", get_version, 0 },
-	{ PROC_CONNECT_GET_LIB_VERSION, "virConnectGetLibVersion", get_lib_version, 0 },
-	{ PROC_CONNECT_GET_HOSTNAME, "virConnectGetHostname", get_hostname, 0 },
-	{ PROC_CONNECT_GET_URI, "virConnectGetURI", get_uri, 0 },
-	{ PROC_CONNECT_GET_MAX_VCPUS, "virConnectGetMaxVcpus", get_max_vcpus, 0 },
-	{ PROC_NODE_GET_INFO, "virNodeGetInfo", node_get_info, 0 },
-	{ PROC_CONNECT_GET_CAPABILITIES, "virConnectGetCapabilities", get_capabilities, 0 },
-	{ PROC_CONNECT_SUPPORTS_FEATURE, "virConnectSupportsFeature", supports_feature,
-	  RPC_PROC_BEFORE_OPEN },
-	{ PROC_AUTH_LIST, "virConnectAuthList", auth_list, RPC_PROC_BEFORE_OPEN },
-	{ PROC_NODE_GET_FREE_MEMORY, "virNodeGetFreeMemory", node_get_free_memory, 0 },
-	{ PROC_NODE_GET_SECURITY_MODEL, "virNodeGetSecurityModel", node_get_security_model, 0 },
-	{ PROC_NODE_GET_CPU_STATS, "virNodeGetCPUStats", node_get_cpu_stats, 0 },
-	{ PROC_NODE_GET_MEMORY_STATS, "virNodeGetMemoryStats", node_get_memory_stats, 0 },
-	{ PROC_NODE_GET_CPU_MAP, "virNodeGetCPUMap", node_get_cpu_map, 0 },
-	{ PROC_CONNECT_REGISTER_CLOSE_CALLBACK, "virConnectRegisterCloseCallback", void_call,
-	  0 },
-	{ PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, "virConnectUnregisterCloseCallback",
-	  void_call, 0 },
+    {PROC_CONNECT_OPEN, "virConnectOpen", connect_open, RPC_PROC_BEFORE_OPEN},
+    {PROC_CONNECT_CLOSE, "virConnectClose", connect_close, RPC_PROC_BEFORE_OPEN},
+    {PROC_CONNECT_GET_TYPE, "virConnectGetType", get_type, 0},
+    {PROC_CONNECT_GET_VERSION, "virConnectGetVersion", get_version, 0},
+    {PROC_CONNECT_GET_LIB_VERSION, "virConnectGetLibVersion", get_lib_version, 0},
+    {PROC_CONNECT_GET_HOSTNAME, "virConnectGetHostname", get_hostname, 0},
+    {PROC_CONNECT_GET_URI, "virConnectGetURI", get_uri, 0},
+    {PROC_CONNECT_GET_MAX_VCPUS, "virConnectGetMaxVcpus", get_max_vcpus, 0},
+    {PROC_NODE_GET_INFO, "virNodeGetInfo", node_get_info, 0},
+    {PROC_CONNECT_GET_CAPABILITIES, "virConnectGetCapabilities", get_capabilities, 0},
+    {PROC_CONNECT_SUPPORTS_FEATURE, "virConnectSupportsFeature", supports_feature,
+     RPC_PROC_BEFORE_OPEN},
+    {PROC_AUTH_LIST, "virConnectAuthList", auth_list, RPC_PROC_BEFORE_OPEN},
+    {PROC_NODE_GET_FREE_MEMORY, "virNodeGetFreeMemory", node_get_free_memory, 0},
+    {PROC_NODE_GET_SECURITY_MODEL, "virNodeGetSecurityModel", node_get_security_model, 0},
+    {PROC_NODE_GET_CPU_STATS, "virNodeGetCPUStats", node_get_cpu_stats, 0},
+    {PROC_NODE_GET_MEMORY_STATS, "virNodeGetMemoryStats", node_get_memory_stats, 0},
+    {PROC_NODE_GET_CPU_MAP, "virNodeGetCPUMap", node_get_cpu_map, 0},
+    {PROC_CONNECT_REGISTER_CLOSE_CALLBACK, "virConnectRegisterCloseCallback", void_call, 0},
+    {PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, "virConnectUnregisterCloseCallback", void_call, 0},
 };
 
-const RpcProcedureTable dispatch_connect_table = { procs, G_N_ELEMENTS(procs) };
+const RpcProcedureTable dispatch_connect_table = {procs, G_N_ELEMENTS(procs)};
 
 /* The admin program (virt-admin): connect and close only; everything else
  * answers "unknown procedure". */
@@ -321,13 +323,13 @@ static gboolean admin_open(RpcCall *c, GError **error)
 	if (!dispatch_args_end(c))
 		return FALSE;
 	(void)flags;
-	c->client->opened = TRUE;
+	rpc_server_client_opened(c->server, c->client, TRUE);
 	return TRUE;
 }
 
 static const RpcProcedure admin_procs[] = {
-	{ 1, "virAdmConnectOpen", admin_open, RPC_PROC_BEFORE_OPEN },
-	{ 2, "virAdmConnectClose", connect_close, RPC_PROC_BEFORE_OPEN },
+    {1, "virAdmConnectOpen", admin_open, RPC_PROC_BEFORE_OPEN},
+    {2, "virAdmConnectClose", connect_close, RPC_PROC_BEFORE_OPEN},
 };
 
-const RpcProcedureTable dispatch_admin_table = { admin_procs, G_N_ELEMENTS(admin_procs) };
+const RpcProcedureTable dispatch_admin_table = {admin_procs, G_N_ELEMENTS(admin_procs)};

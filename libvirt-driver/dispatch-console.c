@@ -11,7 +11,7 @@
 
 static gboolean open_console(RpcCall *c, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 	g_autofree char *dev_name = NULL;
 	g_autofree char *pty = NULL;
 	g_autoptr(AcrndVm) vm = NULL;
@@ -65,7 +65,7 @@ static gboolean open_console(RpcCall *c, GError **error)
 }
 
 static const RpcProcedure procs[] = {
-	{ PROC_DOMAIN_OPEN_CONSOLE, "virDomainOpenConsole", open_console, RPC_PROC_MUTATING },
+    {PROC_DOMAIN_OPEN_CONSOLE, "virDomainOpenConsole", open_console, RPC_PROC_MUTATING},
 };
 
-const RpcProcedureTable dispatch_console_table = { procs, G_N_ELEMENTS(procs) };
+const RpcProcedureTable dispatch_console_table = {procs, G_N_ELEMENTS(procs)};

@@ -13,7 +13,7 @@
 #include "rpc-error.h"
 #include "state-cache.h"
 
-static AcrndVm *lookup_ref(RpcCall *c, const RpcDomainRef *dom, GError **error)
+AcrndVm *dispatch_lookup_domain(RpcCall *c, const RpcDomainRef *dom, GError **error)
 {
 	g_autoptr(AcrndVm) vm = acrnd_client_lookup_uuid(c->acrnd, dom->uuid, error);
 
@@ -21,8 +21,8 @@ static AcrndVm *lookup_ref(RpcCall *c, const RpcDomainRef *dom, GError **error)
 		g_autofree char *uuid = acrnd_format_uuid(dom->uuid);
 
 		g_clear_error(error);
-		virt_error_set(error, VIR_ERR_NO_DOMAIN,
-			       "no domain with matching uuid '%s' (%s)", uuid, dom->name);
+		virt_error_set(error, VIR_ERR_NO_DOMAIN, "no domain with matching uuid '%s' (%s)",
+			       uuid, dom->name);
 	}
 	return g_steal_pointer(&vm);
 }
@@ -30,26 +30,26 @@ static AcrndVm *lookup_ref(RpcCall *c, const RpcDomainRef *dom, GError **error)
 /* Decodes `remote_nonnull_domain` (plus nothing else) and looks it up. */
 static AcrndVm *domain_arg_only(RpcCall *c, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 
 	dispatch_get_domain(&c->args, &dom);
 	if (!dispatch_args_end(c))
 		return NULL;
-	return lookup_ref(c, &dom, error);
+	return dispatch_lookup_domain(c, &dom, error);
 }
 
 static AcrndVm *domain_arg_flags(RpcCall *c, guint32 *flags, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 
 	dispatch_get_domain(&c->args, &dom);
 	*flags = xdr_get_u32(&c->args);
 	if (!dispatch_args_end(c))
 		return NULL;
-	return lookup_ref(c, &dom, error);
+	return dispatch_lookup_domain(c, &dom, error);
 }
 
-static gboolean require_active(const AcrndVm *vm, GError **error)
+gboolean dispatch_require_active(const AcrndVm *vm, GError **error)
 {
 	if (!domain_state_is_active(vm->state)) {
 		virt_error_set(error, VIR_ERR_OPERATION_INVALID, "domain is not running");
@@ -58,7 +58,7 @@ static gboolean require_active(const AcrndVm *vm, GError **error)
 	return TRUE;
 }
 
-static gboolean require_inactive(const AcrndVm *vm, GError **error)
+gboolean dispatch_require_inactive(const AcrndVm *vm, GError **error)
 {
 	if (domain_state_is_active(vm->state)) {
 		virt_error_set(error, VIR_ERR_OPERATION_INVALID, "domain is already running");
@@ -115,7 +115,7 @@ static gboolean load_active_details(RpcCall *c, GPtrArray *vms, gboolean all, GE
 		AcrndVm *vm = vms->pdata[i];
 		g_autoptr(GError) e = NULL;
 
-		if (!all && !domain_state_is_active(vm->state))
+		if (vm->have_details || (!all && !domain_state_is_active(vm->state)))
 			continue;
 		if (acrnd_client_load_details(c->acrnd, vm, &e))
 			continue;
@@ -174,10 +174,9 @@ static gboolean list_all_domains(RpcCall *c, GError **error)
 	vms = acrnd_client_list(c->acrnd, error);
 	if (!vms)
 		return FALSE;
-	need_all_details = flags & (VIR_CONNECT_LIST_DOMAINS_PERSISTENT |
-				    VIR_CONNECT_LIST_DOMAINS_TRANSIENT |
-				    VIR_CONNECT_LIST_DOMAINS_AUTOSTART |
-				    VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART);
+	need_all_details =
+	    flags & (VIR_CONNECT_LIST_DOMAINS_PERSISTENT | VIR_CONNECT_LIST_DOMAINS_TRANSIENT |
+		     VIR_CONNECT_LIST_DOMAINS_AUTOSTART | VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART);
 	if (!load_active_details(c, vms, need_all_details, error))
 		return FALSE;
 	state_cache_fill(c->server->state_cache, vms);
@@ -316,9 +315,9 @@ static gboolean list_defined_domains(RpcCall *c, GError **error)
 
 static gboolean get_state(RpcCall *c, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 	g_autoptr(AcrndVm) vm = NULL;
-	const char *cached;
+	const char *cached, *cached_reason;
 	int state, reason;
 
 	dispatch_get_domain(&c->args, &dom);
@@ -326,14 +325,14 @@ static gboolean get_state(RpcCall *c, GError **error)
 	if (!dispatch_args_end(c))
 		return FALSE;
 	/* Right after a listing (virsh list asks each domain's state). */
-	cached = state_cache_lookup(c->server->state_cache, dom.uuid);
+	cached = state_cache_lookup(c->server->state_cache, dom.uuid, &cached_reason);
 	if (cached) {
-		domain_state_to_libvirt(cached, NULL, &state, &reason);
+		domain_state_to_libvirt(cached, cached_reason, &state, &reason);
 		xdr_put_i32(c->ret, state);
 		xdr_put_i32(c->ret, reason);
 		return TRUE;
 	}
-	vm = lookup_ref(c, &dom, error);
+	vm = dispatch_lookup_domain(c, &dom, error);
 	if (!vm)
 		return FALSE;
 	domain_state_to_libvirt(vm->state, vm->state_reason, &state, &reason);
@@ -372,7 +371,7 @@ static gboolean get_max_memory(RpcCall *c, GError **error)
 
 static gboolean get_vcpus(RpcCall *c, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 	g_autoptr(AcrndVm) vm = NULL;
 	g_autoptr(GByteArray) map = NULL;
 	gint32 maxinfo, maplen;
@@ -390,8 +389,8 @@ static gboolean get_vcpus(RpcCall *c, GError **error)
 			       maplen);
 		return FALSE;
 	}
-	vm = lookup_ref(c, &dom, error);
-	if (!vm || !require_active(vm, error))
+	vm = dispatch_lookup_domain(c, &dom, error);
+	if (!vm || !dispatch_require_active(vm, error))
 		return FALSE;
 	n = MIN(vm->vcpus, (guint32)maxinfo);
 	xdr_put_u32(c->ret, n);
@@ -399,7 +398,7 @@ static gboolean get_vcpus(RpcCall *c, GError **error)
 		xdr_put_u32(c->ret, i);
 		xdr_put_i32(c->ret, g_strcmp0(vm->state, "running") == 0 ? VIR_VCPU_RUNNING
 									 : VIR_VCPU_OFFLINE);
-		xdr_put_u64(c->ret, 0); /* CPU time: acrnd does not report it */
+		xdr_put_u64(c->ret, 0);	 /* CPU time: acrnd does not report it */
 		xdr_put_i32(c->ret, -1); /* physical CPU: not reported either */
 	}
 	/* Affinity: acrnd does not export the pinning, so every online host
@@ -683,7 +682,7 @@ static gboolean undefine_flags(RpcCall *c, GError **error)
 
 static gboolean set_autostart(RpcCall *c, GError **error)
 {
-	g_auto(RpcDomainRef) dom = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
 	g_autoptr(AcrndVm) vm = NULL;
 	gint32 autostart;
 
@@ -691,7 +690,7 @@ static gboolean set_autostart(RpcCall *c, GError **error)
 	autostart = xdr_get_i32(&c->args);
 	if (!dispatch_args_end(c))
 		return FALSE;
-	vm = lookup_ref(c, &dom, error);
+	vm = dispatch_lookup_domain(c, &dom, error);
 	if (!vm)
 		return FALSE;
 	return acrnd_client_set_autostart(c->acrnd, vm->object_path, autostart != 0, error);
@@ -704,7 +703,7 @@ static gboolean start_vm(RpcCall *c, AcrndVm *vm, guint32 flags, GError **error)
 	/* A VM in guest S3 is our managed-save image: starting restores it. */
 	if (g_strcmp0(vm->state, "suspended") == 0)
 		return acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_WAKEUP, error);
-	if (!require_inactive(vm, error))
+	if (!dispatch_require_inactive(vm, error))
 		return FALSE;
 	if (!acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_START, error))
 		return FALSE;
@@ -741,7 +740,7 @@ static gboolean create_with_flags(RpcCall *c, GError **error)
 
 static gboolean active_action(RpcCall *c, AcrndVm *vm, AcrndVmAction action, GError **error)
 {
-	if (!vm || !require_active(vm, error))
+	if (!vm || !dispatch_require_active(vm, error))
 		return FALSE;
 	return acrnd_client_vm_action(c->acrnd, vm->object_path, action, error);
 }
@@ -833,51 +832,49 @@ static gboolean managed_save(RpcCall *c, GError **error)
 }
 
 static const RpcProcedure procs[] = {
-	{ PROC_DOMAIN_LOOKUP_BY_NAME, "virDomainLookupByName", lookup_by_name, 0 },
-	{ PROC_DOMAIN_LOOKUP_BY_UUID, "virDomainLookupByUUID", lookup_by_uuid, 0 },
-	{ PROC_DOMAIN_LOOKUP_BY_ID, "virDomainLookupByID", lookup_by_id, 0 },
-	{ PROC_CONNECT_LIST_ALL_DOMAINS, "virConnectListAllDomains", list_all_domains, 0 },
-	{ PROC_CONNECT_NUM_OF_DOMAINS, "virConnectNumOfDomains", num_of_domains, 0 },
-	{ PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, "virConnectNumOfDefinedDomains",
-	  num_of_defined_domains, 0 },
-	{ PROC_CONNECT_LIST_DOMAINS, "virConnectListDomains", list_domains, 0 },
-	{ PROC_CONNECT_LIST_DEFINED_DOMAINS, "virConnectListDefinedDomains",
-	  list_defined_domains, 0 },
-	{ PROC_DOMAIN_GET_STATE, "virDomainGetState", get_state, 0 },
-	{ PROC_DOMAIN_GET_INFO, "virDomainGetInfo", get_info, 0 },
-	{ PROC_DOMAIN_GET_MAX_MEMORY, "virDomainGetMaxMemory", get_max_memory, 0 },
-	{ PROC_DOMAIN_GET_OS_TYPE, "virDomainGetOSType", get_os_type, 0 },
-	{ PROC_DOMAIN_GET_VCPUS, "virDomainGetVcpus", get_vcpus, 0 },
-	{ PROC_DOMAIN_GET_AUTOSTART, "virDomainGetAutostart", get_autostart, 0 },
-	{ PROC_DOMAIN_IS_ACTIVE, "virDomainIsActive", is_active, 0 },
-	{ PROC_DOMAIN_IS_PERSISTENT, "virDomainIsPersistent", is_persistent, 0 },
-	{ PROC_DOMAIN_IS_UPDATED, "virDomainIsUpdated", is_updated, 0 },
-	{ PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, "virDomainHasManagedSaveImage",
-	  has_managed_save_image, 0 },
-	{ PROC_DOMAIN_SNAPSHOT_NUM, "virDomainSnapshotNum", snapshot_num, 0 },
-	{ PROC_DOMAIN_GET_MESSAGES, "virDomainGetMessages", get_messages, 0 },
-	{ PROC_DOMAIN_GET_XML_DESC, "virDomainGetXMLDesc", get_xml_desc, 0 },
-	{ PROC_DOMAIN_DEFINE_XML, "virDomainDefineXML", define_xml, RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_DEFINE_XML_FLAGS, "virDomainDefineXMLFlags", define_xml_flags,
-	  RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_CREATE_XML, "virDomainCreateXML", create_xml, RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_UNDEFINE, "virDomainUndefine", undefine, RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_UNDEFINE_FLAGS, "virDomainUndefineFlags", undefine_flags,
-	  RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_SET_AUTOSTART, "virDomainSetAutostart", set_autostart,
-	  RPC_PROC_MUTATING },
-	{ PROC_DOMAIN_CREATE, "virDomainCreate", domain_create, RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_CREATE_WITH_FLAGS, "virDomainCreateWithFlags", create_with_flags,
-	  RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_DESTROY, "virDomainDestroy", destroy, RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_DESTROY_FLAGS, "virDomainDestroyFlags", destroy_flags, RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_SHUTDOWN, "virDomainShutdown", shutdown, RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_SHUTDOWN_FLAGS, "virDomainShutdownFlags", shutdown_flags,
-	  RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_REBOOT, "virDomainReboot", reboot, RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_SUSPEND, "virDomainSuspend", suspend, RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_RESUME, "virDomainResume", resume, RPC_PROC_MUTATING | RPC_PROC_SLOW },
-	{ PROC_DOMAIN_MANAGED_SAVE, "virDomainManagedSave", managed_save, RPC_PROC_MUTATING | RPC_PROC_SLOW },
+    {PROC_DOMAIN_LOOKUP_BY_NAME, "virDomainLookupByName", lookup_by_name, 0},
+    {PROC_DOMAIN_LOOKUP_BY_UUID, "virDomainLookupByUUID", lookup_by_uuid, 0},
+    {PROC_DOMAIN_LOOKUP_BY_ID, "virDomainLookupByID", lookup_by_id, 0},
+    {PROC_CONNECT_LIST_ALL_DOMAINS, "virConnectListAllDomains", list_all_domains, 0},
+    {PROC_CONNECT_NUM_OF_DOMAINS, "virConnectNumOfDomains", num_of_domains, 0},
+    {PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, "virConnectNumOfDefinedDomains", num_of_defined_domains,
+     0},
+    {PROC_CONNECT_LIST_DOMAINS, "virConnectListDomains", list_domains, 0},
+    {PROC_CONNECT_LIST_DEFINED_DOMAINS, "virConnectListDefinedDomains", list_defined_domains, 0},
+    {PROC_DOMAIN_GET_STATE, "virDomainGetState", get_state, 0},
+    {PROC_DOMAIN_GET_INFO, "virDomainGetInfo", get_info, 0},
+    {PROC_DOMAIN_GET_MAX_MEMORY, "virDomainGetMaxMemory", get_max_memory, 0},
+    {PROC_DOMAIN_GET_OS_TYPE, "virDomainGetOSType", get_os_type, 0},
+    {PROC_DOMAIN_GET_VCPUS, "virDomainGetVcpus", get_vcpus, 0},
+    {PROC_DOMAIN_GET_AUTOSTART, "virDomainGetAutostart", get_autostart, 0},
+    {PROC_DOMAIN_IS_ACTIVE, "virDomainIsActive", is_active, 0},
+    {PROC_DOMAIN_IS_PERSISTENT, "virDomainIsPersistent", is_persistent, 0},
+    {PROC_DOMAIN_IS_UPDATED, "virDomainIsUpdated", is_updated, 0},
+    {PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, "virDomainHasManagedSaveImage", has_managed_save_image, 0},
+    {PROC_DOMAIN_SNAPSHOT_NUM, "virDomainSnapshotNum", snapshot_num, 0},
+    {PROC_DOMAIN_GET_MESSAGES, "virDomainGetMessages", get_messages, 0},
+    {PROC_DOMAIN_GET_XML_DESC, "virDomainGetXMLDesc", get_xml_desc, 0},
+    {PROC_DOMAIN_DEFINE_XML, "virDomainDefineXML", define_xml, RPC_PROC_MUTATING},
+    {PROC_DOMAIN_DEFINE_XML_FLAGS, "virDomainDefineXMLFlags", define_xml_flags, RPC_PROC_MUTATING},
+    {PROC_DOMAIN_CREATE_XML, "virDomainCreateXML", create_xml, RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_UNDEFINE, "virDomainUndefine", undefine, RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_UNDEFINE_FLAGS, "virDomainUndefineFlags", undefine_flags,
+     RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_SET_AUTOSTART, "virDomainSetAutostart", set_autostart, RPC_PROC_MUTATING},
+    {PROC_DOMAIN_CREATE, "virDomainCreate", domain_create, RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_CREATE_WITH_FLAGS, "virDomainCreateWithFlags", create_with_flags,
+     RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_DESTROY, "virDomainDestroy", destroy, RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_DESTROY_FLAGS, "virDomainDestroyFlags", destroy_flags,
+     RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_SHUTDOWN, "virDomainShutdown", shutdown, RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_SHUTDOWN_FLAGS, "virDomainShutdownFlags", shutdown_flags,
+     RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_REBOOT, "virDomainReboot", reboot, RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_SUSPEND, "virDomainSuspend", suspend, RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_RESUME, "virDomainResume", resume, RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_MANAGED_SAVE, "virDomainManagedSave", managed_save,
+     RPC_PROC_MUTATING | RPC_PROC_SLOW},
 };
 
-const RpcProcedureTable dispatch_domain_table = { procs, G_N_ELEMENTS(procs) };
+const RpcProcedureTable dispatch_domain_table = {procs, G_N_ELEMENTS(procs)};

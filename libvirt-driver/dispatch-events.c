@@ -16,8 +16,8 @@ static gboolean register_any(RpcCall *c, GError **error)
 {
 	gint32 event_id = xdr_get_i32(&c->args);
 	gboolean has_dom = xdr_get_bool(&c->args);
-	g_auto(RpcDomainRef) dom = { 0 };
-	RpcEventCallback cb = { 0 };
+	g_auto(RpcDomainRef) dom = {0};
+	RpcEventCallback cb = {0};
 
 	if (has_dom)
 		dispatch_get_domain(&c->args, &dom);
@@ -60,10 +60,10 @@ static gboolean deregister_any(RpcCall *c, GError **error)
 }
 
 static const RpcProcedure procs[] = {
-	{ PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
-	  "virConnectDomainEventRegisterAny", register_any, 0 },
-	{ PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
-	  "virConnectDomainEventDeregisterAny", deregister_any, 0 },
+    {PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, "virConnectDomainEventRegisterAny",
+     register_any, 0},
+    {PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, "virConnectDomainEventDeregisterAny",
+     deregister_any, 0},
 };
 
-const RpcProcedureTable dispatch_events_table = { procs, G_N_ELEMENTS(procs) };
+const RpcProcedureTable dispatch_events_table = {procs, G_N_ELEMENTS(procs)};

@@ -16,10 +16,8 @@ static void build_index(void)
 {
 	static gsize done;
 	static const RpcProcedureTable *const tables[] = {
-		&dispatch_connect_table,
-		&dispatch_domain_table,
-		&dispatch_events_table,
-		&dispatch_console_table,
+	    &dispatch_connect_table, &dispatch_domain_table, &dispatch_events_table,
+	    &dispatch_console_table, &dispatch_tuning_table,
 	};
 
 	if (!g_once_init_enter(&done))
@@ -142,18 +140,18 @@ void dispatch_call(RpcClient *client, const RpcHeader *hdr, const guint8 *payloa
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GByteArray) ret = g_byte_array_new();
 	RpcCall call = {
-		.client = client,
-		.server = client->server,
-		.acrnd = client->server->acrnd,
-		.hdr = *hdr,
-		.ret = ret,
+	    .client = client,
+	    .server = client->server,
+	    .acrnd = client->server->acrnd,
+	    .hdr = *hdr,
+	    .ret = ret,
 	};
 	const RpcProcedure *proc;
 	gboolean ok;
 
 	xdr_reader_init(&call.args, payload, len);
-	proc = client->kind == RPC_SOCKET_ADMIN ? admin_lookup(hdr->proc)
-						: dispatch_lookup(hdr->proc);
+	proc =
+	    client->kind == RPC_SOCKET_ADMIN ? admin_lookup(hdr->proc) : dispatch_lookup(hdr->proc);
 
 	if (!client->authorized) {
 		virt_error_set(&error, VIR_ERR_AUTH_FAILED,
@@ -173,8 +171,8 @@ void dispatch_call(RpcClient *client, const RpcHeader *hdr, const guint8 *payloa
 		goto reply_error;
 	}
 	if (client->readonly && (proc->flags & RPC_PROC_MUTATING)) {
-		virt_error_set(&error, VIR_ERR_OPERATION_DENIED,
-			       "read only access prevents %s", proc->name);
+		virt_error_set(&error, VIR_ERR_OPERATION_DENIED, "read only access prevents %s",
+			       proc->name);
 		goto reply_error;
 	}
 

@@ -52,6 +52,7 @@ extern const RpcProcedureTable dispatch_connect_table;
 extern const RpcProcedureTable dispatch_domain_table;
 extern const RpcProcedureTable dispatch_events_table;
 extern const RpcProcedureTable dispatch_console_table;
+extern const RpcProcedureTable dispatch_tuning_table;
 extern const RpcProcedureTable dispatch_admin_table;
 
 void dispatch_call(RpcClient *client, const RpcHeader *hdr, const guint8 *payload, gsize len);
@@ -73,5 +74,10 @@ typedef struct {
 void dispatch_get_domain(XdrReader *r, RpcDomainRef *dom);
 void rpc_domain_ref_clear(RpcDomainRef *dom);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RpcDomainRef, rpc_domain_ref_clear)
+/* Looks the domain up in acrnd (VIR_ERR_NO_DOMAIN naming it if missing). */
+AcrndVm *dispatch_lookup_domain(RpcCall *c, const RpcDomainRef *dom, GError **error);
+/* VIR_ERR_OPERATION_INVALID unless the domain is (not) running. */
+gboolean dispatch_require_active(const AcrndVm *vm, GError **error);
+gboolean dispatch_require_inactive(const AcrndVm *vm, GError **error);
 /* Writes a remote_nonnull_domain for an acrnd VM. */
 void dispatch_put_domain(GByteArray *w, const AcrndVm *vm);

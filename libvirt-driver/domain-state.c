@@ -7,8 +7,8 @@
 
 gboolean domain_state_is_active(const char *state)
 {
-	static const char *const active[] = { "starting", "running", "paused", "suspended",
-					      "stopping" };
+	static const char *const active[] = {"starting", "running", "paused", "suspended",
+					     "stopping"};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(active); i++)
 		if (g_strcmp0(state, active[i]) == 0)
@@ -21,8 +21,7 @@ static gboolean has_prefix(const char *s, const char *prefix)
 	return s && g_str_has_prefix(s, prefix);
 }
 
-void domain_state_to_libvirt(const char *state, const char *reason, int *vir_state,
-			     int *vir_reason)
+void domain_state_to_libvirt(const char *state, const char *reason, int *vir_state, int *vir_reason)
 {
 	*vir_reason = 0;
 	if (g_strcmp0(state, "running") == 0 || g_strcmp0(state, "starting") == 0) {
@@ -37,13 +36,17 @@ void domain_state_to_libvirt(const char *state, const char *reason, int *vir_sta
 		*vir_state = VIR_DOMAIN_SHUTDOWN;
 		*vir_reason = VIR_DOMAIN_SHUTDOWN_USER;
 	} else if (g_strcmp0(state, "crashed") == 0) {
-		*vir_state = VIR_DOMAIN_CRASHED;
-		*vir_reason = VIR_DOMAIN_CRASHED_UNKNOWN;
+		/* acrnd's crashed VM has no device model any more: libvirt's
+		 * on_crash=destroy outcome, "shut off (crashed)".  (libvirt's
+		 * CRASHED state is on_crash=preserve, which ACRN refuses.) */
+		*vir_state = VIR_DOMAIN_SHUTOFF;
+		*vir_reason = VIR_DOMAIN_SHUTOFF_CRASHED;
 	} else if (g_strcmp0(state, "stopped") == 0) {
 		*vir_state = VIR_DOMAIN_SHUTOFF;
-		if (g_strcmp0(reason, "guest-poweroff") == 0)
+		if (g_strcmp0(reason, "guest-poweroff") == 0 ||
+		    g_strcmp0(reason, "shutdown") == 0 || g_strcmp0(reason, "guest-reboot") == 0)
 			*vir_reason = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
-		else if (g_strcmp0(reason, "force-stop") == 0)
+		else if (has_prefix(reason, "force-stop"))
 			*vir_reason = VIR_DOMAIN_SHUTOFF_DESTROYED;
 		else if (has_prefix(reason, "dm-") || has_prefix(reason, "start-failed"))
 			*vir_reason = VIR_DOMAIN_SHUTOFF_FAILED;
@@ -69,14 +72,19 @@ int domain_state_id(const AcrndVm *vm)
 	return (int)(h & 0x3fffffff) | 1;
 }
 
-DomainEventKind domain_state_event_to_libvirt(const char *event, const char *detail,
-					      int *vir_event, int *vir_detail)
+DomainEventKind domain_state_event_to_libvirt(const char *event, const char *detail, int *vir_event,
+					      int *vir_detail)
 {
 	*vir_detail = 0;
+	/* libvirt emits only Started and Stopped for a transient domain
+	 * (create/destroy), never Defined/Undefined. */
+	if ((g_strcmp0(event, "defined") == 0 || g_strcmp0(event, "undefined") == 0) &&
+	    g_strcmp0(detail, "transient") == 0)
+		return DOMAIN_EVENT_NONE;
 	if (g_strcmp0(event, "defined") == 0) {
 		*vir_event = VIR_DOMAIN_EVENT_DEFINED;
 		*vir_detail = g_strcmp0(detail, "updated") == 0 ? VIR_DOMAIN_EVENT_DEFINED_UPDATED
-								 : VIR_DOMAIN_EVENT_DEFINED_ADDED;
+								: VIR_DOMAIN_EVENT_DEFINED_ADDED;
 	} else if (g_strcmp0(event, "undefined") == 0) {
 		*vir_event = VIR_DOMAIN_EVENT_UNDEFINED;
 		*vir_detail = VIR_DOMAIN_EVENT_UNDEFINED_REMOVED;
@@ -105,9 +113,14 @@ DomainEventKind domain_state_event_to_libvirt(const char *event, const char *det
 			*vir_detail = VIR_DOMAIN_EVENT_STOPPED_FAILED;
 		else
 			*vir_detail = VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN;
-	} else if (g_strcmp0(event, "crashed") == 0) {
+	} else if (g_strcmp0(event, "crashed") == 0 && has_prefix(detail, "guest-crash")) {
 		*vir_event = VIR_DOMAIN_EVENT_CRASHED;
 		*vir_detail = VIR_DOMAIN_EVENT_CRASHED_PANICKED;
+	} else if (g_strcmp0(event, "crashed") == 0) {
+		/* The device model died (or restarts hit the limit): what
+		 * libvirt reports when QEMU dies, not a guest panic. */
+		*vir_event = VIR_DOMAIN_EVENT_STOPPED;
+		*vir_detail = VIR_DOMAIN_EVENT_STOPPED_FAILED;
 	} else if (g_strcmp0(event, "rebooted") == 0 || g_strcmp0(event, "reset") == 0) {
 		return DOMAIN_EVENT_REBOOT;
 	} else {

@@ -23,5 +23,5 @@ typedef enum {
 
 /* Maps an acrnd VMEvent to a libvirt lifecycle event (event, detail) or a
  * reboot event; DOMAIN_EVENT_NONE when libvirt has no equivalent. */
-DomainEventKind domain_state_event_to_libvirt(const char *event, const char *detail,
-					      int *vir_event, int *vir_detail);
+DomainEventKind domain_state_event_to_libvirt(const char *event, const char *detail, int *vir_event,
+					      int *vir_detail);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "domain-xml.h"
+#include "xml-read.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -21,30 +22,55 @@ typedef struct {
 } XmlRule;
 
 static const XmlRule domain_rules[] = {
-	{ "name", XML_PASS },	       { "uuid", XML_PASS },	     { "title", XML_PASS },
-	{ "description", XML_PASS },   { "metadata", XML_PASS },     { "memory", XML_PASS },
-	{ "currentMemory", XML_PASS }, { "vcpu", XML_PASS },	     { "cputune", XML_PASS },
-	{ "os", XML_PASS },	       { "on_poweroff", XML_PASS },  { "on_reboot", XML_PASS },
-	{ "on_crash", XML_PASS },      { "devices", XML_PASS },	     { "sysinfo", XML_IGNORE },
-	{ "features", XML_IGNORE },    { "clock", XML_IGNORE },	     { "cpu", XML_IGNORE },
-	{ "pm", XML_IGNORE },	       { "resource", XML_IGNORE },   { "seclabel", XML_IGNORE },
-	{ "memoryBacking", XML_IGNORE }, { "iothreads", XML_IGNORE },
-	{ "on_lockfailure", XML_IGNORE }, { NULL, 0 },
+    {"name", XML_PASS},
+    {"uuid", XML_PASS},
+    {"title", XML_PASS},
+    {"description", XML_PASS},
+    {"metadata", XML_PASS},
+    {"memory", XML_PASS},
+    {"currentMemory", XML_PASS},
+    {"vcpu", XML_PASS},
+    {"cputune", XML_PASS},
+    {"os", XML_PASS},
+    {"on_poweroff", XML_PASS},
+    {"on_reboot", XML_PASS},
+    {"on_crash", XML_PASS},
+    {"devices", XML_PASS},
+    {"sysinfo", XML_IGNORE},
+    {"features", XML_IGNORE},
+    {"clock", XML_IGNORE},
+    {"cpu", XML_IGNORE},
+    {"pm", XML_IGNORE},
+    {"resource", XML_IGNORE},
+    {"seclabel", XML_IGNORE},
+    {"memoryBacking", XML_IGNORE},
+    {"iothreads", XML_IGNORE},
+    {"on_lockfailure", XML_IGNORE},
+    {NULL, 0},
 };
 
 static const XmlRule os_rules[] = {
-	{ "type", XML_PASS },	  { "kernel", XML_PASS },     { "initrd", XML_PASS },
-	{ "cmdline", XML_PASS },  { "loader", XML_PASS },     { "boot", XML_IGNORE },
-	{ "bootmenu", XML_IGNORE }, { "smbios", XML_IGNORE }, { "bios", XML_IGNORE },
-	{ NULL, 0 },
+    {"type", XML_PASS},	      {"kernel", XML_PASS},
+    {"initrd", XML_PASS},     {"cmdline", XML_PASS},
+    {"loader", XML_PASS},     {"boot", XML_IGNORE},
+    {"bootmenu", XML_IGNORE}, {"smbios", XML_IGNORE},
+    {"bios", XML_IGNORE},     {NULL, 0},
 };
 
 static const XmlRule devices_rules[] = {
-	{ "disk", XML_PASS },	     { "interface", XML_PASS },	  { "serial", XML_PASS },
-	{ "console", XML_PASS },     { "emulator", XML_IGNORE },  { "controller", XML_IGNORE },
-	{ "input", XML_IGNORE },     { "graphics", XML_IGNORE },  { "video", XML_IGNORE },
-	{ "memballoon", XML_IGNORE }, { "rng", XML_IGNORE },	  { "channel", XML_IGNORE },
-	{ NULL, 0 },
+    {"disk", XML_PASS},
+    {"interface", XML_PASS},
+    {"serial", XML_PASS},
+    {"console", XML_PASS},
+    {"emulator", XML_IGNORE},
+    {"controller", XML_IGNORE},
+    {"input", XML_IGNORE},
+    {"graphics", XML_IGNORE},
+    {"video", XML_IGNORE},
+    {"memballoon", XML_IGNORE},
+    {"rng", XML_IGNORE},
+    {"channel", XML_IGNORE},
+    {NULL, 0},
 };
 
 static const XmlRule *find_rule(const XmlRule *rules, const xmlChar *name)
@@ -90,6 +116,17 @@ static gboolean filter_children(xmlNode *parent, const char *where, const XmlRul
 	return TRUE;
 }
 
+/* acrnd refuses these too; the error here is libvirt's kind. */
+static gboolean no_duplicates(xmlNode *parent, const char *where, const char *const *names,
+			      GError **error)
+{
+	const char *dup = acrn_xml_duplicate_child(parent, names);
+
+	if (dup)
+		virt_error_set(error, VIR_ERR_XML_ERROR, "<%s> has more than one <%s>", where, dup);
+	return !dup;
+}
+
 static xmlNode *child(xmlNode *parent, const char *name)
 {
 	for (xmlNode *c = parent->children; c; c = c->next)
@@ -100,26 +137,17 @@ static xmlNode *child(xmlNode *parent, const char *name)
 
 static xmlDoc *parse(const char *xml, GError **error)
 {
-	xmlDoc *doc;
-	gsize len = strlen(xml);
+	g_autoptr(GError) xerr = NULL;
+	/* Bounded before parsing, no network access, no DTD or entities: the
+	 * XML comes from any client allowed on the socket. */
+	xmlDoc *doc = acrn_xml_read(xml, -1, &xerr);
 
-	if (len > DOMAIN_XML_MAX) {
-		virt_error_set(error, VIR_ERR_XML_ERROR, "domain XML larger than %d bytes",
-			       DOMAIN_XML_MAX);
-		return NULL;
-	}
-	/* No network access, no entity expansion, no DTD loading: the XML
-	 * comes from any client allowed on the socket. */
-	doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *e = xmlGetLastError();
-		g_autofree char *msg = g_strdup(e && e->message ? e->message : "parse error");
-
-		virt_error_set(error, VIR_ERR_XML_ERROR, "malformed XML (line %d): %s",
-			       e ? e->line : 0, g_strstrip(msg));
-		return NULL;
-	}
+	if (!doc)
+		virt_error_set(error, VIR_ERR_XML_ERROR, "%s%s",
+			       g_error_matches(xerr, ACRN_XML_ERROR, ACRN_XML_ERROR_MALFORMED)
+				   ? "malformed XML: "
+				   : "domain XML refused: ",
+			       xerr->message);
 	return doc;
 }
 
@@ -144,6 +172,36 @@ static char *serialize(xmlDoc *doc)
 		}
 	}
 	return out;
+}
+
+/* acrnd keeps autostart in the definition (<metadata><acrn:autostart>);
+ * libvirt keeps it out of the XML.  Dropped from what clients see, and
+ * from what they define, so that defining an old dump cannot change it
+ * (acrnd keeps the current setting when the definition has none). */
+#define ACRN_NAMESPACE "urn:acrn:domain:1"
+
+static void strip_acrn_metadata(xmlNode *root)
+{
+	xmlNode *metadata = child(root, "metadata");
+	gboolean left = FALSE;
+
+	if (!metadata)
+		return;
+	for (xmlNode *c = metadata->children, *next; c; c = next) {
+		next = c->next;
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (c->ns && xmlStrEqual(c->ns->href, (const xmlChar *)ACRN_NAMESPACE)) {
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		} else {
+			left = TRUE;
+		}
+	}
+	if (!left) {
+		xmlUnlinkNode(metadata);
+		xmlFreeNode(metadata);
+	}
 }
 
 char *domain_xml_for_acrnd(const char *xml, GPtrArray *ignored, GError **error)
@@ -176,14 +234,17 @@ char *domain_xml_for_acrnd(const char *xml, GPtrArray *ignored, GError **error)
 			       type);
 		return NULL;
 	}
-	if (!filter_children(root, "domain", domain_rules, ignored, error))
+	if (!filter_children(root, "domain", domain_rules, ignored, error) ||
+	    !no_duplicates(root, "domain", acrn_xml_domain_singletons, error))
 		return NULL;
 	os = child(root, "os");
-	if (os && !filter_children(os, "os", os_rules, ignored, error))
+	if (os && (!filter_children(os, "os", os_rules, ignored, error) ||
+		   !no_duplicates(os, "os", acrn_xml_os_singletons, error)))
 		return NULL;
 	devices = child(root, "devices");
 	if (devices && !filter_children(devices, "devices", devices_rules, ignored, error))
 		return NULL;
+	strip_acrn_metadata(root);
 	return serialize(doc);
 }
 
@@ -192,16 +253,19 @@ char *domain_xml_for_client(const char *acrnd_xml, int id, GError **error)
 	g_autoptr(xmlDoc) doc = NULL;
 	xmlNode *root;
 
-	if (id < 0)
+	if (id < 0 && !strstr(acrnd_xml, ACRN_NAMESPACE))
 		return g_strdup(acrnd_xml);
 	doc = parse(acrnd_xml, error);
 	if (!doc)
 		return NULL;
 	root = xmlDocGetRootElement(doc);
 	if (root) {
-		g_autofree char *s = g_strdup_printf("%d", id);
+		strip_acrn_metadata(root);
+		if (id >= 0) {
+			g_autofree char *s = g_strdup_printf("%d", id);
 
-		xmlSetProp(root, (const xmlChar *)"id", (const xmlChar *)s);
+			xmlSetProp(root, (const xmlChar *)"id", (const xmlChar *)s);
+		}
 	}
 	return serialize(doc);
 }
@@ -218,8 +282,10 @@ static char *normalized(const char *xml)
 	if (!doc)
 		return NULL;
 	root = xmlDocGetRootElement(doc);
-	if (root)
+	if (root) {
 		xmlUnsetProp(root, (const xmlChar *)"id");
+		strip_acrn_metadata(root);
+	}
 	return serialize(doc);
 }
 
@@ -272,4 +338,52 @@ char *domain_xml_get_identity(const char *xml, gboolean *is_uuid)
 		xmlFree(content);
 		return out;
 	}
+}
+
+char *domain_xml_set_child(const char *xml, const char *name, const char *unit, const char *text,
+			   GError **error)
+{
+	g_autoptr(xmlDoc) doc = parse(xml, error);
+	xmlNode *root, *n;
+
+	if (!doc)
+		return NULL;
+	root = xmlDocGetRootElement(doc);
+	n = child(root, name);
+	if (!n)
+		n = xmlNewChild(root, NULL, (const xmlChar *)name, NULL);
+	xmlNodeSetContent(n, (const xmlChar *)text);
+	if (unit)
+		xmlSetProp(n, (const xmlChar *)"unit", (const xmlChar *)unit);
+	return serialize(doc);
+}
+
+char *domain_xml_disk_source(const char *xml, const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(xmlDoc) doc = parse(xml, &error);
+	xmlNode *devices;
+
+	if (!doc || !(devices = child(xmlDocGetRootElement(doc), "devices")))
+		return NULL;
+	for (xmlNode *d = devices->children; d; d = d->next) {
+		xmlNode *source, *target;
+		g_autofree xmlChar *dev = NULL, *src = NULL;
+
+		if (d->type != XML_ELEMENT_NODE || !xmlStrEqual(d->name, (const xmlChar *)"disk"))
+			continue;
+		source = child(d, "source");
+		target = child(d, "target");
+		if (source) {
+			src = xmlGetProp(source, (const xmlChar *)"file");
+			if (!src)
+				src = xmlGetProp(source, (const xmlChar *)"dev");
+		}
+		if (target)
+			dev = xmlGetProp(target, (const xmlChar *)"dev");
+		if (src && (g_strcmp0((const char *)dev, path) == 0 ||
+			    g_strcmp0((const char *)src, path) == 0))
+			return g_strdup((const char *)src);
+	}
+	return NULL;
 }

@@ -26,3 +26,10 @@ gboolean domain_xml_same_definition(const char *a, const char *b);
 char *domain_xml_get_identity(const char *xml, gboolean *is_uuid);
 /* The <name> of a domain XML document, NULL without one. */
 char *domain_xml_get_name(const char *xml);
+/* A copy of acrnd's definition with <domain>'s child @name set to @text
+ * (created if missing), its unit attribute set when @unit is given. */
+char *domain_xml_set_child(const char *xml, const char *name, const char *unit, const char *text,
+			   GError **error);
+/* The source (file or dev) of the disk whose <target dev> or source is
+ * @path, or NULL. */
+char *domain_xml_disk_source(const char *xml, const char *path);

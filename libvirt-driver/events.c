@@ -11,18 +11,18 @@
 #include "domain-state.h"
 #include "state-cache.h"
 
-static void send_event(RpcClient *client, const RpcEventCallback *cb, const AcrndVm *vm,
-		       int event, int detail)
+static void send_event(RpcClient *client, const RpcEventCallback *cb, const AcrndVm *vm, int event,
+		       int detail)
 {
 	RpcHeader hdr = {
-		.prog = RPC_REMOTE_PROGRAM,
-		.vers = RPC_REMOTE_VERSION,
-		.proc = cb->event_id == VIR_DOMAIN_EVENT_ID_REBOOT
-				? PROC_DOMAIN_EVENT_CALLBACK_REBOOT
-				: PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-		.type = RPC_TYPE_MESSAGE,
-		.serial = 1, /* like libvirtd; clients ignore it for events */
-		.status = RPC_STATUS_OK,
+	    .prog = RPC_REMOTE_PROGRAM,
+	    .vers = RPC_REMOTE_VERSION,
+	    .proc = cb->event_id == VIR_DOMAIN_EVENT_ID_REBOOT
+			? PROC_DOMAIN_EVENT_CALLBACK_REBOOT
+			: PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+	    .type = RPC_TYPE_MESSAGE,
+	    .serial = 1, /* like libvirtd; clients ignore it for events */
+	    .status = RPC_STATUS_OK,
 	};
 	GByteArray *w = rpc_frame_begin(&hdr);
 
@@ -53,7 +53,7 @@ void events_broadcast(RpcServer *server, const AcrndVm *vm, int event_id, int ev
 			continue;
 		for (guint j = 0; j < client->callbacks->len; j++) {
 			const RpcEventCallback *cb =
-				&g_array_index(client->callbacks, RpcEventCallback, j);
+			    &g_array_index(client->callbacks, RpcEventCallback, j);
 
 			if (cb->event_id != event_id)
 				continue;

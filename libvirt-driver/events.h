@@ -8,5 +8,4 @@
 void events_attach(RpcServer *server);
 /* Sends one lifecycle (or reboot) event for `vm` to all clients; exposed
  * for tests. */
-void events_broadcast(RpcServer *server, const AcrndVm *vm, int event_id, int event,
-		      int detail);
+void events_broadcast(RpcServer *server, const AcrndVm *vm, int event_id, int event, int detail);

@@ -91,9 +91,9 @@ void host_info_probe(HostInfo *info)
 			g_strlcpy(info->model, v, sizeof(info->model));
 		else if ((v = cpuinfo_value(*l, "vendor_id")))
 			g_strlcpy(info->vendor,
-				  strcmp(v, "GenuineIntel") == 0	? "Intel"
+				  strcmp(v, "GenuineIntel") == 0   ? "Intel"
 				  : strcmp(v, "AuthenticAMD") == 0 ? "AMD"
-								    : v,
+								   : v,
 				  sizeof(info->vendor));
 		else if ((v = cpuinfo_value(*l, "cpu MHz")) && !info->mhz)
 			info->mhz = (int)g_ascii_strtod(v, NULL);
@@ -165,10 +165,10 @@ gsize host_memory_stats(HostStat out[4])
 {
 	g_autofree char *meminfo = read_file("/proc/meminfo");
 
-	out[0] = (HostStat){ "total", meminfo_kib(meminfo, "MemTotal") };
-	out[1] = (HostStat){ "free", meminfo_kib(meminfo, "MemFree") };
-	out[2] = (HostStat){ "buffers", meminfo_kib(meminfo, "Buffers") };
-	out[3] = (HostStat){ "cached", meminfo_kib(meminfo, "Cached") };
+	out[0] = (HostStat){"total", meminfo_kib(meminfo, "MemTotal")};
+	out[1] = (HostStat){"free", meminfo_kib(meminfo, "MemFree")};
+	out[2] = (HostStat){"buffers", meminfo_kib(meminfo, "Buffers")};
+	out[3] = (HostStat){"cached", meminfo_kib(meminfo, "Cached")};
 	return 4;
 }
 
@@ -200,14 +200,14 @@ gboolean host_cpu_stats(int cpu, HostStat out[4])
 			return FALSE;
 		line++;
 	}
-	if (sscanf(line + strlen(key), "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-				       " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-				       " %" G_GUINT64_FORMAT,
+	if (sscanf(line + strlen(key),
+		   "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+		   " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
 		   &user, &nice, &system, &idle, &iowait) != 5)
 		return FALSE;
-	out[0] = (HostStat){ "kernel", system * ns_per_tick };
-	out[1] = (HostStat){ "user", (user + nice) * ns_per_tick };
-	out[2] = (HostStat){ "idle", idle * ns_per_tick };
-	out[3] = (HostStat){ "iowait", iowait * ns_per_tick };
+	out[0] = (HostStat){"kernel", system * ns_per_tick};
+	out[1] = (HostStat){"user", (user + nice) * ns_per_tick};
+	out[2] = (HostStat){"idle", idle * ns_per_tick};
+	out[3] = (HostStat){"iowait", iowait * ns_per_tick};
 	return TRUE;
 }

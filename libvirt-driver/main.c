@@ -22,8 +22,8 @@
 
 /* Socket names: the FileDescriptorName= of the systemd socket units and the
  * file names in the socket directory. */
-#define SOCK_RW "virtacrnd-sock"
-#define SOCK_RO "virtacrnd-sock-ro"
+#define SOCK_RW	   "virtacrnd-sock"
+#define SOCK_RO	   "virtacrnd-sock-ro"
 #define SOCK_ADMIN "virtacrnd-admin-sock"
 
 /* The libvirt API level we implement, reported by CONNECT_GET_LIB_VERSION
@@ -64,6 +64,62 @@ static void on_clients_changed(RpcServer *server, gpointer data)
 		g_source_remove(d->idle_id);
 		d->idle_id = 0;
 	}
+}
+
+/* Reads the [server] limits of virtacrnd.conf (a GKeyFile). A missing
+ * default file means the defaults; a named file must exist. */
+static gboolean load_config(const char *path, gboolean must_exist, RpcServerConfig *config,
+			    GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	static const struct {
+		const char *key;
+		gsize offset;
+		guint64 max;
+	} keys[] = {
+	    {"max_clients", G_STRUCT_OFFSET(RpcServerConfig, max_clients), 1000000},
+	    {"max_anonymous_clients", G_STRUCT_OFFSET(RpcServerConfig, max_anonymous_clients),
+	     1000000},
+	    {"request_timeout", G_STRUCT_OFFSET(RpcServerConfig, request_timeout), 3600},
+	    {"keepalive_interval", G_STRUCT_OFFSET(RpcServerConfig, keepalive_interval), 3600},
+	    {"keepalive_count", G_STRUCT_OFFSET(RpcServerConfig, keepalive_count), 1000},
+	};
+	g_auto(GStrv) names = NULL;
+
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+		if (!must_exist && g_error_matches(*error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+			g_clear_error(error);
+			return TRUE;
+		}
+		g_prefix_error(error, "%s: ", path);
+		return FALSE;
+	}
+	names = g_key_file_get_keys(kf, "server", NULL, NULL);
+	for (gsize i = 0; names && names[i]; i++) {
+		gboolean known = FALSE;
+		guint64 v;
+
+		for (gsize k = 0; k < G_N_ELEMENTS(keys); k++) {
+			if (strcmp(names[i], keys[k].key) != 0)
+				continue;
+			known = TRUE;
+			v = g_key_file_get_uint64(kf, "server", keys[k].key, error);
+			if ((error && *error) || v < 1 || v > keys[k].max) {
+				g_clear_error(error);
+				g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+					    "%s: %s must be a number from 1 to %" G_GUINT64_FORMAT,
+					    path, keys[k].key, keys[k].max);
+				return FALSE;
+			}
+			G_STRUCT_MEMBER(guint, config, keys[k].offset) = (guint)v;
+		}
+		if (!known) {
+			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+				    "%s: unknown setting '%s' in [server]", path, names[i]);
+			return FALSE;
+		}
+	}
+	return TRUE;
 }
 
 static gboolean on_signal(gpointer data)
@@ -126,10 +182,10 @@ static gboolean bind_sockets(Daemon *d, const char *dir, gboolean session, GErro
 		RpcSocketKind kind;
 		mode_t system_mode;
 	} socks[] = {
-		/* rw is open to connect; the peer credentials decide (rpc-server.c). */
-		{ SOCK_RW, RPC_SOCKET_RW, 0666 },
-		{ SOCK_RO, RPC_SOCKET_RO, 0666 },
-		{ SOCK_ADMIN, RPC_SOCKET_ADMIN, 0600 },
+	    /* rw is open to connect; the peer credentials decide (rpc-server.c). */
+	    {SOCK_RW, RPC_SOCKET_RW, 0666},
+	    {SOCK_RO, RPC_SOCKET_RO, 0666},
+	    {SOCK_ADMIN, RPC_SOCKET_ADMIN, 0600},
 	};
 
 	if (g_mkdir_with_parents(dir, session ? 0700 : 0755) < 0) {
@@ -157,37 +213,38 @@ int main(int argc, char **argv)
 	g_autofree char *bus_address = NULL;
 	g_autofree char *group = NULL;
 	g_autofree char *hv_version = NULL;
+	g_autofree char *config_path = NULL;
 	gboolean session_bus = FALSE, system_mode = FALSE, session_mode = FALSE;
 	gboolean verbose = FALSE, version = FALSE, no_activation = FALSE;
 	int timeout = 0;
-	RpcServerConfig config = { 0 };
+	RpcServerConfig config = {0};
 	AcrndClient *acrnd = NULL;
-	Daemon d = { 0 };
+	Daemon d = {0};
 	int activated;
 	GOptionEntry entries[] = {
-		{ "timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
-		  "Exit after SECONDS without clients (0: never)", "SECONDS" },
-		{ "system", 0, 0, G_OPTION_ARG_NONE, &system_mode,
-		  "Serve acrn:///system (default for root)", NULL },
-		{ "session", 0, 0, G_OPTION_ARG_NONE, &session_mode,
-		  "Serve acrn:///session in $XDG_RUNTIME_DIR/libvirt (default for other users)",
-		  NULL },
-		{ "socket-dir", 0, 0, G_OPTION_ARG_FILENAME, &socket_dir,
-		  "Create the sockets in DIR instead", "DIR" },
-		{ "no-socket-activation", 0, 0, G_OPTION_ARG_NONE, &no_activation,
-		  "Ignore sockets passed by systemd", NULL },
-		{ "bus-address", 0, 0, G_OPTION_ARG_STRING, &bus_address,
-		  "Reach acrnd on the D-Bus bus at ADDR", "ADDR" },
-		{ "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus,
-		  "Reach acrnd on the session bus", NULL },
-		{ "group", 'g', 0, G_OPTION_ARG_STRING, &group,
-		  "Members of GROUP may use the read-write socket (default: acrn)", "GROUP" },
-		{ "hypervisor-version", 0, 0, G_OPTION_ARG_STRING, &hv_version,
-		  "Version reported to clients (default " VIRTACRND_DEFAULT_HV_VERSION ")",
-		  "X.Y.Z" },
-		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log every call", NULL },
-		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
-		{ NULL },
+	    {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
+	     "Exit after SECONDS without clients (0: never)", "SECONDS"},
+	    {"system", 0, 0, G_OPTION_ARG_NONE, &system_mode,
+	     "Serve acrn:///system (default for root)", NULL},
+	    {"session", 0, 0, G_OPTION_ARG_NONE, &session_mode,
+	     "Serve acrn:///session in $XDG_RUNTIME_DIR/libvirt (default for other users)", NULL},
+	    {"socket-dir", 0, 0, G_OPTION_ARG_FILENAME, &socket_dir,
+	     "Create the sockets in DIR instead", "DIR"},
+	    {"no-socket-activation", 0, 0, G_OPTION_ARG_NONE, &no_activation,
+	     "Ignore sockets passed by systemd", NULL},
+	    {"bus-address", 0, 0, G_OPTION_ARG_STRING, &bus_address,
+	     "Reach acrnd on the D-Bus bus at ADDR", "ADDR"},
+	    {"session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus, "Reach acrnd on the session bus",
+	     NULL},
+	    {"group", 'g', 0, G_OPTION_ARG_STRING, &group,
+	     "Members of GROUP may use the read-write socket (default: acrn)", "GROUP"},
+	    {"hypervisor-version", 0, 0, G_OPTION_ARG_STRING, &hv_version,
+	     "Version reported to clients (default " VIRTACRND_DEFAULT_HV_VERSION ")", "X.Y.Z"},
+	    {"config", 'f', 0, G_OPTION_ARG_FILENAME, &config_path,
+	     "Read limits from FILE (default " VIRTACRND_CONFIG_FILE ")", "FILE"},
+	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log every call", NULL},
+	    {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
+	    {NULL},
 	};
 
 	setlocale(LC_ALL, "");
@@ -222,6 +279,11 @@ int main(int argc, char **argv)
 	if (verbose)
 		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
 
+	if (!load_config(config_path ? config_path : VIRTACRND_CONFIG_FILE, config_path != NULL,
+			 &config, &error)) {
+		fprintf(stderr, "virtacrnd: %s\n", error->message);
+		return 2;
+	}
 	config.session = session_mode;
 	config.lib_version = VIRTACRND_LIB_VERSION;
 	if (!parse_version(hv_version ? hv_version : VIRTACRND_DEFAULT_HV_VERSION,

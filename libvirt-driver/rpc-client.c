@@ -14,11 +14,39 @@
 #include "xdr.h"
 
 /* A client that does not read its replies/events cannot make us buffer
- * without bound: past this much queued output it is dropped. */
-#define RPC_CLIENT_OUTQ_MAX (64u * 1024u * 1024u)
+ * without bound: while this much output is queued, its requests are not
+ * read (like libvirtd's max_client_requests), and past the OUTQ_MAX
+ * limits (events keep coming) it is dropped. */
+#define RPC_CLIENT_OUTQ_PAUSE		 (1024u * 1024u)
+#define RPC_CLIENT_OUTQ_MAX		 (64u * 1024u * 1024u)
+#define RPC_CLIENT_OUTQ_MAX_UNPRIVILEGED (8u * 1024u * 1024u)
 
 static gboolean on_readable(gint fd, GIOCondition cond, gpointer data);
 static gboolean on_writable(gint fd, GIOCondition cond, gpointer data);
+
+/* Root, the daemon's user or the group on a read-write connection it
+ * opened: only such a client may send large packets. */
+static gboolean client_privileged(RpcClient *client)
+{
+	return client->authorized && client->opened && !client->readonly;
+}
+
+static void start_reading(RpcClient *client)
+{
+	if (client->in_source || client->fd < 0 || client->dead)
+		return;
+	client->in_source = g_unix_fd_source_new(client->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+	g_source_set_callback(client->in_source, G_SOURCE_FUNC(on_readable), client, NULL);
+	g_source_attach(client->in_source, NULL);
+}
+
+static void stop_reading(RpcClient *client)
+{
+	if (!client->in_source)
+		return;
+	g_source_destroy(client->in_source);
+	g_clear_pointer(&client->in_source, g_source_unref);
+}
 
 RpcClient *rpc_client_new(RpcServer *server, int fd, RpcSocketKind kind)
 {
@@ -32,25 +60,24 @@ RpcClient *rpc_client_new(RpcServer *server, int fd, RpcSocketKind kind)
 	g_queue_init(&client->outq);
 	client->callbacks = g_array_new(FALSE, FALSE, sizeof(RpcEventCallback));
 	client->readonly = kind == RPC_SOCKET_RO;
-	if (fd >= 0) {
-		client->in_source = g_unix_fd_source_new(fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
-		g_source_set_callback(client->in_source, G_SOURCE_FUNC(on_readable), client,
-				      NULL);
-		g_source_attach(client->in_source, NULL);
-	}
+	start_reading(client);
 	return client;
+}
+
+static void destroy_source(GSource **source)
+{
+	if (!*source)
+		return;
+	g_source_destroy(*source);
+	g_clear_pointer(source, g_source_unref);
 }
 
 static void stop_sources(RpcClient *client)
 {
-	if (client->in_source) {
-		g_source_destroy(client->in_source);
-		g_clear_pointer(&client->in_source, g_source_unref);
-	}
-	if (client->out_source) {
-		g_source_destroy(client->out_source);
-		g_clear_pointer(&client->out_source, g_source_unref);
-	}
+	stop_reading(client);
+	destroy_source(&client->out_source);
+	destroy_source(&client->timeout_source);
+	destroy_source(&client->keepalive_source);
 }
 
 RpcClient *rpc_client_ref(RpcClient *client)
@@ -87,16 +114,89 @@ void rpc_client_close(RpcClient *client, const char *why)
 			  client->id, (int)client->pid, (unsigned)client->uid, why);
 	stop_sources(client);
 	g_clear_pointer(&client->console, console_stream_free);
+	/* The descriptor goes back at once, not when the last reference
+	 * does: calls still running in workers never touch it. */
+	if (client->fd >= 0) {
+		close(client->fd);
+		client->fd = -1;
+	}
+	g_queue_clear_full(&client->outq, (GDestroyNotify)g_bytes_unref);
+	client->out_bytes = 0;
+	client->out_offset = 0;
+	g_byte_array_set_size(client->inbuf, 0);
 	rpc_server_remove_client(client->server, client);
 }
 
-static gsize queued_bytes(RpcClient *client)
+static gboolean on_request_timeout(gpointer data)
 {
-	gsize total = 0;
+	RpcClient *client = data;
+	g_autofree char *why =
+	    g_strdup_printf(client->opened ? "did not send the rest of a packet within %u s"
+					   : "did not open the connection within %u s",
+			    client->server->config.request_timeout);
 
-	for (GList *l = client->outq.head; l; l = l->next)
-		total += g_bytes_get_size(l->data);
-	return total - client->out_offset;
+	g_clear_pointer(&client->timeout_source, g_source_unref);
+	rpc_client_close(client, why);
+	return G_SOURCE_REMOVE;
+}
+
+void rpc_client_arm_timeout(RpcClient *client)
+{
+	gboolean want = !client->dead && (!client->opened || client->inbuf->len > 0);
+	guint secs = client->server->config.request_timeout;
+
+	if (!want || !secs) {
+		destroy_source(&client->timeout_source);
+		return;
+	}
+	if (client->timeout_source)
+		return;
+	client->timeout_source = g_timeout_source_new_seconds(secs);
+	g_source_set_callback(client->timeout_source, on_request_timeout, client, NULL);
+	g_source_attach(client->timeout_source, NULL);
+}
+
+static gboolean on_keepalive(gpointer data)
+{
+	RpcClient *client = data;
+	const RpcServerConfig *cfg = &client->server->config;
+	gint64 idle = g_get_monotonic_time() - client->last_rx;
+	RpcHeader ping = {RPC_KEEPALIVE_PROGRAM,
+			  RPC_KEEPALIVE_VERSION,
+			  RPC_KEEPALIVE_PROC_PING,
+			  RPC_TYPE_MESSAGE,
+			  0,
+			  RPC_STATUS_OK};
+
+	if (idle < (gint64)cfg->keepalive_interval * G_USEC_PER_SEC) {
+		client->keepalive_missed = 0;
+		return G_SOURCE_CONTINUE;
+	}
+	if (client->keepalive_missed >= cfg->keepalive_count) {
+		g_autofree char *why = g_strdup_printf(
+		    "no answer to %u keepalive pings in %u s", client->keepalive_missed,
+		    client->keepalive_missed * cfg->keepalive_interval);
+
+		g_clear_pointer(&client->keepalive_source, g_source_unref);
+		rpc_client_close(client, why);
+		return G_SOURCE_REMOVE;
+	}
+	client->keepalive_missed++;
+	rpc_client_send(client, rpc_frame_finish(rpc_frame_begin(&ping)));
+	return G_SOURCE_CONTINUE;
+}
+
+void rpc_client_start_keepalive(RpcClient *client)
+{
+	guint secs = client->server->config.keepalive_interval;
+
+	if (client->keepalive_source || client->dead || !secs ||
+	    !client->server->config.keepalive_count)
+		return;
+	client->last_rx = g_get_monotonic_time();
+	client->keepalive_source = g_timeout_source_new_seconds(secs);
+	g_source_set_callback(client->keepalive_source, on_keepalive, client, NULL);
+	g_source_attach(client->keepalive_source, NULL);
 }
 
 /* Writes as much queued output as the socket takes; FALSE on a fatal error. */
@@ -110,6 +210,8 @@ static gboolean flush_output(RpcClient *client)
 
 		if (client->fd < 0) {
 			/* fuzz/test clients without a socket: discard output */
+			client->out_bytes -= size - client->out_offset;
+			client->out_offset = 0;
 			g_bytes_unref(g_queue_pop_head(&client->outq));
 			continue;
 		}
@@ -124,6 +226,7 @@ static gboolean flush_output(RpcClient *client)
 			return FALSE;
 		}
 		client->out_offset += (gsize)n;
+		client->out_bytes -= (gsize)n;
 		if (client->out_offset == size) {
 			g_bytes_unref(g_queue_pop_head(&client->outq));
 			client->out_offset = 0;
@@ -136,10 +239,15 @@ static void update_out_source(RpcClient *client)
 {
 	gboolean want = !g_queue_is_empty(&client->outq) && !client->dead;
 
+	/* Reading resumes once the client has taken most of its output. */
+	if (client->out_bytes > RPC_CLIENT_OUTQ_PAUSE)
+		stop_reading(client);
+	else
+		start_reading(client);
+
 	if (want && !client->out_source) {
 		client->out_source = g_unix_fd_source_new(client->fd, G_IO_OUT);
-		g_source_set_callback(client->out_source, G_SOURCE_FUNC(on_writable), client,
-				      NULL);
+		g_source_set_callback(client->out_source, G_SOURCE_FUNC(on_writable), client, NULL);
 		g_source_attach(client->out_source, NULL);
 	} else if (!want && client->out_source) {
 		g_source_destroy(client->out_source);
@@ -153,10 +261,12 @@ void rpc_client_send(RpcClient *client, GBytes *packet)
 		g_bytes_unref(packet);
 		return;
 	}
+	client->out_bytes += g_bytes_get_size(packet);
 	g_queue_push_tail(&client->outq, packet);
 	if (!flush_output(client))
 		return;
-	if (queued_bytes(client) > RPC_CLIENT_OUTQ_MAX) {
+	if (client->out_bytes >
+	    (client_privileged(client) ? RPC_CLIENT_OUTQ_MAX : RPC_CLIENT_OUTQ_MAX_UNPRIVILEGED)) {
 		rpc_client_close(client, "client does not read its replies");
 		return;
 	}
@@ -171,8 +281,11 @@ static gboolean on_writable(gint fd, GIOCondition cond, gpointer data)
 		return G_SOURCE_REMOVE; /* closed: the source is already destroyed */
 	if (g_queue_is_empty(&client->outq)) {
 		g_clear_pointer(&client->out_source, g_source_unref);
+		start_reading(client);
 		return G_SOURCE_REMOVE;
 	}
+	if (client->out_bytes <= RPC_CLIENT_OUTQ_PAUSE)
+		start_reading(client);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -209,8 +322,12 @@ static void handle_keepalive(RpcClient *client, const RpcHeader *hdr, gsize payl
 		return;
 	}
 	if (hdr->proc == RPC_KEEPALIVE_PROC_PING) {
-		RpcHeader pong = { RPC_KEEPALIVE_PROGRAM, RPC_KEEPALIVE_VERSION,
-				   RPC_KEEPALIVE_PROC_PONG, RPC_TYPE_MESSAGE, 0, RPC_STATUS_OK };
+		RpcHeader pong = {RPC_KEEPALIVE_PROGRAM,
+				  RPC_KEEPALIVE_VERSION,
+				  RPC_KEEPALIVE_PROC_PONG,
+				  RPC_TYPE_MESSAGE,
+				  0,
+				  RPC_STATUS_OK};
 
 		rpc_client_send(client, rpc_frame_finish(rpc_frame_begin(&pong)));
 	} else if (hdr->proc != RPC_KEEPALIVE_PROC_PONG) {
@@ -234,16 +351,24 @@ static void handle_packet(RpcClient *client, const guint8 *packet, gsize len)
 		handle_keepalive(client, &hdr, payload_len);
 		return;
 	}
-	if (hdr.prog != program) {
-		g_autofree char *msg = g_strdup_printf("unknown program 0x%08x", hdr.prog);
+	if (hdr.prog != program || hdr.vers != RPC_REMOTE_VERSION) {
+		/* Like libvirtd: a call gets an RPC error and the connection
+		 * stays (virsh qemu-monitor-command, lxc-enter-namespace ask
+		 * programs we do not serve); anything else is dropped. */
+		if (hdr.type == RPC_TYPE_CALL || hdr.type == RPC_TYPE_CALL_WITH_FDS) {
+			g_autoptr(GError) error = NULL;
 
-		rpc_client_close(client, msg);
-		return;
-	}
-	if (hdr.vers != RPC_REMOTE_VERSION) {
-		g_autofree char *msg = g_strdup_printf("unsupported program version %u", hdr.vers);
-
-		rpc_client_close(client, msg);
+			g_debug("client %" G_GUINT64_FORMAT ": call to unknown program 0x%08x "
+				"version %u",
+				client->id, hdr.prog, hdr.vers);
+			virt_error_set(&error, VIR_ERR_RPC, "Cannot find program %d version %d",
+				       (int)hdr.prog, (int)hdr.vers);
+			rpc_client_reply_error(client, &hdr, error);
+		} else {
+			g_message("client %" G_GUINT64_FORMAT ": dropping a message of type %d for "
+				  "unknown program 0x%08x version %u",
+				  client->id, hdr.type, hdr.prog, hdr.vers);
+		}
 		return;
 	}
 	switch (hdr.type) {
@@ -272,6 +397,13 @@ static void handle_packet(RpcClient *client, const guint8 *packet, gsize len)
 	}
 }
 
+static guint32 client_max_packet(RpcClient *client)
+{
+	const RpcServerConfig *cfg = &client->server->config;
+
+	return client_privileged(client) ? cfg->max_packet : cfg->max_unprivileged_packet;
+}
+
 gboolean rpc_client_feed(RpcClient *client, const guint8 *data, gsize len)
 {
 	while (len > 0 && !client->dead) {
@@ -287,10 +419,13 @@ gboolean rpc_client_feed(RpcClient *client, const guint8 *data, gsize len)
 			const char *why = NULL;
 
 			client->inlen = rpc_frame_read_length(client->inbuf->data);
-			if (!rpc_frame_length_valid(client->inlen, client->server->config.max_packet,
-						    &why)) {
+			if (!rpc_frame_length_valid(client->inlen,
+						    client->server->config.max_packet, &why) ||
+			    (client->inlen > client_max_packet(client) &&
+			     (why = "packet too large for a read-only, unopened or unauthorized "
+				    "connection"))) {
 				g_autofree char *msg =
-					g_strdup_printf("%s (%u bytes)", why, client->inlen);
+				    g_strdup_printf("%s (%u bytes)", why, client->inlen);
 
 				rpc_client_close(client, msg);
 				break;
@@ -308,7 +443,10 @@ gboolean rpc_client_feed(RpcClient *client, const guint8 *data, gsize len)
 			handle_packet(client, packet->data, packet->len);
 		}
 	}
-	return !client->dead;
+	if (client->dead)
+		return FALSE;
+	rpc_client_arm_timeout(client);
+	return TRUE;
 }
 
 static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
@@ -331,7 +469,10 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 			rpc_client_close(client, NULL);
 		return G_SOURCE_REMOVE;
 	}
+	client->last_rx = g_get_monotonic_time();
+	client->keepalive_missed = 0;
 	if (!rpc_client_feed(client, buf, (gsize)n))
 		return G_SOURCE_REMOVE;
-	return G_SOURCE_CONTINUE;
+	/* Feeding may have paused reading (output backlog). */
+	return client->in_source ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }

@@ -42,8 +42,16 @@ struct RpcClient {
 	guint32 inlen;
 	GQueue outq; /* of GBytes */
 	gsize out_offset;
+	gsize out_bytes; /* not yet sent */
+	/* NULL while reading is paused (output backlog) or after close. */
 	GSource *in_source;
 	GSource *out_source;
+	/* Bounds the time to open the connection and to finish a packet. */
+	GSource *timeout_source;
+	/* Pings a client that asked for keepalive (CONNECT_SUPPORTS_FEATURE). */
+	GSource *keepalive_source;
+	gint64 last_rx; /* monotonic time of the last bytes received */
+	guint keepalive_missed;
 	GArray *callbacks; /* of RpcEventCallback */
 	ConsoleStream *console;
 	gboolean dead;
@@ -67,3 +75,7 @@ void rpc_client_unref(RpcClient *client);
 /* Feeds received bytes through the packet decoder (used by the socket
  * reader and by the fuzz target).  FALSE when the connection was closed. */
 gboolean rpc_client_feed(RpcClient *client, const guint8 *data, gsize len);
+/* Starts or stops the request timeout after a state change. */
+void rpc_client_arm_timeout(RpcClient *client);
+/* Starts server-side keepalive pings (the client said it understands them). */
+void rpc_client_start_keepalive(RpcClient *client);

@@ -2,7 +2,8 @@
 
 #include "xdr.h"
 
-G_DEFINE_QUARK(virt-error-quark, virt_error)
+/* Underscores: clang-format would space out a name with dashes. */
+G_DEFINE_QUARK(virt_error_quark, virt_error)
 
 /* The generic prefixes libvirt puts in front of its messages (virerror.c),
  * so that clients show familiar text. */
@@ -92,11 +93,11 @@ void rpc_error_encode(GByteArray *w, const GError *error)
 	xdr_put_i32(w, virt_error_domain_for(code));
 	xdr_put_opt_string(w, error->message);
 	xdr_put_i32(w, VIR_ERR_ERROR);
-	xdr_put_u32(w, 0); /* dom: unused */
+	xdr_put_u32(w, 0);		       /* dom: unused */
 	xdr_put_opt_string(w, error->message); /* str1 */
 	xdr_put_opt_string(w, NULL);
 	xdr_put_opt_string(w, NULL);
 	xdr_put_i32(w, -1); /* int1 */
 	xdr_put_i32(w, -1); /* int2 */
-	xdr_put_u32(w, 0); /* net: unused */
+	xdr_put_u32(w, 0);  /* net: unused */
 }

@@ -20,8 +20,8 @@ guint32 rpc_frame_read_length(const guint8 *p)
 	return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
 }
 
-gboolean rpc_frame_parse(const guint8 *packet, gsize len, RpcHeader *hdr,
-			 const guint8 **payload, gsize *payload_len, const char **why)
+gboolean rpc_frame_parse(const guint8 *packet, gsize len, RpcHeader *hdr, const guint8 **payload,
+			 gsize *payload_len, const char **why)
 {
 	XdrReader r;
 

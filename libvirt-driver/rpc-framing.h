@@ -22,8 +22,8 @@ guint32 rpc_frame_read_length(const guint8 *p);
 
 /* Decodes the header of a complete packet (length word included) and points
  * payload/payload_len at the rest.  FALSE when the packet is too short. */
-gboolean rpc_frame_parse(const guint8 *packet, gsize len, RpcHeader *hdr,
-			 const guint8 **payload, gsize *payload_len, const char **why);
+gboolean rpc_frame_parse(const guint8 *packet, gsize len, RpcHeader *hdr, const guint8 **payload,
+			 gsize *payload_len, const char **why);
 
 /* Starts a packet: reserves the length word and writes the header. */
 GByteArray *rpc_frame_begin(const RpcHeader *hdr);

@@ -4,29 +4,29 @@
  * change; see docs/libvirt-rpc.md §2 and §4. */
 #pragma once
 
-#define RPC_REMOTE_PROGRAM 0x20008086u
-#define RPC_REMOTE_VERSION 1u
+#define RPC_REMOTE_PROGRAM    0x20008086u
+#define RPC_REMOTE_VERSION    1u
 #define RPC_KEEPALIVE_PROGRAM 0x6b656570u
 #define RPC_KEEPALIVE_VERSION 1u
-#define RPC_ADMIN_PROGRAM 0x06900690u
-#define RPC_ADMIN_VERSION 1u
+#define RPC_ADMIN_PROGRAM     0x06900690u
+#define RPC_ADMIN_VERSION     1u
 
 #define RPC_KEEPALIVE_PROC_PING 1
 #define RPC_KEEPALIVE_PROC_PONG 2
 
 /* Sizes and limits (virnetprotocol.x / remote_protocol.x). */
-#define RPC_LEN_SIZE 4u
-#define RPC_HEADER_SIZE 24u
-#define RPC_MESSAGE_MAX (32u * 1024u * 1024u)
-#define RPC_STRING_MAX (4u * 1024u * 1024u)
-#define RPC_STREAM_CHUNK_MAX 262120u
-#define RPC_DOMAIN_LIST_MAX 16384u
-#define RPC_AUTH_TYPE_LIST_MAX 20u
-#define RPC_NODE_CPU_STATS_MAX 16u
-#define RPC_NODE_MEMORY_STATS_MAX 16u
+#define RPC_LEN_SIZE			4u
+#define RPC_HEADER_SIZE			24u
+#define RPC_MESSAGE_MAX			(32u * 1024u * 1024u)
+#define RPC_STRING_MAX			(4u * 1024u * 1024u)
+#define RPC_STREAM_CHUNK_MAX		262120u
+#define RPC_DOMAIN_LIST_MAX		16384u
+#define RPC_AUTH_TYPE_LIST_MAX		20u
+#define RPC_NODE_CPU_STATS_MAX		16u
+#define RPC_NODE_MEMORY_STATS_MAX	16u
 #define RPC_CONNECT_IDENTITY_PARAMS_MAX 20u
-#define RPC_VCPUINFO_MAX 16384u
-#define RPC_CPUMAPS_MAX 8388608u
+#define RPC_VCPUINFO_MAX		16384u
+#define RPC_CPUMAPS_MAX			8388608u
 
 typedef enum {
 	RPC_TYPE_CALL = 0,
@@ -48,8 +48,8 @@ typedef enum {
 #define RPC_AUTH_NONE 0
 
 /* Driver features asked through CONNECT_SUPPORTS_FEATURE (libvirt_internal.h). */
-#define RPC_FEATURE_TYPED_PARAM_STRING 9
-#define RPC_FEATURE_PROGRAM_KEEPALIVE 10
+#define RPC_FEATURE_TYPED_PARAM_STRING	  9
+#define RPC_FEATURE_PROGRAM_KEEPALIVE	  10
 #define RPC_FEATURE_REMOTE_EVENT_CALLBACK 14
 #define RPC_FEATURE_REMOTE_CLOSE_CALLBACK 15
 

@@ -18,13 +18,19 @@
 #include "dispatch.h"
 #include "state-cache.h"
 
-
-typedef struct {
+struct RpcListener {
 	RpcServer *server;
 	int fd;
 	RpcSocketKind kind;
+	/* NULL while accepting is paused (rpc_server_update_listening()). */
 	GSource *source;
-} RpcListener;
+};
+
+/* After accept() ran out of file descriptors, how long to wait before
+ * trying again if no client leaves first. */
+#define ACCEPT_RETRY_MS 1000
+
+static gboolean on_accept(gint fd, GIOCondition cond, gpointer data);
 
 RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 {
@@ -36,6 +42,20 @@ RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 	server->config = *config;
 	if (!server->config.max_packet || server->config.max_packet > RPC_MESSAGE_MAX)
 		server->config.max_packet = RPC_MESSAGE_MAX;
+	if (!server->config.max_clients)
+		server->config.max_clients = RPC_DEFAULT_MAX_CLIENTS;
+	if (!server->config.max_anonymous_clients)
+		server->config.max_anonymous_clients = RPC_DEFAULT_MAX_ANONYMOUS_CLIENTS;
+	if (!server->config.max_unprivileged_packet)
+		server->config.max_unprivileged_packet = RPC_DEFAULT_MAX_UNPRIVILEGED_PACKET;
+	server->config.max_unprivileged_packet =
+	    MIN(server->config.max_unprivileged_packet, server->config.max_packet);
+	if (!server->config.request_timeout)
+		server->config.request_timeout = RPC_DEFAULT_REQUEST_TIMEOUT;
+	if (!server->config.keepalive_interval)
+		server->config.keepalive_interval = RPC_DEFAULT_KEEPALIVE_INTERVAL;
+	if (!server->config.keepalive_count)
+		server->config.keepalive_count = RPC_DEFAULT_KEEPALIVE_COUNT;
 	server->acrnd = acrnd;
 	server->clients = g_hash_table_new(NULL, NULL);
 	server->next_client_id = 1;
@@ -46,12 +66,68 @@ RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 	return server;
 }
 
+static void listener_stop(RpcListener *l)
+{
+	if (!l->source)
+		return;
+	g_source_destroy(l->source);
+	g_clear_pointer(&l->source, g_source_unref);
+}
+
+static void listener_start(RpcListener *l)
+{
+	if (l->source)
+		return;
+	l->source = g_unix_fd_source_new(l->fd, G_IO_IN);
+	g_source_set_callback(l->source, G_SOURCE_FUNC(on_accept), l, NULL);
+	g_source_attach(l->source, NULL);
+}
+
 static void listener_free(RpcListener *l)
 {
-	g_source_destroy(l->source);
-	g_source_unref(l->source);
+	listener_stop(l);
 	close(l->fd);
 	g_free(l);
+}
+
+static gboolean on_accept_retry(gpointer data)
+{
+	RpcServer *server = data;
+
+	server->accept_retry_id = 0;
+	server->fds_exhausted = FALSE;
+	rpc_server_update_listening(server);
+	return G_SOURCE_REMOVE;
+}
+
+/* Accepting is paused, like libvirtd does, while the server is full (the
+ * connections wait in the listen backlog) and after accept() ran out of
+ * file descriptors: a listener that stays readable would otherwise make
+ * the main loop spin on accept() and starve everything else. */
+void rpc_server_update_listening(RpcServer *server)
+{
+	guint anonymous = server->n_clients_anonymous;
+	gboolean full = g_hash_table_size(server->clients) >= server->config.max_clients ||
+			anonymous >= server->config.max_anonymous_clients;
+	gboolean pause = full || server->fds_exhausted;
+
+	if (pause != server->accept_paused) {
+		if (pause)
+			g_message("not accepting connections: %s",
+				  server->fds_exhausted ? "out of file descriptors"
+				  : anonymous >= server->config.max_anonymous_clients
+				      ? "max_anonymous_clients reached"
+				      : "max_clients reached");
+		else
+			g_message("accepting connections again");
+	}
+	server->accept_paused = pause;
+	for (GSList *l = server->listeners; l; l = l->next) {
+		if (pause)
+			listener_stop(l->data);
+		else
+			listener_start(l->data);
+	}
 }
 
 void rpc_server_free(RpcServer *server)
@@ -61,6 +137,8 @@ void rpc_server_free(RpcServer *server)
 
 	/* Let running calls finish: they use acrnd's connection. */
 	g_thread_pool_free(server->workers, FALSE, TRUE);
+	if (server->accept_retry_id)
+		g_source_remove(server->accept_retry_id);
 	g_slist_free_full(server->listeners, (GDestroyNotify)listener_free);
 	g_hash_table_iter_init(&it, server->clients);
 	while (g_hash_table_iter_next(&it, &key, NULL)) {
@@ -72,15 +150,15 @@ void rpc_server_free(RpcServer *server)
 	g_free(server);
 }
 
-static gboolean uid_in_group(uid_t uid, gid_t primary, gid_t wanted)
+/* The group database's idea of the user's groups: only for kernels
+ * without SO_PEERGROUPS (before 4.13). */
+static gboolean uid_in_group_database(uid_t uid, gid_t wanted)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 	gid_t groups[256];
 	int ngroups = G_N_ELEMENTS(groups);
 
-	if (primary == wanted)
-		return TRUE;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
 		return FALSE;
 	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &ngroups) < 0)
@@ -88,6 +166,36 @@ static gboolean uid_in_group(uid_t uid, gid_t primary, gid_t wanted)
 	for (int i = 0; i < ngroups; i++)
 		if (groups[i] == wanted)
 			return TRUE;
+	return FALSE;
+}
+
+/* The same rule as acrnd's (dbus-auth.c): the groups the peer process
+ * actually had when it connected, its gid plus SO_PEERGROUPS, which is
+ * what dbus-daemon reports to acrnd as UnixGroupIDs.  A group given at
+ * run time counts; a group the process dropped does not, whatever the
+ * group database says. */
+static gboolean peer_in_group(int fd, uid_t uid, gid_t primary, gid_t wanted)
+{
+	g_autofree gid_t *groups = NULL;
+	socklen_t len = 64 * sizeof(gid_t);
+
+	if (primary == wanted)
+		return TRUE;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		g_free(groups);
+		groups = g_malloc(len ? len : sizeof(gid_t));
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
+			for (gsize i = 0; i < len / sizeof(gid_t); i++)
+				if (groups[i] == wanted)
+					return TRUE;
+			return FALSE;
+		}
+		if (errno != ERANGE)
+			break;
+		/* len now holds the size needed */
+	}
+	if (errno == ENOPROTOOPT)
+		return uid_in_group_database(uid, wanted);
 	return FALSE;
 }
 
@@ -102,8 +210,8 @@ static gboolean peer_authorized(RpcServer *server, RpcClient *client)
 	case RPC_SOCKET_RO:
 		return TRUE;
 	case RPC_SOCKET_RW:
-		return server->config.have_rw_gid &&
-		       uid_in_group(client->uid, client->gid, server->config.rw_gid);
+		return server->config.have_rw_gid && client->fd >= 0 &&
+		       peer_in_group(client->fd, client->uid, client->gid, server->config.rw_gid);
 	case RPC_SOCKET_ADMIN:
 	default:
 		return FALSE;
@@ -113,7 +221,7 @@ static gboolean peer_authorized(RpcServer *server, RpcClient *client)
 RpcClient *rpc_server_adopt(RpcServer *server, int fd, RpcSocketKind kind)
 {
 	RpcClient *client = rpc_client_new(server, fd, kind);
-	struct ucred cred = { 0 };
+	struct ucred cred = {0};
 	socklen_t len = sizeof(cred);
 
 	client->id = server->next_client_id++;
@@ -133,12 +241,30 @@ RpcClient *rpc_server_adopt(RpcServer *server, int fd, RpcSocketKind kind)
 			  client->id, (int)client->pid, (unsigned)client->uid,
 			  kind == RPC_SOCKET_ADMIN ? "admin" : "read-write");
 	g_hash_table_add(server->clients, client);
+	server->n_clients_anonymous++;
+	rpc_client_arm_timeout(client);
+	rpc_server_update_listening(server);
 	if (server->clients_changed)
 		server->clients_changed(server, server->clients_changed_data);
 	return client;
 }
 
-static gboolean free_client_idle(gpointer data)
+void rpc_server_client_opened(RpcServer *server, RpcClient *client, gboolean opened)
+{
+	if (client->opened == opened)
+		return;
+	client->opened = opened;
+	if (client->dead)
+		return;
+	if (opened)
+		server->n_clients_anonymous--;
+	else
+		server->n_clients_anonymous++;
+	rpc_client_arm_timeout(client);
+	rpc_server_update_listening(server);
+}
+
+static gboolean free_client_later(gpointer data)
 {
 	rpc_client_unref(data);
 	return G_SOURCE_REMOVE;
@@ -146,10 +272,23 @@ static gboolean free_client_idle(gpointer data)
 
 void rpc_server_remove_client(RpcServer *server, RpcClient *client)
 {
+	GSource *source;
+
 	if (!g_hash_table_remove(server->clients, client))
 		return;
-	/* Freed later: we may be inside one of the client's own callbacks. */
-	g_idle_add(free_client_idle, client);
+	if (!client->opened)
+		server->n_clients_anonymous--;
+	/* Freed later: we may be inside one of the client's own callbacks.
+	 * Its socket is already closed (rpc_client_close()); the source runs
+	 * at default priority so that a busy listener cannot postpone it. */
+	source = g_idle_source_new();
+	g_source_set_priority(source, G_PRIORITY_DEFAULT);
+	g_source_set_callback(source, free_client_later, client, NULL);
+	g_source_attach(source, NULL);
+	g_source_unref(source);
+	/* A client leaving frees a descriptor: try accepting again. */
+	server->fds_exhausted = FALSE;
+	rpc_server_update_listening(server);
 	if (server->clients_changed)
 		server->clients_changed(server, server->clients_changed_data);
 }
@@ -165,6 +304,19 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (cfd < 0) {
+		RpcServer *server = l->server;
+
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			g_warning("accept: %s; pausing until a client leaves or for %d ms",
+				  g_strerror(errno), ACCEPT_RETRY_MS);
+			server->fds_exhausted = TRUE;
+			if (!server->accept_retry_id)
+				server->accept_retry_id =
+				    g_timeout_add(ACCEPT_RETRY_MS, on_accept_retry, server);
+			/* Destroys this source: nothing of l is used after it. */
+			rpc_server_update_listening(server);
+			return G_SOURCE_CONTINUE;
+		}
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			g_warning("accept: %s", g_strerror(errno));
 		return G_SOURCE_CONTINUE;
@@ -184,15 +336,14 @@ void rpc_server_add_listener(RpcServer *server, int fd, RpcSocketKind kind)
 	l->server = server;
 	l->fd = fd;
 	l->kind = kind;
-	l->source = g_unix_fd_source_new(fd, G_IO_IN);
-	g_source_set_callback(l->source, G_SOURCE_FUNC(on_accept), l, NULL);
-	g_source_attach(l->source, NULL);
 	server->listeners = g_slist_prepend(server->listeners, l);
+	if (!server->accept_paused)
+		listener_start(l);
 }
 
 int rpc_server_bind_unix(const char *path, mode_t mode, GError **error)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -215,13 +366,12 @@ int rpc_server_bind_unix(const char *path, mode_t mode, GError **error)
 		goto fail_close;
 	return fd;
 
-fail_close:
-	{
-		int saved = errno;
+fail_close : {
+	int saved = errno;
 
-		close(fd);
-		errno = saved;
-	}
+	close(fd);
+	errno = saved;
+}
 fail:
 	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "%s: %s", path,
 		    g_strerror(errno));

@@ -9,6 +9,16 @@
 
 typedef struct AcrndClient AcrndClient;
 typedef struct StateCache StateCache;
+typedef struct RpcListener RpcListener;
+
+/* Defaults of the [server] settings in virtacrnd.conf (see virtacrnd.8).
+ * max_clients stays well below the unit's LimitNOFILE=. */
+#define RPC_DEFAULT_MAX_CLIENTS		    1000u
+#define RPC_DEFAULT_MAX_ANONYMOUS_CLIENTS   20u
+#define RPC_DEFAULT_MAX_UNPRIVILEGED_PACKET (64u * 1024u)
+#define RPC_DEFAULT_REQUEST_TIMEOUT	    30u
+#define RPC_DEFAULT_KEEPALIVE_INTERVAL	    5u
+#define RPC_DEFAULT_KEEPALIVE_COUNT	    5u
 
 typedef struct {
 	/* Group whose members may use the read-write socket (besides root
@@ -20,13 +30,36 @@ typedef struct {
 	guint64 lib_version;
 	/* Bound on incoming packet size (<= RPC_MESSAGE_MAX). */
 	guint32 max_packet;
+	/* Bound on incoming packet size for a client that has not opened the
+	 * connection, is read-only, or may not use its socket: none of their
+	 * calls has large arguments. */
+	guint32 max_unprivileged_packet;
+	/* Connections at once; accepting pauses at the limit. */
+	guint max_clients;
+	/* Connections that have not opened the connection (CONNECT_OPEN) yet. */
+	guint max_anonymous_clients;
+	/* Seconds a client may take to open the connection, and to send the
+	 * rest of a packet it started (0: the default). */
+	guint request_timeout;
+	/* Keepalive towards clients that asked for it (like libvirtd): a ping
+	 * after keepalive_interval seconds of silence, the connection dropped
+	 * after keepalive_count unanswered pings. */
+	guint keepalive_interval;
+	guint keepalive_count;
 } RpcServerConfig;
 
 struct RpcServer {
 	RpcServerConfig config;
 	AcrndClient *acrnd;
 	GHashTable *clients; /* RpcClient* set */
-	GSList *listeners;
+	GSList *listeners;   /* RpcListener* */
+	/* Clients that have not opened the connection (max_anonymous_clients). */
+	guint n_clients_anonymous;
+	gboolean accept_paused;
+	/* accept() failed for lack of descriptors; retried by accept_retry_id
+	 * or when a client leaves. */
+	gboolean fds_exhausted;
+	guint accept_retry_id;
 	guint64 next_client_id;
 	int next_callback_id;
 	/* Runs slow procedures (dispatch.c). */
@@ -49,3 +82,7 @@ guint rpc_server_n_clients(RpcServer *server);
 RpcClient *rpc_server_adopt(RpcServer *server, int fd, RpcSocketKind kind);
 /* Called by rpc_client_close() once the client is gone. */
 void rpc_server_remove_client(RpcServer *server, RpcClient *client);
+/* Marks the client's connection opened or closed (CONNECT_OPEN/CLOSE). */
+void rpc_server_client_opened(RpcServer *server, RpcClient *client, gboolean opened);
+/* Pauses or resumes accepting according to the limits. */
+void rpc_server_update_listening(RpcServer *server);

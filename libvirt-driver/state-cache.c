@@ -7,7 +7,7 @@
 #include "acrnd-client.h"
 
 struct StateCache {
-	GHashTable *states; /* 16-byte UUID (GBytes) -> state string */
+	GHashTable *states; /* 16-byte UUID (GBytes) -> "state\0reason" */
 	gint64 taken;	    /* monotonic time of the snapshot, 0 = none */
 };
 
@@ -42,15 +42,21 @@ void state_cache_fill(StateCache *cache, GPtrArray *vms)
 	for (guint i = 0; i < vms->len; i++) {
 		const AcrndVm *vm = vms->pdata[i];
 
+		GString *v = g_string_new(vm->state);
+
+		/* The reason matters to clients (virsh domstate --reason). */
+		g_string_append_c(v, '\0');
+		g_string_append(v, vm->state_reason ? vm->state_reason : "");
 		g_hash_table_insert(cache->states, g_bytes_new(vm->uuid_bytes, 16),
-				    g_strdup(vm->state));
+				    g_string_free(v, FALSE));
 	}
 	cache->taken = g_get_monotonic_time();
 }
 
-const char *state_cache_lookup(StateCache *cache, const guint8 uuid[16])
+const char *state_cache_lookup(StateCache *cache, const guint8 uuid[16], const char **reason)
 {
 	g_autoptr(GBytes) key = NULL;
+	const char *state;
 
 	if (!cache->taken)
 		return NULL;
@@ -59,5 +65,8 @@ const char *state_cache_lookup(StateCache *cache, const guint8 uuid[16])
 		return NULL;
 	}
 	key = g_bytes_new_static(uuid, 16);
-	return g_hash_table_lookup(cache->states, key);
+	state = g_hash_table_lookup(cache->states, key);
+	if (state && reason)
+		*reason = state + strlen(state) + 1;
+	return state;
 }

@@ -15,8 +15,9 @@ typedef struct StateCache StateCache;
 
 StateCache *state_cache_new(void);
 void state_cache_free(StateCache *cache);
-/* Replaces the snapshot with the states of `vms` (AcrndVm*). */
+/* Replaces the snapshot with the states and reasons of `vms` (AcrndVm*). */
 void state_cache_fill(StateCache *cache, GPtrArray *vms);
 void state_cache_invalidate(StateCache *cache);
-/* The state acrnd reported for the VM, or NULL when not in a valid snapshot. */
-const char *state_cache_lookup(StateCache *cache, const guint8 uuid[16]);
+/* The state acrnd reported for the VM, or NULL when not in a valid
+ * snapshot; *reason (if given) is its StateReason ("" if unknown). */
+const char *state_cache_lookup(StateCache *cache, const guint8 uuid[16], const char **reason);

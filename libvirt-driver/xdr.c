@@ -143,7 +143,7 @@ guint32 xdr_get_count(XdrReader *r, guint32 max, gsize min_elem_size)
 
 void xdr_put_u32(GByteArray *w, guint32 v)
 {
-	guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
+	guint8 b[4] = {v >> 24, v >> 16, v >> 8, v};
 
 	g_byte_array_append(w, b, 4);
 }

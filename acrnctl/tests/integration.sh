@@ -10,7 +10,8 @@ set -u
 t_skip_unless_built
 t_setup acrnctl-integration
 t_start_bus session
-t_start_acrnd
+# A manage group other than the default, so that messages naming it are tested.
+t_start_acrnd --manage-group root
 
 w=$t_work
 echo "not a kernel: the stand-in only checks that it can read it" >"$w/bzImage"
@@ -215,6 +216,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && getent passwd nobody >
 	expect 5 "nobody may not start: permission exit status" setpriv --reuid=65534 --regid=65534 --clear-groups "$ACRNCTL" --address "$BUS" start permtest
 	expect_output err "permission denied" "the error says permission denied"
 	expect_output err "permtest" "and names the VM"
+	expect_output err "group 'root'" "and names acrnd's configured --manage-group"
 else
 	echo "# SKIP permission checks: need root, setpriv and user nobody"
 fi

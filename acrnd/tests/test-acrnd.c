@@ -321,13 +321,23 @@ static GVariant *no_opts(void)
 	return g_variant_new("a{sv}", NULL);
 }
 
+/* An @extra of the form <devices>...</devices> adds to the one <devices>. */
 static char *vm_xml(Fixture *f, const char *name, const char *cmdline, const char *extra)
 {
+	g_autofree char *devices = NULL;
+
+	if (extra && g_str_has_prefix(extra, "<devices>") &&
+	    g_str_has_suffix(extra, "</devices>")) {
+		devices = g_strndup(extra + strlen("<devices>"),
+				    strlen(extra) - strlen("<devices></devices>"));
+		extra = NULL;
+	}
 	return g_strdup_printf("<domain type='acrn'><name>%s</name>"
 			       "<memory unit='MiB'>256</memory><vcpu>1</vcpu>"
 			       "<os><kernel>%s</kernel><cmdline>%s</cmdline></os>%s"
-			       "<devices><serial type='pty'/></devices></domain>",
-			       name, f->kernel, cmdline ? cmdline : "", extra ? extra : "");
+			       "<devices>%s<serial type='pty'/></devices></domain>",
+			       name, f->kernel, cmdline ? cmdline : "", extra ? extra : "",
+			       devices ? devices : "");
 }
 
 static char *define(Fixture *f, const char *name, const char *cmdline, const char *extra)
@@ -493,6 +503,29 @@ static void test_define_list_get(Fixture *f, gconstpointer data)
 	}
 	g_assert_cmpuint(acrn_manager_get_vmcount(f->mgr), ==, 2);
 	g_assert_cmpstr(acrn_manager_get_version(f->mgr), ==, PACKAGE_VERSION);
+	/* ListVMDetails: the same rows with the properties listings need. */
+	{
+		g_autoptr(GVariant) details = NULL;
+		const char *u, *n, *s, *r, *p;
+		gboolean persistent, autostart;
+		guint32 pid, vcpus;
+		guint64 mem;
+
+		CALL_OK(acrn_manager_call_list_vmdetails_sync(f->mgr, &details, NULL, error));
+		g_assert_cmpuint(g_variant_n_children(details), ==, 2);
+		g_variant_get_child(details, 0, "(&s&s&s&s&obbuut)", &u, &n, &s, &r, &p,
+				    &persistent, &autostart, &pid, &vcpus, &mem);
+		g_assert_cmpstr(u, ==, uuid);
+		g_assert_cmpstr(n, ==, "alpha");
+		g_assert_cmpstr(s, ==, "stopped");
+		g_assert_cmpstr(r, ==, acrn_vm_get_state_reason(vm));
+		g_assert_cmpstr(p, ==, path);
+		g_assert_true(persistent);
+		g_assert_false(autostart);
+		g_assert_cmpuint(pid, ==, 0);
+		g_assert_cmpuint(vcpus, ==, 1);
+		g_assert_cmpuint(mem, ==, 256u << 20);
+	}
 
 	CALL_OK(acrn_manager_call_get_vm_sync(f->mgr, uuid, &by_uuid, NULL, error));
 	g_assert_cmpstr(by_uuid, ==, path);
@@ -534,6 +567,25 @@ static void test_invalid_input(Fixture *f, gconstpointer data)
 	    acrn_manager_call_define_vm_sync(f->mgr, "garbage", no_opts(), NULL, NULL, &gerr));
 	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_INVALID_CONFIG);
 	g_clear_error(&gerr);
+
+	/* Issue 13, item 4: 90,000 attributes on one element (under 1 MiB)
+	 * froze acrnd in libxml2 for ~49 s; now refused before parsing, and
+	 * stored as a file it does not slow down acrnd's start either. */
+	{
+		GString *flood = g_string_new("<domain type='acrn' ");
+
+		for (guint i = 0; i < 90000; i++)
+			g_string_append_printf(flood, "a%u='' ", i);
+		g_string_append(flood, "><name>flood</name><memory unit='MiB'>256</memory>"
+				       "<os><kernel>/k</kernel></os></domain>");
+		g_assert_cmpuint(flood->len, <, 1024 * 1024);
+		g_assert_false(acrn_manager_call_define_vm_sync(f->mgr, flood->str, no_opts(), NULL,
+								NULL, &gerr));
+		g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_INVALID_CONFIG);
+		g_assert_nonnull(strstr(gerr->message, "more than 32 attributes"));
+		g_clear_error(&gerr);
+		g_string_free(flood, TRUE);
+	}
 
 	/* Same name, different UUID. */
 	dup =
@@ -654,6 +706,19 @@ static void test_shutdown_graceful(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "stopping");
 	wait_state(vm, "stopped");
 	g_assert_cmpstr(acrn_vm_get_state_reason(vm), ==, "shutdown");
+
+	/* Issue 13, item 7: a timeout of 0 was silently 1 s; now refused. */
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	{
+		g_autoptr(GError) gerr = NULL;
+
+		g_assert_false(
+		    acrn_vm_call_shutdown_sync(vm, stop_opts(TRUE, 0, FALSE), NULL, &gerr));
+		g_assert_error(gerr, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+		g_assert_nonnull(strstr(gerr->message, "timeout-sec"));
+	}
+	g_assert_cmpstr(acrn_vm_get_state(vm), ==, "running");
+	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
 }
 
 static void test_shutdown_ignored(Fixture *f, gconstpointer data)
@@ -870,7 +935,6 @@ static void test_blkrescan(Fixture *f, gconstpointer data)
 	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
 	g_autofree char *image = g_build_filename(f->tmp, "media.img", NULL);
 
-	/* (the <devices> above follows the first one; both are accepted) */
 	g_assert_true(g_file_set_contents(image, "data", -1, NULL));
 	CALL_FAILS(acrn_vm_call_block_rescan_sync(vm, 5, image, no_opts(), NULL, error),
 		   ACRN_ERROR_INVALID_STATE);
@@ -878,6 +942,17 @@ static void test_blkrescan(Fixture *f, gconstpointer data)
 	CALL_OK(acrn_vm_call_block_rescan_sync(vm, 5, image, no_opts(), NULL, error));
 	CALL_FAILS(acrn_vm_call_block_rescan_sync(vm, 6, image, no_opts(), NULL, error),
 		   ACRN_ERROR_DEVICE_MODEL_FAILED);
+	/* Issue 13, item 7: a 70 KB path made a control line over the
+	 * protocol's 64 KiB limit and the caller waited for a timeout. */
+	{
+		g_autofree char *longpath = g_strnfill(70000, 'a');
+		g_autoptr(GError) gerr = NULL;
+
+		longpath[0] = '/';
+		g_assert_false(
+		    acrn_vm_call_block_rescan_sync(vm, 5, longpath, no_opts(), NULL, &gerr));
+		g_assert_error(gerr, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+	}
 	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
 }
 
@@ -1004,6 +1079,54 @@ static void test_reattach(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, pid1);
 }
 
+/* Issue 13, item 3: a VM runs only with a runtime record, and a device
+ * model that may still live is never joined by a second one. */
+static void test_runtime_record_mandatory(Fixture *f, gconstpointer data)
+{
+	g_autofree char *p1 = define(f, "recordless", NULL, NULL);
+	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
+	g_autofree char *state = NULL;
+	g_autofree char *sock = NULL;
+	g_autoptr(GError) gerr = NULL;
+	guint pid1;
+
+	/* The record cannot be written (a directory is in its place, as
+	 * unwritable as a full run directory): the start fails and the device
+	 * model is not left running. */
+	state = g_strdup_printf("%s/%s.state", f->run_dir, acrn_vm_get_uuid(v1));
+	g_assert_cmpint(g_mkdir(state, 0700), ==, 0);
+	g_assert_false(acrn_vm_call_start_sync(v1, no_opts(), NULL, &gerr));
+	drain();
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_DEVICE_MODEL_FAILED);
+	g_assert_nonnull(strstr(gerr->message, "runtime record"));
+	g_clear_error(&gerr);
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "stopped");
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, 0);
+	g_assert_cmpint(g_rmdir(state), ==, 0);
+
+	/* The record is lost while acrnd is away: after the restart the VM
+	 * looks stopped, but its device model still answers on the control
+	 * socket, so Start refuses instead of launching a second one. */
+	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
+	pid1 = acrn_vm_get_leader_pid(v1);
+	stop_acrnd(f, SIGKILL);
+	g_assert_cmpint(g_unlink(state), ==, 0);
+	g_clear_object(&v1);
+	start_acrnd(f);
+	v1 = vm_proxy(f, p1);
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "stopped");
+	g_assert_false(acrn_vm_call_start_sync(v1, no_opts(), NULL, &gerr));
+	drain();
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_INVALID_STATE);
+	g_assert_nonnull(strstr(gerr->message, "may still be running"));
+	g_assert_true(pid_alive(pid1));
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, 0);
+	sock = g_strdup_printf("%s/%s.sock", f->run_dir, acrn_vm_get_uuid(v1));
+	g_assert_true(g_file_test(sock, G_FILE_TEST_EXISTS));
+	kill(pid1, SIGKILL);
+	g_assert_true(wait_for(pid_gone, GUINT_TO_POINTER(pid1), WAIT_MS));
+}
+
 static void test_stop_vms_on_exit(Fixture *f, gconstpointer data)
 {
 	g_autofree char *p1 = NULL, *p2 = NULL;
@@ -1122,11 +1245,12 @@ static void test_persistence_corrupt(Fixture *f, gconstpointer data)
 		g_assert_cmpstr(n, ==, "good");
 		g_assert_cmpstr(u, ==, uuid);
 	}
-	/* Nothing was deleted. */
+	/* Nothing was deleted but the interrupted write's temporary file
+	 * (issue 13, item 7: it stayed forever), removed before READY. */
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
 		g_autofree char *p = g_build_filename(f->state_dir, names[i], NULL);
 
-		g_assert_true(g_file_test(p, G_FILE_TEST_EXISTS));
+		g_assert_cmpint(g_file_test(p, G_FILE_TEST_EXISTS), ==, i != 2);
 	}
 }
 
@@ -1726,6 +1850,7 @@ int main(int argc, char **argv)
 	ADD("blkrescan", test_blkrescan, NULL);
 	ADD("reattach", test_reattach, NULL);
 	ADD("control-reconnect", test_control_reconnect, NULL);
+	ADD("runtime-record-mandatory", test_runtime_record_mandatory, NULL);
 	ADD("stop-vms-on-exit", test_stop_vms_on_exit, "manual");
 	ADD("autostart", test_autostart, NULL);
 	ADD("persistence/corrupt-files", test_persistence_corrupt, "manual");

@@ -72,6 +72,15 @@ char *acrn_dm_proto_encode(GVariant *msg, GError **error)
 		}
 	}
 	g_string_append_c(s, '}');
+	if (s->len >= ACRN_DM_PROTO_MAX_LINE) {
+		/* The device model would drop it and the caller wait for a
+		 * reply that never comes. */
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "message of %zu bytes exceeds the control protocol's line limit "
+			    "(%d bytes)",
+			    s->len, ACRN_DM_PROTO_MAX_LINE - 1);
+		return NULL;
+	}
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
 

@@ -23,8 +23,7 @@ struct ConsoleStream {
 	gboolean eof;
 };
 
-static void send_stream(ConsoleStream *s, RpcMessageStatus status, const guint8 *data,
-			gsize len)
+static void send_stream(ConsoleStream *s, RpcMessageStatus status, const guint8 *data, gsize len)
 {
 	RpcHeader hdr = s->call;
 	GByteArray *w;
@@ -116,8 +115,8 @@ static gboolean on_pty_writable(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-ConsoleStream *console_stream_open(RpcClient *client, const RpcHeader *call,
-				   const char *pty_path, GError **error)
+ConsoleStream *console_stream_open(RpcClient *client, const RpcHeader *call, const char *pty_path,
+				   GError **error)
 {
 	ConsoleStream *s;
 	struct termios tio;

@@ -9,8 +9,8 @@
 
 /* Opens the pty at `pty_path` for `client`; the stream uses the proc and
  * serial of `call`.  Fails with a libvirt error. */
-ConsoleStream *console_stream_open(RpcClient *client, const RpcHeader *call,
-				   const char *pty_path, GError **error);
+ConsoleStream *console_stream_open(RpcClient *client, const RpcHeader *call, const char *pty_path,
+				   GError **error);
 /* Starts relaying (after the reply to the opening call was queued). */
 void console_stream_start(ConsoleStream *stream);
 gboolean console_stream_matches(const ConsoleStream *stream, const RpcHeader *hdr);

@@ -23,7 +23,7 @@ static RpcServer *server;
 
 static void init_server(void)
 {
-	RpcServerConfig config = { .hv_version = 8002000, .lib_version = 9000000 };
+	RpcServerConfig config = {.hv_version = 8002000, .lib_version = 9000000};
 
 	if (!server)
 		server = rpc_server_new(&config, NULL);
@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const guint8 *data, size_t len)
 
 static void add_packet(GPtrArray *seeds, guint32 prog, int proc, int type, const GByteArray *args)
 {
-	RpcHeader hdr = { prog, 1, proc, type, 1, 0 };
+	RpcHeader hdr = {prog, 1, proc, type, 1, 0};
 	GByteArray *w = rpc_frame_begin(&hdr);
 
 	if (args)
@@ -65,7 +65,7 @@ static void add_packet(GPtrArray *seeds, guint32 prog, int proc, int type, const
 
 static void put_dom(GByteArray *a)
 {
-	static const guint8 uuid[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	static const guint8 uuid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
 	xdr_put_string(a, "vm1");
 	xdr_put_fixed_opaque(a, uuid, 16);
@@ -135,9 +135,9 @@ static GByteArray *mutate(GRand *rng, GPtrArray *seeds)
 			break;
 		case 1: /* interesting 32-bit value at an aligned offset */
 			if (m->len >= 4) {
-				static const guint32 vals[] = { 0, 1, 2, 0x7fffffff, 0x80000000,
-								0xffffffff, 0xfffffff0, 16384,
-								16385, 4194304, 33554432 };
+				static const guint32 vals[] = {
+				    0,		1,     2,     0x7fffffff, 0x80000000, 0xffffffff,
+				    0xfffffff0, 16384, 16385, 4194304,	  33554432};
 				guint32 v = vals[g_rand_int_range(rng, 0, G_N_ELEMENTS(vals))];
 				guint off = (pos & ~3u) <= m->len - 4 ? pos & ~3u : m->len - 4;
 
@@ -196,8 +196,8 @@ static GByteArray *mutate(GRand *rng, GPtrArray *seeds)
 	return m;
 }
 
-static GLogWriterOutput quiet_writer(GLogLevelFlags level, const GLogField *fields,
-				     gsize n_fields, gpointer data)
+static GLogWriterOutput quiet_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+				     gpointer data)
 {
 	if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
 		return g_log_writer_default(level, fields, n_fields, data);

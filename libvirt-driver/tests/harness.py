@@ -51,7 +51,8 @@ def vm_xml(name, uuid=None, kernel_args="", domain_type="acrn", extra="",
 
 
 class Stack:
-    def __init__(self, start_virtacrnd=True, virtacrnd_args=()):
+    def __init__(self, start_virtacrnd=True, virtacrnd_args=(), virtacrnd_nofile=None):
+        self.virtacrnd_nofile = virtacrnd_nofile
         self.virtacrnd_bin = env("VIRTACRND")
         self.acrnd_bin = env("ACRND")
         self.standin = env("ACRN_DM_STANDIN")
@@ -118,9 +119,14 @@ class Stack:
         return "true" in r.stdout
 
     def start_virtacrnd(self, extra=()):
+        kw = {}
+        if self.virtacrnd_nofile:
+            import resource
+            n = self.virtacrnd_nofile
+            kw["preexec_fn"] = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
         self.virtacrnd = self._spawn("virtacrnd", [self.virtacrnd_bin, "--verbose", "--socket-dir",
                                                    self.sock_dir, "--bus-address", self.bus_address,
-                                                   *extra])
+                                                   *extra], **kw)
         sock = os.path.join(self.sock_dir, "virtacrnd-admin-sock")
         self.wait_for(lambda: os.path.exists(sock) or self.virtacrnd.poll() is not None,
                       "virtacrnd sockets")
@@ -169,6 +175,10 @@ class Stack:
             raise AssertionError("virsh %s failed (%d): %s%s" % (" ".join(args), r.returncode,
                                                                  r.stdout, r.stderr))
         return r
+
+    def log(self, name):
+        with open(self.logs[name]) as f:
+            return f.read()
 
     def vm_xml(self, name, uuid=None, **kw):
         return vm_xml(name, uuid, kernel=self.kernel, **kw)

@@ -14,8 +14,8 @@ void test_conn_open(TestConn *t, RpcServer *server, RpcSocketKind kind)
 {
 	int sv[2];
 
-	g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv),
-			==, 0);
+	g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), ==,
+			0);
 	t->server = server;
 	t->fd = sv[0];
 	t->serial = 0;
@@ -51,7 +51,7 @@ void test_conn_send_raw(TestConn *t, const void *data, gsize len)
 
 guint32 test_conn_call(TestConn *t, int proc, const GByteArray *args)
 {
-	RpcHeader hdr = { RPC_REMOTE_PROGRAM, 1, proc, RPC_TYPE_CALL, t->serial++, 0 };
+	RpcHeader hdr = {RPC_REMOTE_PROGRAM, 1, proc, RPC_TYPE_CALL, t->serial++, 0};
 	GByteArray *w = rpc_frame_begin(&hdr);
 	g_autoptr(GBytes) b = NULL;
 	gsize len;

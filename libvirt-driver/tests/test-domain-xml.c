@@ -10,51 +10,48 @@
 /* What Debian's Nova 26 generates with virt_type=kvm (libvirt-rpc.md §7.3),
  * plus a direct-boot kernel so that acrnd can run it. */
 static const char nova_xml[] =
-	"<domain type=\"kvm\">\n"
-	"  <uuid>0f6d4b8e-3c2a-4b5e-9a61-2f1e7c9d8b10</uuid>\n"
-	"  <name>instance-00000001</name>\n"
-	"  <memory>524288</memory>\n"
-	"  <vcpu>2</vcpu>\n"
-	"  <metadata><nova:instance xmlns:nova=\"http://openstack.org/xmlns/libvirt/nova/1.1\">"
-	"<nova:name>vm</nova:name></nova:instance></metadata>\n"
-	"  <sysinfo type=\"smbios\"><system><entry name=\"manufacturer\">OpenStack Foundation"
-	"</entry></system></sysinfo>\n"
-	"  <os><type arch=\"x86_64\" machine=\"pc\">hvm</type><kernel>/boot/vmlinuz</kernel>"
-	"<boot dev=\"hd\"/><smbios mode=\"sysinfo\"/></os>\n"
-	"  <features><acpi/><apic/><vmcoreinfo/></features>\n"
-	"  <clock offset=\"utc\"><timer name=\"pit\" tickpolicy=\"delay\"/></clock>\n"
-	"  <cpu mode=\"host-model\" match=\"exact\"><topology sockets=\"2\" cores=\"1\" "
-	"threads=\"1\"/></cpu>\n"
-	"  <devices>\n"
-	"    <disk type=\"file\" device=\"disk\"><driver name=\"qemu\" type=\"raw\" "
-	"cache=\"none\"/><source file=\"/var/lib/nova/instances/x/disk\"/>"
-	"<target dev=\"vda\" bus=\"virtio\"/></disk>\n"
-	"    <serial type=\"pty\"><log file=\"/tmp/console.log\" append=\"off\"/></serial>\n"
-	"    <graphics type=\"vnc\" autoport=\"yes\" listen=\"127.0.0.1\"/>\n"
-	"    <video><model type=\"virtio\"/></video>\n"
-	"    <input type=\"tablet\" bus=\"usb\"/>\n"
-	"    <rng model=\"virtio\"><backend model=\"random\">/dev/urandom</backend></rng>\n"
-	"    <controller type=\"usb\" index=\"0\"/>\n"
-	"    <memballoon model=\"virtio\"><stats period=\"10\"/></memballoon>\n"
-	"  </devices>\n"
-	"</domain>\n";
+    "<domain type=\"kvm\">\n"
+    "  <uuid>0f6d4b8e-3c2a-4b5e-9a61-2f1e7c9d8b10</uuid>\n"
+    "  <name>instance-00000001</name>\n"
+    "  <memory>524288</memory>\n"
+    "  <vcpu>2</vcpu>\n"
+    "  <metadata><nova:instance xmlns:nova=\"http://openstack.org/xmlns/libvirt/nova/1.1\">"
+    "<nova:name>vm</nova:name></nova:instance></metadata>\n"
+    "  <sysinfo type=\"smbios\"><system><entry name=\"manufacturer\">OpenStack Foundation"
+    "</entry></system></sysinfo>\n"
+    "  <os><type arch=\"x86_64\" machine=\"pc\">hvm</type><kernel>/boot/vmlinuz</kernel>"
+    "<boot dev=\"hd\"/><smbios mode=\"sysinfo\"/></os>\n"
+    "  <features><acpi/><apic/><vmcoreinfo/></features>\n"
+    "  <clock offset=\"utc\"><timer name=\"pit\" tickpolicy=\"delay\"/></clock>\n"
+    "  <cpu mode=\"host-model\" match=\"exact\"><topology sockets=\"2\" cores=\"1\" "
+    "threads=\"1\"/></cpu>\n"
+    "  <devices>\n"
+    "    <disk type=\"file\" device=\"disk\"><driver name=\"qemu\" type=\"raw\" "
+    "cache=\"none\"/><source file=\"/var/lib/nova/instances/x/disk\"/>"
+    "<target dev=\"vda\" bus=\"virtio\"/></disk>\n"
+    "    <serial type=\"pty\"><log file=\"/tmp/console.log\" append=\"off\"/></serial>\n"
+    "    <graphics type=\"vnc\" autoport=\"yes\" listen=\"127.0.0.1\"/>\n"
+    "    <video><model type=\"virtio\"/></video>\n"
+    "    <input type=\"tablet\" bus=\"usb\"/>\n"
+    "    <rng model=\"virtio\"><backend model=\"random\">/dev/urandom</backend></rng>\n"
+    "    <controller type=\"usb\" index=\"0\"/>\n"
+    "    <memballoon model=\"virtio\"><stats period=\"10\"/></memballoon>\n"
+    "  </devices>\n"
+    "</domain>\n";
 
 static void test_nova_xml(void)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) ignored = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *out = domain_xml_for_acrnd(nova_xml, ignored, &error);
-	static const char *const dropped[] = { "<sysinfo", "<features", "<clock", "<cpu ",
-					       "<graphics", "<video", "<input", "<rng",
-					       "<controller", "<memballoon", "<boot ", "<smbios" };
-	static const char *const kept[] = { "<name>instance-00000001</name>",
-					    "<uuid>0f6d4b8e-3c2a-4b5e-9a61-2f1e7c9d8b10</uuid>",
-					    "<memory>524288</memory>",
-					    "<vcpu>2</vcpu>",
-					    "<kernel>/boot/vmlinuz</kernel>",
-					    "<disk type=\"file\" device=\"disk\">",
-					    "<serial type=\"pty\">",
-					    "nova:instance" };
+	static const char *const dropped[] = {"<sysinfo",    "<features",   "<clock", "<cpu ",
+					      "<graphics",   "<video",	    "<input", "<rng",
+					      "<controller", "<memballoon", "<boot ", "<smbios"};
+	static const char *const kept[] = {
+	    "<name>instance-00000001</name>", "<uuid>0f6d4b8e-3c2a-4b5e-9a61-2f1e7c9d8b10</uuid>",
+	    "<memory>524288</memory>",	      "<vcpu>2</vcpu>",
+	    "<kernel>/boot/vmlinuz</kernel>", "<disk type=\"file\" device=\"disk\">",
+	    "<serial type=\"pty\">",	      "nova:instance"};
 
 	g_assert_no_error(error);
 	g_assert_nonnull(out);
@@ -92,19 +89,49 @@ static void test_rejects(void)
 	expect_error("<network/>", VIR_ERR_XML_ERROR, "<domain>");
 	expect_error("<domain type='acrn'><name>a</name>", VIR_ERR_XML_ERROR, "malformed");
 	expect_error("", VIR_ERR_XML_ERROR, "malformed");
+	/* Issue 13, item 7: duplicates are refused, not "first one wins". */
+	expect_error("<domain type='acrn'><name>a</name><memory>1</memory><memory>2</memory>"
+		     "</domain>",
+		     VIR_ERR_XML_ERROR, "<domain> has more than one <memory>");
+	expect_error("<domain type='acrn'><name>a</name><name>b</name></domain>", VIR_ERR_XML_ERROR,
+		     "more than one <name>");
+	expect_error("<domain type='acrn'><os><kernel>/a</kernel><kernel>/b</kernel></os>"
+		     "</domain>",
+		     VIR_ERR_XML_ERROR, "<os> has more than one <kernel>");
+	expect_error("<domain type='acrn'><on_crash>destroy</on_crash><on_crash>restart"
+		     "</on_crash></domain>",
+		     VIR_ERR_XML_ERROR, "more than one <on_crash>");
 }
 
 static void test_no_entity_expansion(void)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *out = domain_xml_for_acrnd(
-		"<?xml version='1.0'?><!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
-		"<domain type='acrn'><name>&x;</name></domain>",
-		NULL, &error);
+	    "<?xml version='1.0'?><!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+	    "<domain type='acrn'><name>&x;</name></domain>",
+	    NULL, &error);
 
 	/* Either refused or passed through unexpanded; never the file contents. */
 	if (out)
 		g_assert_null(strstr(out, "root:"));
+}
+
+/* Issue 13, item 4: refused by the bounds scan before libxml2's quadratic
+ * attribute check runs. */
+static void test_attribute_flood(void)
+{
+	g_autoptr(GError) error = NULL;
+	GString *flood = g_string_new("<domain type='acrn' ");
+	g_autofree char *out = NULL;
+
+	for (guint i = 0; i < 90000; i++)
+		g_string_append_printf(flood, "a%u='' ", i);
+	g_string_append(flood, "><name>x</name></domain>");
+	out = domain_xml_for_acrnd(flood->str, NULL, &error);
+	g_assert_null(out);
+	g_assert_error(error, VIRT_ERROR, VIR_ERR_XML_ERROR);
+	g_assert_nonnull(strstr(error->message, "more than 32 attributes"));
+	g_string_free(flood, TRUE);
 }
 
 static void test_client_xml(void)
@@ -118,7 +145,8 @@ static void test_client_xml(void)
 	g_assert_nonnull(strstr(live, "<domain type=\"acrn\" id=\"1234\">"));
 	g_assert_cmpstr(inactive, ==, stored);
 	g_assert_true(domain_xml_same_definition(live, stored));
-	g_assert_false(domain_xml_same_definition(live, "<domain type='acrn'><name>b</name></domain>"));
+	g_assert_false(
+	    domain_xml_same_definition(live, "<domain type='acrn'><name>b</name></domain>"));
 }
 
 static void test_identity(void)
@@ -143,6 +171,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/domain-xml/nova", test_nova_xml);
 	g_test_add_func("/domain-xml/rejects", test_rejects);
 	g_test_add_func("/domain-xml/no-entity-expansion", test_no_entity_expansion);
+	g_test_add_func("/domain-xml/attribute-flood", test_attribute_flood);
 	g_test_add_func("/domain-xml/client", test_client_xml);
 	g_test_add_func("/domain-xml/identity", test_identity);
 	return g_test_run();

@@ -155,6 +155,11 @@ def test(s):
         while "t1" in s.virsh("list", "--all", "--name").stdout and time.time() < end:
             time.sleep(0.1)
         check("t1" not in s.virsh("list", "--all", "--name").stdout, "transient t1 gone")
+        # like libvirt: only Started and Stopped for a transient domain
+        ev.wait_for(r"domain 't1': Stopped Destroyed")
+        t1 = [l for l in ev.text().splitlines() if "domain 't1'" in l]
+        check(all("Defined" not in l and "Undefined" not in l for l in t1), "\n".join(t1))
+        check(any("Started Booted" in l for l in t1), "\n".join(t1))
         print(ev.text())
     finally:
         ev.stop()

@@ -133,6 +133,18 @@ def test(s):
     except libvirt.libvirtError as e:
         check(e.get_error_code() == libvirt.VIR_ERR_NO_SUPPORT, str(e))
 
+    # a call to a program virtacrnd does not serve (qemu) is an error, and
+    # the connection and its event callbacks survive (issue 13, item 9)
+    import libvirt_qemu
+    try:
+        libvirt_qemu.qemuMonitorCommand(dom, "info status",
+                                        libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+        raise AssertionError("qemu monitor command unexpectedly implemented")
+    except libvirt.libvirtError as e:
+        check("Cannot find program" in str(e), str(e))
+    check(conn.isAlive() == 1, "connection dropped after a call to the qemu program")
+    check([d.name() for d in conn.listAllDomains()] == ["pyvm"], "list after the qemu call")
+
     dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
     wait_event("pyvm", libvirt.VIR_DOMAIN_EVENT_UNDEFINED, libvirt.VIR_DOMAIN_EVENT_UNDEFINED_REMOVED)
     check(conn.listAllDomains() == [], "undefined")

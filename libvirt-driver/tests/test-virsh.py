@@ -59,9 +59,29 @@ def test(s):
           "autostart enabled")
     check(s.virsh("list", "--all", "--autostart", "--name").stdout.split() == ["vm1"],
           "autostart filter")
+    # autostart stays out of the XML, like libvirt (issue 13, item 11): a
+    # dump taken while it is on does not turn it back on when defined
+    dump = s.virsh("dumpxml", "--inactive", "vm1").stdout
+    check("autostart" not in dump and "urn:acrn" not in dump, dump)
+    check("autostart" not in s.virsh("dumpxml", "vm1").stdout, "live dump")
+    dumpfile = s.write_file("vm1-dump.xml", dump)
     s.virsh("autostart", "--disable", "vm1")
     check(re.search(r"^Autostart:\s+disable$", s.virsh("dominfo", "vm1").stdout, re.M),
           "autostart disabled")
+    s.virsh("define", dumpfile)
+    check(re.search(r"^Autostart:\s+disable$", s.virsh("dominfo", "vm1").stdout, re.M),
+          "defining a dump changed autostart")
+    # ... nor does a dump of an older virtacrnd that still carried it
+    old = dump.replace("</domain>", "<metadata><acrn:autostart xmlns:acrn='urn:acrn:domain:1' "
+                       "enabled='yes'/></metadata></domain>")
+    s.virsh("define", s.write_file("vm1-old.xml", old))
+    check(re.search(r"^Autostart:\s+disable$", s.virsh("dominfo", "vm1").stdout, re.M),
+          "acrn:autostart in a defined XML changed autostart")
+    s.virsh("autostart", "vm1")
+    s.virsh("define", dumpfile)
+    check(re.search(r"^Autostart:\s+enable$", s.virsh("dominfo", "vm1").stdout, re.M),
+          "redefining turned autostart off")
+    s.virsh("autostart", "--disable", "vm1")
 
     # errors clients must recognise
     r = s.virsh("dominfo", "nosuchvm", check=False)

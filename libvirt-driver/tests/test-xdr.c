@@ -43,8 +43,9 @@ static void test_roundtrip(void)
 static void test_captured_connect_open(void)
 {
 	/* CONNECT_OPEN args as captured from virsh (libvirt-rpc.md §1.3) */
-	static const guint8 raw[] = { 0, 0, 0, 1, 0, 0, 0, 0x0e, 'a', 'c', 'r', 'n', ':', '/',
-				      '/', '/', 's', 'y', 's', 't', 'e', 'm', 0, 0, 0, 0, 0, 0 };
+	static const guint8 raw[] = {0,	  0,   0,   1,	 0,   0,   0,	0x0e, 'a', 'c',
+				     'r', 'n', ':', '/', '/', '/', 's', 'y',  's', 't',
+				     'e', 'm', 0,   0,	 0,   0,   0,	0};
 	g_autoptr(GByteArray) w = g_byte_array_new();
 	XdrReader r;
 	g_autofree char *name = NULL;
@@ -142,11 +143,11 @@ static void test_char_arrays(void)
 
 static void test_framing(void)
 {
-	RpcHeader hdr = { 0x20008086, 1, 66, 0, 0, 0 }, out;
+	RpcHeader hdr = {0x20008086, 1, 66, 0, 0, 0}, out;
 	g_autoptr(GBytes) b = rpc_frame_finish(rpc_frame_begin(&hdr));
 	/* AUTH_LIST call as captured: 28 bytes */
-	static const guint8 captured[] = { 0, 0, 0, 0x1c, 0x20, 0, 0x80, 0x86, 0, 0, 0, 1, 0, 0,
-					   0, 0x42, 0, 0, 0, 0,	   0, 0,    0,	  0,	0, 0, 0, 0 };
+	static const guint8 captured[] = {0, 0,	   0, 0x1c, 0x20, 0, 0x80, 0x86, 0, 0, 0, 1, 0, 0,
+					  0, 0x42, 0, 0,    0,	  0, 0,	   0,	 0, 0, 0, 0, 0, 0};
 	gsize len;
 	const guint8 *data = g_bytes_get_data(b, &len);
 	const guint8 *payload;

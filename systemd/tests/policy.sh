@@ -91,6 +91,7 @@ expect_output out "nobodyvm" "nobody sees the VMs"
 expect 0 "nobody: dumpxml (GetVM, VM.GetConfig)" as_nobody "$ACRNCTL" --address "$BUS" dumpxml nobodyvm
 expect 0 "nobody: autostart query (Properties.GetAll)" as_nobody "$ACRNCTL" --address "$BUS" autostart nobodyvm
 expect 0 "nobody: Manager.ListVMs" as_nobody busctl --address="$BUS" call org.acrn.Acrnd1 /org/acrn/Acrnd1/Manager org.acrn.Acrnd1.Manager ListVMs
+expect 0 "nobody: Manager.ListVMDetails" as_nobody busctl --address="$BUS" call org.acrn.Acrnd1 /org/acrn/Acrnd1/Manager org.acrn.Acrnd1.Manager ListVMDetails
 expect 0 "nobody: Properties.Get" as_nobody busctl --address="$BUS" get-property org.acrn.Acrnd1 /org/acrn/Acrnd1/Manager org.acrn.Acrnd1.Manager Version
 expect 0 "nobody: Introspect" as_nobody busctl --address="$BUS" introspect org.acrn.Acrnd1 /org/acrn/Acrnd1/Manager
 expect 0 "nobody: Peer.Ping" as_nobody busctl --address="$BUS" call org.acrn.Acrnd1 /org/acrn/Acrnd1/Manager org.freedesktop.DBus.Peer Ping

@@ -96,6 +96,22 @@ static void test_too_long(void)
 	v = acrn_dm_proto_decode(line, &error);
 	g_assert_null(v);
 	g_assert_nonnull(error);
+	g_clear_error(&error);
+
+	/* The encoder never produces a line the other side must drop. */
+	{
+		g_autofree char *big = g_strnfill(ACRN_DM_PROTO_MAX_LINE, 'x');
+		GVariantDict d;
+		g_autoptr(GVariant) msg = NULL;
+		g_autofree char *out = NULL;
+
+		g_variant_dict_init(&d, NULL);
+		g_variant_dict_insert(&d, "path", "s", big);
+		msg = g_variant_ref_sink(g_variant_dict_end(&d));
+		out = acrn_dm_proto_encode(msg, &error);
+		g_assert_null(out);
+		g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+	}
 }
 
 static void test_encode_rejects_types(void)
