@@ -327,11 +327,24 @@ static gboolean expand_dollar(Eval *ev, const char **pp, gboolean quoted, Fields
 		const char *close = find_closing(p, '{', '}');
 		g_autofree char *body = NULL;
 
+		gboolean ok;
+
 		if (!close)
 			return expand_unknown("unterminated ${", error);
+		/* Each level scans the rest of the word: without a bound,
+		 * ${a:-${a:-...}} would take quadratic time. */
+		if (ev->expand_depth >= LS_MAX_EXPANSION_DEPTH) {
+			g_set_error(error, LAUNCH_SCRIPT_ERROR, LAUNCH_SCRIPT_ERROR_SYNTAX,
+				    "line %u: expansions nested more than %u deep", line,
+				    LS_MAX_EXPANSION_DEPTH);
+			return FALSE;
+		}
 		body = g_strndup(p + 1, (gsize)(close - p - 1));
 		*pp = close + 1;
-		return expand_braced(ev, body, quoted, f, line, error);
+		ev->expand_depth++;
+		ok = expand_braced(ev, body, quoted, f, line, error);
+		ev->expand_depth--;
+		return ok;
 	}
 	if (*p == '@' && quoted) {
 		*pp = p + 1;

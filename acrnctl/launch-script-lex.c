@@ -29,6 +29,7 @@ typedef struct {
 	guint line;
 	GPtrArray *tokens;
 	GPtrArray *heredocs; /* PendingHeredoc*, bodies start at next newline */
+	guint depth;	     /* recursion of quotes inside $( / ${ and back */
 } Lexer;
 
 static int lx_peek(Lexer *lx, gsize ahead)
@@ -56,7 +57,30 @@ static gboolean lx_error(Lexer *lx, guint line, const char *what, GError **error
 static gboolean lx_copy_balanced(Lexer *lx, GString *out, char open, char close, GError **error);
 
 /* Copies a double-quoted string (opening quote at pos) into @out. */
+static gboolean lx_copy_dquoted_inner(Lexer *lx, GString *out, GError **error);
+
+/* "$(" inside double quotes inside "$(" ... recurses: bound it, so that a
+ * hostile script cannot overflow the stack. */
+static gboolean lx_enter(Lexer *lx, GError **error)
+{
+	if (lx->depth >= 2 * LS_MAX_EXPANSION_DEPTH)
+		return lx_error(lx, lx->line, "quotes and substitutions nested too deep", error);
+	lx->depth++;
+	return TRUE;
+}
+
 static gboolean lx_copy_dquoted(Lexer *lx, GString *out, GError **error)
+{
+	gboolean ok;
+
+	if (!lx_enter(lx, error))
+		return FALSE;
+	ok = lx_copy_dquoted_inner(lx, out, error);
+	lx->depth--;
+	return ok;
+}
+
+static gboolean lx_copy_dquoted_inner(Lexer *lx, GString *out, GError **error)
 {
 	guint start_line = lx->line;
 
@@ -142,7 +166,22 @@ static gboolean lx_copy_backquoted(Lexer *lx, GString *out, GError **error)
 
 /* Copies "(...)" or "{...}" (opening character at pos), nesting and quotes
  * respected, into @out. */
+static gboolean lx_copy_balanced_inner(Lexer *lx, GString *out, char open, char close,
+				       GError **error);
+
 static gboolean lx_copy_balanced(Lexer *lx, GString *out, char open, char close, GError **error)
+{
+	gboolean ok;
+
+	if (!lx_enter(lx, error))
+		return FALSE;
+	ok = lx_copy_balanced_inner(lx, out, open, close, error);
+	lx->depth--;
+	return ok;
+}
+
+static gboolean lx_copy_balanced_inner(Lexer *lx, GString *out, char open, char close,
+				       GError **error)
 {
 	guint start_line = lx->line;
 	int depth = 0;

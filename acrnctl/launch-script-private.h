@@ -45,6 +45,7 @@ typedef struct {
 	GString *blocks;      /* open if/loop/case blocks, one char each */
 	guint inherited_cond; /* conditional depth of enclosing function calls */
 	guint call_depth;
+	guint expand_depth; /* nesting of ${...} and $(...) being expanded */
 	gboolean exited;
 	gboolean returned;
 	GPtrArray *sourced;	      /* "FILE (line N)" */
@@ -53,6 +54,9 @@ typedef struct {
 	guint found_count;
 	GString *found_lines;
 } Eval;
+
+/* Deepest nesting of ${...} / $(...) expanded; scripts use two or three. */
+#define LS_MAX_EXPANSION_DEPTH 32
 
 void ls_token_free(Token *tok);
 /* Appends the tokens of @text to @tokens (a final newline separator

@@ -167,6 +167,50 @@ static void test_garbage(void)
 	g_rand_free(rand);
 }
 
+/* ${a:-${a:-...}} 100,000 levels deep: refused at the depth limit instead
+ * of taking quadratic time (issue 13, item 8).  A shallow nesting still
+ * works. */
+static void test_deep_nesting(void)
+{
+	const guint levels = 100000;
+	g_autoptr(GString) s = g_string_new("acrn-dm ");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LaunchScriptCommand) cmd = NULL;
+	g_autoptr(LaunchScriptCommand) shallow = NULL;
+
+	for (guint i = 0; i < levels; i++)
+		g_string_append(s, "${a:-");
+	g_string_append(s, "x");
+	for (guint i = 0; i < levels; i++)
+		g_string_append_c(s, '}');
+	g_string_append(s, " vm1\n");
+	cmd = launch_script_find_dm_command(s->str, -1, "t.sh", NULL, &error);
+	g_assert_null(cmd);
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "nested more than"));
+
+	/* Quotes inside substitutions inside quotes: the lexer recursed
+	 * without a bound and overflowed the stack. */
+	g_clear_error(&error);
+	g_string_assign(s, "acrn-dm ");
+	for (guint i = 0; i < levels; i++)
+		g_string_append(s, "\"$(");
+	for (guint i = 0; i < levels; i++)
+		g_string_append(s, ")\"");
+	g_string_append(s, " vm1\n");
+	g_clear_pointer(&cmd, launch_script_command_free);
+	cmd = launch_script_find_dm_command(s->str, -1, "t.sh", NULL, &error);
+	g_assert_null(cmd);
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "nested too deep"));
+
+	g_clear_error(&error);
+	shallow = launch_script_find_dm_command("acrn-dm ${a:-${b:-${c:-deep}}} vm1\n", -1,
+						"t.sh", NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(shallow->argv[1], ==, "deep");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -179,5 +223,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/launch-script/too-large", test_too_large);
 	g_test_add_func("/launch-script/nul-bytes", test_nul_bytes);
 	g_test_add_func("/launch-script/garbage", test_garbage);
+	g_test_add_func("/launch-script/deep-nesting", test_deep_nesting);
 	return g_test_run();
 }
