@@ -150,6 +150,8 @@ static char *definition_from_input(Acrnctl *ctl, const char *file, const char *t
 	g_autoptr(LaunchScriptCommand) cmd = NULL;
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(AcrnVmDef) def = NULL;
+	g_autofree char *base_dir = NULL;
+	DmArgvToDefOptions opts = {0};
 
 	if (looks_like_xml(text, len)) {
 		/* It travels as a D-Bus string: UTF-8 without NUL bytes. */
@@ -177,10 +179,27 @@ static char *definition_from_input(Acrnctl *ctl, const char *file, const char *t
 		return acrn_vm_def_to_xml(def);
 	}
 
-	cmd = launch_script_find_dm_command(text, (gssize)len, file, script_args, error);
+	cmd = launch_script_find_dm_command(text, (gssize)len, file, script_args, g_get_home_dir(),
+					    error);
 	if (!cmd)
 		return NULL;
-	def = dm_argv_to_def((const char *const *)cmd->argv, uuid, warnings, error);
+	/* Relative paths in the script are relative to where it is (or, for
+	 * standard input, to the current directory). */
+	if (strcmp(file, "-") == 0) {
+		base_dir = g_get_current_dir();
+	} else {
+		g_autofree char *dir = g_path_get_dirname(file);
+
+		base_dir = g_canonicalize_filename(dir, NULL);
+	}
+	opts.uuid = uuid;
+	opts.base_dir = base_dir;
+	opts.home = g_get_home_dir();
+	opts.unknown_reasons = cmd->unknowns;
+	for (guint i = 0; i < cmd->warnings->len; i++)
+		fprintf(stderr, "acrnctl: warning: %s %s\n", file,
+			(const char *)cmd->warnings->pdata[i]);
+	def = dm_argv_to_def((const char *const *)cmd->argv, &opts, warnings, error);
 	for (guint i = 0; i < warnings->len; i++)
 		fprintf(stderr, "acrnctl: warning: %s line %u: %s\n", file, cmd->line,
 			(const char *)warnings->pdata[i]);

@@ -297,17 +297,24 @@ static char *unquote_simple(const char *raw)
 	return g_string_free(out, FALSE);
 }
 
-/* A redirection operator starts at pos: consume it and its target word,
- * which do not reach the command's argv. */
-static gboolean lx_redirection(Lexer *lx, GError **error)
+/* A redirection operator starts at pos (after the file descriptor digits
+ * @fd, "" if none): consume it and its target word, which do not reach the
+ * command's argv, and emit a TOK_REDIR saying whether it redirects standard
+ * output (which matters inside command substitutions). */
+static gboolean lx_redirection(Lexer *lx, const char *fd, GError **error)
 {
 	gboolean heredoc = FALSE, strip_tabs = FALSE;
 	g_autoptr(GString) target = g_string_new(NULL);
 	guint line = lx->line;
+	gboolean stdout_too = FALSE;
 
 	if (lx_peek(lx, 0) == '&') { /* &> and &>> */
 		lx->pos++;
+		stdout_too = TRUE;
+	} else if (lx_peek(lx, 0) == '>' && (!*fd || strcmp(fd, "1") == 0)) {
+		stdout_too = TRUE;
 	}
+	lx_emit(lx, TOK_REDIR, stdout_too ? "stdout" : "other", line);
 	if (lx_peek(lx, 0) == '<' && lx_peek(lx, 1) == '<' && lx_peek(lx, 2) == '<') {
 		lx->pos += 3; /* here-string: the word is the target */
 	} else if (lx_peek(lx, 0) == '<' && lx_peek(lx, 1) == '<') {
@@ -373,7 +380,6 @@ static gboolean lx_skip_heredoc_bodies(Lexer *lx, GError **error)
 	return TRUE;
 }
 
-
 static gboolean lex(Lexer *lx, GError **error)
 {
 	while (lx->pos < lx->len) {
@@ -402,7 +408,7 @@ static gboolean lex(Lexer *lx, GError **error)
 			if (dsemi && lx_peek(lx, 0) == '&')
 				lx->pos++;
 		} else if (c == '&' && lx_peek(lx, 1) == '>') {
-			if (!lx_redirection(lx, error))
+			if (!lx_redirection(lx, "", error))
 				return FALSE;
 		} else if (c == '&' || c == '|') {
 			gboolean doubled = lx_peek(lx, 1) == c;
@@ -419,7 +425,7 @@ static gboolean lex(Lexer *lx, GError **error)
 			lx_emit(lx, TOK_RPAREN, ")", line);
 			lx->pos++;
 		} else if (c == '<' || c == '>') {
-			if (!lx_redirection(lx, error))
+			if (!lx_redirection(lx, "", error))
 				return FALSE;
 		} else {
 			g_autoptr(GString) word = g_string_new(NULL);
@@ -429,8 +435,11 @@ static gboolean lex(Lexer *lx, GError **error)
 			/* "2>&1": the digits directly before a redirection are a
 			 * file descriptor number, not an argument. */
 			if ((lx_peek(lx, 0) == '<' || lx_peek(lx, 0) == '>') &&
-			    ls_all_digits(word->str))
+			    ls_all_digits(word->str)) {
+				if (!lx_redirection(lx, word->str, error))
+					return FALSE;
 				continue;
+			}
 			lx_emit(lx, TOK_WORD, word->str, line);
 		}
 	}
