@@ -19,6 +19,7 @@ typedef enum {
 	OPT_CPU_AFFINITY,
 	OPT_OVMF,
 	OPT_VCPUS,
+	OPT_UUID,
 	OPT_DROP,   /* accepted, ignored with a warning */
 	OPT_REJECT, /* cannot be expressed: error */
 } OptKind;
@@ -87,8 +88,8 @@ static const DmOption dm_options[] = {
     {"debugexit", 0, FALSE, OPT_REJECT, "(debug exit port) is not supported"},
     {"version", 'v', FALSE, OPT_REJECT, "only prints acrn-dm's version"},
     {"help", 'h', FALSE, OPT_REJECT, "only prints acrn-dm's usage"},
-    {NULL, 'U', TRUE, OPT_REJECT,
-     "is refused by current acrn-dm; give the UUID with 'acrnctl add --uuid'"},
+    /* acrn-dm before v2.7 took the VM's UUID (current ones refuse -U). */
+    {NULL, 'U', TRUE, OPT_UUID, NULL},
 };
 
 static const DmOption *find_long(const char *name, gsize len)
@@ -307,6 +308,7 @@ typedef struct {
 	const DmArgvToDefOptions *opts;
 	GPtrArray *warnings;
 	gboolean vcpus_from_c; /* -c gave the vCPU count */
+	gboolean uuid_from_u;  /* -U gave the UUID */
 } Ctx;
 
 /* @s with its placeholders (see DM_ARGV_UNKNOWN_MARK) shown as "<?>". */
@@ -525,6 +527,10 @@ static gboolean apply_pci_slot(Ctx *ctx, AcrnVmDef *def, const ParsedOption *po,
 		     where);
 		return TRUE;
 	}
+	if (strcmp(emul, "pci-gvt") == 0)
+		return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
+			    "%s: GVT-g graphics ('pci-gvt') is not supported by VM definitions",
+			    where);
 	if (strcmp(emul, "passthru") == 0)
 		return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
 			    "%s: PCI passthrough ('passthru') is not supported by VM "
@@ -642,6 +648,19 @@ static gboolean apply_option(Ctx *ctx, AcrnVmDef *def, const ParsedOption *po, G
 		ctx->vcpus_from_c = TRUE;
 		return TRUE;
 	}
+	case OPT_UUID:
+		if (ctx->opts && ctx->opts->uuid) {
+			warn(ctx->warnings,
+			     "acrn-dm option %s %s: the UUID given to acrnctl is used "
+			     "instead",
+			     po->spelling, value);
+			return TRUE;
+		}
+		if (!acrn_vm_uuid_normalize(po->value, def->uuid))
+			return fail(error, DM_ARGV_ERROR_INVALID, "%s %s: not a UUID", po->spelling,
+				    value);
+		ctx->uuid_from_u = TRUE;
+		return TRUE;
 	case OPT_CPU_AFFINITY: {
 		g_auto(GStrv) cpus = g_strsplit(po->value, ",", -1);
 
@@ -695,7 +714,7 @@ AcrnVmDef *dm_argv_to_def(const char *const *argv, const DmArgvToDefOptions *opt
 	const char *uuid = options ? options->uuid : NULL;
 	GError *local = NULL;
 	AcrnDmArgvOptions argv_opts = {.dm_path = "acrn-dm", .control_socket = NULL};
-	Ctx ctx = {options, warnings, FALSE};
+	Ctx ctx = {options, warnings, FALSE, FALSE};
 
 	g_array_set_clear_func(opts, parsed_option_clear);
 	g_return_val_if_fail(argv && argv[0], NULL);
@@ -748,7 +767,9 @@ AcrnVmDef *dm_argv_to_def(const char *const *argv, const DmArgvToDefOptions *opt
 		     "acrn-dm is given neither a kernel (-k) nor an OVMF image (--ovmf)");
 		return NULL;
 	}
-	if (uuid) {
+	if (ctx.uuid_from_u) {
+		/* def->uuid is -U's */
+	} else if (uuid) {
 		if (!acrn_vm_uuid_normalize(uuid, def->uuid)) {
 			fail(error, DM_ARGV_ERROR_INVALID, "'%s' is not a UUID", uuid);
 			return NULL;
