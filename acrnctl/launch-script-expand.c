@@ -302,6 +302,7 @@ static gboolean braced_array(Eval *ev, const char *name, const char *index, gboo
 
 		if (!idx)
 			return FALSE;
+		v = g_hash_table_lookup(ev->vars, name); /* idx may have changed it */
 		if (ls_has_unknown(idx) ||
 		    !g_ascii_string_to_unsigned(idx, 10, 0, G_MAXUINT, &i, NULL)) {
 			g_autofree char *ph =
@@ -763,13 +764,15 @@ static gboolean expand_into(Eval *ev, const char *raw, Fields *f, guint line, GE
 GPtrArray *ls_expand_word(Eval *ev, const char *raw, gboolean assignment, guint line,
 			  GError **error)
 {
-	Var *ifs = g_hash_table_lookup(ev->vars, "IFS");
+	Var *ifs_var = g_hash_table_lookup(ev->vars, "IFS");
+	/* A copy: the word's own command substitutions may change IFS (and
+	 * free the old value when their subshell ends). */
+	g_autofree char *ifs =
+	    g_strdup(ifs_var && !ls_has_unknown(ifs_var->value) ? ifs_var->value : " \t\n");
 	Fields f = {g_ptr_array_new_with_free_func(g_free), g_string_new(NULL), FALSE, !assignment,
-		    " \t\n"};
+		    ifs};
 	guint64 bytes = 0;
 
-	if (ifs && !ls_has_unknown(ifs->value))
-		f.ifs = ifs->value;
 	if (!expand_into(ev, raw, &f, line, error)) {
 		g_ptr_array_unref(f.fields);
 		g_string_free(f.cur, TRUE);

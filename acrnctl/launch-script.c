@@ -156,7 +156,8 @@ static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError *
 
 	if (!split_assignment(w->tok->text, &name, &index, &append, &raw_value))
 		return TRUE;
-	old = g_hash_table_lookup(ev->vars, name);
+	/* `old` is looked up after each expansion: command substitutions in
+	 * it may change or free the variable. */
 	if (w->elems) {
 		g_autoptr(GPtrArray) elems = g_ptr_array_new_with_free_func(g_free);
 		Var *v;
@@ -182,6 +183,7 @@ static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError *
 		}
 		v = ls_var_new(NULL);
 		v->array = g_ptr_array_new_with_free_func(g_free);
+		old = g_hash_table_lookup(ev->vars, name);
 		if (append && old) {
 			if (old->array)
 				for (guint k = 0; k < old->array->len; k++)
@@ -219,6 +221,7 @@ static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError *
 			ls_set_var(ev, name, ls_var_new(ph), line);
 			return TRUE;
 		}
+		old = g_hash_table_lookup(ev->vars, name);
 		v = old ? ls_var_copy(old) : ls_var_new("");
 		if (!v->array) {
 			v->array = g_ptr_array_new_with_free_func(g_free);
@@ -235,6 +238,7 @@ static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError *
 		ls_set_var(ev, name, v, line);
 		return TRUE;
 	}
+	old = g_hash_table_lookup(ev->vars, name);
 	if (append && old) {
 		Var *v = ls_var_copy(old);
 		char *joined = g_strconcat(v->value, value, NULL);

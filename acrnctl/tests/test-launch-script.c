@@ -185,6 +185,18 @@ static const Case cases[] = {
      {NULL},
      "acrn-dm|--cpu_affinity|1,2|vm1",
      NULL},
+    /* IFS changed inside a word's own command substitution: the word's
+     * splitting used the freed old value (found by ASan). */
+    {"ifs-changed-by-own-substitution",
+     "IFS=' '\nacrn-dm $(IFS=,; echo a b)\n",
+     {NULL},
+     "acrn-dm|a|b",
+     NULL},
+    {"array-changed-by-own-index",
+     "a=(x y)\nacrn-dm ${a[$(a=(z); echo 1)]}\n",
+     {NULL},
+     "acrn-dm|y",
+     NULL},
     {"subshell-isolated",
      "x=1\ny=$(x=2; echo $x)\n(x=3)\nacrn-dm $x $y\n",
      {NULL},
@@ -414,9 +426,9 @@ static void test_garbage_tokens(void)
 	};
 	GRand *rand = g_rand_new_with_seed(1414);
 
-	for (int round = 0; round < 4000; round++) {
+	for (int round = 0; round < 20000; round++) {
 		g_autoptr(GString) s = g_string_new(NULL);
-		guint n = (guint)g_rand_int_range(rand, 0, 40);
+		guint n = (guint)g_rand_int_range(rand, 0, 80);
 		GError *error = NULL;
 		LaunchScriptCommand *cmd;
 
