@@ -42,6 +42,13 @@ Var *ls_var_copy(const Var *v)
 	return c;
 }
 
+void ls_touch_var(Eval *ev, const char *name, guint line)
+{
+	if (ev->frames->len > 0)
+		g_hash_table_insert(g_ptr_array_index(ev->frames, ev->frames->len - 1),
+				    g_strdup(name), GUINT_TO_POINTER(line));
+}
+
 void ls_set_var(Eval *ev, const char *name, Var *v, guint line)
 {
 	if (ev->subshells > 0) {
@@ -92,6 +99,11 @@ void ls_warn(Eval *ev, const char *fmt, ...)
 	for (guint i = 0; i < ev->warnings->len; i++)
 		if (strcmp(ev->warnings->pdata[i], msg) == 0)
 			return;
+	/* Enough to tell; and a bound for scripts with a warning per line. */
+	if (ev->warnings->len == LS_MAX_WARNINGS)
+		g_ptr_array_add(ev->warnings, g_strdup("(more warnings like these)"));
+	if (ev->warnings->len > LS_MAX_WARNINGS)
+		return;
 	g_ptr_array_add(ev->warnings, g_steal_pointer(&msg));
 }
 

@@ -110,6 +110,9 @@ Var *ls_var_copy(const Var *v);
 /* Sets a variable (@v owned), recording it in the innermost frame and in
  * the subshell journal. */
 void ls_set_var(Eval *ev, const char *name, Var *v, guint line);
+/* Records in the innermost frame that @name is being changed in place. */
+void ls_touch_var(Eval *ev, const char *name, guint line);
+#define LS_MAX_WARNINGS 32
 
 /* A new placeholder string for a value unknown because of @reason. */
 char *ls_unknown(Eval *ev, char *reason_owned);

@@ -144,6 +144,25 @@ static gboolean is_assignment(const char *raw)
 	return split_assignment(raw, &name, &index, &append, &value);
 }
 
+/* The variable @name, to be changed in place: outside subshells the one in
+ * the table (appending to an array stays linear), inside them a copy, so
+ * that the journal keeps the old one. */
+static Var *var_for_update(Eval *ev, const char *name, guint line, GError **error)
+{
+	Var *old = g_hash_table_lookup(ev->vars, name);
+	Var *v;
+
+	if (old && ev->subshells == 0) {
+		ls_touch_var(ev, name, line);
+		return old;
+	}
+	if (old && !ls_charge(ev, old->array ? old->array->len + 1 : 1, error))
+		return NULL;
+	v = old ? ls_var_copy(old) : ls_var_new("");
+	ls_set_var(ev, name, v, line);
+	return v;
+}
+
 /* NAME=value, NAME+=value, NAME[i]=value, NAME=(...) and NAME+=(...). */
 static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError **error)
 {
@@ -152,7 +171,7 @@ static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError *
 	gboolean append;
 	const char *raw_value;
 	guint line = w->tok->line;
-	Var *old;
+	gboolean existed;
 
 	if (!split_assignment(w->tok->text, &name, &index, &append, &raw_value))
 		return TRUE;
@@ -181,25 +200,32 @@ static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError *
 			for (guint j = 0; j < fields->len; j++)
 				g_ptr_array_add(elems, g_strdup(fields->pdata[j]));
 		}
-		v = ls_var_new(NULL);
-		v->array = g_ptr_array_new_with_free_func(g_free);
-		old = g_hash_table_lookup(ev->vars, name);
-		if (append && old) {
-			if (old->array)
-				for (guint k = 0; k < old->array->len; k++)
-					g_ptr_array_add(v->array, g_strdup(old->array->pdata[k]));
-			else
-				g_ptr_array_add(v->array, g_strdup(old->value));
+		if (!append) {
+			v = ls_var_new(NULL);
+			v->array = g_steal_pointer(&elems);
+			v->value = g_strdup(v->array->len ? v->array->pdata[0] : "");
+			ls_set_var(ev, name, v, line);
+			return TRUE;
+		}
+		existed = g_hash_table_contains(ev->vars, name);
+		v = var_for_update(ev, name, line, error);
+		if (!v)
+			return FALSE;
+		if (!v->array) {
+			v->array = g_ptr_array_new_with_free_func(g_free);
+			if (existed)
+				g_ptr_array_add(v->array, g_strdup(v->value));
 		}
 		for (guint k = 0; k < elems->len; k++)
 			g_ptr_array_add(v->array, g_strdup(elems->pdata[k]));
+		g_free(v->value);
 		v->value = g_strdup(v->array->len ? v->array->pdata[0] : "");
-		ls_set_var(ev, name, v, line);
 		return TRUE;
 	}
 
 	g_autoptr(GPtrArray) fields = ls_expand_word(ev, raw_value, TRUE, line, error);
 	const char *value;
+	Var *v;
 
 	if (!fields)
 		return FALSE;
@@ -207,7 +233,6 @@ static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError *
 	if (index) {
 		g_autoptr(GPtrArray) idx = ls_expand_word(ev, index, TRUE, line, error);
 		guint64 i;
-		Var *v;
 
 		if (!idx)
 			return FALSE;
@@ -221,35 +246,43 @@ static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError *
 			ls_set_var(ev, name, ls_var_new(ph), line);
 			return TRUE;
 		}
-		old = g_hash_table_lookup(ev->vars, name);
-		v = old ? ls_var_copy(old) : ls_var_new("");
+		existed = g_hash_table_contains(ev->vars, name);
+		v = var_for_update(ev, name, line, error);
+		if (!v)
+			return FALSE;
 		if (!v->array) {
 			v->array = g_ptr_array_new_with_free_func(g_free);
-			if (old)
-				g_ptr_array_add(v->array, g_strdup(old->value));
+			if (existed)
+				g_ptr_array_add(v->array, g_strdup(v->value));
 		}
 		while (v->array->len <= i)
 			g_ptr_array_add(v->array, g_strdup(""));
-		g_free(v->array->pdata[i]);
-		v->array->pdata[i] =
-		    append ? g_strconcat(v->array->pdata[i], value, NULL) : g_strdup(value);
+		{
+			char *old_elem = v->array->pdata[i];
+
+			v->array->pdata[i] =
+			    append ? g_strconcat(old_elem, value, NULL) : g_strdup(value);
+			g_free(old_elem);
+		}
 		g_free(v->value);
 		v->value = g_strdup(v->array->pdata[0]);
-		ls_set_var(ev, name, v, line);
 		return TRUE;
 	}
-	old = g_hash_table_lookup(ev->vars, name);
-	if (append && old) {
-		Var *v = ls_var_copy(old);
-		char *joined = g_strconcat(v->value, value, NULL);
+	if (append && g_hash_table_contains(ev->vars, name)) {
+		char *joined;
 
+		if (!ls_charge(ev, strlen(value), error))
+			return FALSE;
+		v = var_for_update(ev, name, line, error);
+		if (!v)
+			return FALSE;
+		joined = g_strconcat(v->value, value, NULL);
 		g_free(v->value);
 		v->value = joined;
 		if (v->array && v->array->len) {
 			g_free(v->array->pdata[0]);
 			v->array->pdata[0] = g_strdup(joined);
 		}
-		ls_set_var(ev, name, v, line);
 		return TRUE;
 	}
 	ls_set_var(ev, name, ls_var_new(value), line);

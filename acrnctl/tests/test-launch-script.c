@@ -537,6 +537,33 @@ static void test_work_bound(void)
 	g_assert_error(error, LAUNCH_SCRIPT_ERROR, LAUNCH_SCRIPT_ERROR_TOO_LARGE);
 }
 
+/* 50,000 appends to an array and 1,000 lines with a warning each: the
+ * array grows in place (it was copied on every append, quadratic time) and
+ * the warnings stop at a bound. */
+static void test_many_appends_and_warnings(void)
+{
+	g_autoptr(GString) s = g_string_new("a=()\n");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(LaunchScriptCommand) cmd = NULL;
+	g_autoptr(LaunchScriptCommand) warned = NULL;
+
+	for (guint k = 0; k < 50000; k++)
+		g_string_append(s, "a+=(x)\n");
+	g_string_append(s, "acrn-dm ${#a[@]}\n");
+	cmd = launch_script_find_dm_command(s->str, -1, "t.sh", NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(cmd->argv[1], ==, "50000");
+
+	g_string_truncate(s, 0);
+	for (guint k = 0; k < 1000; k++)
+		g_string_append_printf(s, "x%u=~/a\n", k);
+	g_string_append(s, "acrn-dm $x999\n");
+	warned = launch_script_find_dm_command(s->str, -1, "t.sh", NULL, "/h", &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(warned->argv[1], ==, "/h/a");
+	g_assert_cmpuint(warned->warnings->len, ==, 33);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -552,5 +579,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/launch-script/garbage-tokens", test_garbage_tokens);
 	g_test_add_func("/launch-script/deep-nesting", test_deep_nesting);
 	g_test_add_func("/launch-script/work-bound", test_work_bound);
+	g_test_add_func("/launch-script/many-appends-and-warnings", test_many_appends_and_warnings);
 	return g_test_run();
 }
