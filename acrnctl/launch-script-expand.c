@@ -52,14 +52,18 @@ void ls_touch_var(Eval *ev, const char *name, guint line)
 void ls_set_var(Eval *ev, const char *name, Var *v, guint line)
 {
 	if (ev->subshells > 0) {
-		Var *old = g_hash_table_lookup(ev->vars, name);
-		UndoEntry u = {g_strdup(name), old ? ls_var_copy(old) : NULL};
+		/* The journal keeps the old variable itself, not a copy: a big
+		 * array assigned in a loop of subshells stays cheap. */
+		gpointer key = NULL, old = NULL;
+		UndoEntry u = {g_strdup(name), NULL};
 
+		if (g_hash_table_steal_extended(ev->vars, name, &key, &old)) {
+			g_free(key);
+			u.old = old;
+		}
 		g_array_append_val(ev->undo, u);
 	}
-	if (ev->frames->len > 0)
-		g_hash_table_insert(g_ptr_array_index(ev->frames, ev->frames->len - 1),
-				    g_strdup(name), GUINT_TO_POINTER(line));
+	ls_touch_var(ev, name, line);
 	if (v)
 		g_hash_table_replace(ev->vars, g_strdup(name), v);
 	else
