@@ -373,6 +373,21 @@ static guint skip_command_prefixes(GPtrArray *args, guint i)
 
 static gboolean exec_list(Eval *ev, guint *pi, guint end, gboolean run, Status *st, GError **error);
 
+/* acrn-dm -h/--help/-v/--version and nothing else. */
+static gboolean is_dm_query(GPtrArray *args, guint prog)
+{
+	if (prog + 1 >= args->len)
+		return FALSE;
+	for (guint k = prog + 1; k < args->len; k++) {
+		const char *a = args->pdata[k];
+
+		if (strcmp(a, "-h") != 0 && strcmp(a, "--help") != 0 && strcmp(a, "-v") != 0 &&
+		    strcmp(a, "--version") != 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean eval_record_dm(Eval *ev, GPtrArray *args, guint prog, guint line)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
@@ -696,7 +711,9 @@ static gboolean run_simple_command(Eval *ev, CmdWord *words, guint n, gboolean r
 		return TRUE; /* some other command we do not need */
 	}
 
-	if (basename_is(cmd, "acrn-dm")) {
+	/* `acrn-dm --help | grep 'GVT args'` asks acrn-dm something; it
+	 * launches no VM. */
+	if (basename_is(cmd, "acrn-dm") && !is_dm_query(args, prog)) {
 		*st = ST_UNKNOWN;
 		return eval_record_dm(ev, args, prog, line);
 	}
