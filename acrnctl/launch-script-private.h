@@ -62,6 +62,7 @@ typedef struct {
 	GPtrArray *frames;
 	guint func_frames; /* frames->len when the running function was called */
 	guint call_depth;
+	guint call_line;    /* where the outermost running function was called */
 	guint expand_depth; /* nesting of ${...} and $(...) being expanded */
 	guint64 work;	    /* commands run and bytes expanded, bounded */
 	gboolean exited;

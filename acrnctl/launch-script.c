@@ -397,7 +397,11 @@ static gboolean eval_record_dm(Eval *ev, GPtrArray *args, guint prog, guint line
 	ev->found_count++;
 	if (ev->found_lines->len)
 		g_string_append(ev->found_lines, ", ");
-	g_string_append_printf(ev->found_lines, "%u", line);
+	if (ev->call_depth > 0)
+		g_string_append_printf(ev->found_lines, "%u (called at line %u)", line,
+				       ev->call_line);
+	else
+		g_string_append_printf(ev->found_lines, "%u", line);
 	if (ev->found)
 		return TRUE; /* reported after evaluation, with every line */
 	g_ptr_array_add(argv, NULL);
@@ -421,7 +425,7 @@ static void positional_become_unknown(Eval *ev, char *reason_owned)
 	ev->positional_unknown = ls_unknown(ev, reason_owned);
 }
 
-static gboolean eval_call(Eval *ev, Func *fn, GPtrArray *args, guint prog, Status *st,
+static gboolean eval_call(Eval *ev, Func *fn, GPtrArray *args, guint prog, guint line, Status *st,
 			  GError **error)
 {
 	GPtrArray *saved_pos = ev->positional;
@@ -437,6 +441,8 @@ static gboolean eval_call(Eval *ev, Func *fn, GPtrArray *args, guint prog, Statu
 	ev->positional = g_ptr_array_new_with_free_func(g_free);
 	ev->positional_unknown = NULL;
 	eval_set_positional(ev, args, prog + 1);
+	if (ev->call_depth == 0)
+		ev->call_line = line;
 	ev->tokens = fn->tokens;
 	ev->func_frames = ev->frames->len;
 	ev->call_depth++;
@@ -858,7 +864,7 @@ static gboolean run_simple_command(Eval *ev, CmdWord *words, guint n, gboolean r
 
 		if (redirected)
 			ev->capture = NULL;
-		ok = eval_call(ev, fn, args, prog, st, error);
+		ok = eval_call(ev, fn, args, prog, line, st, error);
 		ev->capture = saved;
 		return ok;
 	}
@@ -1582,8 +1588,9 @@ LaunchScriptCommand *launch_script_find_dm_command(const char *text, gssize len,
 
 	if (ev.found_count > 1) {
 		g_set_error(error, LAUNCH_SCRIPT_ERROR, LAUNCH_SCRIPT_ERROR_NO_DEVICE_MODEL,
-			    "the script runs acrn-dm %u times (lines %s); acrnctl add takes a "
-			    "script that launches one VM",
+			    "the script runs acrn-dm %u times (lines %s), or may, depending on "
+			    "conditions only known when it runs; acrnctl add takes a script that "
+			    "launches one VM",
 			    ev.found_count, ev.found_lines->str);
 		goto out;
 	}
