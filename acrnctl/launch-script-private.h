@@ -71,6 +71,9 @@ typedef struct {
 	 * journaled (UndoEntry) and undone when the subshell ends. */
 	GArray *undo;
 	guint subshells;
+	/* The running function's `local` variables (UndoEntry), restored when
+	 * it returns; NULL outside functions. */
+	GArray *locals;
 	/* Standard output of the command substitution being evaluated, or
 	 * NULL; capture_frames is frames->len when it began. */
 	GString *capture;

@@ -432,6 +432,7 @@ static gboolean eval_call(Eval *ev, Func *fn, GPtrArray *args, guint prog, guint
 	char *saved_unknown = ev->positional_unknown;
 	GPtrArray *saved_tokens = ev->tokens;
 	guint saved_func_frames = ev->func_frames;
+	GArray *saved_locals = ev->locals;
 	guint i = fn->body_start;
 	gboolean ok;
 
@@ -445,9 +446,20 @@ static gboolean eval_call(Eval *ev, Func *fn, GPtrArray *args, guint prog, guint
 		ev->call_line = line;
 	ev->tokens = fn->tokens;
 	ev->func_frames = ev->frames->len;
+	ev->locals = g_array_new(FALSE, FALSE, sizeof(UndoEntry));
 	ev->call_depth++;
 	ok = exec_list(ev, &i, fn->body_end, TRUE, st, error);
 	ev->call_depth--;
+	/* Local variables get their values from before the call back. */
+	while (ev->locals->len > 0) {
+		UndoEntry *u = &g_array_index(ev->locals, UndoEntry, ev->locals->len - 1);
+
+		ls_set_var(ev, u->name, u->old, line);
+		g_free(u->name);
+		g_array_set_size(ev->locals, ev->locals->len - 1);
+	}
+	g_array_unref(ev->locals);
+	ev->locals = saved_locals;
 	ev->returned = FALSE;
 	ev->tokens = saved_tokens;
 	ev->func_frames = saved_func_frames;
@@ -460,18 +472,51 @@ static gboolean eval_call(Eval *ev, Func *fn, GPtrArray *args, guint prog, guint
 }
 
 /* Declaration builtins: export/readonly/local/declare/typeset.  `local`
- * makes no variable local: names in launch scripts do not clash. */
+ * (and declare/typeset inside a function) saves the variable, which the
+ * function's return restores. */
+static gboolean make_local(Eval *ev, const char *name, guint line, GError **error)
+{
+	Var *old;
+	UndoEntry u;
+
+	if (!ev->locals)
+		return TRUE; /* not in a function: a global */
+	for (guint k = 0; k < ev->locals->len; k++)
+		if (strcmp(g_array_index(ev->locals, UndoEntry, k).name, name) == 0)
+			return TRUE;
+	old = g_hash_table_lookup(ev->vars, name);
+	if (old && !ls_charge(ev, old->array ? old->array->len + 1 : 1, error))
+		return FALSE;
+	u.name = g_strdup(name);
+	u.old = old ? ls_var_copy(old) : NULL;
+	g_array_append_val(ev->locals, u);
+	(void)line;
+	return TRUE;
+}
+
 static gboolean eval_declaration(Eval *ev, CmdWord *words, guint n, GError **error)
 {
 	gboolean assoc = FALSE;
+	const char *cmd = words[0].tok->text;
+	gboolean local =
+	    strcmp(cmd, "local") == 0 || strcmp(cmd, "declare") == 0 || strcmp(cmd, "typeset") == 0;
 
 	for (guint k = 1; k < n; k++) {
 		const char *raw = words[k].tok->text;
+		gsize len = strcspn(raw, "+=[");
 
 		if (raw[0] == '-' || raw[0] == '+') {
 			if (strchr(raw, 'A'))
 				assoc = TRUE;
+			if (strchr(raw, 'g'))
+				local = FALSE; /* declare -g: global */
 			continue;
+		}
+		if (local && ls_is_name(raw, len)) {
+			g_autofree char *name = g_strndup(raw, len);
+
+			if (!make_local(ev, name, words[k].tok->line, error))
+				return FALSE;
 		}
 		if (is_assignment(raw)) {
 			if (!eval_assign(ev, &words[k], assoc, error))
