@@ -123,6 +123,45 @@ gboolean ls_charge(Eval *ev, guint64 amount, GError **error)
 	return FALSE;
 }
 
+void ls_mark_arith_assignments(Eval *ev, const char *text, guint line)
+{
+	for (const char *p = text; *p;) {
+		const char *start, *end, *q;
+		gboolean assigns = FALSE;
+
+		if (!(g_ascii_isalpha(*p) || *p == '_') ||
+		    (p > text && (g_ascii_isalnum(p[-1]) || p[-1] == '_' || p[-1] == '$'))) {
+			p++;
+			continue;
+		}
+		start = p;
+		while (g_ascii_isalnum(*p) || *p == '_')
+			p++;
+		end = p;
+		q = end;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if ((q[0] == '=' && q[1] != '=') || g_str_has_prefix(q, "++") ||
+		    g_str_has_prefix(q, "--") ||
+		    (q[0] && strchr("+-*/%&^|", q[0]) && q[1] == '=') ||
+		    g_str_has_prefix(q, "<<=") || g_str_has_prefix(q, ">>="))
+			assigns = TRUE;
+		if (start >= text + 2 &&
+		    (g_str_has_prefix(start - 2, "++") || g_str_has_prefix(start - 2, "--")))
+			assigns = TRUE;
+		if (assigns) {
+			g_autofree char *name = g_strndup(start, (gsize)(end - start));
+			g_autofree char *ph = ls_unknown(
+			    ev,
+			    g_strdup_printf("$%s is computed by shell arithmetic (line %u), which "
+					    "acrnctl does not evaluate",
+					    name, line));
+
+			ls_set_var(ev, name, ls_var_new(ph), line);
+		}
+	}
+}
+
 static char *describe_unset(Eval *ev, const char *name)
 {
 	if (ls_all_digits(name))
@@ -578,15 +617,19 @@ static gboolean expand_dollar(Eval *ev, const char **pp, gboolean quoted, Fields
 			return TRUE;
 		}
 		*pp = end + 1;
+		body = g_strndup(p + 1, (gsize)(end - p - 1));
 		if (*p == '[' || p[1] == '(') {
-			g_autofree char *ph =
+			g_autofree char *ph = NULL;
+
+			/* $((x=1)) assigns x, even though we do not compute it */
+			ls_mark_arith_assignments(ev, body, line);
+			ph =
 			    ls_unknown(ev, g_strdup_printf("line %u: arithmetic expansion $((...)) "
 							   "is only evaluated when the script runs",
 							   line));
 			fields_add(f, ph, quoted);
 			return TRUE;
 		}
-		body = g_strndup(p + 1, (gsize)(end - p - 1));
 		return substitute(ev, body, quoted, f, line, error);
 	}
 	if (*p == '{') {

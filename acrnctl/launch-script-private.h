@@ -114,6 +114,9 @@ Var *ls_var_copy(const Var *v);
 /* Sets a variable (@v owned), recording it in the innermost frame and in
  * the subshell journal. */
 void ls_set_var(Eval *ev, const char *name, Var *v, guint line);
+/* Marks the variables that the shell arithmetic @text assigns (x=1, i++,
+ * n+=2, ...) unknown. */
+void ls_mark_arith_assignments(Eval *ev, const char *text, guint line);
 /* Records in the innermost frame that @name is being changed in place. */
 void ls_touch_var(Eval *ev, const char *name, guint line);
 #define LS_MAX_WARNINGS 32

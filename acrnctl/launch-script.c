@@ -373,6 +373,20 @@ static guint skip_command_prefixes(GPtrArray *args, guint i)
 
 static gboolean exec_list(Eval *ev, guint *pi, guint end, gboolean run, Status *st, GError **error);
 
+/* Builtins the evaluator must see even if the script defines a function
+ * with that name (bash would refuse most of those definitions). */
+static gboolean is_special_builtin(const char *cmd)
+{
+	static const char *const names[] = {"exit",   "return",	 "shift",   "set",
+					    "source", ".",	 "eval",    "unset",
+					    "read",   "getopts", "mapfile", "readarray"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+		if (strcmp(cmd, names[i]) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 /* acrn-dm -h/--help/-v/--version and nothing else. */
 static gboolean is_dm_query(GPtrArray *args, guint prog)
 {
@@ -768,6 +782,21 @@ static gboolean run_simple_command(Eval *ev, CmdWord *words, guint n, gboolean r
 		*st = ST_UNKNOWN;
 		return eval_record_dm(ev, args, prog, line);
 	}
+	/* A function of the script comes before the builtins with its name
+	 * (as in bash), except those that change the evaluation itself. */
+	fn = g_hash_table_lookup(ev->funcs, cmd);
+	if (fn && !is_special_builtin(cmd)) {
+		/* Its output goes where the caller's would. */
+		GString *saved = ev->capture;
+		gboolean ok;
+
+		if (redirected)
+			ev->capture = NULL;
+		ok = eval_call(ev, fn, args, prog, line, st, error);
+		ev->capture = saved;
+		return ok;
+	}
+
 	if (strcmp(cmd, "true") == 0 || strcmp(cmd, ":") == 0 || strcmp(cmd, "break") == 0 ||
 	    strcmp(cmd, "continue") == 0)
 		return TRUE;
@@ -785,6 +814,23 @@ static gboolean run_simple_command(Eval *ev, CmdWord *words, guint n, gboolean r
 	}
 	if (strcmp(cmd, "echo") == 0) {
 		eval_echo(ev, args, prog + 1, redirected, line);
+		return TRUE;
+	}
+	if (strcmp(cmd, "printf") == 0 && prog + 2 < args->len &&
+	    strcmp(args->pdata[prog + 1], "-v") == 0) {
+		/* printf -v NAME: assigns what it would print */
+		GString *saved = ev->capture;
+		guint saved_frames = ev->capture_frames;
+		g_autoptr(GString) out = g_string_new(NULL);
+		const char *name = args->pdata[prog + 2];
+
+		ev->capture = out;
+		ev->capture_frames = ev->frames->len;
+		eval_printf(ev, args, prog + 3, FALSE, line);
+		ev->capture = saved;
+		ev->capture_frames = saved_frames;
+		if (ls_is_name(name, strlen(name)))
+			ls_set_var(ev, name, ls_var_new(out->str), line);
 		return TRUE;
 	}
 	if (strcmp(cmd, "printf") == 0) {
@@ -827,6 +873,23 @@ static gboolean run_simple_command(Eval *ev, CmdWord *words, guint n, gboolean r
 			else
 				eval_set_positional(ev, args, prog + 2);
 		}
+		return TRUE;
+	}
+	if (strcmp(cmd, "let") == 0) {
+		for (guint k = prog + 1; k < args->len; k++)
+			ls_mark_arith_assignments(ev, args->pdata[k], line);
+		*st = ST_UNKNOWN;
+		return TRUE;
+	}
+	if (strcmp(cmd, "mapfile") == 0 || strcmp(cmd, "readarray") == 0) {
+		const char *last = args->pdata[args->len - 1];
+		const char *name =
+		    prog + 1 < args->len && ls_is_name(last, strlen(last)) ? last : "MAPFILE";
+
+		*st = ST_UNKNOWN;
+		eval_mark_unknown(ev, name,
+				  g_strdup_printf("$%s is read at run time (line %u)", name, line),
+				  line);
 		return TRUE;
 	}
 	if (strcmp(cmd, "read") == 0 || strcmp(cmd, "getopts") == 0) {
@@ -901,18 +964,6 @@ static gboolean run_simple_command(Eval *ev, CmdWord *words, guint n, gboolean r
 		return TRUE;
 	}
 
-	fn = g_hash_table_lookup(ev->funcs, cmd);
-	if (fn) {
-		/* Its output goes where the caller's would. */
-		GString *saved = ev->capture;
-		gboolean ok;
-
-		if (redirected)
-			ev->capture = NULL;
-		ok = eval_call(ev, fn, args, prog, line, st, error);
-		ev->capture = saved;
-		return ok;
-	}
 	/* Any other command is not run: its status and output are unknown,
 	 * and it does not influence acrn-dm's argv otherwise. */
 	*st = ST_UNKNOWN;
@@ -1080,6 +1131,7 @@ static gboolean exec_for(Eval *ev, guint *pi, guint end, gboolean run, Status *s
 	Token *t = tok_at(ev, *pi);
 	Token *var = *pi + 1 < end ? tok_at(ev, *pi + 1) : NULL;
 	g_autofree char *name = NULL;
+	g_autoptr(GString) header = g_string_new(NULL);
 	Status b;
 
 	if (var && var->kind == TOK_WORD && ls_is_name(var->text, strlen(var->text)))
@@ -1087,12 +1139,17 @@ static gboolean exec_for(Eval *ev, guint *pi, guint end, gboolean run, Status *s
 	(*pi)++;
 	/* The word list (or the arithmetic header) up to "do". */
 	while (*pi < end &&
-	       !(tok_is_word(tok_at(ev, *pi), "do") && tok_at(ev, *pi - 1)->kind == TOK_SEP))
+	       !(tok_is_word(tok_at(ev, *pi), "do") && tok_at(ev, *pi - 1)->kind == TOK_SEP)) {
+		if (tok_at(ev, *pi)->kind == TOK_WORD)
+			g_string_append_printf(header, "%s ", tok_at(ev, *pi)->text);
 		(*pi)++;
+	}
 	if (!expect_word(ev, pi, end, "do"))
 		return TRUE;
 	if (run)
 		push_frame(ev);
+	if (run && !name) /* for ((i=0; ...)) */
+		ls_mark_arith_assignments(ev, header->str, t->line);
 	if (run && name)
 		eval_mark_unknown(
 		    ev, name, g_strdup_printf("$%s is a loop variable (line %u)", name, t->line),
@@ -1328,8 +1385,10 @@ static gboolean exec_command(Eval *ev, guint *pi, guint end, gboolean run, Statu
 		ok = exec_double_bracket(ev, pi, end, run, st, error);
 	} else if (t->kind == TOK_LPAREN && *pi + 1 < end &&
 		   tok_at(ev, *pi + 1)->kind == TOK_LPAREN) {
-		/* (( arithmetic )): not evaluated */
+		/* (( arithmetic )): not evaluated, but what it assigns is
+		 * unknown afterwards */
 		int depth = 0;
+		g_autoptr(GString) text = g_string_new(NULL);
 
 		do {
 			Token *p = tok_at(ev, *pi);
@@ -1338,8 +1397,12 @@ static gboolean exec_command(Eval *ev, guint *pi, guint end, gboolean run, Statu
 				depth++;
 			else if (p->kind == TOK_RPAREN)
 				depth--;
+			else if (p->kind == TOK_WORD)
+				g_string_append_printf(text, "%s ", p->text);
 			(*pi)++;
 		} while (*pi < end && depth > 0);
+		if (run)
+			ls_mark_arith_assignments(ev, text->str, t->line);
 		*st = ST_UNKNOWN;
 	} else if (t->kind == TOK_LPAREN) {
 		guint mark = enter_subshell(ev);
