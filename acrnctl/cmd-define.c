@@ -192,6 +192,16 @@ static char *definition_from_input(Acrnctl *ctl, const char *file, const char *t
 
 		base_dir = g_canonicalize_filename(dir, NULL);
 	}
+	/* ... or to where the script changed directory to. */
+	if (cmd->cwd && launch_script_command_unknown_reason(cmd, cmd->cwd)) {
+		opts.base_dir_unknown = launch_script_command_unknown_reason(cmd, cmd->cwd);
+		g_clear_pointer(&base_dir, g_free);
+	} else if (cmd->cwd) {
+		char *moved = g_canonicalize_filename(cmd->cwd, base_dir);
+
+		g_free(base_dir);
+		base_dir = moved;
+	}
 	opts.uuid = uuid;
 	opts.base_dir = base_dir;
 	opts.home = g_get_home_dir();

@@ -369,8 +369,13 @@ static char *resolve_path(Ctx *ctx, const char *what, const char *path, GError *
 		return abs;
 	}
 	if (!ctx->opts || !ctx->opts->base_dir) {
-		fail(error, DM_ARGV_ERROR_INVALID, "%s: the relative path '%s' needs a directory",
-		     what, path);
+		if (ctx->opts && ctx->opts->base_dir_unknown)
+			fail(error, DM_ARGV_ERROR_UNKNOWN_VALUE,
+			     "%s: cannot resolve the relative path '%s': %s", what, path,
+			     ctx->opts->base_dir_unknown);
+		else
+			fail(error, DM_ARGV_ERROR_INVALID,
+			     "%s: the relative path '%s' needs a directory", what, path);
 		return NULL;
 	}
 	abs = g_canonicalize_filename(path, ctx->opts->base_dir);

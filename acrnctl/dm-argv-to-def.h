@@ -41,6 +41,9 @@ typedef struct {
 	 * resolved against this directory with a warning; NULL refuses
 	 * them. */
 	const char *base_dir;
+	/* Why there is no base directory (e.g. the script changes directory
+	 * in a way that cannot be followed), for the error; may be NULL. */
+	const char *base_dir_unknown;
 	/* What a leading ~/ in those paths stands for (with a warning); NULL
 	 * refuses it. */
 	const char *home;

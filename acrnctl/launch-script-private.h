@@ -54,6 +54,8 @@ typedef struct {
 	char *positional_unknown; /* a placeholder when $1... are unknown */
 	char *script_name;
 	char *home; /* what ~ expands to */
+	char *cwd;  /* after cd: a directory (relative to the script's), or a
+		     * placeholder; NULL: the script's directory */
 	/* One frame (name -> line of its last assignment, as GUINT) per branch
 	 * run without knowing whether it runs: loops, conditions we cannot
 	 * decide, the right side of && and || after an unknown status.  What a

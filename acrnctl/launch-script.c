@@ -422,6 +422,7 @@ static gboolean eval_record_dm(Eval *ev, GPtrArray *args, guint prog, guint line
 	ev->found = g_new0(LaunchScriptCommand, 1);
 	ev->found->argv = (GStrv)g_ptr_array_free(g_steal_pointer(&argv), FALSE);
 	ev->found->line = line;
+	ev->found->cwd = g_strdup(ev->cwd);
 	return TRUE;
 }
 
@@ -875,6 +876,31 @@ static gboolean run_simple_command(Eval *ev, CmdWord *words, guint n, gboolean r
 		}
 		return TRUE;
 	}
+	if (strcmp(cmd, "cd") == 0 || strcmp(cmd, "pushd") == 0 || strcmp(cmd, "popd") == 0) {
+		const char *dir = prog + 1 < args->len ? args->pdata[prog + 1] : NULL;
+		char *cwd;
+
+		*st = ST_UNKNOWN;
+		if (dir && strcmp(dir, "--") == 0)
+			dir = prog + 2 < args->len ? args->pdata[prog + 2] : NULL;
+		if (!dir && cmd[0] == 'c')
+			dir = ev->home;
+		if (eval_conditional(ev) || ev->frames->len > 0 || !dir || cmd[1] == 'o' ||
+		    strcmp(dir, "-") == 0)
+			cwd = ls_unknown(ev,
+					 g_strdup_printf("the script changes directory at line %u "
+							 "in a way acrnctl cannot follow",
+							 line));
+		else if (ls_has_unknown(dir) || g_path_is_absolute(dir) || !ev->cwd)
+			cwd = g_strdup(dir);
+		else if (ls_has_unknown(ev->cwd))
+			cwd = g_strdup(ev->cwd);
+		else
+			cwd = g_build_filename(ev->cwd, dir, NULL);
+		g_free(ev->cwd);
+		ev->cwd = cwd;
+		return TRUE;
+	}
 	if (strcmp(cmd, "let") == 0) {
 		for (guint k = prog + 1; k < args->len; k++)
 			ls_mark_arith_assignments(ev, args->pdata[k], line);
@@ -1253,16 +1279,25 @@ static gboolean exec_case(Eval *ev, guint *pi, guint end, gboolean run, Status *
 	return TRUE;
 }
 
-/* Subshells: what they change in variables is undone when they end. */
-static guint enter_subshell(Eval *ev)
+/* Subshells: what they change in variables and the directory is undone
+ * when they end. */
+typedef struct {
+	guint undo_mark;
+	char *cwd;
+} Subshell;
+
+static void enter_subshell(Eval *ev, Subshell *sub)
 {
 	ev->subshells++;
-	return ev->undo->len;
+	sub->undo_mark = ev->undo->len;
+	sub->cwd = g_strdup(ev->cwd);
 }
 
-static void leave_subshell(Eval *ev, guint mark)
+static void leave_subshell(Eval *ev, Subshell *sub)
 {
-	while (ev->undo->len > mark) {
+	g_free(ev->cwd);
+	ev->cwd = g_steal_pointer(&sub->cwd);
+	while (ev->undo->len > sub->undo_mark) {
 		UndoEntry *u = &g_array_index(ev->undo, UndoEntry, ev->undo->len - 1);
 
 		if (u->old)
@@ -1405,14 +1440,15 @@ static gboolean exec_command(Eval *ev, guint *pi, guint end, gboolean run, Statu
 			ls_mark_arith_assignments(ev, text->str, t->line);
 		*st = ST_UNKNOWN;
 	} else if (t->kind == TOK_LPAREN) {
-		guint mark = enter_subshell(ev);
+		Subshell sub;
 		gboolean exited = ev->exited;
 
+		enter_subshell(ev, &sub);
 		(*pi)++;
 		ok = exec_list(ev, pi, end, run, st, error);
 		if (*pi < end && tok_at(ev, *pi)->kind == TOK_RPAREN)
 			(*pi)++;
-		leave_subshell(ev, mark);
+		leave_subshell(ev, &sub);
 		ev->exited = exited;
 	} else if (tok_is_word(t, "function") && *pi + 1 < end &&
 		   tok_at(ev, *pi + 1)->kind == TOK_WORD) {
@@ -1567,7 +1603,7 @@ char *ls_command_substitution(Eval *ev, const char *body, guint line, GError **e
 	gboolean saved_exited = ev->exited;
 	gboolean saved_returned = ev->returned;
 	g_autoptr(GString) out = g_string_new(NULL);
-	guint mark;
+	Subshell sub;
 	gboolean ok;
 
 	if (!ls_charge(ev, strlen(body) + 1, error))
@@ -1581,9 +1617,9 @@ char *ls_command_substitution(Eval *ev, const char *body, guint line, GError **e
 	ev->tokens = tokens;
 	ev->capture = out;
 	ev->capture_frames = ev->frames->len;
-	mark = enter_subshell(ev);
+	enter_subshell(ev, &sub);
 	ok = exec_all(ev, tokens->len, error);
-	leave_subshell(ev, mark);
+	leave_subshell(ev, &sub);
 	ev->tokens = saved_tokens;
 	ev->capture = saved_capture;
 	ev->capture_frames = saved_capture_frames;
@@ -1626,6 +1662,7 @@ void launch_script_command_free(LaunchScriptCommand *cmd)
 		g_ptr_array_unref(cmd->unknowns);
 	if (cmd->warnings)
 		g_ptr_array_unref(cmd->warnings);
+	g_free(cmd->cwd);
 	g_free(cmd);
 }
 
@@ -1734,6 +1771,7 @@ out:
 	g_ptr_array_unref(ev.sourced);
 	g_array_unref(ev.undo);
 	g_ptr_array_unref(ev.frames);
+	g_free(ev.cwd);
 	g_free(ev.home);
 	g_free(ev.script_name);
 	g_free(ev.positional_unknown);

@@ -46,6 +46,10 @@ typedef struct {
 	GPtrArray *unknowns;
 	/* Things the reader assumed, e.g. what ~ expanded to (char *). */
 	GPtrArray *warnings;
+	/* The directory acrn-dm runs in if the script changed it with cd:
+	 * absolute or relative to the script's directory, possibly a
+	 * placeholder; NULL if the script did not change it. */
+	char *cwd;
 } LaunchScriptCommand;
 
 void launch_script_command_free(LaunchScriptCommand *cmd);
