@@ -232,15 +232,42 @@ typedef struct {
 	gboolean started; /* cur holds a field, possibly empty */
 	gboolean split;	  /* field splitting applies (not in assignments) */
 	const char *ifs;  /* characters that split */
+	/* Unquoted * or ?, or [ and then ], in the current field: the shell
+	 * replaces it with the names of matching files (when splitting). */
+	gboolean glob;
+	gboolean open_bracket;
+	Eval *ev;
+	guint line;
 } Fields;
 
 static void fields_end(Fields *f)
 {
 	if (f->started) {
-		g_ptr_array_add(f->fields, g_strdup(f->cur->str));
+		if (f->glob && f->split && f->ev)
+			g_ptr_array_add(
+			    f->fields, ls_unknown(f->ev, g_strdup_printf(
+							     "line %u: '%s' is a pattern the shell "
+							     "replaces with the names of matching "
+							     "files when the script runs; quote it",
+							     f->line, f->cur->str)));
+		else
+			g_ptr_array_add(f->fields, g_strdup(f->cur->str));
 		g_string_truncate(f->cur, 0);
 		f->started = FALSE;
 	}
+	f->glob = FALSE;
+	f->open_bracket = FALSE;
+}
+
+/* Pattern characters outside quotes. */
+static void fields_note_glob(Fields *f, char c)
+{
+	if (c == '*' || c == '?')
+		f->glob = TRUE;
+	else if (c == '[')
+		f->open_bracket = TRUE;
+	else if (c == ']' && f->open_bracket)
+		f->glob = TRUE;
 }
 
 static void fields_add_quoted(Fields *f, const char *s, gssize len)
@@ -267,6 +294,7 @@ static void fields_add_unquoted(Fields *f, const char *s)
 				fields_end(f);
 			}
 		} else {
+			fields_note_glob(f, *s);
 			g_string_append_c(f->cur, *s);
 			f->started = TRUE;
 		}
@@ -286,7 +314,12 @@ static gboolean expand_into(Eval *ev, const char *raw, Fields *f, guint line, GE
 /* Expands @word as a whole (no splitting) into a new string. */
 static char *expand_string(Eval *ev, const char *word, guint line, GError **error)
 {
-	Fields sub = {g_ptr_array_new_with_free_func(g_free), g_string_new(NULL), FALSE, FALSE, ""};
+	Fields sub = {.fields = g_ptr_array_new_with_free_func(g_free),
+		      .cur = g_string_new(NULL),
+		      .split = FALSE,
+		      .ifs = "",
+		      .ev = ev,
+		      .line = line};
 	char *value = NULL;
 
 	if (expand_into(ev, word, &sub, line, error)) {
@@ -807,6 +840,8 @@ static gboolean expand_into(Eval *ev, const char *raw, Fields *f, guint line, GE
 			if (!expand_backquote(ev, &p, FALSE, f, line, error))
 				return FALSE;
 		} else {
+			if (f->split)
+				fields_note_glob(f, *p);
 			fields_add_quoted(f, p, 1);
 			p++;
 		}
@@ -828,8 +863,12 @@ GPtrArray *ls_expand_word(Eval *ev, const char *raw, gboolean assignment, guint 
 	 * free the old value when their subshell ends). */
 	g_autofree char *ifs =
 	    g_strdup(ifs_var && !ls_has_unknown(ifs_var->value) ? ifs_var->value : " \t\n");
-	Fields f = {g_ptr_array_new_with_free_func(g_free), g_string_new(NULL), FALSE, !assignment,
-		    ifs};
+	Fields f = {.fields = g_ptr_array_new_with_free_func(g_free),
+		    .cur = g_string_new(NULL),
+		    .split = !assignment,
+		    .ifs = ifs,
+		    .ev = ev,
+		    .line = line};
 	guint64 bytes = 0;
 
 	if (!expand_into(ev, raw, &f, line, error)) {
