@@ -373,6 +373,21 @@ static guint skip_command_prefixes(GPtrArray *args, guint i)
 
 static gboolean exec_list(Eval *ev, guint *pi, guint end, gboolean run, Status *st, GError **error);
 
+/* Every variable set so far becomes unknown because of @reason. */
+static void forget_all_variables(Eval *ev, char *reason_owned, guint line)
+{
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *ph = ls_unknown(ev, reason_owned);
+	GHashTableIter it;
+	gpointer name;
+
+	g_hash_table_iter_init(&it, ev->vars);
+	while (g_hash_table_iter_next(&it, &name, NULL))
+		g_ptr_array_add(names, g_strdup(name));
+	for (guint i = 0; i < names->len; i++)
+		ls_set_var(ev, names->pdata[i], ls_var_new(ph), line);
+}
+
 /* Builtins the evaluator must see even if the script defines a function
  * with that name (bash would refuse most of those definitions). */
 static gboolean is_special_builtin(const char *cmd)
@@ -957,6 +972,15 @@ static gboolean run_simple_command(Eval *ev, CmdWord *words, guint n, gboolean r
 		const char *a = prog + 1 < args->len ? args->pdata[prog + 1] : "?";
 
 		*st = ST_UNKNOWN;
+		/* The file may set any variable: none set so far can be
+		 * trusted. */
+		forget_all_variables(
+		    ev,
+		    g_strdup_printf("%s (sourced at line %u), which acrnctl does "
+				    "not read, may change it",
+				    ls_has_unknown(a) ? (const char *)raws->pdata[prog + 1] : a,
+				    line),
+		    line);
 		g_ptr_array_add(
 		    ev->sourced,
 		    g_strdup_printf("'%s' (sourced at line %u)",
@@ -984,6 +1008,28 @@ static gboolean run_simple_command(Eval *ev, CmdWord *words, guint n, gboolean r
 					    "command line is only known at run time",
 					    line);
 				return FALSE;
+			}
+		}
+		/* What eval assigns is only known when it runs. */
+		for (guint k = prog + 1; k < args->len; k++) {
+			const char *a = args->pdata[k];
+
+			for (const char *p = a; *p; p++) {
+				gsize len = 0;
+
+				if (p > a && (g_ascii_isalnum(p[-1]) || p[-1] == '_'))
+					continue;
+				while (g_ascii_isalnum(p[len]) || p[len] == '_')
+					len++;
+				if (len > 0 && ls_is_name(p, len) && p[len] == '=') {
+					g_autofree char *name = g_strndup(p, len);
+
+					eval_mark_unknown(ev, name,
+							  g_strdup_printf("$%s is assigned by eval "
+									  "(line %u)",
+									  name, line),
+							  line);
+				}
 			}
 		}
 		*st = ST_UNKNOWN;
