@@ -1,8 +1,11 @@
 /* acrnctl add / convert / dumpxml: VM definitions in and out. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "acrnctl.h"
@@ -13,40 +16,87 @@
 /* Definitions and scripts are small; refuse anything absurd early. */
 #define MAX_INPUT_SIZE LAUNCH_SCRIPT_MAX_SIZE
 
-static gboolean read_input(const char *file, char **text, gsize *len, GError **error)
+/* Reads at most MAX_INPUT_SIZE bytes from @fd; more is an error. */
+static gboolean read_bounded(int fd, const char *what, char **text, gsize *len, GError **error)
 {
-	g_autoptr(GString) buf = NULL;
+	g_autoptr(GString) buf = g_string_new(NULL);
 	char chunk[65536];
-	size_t n;
 
-	if (strcmp(file, "-") != 0) {
-		if (!g_file_get_contents(file, text, len, error))
-			return FALSE;
-		if (*len > MAX_INPUT_SIZE) {
-			g_clear_pointer(text, g_free);
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-				    "larger than %u bytes", MAX_INPUT_SIZE);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int saved = errno;
+
+			g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
+				    "cannot read %s: %s", what, g_strerror(saved));
 			return FALSE;
 		}
-		return TRUE;
-	}
-	buf = g_string_new(NULL);
-	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		g_string_append_len(buf, chunk, (gssize)n);
+		if (n == 0)
+			break;
+		g_string_append_len(buf, chunk, n);
 		if (buf->len > MAX_INPUT_SIZE) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-				    "standard input is larger than %u bytes", MAX_INPUT_SIZE);
+				    "%s is larger than %u bytes", what, MAX_INPUT_SIZE);
 			return FALSE;
 		}
-	}
-	if (ferror(stdin)) {
-		g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_IO,
-				    "cannot read standard input");
-		return FALSE;
 	}
 	*len = buf->len;
 	*text = g_string_free(g_steal_pointer(&buf), FALSE);
 	return TRUE;
+}
+
+/* Definitions and scripts are regular files: a device (/dev/zero, a disk),
+ * a FIFO or a directory is refused before anything is read, and so is a
+ * file larger than the limit, so that acrnctl never reads without end. */
+static gboolean read_input(const char *file, char **text, gsize *len, GError **error)
+{
+	struct stat st;
+	gboolean ok;
+	int fd;
+
+	if (strcmp(file, "-") == 0)
+		return read_bounded(STDIN_FILENO, "standard input", text, len, error);
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = open(file, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		int saved = errno;
+
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "%s",
+			    g_strerror(saved));
+		return FALSE;
+	}
+	if (fstat(fd, &st) < 0) {
+		int saved = errno;
+
+		close(fd);
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "%s",
+			    g_strerror(saved));
+		return FALSE;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				    S_ISDIR(st.st_mode) ? "is a directory"
+							: "not a regular file (a device, FIFO or "
+							  "socket); give a launch script or a "
+							  "domain XML file");
+		return FALSE;
+	}
+	if (st.st_size > MAX_INPUT_SIZE) {
+		close(fd);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+			    "larger than %u bytes (%lld bytes)", MAX_INPUT_SIZE,
+			    (long long)st.st_size);
+		return FALSE;
+	}
+	/* The file may still grow while we read: read_bounded() stops. */
+	ok = read_bounded(fd, "the file", text, len, error);
+	close(fd);
+	return ok;
 }
 
 /* A domain XML document starts with '<' (after an optional BOM and blanks);
@@ -100,6 +150,8 @@ static char *definition_from_input(Acrnctl *ctl, const char *file, const char *t
 	g_autoptr(LaunchScriptCommand) cmd = NULL;
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(AcrnVmDef) def = NULL;
+	g_autofree char *base_dir = NULL;
+	DmArgvToDefOptions opts = {0};
 
 	if (looks_like_xml(text, len)) {
 		/* It travels as a D-Bus string: UTF-8 without NUL bytes. */
@@ -127,10 +179,37 @@ static char *definition_from_input(Acrnctl *ctl, const char *file, const char *t
 		return acrn_vm_def_to_xml(def);
 	}
 
-	cmd = launch_script_find_dm_command(text, (gssize)len, file, script_args, error);
+	cmd = launch_script_find_dm_command(text, (gssize)len, file, script_args, g_get_home_dir(),
+					    error);
 	if (!cmd)
 		return NULL;
-	def = dm_argv_to_def((const char *const *)cmd->argv, uuid, warnings, error);
+	/* Relative paths in the script are relative to where it is (or, for
+	 * standard input, to the current directory). */
+	if (strcmp(file, "-") == 0) {
+		base_dir = g_get_current_dir();
+	} else {
+		g_autofree char *dir = g_path_get_dirname(file);
+
+		base_dir = g_canonicalize_filename(dir, NULL);
+	}
+	/* ... or to where the script changed directory to. */
+	if (cmd->cwd && launch_script_command_unknown_reason(cmd, cmd->cwd)) {
+		opts.base_dir_unknown = launch_script_command_unknown_reason(cmd, cmd->cwd);
+		g_clear_pointer(&base_dir, g_free);
+	} else if (cmd->cwd) {
+		char *moved = g_canonicalize_filename(cmd->cwd, base_dir);
+
+		g_free(base_dir);
+		base_dir = moved;
+	}
+	opts.uuid = uuid;
+	opts.base_dir = base_dir;
+	opts.home = g_get_home_dir();
+	opts.unknown_reasons = cmd->unknowns;
+	for (guint i = 0; i < cmd->warnings->len; i++)
+		fprintf(stderr, "acrnctl: warning: %s %s\n", file,
+			(const char *)cmd->warnings->pdata[i]);
+	def = dm_argv_to_def((const char *const *)cmd->argv, &opts, warnings, error);
 	for (guint i = 0; i < warnings->len; i++)
 		fprintf(stderr, "acrnctl: warning: %s line %u: %s\n", file, cmd->line,
 			(const char *)warnings->pdata[i]);
@@ -166,11 +245,13 @@ static int define_or_convert(Acrnctl *ctl, const char *command, int argc, char *
 			    "%s a VM definition from FILE ('-' reads standard input):\n"
 			    "  - a domain XML document, or\n"
 			    "  - an upstream-style launch script that runs acrn-dm; it is not\n"
-			    "    executed but read: variables, quoting, line continuations,\n"
-			    "    functions and ARGS (as $1, $2, ...) are evaluated, and the\n"
-			    "    acrn-dm options are converted. Options a definition cannot\n"
-			    "    express (passthrough, virtio-console, ...) are rejected with\n"
-			    "    the reason; obsolete ones are dropped with a warning.\n\n"
+			    "    executed but read: variables, arrays, quoting, functions (also\n"
+			    "    in $(...)), conditions it can decide and ARGS (as $1, $2, ...)\n"
+			    "    are evaluated; no command of the script is run. The acrn-dm\n"
+			    "    options are converted; options a definition cannot express\n"
+			    "    (passthrough, GVT-g, ...) are rejected with the reason;\n"
+			    "    obsolete ones, virtio-console, virtio-rnd and mac_seed are\n"
+			    "    dropped with a warning. See acrnctl(1).\n\n"
 			    "Options:\n"
 			    "  --uuid UUID   give the VM this UUID (default: random for scripts)\n"
 			    "%s",

@@ -1,18 +1,23 @@
 /* Finding the acrn-dm command line in an upstream-style launch script.
  *
  * Upstream acrnctl ran the launch script to learn about the VM; acrnctl now
- * turns it into a VM definition instead, so the script is never executed.
- * This module evaluates the small shell subset launch scripts use (variable
- * assignments, quoting, line continuations, functions and their arguments,
- * `shift`) well enough to recover the words acrn-dm would receive.  Anything
- * whose value is only known at run time (command substitution, `read`,
- * variables assigned conditionally, the environment) makes the extraction
- * fail with an error that names the variable and the acrn-dm argument that
- * needed it, rather than guessing.
+ * turns it into a VM definition instead, so the script is never executed
+ * and no command it names is ever run.  This module evaluates the shell
+ * subset launch scripts use (variable assignments, arrays, quoting, line
+ * continuations, functions and their arguments, `shift`, conditions it can
+ * decide such as [ "$1" = "-C" ], and command substitutions of the script's
+ * own functions that echo or printf) well enough to recover the words
+ * acrn-dm would receive.  A value only known at run time (the output of an
+ * external command, `read`, a variable assigned under a condition it cannot
+ * decide, the environment) is kept as a placeholder with its reason (see
+ * DM_ARGV_UNKNOWN_MARK): dm_argv_to_def() fails with that reason if the
+ * definition needs the value, and ignores it in options it drops.
  */
 #pragma once
 
 #include <glib.h>
+
+#include "dm-argv-to-def.h"
 
 #define LAUNCH_SCRIPT_ERROR (launch_script_error_quark())
 GQuark launch_script_error_quark(void);
@@ -37,6 +42,14 @@ typedef struct {
 	GStrv argv;
 	/* 1-based line of the script where the acrn-dm command starts. */
 	guint line;
+	/* Reasons for the placeholders in argv (char *). */
+	GPtrArray *unknowns;
+	/* Things the reader assumed, e.g. what ~ expanded to (char *). */
+	GPtrArray *warnings;
+	/* The directory acrn-dm runs in if the script changed it with cd:
+	 * absolute or relative to the script's directory, possibly a
+	 * placeholder; NULL if the script did not change it. */
+	char *cwd;
 } LaunchScriptCommand;
 
 void launch_script_command_free(LaunchScriptCommand *cmd);
@@ -45,9 +58,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LaunchScriptCommand, launch_script_command_free)
 /* @text: the script (need not be NUL-terminated at @len; @len may be -1)
  * @script_name: what $0 expands to
  * @args: the script's positional parameters ($1...), may be NULL
+ * @home: what ~ expands to (with a warning), or NULL to leave ~ unknown
  *
  * Returns the single acrn-dm command the script runs, or NULL with @error
  * set (LAUNCH_SCRIPT_ERROR) explaining why it cannot be determined. */
 LaunchScriptCommand *launch_script_find_dm_command(const char *text, gssize len,
 						   const char *script_name, const char *const *args,
-						   GError **error);
+						   const char *home, GError **error);
+
+/* The reason of the first placeholder in @arg (an element of @cmd->argv),
+ * or NULL if @arg is known. */
+const char *launch_script_command_unknown_reason(const LaunchScriptCommand *cmd, const char *arg);

@@ -14,6 +14,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/acrnctl-golden.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 cd "$srcdir/tests/convert" || exit 1
+# Relative paths in scripts resolve against this directory and ~ against
+# HOME: the golden files say @DIR@ and /home/tester.
+dir=$(pwd -P)
+HOME=/home/tester
+export HOME
 n=0
 failures=0
 for script in *.sh; do
@@ -24,8 +29,10 @@ for script in *.sh; do
 	if [ -f "$name.xml" ]; then
 		uuid=$(sed -n 's|.*<uuid>\(.*\)</uuid>.*|\1|p' "$name.xml")
 		# shellcheck disable=SC2086 # args are words
-		"$acrnctl" convert --uuid "$uuid" "$script" $args >"$work/out" 2>"$work/err"
+		"$acrnctl" convert --uuid "$uuid" "$script" $args >"$work/out.raw" 2>"$work/err.raw"
 		rc=$?
+		sed "s|$dir|@DIR@|g" "$work/out.raw" >"$work/out"
+		sed "s|$dir|@DIR@|g" "$work/err.raw" >"$work/err"
 		if [ -f "$name.warnings" ]; then
 			cp "$name.warnings" "$work/expected-err"
 		else

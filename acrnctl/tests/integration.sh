@@ -76,6 +76,26 @@ assert len(vms) == 1 and vms[0]["memory_bytes"] == 512 << 20, vms
 ' "$w/out"; then t_ok "one script7, with the new memory size"; else t_not_ok "script7 after update: $(cat "$w/out")"; fi
 sed -i 's/^mem=512M/mem=384M/' "$w/launch.sh"
 expect 0 "and back" actl add "$w/launch.sh" 7
+# The shape of upstream's samples (issue 14): a relative kernel path, a
+# virtio-console, the MAC seed from the host, and the standard ending.
+cat >"$w/upstream.sh" <<'EOF'
+#!/bin/bash
+run_container() { runc run -d vm1; exit; }
+launch_vm() {
+mac=$(cat /sys/class/net/e*/address)
+acrn-dm -A -m 384M -s 0:0,hostbridge -s 1:0,lpc -s 5,virtio-console,@pty:pty_port \
+  -k ./bzImage -B "standin.shutdown=ignore" --mac_seed ${mac:9:8}-up$1 up$1
+}
+if [ "$1" = "-C" ]; then run_container; else launch_vm 1; fi
+EOF
+expect 0 "add an upstream-style script from another directory" \
+	sh -c "cd / && '$ACRNCTL' --address '$BUS' add '$w/upstream.sh'"
+expect_output err "virtio-console is not supported by VM definitions yet; dropped" \
+	"virtio-console is dropped with a warning"
+expect_output err "resolved to $w/bzImage" "the relative kernel path is resolved against the script"
+expect 0 "dumpxml of the upstream-style VM" actl dumpxml up1
+expect_output out "<kernel>$w/bzImage</kernel>" "the definition has the resolved kernel path"
+expect 0 "delete it again" actl del up1
 printf 'acrn-dm -m 1G -k /k -s 2,passthru,0/2/0 vmx\n' >"$w/pt.sh"
 expect 7 "add rejects a script with passthrough" actl add "$w/pt.sh"
 expect_output err "passthru" "the rejection names the device"

@@ -18,9 +18,18 @@ typedef enum {
 	OPT_BOOTARGS,
 	OPT_CPU_AFFINITY,
 	OPT_OVMF,
+	OPT_VCPUS,
+	OPT_UUID,
 	OPT_DROP,   /* accepted, ignored with a warning */
 	OPT_REJECT, /* cannot be expressed: error */
 } OptKind;
+
+/* --mac_seed and virtio-net's mac_seed= follow one rule: dropped, value
+ * unread (scripts compute it from the host's MAC at run time). */
+#define MAC_SEED_WHY                                                                               \
+	"cannot be kept: acrn-dm derives the guest's MAC address from it at run time, which a "    \
+	"VM definition cannot express; the guest gets the MAC address acrn-dm picks without it "   \
+	"(give one with mac= or <mac address>)"
 
 typedef struct {
 	const char *long_name; /* NULL if the option only has a short form */
@@ -39,6 +48,9 @@ static const DmOption dm_options[] = {
     {"bootargs", 'B', TRUE, OPT_BOOTARGS, NULL},
     {"cpu_affinity", 0, TRUE, OPT_CPU_AFFINITY, NULL},
     {"ovmf", 0, TRUE, OPT_OVMF, NULL},
+    /* acrn-dm up to v1.3 took the vCPU count; later ones take it from
+     * --cpu_affinity or the hypervisor's configuration. */
+    {"ncpus", 'c', TRUE, OPT_VCPUS, NULL},
 
     /* acrn-dm itself ignores these. */
     {"acpi", 'A', FALSE, OPT_DROP, "is obsolete (ACPI is always enabled)"},
@@ -47,7 +59,7 @@ static const DmOption dm_options[] = {
     {"gvtargs", 'G', TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm"},
     {"vsbl", 0, TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm"},
     {"part_info", 0, TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm"},
-    {"mac_seed", 0, TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm (use mac= on virtio-net)"},
+    {"mac_seed", 0, TRUE, OPT_DROP, MAC_SEED_WHY},
     {"pm_by_vuart", 0, TRUE, OPT_DROP, "is obsolete and ignored by acrn-dm"},
     /* acrnd provides these itself. */
     {"pm_notify_channel", 0, TRUE, OPT_DROP,
@@ -76,8 +88,8 @@ static const DmOption dm_options[] = {
     {"debugexit", 0, FALSE, OPT_REJECT, "(debug exit port) is not supported"},
     {"version", 'v', FALSE, OPT_REJECT, "only prints acrn-dm's version"},
     {"help", 'h', FALSE, OPT_REJECT, "only prints acrn-dm's usage"},
-    {NULL, 'U', TRUE, OPT_REJECT,
-     "is refused by current acrn-dm; give the UUID with 'acrnctl add --uuid'"},
+    /* acrn-dm before v2.7 took the VM's UUID (current ones refuse -U). */
+    {NULL, 'U', TRUE, OPT_UUID, NULL},
 };
 
 static const DmOption *find_long(const char *name, gsize len)
@@ -291,39 +303,151 @@ static void warn(GPtrArray *warnings, const char *fmt, ...)
 	va_end(ap);
 }
 
-static gboolean add_disk(AcrnVmDef *def, const ParsedOption *po, int slot, GStrv cfg,
+/* What the conversion needs besides the definition being built. */
+typedef struct {
+	const DmArgvToDefOptions *opts;
+	GPtrArray *warnings;
+	gboolean vcpus_from_c; /* -c gave the vCPU count */
+	gboolean uuid_from_u;  /* -U gave the UUID */
+} Ctx;
+
+/* @s with its placeholders (see DM_ARGV_UNKNOWN_MARK) shown as "<?>". */
+static char *shown(const char *s)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const char *p = s; *p; p++) {
+		if (*p == DM_ARGV_UNKNOWN_MARK) {
+			const char *q = strchr(p + 1, DM_ARGV_UNKNOWN_MARK);
+
+			g_string_append(out, "<?>");
+			p = q ? q : p + strlen(p) - 1;
+		} else {
+			g_string_append_c(out, *p);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* Fails if @value contains a value only known at run time, naming @what
+ * and the reason. */
+static gboolean known(Ctx *ctx, const char *value, const char *what, GError **error)
+{
+	const char *m = strchr(value, DM_ARGV_UNKNOWN_MARK);
+	GPtrArray *reasons = ctx->opts ? ctx->opts->unknown_reasons : NULL;
+	guint64 i;
+
+	if (!m)
+		return TRUE;
+	i = g_ascii_strtoull(m + 1, NULL, 10);
+	return fail(error, DM_ARGV_ERROR_UNKNOWN_VALUE, "cannot determine %s: %s", what,
+		    reasons && i < reasons->len ? (const char *)reasons->pdata[i]
+						: "it is only known at run time");
+}
+
+/* Relative paths are resolved against the script's directory: acrnd does
+ * not run in it. */
+static char *resolve_path(Ctx *ctx, const char *what, const char *path, GError **error)
+{
+	char *abs;
+
+	if (g_path_is_absolute(path))
+		return g_strdup(path);
+	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0')) {
+		if (!ctx->opts || !ctx->opts->home) {
+			fail(error, DM_ARGV_ERROR_INVALID,
+			     "%s: '~' depends on the user who runs the script; use an absolute "
+			     "path",
+			     what);
+			return NULL;
+		}
+		abs = g_canonicalize_filename(path[1] ? path + 2 : ".", ctx->opts->home);
+		warn(ctx->warnings,
+		     "%s: '%s' resolved to %s (the home directory of the user "
+		     "running acrnctl)",
+		     what, path, abs);
+		return abs;
+	}
+	if (!ctx->opts || !ctx->opts->base_dir) {
+		if (ctx->opts && ctx->opts->base_dir_unknown)
+			fail(error, DM_ARGV_ERROR_UNKNOWN_VALUE,
+			     "%s: cannot resolve the relative path '%s': %s", what, path,
+			     ctx->opts->base_dir_unknown);
+		else
+			fail(error, DM_ARGV_ERROR_INVALID,
+			     "%s: the relative path '%s' needs a directory", what, path);
+		return NULL;
+	}
+	abs = g_canonicalize_filename(path, ctx->opts->base_dir);
+	warn(ctx->warnings, "%s: relative path '%s' resolved to %s", what, path, abs);
+	return abs;
+}
+
+static gboolean add_disk(Ctx *ctx, AcrnVmDef *def, const ParsedOption *po, int slot, GStrv cfg,
 			 GError **error)
 {
+	g_autofree char *what = shown(po->value);
+	g_autofree char *where = NULL;
+	g_autofree char *path = NULL;
+	gboolean readonly = FALSE;
+	guint first = 0;
 	AcrnVmDisk *d;
 
-	if (!cfg[0] || !*cfg[0])
-		return fail(error, DM_ARGV_ERROR_INVALID,
-			    "%s %s: virtio-blk needs a file or 'nodisk'", po->spelling, po->value);
-	for (guint i = 1; cfg[i]; i++)
+	where = g_strdup_printf("%s %s", po->spelling, what);
+	/* virtio-blk,b,PATH: "bootable", read by vSBL only (acrn-dm through
+	 * v3.x accepts it before the path). */
+	if (cfg[0] && strcmp(cfg[0], "b") == 0 && cfg[1]) {
+		warn(ctx->warnings,
+		     "%s: the boot flag 'b' is dropped (only the removed vSBL read it)", where);
+		first = 1;
+	}
+	if (!cfg[first] || !*cfg[first])
+		return fail(error, DM_ARGV_ERROR_INVALID, "%s: virtio-blk needs a file or 'nodisk'",
+			    where);
+	if (!known(ctx, cfg[first], where, error))
+		return FALSE;
+	for (guint i = first + 1; cfg[i]; i++) {
 		if (strcmp(cfg[i], "ro") != 0)
 			return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
-				    "%s %s: virtio-blk option '%s' cannot be expressed in a VM "
+				    "%s: virtio-blk option '%s' cannot be expressed in a VM "
 				    "definition (only 'ro' can)",
-				    po->spelling, po->value, cfg[i]);
+				    where, cfg[i]);
+		readonly = TRUE;
+	}
 	if (def->disks->len >= 26)
-		return fail(error, DM_ARGV_ERROR_UNSUPPORTED, "%s %s: too many disks", po->spelling,
-			    po->value);
+		return fail(error, DM_ARGV_ERROR_UNSUPPORTED, "%s: too many disks", where);
+	if (strcmp(cfg[first], "nodisk") != 0) {
+		path = resolve_path(ctx, where, cfg[first], error);
+		if (!path)
+			return FALSE;
+	}
 	d = g_new0(AcrnVmDisk, 1);
-	d->source = strcmp(cfg[0], "nodisk") == 0 ? NULL : g_strdup(cfg[0]);
+	d->source = g_steal_pointer(&path);
 	d->target = g_strdup_printf("vd%c", 'a' + def->disks->len);
-	d->readonly = cfg[1] != NULL;
+	d->readonly = readonly;
 	d->pci_slot = slot;
 	g_ptr_array_add(def->disks, d);
 	return TRUE;
 }
 
-static gboolean add_net(AcrnVmDef *def, const ParsedOption *po, int slot, GStrv cfg, GError **error)
+static gboolean add_net(Ctx *ctx, AcrnVmDef *def, const ParsedOption *po, int slot, GStrv cfg,
+			GError **error)
 {
+	g_autofree char *where = NULL;
+	g_autofree char *what = shown(po->value);
 	g_autofree char *tap = NULL;
 	g_autofree char *mac = NULL;
 	AcrnVmNet *n;
 
+	where = g_strdup_printf("%s %s", po->spelling, what);
 	for (guint i = 0; cfg[i]; i++) {
+		if (g_str_has_prefix(cfg[i], "mac_seed=")) {
+			warn(ctx->warnings, "%s: virtio-net option mac_seed= %s; dropped", where,
+			     MAC_SEED_WHY);
+			continue;
+		}
+		if (!known(ctx, cfg[i], where, error))
+			return FALSE;
 		if (g_str_has_prefix(cfg[i], "tap=")) {
 			g_free(tap);
 			tap = g_strdup(cfg[i] + 4);
@@ -334,14 +458,14 @@ static gboolean add_net(AcrnVmDef *def, const ParsedOption *po, int slot, GStrv 
 			tap = g_strdup(cfg[i]); /* pre-3.0 syntax: virtio-net,<tap> */
 		} else {
 			return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
-				    "%s %s: virtio-net option '%s' cannot be expressed in a VM "
+				    "%s: virtio-net option '%s' cannot be expressed in a VM "
 				    "definition (only tap= and mac= can)",
-				    po->spelling, po->value, cfg[i]);
+				    where, cfg[i]);
 		}
 	}
 	if (!tap || !*tap)
-		return fail(error, DM_ARGV_ERROR_INVALID, "%s %s: virtio-net needs a tap device",
-			    po->spelling, po->value);
+		return fail(error, DM_ARGV_ERROR_INVALID, "%s: virtio-net needs a tap device",
+			    where);
 	n = g_new0(AcrnVmNet, 1);
 	n->type = ACRN_VM_NET_ETHERNET;
 	n->tap = g_steal_pointer(&tap);
@@ -351,61 +475,88 @@ static gboolean add_net(AcrnVmDef *def, const ParsedOption *po, int slot, GStrv 
 	return TRUE;
 }
 
-static gboolean apply_pci_slot(AcrnVmDef *def, const ParsedOption *po, GPtrArray *warnings,
-			       GError **error)
+static gboolean apply_pci_slot(Ctx *ctx, AcrnVmDef *def, const ParsedOption *po, GError **error)
 {
 	g_auto(GStrv) parts = g_strsplit(po->value, ",", -1);
+	g_autofree char *what = shown(po->value);
+	g_autofree char *where = g_strdup_printf("%s %s", po->spelling, what);
 	int bus, slot, func;
 	const char *emul;
 
 	if (!parts[0] || !parts[1])
 		return fail(error, DM_ARGV_ERROR_INVALID,
-			    "%s %s: expected <slot>,<device>[,<options>]", po->spelling, po->value);
+			    "%s: expected <slot>,<device>[,<options>]", where);
+	if (!known(ctx, parts[0], where, error) || !known(ctx, parts[1], where, error))
+		return FALSE;
 	if (!parse_pci_location(parts[0], &bus, &slot, &func))
-		return fail(error, DM_ARGV_ERROR_INVALID, "%s %s: bad PCI location '%s'",
-			    po->spelling, po->value, parts[0]);
+		return fail(error, DM_ARGV_ERROR_INVALID, "%s: bad PCI location '%s'", where,
+			    parts[0]);
 	emul = parts[1];
 
 	if (strcmp(emul, "hostbridge") == 0 || strcmp(emul, "lpc") == 0) {
 		int expected = emul[0] == 'h' ? 0 : 1;
 
 		if (bus != 0 || slot != expected || func != 0)
-			warn(warnings, "%s %s: acrnd always puts the %s at 0:%d:0", po->spelling,
-			     po->value, emul[0] == 'h' ? "host bridge" : "LPC bridge", expected);
+			warn(ctx->warnings, "%s: acrnd always puts the %s at 0:%d:0", where,
+			     emul[0] == 'h' ? "host bridge" : "LPC bridge", expected);
 		if (parts[2])
 			return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
-				    "%s %s: options for %s cannot be expressed in a VM definition",
-				    po->spelling, po->value, emul);
+				    "%s: options for %s cannot be expressed in a VM definition",
+				    where, emul);
 		return TRUE;
 	}
 	if (strcmp(emul, "virtio-blk") == 0 || strcmp(emul, "virtio-net") == 0) {
 		if (bus != 0 || func != 0)
 			return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
-				    "%s %s: only function 0 on bus 0 can be expressed in a VM "
+				    "%s: only function 0 on bus 0 can be expressed in a VM "
 				    "definition",
-				    po->spelling, po->value);
+				    where);
 		if (emul[7] == 'b')
-			return add_disk(def, po, slot, parts + 2, error);
-		return add_net(def, po, slot, parts + 2, error);
+			return add_disk(ctx, def, po, slot, parts + 2, error);
+		return add_net(ctx, def, po, slot, parts + 2, error);
 	}
+	/* VM definitions have no virtio console yet: the guest loses hvc0,
+	 * not its serial console (COM1, -l com1). */
+	if (strcmp(emul, "virtio-console") == 0) {
+		warn(ctx->warnings,
+		     "%s: virtio-console is not supported by VM definitions yet; dropped (the "
+		     "guest has no hvc0 console: use COM1, <serial> / -l com1)",
+		     where);
+		return TRUE;
+	}
+	/* One rule with domain XML, where <rng> is accepted and ignored. */
+	if (strcmp(emul, "virtio-rnd") == 0) {
+		warn(ctx->warnings,
+		     "%s: virtio-rnd is dropped, as <rng> is in domain XML: VM definitions have "
+		     "no random number device yet",
+		     where);
+		return TRUE;
+	}
+	if (strcmp(emul, "pci-gvt") == 0)
+		return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
+			    "%s: GVT-g graphics ('pci-gvt') is not supported by VM definitions",
+			    where);
 	if (strcmp(emul, "passthru") == 0)
 		return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
-			    "%s %s: PCI passthrough ('passthru') is not supported by VM "
+			    "%s: PCI passthrough ('passthru') is not supported by VM "
 			    "definitions yet",
-			    po->spelling, po->value);
+			    where);
 	return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
-		    "%s %s: PCI device '%s' cannot be expressed in a VM definition (supported: "
-		    "hostbridge, lpc, virtio-blk, virtio-net)",
-		    po->spelling, po->value, emul);
+		    "%s: PCI device '%s' cannot be expressed in a VM definition (supported: "
+		    "hostbridge, lpc, virtio-blk, virtio-net; dropped with a warning: "
+		    "virtio-console, virtio-rnd)",
+		    where, emul);
 }
 
-static gboolean apply_lpc(AcrnVmDef *def, const ParsedOption *po, GError **error)
+static gboolean apply_lpc(Ctx *ctx, AcrnVmDef *def, const ParsedOption *po, GError **error)
 {
 	const char *comma = strchr(po->value, ',');
 	const char *backend;
 	g_autofree char *port = NULL;
 	guint64 tcp;
 
+	if (!known(ctx, po->value, po->spelling, error))
+		return FALSE;
 	if (!comma)
 		return fail(error, DM_ARGV_ERROR_INVALID, "%s %s: expected com<N>,<backend>",
 			    po->spelling, po->value);
@@ -427,8 +578,12 @@ static gboolean apply_lpc(AcrnVmDef *def, const ParsedOption *po, GError **error
 		def->console.type = ACRN_VM_CONSOLE_TCP;
 		def->console.port = (guint)tcp;
 	} else if (g_str_has_prefix(backend, "file:") && backend[5]) {
+		g_autofree char *where = g_strdup_printf("%s %s", po->spelling, po->value);
+
+		def->console.path = resolve_path(ctx, where, backend + 5, error);
+		if (!def->console.path)
+			return FALSE;
 		def->console.type = ACRN_VM_CONSOLE_FILE;
-		def->console.path = g_strdup(backend + 5);
 	} else {
 		return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
 			    "%s %s: console backend '%s' cannot be expressed in a VM definition "
@@ -438,9 +593,32 @@ static gboolean apply_lpc(AcrnVmDef *def, const ParsedOption *po, GError **error
 	return TRUE;
 }
 
-static gboolean apply_option(AcrnVmDef *def, const ParsedOption *po, GPtrArray *warnings,
-			     GError **error)
+/* Sets *@field to @value, resolved if it is a relative path. */
+static gboolean set_path(Ctx *ctx, const ParsedOption *po, char **field, GError **error)
 {
+	g_autofree char *where = g_strdup_printf("%s %s", po->spelling, po->value);
+	char *path = resolve_path(ctx, where, po->value, error);
+
+	if (!path)
+		return FALSE;
+	g_free(*field);
+	*field = path;
+	return TRUE;
+}
+
+static gboolean apply_option(Ctx *ctx, AcrnVmDef *def, const ParsedOption *po, GError **error)
+{
+	g_autofree char *value = po->value ? shown(po->value) : NULL;
+
+	/* Values of options that are dropped or refused anyway are never
+	 * needed, known or not. */
+	if (po->value && po->opt->kind != OPT_DROP && po->opt->kind != OPT_REJECT &&
+	    po->opt->kind != OPT_PCI_SLOT) {
+		g_autofree char *what = g_strdup_printf("the value of %s", po->spelling);
+
+		if (!known(ctx, po->value, what, error))
+			return FALSE;
+	}
 	switch (po->opt->kind) {
 	case OPT_MEMSIZE:
 		if (!parse_memsize(po->value, &def->memory_bytes))
@@ -449,20 +627,44 @@ static gboolean apply_option(AcrnVmDef *def, const ParsedOption *po, GPtrArray *
 		def->current_memory_bytes = def->memory_bytes;
 		return TRUE;
 	case OPT_PCI_SLOT:
-		return apply_pci_slot(def, po, warnings, error);
+		return apply_pci_slot(ctx, def, po, error);
 	case OPT_LPC:
-		return apply_lpc(def, po, error);
+		return apply_lpc(ctx, def, po, error);
 	case OPT_KERNEL:
-		g_free(def->kernel);
-		def->kernel = g_strdup(po->value);
-		return TRUE;
+		return set_path(ctx, po, &def->kernel, error);
 	case OPT_RAMDISK:
-		g_free(def->initrd);
-		def->initrd = g_strdup(po->value);
-		return TRUE;
+		return set_path(ctx, po, &def->initrd, error);
 	case OPT_BOOTARGS:
 		g_free(def->cmdline);
 		def->cmdline = g_strdup(po->value);
+		return TRUE;
+	case OPT_VCPUS: {
+		guint64 n;
+
+		if (!g_ascii_string_to_unsigned(po->value, 10, 1, 64, &n, NULL))
+			return fail(error, DM_ARGV_ERROR_INVALID,
+				    "%s %s: the vCPU count must be 1 to 64", po->spelling,
+				    po->value);
+		if (def->vcpu_cpuset && n != def->vcpus)
+			return fail(error, DM_ARGV_ERROR_INVALID,
+				    "%s %s: --cpu_affinity gives %u vCPUs", po->spelling, po->value,
+				    def->vcpus);
+		def->vcpus = (guint)n;
+		ctx->vcpus_from_c = TRUE;
+		return TRUE;
+	}
+	case OPT_UUID:
+		if (ctx->opts && ctx->opts->uuid) {
+			warn(ctx->warnings,
+			     "acrn-dm option %s %s: the UUID given to acrnctl is used "
+			     "instead",
+			     po->spelling, value);
+			return TRUE;
+		}
+		if (!acrn_vm_uuid_normalize(po->value, def->uuid))
+			return fail(error, DM_ARGV_ERROR_INVALID, "%s %s: not a UUID", po->spelling,
+				    value);
+		ctx->uuid_from_u = TRUE;
 		return TRUE;
 	case OPT_CPU_AFFINITY: {
 		g_auto(GStrv) cpus = g_strsplit(po->value, ",", -1);
@@ -472,6 +674,9 @@ static gboolean apply_option(AcrnVmDef *def, const ParsedOption *po, GPtrArray *
 				return fail(error, DM_ARGV_ERROR_INVALID,
 					    "%s %s: '%s' is not a CPU number", po->spelling,
 					    po->value, cpus[i]);
+		if (ctx->vcpus_from_c && g_strv_length(cpus) != def->vcpus)
+			return fail(error, DM_ARGV_ERROR_INVALID, "%s %s: -c gives %u vCPUs",
+				    po->spelling, po->value, def->vcpus);
 		g_free(def->vcpu_cpuset);
 		def->vcpu_cpuset = g_strdup(po->value);
 		/* ACRN runs one vCPU on each CPU of the affinity set. */
@@ -485,26 +690,24 @@ static gboolean apply_option(AcrnVmDef *def, const ParsedOption *po, GPtrArray *
 				    "%s %s: writable or split OVMF images cannot be expressed in a "
 				    "VM definition (only a plain image path can)",
 				    po->spelling, po->value);
-		g_free(def->loader);
-		def->loader = g_strdup(po->value);
-		return TRUE;
+		return set_path(ctx, po, &def->loader, error);
 	case OPT_DROP:
 		if (po->value)
-			warn(warnings, "acrn-dm option %s %s %s; dropped", po->spelling, po->value,
+			warn(ctx->warnings, "acrn-dm option %s %s %s; dropped", po->spelling, value,
 			     po->opt->why);
 		else
-			warn(warnings, "acrn-dm option %s %s; dropped", po->spelling, po->opt->why);
+			warn(ctx->warnings, "acrn-dm option %s %s; dropped", po->spelling,
+			     po->opt->why);
 		return TRUE;
 	case OPT_REJECT:
 		return fail(error, DM_ARGV_ERROR_UNSUPPORTED, "acrn-dm option %s%s%s %s",
-			    po->spelling, po->value ? " " : "", po->value ? po->value : "",
-			    po->opt->why);
+			    po->spelling, value ? " " : "", value ? value : "", po->opt->why);
 	}
 	g_assert_not_reached();
 }
 
-AcrnVmDef *dm_argv_to_def(const char *const *argv, const char *uuid, GPtrArray *warnings,
-			  GError **error)
+AcrnVmDef *dm_argv_to_def(const char *const *argv, const DmArgvToDefOptions *options,
+			  GPtrArray *warnings, GError **error)
 {
 	g_autoptr(GArray) opts = g_array_new(FALSE, TRUE, sizeof(ParsedOption));
 	g_autoptr(GPtrArray) positional = g_ptr_array_new_with_free_func(g_free);
@@ -513,8 +716,10 @@ AcrnVmDef *dm_argv_to_def(const char *const *argv, const char *uuid, GPtrArray *
 	g_autofree char *xml = NULL;
 	g_auto(GStrv) check_argv = NULL;
 	const char *why = NULL;
+	const char *uuid = options ? options->uuid : NULL;
 	GError *local = NULL;
 	AcrnDmArgvOptions argv_opts = {.dm_path = "acrn-dm", .control_socket = NULL};
+	Ctx ctx = {options, warnings, FALSE, FALSE};
 
 	g_array_set_clear_func(opts, parsed_option_clear);
 	g_return_val_if_fail(argv && argv[0], NULL);
@@ -527,6 +732,24 @@ AcrnVmDef *dm_argv_to_def(const char *const *argv, const char *uuid, GPtrArray *
 
 	if (!split_argv(argv, opts, positional, error))
 		return NULL;
+	/* Options first: a refused option or device is the real reason a
+	 * script cannot be converted, whatever else it computes. */
+	def->memory_bytes = def->current_memory_bytes = 256ull << 20; /* acrn-dm's default */
+
+	for (guint i = 0; i < opts->len; i++)
+		if (!apply_option(&ctx, def, &g_array_index(opts, ParsedOption, i), error))
+			return NULL;
+	/* A word only known at run time where an option or the name is
+	 * expected: it may be anything, e.g. several options. */
+	for (guint i = 0; i < positional->len; i++) {
+		g_autofree char *what = shown(positional->pdata[i]);
+		g_autofree char *where = g_strdup_printf(
+		    "acrn-dm argument '%s' (%s)", what,
+		    positional->len == 1 ? "the VM name" : "not the value of an option");
+
+		if (!known(&ctx, positional->pdata[i], where, error))
+			return NULL;
+	}
 	if (positional->len == 0) {
 		fail(error, DM_ARGV_ERROR_INVALID, "acrn-dm is given no VM name");
 		return NULL;
@@ -543,18 +766,15 @@ AcrnVmDef *dm_argv_to_def(const char *const *argv, const char *uuid, GPtrArray *
 		fail(error, DM_ARGV_ERROR_INVALID, "VM name '%s' %s", def->name, why);
 		return NULL;
 	}
-	def->memory_bytes = def->current_memory_bytes = 256ull << 20; /* acrn-dm's default */
-
-	for (guint i = 0; i < opts->len; i++)
-		if (!apply_option(def, &g_array_index(opts, ParsedOption, i), warnings, error))
-			return NULL;
 
 	if (!def->kernel && !def->loader) {
 		fail(error, DM_ARGV_ERROR_UNSUPPORTED,
 		     "acrn-dm is given neither a kernel (-k) nor an OVMF image (--ovmf)");
 		return NULL;
 	}
-	if (uuid) {
+	if (ctx.uuid_from_u) {
+		/* def->uuid is -U's */
+	} else if (uuid) {
 		if (!acrn_vm_uuid_normalize(uuid, def->uuid)) {
 			fail(error, DM_ARGV_ERROR_INVALID, "'%s' is not a UUID", uuid);
 			return NULL;
