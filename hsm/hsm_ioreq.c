@@ -35,10 +35,7 @@
 
 #include "hsm.h"
 #include "hypercall.h"
-
-#define HSM_PCI_ADDR_PORT 0xcf8
-#define HSM_PCI_DATA_PORT 0xcfc
-#define HSM_PCI_ENABLE (1U << 31)
+#include "hsm_route.h"
 
 static struct workqueue_struct *hsm_ioreq_wq;
 
@@ -75,74 +72,24 @@ static void hsm_read_all_ones(struct acrn_io_request *req)
 	}
 }
 
-/* Step 2: true when the request is finished here. */
-static bool hsm_pci_cfg_combine(struct hsm_vm *vm, struct acrn_io_request *req)
-{
-	struct acrn_pio_request *pio = &req->reqs.pio_request;
-	struct acrn_pci_request *pci = &req->reqs.pci_request;
-	u64 port = pio->address, size = pio->size;
-	u32 latch = vm->cf8_latch;
-
-	if (req->type != ACRN_IOREQ_TYPE_PORTIO)
-		return false;
-	if (port == HSM_PCI_ADDR_PORT && size == 4) {
-		if (pio->direction == ACRN_IOREQ_DIR_WRITE)
-			vm->cf8_latch = pio->value;
-		else
-			pio->value = vm->cf8_latch;
-		return true;
-	}
-	if (port < HSM_PCI_DATA_PORT || port > HSM_PCI_DATA_PORT + 3 || !size ||
-	    port + size > HSM_PCI_DATA_PORT + 4)
-		return false;
-	if (!(latch & HSM_PCI_ENABLE)) {
-		if (pio->direction == ACRN_IOREQ_DIR_READ)
-			pio->value = ~0U;
-		return true;
-	}
-	/* direction, size and value stay where they are: the layouts share them. */
-	req->type = ACRN_IOREQ_TYPE_PCICFG;
-	memset(pci->reserved, 0, sizeof(pci->reserved));
-	pci->bus = (latch >> 16) & 0xff;
-	pci->dev = (latch >> 11) & 0x1f;
-	pci->func = (latch >> 8) & 0x7;
-	pci->reg = (latch & 0xfc) + ((latch >> 16) & 0xf00) + (u32)(port - HSM_PCI_DATA_PORT);
-	return false;
-}
-
 /* Step 3: true when an ioeventfd took the request. */
 static bool hsm_ioeventfd_handle(struct hsm_vm *vm, struct acrn_io_request *req)
 {
 	struct hsm_ioeventfd *p;
-	u64 addr, size, value;
-	bool write;
+	struct hsm_access a;
 
-	if (req->type == ACRN_IOREQ_TYPE_PORTIO) {
-		addr = req->reqs.pio_request.address;
-		size = req->reqs.pio_request.size;
-		value = req->reqs.pio_request.value;
-		write = req->reqs.pio_request.direction == ACRN_IOREQ_DIR_WRITE;
-	} else if (req->type == ACRN_IOREQ_TYPE_MMIO) {
-		addr = req->reqs.mmio_request.address;
-		size = req->reqs.mmio_request.size;
-		value = req->reqs.mmio_request.value;
-		write = req->reqs.mmio_request.direction == ACRN_IOREQ_DIR_WRITE;
-	} else {
+	if (!hsm_route_access(req, &a))
 		return false;
-	}
 	list_for_each_entry(p, &vm->ioeventfds, list) {
-		if (p->type != req->type || p->addr != addr || size > p->len)
+		if (!hsm_route_ioeventfd_takes(p->type, p->addr, p->len, p->wildcard, p->data,
+					       req->type, &a))
 			continue;
-		if (!write) {
-			if (req->type == ACRN_IOREQ_TYPE_PORTIO)
-				req->reqs.pio_request.value = 0;
-			else
-				req->reqs.mmio_request.value = 0;
-			return true;
-		}
-		if (!p->wildcard && p->data != value)
-			continue;
-		eventfd_signal(p->ctx, 1);
+		if (a.write)
+			eventfd_signal(p->ctx, 1);
+		else if (req->type == ACRN_IOREQ_TYPE_PORTIO)
+			req->reqs.pio_request.value = 0;
+		else
+			req->reqs.mmio_request.value = 0;
 		return true;
 	}
 	return false;
@@ -161,7 +108,7 @@ static void hsm_dispatch_one(struct hsm_vm *vm, u16 vcpu, struct acrn_io_request
 		hsm_complete(vm, vcpu, req);
 		return;
 	}
-	if (hsm_pci_cfg_combine(vm, req)) {
+	if (hsm_route_pci_cfg(&vm->cf8_latch, req) == HSM_CFG_DONE) {
 		atomic64_inc(&vm->count.cf8);
 		req->kernel_handled = 1;
 		hsm_complete(vm, vcpu, req);
