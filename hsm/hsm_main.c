@@ -7,18 +7,39 @@
  * it refuses to load unless it runs in the privileged VM of an
  * ACRN-compatible hypervisor (CPUID leaves 0x40000000/0x40000001), checks
  * the hypervisor's API version through the GET_API_VERSION hypercall and
- * registers the device node.  VM ioctls are answered -ENOTTY until the
- * hypervisor implements the VM-management hypercalls.
+ * registers the device node.  One open file is at most one VM (hsm_vm.c);
+ * closing it destroys the VM.  docs/hsm.md describes the whole module.
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/io.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/ctype.h>
 #include <asm/processor.h>
+
+#include "hsm.h"
 #include "hypercall.h"
 
-#include "acrn_abi.h"
+DEFINE_MUTEX(hsm_vms_lock);
+LIST_HEAD(hsm_vms);
+/* Pages the HSM holds pinned now, and pages it gave up on (see hsm_mm.c). */
+atomic_long_t hsm_pinned_pages = ATOMIC_LONG_INIT(0);
+atomic_long_t hsm_leaked_pages = ATOMIC_LONG_INIT(0);
+static atomic_t hsm_open_files = ATOMIC_INIT(0);
+static struct dentry *hsm_debugfs_dir;
+
+/* A hypercall's RAX as an errno: 0, a -errno, or -EIO for anything else. */
+int hsm_hc_result(long ret)
+{
+	if (ret == 0)
+		return 0;
+	if (ret < 0 && ret >= -MAX_ERRNO)
+		return (int)ret;
+	return -EIO;
+}
 
 struct hsm_api_version {
 	u32 major;
@@ -59,19 +80,93 @@ static int hsm_query_api_version(struct hsm_api_version *out)
 
 static int hsm_open(struct inode *inode, struct file *filp)
 {
-	/* One open file will be one VM; nothing to allocate until CREATE_VM. */
+	struct hsm_vm *vm;
+
+	/* The VM object, empty until CREATE_VM: the hypervisor knows nothing yet. */
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	if (!vm)
+		return -ENOMEM;
+	hsm_vm_init(vm);
+	filp->private_data = vm;
+	atomic_inc(&hsm_open_files);
+	return 0;
+}
+
+static int hsm_release(struct inode *inode, struct file *filp)
+{
+	struct hsm_vm *vm = filp->private_data;
+
+	hsm_vm_release(vm);
+	kfree(vm);
+	atomic_dec(&hsm_open_files);
 	return 0;
 }
 
 static long hsm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 {
-	return -ENOTTY;
+	return hsm_vm_ioctl(filp->private_data, cmd, arg);
 }
 
 static const struct file_operations hsm_fops = {
 	.owner = THIS_MODULE,
 	.open = hsm_open,
+	.release = hsm_release,
 	.unlocked_ioctl = hsm_ioctl,
+	.llseek = noop_llseek,
+};
+
+static const char *const hsm_state_names[] = {
+	[HSM_VM_NONE] = "none",
+	[HSM_VM_CREATED] = "created",
+	[HSM_VM_RUNNING] = "running",
+	[HSM_VM_PAUSED] = "paused",
+};
+
+/* debugfs acrn_hsm/vms: one line per VM, then the module's totals. */
+static int hsm_vms_show(struct seq_file *m, void *unused)
+{
+	struct hsm_vm *vm;
+	char name[17];
+	int i;
+
+	mutex_lock(&hsm_vms_lock);
+	list_for_each_entry(vm, &hsm_vms, list) {
+		for (i = 0; i < 16 && vm->name[i]; i++)
+			name[i] = isprint(vm->name[i]) ? vm->name[i] : '?';
+		name[i] = 0;
+		seq_printf(m, "vm %u name=%s state=%s vcpus=%u pid=%d memsegs=%u pinned=%lu "
+			   "ioeventfds=%u irqfds=%u client=%d pending=%#lx ",
+			   vm->vmid, name, hsm_state_names[vm->state], vm->vcpu_num, vm->creator,
+			   vm->nr_memsegs, vm->pinned_pages, vm->nr_ioeventfds, vm->nr_irqfds,
+			   vm->client_exists, READ_ONCE(vm->pending));
+		seq_printf(m, "requests=%lld pio=%lld mmio=%lld pcicfg=%lld cf8=%lld ioeventfd=%lld "
+			   "to_client=%lld unclaimed=%lld completed=%lld notify_errors=%lld\n",
+			   atomic64_read(&vm->count.requests), atomic64_read(&vm->count.pio),
+			   atomic64_read(&vm->count.mmio), atomic64_read(&vm->count.pcicfg),
+			   atomic64_read(&vm->count.cf8), atomic64_read(&vm->count.ioeventfd),
+			   atomic64_read(&vm->count.to_client), atomic64_read(&vm->count.unclaimed),
+			   atomic64_read(&vm->count.completed),
+			   atomic64_read(&vm->count.notify_errors));
+	}
+	mutex_unlock(&hsm_vms_lock);
+	seq_printf(m, "open_files=%d pinned_pages=%ld leaked_pages=%ld\n",
+		   atomic_read(&hsm_open_files), atomic_long_read(&hsm_pinned_pages),
+		   atomic_long_read(&hsm_leaked_pages));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hsm_vms);
+
+/* debugfs acrn_hsm/dispatch: any write scans every VM's request page now. */
+static ssize_t hsm_dispatch_write(struct file *file, const char __user *buf, size_t len,
+				  loff_t *ppos)
+{
+	hsm_ioreq_notify();
+	return len;
+}
+
+static const struct file_operations hsm_dispatch_fops = {
+	.owner = THIS_MODULE,
+	.write = hsm_dispatch_write,
 	.llseek = noop_llseek,
 };
 
@@ -104,18 +199,28 @@ static int __init hsm_init(void)
 		       ACRN_API_MAJOR);
 		return -EPROTO;
 	}
+	ret = hsm_ioreq_init();
+	if (ret)
+		return ret;
 	ret = misc_register(&hsm_miscdev);
 	if (ret) {
 		pr_err("acrn_hsm: cannot register /dev/acrn_hsm: %d\n", ret);
+		hsm_ioreq_exit();
 		return ret;
 	}
+	/* debugfs is optional: its failures are ignored by design. */
+	hsm_debugfs_dir = debugfs_create_dir("acrn_hsm", NULL);
+	debugfs_create_file("vms", 0444, hsm_debugfs_dir, NULL, &hsm_vms_fops);
+	debugfs_create_file("dispatch", 0200, hsm_debugfs_dir, NULL, &hsm_dispatch_fops);
 	pr_info("acrn_hsm: hypervisor API %u.%u, /dev/acrn_hsm ready\n", ver.major, ver.minor);
 	return 0;
 }
 
 static void __exit hsm_exit(void)
 {
+	debugfs_remove_recursive(hsm_debugfs_dir);
 	misc_deregister(&hsm_miscdev);
+	hsm_ioreq_exit();
 }
 
 module_init(hsm_init);

@@ -42,4 +42,11 @@
 #define ACRN_HC_NOTIFY_REQUEST_FINISH ACRN_HC_ID(0x31)
 #define ACRN_HC_VM_SET_MEMORY_REGIONS ACRN_HC_ID(0x42)
 
+/* HSM (hsm/): the two VM hypercalls its ioctls also reach, and the
+ * operations of a VM_SET_MEMORY_REGIONS entry. */
+#define ACRN_HC_VM_INTR_MONITOR ACRN_HC_ID(0x24)
+#define ACRN_HC_PM_GET_CPU_STATE ACRN_HC_ID(0x80)
+#define ACRN_MEM_REGION_ADD 0U
+#define ACRN_MEM_REGION_DEL 2U
+
 #endif /* ACRN_ABI_H */

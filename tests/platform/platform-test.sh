@@ -23,6 +23,9 @@ platform_args() {
 	if [ -x "$builddir/probe/cpuid-probe" ]; then
 		args="$args --probe $builddir/probe/cpuid-probe"
 	fi
+	if [ -x "$builddir/probe/hsm-ioctl" ]; then
+		args="$args --hsm-test $builddir/probe/hsm-ioctl"
+	fi
 	if [ "${ACRN_PLATFORM_KEEP:-0}" = 1 ]; then
 		args="$args --keep"
 	fi

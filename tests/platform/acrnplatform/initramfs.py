@@ -276,7 +276,7 @@ CD_MOUNT = "/cdrom"
 CD_USERLAND = "userland"  # directory in the ISO
 
 
-def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, kernel=None,
+def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, hsm_test=None, kernel=None,
 	  kmods=(), extra_needs=(), workdir=None, userland_dir=None):
 	"""Assemble the initramfs at `out`. Returns the set of features included.
 
@@ -308,6 +308,12 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, kernel=Non
 		probe = compile_probe(os.path.join(srcdir, "probe", "cpuid-probe.c"),
 				      os.path.join(workdir or os.path.dirname(out), "cpuid-probe"))
 	arc.add_file("usr/bin/cpuid-probe", probe, 0o755)
+	if "hsm-test" in needs:
+		# The HSM's ioctl test program (probe/hsm-ioctl.c), static like the probe.
+		if not hsm_test:
+			hsm_test = compile_probe(os.path.join(srcdir, "probe", "hsm-ioctl.c"),
+						 os.path.join(workdir or os.path.dirname(out), "hsm-ioctl"))
+		add_stripped(arc, "usr/bin/hsm-ioctl", hsm_test)
 
 	if not hsm and staging:
 		hsm = find_in_staging(staging, "acrn_hsm.ko")
