@@ -6,6 +6,9 @@
 #include "lib.h"
 
 #define CR0_PE	    (1UL << 0)
+#define CR0_MP	    (1UL << 1)
+#define CR0_EM	    (1UL << 2)
+#define CR0_TS	    (1UL << 3)
 #define CR0_ET	    (1UL << 4)
 #define CR0_NE	    (1UL << 5)
 #define CR0_NW	    (1UL << 29)
@@ -13,14 +16,40 @@
 #define CR0_PG	    (1UL << 31)
 #define CR4_PAE	    (1UL << 5)
 #define CR4_VMXE    (1UL << 13)
+#define CR4_PCIDE   (1UL << 17)
 #define CR4_OSXSAVE (1UL << 18)
 #define CR4_PKE	    (1UL << 22)
+
+/* exception vectors */
+#define X86_VEC_NMI 2
+#define X86_VEC_UD  6
+#define X86_VEC_GP  13
+
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+
+/* IA32_APIC_BASE */
+#define APIC_BASE_X2APIC   (1ULL << 10)
+#define APIC_BASE_ENABLE   (1ULL << 11)
+#define LAPIC_DEFAULT_BASE 0xfee00000ULL
+
+/* CPUID feature bits the hypervisor looks at or hides */
+#define CPUID1_ECX_VMX	   (1U << 5)
+#define CPUID1_ECX_SMX	   (1U << 6)
+#define CPUID1_ECX_XSAVE   (1U << 26)
+#define CPUID1_ECX_OSXSAVE (1U << 27)
+#define CPUID1_ECX_HV	   (1U << 31)
+#define CPUID7_ECX_OSPKE   (1U << 4)
 
 #define MSR_FEATURE_CONTROL	0x3a
 #define MSR_APIC_BASE		0x1b
 #define MSR_MISC_ENABLE		0x1a0
 #define MSR_PAT			0x277
 #define MSR_VMX_BASIC		0x480
+#define MSR_VMX_PINBASED	0x481
+#define MSR_VMX_PROCBASED	0x482
+#define MSR_VMX_EXIT		0x483
+#define MSR_VMX_ENTRY		0x484
 #define MSR_VMX_MISC		0x485
 #define MSR_VMX_CR0_FIXED0	0x486
 #define MSR_VMX_CR0_FIXED1	0x487
