@@ -27,6 +27,7 @@ struct pcpu {
 	volatile bool online;
 	volatile bool vmx_on;
 	volatile bool launched;
+	u32 nmis_dropped; /* host NMIs that found no vCPU to go to */
 	u8 *vmxon_region;
 };
 

@@ -8,7 +8,7 @@
 struct vcpu;
 struct vm;
 
-/* Fill @vm's (zeroed) MSR bitmap: every MSR that must exit. */
+/* Fill @vm's (zeroed) MSR bitmap: every MSR that must exit; take the MTRRs' boot values. */
 void msr_bitmap_init(struct vm *vm);
 int vmexit_rdmsr(struct vcpu *v);
 int vmexit_wrmsr(struct vcpu *v);

@@ -11,6 +11,8 @@ struct vm;
 int smp_start_aps(void);
 /* Give vCPU i of @vm to pCPU i (i >= 1) and wait until each is parked in VMX. */
 void smp_run_vcpus(struct vm *vm);
+/* An NMI to this pCPU through its LAPIC (the selftest's root-operation NMI). */
+void smp_send_self_nmi(void);
 /* trampoline.S entry, per AP */
 void ap_main(u32 idx);
 extern char ap_trampoline_start[], ap_trampoline_end[];

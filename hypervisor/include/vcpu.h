@@ -34,7 +34,11 @@ struct vcpu {
 	u8 *vmcs;
 	u64 exits_total;
 	u64 exits[NR_EXIT_REASONS];
-	u32 gp_injected; /* #GPs for bad memory accesses (rate-limits the warning) */
+	volatile bool nmi_pending; /* an NMI for the guest, from an exit or from the host */
+	u32 gp_injected;	   /* #GPs for bad memory accesses (rate-limits the warning) */
+	/* emulated IA32_TSC_ADJUST and the VMCS TSC offset that implements it */
+	u64 tsc_adjust;
+	u64 tsc_offset;
 	/* guest state at the last exit, for the debug shell */
 	struct {
 		u64 rip, rsp, rflags, cr0, cr3, cr4;
@@ -58,10 +62,14 @@ static inline void vcpu_inject_ud(struct vcpu *v)
 {
 	vcpu_inject_exception(v, X86_VEC_UD, false, 0);
 }
+/* Deliver an NMI to @v as soon as the guest can take one. */
+void vcpu_queue_nmi(struct vcpu *v);
 /* Advance the guest RIP past the instruction that exited. */
 void vcpu_skip_instruction(struct vcpu *v);
 /* Run until an exit handler asks to stop (0) or something fails (< 0). */
 int vcpu_run_loop(struct vcpu *v);
+/* After vcpu_run_loop() returned for good: report it and idle this pCPU. */
+void vcpu_stopped(struct vcpu *v, int ret) __attribute__((noreturn));
 
 /* VMLAUNCH/VMRESUME (vmx_asm.S): 0 after a VM exit, 1 if the entry failed. */
 int vmx_enter(struct guest_regs *regs, int launched);

@@ -16,6 +16,8 @@
 #define MAX_VMS		 4
 #define MAX_VCPUS_PER_VM 8
 #define VM_NAME_MAX	 32
+#define MTRR_NR_FIXED	 11
+#define MTRR_MAX_VAR	 16
 
 enum vm_type { VM_SERVICE, VM_USER, VM_PRELAUNCHED };
 enum vm_state { VM_POWERED_OFF, VM_CREATED, VM_RUNNING, VM_PAUSED };
@@ -54,6 +56,14 @@ struct vm {
 	    pio_default; /* a trapped port no range owns; NULL: reads ~0, writes dropped */
 	int (*vmcall)(struct vcpu *v);
 	u64 misc_enable; /* emulated IA32_MISC_ENABLE */
+	/* emulated MTRRs: the guest's view; the hardware's stay the hypervisor's */
+	struct {
+		bool present;
+		u32 vcnt; /* variable ranges */
+		u64 def_type;
+		u64 fixed[MTRR_NR_FIXED];
+		u64 var[2 * MTRR_MAX_VAR];
+	} mtrr;
 };
 
 /* Take a free slot of the VM table and build the VM; unwinds on error. */

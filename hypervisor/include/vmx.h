@@ -24,12 +24,14 @@
 #define IO_BITMAP_A	0x2000
 #define IO_BITMAP_B	0x2002
 #define MSR_BITMAP	0x2004
+#define TSC_OFFSET	0x2010
 #define EPT_POINTER	0x201a
 #define GUEST_PHYS_ADDR 0x2400
 #define VMCS_LINK_PTR	0x2800
 #define GUEST_DEBUGCTL	0x2802
 #define GUEST_PAT	0x2804
 #define GUEST_EFER	0x2806
+#define GUEST_PDPTR0	0x280a
 #define HOST_PAT	0x2c00
 #define HOST_EFER	0x2c02
 /* 32-bit */
@@ -49,6 +51,9 @@
 #define VM_INSTR_ERROR	       0x4400
 #define EXIT_REASON	       0x4402
 #define EXIT_INTR_INFO	       0x4404
+#define EXIT_INTR_ERROR	       0x4406
+#define IDT_VECTORING_INFO     0x4408
+#define IDT_VECTORING_ERROR    0x440a
 #define EXIT_INSTR_LEN	       0x440c
 #define GUEST_ES_LIMIT	       0x4800
 #define GUEST_CS_LIMIT	       0x4802
@@ -114,6 +119,7 @@
 #define HOST_RIP	   0x6c16
 
 /* controls */
+#define PROC_TSC_OFFSET	     (1U << 3)
 #define PROC_USE_IO_BITMAPS  (1U << 25)
 #define PROC_USE_MSR_BITMAPS (1U << 28)
 #define PROC_SECONDARY	     (1U << 31)
@@ -123,7 +129,10 @@
 #define PROC2_UNRESTRICTED   (1U << 7)
 #define PROC2_INVPCID	     (1U << 12)
 #define PROC2_XSAVES	     (1U << 20)
+#define PIN_NMI_EXITING	     (1U << 3)
+#define PIN_VIRTUAL_NMIS     (1U << 5)
 #define PIN_PREEMPT_TIMER    (1U << 6)
+#define PROC_NMI_WINDOW	     (1U << 22)
 #define EXIT_HOST_64	     (1U << 9)
 #define EXIT_SAVE_PAT	     (1U << 18)
 #define EXIT_LOAD_PAT	     (1U << 19)
@@ -176,8 +185,13 @@
 #define EXIT_REASON_ENTRY_FAIL (1U << 31)
 
 #define INTR_INFO_VALID	       (1U << 31)
+#define INTR_INFO_VECTOR(i)    ((i)&0xff)
+#define INTR_INFO_TYPE(i)      ((i) & (7U << 8))
 #define INTR_TYPE_NMI	       (2U << 8)
 #define INTR_TYPE_HW_EXCEPTION (3U << 8)
+#define INTR_TYPE_SW_INTR      (4U << 8)
+#define INTR_TYPE_PRIV_SW_EXC  (5U << 8)
+#define INTR_TYPE_SW_EXC       (6U << 8)
 #define INTR_ERR_VALID	       (1U << 11)
 
 /* exit qualification of I/O instructions */

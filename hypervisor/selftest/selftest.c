@@ -17,7 +17,9 @@
 
 /* VMCALL with this in RAX (real mode) or R8: the selftest guest has finished */
 #define SELFTEST_DONE 0x53454c46ULL /* "SELF" */
-#define NR_PORTS      0x10000
+/* VMCALL with this in R8: the hypervisor sends itself an NMI while handling it */
+#define SELFTEST_SELF_NMI 0x4e4d4921ULL /* "NMI!" */
+#define NR_PORTS	  0x10000
 
 static u32 test_no;
 static u32 failures;
@@ -140,10 +142,18 @@ static int selftest_vmcall(struct vcpu *v)
 		vcpu_skip_instruction(v);
 		return 1;
 	}
+	if (v->regs.r8 == SELFTEST_SELF_NMI) {
+		smp_send_self_nmi();
+		v->regs.rax = 0;
+		vcpu_skip_instruction(v);
+		return 0;
+	}
 	return vmexit_hypercall(v);
 }
 
-static int run_guest(struct vm *vm, bool long_mode)
+enum guest_kind { GUEST_REAL_MODE, GUEST_PROTECTED_MODE, GUEST_LONG_MODE };
+
+static int run_guest(struct vm *vm, enum guest_kind kind)
 {
 	struct vcpu *v = &vm->vcpu[0];
 	u8 *code = (u8 *)(uintptr_t)GUEST_SELFTEST_CODE;
@@ -153,8 +163,9 @@ static int run_guest(struct vm *vm, bool long_mode)
 	ret = vcpu_setup_vmcs(v);
 	if (ret)
 		return ret;
-	if (long_mode) {
+	if (kind == GUEST_LONG_MODE) {
 		u64 h = GUEST_SELFTEST_CODE + *(u64 *)guest_lm_gp_off;
+		u64 n = GUEST_SELFTEST_CODE + *(u64 *)guest_lm_nmi_off;
 		u64 *idt = (u64 *)(uintptr_t)(GUEST_SELFTEST_CODE + 0x800);
 
 		memcpy(code, guest_lm_start, guest_lm_end - guest_lm_start);
@@ -163,8 +174,14 @@ static int run_guest(struct vm *vm, bool long_mode)
 		idt[2 * 13] =
 		    (h & 0xffff) | (0x10ULL << 16) | (0x8eULL << 40) | ((h >> 16 & 0xffff) << 48);
 		idt[2 * 13 + 1] = h >> 32;
+		idt[2 * X86_VEC_NMI] =
+		    (n & 0xffff) | (0x10ULL << 16) | (0x8eULL << 40) | ((n >> 16 & 0xffff) << 48);
+		idt[2 * X86_VEC_NMI + 1] = n >> 32;
 		build_guest_lowmem();
 		vcpu_set_long_mode_state(v, GUEST_SELFTEST_CODE, GUEST_SELFTEST_CODE);
+	} else if (kind == GUEST_PROTECTED_MODE) {
+		memcpy(code, guest_pm_start, guest_pm_end - guest_pm_start);
+		vcpu_set_realmode_state(v, (u16)(GUEST_SELFTEST_CODE >> 4), 0);
 	} else {
 		memcpy(code, guest_rm_start, guest_rm_end - guest_rm_start);
 		vcpu_set_realmode_state(v, (u16)(GUEST_SELFTEST_CODE >> 4), 0);
@@ -236,7 +253,7 @@ void selftest_run(const struct e820_map *sos_mmap)
 		goto out_vmx;
 	v = &vm->vcpu[0];
 
-	ret = run_guest(vm, false);
+	ret = run_guest(vm, GUEST_REAL_MODE);
 	tap(!ret && v->exits[EXIT_CPUID] >= 1 && v->exits[EXIT_IO] == 1 &&
 		seen.last_io_port == 0x80 && seen.last_io_value == 1 && v->exits[EXIT_VMCALL] == 1,
 	    "real-mode guest: CPUID, IO and VMCALL exits (ret %d, port %x value %llx)", ret,
@@ -244,7 +261,7 @@ void selftest_run(const struct e820_map *sos_mmap)
 
 	memset(v->exits, 0, sizeof(v->exits));
 	v->exits_total = 0;
-	ret = run_guest(vm, true);
+	ret = run_guest(vm, GUEST_LONG_MODE);
 	tap(!ret && (seen.last_vmcall & 3) == 3,
 	    "64-bit guest: CPUID 0x40000000 reads ACRNACRNACRN");
 	tap(!ret && (seen.last_vmcall & 4), "64-bit guest: HC_GET_API_VERSION returns 1.0");
@@ -264,6 +281,20 @@ void selftest_run(const struct e820_map *sos_mmap)
 	    (unsigned long long)v->exits[EXIT_XSETBV]);
 	tap(!ret && (seen.last_vmcall & 2048) && v->exits[EXIT_CR_ACCESS] >= 2,
 	    "64-bit guest: CR0 write with a reserved bit -> #GP, CR0 unchanged");
+	tap(!ret && (seen.last_vmcall & 4096) && v->exits[EXIT_VMCALL] >= 1,
+	    "64-bit guest: NMI taken in VMX root operation is handed to the guest's NMI handler");
+	tap(!ret && (seen.last_vmcall & 8192),
+	    "64-bit guest: CR0 write clearing NE and PG in 64-bit mode -> #GP, CR0 unchanged");
+	tap(!ret && (seen.last_vmcall & (16384 | 32768)),
+	    "64-bit guest: CR0 write clearing NE and PG with CR4.PCIDE set -> #GP%s",
+	    (seen.last_vmcall & 32768) ? " # SKIP no PCID" : "");
+	memset(v->exits, 0, sizeof(v->exits));
+	v->exits_total = 0;
+	seen.last_vmcall = 0;
+	ret = run_guest(vm, GUEST_PROTECTED_MODE);
+	tap(!ret && seen.last_vmcall == 1 && v->exits[EXIT_TASK_SWITCH] == 1,
+	    "protected-mode guest: task switch -> #GP in the guest, hypervisor alive (ret %d)",
+	    ret);
 	test_high_ram(vm);
 	print_exit_stats(vm);
 out_vmx:

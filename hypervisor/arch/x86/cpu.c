@@ -122,6 +122,26 @@ static void dump_frame(const struct exc_frame *f)
 	}
 }
 
+/*
+ * An NMI while this pCPU is in VMX root operation (a guest's NMI IPI, the
+ * watchdog of a guest that programmed the PMU...): it is the guest's, so it
+ * is handed to the vCPU this pCPU runs and injected at its next VM entry.
+ * Without a vCPU (boot, an AP not yet given one) it is dropped.  Nothing
+ * here may take a lock or print: the NMI may have interrupted either.
+ */
+static void host_nmi(void)
+{
+	struct pcpu *p;
+
+	if (!rdmsr(MSR_GS_BASE))
+		return; /* per-CPU data not set up yet */
+	p = this_pcpu();
+	if (p->vcpu)
+		vcpu_queue_nmi(p->vcpu);
+	else
+		p->nmis_dropped++;
+}
+
 void exception_dispatch(struct exc_frame *f)
 {
 	/* the expected faults: instructions run with a guest's operands (msr_safe.S) */
@@ -131,6 +151,10 @@ void exception_dispatch(struct exc_frame *f)
 	    {rdmsr_insn, rdmsr_fixup}, {wrmsr_insn, wrmsr_fixup}, {xsetbv_insn, xsetbv_fixup}};
 	u32 v = (u32)f->vector, i;
 
+	if (v == X86_VEC_NMI) {
+		host_nmi();
+		return;
+	}
 	for (i = 0; v == X86_VEC_GP && i < ARRAY_SIZE(fixups); i++) {
 		if (f->rip == (u64)(uintptr_t)fixups[i].insn) {
 			f->rip = (u64)(uintptr_t)fixups[i].fixup;

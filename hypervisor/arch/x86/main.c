@@ -166,7 +166,7 @@ static void launch_service_vm(u64 entry, const struct e820_map *mmap)
 	vm->state = VM_RUNNING;
 	hv_printf("ACRN-HV: starting Service VM\n");
 	ret = vcpu_run_loop(v);
-	hv_panic("Service VM vcpu 0 stopped (%d)", ret);
+	vcpu_stopped(v, ret);
 }
 
 void hv_main(u32 magic, u64 mbi)

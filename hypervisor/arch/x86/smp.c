@@ -15,24 +15,36 @@
 #define APIC_ICR_LO	 0x300
 #define APIC_ICR_HI	 0x310
 #define ICR_ALL_BUT_SELF (3U << 18)
+#define ICR_NMI		 (4U << 8)
 #define ICR_ASSERT	 (1U << 14)
 #define ICR_INIT	 (5U << 8)
 #define ICR_SIPI	 (6U << 8)
 
 static volatile u32 aps_online;
 
-static void send_ipi(u32 icr)
+static void send_ipi_to(u32 icr, u32 dest)
 {
 	u64 base = lapic_base();
 
 	if (rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC) {
-		wrmsr(MSR_X2APIC_ICR, icr);
+		wrmsr(MSR_X2APIC_ICR, (u64)dest << 32 | icr);
 		return;
 	}
-	mmio_write32(base + APIC_ICR_HI, 0);
+	mmio_write32(base + APIC_ICR_HI, dest << 24);
 	mmio_write32(base + APIC_ICR_LO, icr);
 	while (mmio_read32(base + APIC_ICR_LO) & (1U << 12)) /* delivery pending */
 		cpu_relax();
+}
+
+static void send_ipi(u32 icr)
+{
+	send_ipi_to(icr, 0);
+}
+
+/* The self shorthand is for fixed interrupts only: NMIs go to our own APIC ID. */
+void smp_send_self_nmi(void)
+{
+	send_ipi_to(ICR_ASSERT | ICR_NMI, this_pcpu()->apic_id);
 }
 
 int smp_start_aps(void)
@@ -119,5 +131,5 @@ void ap_main(u32 idx)
 	v->running = true; /* in wait-for-SIPI until the Service VM starts it */
 	vlapic_wait_for_startup(v);
 	ret = vcpu_run_loop(v);
-	hv_panic("%s vcpu %u stopped (%d)", v->vm->name, v->id, ret);
+	vcpu_stopped(v, ret);
 }

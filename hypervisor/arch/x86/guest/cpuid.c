@@ -28,13 +28,18 @@ int vmexit_cpuid(struct vcpu *v)
 	} else {
 		cpuid_count(leaf, sub, &a, &b, &c, &d);
 		if (leaf == 1) {
-			c &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX);
+			/* no VMX, no SMX; no debug store, PEBS or PMU capabilities (msr.c) */
+			c &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_DTES64 |
+			       CPUID1_ECX_DS_CPL | CPUID1_ECX_PDCM);
+			d &= ~CPUID1_EDX_DS;
 			c |= CPUID1_ECX_HV;
 			/* OSXSAVE reflects the guest's CR4, not ours */
 			c = (c & ~CPUID1_ECX_OSXSAVE) |
 			    ((cr4 & CR4_OSXSAVE) ? CPUID1_ECX_OSXSAVE : 0);
 		} else if (leaf == 7 && sub == 0) {
 			c = (c & ~CPUID7_ECX_OSPKE) | ((cr4 & CR4_PKE) ? CPUID7_ECX_OSPKE : 0);
+		} else if (leaf == CPUID_LEAF_PMU) {
+			a = b = c = d = 0; /* no architectural PMU */
 		}
 	}
 	v->regs.rax = a;

@@ -8,6 +8,7 @@
  */
 #include "hv.h"
 #include "cr.h"
+#include "guest_mem.h"
 #include "msr_safe.h"
 #include "vcpu.h"
 #include "vmx.h"
@@ -22,6 +23,10 @@
 #define CR_TYPE_CLTS	 2
 #define CR_TYPE_LMSW	 3
 #define GPR_RSP		 4
+
+#define SEG_AR_L    (1U << 13) /* 64-bit code segment */
+#define PTE_PRESENT 1ULL
+#define PDPTE_RSVD  0x1e6ULL /* bits 1, 2, 5-8 of a PAE PDPTE */
 
 static u64 *gpr(struct vcpu *v, u32 idx)
 {
@@ -48,23 +53,58 @@ static void update_long_mode(u64 old_cr0, u64 new_cr0)
 	}
 }
 
-/* What MOV to CR0 would #GP on; VM entry would fail on it instead. */
-static bool cr0_write_faults(u64 val)
+/*
+ * What MOV to CR0 would #GP on (SDM vol. 2, MOV to control registers; vol.
+ * 3, 4.10.1); VM entry would fail on most of these instead: reserved bits
+ * 63:32, PG without PE, NW without CD, paging with EFER.LME but without
+ * CR4.PAE, clearing PG in 64-bit mode or while CR4.PCIDE is set.
+ */
+static bool cr0_write_faults(u64 old, u64 val)
 {
+	u64 efer = vmread(GUEST_EFER), cr4 = vmread(GUEST_CR4);
+	bool clears_pg = (old & CR0_PG) && !(val & CR0_PG);
+	bool long_mode_cs = (efer & EFER_LMA) && (vmread(GUEST_CS_AR) & SEG_AR_L);
+
 	return (val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
 	       ((val & CR0_NW) && !(val & CR0_CD)) ||
-	       ((val & CR0_PG) && (vmread(GUEST_EFER) & EFER_LME) &&
-		!(vmread(GUEST_CR4) & CR4_PAE));
+	       ((val & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE)) ||
+	       (clears_pg && ((cr4 & CR4_PCIDE) || long_mode_cs));
+}
+
+/*
+ * Turning on PAE paging outside long mode loads the four PDPTEs; with EPT
+ * the CPU takes them from the VMCS at VM entry, so they are loaded here,
+ * and reserved bits in a present one are a #GP as natively.
+ */
+static int load_pdptrs(struct vcpu *v)
+{
+	u64 pdpte[4], cr3 = vmread(GUEST_CR3) & ~0x1fULL, rsvd;
+	u32 a, b, c, d, i;
+
+	cpuid_count(0x80000008, 0, &a, &b, &c, &d);
+	rsvd = PDPTE_RSVD | ~((1ULL << (a & 0xff)) - 1);
+	if (copy_from_gpa(v->vm, pdpte, cr3, sizeof(pdpte)))
+		return -HV_EFAULT;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & PTE_PRESENT) && (pdpte[i] & rsvd))
+			return -HV_EINVAL;
+	for (i = 0; i < 4; i++)
+		vmwrite(GUEST_PDPTR0 + 2 * i, pdpte[i]);
+	return 0;
 }
 
 static int mov_to_cr(struct vcpu *v, u32 cr, u64 val)
 {
 	if (cr == 0) {
-		if (cr0_write_faults(val)) {
+		u64 old = vmread(GUEST_CR0);
+
+		if (cr0_write_faults(old, val) ||
+		    ((val & CR0_PG) && !(old & CR0_PG) && (vmread(GUEST_CR4) & CR4_PAE) &&
+		     !(vmread(GUEST_EFER) & EFER_LME) && load_pdptrs(v))) {
 			vcpu_inject_gp(v);
 			return 0;
 		}
-		update_long_mode(vmread(GUEST_CR0), val);
+		update_long_mode(old, val);
 		vmwrite(GUEST_CR0, val | CR0_NE);
 		vmwrite(CR0_SHADOW, val);
 	} else if (cr == 4) {

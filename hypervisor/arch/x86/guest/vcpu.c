@@ -7,6 +7,7 @@
 #include "hv.h"
 #include "vcpu.h"
 #include "vmexit.h"
+#include "vm.h"
 #include "vm_load.h"
 
 static void set_seg(u32 sel_f, u16 sel, u64 base, u32 limit, u32 ar)
@@ -90,7 +91,10 @@ void vcpu_set_realmode_state(struct vcpu *v, u16 cs, u16 ip)
 	vmwrite(GUEST_RSP, 0);
 	vmwrite(GUEST_ACTIVITY, ACTIVITY_ACTIVE);
 	vmwrite(GUEST_INTERRUPTIBILITY, 0);
+	/* nothing pending from before: no event, no NMI */
+	vmwrite(ENTRY_INTR_INFO, 0);
 	memset(&v->regs, 0, sizeof(v->regs));
+	__atomic_store_n(&v->nmi_pending, false, __ATOMIC_RELEASE);
 }
 
 void vcpu_set_wait_for_sipi(struct vcpu *v)
@@ -114,6 +118,61 @@ void vcpu_inject_exception(struct vcpu *v, u32 vector, bool has_err, u32 err)
 		vmwrite(ENTRY_EXC_ERROR, err);
 }
 
+void vcpu_queue_nmi(struct vcpu *v)
+{
+	__atomic_store_n(&v->nmi_pending, true, __ATOMIC_RELEASE);
+}
+
+/*
+ * A pending NMI goes in with this entry if the guest can take it (no event
+ * injected yet, no NMI, STI or MOV-SS blocking); otherwise NMI-window
+ * exiting brings the vCPU back as soon as it can.  NMIs that arrive while
+ * one is pending collapse into it, as on hardware.
+ */
+static void inject_pending_nmi(struct vcpu *v)
+{
+	u64 block = GUEST_INTR_BLOCK_STI | GUEST_INTR_BLOCK_MOVSS | GUEST_INTR_BLOCK_NMI;
+	u64 proc = vmread(PROC_CONTROLS) & ~(u64)PROC_NMI_WINDOW;
+	u64 activity = vmread(GUEST_ACTIVITY);
+
+	if (!__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE))
+		goto out;
+	if (activity == ACTIVITY_WAIT_SIPI) {
+		/* blocked in wait-for-SIPI, as natively */
+		__atomic_store_n(&v->nmi_pending, false, __ATOMIC_RELEASE);
+		goto out;
+	}
+	if ((vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID) ||
+	    (vmread(GUEST_INTERRUPTIBILITY) & block)) {
+		proc |= PROC_NMI_WINDOW;
+		goto out;
+	}
+	__atomic_store_n(&v->nmi_pending, false, __ATOMIC_RELEASE);
+	if (activity == ACTIVITY_HLT) /* the NMI wakes it; RIP is past the HLT */
+		vmwrite(GUEST_ACTIVITY, ACTIVITY_ACTIVE);
+	vmwrite(ENTRY_INTR_INFO, X86_VEC_NMI | INTR_TYPE_NMI | INTR_INFO_VALID);
+out:
+	vmwrite(PROC_CONTROLS, proc);
+}
+
+/*
+ * An exit that interrupted the delivery of an event (IDT-vectoring
+ * information valid) would lose that event: deliver it again with the next
+ * entry.  A handler that injects something itself overrides it.
+ */
+static void redeliver_event(void)
+{
+	u32 info = (u32)vmread(IDT_VECTORING_INFO), type = INTR_INFO_TYPE(info);
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmwrite(ENTRY_INTR_INFO, info & (INTR_INFO_VALID | INTR_ERR_VALID | 0x7ff));
+	if (info & INTR_ERR_VALID)
+		vmwrite(ENTRY_EXC_ERROR, vmread(IDT_VECTORING_ERROR));
+	if (type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXC || type == INTR_TYPE_SW_EXC)
+		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
+}
+
 /* Run until a handler asks to stop (> 0: returns 0) or entry fails (< 0). */
 int vcpu_run_loop(struct vcpu *v)
 {
@@ -122,6 +181,7 @@ int vcpu_run_loop(struct vcpu *v)
 		u32 reason;
 		int ret;
 
+		inject_pending_nmi(v);
 		if (vmx_enter(&v->regs, v->launched)) {
 			pr_err("VM entry failed on vcpu %u: VM-instruction error %llu\n", v->id,
 			       (unsigned long long)vmread(VM_INSTR_ERROR));
@@ -136,10 +196,26 @@ int vcpu_run_loop(struct vcpu *v)
 			v->running = false;
 			return -HV_EIO;
 		}
+		redeliver_event();
 		ret = vmexit_handle(v);
 		if (ret) {
 			v->running = false;
 			return ret < 0 ? ret : 0;
 		}
 	}
+}
+
+/*
+ * A vCPU that cannot go on (a failed VM entry, an event the hypervisor
+ * cannot handle) stops; only its pCPU idles from then on, the hypervisor and
+ * the other pCPUs carry on.
+ */
+void vcpu_stopped(struct vcpu *v, int ret)
+{
+	hv_printf("ACRN-HV: vcpu %u of VM %u (%s) stopped (%d); pCPU %u idles\n", v->id, v->vm->id,
+		  v->vm->name, ret, this_pcpu()->idx);
+	v->running = false;
+	this_pcpu()->vcpu = NULL;
+	console_drain();
+	halt_forever();
 }

@@ -82,6 +82,8 @@ static int adjust(u32 msr, u32 required, u32 optional, const char *what,
 
 int vmx_check_caps(char *why, size_t why_size)
 {
+	static const struct ctl_bit pin_names[] = {
+	    {PIN_NMI_EXITING, "NMI exiting"}, {PIN_VIRTUAL_NMIS, "virtual NMIs"}, {0, NULL}};
 	static const struct ctl_bit proc_names[] = {{PROC_USE_IO_BITMAPS, "use I/O bitmaps"},
 						    {PROC_USE_MSR_BITMAPS, "use MSR bitmaps"},
 						    {PROC_SECONDARY, "activate secondary controls"},
@@ -118,11 +120,13 @@ int vmx_check_caps(char *why, size_t why_size)
 	vmcs_revision = (u32)basic & 0x7fffffff;
 	true_ctls = (basic >> 55) & 1;
 	true_pin_msr = true_ctls ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED;
-	ret = adjust(true_pin_msr, 0, 0, "pin-based", NULL, &pin_ctl, why, why_size);
+	ret = adjust(true_pin_msr, PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, 0, "pin-based", pin_names,
+		     &pin_ctl, why, why_size);
 	if (!ret)
 		ret = adjust(true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
-			     PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY, 0,
-			     "processor-based", proc_names, &proc_ctl, why, why_size);
+			     PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
+			     PROC_TSC_OFFSET, "processor-based", proc_names, &proc_ctl, why,
+			     why_size);
 	if (!ret)
 		ret = adjust(MSR_VMX_PROCBASED_CTLS2, PROC2_EPT | PROC2_UNRESTRICTED,
 			     PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES,
@@ -264,6 +268,7 @@ int vcpu_setup_vmcs(struct vcpu *v)
 	vmwrite(IO_BITMAP_A, (u64)(uintptr_t)vm->io_bitmap[0]);
 	vmwrite(IO_BITMAP_B, (u64)(uintptr_t)vm->io_bitmap[1]);
 	vmwrite(MSR_BITMAP, (u64)(uintptr_t)vm->msr_bitmap);
+	vmwrite(TSC_OFFSET, v->tsc_offset);
 	vmwrite(EPT_POINTER, vm->eptp);
 	if (!v->vpid)
 		proc2 &= ~PROC2_VPID;

@@ -215,6 +215,36 @@ static int handle_ept_misconfig(struct vcpu *v)
 	return dump_and_stop(v, EXIT_EPT_MISCONFIG);
 }
 
+/*
+ * With NMI exiting, an NMI that arrives while the guest runs exits here and
+ * is handed to the guest.  No exception is intercepted (the exception
+ * bitmap is 0); one that exits anyway is given back to the guest.
+ */
+static int handle_exception_nmi(struct vcpu *v)
+{
+	u32 info = (u32)vmread(EXIT_INTR_INFO);
+
+	if (!(info & INTR_INFO_VALID))
+		return 0;
+	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
+		vcpu_queue_nmi(v);
+		return 0;
+	}
+	vcpu_inject_exception(v, INTR_INFO_VECTOR(info), info & INTR_ERR_VALID,
+			      (u32)vmread(EXIT_INTR_ERROR));
+	return 0;
+}
+
+/* VMX cannot switch tasks for a guest: the attempt faults as an invalid TSS would. */
+static int handle_task_switch(struct vcpu *v)
+{
+	pr_warn("vcpu %u of %s: task switch (qual %llx) at rip %llx: injecting #GP\n", v->id,
+		v->vm->name, (unsigned long long)vmread(EXIT_QUALIFICATION),
+		(unsigned long long)vmread(GUEST_RIP));
+	vcpu_inject_gp(v);
+	return 0;
+}
+
 static int handle_nothing(struct vcpu *v)
 {
 	(void)v;
@@ -233,6 +263,37 @@ static int handle_ud(struct vcpu *v)
 	return 0;
 }
 
+/* Exits caused by an instruction (the others are events or entry failures). */
+static bool instruction_exit(u32 reason)
+{
+	static const u64 not_insn =
+	    (1ULL << EXIT_EXCEPTION) | (1ULL << EXIT_EXT_INTR) | (1ULL << EXIT_TRIPLE_FAULT) |
+	    (1ULL << EXIT_INIT) | (1ULL << EXIT_SIPI) | (1ULL << 5) | (1ULL << 6) |
+	    (1ULL << EXIT_INTR_WINDOW) | (1ULL << EXIT_NMI_WINDOW) | (1ULL << EXIT_TASK_SWITCH) |
+	    (0x7ULL << EXIT_ENTRY_FAIL_GUEST) | (1ULL << 37) | (1ULL << 41) | (0x7ULL << 43) |
+	    (1ULL << EXIT_EPT_VIOLATION) | (1ULL << EXIT_EPT_MISCONFIG) |
+	    (1ULL << EXIT_PREEMPT_TIMER) | (1ULL << 56) | (1ULL << 62);
+
+	return reason < 64 ? !(not_insn & (1ULL << reason)) : reason < NR_EXIT_REASONS;
+}
+
+/*
+ * An exit nothing handles: an instruction the hypervisor does not emulate
+ * is undefined for the guest (#UD); any other event stops this vCPU only.
+ */
+static int handle_unknown(struct vcpu *v, u32 reason)
+{
+	if (!instruction_exit(reason))
+		return dump_and_stop(v, reason);
+	if (v->gp_injected < 16 || !(v->gp_injected & 1023))
+		pr_warn("vcpu %u of %s: unhandled exit %s (%u) at rip %llx: injecting #UD\n", v->id,
+			v->vm->name, exit_reason_name(reason), reason,
+			(unsigned long long)vmread(GUEST_RIP));
+	v->gp_injected++;
+	vcpu_inject_ud(v);
+	return 0;
+}
+
 typedef int (*exit_handler)(struct vcpu *v);
 
 static const exit_handler handlers[NR_EXIT_REASONS] = {
@@ -246,7 +307,10 @@ static const exit_handler handlers[NR_EXIT_REASONS] = {
     [EXIT_EPT_VIOLATION] = handle_ept_violation,
     [EXIT_INIT] = handle_init,
     [EXIT_SIPI] = handle_sipi,
+    [EXIT_EXCEPTION] = handle_exception_nmi,
     [EXIT_EXT_INTR] = handle_nothing,
+    /* the pending NMI goes in with the next entry (vcpu.c) */
+    [EXIT_NMI_WINDOW] = handle_nothing,
     /* only there to poll the shell and see INITs */
     [EXIT_PREEMPT_TIMER] = handle_nothing,
     [EXIT_INVD] = handle_skip,
@@ -256,6 +320,7 @@ static const exit_handler handlers[NR_EXIT_REASONS] = {
     [EXIT_VMCLEAR... EXIT_VMXON] = handle_ud,
     [EXIT_INVEPT] = handle_ud,
     [EXIT_INVVPID] = handle_ud,
+    [EXIT_TASK_SWITCH] = handle_task_switch,
     [EXIT_TRIPLE_FAULT] = handle_triple_fault,
     [EXIT_EPT_MISCONFIG] = handle_ept_misconfig,
 };
@@ -284,5 +349,5 @@ int vmexit_handle(struct vcpu *v)
 		return 0;
 	if (reason < NR_EXIT_REASONS && handlers[reason])
 		return handlers[reason](v);
-	return dump_and_stop(v, reason);
+	return handle_unknown(v, reason);
 }
