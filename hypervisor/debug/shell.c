@@ -6,6 +6,11 @@
  * (COM1) it is off.
  */
 #include "hv.h"
+#include "power.h"
+#include "regs_print.h"
+#include "shell.h"
+#include "vm.h"
+#include "vmexit.h"
 #include "vmx.h"
 
 #define SHELL_LINE_MAX 80
@@ -74,42 +79,62 @@ static void cmd_version(const char *args)
 	hv_printf("ACRN-HV %s, %u pCPUs\n", HV_VERSION, hv.nr_pcpus);
 }
 
+static const char *const vm_type_names[] = {
+    [VM_SERVICE] = "service (privileged)",
+    [VM_USER] = "user",
+    [VM_PRELAUNCHED] = "pre-launched",
+};
+
 static void cmd_vm_list(const char *args)
 {
+	const struct vm *vm;
+	u16 id;
+
 	(void)args;
 	hv_printf("VM_ID  NAME            VCPUS  TYPE\n");
-	hv_printf("0      %-15s %-6u service (privileged)\n", hv.sos.name ? hv.sos.name : "-",
-		  hv.sos.nr_vcpus);
+	for (id = 0; id < MAX_VMS; id++)
+		if ((vm = vm_get(id)))
+			hv_printf("%-6u %-15s %-6u %s\n", id, vm->name, vm->nr_vcpus,
+				  vm_type_names[vm->type]);
 }
 
 static void cmd_vcpu_list(const char *args)
 {
+	const struct vm *vm;
+	u16 id;
 	u32 i;
 
 	(void)args;
 	hv_printf("VM_ID  VCPU  PCPU  STATE      EXITS\n");
-	for (i = 0; i < hv.sos.nr_vcpus; i++) {
-		const struct vcpu *v = &hv.sos.vcpu[i];
-		/* an AP between INIT and STARTUP (never started, or offline) */
-		bool waiting = v->running && i && !__atomic_load_n(&v->started, __ATOMIC_ACQUIRE);
+	for (id = 0; id < MAX_VMS; id++) {
+		if (!(vm = vm_get(id)))
+			continue;
+		for (i = 0; i < vm->nr_vcpus; i++) {
+			const struct vcpu *v = &vm->vcpu[i];
+			/* an AP between INIT and STARTUP (never started, or offline) */
+			bool waiting =
+			    v->running && i && !__atomic_load_n(&v->started, __ATOMIC_ACQUIRE);
 
-		hv_printf("0      %-4u  %-4u  %-9s  %llu\n", i, v->pcpu,
-			  !v->running ? "stopped"
-			  : waiting   ? "wait-sipi"
-				      : "running",
-			  (unsigned long long)v->exits_total);
+			hv_printf("%-6u %-4u  %-4u  %-9s  %llu\n", id, i, v->pcpu,
+				  !v->running ? "stopped"
+				  : waiting   ? "wait-sipi"
+					      : "running",
+				  (unsigned long long)v->exits_total);
+		}
 	}
 }
 
+/* The Service VM's vCPUs (VM 0) are the ones the shell inspects. */
 static const struct vcpu *arg_vcpu(const char *w)
 {
+	const struct vm *vm = vm_get(0);
 	u64 id;
 
-	if (parse_num(w, &id) || id >= hv.sos.nr_vcpus) {
-		hv_printf("no such vcpu '%s' (0..%u)\n", w, hv.sos.nr_vcpus - 1);
+	if (!vm || parse_num(w, &id) || id >= vm->nr_vcpus) {
+		hv_printf("no such vcpu '%s' (0..%u)\n", w, vm ? vm->nr_vcpus - 1 : 0);
 		return NULL;
 	}
-	return &hv.sos.vcpu[id];
+	return &vm->vcpu[id];
 }
 
 static void cmd_vcpu_dumpreg(const char *args)
@@ -134,8 +159,10 @@ static void cmd_vcpu_exits(const char *args)
 	const struct vcpu *v;
 	u32 i, r;
 
-	for (i = 0; i < hv.sos.nr_vcpus; i++) {
-		v = &hv.sos.vcpu[i];
+	const struct vm *vm = vm_get(0);
+
+	for (i = 0; vm && i < vm->nr_vcpus; i++) {
+		v = &vm->vcpu[i];
 		if (*w && arg_vcpu(w) != v)
 			continue;
 		hv_printf("vcpu %u: %llu exits\n", i, (unsigned long long)v->exits_total);

@@ -7,6 +7,9 @@
 
 #define ACPI_MAX_CPUS 64
 
+#define ACPI_SPACE_MEMORY 0
+#define ACPI_SPACE_IO	  1
+
 struct acpi_info {
 	u64 rsdp_addr;
 	u64 lapic_addr;
@@ -20,7 +23,7 @@ struct acpi_info {
 	u32 pm1b_cnt;
 	u32 pm_tmr; /* I/O port of the PM timer, 0 if none */
 	bool reset_supported;
-	u8 reset_space; /* GAS address space: 0 memory, 1 I/O */
+	u8 reset_space; /* GAS address space: ACPI_SPACE_MEMORY or ACPI_SPACE_IO */
 	u64 reset_addr;
 	u8 reset_value;
 	u64 dsdt;

@@ -45,6 +45,8 @@ struct pgtable {
 	bool allow_1g;
 	/* returns a zeroed 4 KiB page, identity-addressable, or NULL */
 	void *(*alloc_page)(void *ctx);
+	/* gives a table page back; NULL: tables are never freed */
+	void (*free_page)(void *ctx, void *page);
 	void *ctx;
 };
 
@@ -65,6 +67,8 @@ int pt_identity_map(struct pgtable *pt, const struct e820_map *m, u64 top, u64 r
 		    u64 other_flags);
 /* The usual identity-map end: max(4 GiB, end of the highest e820 entry), GiB aligned. */
 u64 pt_identity_top(const struct e820_map *m);
+/* Free every table page (with free_page), the root too; the leaves' memory is not ours. */
+void pt_destroy(struct pgtable *pt);
 /* Translate @va; returns 0 with the physical address and leaf flags, or -ENOENT. */
 int pt_lookup(const struct pgtable *pt, u64 va, u64 *ret_pa, u64 *ret_flags);
 

@@ -24,12 +24,14 @@
 #define IO_BITMAP_A	0x2000
 #define IO_BITMAP_B	0x2002
 #define MSR_BITMAP	0x2004
+#define TSC_OFFSET	0x2010
 #define EPT_POINTER	0x201a
 #define GUEST_PHYS_ADDR 0x2400
 #define VMCS_LINK_PTR	0x2800
 #define GUEST_DEBUGCTL	0x2802
 #define GUEST_PAT	0x2804
 #define GUEST_EFER	0x2806
+#define GUEST_PDPTR0	0x280a
 #define HOST_PAT	0x2c00
 #define HOST_EFER	0x2c02
 /* 32-bit */
@@ -49,6 +51,9 @@
 #define VM_INSTR_ERROR	       0x4400
 #define EXIT_REASON	       0x4402
 #define EXIT_INTR_INFO	       0x4404
+#define EXIT_INTR_ERROR	       0x4406
+#define IDT_VECTORING_INFO     0x4408
+#define IDT_VECTORING_ERROR    0x440a
 #define EXIT_INSTR_LEN	       0x440c
 #define GUEST_ES_LIMIT	       0x4800
 #define GUEST_CS_LIMIT	       0x4802
@@ -114,6 +119,7 @@
 #define HOST_RIP	   0x6c16
 
 /* controls */
+#define PROC_TSC_OFFSET	     (1U << 3)
 #define PROC_USE_IO_BITMAPS  (1U << 25)
 #define PROC_USE_MSR_BITMAPS (1U << 28)
 #define PROC_SECONDARY	     (1U << 31)
@@ -123,7 +129,10 @@
 #define PROC2_UNRESTRICTED   (1U << 7)
 #define PROC2_INVPCID	     (1U << 12)
 #define PROC2_XSAVES	     (1U << 20)
+#define PIN_NMI_EXITING	     (1U << 3)
+#define PIN_VIRTUAL_NMIS     (1U << 5)
 #define PIN_PREEMPT_TIMER    (1U << 6)
+#define PROC_NMI_WINDOW	     (1U << 22)
 #define EXIT_HOST_64	     (1U << 9)
 #define EXIT_SAVE_PAT	     (1U << 18)
 #define EXIT_LOAD_PAT	     (1U << 19)
@@ -137,30 +146,81 @@
 #define ACTIVITY_HLT	   1
 #define ACTIVITY_WAIT_SIPI 3
 
-/* exit reasons */
-#define EXIT_EXCEPTION	      0
-#define EXIT_EXT_INTR	      1
-#define EXIT_TRIPLE_FAULT     2
-#define EXIT_INIT	      3
-#define EXIT_SIPI	      4
-#define EXIT_CPUID	      10
-#define EXIT_HLT	      12
-#define EXIT_INVD	      13
-#define EXIT_VMCALL	      18
-#define EXIT_CR_ACCESS	      28
-#define EXIT_IO		      30
-#define EXIT_RDMSR	      31
-#define EXIT_WRMSR	      32
-#define EXIT_ENTRY_FAIL_GUEST 33
-#define EXIT_ENTRY_FAIL_MSR   34
-#define EXIT_EPT_VIOLATION    48
-#define EXIT_EPT_MISCONFIG    49
-#define EXIT_PREEMPT_TIMER    52
-#define EXIT_WBINVD	      54
-#define EXIT_XSETBV	      55
+/* guest interruptibility state */
+#define GUEST_INTR_BLOCK_STI   (1U << 0)
+#define GUEST_INTR_BLOCK_MOVSS (1U << 1)
+#define GUEST_INTR_BLOCK_SMI   (1U << 2)
+#define GUEST_INTR_BLOCK_NMI   (1U << 3)
+
+/* exit reasons (SDM vol. 3, appendix C) */
+#define EXIT_EXCEPTION	       0
+#define EXIT_EXT_INTR	       1
+#define EXIT_TRIPLE_FAULT      2
+#define EXIT_INIT	       3
+#define EXIT_SIPI	       4
+#define EXIT_INTR_WINDOW       7
+#define EXIT_NMI_WINDOW	       8
+#define EXIT_TASK_SWITCH       9
+#define EXIT_CPUID	       10
+#define EXIT_GETSEC	       11
+#define EXIT_HLT	       12
+#define EXIT_INVD	       13
+#define EXIT_VMCALL	       18
+#define EXIT_VMCLEAR	       19
+#define EXIT_VMXON	       27
+#define EXIT_CR_ACCESS	       28
+#define EXIT_IO		       30
+#define EXIT_RDMSR	       31
+#define EXIT_WRMSR	       32
+#define EXIT_ENTRY_FAIL_GUEST  33
+#define EXIT_ENTRY_FAIL_MSR    34
+#define EXIT_EPT_VIOLATION     48
+#define EXIT_EPT_MISCONFIG     49
+#define EXIT_INVEPT	       50
+#define EXIT_PREEMPT_TIMER     52
+#define EXIT_INVVPID	       53
+#define EXIT_WBINVD	       54
+#define EXIT_XSETBV	       55
+#define NR_EXIT_REASONS	       70
+#define EXIT_REASON_ENTRY_FAIL (1U << 31)
 
 #define INTR_INFO_VALID	       (1U << 31)
+#define INTR_INFO_VECTOR(i)    ((i)&0xff)
+#define INTR_INFO_TYPE(i)      ((i) & (7U << 8))
+#define INTR_TYPE_NMI	       (2U << 8)
 #define INTR_TYPE_HW_EXCEPTION (3U << 8)
+#define INTR_TYPE_SW_INTR      (4U << 8)
+#define INTR_TYPE_PRIV_SW_EXC  (5U << 8)
+#define INTR_TYPE_SW_EXC       (6U << 8)
 #define INTR_ERR_VALID	       (1U << 11)
+
+/* exit qualification of I/O instructions */
+#define IO_QUAL_SIZE(q) (((u32)(q)&7) + 1)
+#define IO_QUAL_IN	(1U << 3)
+#define IO_QUAL_STRING	(1U << 4)
+#define IO_QUAL_PORT(q) ((u32)((q) >> 16) & 0xffff)
+/* exit qualification of EPT violations */
+#define EPT_QUAL_READ  (1U << 0)
+#define EPT_QUAL_WRITE (1U << 1)
+#define EPT_QUAL_FETCH (1U << 2)
+
+#ifndef __ASSEMBLER__
+#include "lib.h"
+
+struct pcpu;
+
+/* Check the capability MSRs; on failure @why names the missing control. */
+int vmx_check_caps(char *why, size_t why_size);
+int vmx_on(struct pcpu *p);
+void vmx_off(void);
+/* EPT capabilities found by vmx_check_caps(). */
+bool vmx_ept_1g(void);
+bool vmx_have_vpid(void);
+u32 vmx_entry_controls(void);
+u64 vmread(u64 field);
+void vmwrite(u64 field, u64 value);
+/* Periodic exits every @us of TSC time on the current VMCS. */
+void vmx_enable_preemption_timer(u32 us);
+#endif
 
 #endif

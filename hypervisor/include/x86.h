@@ -6,6 +6,9 @@
 #include "lib.h"
 
 #define CR0_PE	    (1UL << 0)
+#define CR0_MP	    (1UL << 1)
+#define CR0_EM	    (1UL << 2)
+#define CR0_TS	    (1UL << 3)
 #define CR0_ET	    (1UL << 4)
 #define CR0_NE	    (1UL << 5)
 #define CR0_NW	    (1UL << 29)
@@ -13,30 +16,87 @@
 #define CR0_PG	    (1UL << 31)
 #define CR4_PAE	    (1UL << 5)
 #define CR4_VMXE    (1UL << 13)
+#define CR4_PCIDE   (1UL << 17)
 #define CR4_OSXSAVE (1UL << 18)
 #define CR4_PKE	    (1UL << 22)
 
-#define MSR_FEATURE_CONTROL	0x3a
-#define MSR_APIC_BASE		0x1b
-#define MSR_MISC_ENABLE		0x1a0
-#define MSR_PAT			0x277
-#define MSR_VMX_BASIC		0x480
-#define MSR_VMX_MISC		0x485
-#define MSR_VMX_CR0_FIXED0	0x486
-#define MSR_VMX_CR0_FIXED1	0x487
-#define MSR_VMX_CR4_FIXED0	0x488
-#define MSR_VMX_CR4_FIXED1	0x489
-#define MSR_VMX_PROCBASED_CTLS2 0x48b
-#define MSR_VMX_EPT_VPID_CAP	0x48c
-#define MSR_VMX_TRUE_PINBASED	0x48d
-#define MSR_VMX_TRUE_PROCBASED	0x48e
-#define MSR_VMX_TRUE_EXIT	0x48f
-#define MSR_VMX_TRUE_ENTRY	0x490
-#define MSR_VMX_VMFUNC		0x491
-#define MSR_X2APIC_ICR		0x830
-#define MSR_EFER		0xc0000080
-#define MSR_FS_BASE		0xc0000100
-#define MSR_GS_BASE		0xc0000101
+/* exception vectors */
+#define X86_VEC_NMI 2
+#define X86_VEC_UD  6
+#define X86_VEC_GP  13
+
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+
+/* IA32_APIC_BASE */
+#define APIC_BASE_X2APIC   (1ULL << 10)
+#define APIC_BASE_ENABLE   (1ULL << 11)
+#define LAPIC_DEFAULT_BASE 0xfee00000ULL
+
+/* CPUID feature bits the hypervisor looks at or hides */
+#define CPUID1_ECX_VMX	   (1U << 5)
+#define CPUID1_ECX_SMX	   (1U << 6)
+#define CPUID1_ECX_XSAVE   (1U << 26)
+#define CPUID1_ECX_OSXSAVE (1U << 27)
+#define CPUID1_ECX_HV	   (1U << 31)
+#define CPUID7_ECX_OSPKE   (1U << 4)
+#define CPUID1_ECX_DTES64  (1U << 2)
+#define CPUID1_ECX_DS_CPL  (1U << 4)
+#define CPUID1_ECX_PDCM	   (1U << 15)
+#define CPUID1_EDX_MTRR	   (1U << 12)
+#define CPUID1_EDX_DS	   (1U << 21)
+#define CPUID_LEAF_PMU	   0xa
+
+#define MSR_TSC			 0x10
+#define MSR_APIC_BASE		 0x1b
+#define MSR_FEATURE_CONTROL	 0x3a
+#define MSR_TSC_ADJUST		 0x3b
+#define MSR_BIOS_UPDT_TRIG	 0x79
+#define MSR_SMM_MONITOR_CTL	 0x9b
+#define MSR_PMC0		 0xc1
+#define MSR_MTRRCAP		 0xfe
+#define MSR_PERFEVTSEL0		 0x186
+#define MSR_MTRR_PHYSBASE0	 0x200
+#define MSR_MTRR_FIX64K_00000	 0x250
+#define MSR_MTRR_FIX16K_80000	 0x258
+#define MSR_MTRR_FIX16K_A0000	 0x259
+#define MSR_MTRR_FIX4K_C0000	 0x268
+#define MSR_MTRR_FIX4K_F8000	 0x26f
+#define MSR_MTRR_DEF_TYPE	 0x2ff
+#define MSR_FIXED_CTR0		 0x309
+#define MSR_PERF_CAPABILITIES	 0x345
+#define MSR_FIXED_CTR_CTRL	 0x38d
+#define MSR_PERF_GLOBAL_STATUS	 0x38e
+#define MSR_PERF_GLOBAL_CTRL	 0x38f
+#define MSR_PERF_GLOBAL_OVF_CTRL 0x390
+#define MSR_PEBS_ENABLE		 0x3f1
+#define MSR_PEBS_DATA_CFG	 0x3f2
+#define MSR_PEBS_LD_LAT		 0x3f6
+#define MSR_A_PMC0		 0x4c1
+#define MSR_DS_AREA		 0x600
+#define MSR_MISC_ENABLE		 0x1a0
+#define MSR_PAT			 0x277
+#define MSR_VMX_BASIC		 0x480
+#define MSR_VMX_PINBASED	 0x481
+#define MSR_VMX_PROCBASED	 0x482
+#define MSR_VMX_EXIT		 0x483
+#define MSR_VMX_ENTRY		 0x484
+#define MSR_VMX_MISC		 0x485
+#define MSR_VMX_CR0_FIXED0	 0x486
+#define MSR_VMX_CR0_FIXED1	 0x487
+#define MSR_VMX_CR4_FIXED0	 0x488
+#define MSR_VMX_CR4_FIXED1	 0x489
+#define MSR_VMX_PROCBASED_CTLS2	 0x48b
+#define MSR_VMX_EPT_VPID_CAP	 0x48c
+#define MSR_VMX_TRUE_PINBASED	 0x48d
+#define MSR_VMX_TRUE_PROCBASED	 0x48e
+#define MSR_VMX_TRUE_EXIT	 0x48f
+#define MSR_VMX_TRUE_ENTRY	 0x490
+#define MSR_VMX_VMFUNC		 0x491
+#define MSR_X2APIC_ICR		 0x830
+#define MSR_EFER		 0xc0000080
+#define MSR_FS_BASE		 0xc0000100
+#define MSR_GS_BASE		 0xc0000101
 
 static inline void outb(u16 port, u8 v)
 {

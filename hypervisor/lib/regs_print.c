@@ -2,6 +2,8 @@
 /* The general-purpose register dump shared by the exception handler and the
  * debug shell's vcpu_dumpreg, so both print the same layout. */
 #include "hv.h"
+#include "regs_print.h"
+#include "vcpu.h"
 
 void print_gprs(const struct guest_regs *r)
 {

@@ -19,6 +19,24 @@ static bool present(const struct pgtable *pt, u64 e)
 	return (e & pt->present_mask) != 0;
 }
 
+/* Free the table @t at @level (3 = root) and every table below it. */
+static void free_table(struct pgtable *pt, u64 *t, int level)
+{
+	int i;
+
+	for (i = 0; level > 0 && i < 512; i++)
+		if (present(pt, t[i]) && !(t[i] & PT_LARGE))
+			free_table(pt, entry_table(t[i]), level - 1);
+	pt->free_page(pt->ctx, t);
+}
+
+void pt_destroy(struct pgtable *pt)
+{
+	if (pt->root && pt->free_page)
+		free_table(pt, pt->root, 3);
+	pt->root = NULL;
+}
+
 /* Replace a large leaf at @level by a table of 512 smaller leaves. */
 static int split(struct pgtable *pt, u64 *e, int level)
 {
@@ -57,7 +75,9 @@ static int map_level(struct pgtable *pt, u64 *table, int level, u64 va, u64 pa, 
 		int ret;
 
 		if (leaf_ok && chunk == span && !(pa & (span - 1))) {
-			/* tables under a replaced entry are leaked: rare, small */
+			/* a table this leaf replaces goes back to the pool */
+			if (level && present(pt, *e) && !(*e & PT_LARGE) && pt->free_page)
+				free_table(pt, entry_table(*e), level - 1);
 			*e = flags ? (pa | flags | (level ? PT_LARGE : 0)) : 0;
 		} else {
 			if (!present(pt, *e)) {

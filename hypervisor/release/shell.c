@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Release builds have no debug shell: nothing reads the hypervisor console. */
 #include "hv.h"
+#include "shell.h"
 
 void shell_init(void)
 {

@@ -8,8 +8,11 @@
 #include <glib.h>
 #include <stdlib.h>
 #include "hv.h"
+#include "hypercall.h"
+#include "vm.h"
 
 struct hv_state hv;
+static struct vm sos;
 int hv_loglevel = 3;
 
 void hv_log(int level, const char *fmt, ...)
@@ -33,18 +36,19 @@ static void setup(void)
 	memset(&hv, 0, sizeof(hv));
 	hv.hv_start = (u64)(uintptr_t)hvmem;
 	hv.hv_end = hv.hv_start + 4096;
-	e820_add(&hv.sos_e820, (u64)(uintptr_t)ram, RAM_SIZE, E820_RAM);
-	e820_add(&hv.sos_e820, hv.hv_start, 4096, E820_RESERVED);
-	e820_normalize(&hv.sos_e820);
-	hv.sos.type = VM_SERVICE;
-	hv.sos.privileged = true;
-	hv.sos.nr_vcpus = 1;
-	hv.sos.vcpu[0].vm = &hv.sos;
+	memset(&sos, 0, sizeof(sos));
+	e820_add(&sos.mmap, (u64)(uintptr_t)ram, RAM_SIZE, E820_RAM);
+	e820_add(&sos.mmap, hv.hv_start, 4096, E820_RESERVED);
+	e820_normalize(&sos.mmap);
+	sos.type = VM_SERVICE;
+	sos.flags = VM_FLAG_PRIVILEGED | VM_FLAG_HYPERCALLS;
+	sos.nr_vcpus = 1;
+	sos.vcpu[0].vm = &sos;
 }
 
 static s64 call(u64 id, u64 p1)
 {
-	return hypercall_dispatch(&hv.sos.vcpu[0], id, p1, 0);
+	return hypercall_dispatch(&sos.vcpu[0], id, p1, 0);
 }
 
 static bool untouched(const u8 *p, u8 fill, size_t len)
@@ -87,9 +91,9 @@ static void test_bad_pointers(void)
 	g_assert_true(untouched(ram, 0xaa, RAM_SIZE));
 	/* the hypervisor's memory, even if the e820 wrongly called it RAM */
 	g_assert_cmpint(call(HC_GET_API_VERSION, hv.hv_start), ==, -HV_EINVAL);
-	e820_set_type(&hv.sos_e820, hv.hv_start, hv.hv_end, E820_RAM);
+	e820_set_type(&sos.mmap, hv.hv_start, hv.hv_end, E820_RAM);
 	g_assert_cmpint(call(HC_GET_API_VERSION, hv.hv_start + 8), ==, -HV_EINVAL);
-	e820_set_type(&hv.sos_e820, hv.hv_start, hv.hv_end, E820_RESERVED);
+	e820_set_type(&sos.mmap, hv.hv_start, hv.hv_end, E820_RESERVED);
 	g_assert_true(untouched(hvmem, 0xbb, 4096));
 }
 
@@ -103,10 +107,10 @@ static void test_bad_ids(void)
 	g_assert_cmpint(call(0x180000000ULL, gpa), ==, -HV_ENOTTY);
 	g_assert_cmpint(call(0, gpa), ==, -HV_ENOTTY);
 	g_assert_cmpint(call(~0ULL, gpa), ==, -HV_ENOTTY);
-	/* an unprivileged VM may not call at all */
-	hv.sos.privileged = false;
+	/* a VM without the hypercall ABI may not call at all */
+	sos.flags = VM_FLAG_PRIVILEGED;
 	g_assert_cmpint(call(HC_GET_API_VERSION, gpa), ==, -HV_EPERM);
-	hv.sos.privileged = true;
+	sos.flags = VM_FLAG_PRIVILEGED | VM_FLAG_HYPERCALLS;
 }
 
 int main(int argc, char **argv)

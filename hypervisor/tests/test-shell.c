@@ -9,8 +9,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "hv.h"
+#include "shell.h"
+#include "vm.h"
+#include "vmexit.h"
+#include "vmx.h"
+#include "power.h"
 
 struct hv_state hv;
+static struct vm sos;
 int hv_loglevel = 3;
 static GString *out;
 static const char *input;
@@ -62,6 +68,11 @@ static int arch_prctl_set_gs(struct pcpu *p)
 	return (int)syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, (unsigned long)p);
 }
 
+struct vm *vm_get(u16 id)
+{
+	return id == 0 ? &sos : NULL;
+}
+
 const char *exit_reason_name(u32 reason)
 {
 	return reason == 10 ? "CPUID" : reason == 30 ? "IO_INSTRUCTION" : "OTHER";
@@ -83,16 +94,18 @@ static void setup(void)
 
 	memset(&hv, 0, sizeof(hv));
 	hv.nr_pcpus = 2;
-	hv.sos.name = "Service VM";
-	hv.sos.nr_vcpus = 2;
-	hv.sos.vcpu[0].running = true;
-	hv.sos.vcpu[0].exits_total = 12;
-	hv.sos.vcpu[0].exits[10] = 10;
-	hv.sos.vcpu[0].exits[30] = 2;
-	hv.sos.vcpu[0].regs.rax = 0x1234;
-	hv.sos.vcpu[0].snap.rip = 0xffffffff81000000ULL;
-	hv.sos.vcpu[1].id = 1;
-	hv.sos.vcpu[1].pcpu = 1;
+	memset(&sos, 0, sizeof(sos));
+	strcpy(sos.name, "Service VM");
+	sos.used = true;
+	sos.nr_vcpus = 2;
+	sos.vcpu[0].running = true;
+	sos.vcpu[0].exits_total = 12;
+	sos.vcpu[0].exits[10] = 10;
+	sos.vcpu[0].exits[30] = 2;
+	sos.vcpu[0].regs.rax = 0x1234;
+	sos.vcpu[0].snap.rip = 0xffffffff81000000ULL;
+	sos.vcpu[1].id = 1;
+	sos.vcpu[1].pcpu = 1;
 	p0.self = &p0;
 	/* this_pcpu() reads %gs:0 */
 	g_assert_cmpint(arch_prctl_set_gs(&p0), ==, 0);
@@ -113,14 +126,14 @@ static void test_commands(void)
 	g_assert_nonnull(strstr(o, "0      0     0     running    12"));
 	g_assert_nonnull(strstr(o, "0      1     1     stopped    0"));
 	/* an AP that waits for STARTUP (before its first start or after INIT) */
-	hv.sos.vcpu[1].running = true;
+	sos.vcpu[1].running = true;
 	o = run("vcpu_list\r");
 	g_assert_nonnull(strstr(o, "0      1     1     wait-sipi  0"));
-	hv.sos.vcpu[1].started = true;
+	sos.vcpu[1].started = true;
 	o = run("vcpu_list\r");
 	g_assert_nonnull(strstr(o, "0      1     1     running    0"));
-	hv.sos.vcpu[1].running = false;
-	hv.sos.vcpu[1].started = false;
+	sos.vcpu[1].running = false;
+	sos.vcpu[1].started = false;
 	o = run("vcpu_exits 0\r");
 	g_assert_nonnull(strstr(o, "vcpu 0: 12 exits"));
 	g_assert_nonnull(strstr(o, "CPUID"));

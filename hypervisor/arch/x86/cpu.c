@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Per-CPU descriptor tables, exception handling with register dumps, the
- * panic path, the page pool and time helpers.
+ * panic path and time helpers.
  */
 #include "hv.h"
+#include "cpu.h"
+#include "msr_safe.h"
+#include "regs_print.h"
+#include "vcpu.h"
 
-#define GDT_ENTRIES	(3 + 2 * MAX_PCPUS)
-#define PAGE_POOL_PAGES 256
+#define GDT_ENTRIES (3 + 2 * MAX_PCPUS)
 
 struct tss64 {
 	u32 rsvd0;
@@ -32,32 +35,11 @@ u64 hv_gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 static struct tss64 tss[MAX_PCPUS] __attribute__((aligned(16)));
 static u64 idt[32 * 2] __attribute__((aligned(16)));
 u8 ap_stacks[MAX_PCPUS * HV_STACK_SIZE] __attribute__((aligned(4096)));
-static u8 page_pool[PAGE_POOL_PAGES][4096] __attribute__((aligned(4096)));
-static u32 pages_used;
-static struct spinlock pool_lock;
-
-extern char exc_stubs[];
-void load_gdt(struct desc_ptr *d);
-void exception_dispatch(struct exc_frame *f);
 
 static const char *const exc_names[32] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
     "#NP", "#SS", "#GP", "#PF", "15",  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
 };
-
-void *alloc_page(void *ctx)
-{
-	void *p = NULL;
-
-	(void)ctx;
-	spin_lock(&pool_lock);
-	if (pages_used < PAGE_POOL_PAGES)
-		p = page_pool[pages_used++];
-	spin_unlock(&pool_lock);
-	if (p)
-		memset(p, 0, 4096);
-	return p;
-}
 
 void cpu_set_percpu(struct pcpu *p)
 {
@@ -102,9 +84,21 @@ void cpu_init_tables(u32 idx)
 static void dump_frame(const struct exc_frame *f)
 {
 	const struct guest_regs r = {
-		.rax = f->rax, .rcx = f->rcx, .rdx = f->rdx, .rbx = f->rbx, .rbp = f->rbp,
-		.rsi = f->rsi, .rdi = f->rdi, .r8 = f->r8, .r9 = f->r9, .r10 = f->r10,
-		.r11 = f->r11, .r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
+	    .rax = f->rax,
+	    .rcx = f->rcx,
+	    .rdx = f->rdx,
+	    .rbx = f->rbx,
+	    .rbp = f->rbp,
+	    .rsi = f->rsi,
+	    .rdi = f->rdi,
+	    .r8 = f->r8,
+	    .r9 = f->r9,
+	    .r10 = f->r10,
+	    .r11 = f->r11,
+	    .r12 = f->r12,
+	    .r13 = f->r13,
+	    .r14 = f->r14,
+	    .r15 = f->r15,
 	};
 
 	hv_printf("RIP=%016llx RSP=%016llx RFLAGS=%08llx CS=%llx SS=%llx\n",
@@ -128,7 +122,25 @@ static void dump_frame(const struct exc_frame *f)
 	}
 }
 
-extern char rdmsr_insn[], rdmsr_fixup[], wrmsr_insn[], wrmsr_fixup[], xsetbv_insn[], xsetbv_fixup[];
+/*
+ * An NMI while this pCPU is in VMX root operation (a guest's NMI IPI, the
+ * watchdog of a guest that programmed the PMU...): it is the guest's, so it
+ * is handed to the vCPU this pCPU runs and injected at its next VM entry.
+ * Without a vCPU (boot, an AP not yet given one) it is dropped.  Nothing
+ * here may take a lock or print: the NMI may have interrupted either.
+ */
+static void host_nmi(void)
+{
+	struct pcpu *p;
+
+	if (!rdmsr(MSR_GS_BASE))
+		return; /* per-CPU data not set up yet */
+	p = this_pcpu();
+	if (p->vcpu)
+		vcpu_queue_nmi(p->vcpu);
+	else
+		p->nmis_dropped++;
+}
 
 void exception_dispatch(struct exc_frame *f)
 {
@@ -139,7 +151,11 @@ void exception_dispatch(struct exc_frame *f)
 	    {rdmsr_insn, rdmsr_fixup}, {wrmsr_insn, wrmsr_fixup}, {xsetbv_insn, xsetbv_fixup}};
 	u32 v = (u32)f->vector, i;
 
-	for (i = 0; v == 13 && i < ARRAY_SIZE(fixups); i++) {
+	if (v == X86_VEC_NMI) {
+		host_nmi();
+		return;
+	}
+	for (i = 0; v == X86_VEC_GP && i < ARRAY_SIZE(fixups); i++) {
 		if (f->rip == (u64)(uintptr_t)fixups[i].insn) {
 			f->rip = (u64)(uintptr_t)fixups[i].fixup;
 			return;
@@ -247,13 +263,11 @@ u32 cpu_apic_id(void)
 	return b >> 24;
 }
 
-u64 cpu_tss_base(u32 idx);
 u64 cpu_tss_base(u32 idx)
 {
 	return (u64)(uintptr_t)&tss[idx];
 }
 
-u64 cpu_idt_base(void);
 u64 cpu_idt_base(void)
 {
 	return (u64)(uintptr_t)idt;

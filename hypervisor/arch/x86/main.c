@@ -4,11 +4,17 @@
  * Service VM loader, and then either a native jump or VMX launch.
  */
 #include "hv.h"
-#include "linux_boot.h"
+#include "cpu.h"
+#include "selftest.h"
+#include "service_vm.h"
+#include "shell.h"
+#include "smp.h"
+#include "vlapic.h"
+#include "vm.h"
+#include "vm_load.h"
+#include "page_alloc.h"
 
 struct hv_state hv;
-
-void hv_main(u32 magic, u64 mbi);
 
 static const void *identity_map(void *ctx, u64 pa, u64 len)
 {
@@ -36,98 +42,6 @@ static const char *skip_path(const char *s)
 	while (*s == ' ')
 		s++;
 	return s;
-}
-
-void build_guest_lowmem(void);
-void build_guest_lowmem(void)
-{
-	u64 *gdt = phys(GUEST_GDT), *pml4 = phys(GUEST_PML4);
-	u64 *pdpt = pml4 + 512, *pd = pml4 + 1024;
-	u32 i;
-
-	memset(phys(GUEST_GDT), 0, GUEST_LOWMEM_END - GUEST_GDT);
-	gdt[2] = 0x00af9a000000ffffULL; /* __BOOT_CS */
-	gdt[3] = 0x00cf92000000ffffULL; /* __BOOT_DS */
-	/* lgdt operand for the native jump */
-	*(u16 *)(uintptr_t)(GUEST_GDT + 0x20) = 0x1f;
-	*(u64 *)(uintptr_t)(GUEST_GDT + 0x22) = GUEST_GDT;
-	/* a copy of the RSDP Linux can be pointed at */
-	memcpy(phys(GUEST_GDT + 0x100), hv.boot.rsdp, hv.boot.rsdp_len);
-	pml4[0] = (u64)(uintptr_t)pdpt | 3;
-	for (i = 0; i < 4; i++)
-		pdpt[i] = ((u64)(uintptr_t)pd + i * 4096) | 3;
-	for (i = 0; i < 2048; i++)
-		pd[i] = ((u64)i << 21) | 0x83;
-}
-
-int sos_prepare(u64 *ret_entry)
-{
-	struct boot_info *bi = &hv.boot;
-	struct boot_module *km = &bi->mods[0];
-	struct linux_image li;
-	u64 initrd = 0, initrd_size = 0, rsdp_pa = 0;
-	char *cmd = phys(GUEST_CMDLINE);
-	int ret, n;
-	static const char *const fmt_names[] = {"bzImage", "ELF vmlinux", "flat binary"};
-
-	if (bi->nr_modules < 1) {
-		pr_err("no Service VM kernel: add 'module2 /boot/<kernel> <cmdline>' to GRUB\n");
-		return -HV_ENOENT;
-	}
-	if (!e820_is_ram(&hv.sos_e820, 0x7000, GUEST_LOWMEM_END)) {
-		pr_err("low memory 0x7000-0x%llx is not RAM\n",
-		       (unsigned long long)GUEST_LOWMEM_END);
-		return -HV_ENOMEM;
-	}
-	ret = linux_inspect(phys(km->start), km->end - km->start, &li);
-	if (ret) {
-		pr_err("module 0 is not a usable Linux kernel (%d)\n", ret);
-		return ret;
-	}
-	pr_info("Service VM kernel: %s, %llu bytes, load %llx (+%llx), entry %llx\n",
-		fmt_names[li.format], (unsigned long long)li.image_len,
-		(unsigned long long)li.load_addr, (unsigned long long)li.mem_size,
-		(unsigned long long)li.entry);
-	if (!e820_is_ram(&hv.sos_e820, li.load_addr, li.load_addr + li.mem_size)) {
-		pr_err("kernel range %llx-%llx is not free RAM\n", (unsigned long long)li.load_addr,
-		       (unsigned long long)(li.load_addr + li.mem_size));
-		return -HV_ENOMEM;
-	}
-	if (bi->nr_modules >= 2) {
-		struct boot_module *im = &bi->mods[1];
-		u64 floor = MAX(li.load_addr + li.mem_size, km->end);
-		u64 limit = MIN(li.initrd_max ? li.initrd_max + 1 : GiB(4), GiB(4));
-
-		initrd_size = im->end - im->start;
-		ret = e820_find_top(&hv.sos_e820, initrd_size, 4096, floor, limit, &initrd);
-		if (ret) {
-			pr_err("no room for the %llu-byte initrd\n",
-			       (unsigned long long)initrd_size);
-			return ret;
-		}
-		/* move it first: the kernel's destination may cover its source */
-		memmove(phys(initrd), phys(im->start), initrd_size);
-		pr_info("initrd: %llu bytes at %llx\n", (unsigned long long)initrd_size,
-			(unsigned long long)initrd);
-	}
-	ret = linux_place(&li, phys);
-	if (ret)
-		return ret;
-
-	n = (int)hv_strlcpy(cmd, skip_path(km->string), 2048);
-	if (!hv.opt.native && n < 2000)
-		hv_snprintf(cmd + n, 2048 - n, " acrn_hv_mem=0x%llx-0x%llx",
-			    (unsigned long long)hv.hv_start, (unsigned long long)hv.hv_end);
-	build_guest_lowmem();
-	if (hv.boot.rsdp_len)
-		rsdp_pa = GUEST_GDT + 0x100;
-	ret = linux_build_boot_params(phys(GUEST_BOOT_PARAMS), &li, &hv.sos_e820, GUEST_CMDLINE,
-				      (u32)strlen(cmd), initrd, initrd_size, rsdp_pa);
-	if (ret)
-		return ret;
-	pr_info("Service VM command line: %s\n", cmd);
-	*ret_entry = li.entry;
-	return 0;
 }
 
 static void setup_acpi(void)
@@ -204,13 +118,25 @@ static void enable_host_xsave(void)
 	u32 a, b, c, d;
 
 	cpuid_count(1, 0, &a, &b, &c, &d);
-	if (c & (1U << 26))
+	if (c & CPUID1_ECX_XSAVE)
 		write_cr4(read_cr4() | CR4_OSXSAVE);
 }
 
-static void launch_service_vm(u64 entry)
+/*
+ * The Service VM owns every pCPU (vCPU i on pCPU i), all RAM but the
+ * hypervisor's, and the devices; the hypervisor keeps the power and reset
+ * ports and the LAPIC writes.
+ */
+static void launch_service_vm(u64 entry, const struct e820_map *mmap)
 {
-	struct vcpu *v = &hv.sos.vcpu[0];
+	struct vm_config cfg = {
+	    .type = VM_SERVICE,
+	    .name = "Service VM",
+	    .flags = VM_FLAG_PRIVILEGED | VM_FLAG_HYPERCALLS,
+	    .mmap = mmap,
+	};
+	struct vm *vm;
+	struct vcpu *v;
 	char why[160];
 	int ret;
 
@@ -220,29 +146,32 @@ static void launch_service_vm(u64 entry)
 	ret = vmx_on(&hv.pcpu[0]);
 	if (ret)
 		hv_panic("VMXON failed on the BSP (%d)", ret);
-	vm_init(&hv.sos, "Service VM", VM_SERVICE, 1);
-	ret = vmx_build_ept(&hv.sos, true);
-	if (ret)
-		hv_panic("cannot build the Service VM EPT (%d)", ret);
-	/* LAPIC writes trap (vlapic.c); reads go straight to the hardware */
-	ret = pt_map(&hv.sos.ept, lapic_base(), lapic_base(), 4096, EPT_R | EPT_UC);
-	if (ret)
-		hv_panic("cannot write-protect the LAPIC page (%d)", ret);
-	vm_setup_io_policy(&hv.sos);
 	smp_start_aps();
-	hv.sos.nr_vcpus = hv.nr_pcpus;
+	cfg.nr_vcpus = hv.nr_pcpus;
+	ret = vm_create(&cfg, &vm);
+	if (ret)
+		hv_panic("cannot create the Service VM (%d)", ret);
+	ret = service_vm_register_io(vm);
+	if (!ret)
+		ret = vlapic_passthrough_init(vm);
+	if (ret)
+		hv_panic("cannot register the Service VM's I/O traps (%d)", ret);
+	smp_run_vcpus(vm);
+	v = &vm->vcpu[0];
 	ret = vcpu_setup_vmcs(v);
 	if (ret)
 		hv_panic("cannot set up the VMCS of vcpu 0 (%d)", ret);
 	vcpu_set_linux_state(v, entry, GUEST_BOOT_PARAMS);
 	shell_init();
+	vm->state = VM_RUNNING;
 	hv_printf("ACRN-HV: starting Service VM\n");
 	ret = vcpu_run_loop(v);
-	hv_panic("Service VM vcpu 0 stopped (%d)", ret);
+	vcpu_stopped(v, ret);
 }
 
 void hv_main(u32 magic, u64 mbi)
 {
+	static struct e820_map sos_mmap;
 	char err[96];
 	u64 entry;
 	int ret, bad;
@@ -276,24 +205,24 @@ void hv_main(u32 magic, u64 mbi)
 	/* the hypervisor keeps its image (2 MiB aligned) away from the Service VM */
 	hv.hv_start = ALIGN_DOWN((u64)(uintptr_t)_hv_start, MiB(2));
 	hv.hv_end = ALIGN_UP((u64)(uintptr_t)_hv_end, MiB(2));
-	hv.sos_e820 = hv.boot.mmap;
-	ret = e820_set_type(&hv.sos_e820, hv.hv_start, hv.hv_end, E820_RESERVED);
+	sos_mmap = hv.boot.mmap;
+	ret = e820_set_type(&sos_mmap, hv.hv_start, hv.hv_end, E820_RESERVED);
 	if (ret)
 		hv_panic("cannot carve hypervisor memory from the e820 (%d)", ret);
 	pr_info("memory: %llu KiB RAM, hypervisor %llx-%llx, Service VM %llu KiB\n",
 		(unsigned long long)(e820_ram_total(&hv.boot.mmap) >> 10),
 		(unsigned long long)hv.hv_start, (unsigned long long)hv.hv_end,
-		(unsigned long long)(e820_ram_total(&hv.sos_e820) >> 10));
+		(unsigned long long)(e820_ram_total(&sos_mmap) >> 10));
 
 	if (hv.opt.selftest)
-		selftest_run();
-	ret = sos_prepare(&entry);
+		selftest_run(&sos_mmap);
+	ret = sos_prepare(&sos_mmap, &entry);
 	if (ret)
 		hv_panic("cannot load the Service VM (%d)", ret);
 	if (hv.opt.native) {
 		hv_printf("ACRN-HV: native boot\n");
 		console_drain();
-		native_jump(entry, GUEST_BOOT_PARAMS, GUEST_PML4, GUEST_GDT + 0x20);
+		native_jump(entry, GUEST_BOOT_PARAMS, GUEST_PML4, GUEST_GDT_DESC);
 	}
-	launch_service_vm(entry);
+	launch_service_vm(entry, &sos_mmap);
 }

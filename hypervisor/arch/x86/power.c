@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Platform power-off (ACPI S5) and reset. */
 #include "hv.h"
-
-#define SLP_EN	      (1U << 13)
-#define SLP_TYP_SHIFT 10
+#include "power.h"
 
 static u8 s5_typ_a(void)
 {
@@ -13,7 +11,7 @@ static u8 s5_typ_a(void)
 
 bool pm1a_write_is_s5(u32 value)
 {
-	return (value & SLP_EN) && ((value >> SLP_TYP_SHIFT) & 7) == s5_typ_a();
+	return (value & PM1_SLP_EN) && ((value >> PM1_SLP_TYP_SHIFT) & 7) == s5_typ_a();
 }
 
 void platform_poweroff(void)
@@ -24,8 +22,8 @@ void platform_poweroff(void)
 	if (hv.acpi.pm1a_cnt) {
 		if (hv.acpi.pm1b_cnt)
 			outw((u16)hv.acpi.pm1b_cnt,
-			     (u16)((hv.acpi.s5_typ_b << SLP_TYP_SHIFT) | SLP_EN));
-		outw((u16)hv.acpi.pm1a_cnt, (u16)((s5_typ_a() << SLP_TYP_SHIFT) | SLP_EN));
+			     (u16)((hv.acpi.s5_typ_b << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN));
+		outw((u16)hv.acpi.pm1a_cnt, (u16)((s5_typ_a() << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN));
 	}
 	/* Bochs/QEMU debug shutdown port, for platforms without ACPI S5 */
 	while (*msg)
@@ -36,7 +34,7 @@ void platform_poweroff(void)
 void platform_reset(void)
 {
 	console_drain();
-	if (hv.acpi.reset_supported && hv.acpi.reset_space == 1)
+	if (hv.acpi.reset_supported && hv.acpi.reset_space == ACPI_SPACE_IO)
 		outb((u16)hv.acpi.reset_addr, hv.acpi.reset_value);
 	outb(0xcf9, 0x02);
 	outb(0xcf9, 0x06);

@@ -5,30 +5,46 @@
  * Service VM's own INIT/SIPI (passed through the LAPIC) starts it.
  */
 #include "hv.h"
+#include "smp.h"
+#include "cpu.h"
+#include "vcpu.h"
+#include "vlapic.h"
+#include "vm.h"
+#include "vm_load.h"
 
 #define APIC_ICR_LO	 0x300
 #define APIC_ICR_HI	 0x310
 #define ICR_ALL_BUT_SELF (3U << 18)
+#define ICR_NMI		 (4U << 8)
 #define ICR_ASSERT	 (1U << 14)
 #define ICR_INIT	 (5U << 8)
 #define ICR_SIPI	 (6U << 8)
 
-extern char tramp_cr3[], tramp_ticket[];
-static volatile bool sos_ready;
 static volatile u32 aps_online;
 
-static void send_ipi(u32 icr)
+static void send_ipi_to(u32 icr, u32 dest)
 {
-	u64 base = hv.acpi.lapic_addr ? hv.acpi.lapic_addr : 0xfee00000ULL;
+	u64 base = lapic_base();
 
-	if (rdmsr(MSR_APIC_BASE) & (1ULL << 10)) { /* x2APIC */
-		wrmsr(0x830, icr);
+	if (rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC) {
+		wrmsr(MSR_X2APIC_ICR, (u64)dest << 32 | icr);
 		return;
 	}
-	mmio_write32(base + APIC_ICR_HI, 0);
+	mmio_write32(base + APIC_ICR_HI, dest << 24);
 	mmio_write32(base + APIC_ICR_LO, icr);
 	while (mmio_read32(base + APIC_ICR_LO) & (1U << 12)) /* delivery pending */
 		cpu_relax();
+}
+
+static void send_ipi(u32 icr)
+{
+	send_ipi_to(icr, 0);
+}
+
+/* The self shorthand is for fixed interrupts only: NMIs go to our own APIC ID. */
+void smp_send_self_nmi(void)
+{
+	send_ipi_to(ICR_ASSERT | ICR_NMI, this_pcpu()->apic_id);
 }
 
 int smp_start_aps(void)
@@ -42,7 +58,6 @@ int smp_start_aps(void)
 	memcpy(t, ap_trampoline_start, ap_trampoline_end - ap_trampoline_start);
 	*(u32 *)(t + (tramp_cr3 - ap_trampoline_start)) = (u32)read_cr3();
 	*(u32 *)(t + (tramp_ticket - ap_trampoline_start)) = 0;
-	sos_ready = false;
 
 	send_ipi(ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_INIT);
 	udelay(10000);
@@ -53,12 +68,18 @@ int smp_start_aps(void)
 		udelay(1000);
 	hv.nr_pcpus = 1 + aps_online;
 	pr_info("SMP: %u of %u pCPUs online\n", hv.nr_pcpus, want + 1);
-	if (hv.opt.selftest)
-		return 0;
-	/* let the APs park their vCPUs, then wait until they are in VMX operation */
-	sos_ready = true;
+	return 0;
+}
+
+void smp_run_vcpus(struct vm *vm)
+{
+	u32 i, waited;
+
+	for (i = 1; i < vm->nr_vcpus && i < hv.nr_pcpus; i++)
+		hv.pcpu[i].assigned = &vm->vcpu[i];
+	/* wait until the APs have parked their vCPUs in VMX operation */
 	for (waited = 0; waited < 2000; waited++) {
-		u32 i, n = 0;
+		u32 n = 0;
 
 		for (i = 1; i < hv.nr_pcpus; i++)
 			n += hv.pcpu[i].launched;
@@ -66,7 +87,6 @@ int smp_start_aps(void)
 			break;
 		udelay(1000);
 	}
-	return 0;
 }
 
 void ap_main(u32 idx)
@@ -84,7 +104,7 @@ void ap_main(u32 idx)
 	cpu_set_percpu(p);
 	p->apic_id = cpu_apic_id();
 	cpuid_count(1, 0, &a, &b, &c, &d);
-	if (c & (1U << 26))
+	if (c & CPUID1_ECX_XSAVE)
 		write_cr4(read_cr4() | CR4_OSXSAVE);
 	wrmsr(MSR_PAT, PAT_POWER_ON); /* as on the BSP: the page tables rely on it */
 	p->online = true;
@@ -97,12 +117,11 @@ void ap_main(u32 idx)
 		}
 		halt_forever();
 	}
-	while (!sos_ready)
+	while (!(v = p->assigned))
 		cpu_relax();
 	ret = vmx_on(p);
 	if (ret)
 		hv_panic("VMXON failed on pCPU %u (%d)", idx, ret);
-	v = &hv.sos.vcpu[idx];
 	ret = vcpu_setup_vmcs(v);
 	if (ret)
 		hv_panic("cannot set up the VMCS of vcpu %u (%d)", idx, ret);
@@ -112,5 +131,5 @@ void ap_main(u32 idx)
 	v->running = true; /* in wait-for-SIPI until the Service VM starts it */
 	vlapic_wait_for_startup(v);
 	ret = vcpu_run_loop(v);
-	hv_panic("Service VM vcpu %u stopped (%d)", idx, ret);
+	vcpu_stopped(v, ret);
 }

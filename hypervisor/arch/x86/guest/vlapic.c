@@ -7,70 +7,35 @@
  * operation, and the Service VM's APs are vCPUs that the hypervisor starts.
  */
 #include "hv.h"
+#include "vlapic.h"
+#include "io_emul.h"
+#include "msr_safe.h"
+#include "vm.h"
 #include "vmx.h"
-#include "insn.h"
 
-#define APIC_ICR_LO	 0x300
-#define APIC_ICR_HI	 0x310
-#define ICR_MODE_INIT	 5
-#define ICR_MODE_STARTUP 6
+#define APIC_ICR_LO	   0x300
+#define APIC_ICR_HI	   0x310
+#define ICR_MODE(icr)	   (((icr) >> 8) & 7)
+#define ICR_MODE_INIT	   5
+#define ICR_MODE_STARTUP   6
+#define ICR_LEVEL_ASSERT   (1U << 14)
+#define ICR_TRIGGER_LEVEL  (1U << 15)
+#define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
+#define ICR_SHORTHAND_SELF 1
 
 u64 lapic_base(void)
 {
-	return hv.acpi.lapic_addr ? hv.acpi.lapic_addr : 0xfee00000ULL;
+	return hv.acpi.lapic_addr ? hv.acpi.lapic_addr : LAPIC_DEFAULT_BASE;
 }
 
-/* Guest-virtual to guest-physical through the guest's 4-level page tables. */
-static int gva_to_gpa(u64 gva, u64 *gpa)
-{
-	u64 cr0 = vmread(GUEST_CR0), table = vmread(GUEST_CR3) & PT_ADDR_MASK;
-	int level;
-
-	if (!(cr0 & CR0_PG)) {
-		*gpa = gva;
-		return 0;
-	}
-	if (!(vmread(GUEST_EFER) & (1ULL << 10)) || (vmread(GUEST_CR4) & (1ULL << 12)))
-		return -HV_ENOSYS; /* only 4-level long-mode paging */
-	for (level = 3; level >= 0; level--) {
-		u64 e, span = 1ULL << (12 + 9 * level);
-
-		/* the guest's page tables must be its own RAM (mapped by us) */
-		if (!e820_is_ram(&hv.sos_e820, table, table + 4096))
-			return -HV_EFAULT;
-		e = ((const u64 *)(uintptr_t)table)[(gva >> (12 + 9 * level)) & 511];
-		if (!(e & 1))
-			return -HV_EFAULT;
-		if (level == 0 || ((level == 1 || level == 2) && (e & PT_LARGE))) {
-			*gpa = (e & PT_ADDR_MASK & ~(span - 1)) | (gva & (span - 1));
-			return 0;
-		}
-		table = e & PT_ADDR_MASK;
-	}
-	return -HV_EFAULT;
-}
-
-static u32 fetch_insn(u64 rip, u8 *buf, u32 max)
-{
-	u32 n;
-
-	for (n = 0; n < max; n++) {
-		u64 gpa;
-
-		if (gva_to_gpa(rip + n, &gpa) || !e820_is_ram(&hv.sos_e820, gpa, gpa + 1))
-			break;
-		buf[n] = *(const u8 *)(uintptr_t)gpa;
-	}
-	return n;
-}
-
-static struct vcpu *vcpu_by_apic_id(u32 apic_id)
+/* With the LAPIC passed through, a vCPU's APIC ID is its pCPU's. */
+static struct vcpu *vcpu_by_apic_id(struct vm *vm, u32 apic_id)
 {
 	u32 i;
 
-	for (i = 0; i < hv.sos.nr_vcpus; i++)
-		if (hv.pcpu[hv.sos.vcpu[i].pcpu].apic_id == apic_id)
-			return &hv.sos.vcpu[i];
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (hv.pcpu[vm->vcpu[i].pcpu].apic_id == apic_id)
+			return &vm->vcpu[i];
 	return NULL;
 }
 
@@ -84,14 +49,14 @@ static struct vcpu *vcpu_by_apic_id(u32 apic_id)
  */
 static void deliver_init_sipi(struct vcpu *src, struct vcpu *t, u32 icr)
 {
-	u32 mode = (icr >> 8) & 7;
+	u32 mode = ICR_MODE(icr);
 	bool started = __atomic_load_n(&t->started, __ATOMIC_ACQUIRE);
 
 	if (t == src || t->id == 0)
 		return; /* the BSP is never restarted this way */
 	if (mode == ICR_MODE_INIT) {
 		/* level de-assert INITs are no-ops on modern CPUs */
-		if ((icr & (1U << 15)) && !(icr & (1U << 14)))
+		if ((icr & ICR_TRIGGER_LEVEL) && !(icr & ICR_LEVEL_ASSERT))
 			return;
 		__atomic_store_n(&t->start_req, false, __ATOMIC_RELEASE);
 		if (!started)
@@ -107,19 +72,19 @@ static void deliver_init_sipi(struct vcpu *src, struct vcpu *t, u32 icr)
 /* INIT/STARTUP to @dest (an APIC ID) or to the shorthand's targets. */
 static void icr_emulate(struct vcpu *v, u32 icr, u32 dest)
 {
-	u32 shorthand = (icr >> 18) & 3, i;
+	u32 shorthand = ICR_SHORTHAND(icr), i;
 
 	if (shorthand == 0) {
-		struct vcpu *t = vcpu_by_apic_id(dest);
+		struct vcpu *t = vcpu_by_apic_id(v->vm, dest);
 
 		if (t)
 			deliver_init_sipi(v, t, icr);
 		return;
 	}
-	for (i = 0; i < hv.sos.nr_vcpus; i++) {
-		struct vcpu *t = &hv.sos.vcpu[i];
+	for (i = 0; i < v->vm->nr_vcpus; i++) {
+		struct vcpu *t = &v->vm->vcpu[i];
 
-		if (shorthand == 1 && t != v)
+		if (shorthand == ICR_SHORTHAND_SELF && t != v)
 			continue;
 		deliver_init_sipi(v, t, icr);
 	}
@@ -127,7 +92,7 @@ static void icr_emulate(struct vcpu *v, u32 icr, u32 dest)
 
 static bool is_init_or_startup(u32 icr)
 {
-	u32 mode = (icr >> 8) & 7;
+	u32 mode = ICR_MODE(icr);
 
 	return mode == ICR_MODE_INIT || mode == ICR_MODE_STARTUP;
 }
@@ -142,8 +107,6 @@ static void icr_write(struct vcpu *v, u32 icr)
 	mmio_write32(lapic_base() + APIC_ICR_LO, icr);
 }
 
-int wrmsr_safe(u32 msr, u64 val);
-
 /*
  * WRMSR to the x2APIC ICR (0x830), trapped through the MSR bitmap; -EIO
  * (the guest gets #GP) where the CPU would fault: LAPIC not in x2APIC mode,
@@ -151,7 +114,7 @@ int wrmsr_safe(u32 msr, u64 val);
  */
 int vlapic_x2apic_icr_write(struct vcpu *v, u64 val)
 {
-	if (!(rdmsr(MSR_APIC_BASE) & (1ULL << 10)))
+	if (!(rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC))
 		return -HV_EIO;
 	if (!is_init_or_startup((u32)val))
 		return wrmsr_safe(MSR_X2APIC_ICR, val);
@@ -171,28 +134,23 @@ static void lapic_write(struct vcpu *v, u32 off, u32 val)
 	}
 }
 
-/* EPT write violation on the LAPIC page: decode the store and replay it. */
-int vlapic_write_exit(struct vcpu *v, u64 gpa)
+/* The LAPIC page's MMIO handler: only writes exit (the EPT maps it read-only). */
+static int lapic_mmio(struct vcpu *v, struct io_access *a, void *ctx)
 {
-	u64 rip = vmread(GUEST_RIP);
-	struct mmio_store st;
-	u8 code[15];
-	u32 n = fetch_insn(rip, code, sizeof(code)), val, off = (u32)(gpa & 0xffc);
-	u64 *reg;
+	u32 off = (u32)(a->addr & 0xffc);
 
-	if (insn_decode_store(code, n, &st)) {
-		pr_err("vcpu %u: cannot emulate LAPIC write at rip %llx (%02x %02x %02x)\n", v->id,
-		       (unsigned long long)rip, code[0], code[1], code[2]);
-		vcpu_inject_exception(v, 13, true, 0);
-		return 0;
-	}
-	reg = st.src_reg == 4 ? NULL : &((u64 *)&v->regs)[st.src_reg];
-	val = st.is_imm ? st.imm : reg ? (u32)*reg : (u32)vmread(GUEST_RSP);
-	if (st.is_xchg && reg)
-		*reg = mmio_read32(lapic_base() + off);
-	lapic_write(v, off, val);
-	vmwrite(GUEST_RIP, rip + st.len);
+	(void)ctx;
+	if (a->write)
+		lapic_write(v, off, (u32)a->value);
+	else
+		a->value = mmio_read32(lapic_base() + off);
 	return 0;
+}
+
+int vlapic_passthrough_init(struct vm *vm)
+{
+	vm->flags |= VM_FLAG_LAPIC_PASSTHROUGH;
+	return mmio_register(vm, lapic_base(), 4096, EPT_R | EPT_UC, lapic_mmio, NULL);
 }
 
 /* An AP's vCPU starts when the Service VM sends it INIT and STARTUP. */

@@ -4,13 +4,32 @@
  * platform and prints TAP on its console, then powers the platform off.
  */
 #include "hv.h"
+#include "selftest.h"
+#include "hypercall.h"
+#include "io_emul.h"
+#include "power.h"
+#include "smp.h"
+#include "vlapic.h"
+#include "vm.h"
+#include "vm_load.h"
+#include "vmexit.h"
 #include "vmx.h"
 
-extern char guest_lm_hv_addr[], guest_lm_gp_off[];
-void build_guest_lowmem(void);
+/* VMCALL with this in RAX (real mode) or R8: the selftest guest has finished */
+#define SELFTEST_DONE 0x53454c46ULL /* "SELF" */
+/* VMCALL with this in R8: the hypervisor sends itself an NMI while handling it */
+#define SELFTEST_SELF_NMI 0x4e4d4921ULL /* "NMI!" */
+#define NR_PORTS	  0x10000
 
 static u32 test_no;
 static u32 failures;
+/* what the selftest guest's handlers saw */
+static struct {
+	bool done;
+	u64 last_vmcall;
+	u32 last_io_port;
+	u64 last_io_value;
+} seen;
 
 static void tap(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void tap(bool ok, const char *fmt, ...)
@@ -27,9 +46,8 @@ static void tap(bool ok, const char *fmt, ...)
 	hv_printf("%sok %u - %s\n", ok ? "" : "not ", test_no, buf);
 }
 
-static bool e820_sane(void)
+static bool e820_sane(const struct e820_map *m)
 {
-	const struct e820_map *m = &hv.sos_e820;
 	u32 i;
 
 	for (i = 0; i < m->nr; i++) {
@@ -51,7 +69,7 @@ static bool e820_sane(void)
  */
 static void test_high_ram(struct vm *vm)
 {
-	const struct e820_map *m = &hv.sos_e820;
+	const struct e820_map *m = &vm->mmap;
 	u64 high = 0, pa, flags;
 	u32 i, *ver;
 	bool ok;
@@ -103,18 +121,51 @@ static bool host_map_ok(void)
 	return rdmsr(MSR_PAT) == PAT_POWER_ON;
 }
 
-static int run_guest(struct vm *vm, bool long_mode)
+/* Every port of the selftest guest: OUTs are recorded, INs read all ones. */
+static int selftest_pio(struct vcpu *v, struct io_access *a, void *ctx)
+{
+	(void)v;
+	(void)ctx;
+	if (a->write) {
+		seen.last_io_port = (u32)a->addr;
+		seen.last_io_value = a->value;
+	}
+	return 0;
+}
+
+/* The guest's VMCALL: SELFTEST_DONE ends the run, anything else is a hypercall. */
+static int selftest_vmcall(struct vcpu *v)
+{
+	if (v->regs.r8 == SELFTEST_DONE || (u32)v->regs.rax == SELFTEST_DONE) {
+		seen.last_vmcall = v->regs.rdi;
+		seen.done = true;
+		vcpu_skip_instruction(v);
+		return 1;
+	}
+	if (v->regs.r8 == SELFTEST_SELF_NMI) {
+		smp_send_self_nmi();
+		v->regs.rax = 0;
+		vcpu_skip_instruction(v);
+		return 0;
+	}
+	return vmexit_hypercall(v);
+}
+
+enum guest_kind { GUEST_REAL_MODE, GUEST_PROTECTED_MODE, GUEST_LONG_MODE };
+
+static int run_guest(struct vm *vm, enum guest_kind kind)
 {
 	struct vcpu *v = &vm->vcpu[0];
 	u8 *code = (u8 *)(uintptr_t)GUEST_SELFTEST_CODE;
 	int ret;
 
-	vm->done = false;
+	seen.done = false;
 	ret = vcpu_setup_vmcs(v);
 	if (ret)
 		return ret;
-	if (long_mode) {
+	if (kind == GUEST_LONG_MODE) {
 		u64 h = GUEST_SELFTEST_CODE + *(u64 *)guest_lm_gp_off;
+		u64 n = GUEST_SELFTEST_CODE + *(u64 *)guest_lm_nmi_off;
 		u64 *idt = (u64 *)(uintptr_t)(GUEST_SELFTEST_CODE + 0x800);
 
 		memcpy(code, guest_lm_start, guest_lm_end - guest_lm_start);
@@ -123,20 +174,33 @@ static int run_guest(struct vm *vm, bool long_mode)
 		idt[2 * 13] =
 		    (h & 0xffff) | (0x10ULL << 16) | (0x8eULL << 40) | ((h >> 16 & 0xffff) << 48);
 		idt[2 * 13 + 1] = h >> 32;
+		idt[2 * X86_VEC_NMI] =
+		    (n & 0xffff) | (0x10ULL << 16) | (0x8eULL << 40) | ((n >> 16 & 0xffff) << 48);
+		idt[2 * X86_VEC_NMI + 1] = n >> 32;
 		build_guest_lowmem();
 		vcpu_set_long_mode_state(v, GUEST_SELFTEST_CODE, GUEST_SELFTEST_CODE);
+	} else if (kind == GUEST_PROTECTED_MODE) {
+		memcpy(code, guest_pm_start, guest_pm_end - guest_pm_start);
+		vcpu_set_realmode_state(v, (u16)(GUEST_SELFTEST_CODE >> 4), 0);
 	} else {
 		memcpy(code, guest_rm_start, guest_rm_end - guest_rm_start);
 		vcpu_set_realmode_state(v, (u16)(GUEST_SELFTEST_CODE >> 4), 0);
 	}
 	ret = vcpu_run_loop(v);
-	return ret ? ret : (vm->done ? 0 : -HV_EIO);
+	return ret ? ret : (seen.done ? 0 : -HV_EIO);
 }
 
-void selftest_run(void)
+void selftest_run(const struct e820_map *sos_mmap)
 {
-	static struct vm vm;
-	struct vcpu *v = &vm.vcpu[0];
+	struct vm_config cfg = {
+	    .type = VM_PRELAUNCHED,
+	    .name = "selftest",
+	    .nr_vcpus = 1,
+	    .flags = VM_FLAG_HYPERCALLS, /* but not privileged */
+	    .mmap = sos_mmap,
+	};
+	struct vm *vm = NULL;
+	struct vcpu *v;
 	char why[160];
 	u32 i, up = 0;
 	int ret;
@@ -147,7 +211,7 @@ void selftest_run(void)
 	tap(hv.boot.mmap.nr > 0 && e820_ram_total(&hv.boot.mmap) > MiB(16),
 	    "multiboot2 memory map parsed (%u entries, %llu KiB RAM)", hv.boot.mmap.nr,
 	    (unsigned long long)(e820_ram_total(&hv.boot.mmap) >> 10));
-	tap(e820_sane(), "e820 carving: hypervisor %llx-%llx not RAM for the Service VM",
+	tap(e820_sane(sos_mmap), "e820 carving: hypervisor %llx-%llx not RAM for the Service VM",
 	    (unsigned long long)hv.hv_start, (unsigned long long)hv.hv_end);
 	tap(hv.have_acpi && hv.acpi.nr_cpus >= 1 && hv.acpi.lapic_addr,
 	    "ACPI parsed: MADT %u CPUs, LAPIC %llx", hv.acpi.nr_cpus,
@@ -174,43 +238,68 @@ void selftest_run(void)
 	tap(hv.nr_pcpus == hv.acpi.nr_cpus && up == hv.nr_pcpus - 1,
 	    "every pCPU up with VMXON/VMXOFF (%u of %u)", hv.nr_pcpus, hv.acpi.nr_cpus);
 
-	vm_init(&vm, "selftest", VM_SELFTEST, 1);
-	ret = vmx_build_ept(&vm, true);
-	tap(!ret && !pt_lookup(&vm.ept, 0x100000, &pa, &flags) && pa == 0x100000 &&
-		flags == (EPT_RWX | EPT_WB) && !pt_lookup(&vm.ept, 0xfec00000, &pa, &flags) &&
+	ret = vm_create(&cfg, &vm);
+	if (!ret) {
+		/* the guest's hooks, registered like any other handler */
+		vm->vmcall = selftest_vmcall;
+		ret = pio_register(vm, 0, NR_PORTS, selftest_pio, NULL);
+	}
+	tap(!ret && !pt_lookup(&vm->ept, 0x100000, &pa, &flags) && pa == 0x100000 &&
+		flags == (EPT_RWX | EPT_WB) && !pt_lookup(&vm->ept, 0xfec00000, &pa, &flags) &&
 		flags == (EPT_RWX | EPT_UC) &&
-		pt_lookup(&vm.ept, hv.hv_start, &pa, &flags) == -HV_ENOENT,
+		pt_lookup(&vm->ept, hv.hv_start, &pa, &flags) == -HV_ENOENT,
 	    "EPT identity map built: RAM WB, MMIO UC, hypervisor memory unmapped");
-	vm_setup_io_policy(&vm);
+	if (ret)
+		goto out_vmx;
+	v = &vm->vcpu[0];
 
-	ret = run_guest(&vm, false);
+	ret = run_guest(vm, GUEST_REAL_MODE);
 	tap(!ret && v->exits[EXIT_CPUID] >= 1 && v->exits[EXIT_IO] == 1 &&
-		v->last_io_port == 0x80 && v->last_io_value == 1 && v->exits[EXIT_VMCALL] == 1,
+		seen.last_io_port == 0x80 && seen.last_io_value == 1 && v->exits[EXIT_VMCALL] == 1,
 	    "real-mode guest: CPUID, IO and VMCALL exits (ret %d, port %x value %llx)", ret,
-	    v->last_io_port, (unsigned long long)v->last_io_value);
+	    seen.last_io_port, (unsigned long long)seen.last_io_value);
 
 	memset(v->exits, 0, sizeof(v->exits));
 	v->exits_total = 0;
-	ret = run_guest(&vm, true);
-	tap(!ret && (v->last_vmcall & 3) == 3, "64-bit guest: CPUID 0x40000000 reads ACRNACRNACRN");
-	tap(!ret && (v->last_vmcall & 4), "64-bit guest: HC_GET_API_VERSION returns 1.0");
-	tap(!ret && (v->last_vmcall & 24) == 24,
+	ret = run_guest(vm, GUEST_LONG_MODE);
+	tap(!ret && (seen.last_vmcall & 3) == 3,
+	    "64-bit guest: CPUID 0x40000000 reads ACRNACRNACRN");
+	tap(!ret && (seen.last_vmcall & 4), "64-bit guest: HC_GET_API_VERSION returns 1.0");
+	tap(!ret && (seen.last_vmcall & 24) == 24,
 	    "64-bit guest: unknown hypercall -ENOTTY, bad pointer -EINVAL");
-	tap(!ret && (v->last_vmcall & 512),
+	tap(!ret && (seen.last_vmcall & 512),
 	    "64-bit guest: unaligned and hypervisor-memory hypercall pointers -EINVAL");
-	tap(!ret && (v->last_vmcall & 32) && v->exits[EXIT_EPT_VIOLATION] == 1,
+	tap(!ret && (seen.last_vmcall & 32) && v->exits[EXIT_EPT_VIOLATION] == 1,
 	    "64-bit guest: read of hypervisor memory -> EPT violation -> #GP, hypervisor alive");
-	tap(!ret && (v->last_vmcall & 64) && (v->last_vmcall & 128) && v->exits[EXIT_RDMSR] == 2,
+	tap(!ret && (seen.last_vmcall & 64) && (seen.last_vmcall & 128) &&
+		v->exits[EXIT_RDMSR] == 2,
 	    "64-bit guest: IA32_FEATURE_CONTROL reads locked/VMX off, VMX MSRs #GP");
-	tap(!ret && (v->last_vmcall & 256) && v->exits[EXIT_CR_ACCESS] >= 1,
+	tap(!ret && (seen.last_vmcall & 256) && v->exits[EXIT_CR_ACCESS] >= 1,
 	    "64-bit guest: setting CR4.VMXE -> #GP, CR4 read shadow hides VMXE");
-	tap(!ret && (v->last_vmcall & 1024),
+	tap(!ret && (seen.last_vmcall & 1024),
 	    "64-bit guest: invalid XCR0 values (%llu XSETBV exits) -> #GP, hypervisor alive",
 	    (unsigned long long)v->exits[EXIT_XSETBV]);
-	tap(!ret && (v->last_vmcall & 2048) && v->exits[EXIT_CR_ACCESS] >= 2,
+	tap(!ret && (seen.last_vmcall & 2048) && v->exits[EXIT_CR_ACCESS] >= 2,
 	    "64-bit guest: CR0 write with a reserved bit -> #GP, CR0 unchanged");
-	test_high_ram(&vm);
-	print_exit_stats(&vm);
+	tap(!ret && (seen.last_vmcall & 4096) && v->exits[EXIT_VMCALL] >= 1,
+	    "64-bit guest: NMI taken in VMX root operation is handed to the guest's NMI handler");
+	tap(!ret && (seen.last_vmcall & 8192),
+	    "64-bit guest: CR0 write clearing NE and PG in 64-bit mode -> #GP, CR0 unchanged");
+	tap(!ret && (seen.last_vmcall & (16384 | 32768)),
+	    "64-bit guest: CR0 write clearing NE and PG with CR4.PCIDE set -> #GP%s",
+	    (seen.last_vmcall & 32768) ? " # SKIP no PCID" : "");
+	memset(v->exits, 0, sizeof(v->exits));
+	v->exits_total = 0;
+	seen.last_vmcall = 0;
+	ret = run_guest(vm, GUEST_PROTECTED_MODE);
+	tap(!ret && seen.last_vmcall == 1 && v->exits[EXIT_TASK_SWITCH] == 1,
+	    "protected-mode guest: task switch -> #GP in the guest, hypervisor alive (ret %d)",
+	    ret);
+	test_high_ram(vm);
+	print_exit_stats(vm);
+out_vmx:
+	if (vm)
+		vm_destroy(vm);
 	vmx_off();
 out:
 	hv_printf("1..%u\n", test_no);

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* Reading and writing guest memory from the hypervisor (identity-mapped VMs). */
+#include "hv.h"
+#include "guest_mem.h"
+#include "vm.h"
+
+#define PTE_PRESENT 1ULL
+#define CR4_LA57    (1ULL << 12)
+
+bool gpa_is_guest_ram(const struct vm *vm, u64 gpa, u64 len)
+{
+	if (len == 0 || gpa + len < gpa)
+		return false;
+	/* also carved out of the VM's map: checked again, a mistake here is fatal */
+	if (hv_range_overlaps(gpa, len))
+		return false;
+	return e820_is_ram(&vm->mmap, gpa, gpa + len);
+}
+
+/* The VM is identity-mapped, so a checked GPA is the HPA. */
+int copy_to_gpa(struct vm *vm, u64 gpa, const void *src, u64 len)
+{
+	if (!gpa_is_guest_ram(vm, gpa, len))
+		return -HV_EFAULT;
+	memcpy((void *)(uintptr_t)gpa, src, len);
+	return 0;
+}
+
+int copy_from_gpa(struct vm *vm, void *dst, u64 gpa, u64 len)
+{
+	if (!gpa_is_guest_ram(vm, gpa, len))
+		return -HV_EFAULT;
+	memcpy(dst, (const void *)(uintptr_t)gpa, len);
+	return 0;
+}
+
+int gva_to_gpa(const struct vm *vm, const struct guest_paging *pg, u64 gva, u64 *ret_gpa)
+{
+	u64 table = pg->cr3 & PT_ADDR_MASK;
+	int level;
+
+	if (!(pg->cr0 & CR0_PG)) {
+		*ret_gpa = gva;
+		return 0;
+	}
+	if (!(pg->efer & EFER_LMA) || (pg->cr4 & CR4_LA57))
+		return -HV_ENOSYS; /* only 4-level long-mode paging */
+	for (level = 3; level >= 0; level--) {
+		u64 e, span = 1ULL << (12 + 9 * level);
+
+		/* the guest's page tables must be its own RAM */
+		if (!gpa_is_guest_ram(vm, table, 4096))
+			return -HV_EFAULT;
+		e = ((const u64 *)(uintptr_t)table)[(gva >> (12 + 9 * level)) & 511];
+		if (!(e & PTE_PRESENT))
+			return -HV_EFAULT;
+		if (level == 0 || ((level == 1 || level == 2) && (e & PT_LARGE))) {
+			*ret_gpa = (e & PT_ADDR_MASK & ~(span - 1)) | (gva & (span - 1));
+			return 0;
+		}
+		table = e & PT_ADDR_MASK;
+	}
+	return -HV_EFAULT;
+}
+
+u32 fetch_insn(const struct vm *vm, const struct guest_paging *pg, u64 rip, u8 *buf, u32 max)
+{
+	u32 n;
+
+	for (n = 0; n < max; n++) {
+		u64 gpa;
+
+		if (gva_to_gpa(vm, pg, rip + n, &gpa) || !gpa_is_guest_ram(vm, gpa, 1))
+			break;
+		buf[n] = *(const u8 *)(uintptr_t)gpa;
+	}
+	return n;
+}

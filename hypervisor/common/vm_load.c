@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Loading the Service VM: its Linux kernel (module 0) and initrd (module 1)
+ * are placed in its RAM, boot_params and the boot GDT and page tables are
+ * built in low memory.
+ */
+#include "hv.h"
+#include "vm_load.h"
+#include "linux_boot.h"
+
+static void *phys(u64 pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+/* Skip a leading "/path/file" word that some loaders include. */
+static const char *skip_path(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	if (*s != '/')
+		return s;
+	while (*s && *s != ' ')
+		s++;
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+void build_guest_lowmem(void)
+{
+	u64 *gdt = phys(GUEST_GDT), *pml4 = phys(GUEST_PML4);
+	u64 *pdpt = pml4 + 512, *pd = pml4 + 1024;
+	u32 i;
+
+	memset(phys(GUEST_GDT), 0, GUEST_LOWMEM_END - GUEST_GDT);
+	gdt[2] = 0x00af9a000000ffffULL; /* __BOOT_CS */
+	gdt[3] = 0x00cf92000000ffffULL; /* __BOOT_DS */
+	/* lgdt operand for the native jump */
+	*(u16 *)(uintptr_t)GUEST_GDT_DESC = 0x1f;
+	*(u64 *)(uintptr_t)(GUEST_GDT_DESC + 2) = GUEST_GDT;
+	/* a copy of the RSDP Linux can be pointed at */
+	memcpy(phys(GUEST_RSDP_COPY), hv.boot.rsdp, hv.boot.rsdp_len);
+	pml4[0] = (u64)(uintptr_t)pdpt | 3;
+	for (i = 0; i < 4; i++)
+		pdpt[i] = ((u64)(uintptr_t)pd + i * 4096) | 3;
+	for (i = 0; i < 2048; i++)
+		pd[i] = ((u64)i << 21) | 0x83;
+}
+
+int sos_prepare(const struct e820_map *mmap, u64 *ret_entry)
+{
+	struct boot_info *bi = &hv.boot;
+	struct boot_module *km = &bi->mods[0];
+	struct linux_image li;
+	u64 initrd = 0, initrd_size = 0, rsdp_pa = 0;
+	char *cmd = phys(GUEST_CMDLINE);
+	int ret, n;
+	static const char *const fmt_names[] = {"bzImage", "ELF vmlinux", "flat binary"};
+
+	if (bi->nr_modules < 1) {
+		pr_err("no Service VM kernel: add 'module2 /boot/<kernel> <cmdline>' to GRUB\n");
+		return -HV_ENOENT;
+	}
+	if (!e820_is_ram(mmap, GUEST_SELFTEST_CODE, GUEST_LOWMEM_END)) {
+		pr_err("low memory 0x%llx-0x%llx is not RAM\n",
+		       (unsigned long long)GUEST_SELFTEST_CODE,
+		       (unsigned long long)GUEST_LOWMEM_END);
+		return -HV_ENOMEM;
+	}
+	ret = linux_inspect(phys(km->start), km->end - km->start, &li);
+	if (ret) {
+		pr_err("module 0 is not a usable Linux kernel (%d)\n", ret);
+		return ret;
+	}
+	pr_info("Service VM kernel: %s, %llu bytes, load %llx (+%llx), entry %llx\n",
+		fmt_names[li.format], (unsigned long long)li.image_len,
+		(unsigned long long)li.load_addr, (unsigned long long)li.mem_size,
+		(unsigned long long)li.entry);
+	if (!e820_is_ram(mmap, li.load_addr, li.load_addr + li.mem_size)) {
+		pr_err("kernel range %llx-%llx is not free RAM\n", (unsigned long long)li.load_addr,
+		       (unsigned long long)(li.load_addr + li.mem_size));
+		return -HV_ENOMEM;
+	}
+	if (bi->nr_modules >= 2) {
+		struct boot_module *im = &bi->mods[1];
+		u64 floor = MAX(li.load_addr + li.mem_size, km->end);
+		u64 limit = MIN(li.initrd_max ? li.initrd_max + 1 : GiB(4), GiB(4));
+
+		initrd_size = im->end - im->start;
+		ret = e820_find_top(mmap, initrd_size, 4096, floor, limit, &initrd);
+		if (ret) {
+			pr_err("no room for the %llu-byte initrd\n",
+			       (unsigned long long)initrd_size);
+			return ret;
+		}
+		/* move it first: the kernel's destination may cover its source */
+		memmove(phys(initrd), phys(im->start), initrd_size);
+		pr_info("initrd: %llu bytes at %llx\n", (unsigned long long)initrd_size,
+			(unsigned long long)initrd);
+	}
+	ret = linux_place(&li, phys);
+	if (ret)
+		return ret;
+
+	n = (int)hv_strlcpy(cmd, skip_path(km->string), 2048);
+	if (!hv.opt.native && n < 2000)
+		hv_snprintf(cmd + n, 2048 - n, " acrn_hv_mem=0x%llx-0x%llx",
+			    (unsigned long long)hv.hv_start, (unsigned long long)hv.hv_end);
+	build_guest_lowmem();
+	if (hv.boot.rsdp_len)
+		rsdp_pa = GUEST_RSDP_COPY;
+	ret = linux_build_boot_params(phys(GUEST_BOOT_PARAMS), &li, mmap, GUEST_CMDLINE,
+				      (u32)strlen(cmd), initrd, initrd_size, rsdp_pa);
+	if (ret)
+		return ret;
+	pr_info("Service VM command line: %s\n", cmd);
+	*ret_entry = li.entry;
+	return 0;
+}
