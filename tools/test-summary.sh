@@ -20,7 +20,7 @@ if [ -n "$times" ]; then
 	for t in $times; do
 		name=${t#"$dir"/}
 		name=${name%.time}
-		waited=$(sed -n 's/^# bochs: Bochs slot .*, waited \([0-9.]*\) s for it$/\1/p' \
+		waited=$(sed -n 's/^\(# | \)\{0,1\}# bochs: Bochs slot .*, waited \([0-9.]*\) s for it$/\2/p' \
 			"${t%.time}.log" 2>/dev/null | awk '{ w += $1 } END { if (NR) printf "%.1f", w }')
 		printf '%8s  %s%s\n' "$(cat "$t")" "$name" "${waited:+ (waited $waited s for a Bochs slot)}"
 	done | sort -rn
