@@ -504,7 +504,8 @@ static void test_garbage_tokens(void)
 		g_assert_true((cmd != NULL) != (error != NULL));
 		if (cmd) {
 			g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-			DmArgvToDefOptions opts = {NULL, "/base", "/h", cmd->unknowns};
+			DmArgvToDefOptions opts = {
+			    .base_dir = "/base", .home = "/h", .unknown_reasons = cmd->unknowns};
 			AcrnVmDef *def =
 			    dm_argv_to_def((const char *const *)cmd->argv, &opts, warnings, &error);
 

@@ -593,6 +593,21 @@ static gboolean apply_lpc(Ctx *ctx, AcrnVmDef *def, const ParsedOption *po, GErr
 	return TRUE;
 }
 
+/* -s SLOT,DEVICE,...: a device that is refused whatever its options. */
+static gboolean is_refused_device(const char *value)
+{
+	static const char *const kept[] = {
+	    "hostbridge", "lpc", "virtio-blk", "virtio-net", "virtio-console", "virtio-rnd"};
+	g_auto(GStrv) parts = g_strsplit(value, ",", 3);
+
+	if (!parts[0] || !parts[1] || strchr(parts[1], DM_ARGV_UNKNOWN_MARK))
+		return FALSE;
+	for (guint i = 0; i < G_N_ELEMENTS(kept); i++)
+		if (strcmp(parts[1], kept[i]) == 0)
+			return FALSE;
+	return TRUE;
+}
+
 /* Sets *@field to @value, resolved if it is a relative path. */
 static gboolean set_path(Ctx *ctx, const ParsedOption *po, char **field, GError **error)
 {
@@ -732,10 +747,17 @@ AcrnVmDef *dm_argv_to_def(const char *const *argv, const DmArgvToDefOptions *opt
 
 	if (!split_argv(argv, opts, positional, error))
 		return NULL;
-	/* Options first: a refused option or device is the real reason a
-	 * script cannot be converted, whatever else it computes. */
-	def->memory_bytes = def->current_memory_bytes = 256ull << 20; /* acrn-dm's default */
+	/* A refused option or device is the real reason a script cannot be
+	 * converted, whatever else it computes at run time: those first. */
+	for (guint i = 0; i < opts->len; i++) {
+		const ParsedOption *po = &g_array_index(opts, ParsedOption, i);
 
+		if ((po->opt->kind == OPT_REJECT ||
+		     (po->opt->kind == OPT_PCI_SLOT && is_refused_device(po->value))) &&
+		    !apply_option(&ctx, def, po, error))
+			return NULL;
+	}
+	def->memory_bytes = def->current_memory_bytes = 256ull << 20; /* acrn-dm's default */
 	for (guint i = 0; i < opts->len; i++)
 		if (!apply_option(&ctx, def, &g_array_index(opts, ParsedOption, i), error))
 			return NULL;
