@@ -1,6 +1,6 @@
 /* acrn-dm's command line -> DmConfig.
  *
- * Accepts upstream acrn-dm's spellings (acrn-interfaces.md section 4.1) and
+ * Accepts upstream acrn-dm's spellings (acrn-dm(1) lists them) and
  * exactly what acrn_vm_def_to_dm_argv() (lib/vmdef) emits.  Parsing is a pure
  * function: nothing is opened or created here, so that a bad command line
  * ends acrn-dm with status 2 before any VM exists. */

@@ -1,7 +1,7 @@
 /* Guest RAM: one memfd mapped so that host address = base + guest-physical
  * address, and the e820 map that describes it to the guest.
  *
- * Layout (acrn-interfaces.md 4.4): RAM from 0 up to min(size, 2 GiB)
+ * Layout (upstream acrn-dm's, docs/devicemodel.md): RAM from 0 up to min(size, 2 GiB)
  * ("lowmem"), the 32-bit PCI window and the ECAM area up to 4 GiB, the rest
  * of the RAM from 4 GiB ("highmem").  Every device that touches guest memory
  * goes through dm_guest_mem_ptr(), which refuses any range that is not

@@ -10,7 +10,7 @@
 
 #include "hsm.h"
 
-/* SET_IRQLINE operations (acrn-interfaces.md 1.3). */
+/* SET_IRQLINE operations, as the hypervisor's SET_IRQLINE hypercall takes them. */
 #define IRQLINE_HIGH 0ULL
 #define IRQLINE_LOW  1ULL
 

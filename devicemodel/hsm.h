@@ -1,5 +1,5 @@
 /* The one file that talks to the HSM: /dev/acrn_hsm ioctls of
- * <linux/acrn.h> (acrn-interfaces.md section 3).  One open file is one VM;
+ * <linux/acrn.h> (docs/devicemodel.md lists those acrn-dm uses).  One open file is one VM;
  * closing it (also when acrn-dm dies) makes the HSM destroy the VM.
  *
  * Every failure becomes a GError whose message starts with the device path

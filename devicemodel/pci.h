@@ -3,7 +3,7 @@
  * bridge and LPC bridge functions.
  *
  * BARs get fixed addresses at creation (I/O from 0x2000, memory from the
- * 32-bit window at 2 GiB, acrn-interfaces.md 4.4) so the guest need not
+ * 32-bit window at 2 GiB, as upstream acrn-dm places them) so the guest need not
  * assign any; when it moves one, the device's handler follows it on the
  * I/O bus as soon as decoding is enabled in the command register. */
 #pragma once

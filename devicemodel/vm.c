@@ -608,7 +608,7 @@ static void write_acpi(DmVm *vm)
 	guint n = 0;
 
 	/* The MADT's APIC ids are the pinned pCPUs' LAPIC ids, which the
-	 * hypervisor gives the vCPUs (acrn-interfaces.md 4.5). */
+	 * hypervisor gives the vCPUs of a VM pinned to them. */
 	for (guint id = 0; id < 64 && n < vm->n_vcpus; id++) {
 		if (vm->cfg->cpu_affinity & (1ULL << id))
 			a.apic_ids[n++] = (guint8)id;

@@ -79,7 +79,7 @@ t_done() {
 #   t_start_bus system POLICY_FILE : /usr/share/dbus-1/system.conf with its
 #       user, fork, pidfile, syslog, activation helper and standard service
 #       and policy directories removed, listening on a private socket, plus
-#       POLICY_FILE (dbus-systemd.md section 3.3)
+#       POLICY_FILE
 t_start_bus() {
 	mkdir -p "$t_work/bus"
 	chmod 755 "$t_work" "$t_work/bus"

@@ -1,5 +1,5 @@
 /* acrn-dm command line -> VM definition; see dm-argv-to-def.h.
- * The option set follows acrn-interfaces.md §4.1/§4.2. */
+ * The option set is upstream acrn-dm's (docs/vm-definition.md maps each one). */
 #include "config.h"
 
 #include <errno.h>

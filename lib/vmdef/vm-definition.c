@@ -10,13 +10,13 @@
 #include "vm-definition.h"
 #include "xml-read.h"
 
-/* acrn-dm refuses less than this (acrn-interfaces.md §4.1). */
+/* Upstream acrn-dm refuses less than this. */
 #define MIN_MEMORY_BYTES (128ull << 20)
 /* Keep definitions sane: 16 TiB is far beyond any ACRN platform. */
 #define MAX_MEMORY_BYTES (16ull << 40)
 #define MAX_VCPUS	 64
 #define MAX_HOST_CPU	 1023
-/* acrn-dm's bootargs buffer (acrn-interfaces.md §4.1). */
+/* The size of upstream acrn-dm's bootargs buffer, less its NUL. */
 #define MAX_CMDLINE 2047
 #define MAX_DISKS   24
 #define MAX_NETS    8

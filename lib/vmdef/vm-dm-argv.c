@@ -1,5 +1,5 @@
 /* The one place that turns a VM definition into an acrn-dm command line
- * (acrn-interfaces.md §4.1-4.2; our extensions are documented in
+ * (upstream acrn-dm's options; ours and the mapping are documented in
  * docs/vm-definition.md and docs/dm-control-protocol.md). */
 #include "config.h"
 
