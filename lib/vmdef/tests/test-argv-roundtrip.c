@@ -33,7 +33,9 @@ static void test_roundtrip(void)
 		g_assert_no_error(error);
 		argv = acrn_vm_def_to_dm_argv(def, &opts, &error);
 		g_assert_no_error(error);
-		back = dm_argv_to_def((const char *const *)argv, def->uuid, NULL, &error);
+		DmArgvToDefOptions import = {.uuid = def->uuid};
+
+		back = dm_argv_to_def((const char *const *)argv, &import, NULL, &error);
 		if (!back) {
 			/* Only what a definition cannot express may be refused. */
 			g_assert_error(error, DM_ARGV_ERROR, DM_ARGV_ERROR_UNSUPPORTED);
