@@ -3,7 +3,10 @@
 # 1000) defined VMs, through virtacrnd (+ acrnd on a private dbus-daemon)
 # and through Debian's own libvirtd (qemu driver, session instance run as
 # user nobody in throw-away directories) holding the same N definitions.
-# Prints the median and the minimum of RUNS runs for each.
+# Prints the median and the minimum of RUNS runs for each, the same for
+# `virsh list --all --name` and `virsh dominfo`, the time to define the N
+# VMs over one connection, and the resident memory of the daemons holding
+# them (acrnd + virtacrnd, libvirtd).
 #
 # Usage (as root, from anywhere): BUILDDIR=build bench/virtacrnd-list.sh [N [RUNS]]
 #   BUILDDIR     top build directory (default: the directory above this script)
@@ -98,6 +101,10 @@ echo "virtacrnd: defined $N VMs in $t s"
 count=$("$VIRSH" -c "$acrn_uri" list --all --name | grep -c . || true)
 [ "$count" = "$N" ] || { echo "virtacrnd-list: expected $N VMs, virsh lists $count" >&2; exit 1; }
 acrn_result=$(measure "$VIRSH" -c "$acrn_uri" list --all)
+acrn_names=$(measure "$VIRSH" -c "$acrn_uri" list --all --name)
+acrn_dominfo=$(measure "$VIRSH" -c "$acrn_uri" dominfo "vm$(( (N + 1) / 2 ))")
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+acrn_rss=$(( $(rss_kib "${pids[1]}") + $(rss_kib "${pids[2]}") ))
 
 # ---- Debian's libvirtd (qemu driver, session instance as nobody) ----
 lv=$tmp/libvirtd
@@ -131,7 +138,19 @@ echo "libvirtd:  defined $N VMs in $t s"
 count=$(as_nobody "$VIRSH" -c "$lv_uri" list --all --name | grep -c . || true)
 [ "$count" = "$N" ] || { echo "virtacrnd-list: libvirtd lists $count VMs, expected $N" >&2; exit 1; }
 lv_result=$(measure as_nobody "$VIRSH" -c "$lv_uri" list --all)
+lv_names=$(measure as_nobody "$VIRSH" -c "$lv_uri" list --all --name)
+lv_dominfo=$(measure as_nobody "$VIRSH" -c "$lv_uri" dominfo "vm$(( (N + 1) / 2 ))")
+lv_rss=$(rss_kib "${pids[3]}")
 
 echo "virsh list --all with $N VMs ($RUNS runs):"
 echo "  virtacrnd + acrnd:        $acrn_result"
 echo "  libvirtd (qemu driver):   $lv_result"
+echo "virsh list --all --name:"
+echo "  virtacrnd + acrnd:        $acrn_names"
+echo "  libvirtd (qemu driver):   $lv_names"
+echo "virsh dominfo:"
+echo "  virtacrnd + acrnd:        $acrn_dominfo"
+echo "  libvirtd (qemu driver):   $lv_dominfo"
+echo "resident memory with $N definitions:"
+echo "  acrnd + virtacrnd:        $((acrn_rss / 1024)) MiB ($acrn_rss KiB)"
+echo "  libvirtd:                 $((lv_rss / 1024)) MiB ($lv_rss KiB)"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "acrn-dbus-errors.h"
+#include "acrn-uuid.h"
 #include "acrn-dbus-generated.h"
 #include "rpc-error.h"
 
@@ -45,31 +46,15 @@ void acrnd_vm_free(AcrndVm *vm)
 
 gboolean acrnd_parse_uuid(const char *s, guint8 out[16])
 {
-	int n = 0;
-
-	for (; *s && n < 32; s++) {
-		int v;
-
-		if (*s == '-')
-			continue;
-		v = g_ascii_xdigit_value(*s);
-		if (v < 0)
-			return FALSE;
-		if (n % 2 == 0)
-			out[n / 2] = (guint8)(v << 4);
-		else
-			out[n / 2] |= (guint8)v;
-		n++;
-	}
-	return n == 32 && *s == '\0';
+	return acrn_uuid_parse(s, out);
 }
 
 char *acrnd_format_uuid(const guint8 u[16])
 {
-	return g_strdup_printf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-			       "%02x%02x%02x%02x%02x%02x",
-			       u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
-			       u[11], u[12], u[13], u[14], u[15]);
+	char *out = g_malloc(ACRN_UUID_STRING_LEN);
+
+	acrn_uuid_format(u, out);
+	return out;
 }
 
 void acrnd_error_to_virt(GError **error, const char *what)

@@ -53,7 +53,8 @@ static gboolean open_console(RpcCall *c, GError **error)
 			       vm->name);
 		return FALSE;
 	}
-	stream = console_stream_open(c->client, &c->hdr, pty, error);
+	stream = console_stream_open(c->client, &c->hdr, dom.uuid, pty,
+				     flags & VIR_DOMAIN_CONSOLE_FORCE, error);
 	if (!stream)
 		return FALSE;
 	/* The reply must precede the first stream packet. */

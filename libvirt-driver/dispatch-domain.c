@@ -509,6 +509,7 @@ static gboolean get_xml_desc(RpcCall *c, GError **error)
 	g_autoptr(AcrndVm) vm = domain_arg_flags(c, &flags, error);
 	g_autofree char *config = NULL;
 	g_autofree char *xml = NULL;
+	g_autofree char *pty = NULL;
 	int id;
 
 	if (!vm)
@@ -517,7 +518,9 @@ static gboolean get_xml_desc(RpcCall *c, GError **error)
 	if (!config)
 		return FALSE;
 	id = (flags & VIR_DOMAIN_XML_INACTIVE) ? -1 : domain_state_id(vm);
-	xml = domain_xml_for_client(config, id, error);
+	if (id >= 0) /* the pty's path, when there is one */
+		pty = acrnd_client_get_console_path(c->acrnd, vm->object_path, NULL);
+	xml = domain_xml_for_client(config, id, pty, error);
 	if (!xml)
 		return FALSE;
 	xdr_put_string(c->ret, xml);

@@ -204,6 +204,83 @@ static void strip_acrn_metadata(xmlNode *root)
 	}
 }
 
+static gboolean is_pty(xmlNode *n)
+{
+	g_autofree xmlChar *type = xmlGetProp(n, (const xmlChar *)"type");
+
+	return type && xmlStrEqual(type, (const xmlChar *)"pty");
+}
+
+static xmlNode *pty_serial(xmlNode *devices)
+{
+	for (xmlNode *c = devices ? devices->children : NULL; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, (const xmlChar *)"serial"))
+			return is_pty(c) ? c : NULL;
+	return NULL;
+}
+
+static void remove_children(xmlNode *n, const char *name)
+{
+	for (xmlNode *c = n->children, *next; c; c = next) {
+		next = c->next;
+		if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, (const xmlChar *)name)) {
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		}
+	}
+}
+
+/* What for_client() adds is not part of the definition: removed from what
+ * clients define (they send back the live XML, e.g. Nova on resume). */
+static void strip_client_console(xmlNode *root)
+{
+	xmlNode *devices = child(root, "devices");
+	xmlNode *serial = pty_serial(devices);
+
+	if (!serial)
+		return;
+	remove_children(serial, "source");
+	remove_children(serial, "alias");
+	for (xmlNode *c = devices->children, *next; c; c = next) {
+		next = c->next;
+		if (c->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(c->name, (const xmlChar *)"console") && is_pty(c)) {
+			/* libvirt's mirror of the serial port */
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		}
+	}
+}
+
+static void add_client_console(xmlNode *root, const char *pty)
+{
+	xmlNode *devices = child(root, "devices");
+	xmlNode *serial = pty_serial(devices);
+	xmlNode *console, *target;
+
+	if (!serial)
+		return;
+	strip_client_console(root);
+	console = xmlNewNode(NULL, (const xmlChar *)"console");
+	xmlSetProp(console, (const xmlChar *)"type", (const xmlChar *)"pty");
+	if (pty && *pty) {
+		xmlNode *src = xmlNewNode(NULL, (const xmlChar *)"source");
+
+		xmlSetProp(src, (const xmlChar *)"path", (const xmlChar *)pty);
+		if (serial->children)
+			xmlAddPrevSibling(serial->children, src);
+		else
+			xmlAddChild(serial, src);
+		xmlSetProp(console, (const xmlChar *)"tty", (const xmlChar *)pty);
+		xmlNewChild(console, NULL, (const xmlChar *)"source", NULL);
+		xmlSetProp(console->children, (const xmlChar *)"path", (const xmlChar *)pty);
+	}
+	target = xmlNewChild(console, NULL, (const xmlChar *)"target", NULL);
+	xmlSetProp(target, (const xmlChar *)"type", (const xmlChar *)"serial");
+	xmlSetProp(target, (const xmlChar *)"port", (const xmlChar *)"0");
+	xmlAddNextSibling(serial, console);
+}
+
 char *domain_xml_for_acrnd(const char *xml, GPtrArray *ignored, GError **error)
 {
 	g_autoptr(xmlDoc) doc = NULL;
@@ -245,15 +322,16 @@ char *domain_xml_for_acrnd(const char *xml, GPtrArray *ignored, GError **error)
 	if (devices && !filter_children(devices, "devices", devices_rules, ignored, error))
 		return NULL;
 	strip_acrn_metadata(root);
+	strip_client_console(root);
 	return serialize(doc);
 }
 
-char *domain_xml_for_client(const char *acrnd_xml, int id, GError **error)
+char *domain_xml_for_client(const char *acrnd_xml, int id, const char *pty, GError **error)
 {
 	g_autoptr(xmlDoc) doc = NULL;
 	xmlNode *root;
 
-	if (id < 0 && !strstr(acrnd_xml, ACRN_NAMESPACE))
+	if (id < 0 && !strstr(acrnd_xml, ACRN_NAMESPACE) && !strstr(acrnd_xml, "pty"))
 		return g_strdup(acrnd_xml);
 	doc = parse(acrnd_xml, error);
 	if (!doc)
@@ -261,6 +339,7 @@ char *domain_xml_for_client(const char *acrnd_xml, int id, GError **error)
 	root = xmlDocGetRootElement(doc);
 	if (root) {
 		strip_acrn_metadata(root);
+		add_client_console(root, id >= 0 ? pty : NULL);
 		if (id >= 0) {
 			g_autofree char *s = g_strdup_printf("%d", id);
 
@@ -285,6 +364,7 @@ static char *normalized(const char *xml)
 	if (root) {
 		xmlUnsetProp(root, (const xmlChar *)"id");
 		strip_acrn_metadata(root);
+		strip_client_console(root);
 	}
 	return serialize(doc);
 }

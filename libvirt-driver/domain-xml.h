@@ -16,8 +16,10 @@
 char *domain_xml_for_acrnd(const char *xml, GPtrArray *ignored, GError **error);
 
 /* The XML to show a client for acrnd's stored definition: the live id
- * attribute on <domain> when `id` >= 0. */
-char *domain_xml_for_client(const char *acrnd_xml, int id, GError **error);
+ * attribute on <domain> when `id` >= 0; the <console> libvirt shows for a
+ * pty <serial>; with the running VM's `pty` (may be NULL) its path as
+ * <source path> and the console's tty attribute (virsh ttyconsole). */
+char *domain_xml_for_client(const char *acrnd_xml, int id, const char *pty, GError **error);
 
 /* TRUE when both documents describe the same definition (ignoring the live
  * id attribute and formatting differences libxml2 normalizes). */

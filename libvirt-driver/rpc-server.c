@@ -61,6 +61,8 @@ RpcServer *rpc_server_new(const RpcServerConfig *config, AcrndClient *acrnd)
 	server->next_client_id = 1;
 	server->next_callback_id = 1;
 	server->state_cache = state_cache_new();
+	server->consoles =
+	    g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);
 	/* acrnd serializes operations per VM; a few threads are plenty. */
 	server->workers = g_thread_pool_new(dispatch_worker, server, 8, FALSE, NULL);
 	return server;
@@ -146,6 +148,7 @@ void rpc_server_free(RpcServer *server)
 		rpc_client_unref(key);
 	}
 	g_hash_table_unref(server->clients);
+	g_hash_table_unref(server->consoles);
 	state_cache_free(server->state_cache);
 	g_free(server);
 }

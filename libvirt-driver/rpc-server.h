@@ -64,6 +64,9 @@ struct RpcServer {
 	int next_callback_id;
 	/* Runs slow procedures (dispatch.c). */
 	GThreadPool *workers;
+	/* Open console streams by VM UUID (GBytes -> ConsoleStream*): one per
+	 * VM across all clients. */
+	GHashTable *consoles;
 	/* Snapshot of VM states from the last listing (state-cache.h). */
 	StateCache *state_cache;
 	/* Called whenever the number of clients changes (idle timeout). */

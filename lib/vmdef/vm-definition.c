@@ -8,6 +8,7 @@
 #include <uuid/uuid.h>
 
 #include "vm-definition.h"
+#include "acrn-uuid.h"
 #include "xml-read.h"
 
 /* Upstream acrn-dm refuses less than this. */
@@ -161,26 +162,11 @@ gboolean acrn_vm_name_is_valid(const char *name, const char **reason)
 
 gboolean acrn_vm_uuid_normalize(const char *in, char out[37])
 {
-	char hex[33];
-	size_t n = 0;
+	guint8 u[16];
 
-	if (!in)
+	if (!acrn_uuid_parse(in, u))
 		return FALSE;
-	for (const char *p = in; *p; p++) {
-		if (*p == '-')
-			continue;
-		if (!g_ascii_isxdigit(*p) || n >= 32)
-			return FALSE;
-		hex[n++] = g_ascii_tolower(*p);
-	}
-	if (n != 32)
-		return FALSE;
-	/* Dashes are accepted only in the canonical positions or not at all. */
-	if (strchr(in, '-') &&
-	    (strlen(in) != 36 || in[8] != '-' || in[13] != '-' || in[18] != '-' || in[23] != '-'))
-		return FALSE;
-	g_snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
-		   hex + 20);
+	acrn_uuid_format(u, out);
 	return TRUE;
 }
 

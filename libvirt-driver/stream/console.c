@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "rpc-error.h"
+#include "rpc-server.h"
 #include "xdr.h"
 
 struct ConsoleStream {
@@ -21,7 +22,18 @@ struct ConsoleStream {
 	GSource *out_source;
 	/* End of stream sent; waiting for the client to finish it. */
 	gboolean eof;
+	/* The VM's entry in server->consoles while the stream relays. */
+	GBytes *uuid;
 };
+
+static void unregister(ConsoleStream *s)
+{
+	GHashTable *consoles = s->client->server->consoles;
+
+	if (s->uuid && g_hash_table_lookup(consoles, s->uuid) == s)
+		g_hash_table_remove(consoles, s->uuid);
+	g_clear_pointer(&s->uuid, g_bytes_unref);
+}
 
 static void send_stream(ConsoleStream *s, RpcMessageStatus status, const guint8 *data, gsize len)
 {
@@ -52,6 +64,7 @@ static void send_eof(ConsoleStream *s, const char *why)
 	}
 	g_byte_array_set_size(s->to_guest, 0);
 	s->eof = TRUE;
+	unregister(s);
 	send_stream(s, RPC_STATUS_CONTINUE, NULL, 0);
 }
 
@@ -115,13 +128,24 @@ static gboolean on_pty_writable(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-ConsoleStream *console_stream_open(RpcClient *client, const RpcHeader *call, const char *pty_path,
-				   GError **error)
+ConsoleStream *console_stream_open(RpcClient *client, const RpcHeader *call, const guint8 uuid[16],
+				   const char *pty_path, gboolean force, GError **error)
 {
-	ConsoleStream *s;
+	g_autoptr(GBytes) key = g_bytes_new(uuid, 16);
+	ConsoleStream *s, *other;
 	struct termios tio;
 	int fd;
 
+	other = g_hash_table_lookup(client->server->consoles, key);
+	if (other) {
+		if (!force) {
+			virt_error_set(error, VIR_ERR_OPERATION_FAILED,
+				       "Active console session exists for this domain");
+			return NULL;
+		}
+		/* --force: the other session ends, as with libvirtd. */
+		send_eof(other, "console taken over by another session (force)");
+	}
 	fd = open(pty_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		virt_error_set(error, VIR_ERR_OPERATION_FAILED, "cannot open console %s: %s",
@@ -144,6 +168,8 @@ ConsoleStream *console_stream_open(RpcClient *client, const RpcHeader *call, con
 	s->call = *call;
 	s->fd = fd;
 	s->to_guest = g_byte_array_new();
+	s->uuid = g_steal_pointer(&key);
+	g_hash_table_insert(client->server->consoles, g_bytes_ref(s->uuid), s);
 	return s;
 }
 
@@ -189,11 +215,14 @@ void console_stream_handle_packet(ConsoleStream *s, const RpcHeader *hdr, const 
 		confirm_finish(s);
 		return;
 	case RPC_STATUS_ERROR:
-	default:
-		/* virStreamAbort: no confirmation expected. */
+	default: {
+		/* virStreamAbort waits for an answer (before, it hung): confirm
+		 * it like a finish, so that the client's abort succeeds. */
+		send_stream(s, RPC_STATUS_OK, NULL, 0);
 		client->console = NULL;
 		console_stream_free(s);
 		return;
+	}
 	}
 }
 
@@ -201,6 +230,7 @@ void console_stream_free(ConsoleStream *s)
 {
 	if (!s)
 		return;
+	unregister(s);
 	if (s->source) {
 		g_source_destroy(s->source);
 		g_source_unref(s->source);

@@ -7,10 +7,12 @@
 
 #include "rpc-client.h"
 
-/* Opens the pty at `pty_path` for `client`; the stream uses the proc and
- * serial of `call`.  Fails with a libvirt error. */
-ConsoleStream *console_stream_open(RpcClient *client, const RpcHeader *call, const char *pty_path,
-				   GError **error);
+/* Opens the pty at `pty_path` of the VM `uuid` for `client`; the stream
+ * uses the proc and serial of `call`.  One console per VM across all
+ * clients, like libvirt: while another is open this fails unless `force`,
+ * which ends the other one.  Fails with a libvirt error. */
+ConsoleStream *console_stream_open(RpcClient *client, const RpcHeader *call, const guint8 uuid[16],
+				   const char *pty_path, gboolean force, GError **error);
 /* Starts relaying (after the reply to the opening call was queued). */
 void console_stream_start(ConsoleStream *stream);
 gboolean console_stream_matches(const ConsoleStream *stream, const RpcHeader *hdr);

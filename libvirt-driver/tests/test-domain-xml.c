@@ -138,8 +138,8 @@ static void test_client_xml(void)
 {
 	g_autoptr(GError) error = NULL;
 	const char *stored = "<domain type='acrn'>\n  <name>a</name>\n</domain>\n";
-	g_autofree char *live = domain_xml_for_client(stored, 1234, &error);
-	g_autofree char *inactive = domain_xml_for_client(stored, -1, &error);
+	g_autofree char *live = domain_xml_for_client(stored, 1234, NULL, &error);
+	g_autofree char *inactive = domain_xml_for_client(stored, -1, NULL, &error);
 
 	g_assert_no_error(error);
 	g_assert_nonnull(strstr(live, "<domain type=\"acrn\" id=\"1234\">"));
