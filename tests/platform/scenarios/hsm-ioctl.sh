@@ -44,7 +44,7 @@ check "after the fuzz loop the HSM holds no file, no pinned and no leaked page (
 
 # kill -9 of a process that holds the device (and would hold a VM if the
 # hypervisor could create one), repeated.
-kills=20
+kills=100
 k=0
 bad=0
 while [ $k -lt $kills ]; do
