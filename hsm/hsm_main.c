@@ -18,6 +18,8 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/ctype.h>
+#include <linux/cpu.h>
+#include <linux/device.h>
 #include <asm/processor.h>
 
 #include "hsm.h"
@@ -170,10 +172,50 @@ static const struct file_operations hsm_dispatch_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * /sys/devices/virtual/misc/acrn_hsm/remove_cpu: give a Service VM CPU to
+ * the hypervisor for User VMs, as upstream does: hot-remove it from Linux,
+ * then SERVICE_VM_OFFLINE_CPU with its local APIC ID.  If the hypervisor
+ * refuses (today's answers -ENOTTY), the CPU is brought back online and the
+ * write fails with the hypervisor's error.
+ */
+static ssize_t remove_cpu_store(struct device *dev, struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	unsigned int cpu;
+	int ret;
+
+	if (kstrtouint(buf, 0, &cpu) < 0)
+		return -EINVAL;
+	if (cpu == 0 || cpu >= nr_cpu_ids || !cpu_possible(cpu) || !cpu_is_hotpluggable(cpu))
+		return -EINVAL;
+	if (cpu_online(cpu)) {
+		ret = remove_cpu(cpu);
+		if (ret)
+			return ret;
+	}
+	ret = hsm_hc_result(hsm_hypercall1(ACRN_HC_SERVICE_VM_OFFLINE_CPU, cpu_data(cpu).apicid));
+	if (ret) {
+		pr_info("acrn_hsm: SERVICE_VM_OFFLINE_CPU of CPU %u failed (%d): CPU back online\n",
+			cpu, ret);
+		add_cpu(cpu);
+		return ret;
+	}
+	return count;
+}
+static DEVICE_ATTR_WO(remove_cpu);
+
+static struct attribute *hsm_attrs[] = {
+	&dev_attr_remove_cpu.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(hsm);
+
 static struct miscdevice hsm_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "acrn_hsm",
 	.fops = &hsm_fops,
+	.groups = hsm_groups,
 };
 
 static int __init hsm_init(void)

@@ -340,7 +340,7 @@ static void pin_kinds(void)
 		int fd, ret, err;
 
 		if (!p) {
-			printf("ok - CREATE_VM with a %s I/O request page # SKIP cannot get that memory (%s)\n",
+			printf("ok - CREATE_VM, I/O request page in %s # SKIP cannot get that memory (%s)\n",
 			       name, strerror(errno));
 			continue;
 		}

@@ -42,9 +42,13 @@ hsm-ioctl fuzz 10000 20261203
 check "after the fuzz loop the HSM holds no file, no pinned and no leaked page ($(hsm_totals))" \
 	grep -qx "open_files=0 pinned_pages=0 leaked_pages=0" $VMS
 
+# A dispatch pass with no VM (what the hypervisor's notification will start).
+check "debugfs dispatch: a request scan with no VM is harmless" \
+	sh -c 'echo 1 >/sys/kernel/debug/acrn_hsm/dispatch'
+
 # kill -9 of a process that holds the device (and would hold a VM if the
 # hypervisor could create one), repeated.
-kills=20
+kills=100
 k=0
 bad=0
 while [ $k -lt $kills ]; do
