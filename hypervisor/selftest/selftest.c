@@ -14,6 +14,9 @@
 #include "vm_load.h"
 #include "vmexit.h"
 #include "vmx.h"
+#include "vpid.h"
+#include "page_alloc.h"
+#include "acrn_abi.h"
 
 /* VMCALL with this in RAX (real mode) or R8: the selftest guest has finished */
 #define SELFTEST_DONE 0x53454c46ULL /* "SELF" */
@@ -151,6 +154,69 @@ static int selftest_vmcall(struct vcpu *v)
 	return vmexit_hypercall(v);
 }
 
+/*
+ * The VM-lifecycle hypercalls as the Service VM would make them (from a
+ * stand-in caller VM that runs nothing): errors for wrong states, unknown
+ * and double-destroyed VMs, then 1000 create/pause/destroy rounds after
+ * which every page and VPID must be back.
+ */
+static void test_vm_lifecycle(const struct e820_map *sos_mmap)
+{
+	struct vm_config cfg = {
+	    .type = VM_SERVICE,
+	    .name = "Service VM stand-in",
+	    .nr_vcpus = 1,
+	    .flags = VM_FLAG_PRIVILEGED | VM_FLAG_HYPERCALLS,
+	    .mmap = sos_mmap,
+	};
+	struct acrn_vm_creation *c = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xc00);
+	u64 gpa = (u64)(uintptr_t)c;
+	struct vm *caller;
+	struct vcpu *v;
+	u32 pages, vpids, i, bad = 0;
+	bool errors_ok;
+
+	if (vm_create(&cfg, &caller)) {
+		tap(false, "VM lifecycle hypercalls: no caller VM");
+		return;
+	}
+	v = &caller->vcpu[0];
+	pages = hv_free_pages();
+	vpids = vpid_free_count();
+	memset(c, 0, sizeof(*c));
+	memcpy(c->name, "selftest-uvm", 13);
+	errors_ok = hypercall_dispatch(v, ACRN_HC_CREATE_VM, gpa, 0) == 0 &&
+		    hypercall_dispatch(v, ACRN_HC_CREATE_VM, gpa, 0) == -HV_EEXIST &&
+		    c->vmid == ACRN_INVALID_VMID;
+	memset(c, 0, sizeof(*c));
+	memcpy(c->name, "selftest-uvm", 13);
+	c->vmid = 1; /* the created VM is the one after the caller */
+	errors_ok = errors_ok && hypercall_dispatch(v, ACRN_HC_DESTROY_VM, 1, 0) == -HV_EINVAL &&
+		    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, 1, 0) == 0 &&
+		    hypercall_dispatch(v, ACRN_HC_RESET_VM, 1, 0) == 0 &&
+		    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, 1, 0) == 0 &&
+		    hypercall_dispatch(v, ACRN_HC_DESTROY_VM, 1, 0) == 0 &&
+		    hypercall_dispatch(v, ACRN_HC_DESTROY_VM, 1, 0) == -HV_EINVAL &&
+		    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, 0, 0) == -HV_EINVAL &&
+		    hypercall_dispatch(v, ACRN_HC_DESTROY_VM, 0xffff, 0) == -HV_EINVAL;
+	tap(errors_ok, "VM lifecycle hypercalls: state rules, duplicate name, double destroy");
+	for (i = 0; i < 1000; i++) {
+		memset(c, 0, sizeof(*c));
+		memcpy(c->name, "churn", 6);
+		c->cpu_affinity = 1;
+		if (hypercall_dispatch(v, ACRN_HC_CREATE_VM, gpa, 0) ||
+		    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, c->vmid, 0) ||
+		    hypercall_dispatch(v, ACRN_HC_DESTROY_VM, c->vmid, 0))
+			bad++;
+	}
+	hv_printf("ACRN-HV: VM churn: 1000 create/destroy, %u failed; free pages %u -> %u, free "
+		  "VPIDs %u -> %u\n",
+		  bad, pages, hv_free_pages(), vpids, vpid_free_count());
+	tap(!bad && hv_free_pages() == pages && vpid_free_count() == vpids,
+	    "1000 VM create/destroy: every page and VPID given back");
+	vm_destroy(caller);
+}
+
 enum guest_kind { GUEST_REAL_MODE, GUEST_PROTECTED_MODE, GUEST_LONG_MODE };
 
 static int run_guest(struct vm *vm, enum guest_kind kind)
@@ -198,6 +264,7 @@ void selftest_run(const struct e820_map *sos_mmap)
 	    .nr_vcpus = 1,
 	    .flags = VM_FLAG_HYPERCALLS, /* but not privileged */
 	    .mmap = sos_mmap,
+	    .identity_ept = true,
 	};
 	struct vm *vm = NULL;
 	struct vcpu *v;
@@ -295,6 +362,7 @@ void selftest_run(const struct e820_map *sos_mmap)
 	tap(!ret && seen.last_vmcall == 1 && v->exits[EXIT_TASK_SWITCH] == 1,
 	    "protected-mode guest: task switch -> #GP in the guest, hypervisor alive (ret %d)",
 	    ret);
+	test_vm_lifecycle(sos_mmap);
 	test_high_ram(vm);
 	print_exit_stats(vm);
 out_vmx:
