@@ -22,7 +22,9 @@
 #define SELFTEST_DONE 0x53454c46ULL /* "SELF" */
 /* VMCALL with this in R8: the hypervisor sends itself an NMI while handling it */
 #define SELFTEST_SELF_NMI 0x4e4d4921ULL /* "NMI!" */
-#define NR_PORTS	  0x10000
+/* VMCALL with this in R8: handled as if the VM had no hypercall ABI (#UD) */
+#define SELFTEST_NO_HYPERCALLS 0x4e4f4843ULL /* "NOHC" */
+#define NR_PORTS	       0x10000
 
 static u32 test_no;
 static u32 failures;
@@ -145,6 +147,14 @@ static int selftest_vmcall(struct vcpu *v)
 		vcpu_skip_instruction(v);
 		return 1;
 	}
+	if (v->regs.r8 == SELFTEST_NO_HYPERCALLS) {
+		int ret;
+
+		v->vm->flags &= ~VM_FLAG_HYPERCALLS;
+		ret = vmexit_hypercall(v);
+		v->vm->flags |= VM_FLAG_HYPERCALLS;
+		return ret;
+	}
 	if (v->regs.r8 == SELFTEST_SELF_NMI) {
 		smp_send_self_nmi();
 		v->regs.rax = 0;
@@ -232,6 +242,7 @@ static int run_guest(struct vm *vm, enum guest_kind kind)
 	if (kind == GUEST_LONG_MODE) {
 		u64 h = GUEST_SELFTEST_CODE + *(u64 *)guest_lm_gp_off;
 		u64 n = GUEST_SELFTEST_CODE + *(u64 *)guest_lm_nmi_off;
+		u64 ud = GUEST_SELFTEST_CODE + *(u64 *)guest_lm_ud_off;
 		u64 *idt = (u64 *)(uintptr_t)(GUEST_SELFTEST_CODE + 0x800);
 
 		memcpy(code, guest_lm_start, guest_lm_end - guest_lm_start);
@@ -243,6 +254,9 @@ static int run_guest(struct vm *vm, enum guest_kind kind)
 		idt[2 * X86_VEC_NMI] =
 		    (n & 0xffff) | (0x10ULL << 16) | (0x8eULL << 40) | ((n >> 16 & 0xffff) << 48);
 		idt[2 * X86_VEC_NMI + 1] = n >> 32;
+		idt[2 * X86_VEC_UD] =
+		    (ud & 0xffff) | (0x10ULL << 16) | (0x8eULL << 40) | ((ud >> 16 & 0xffff) << 48);
+		idt[2 * X86_VEC_UD + 1] = ud >> 32;
 		build_guest_lowmem();
 		vcpu_set_long_mode_state(v, GUEST_SELFTEST_CODE, GUEST_SELFTEST_CODE);
 	} else if (kind == GUEST_PROTECTED_MODE) {
@@ -355,6 +369,8 @@ void selftest_run(const struct e820_map *sos_mmap)
 	tap(!ret && (seen.last_vmcall & (16384 | 32768)),
 	    "64-bit guest: CR0 write clearing NE and PG with CR4.PCIDE set -> #GP%s",
 	    (seen.last_vmcall & 32768) ? " # SKIP no PCID" : "");
+	tap(!ret && (seen.last_vmcall & 65536),
+	    "64-bit guest: VMCALL from a VM without the hypercall ABI -> #UD");
 	memset(v->exits, 0, sizeof(v->exits));
 	v->exits_total = 0;
 	seen.last_vmcall = 0;
