@@ -34,7 +34,9 @@ struct vm_config {
 	const char *name;
 	u32 nr_vcpus;
 	u32 flags;
-	const struct e820_map *mmap; /* guest-physical memory map (identity-mapped) */
+	const struct e820_map *mmap; /* guest-physical memory map; NULL: none yet */
+	bool identity_ept;	     /* EPT = the platform minus the hypervisor; else empty */
+	u64 guest_flags;	     /* ACRN_GUEST_FLAG_* */
 };
 
 struct vm {
@@ -44,6 +46,7 @@ struct vm {
 	enum vm_state state;
 	char name[VM_NAME_MAX];
 	u32 flags;
+	u64 guest_flags;
 	struct e820_map mmap;
 	struct pgtable ept;
 	u64 eptp;

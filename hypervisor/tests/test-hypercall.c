@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <stdlib.h>
 #include "hv.h"
+#include "hc_vm.h"
 #include "hypercall.h"
 #include "vm.h"
 
@@ -19,6 +20,39 @@ void hv_log(int level, const char *fmt, ...)
 {
 	(void)level;
 	(void)fmt;
+}
+
+/* the VM lifecycle has its own test (test-vm-lifecycle): stand-ins here */
+s64 hc_create_vm(struct vcpu *v, u64 p1, u64 p2)
+{
+	(void)v;
+	(void)p1;
+	(void)p2;
+	return -HV_EIO;
+}
+
+s64 hc_destroy_vm(struct vcpu *v, u64 p1, u64 p2)
+{
+	(void)v;
+	(void)p1;
+	(void)p2;
+	return -HV_EIO;
+}
+
+s64 hc_pause_vm(struct vcpu *v, u64 p1, u64 p2)
+{
+	(void)v;
+	(void)p1;
+	(void)p2;
+	return -HV_EIO;
+}
+
+s64 hc_reset_vm(struct vcpu *v, u64 p1, u64 p2)
+{
+	(void)v;
+	(void)p1;
+	(void)p2;
+	return -HV_EIO;
 }
 
 #define HC_GET_API_VERSION 0x80000000ULL

@@ -97,6 +97,8 @@ static void setup(void)
 	memset(&sos, 0, sizeof(sos));
 	strcpy(sos.name, "Service VM");
 	sos.used = true;
+	sos.state = VM_RUNNING;
+	sos.type = VM_SERVICE;
 	sos.nr_vcpus = 2;
 	sos.vcpu[0].running = true;
 	sos.vcpu[0].exits_total = 12;
@@ -121,7 +123,9 @@ static void test_commands(void)
 	g_assert_nonnull(strstr(o, "ACRN:\\> "));
 	g_assert_nonnull(strstr(o, "vcpu_dumpreg <vcpu>"));
 	o = run("vm_list\r");
-	g_assert_nonnull(strstr(o, "Service VM"));
+	g_assert_nonnull(strstr(o, "VM_ID  NAME            VCPUS  STATE        TYPE"));
+	g_assert_nonnull(
+	    strstr(o, "0      Service VM      2      running      service (privileged)"));
 	o = run("vcpu_list\r");
 	g_assert_nonnull(strstr(o, "0      0     0     running    12"));
 	g_assert_nonnull(strstr(o, "0      1     1     stopped    0"));
