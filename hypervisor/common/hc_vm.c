@@ -53,7 +53,7 @@ static bool name_in_use(const char *name)
 	return false;
 }
 
-static s64 create(struct vcpu *v, struct acrn_vm_creation *c)
+static s64 create(struct vcpu *v, struct acrn_hc_vm_creation *c)
 {
 	struct vm_config cfg = {.type = VM_USER};
 	char name[ACRN_MAX_VM_NAME_LEN];
@@ -96,7 +96,7 @@ static s64 create(struct vcpu *v, struct acrn_vm_creation *c)
 
 s64 hc_create_vm(struct vcpu *v, u64 gpa, u64 unused)
 {
-	struct acrn_vm_creation c;
+	struct acrn_hc_vm_creation c;
 	s64 ret;
 
 	(void)unused;

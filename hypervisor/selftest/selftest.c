@@ -179,7 +179,7 @@ static void test_vm_lifecycle(const struct e820_map *sos_mmap)
 	    .flags = VM_FLAG_PRIVILEGED | VM_FLAG_HYPERCALLS,
 	    .mmap = sos_mmap,
 	};
-	struct acrn_vm_creation *c = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xc00);
+	struct acrn_hc_vm_creation *c = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xc00);
 	u64 gpa = (u64)(uintptr_t)c;
 	struct vm *caller;
 	struct vcpu *v;

@@ -63,7 +63,7 @@ int vmexit_hypercall(struct vcpu *v)
 static u8 *ram;
 static u8 *hvmem;
 static struct vm *sos;
-static struct acrn_vm_creation *param; /* in the Service VM's RAM */
+static struct acrn_hc_vm_creation *param; /* in the Service VM's RAM */
 
 static void setup(void)
 {
@@ -90,7 +90,7 @@ static void setup(void)
 	vpid_init();
 	g_assert_cmpint(vm_create(&cfg, &sos), ==, 0);
 	g_assert_cmpuint(sos->id, ==, 0);
-	param = (struct acrn_vm_creation *)(ram + 0x100);
+	param = (struct acrn_hc_vm_creation *)(ram + 0x100);
 }
 
 static s64 hc(u64 id, u64 p1)
