@@ -11,6 +11,7 @@
  */
 #include "hv.h"
 #include "hc_vm.h"
+#include "hc_user_vm.h"
 #include "guest_mem.h"
 #include "vm.h"
 #include "acrn_abi.h"
@@ -145,6 +146,7 @@ static s64 reset(struct vm *vm)
 {
 	if (vm->state != VM_PAUSED)
 		return -HV_EINVAL;
+	user_vm_reset(vm);
 	vm->state = VM_CREATED;
 	return 0;
 }
@@ -173,4 +175,16 @@ s64 hc_destroy_vm(struct vcpu *v, u64 vmid, u64 unused)
 {
 	(void)unused;
 	return with_vm(v, vmid, destroy);
+}
+
+s64 hc_on_user_vm(struct vcpu *v, u64 vmid, s64 (*op)(struct vm *vm, void *arg), void *arg)
+{
+	struct vm *vm;
+	s64 ret;
+
+	spin_lock(&lifecycle_lock);
+	vm = target_vm(v, vmid);
+	ret = vm ? op(vm, arg) : -HV_EINVAL;
+	spin_unlock(&lifecycle_lock);
+	return ret;
 }

@@ -8,6 +8,7 @@
 #include "hypercall.h"
 #include "guest_mem.h"
 #include "hc_vm.h"
+#include "hc_user_vm.h"
 #include "vm.h"
 #include "acrn_abi.h"
 
@@ -48,6 +49,16 @@ static const struct hc_entry handlers[] = {
     [HC_INDEX(ACRN_HC_DESTROY_VM)] = {hc_destroy_vm, true},
     [HC_INDEX(ACRN_HC_PAUSE_VM)] = {hc_pause_vm, true},
     [HC_INDEX(ACRN_HC_RESET_VM)] = {hc_reset_vm, true},
+    [HC_INDEX(ACRN_HC_SERVICE_VM_OFFLINE_CPU)] = {hc_service_vm_offline_cpu, true},
+    [HC_INDEX(ACRN_HC_START_VM)] = {hc_start_vm, true},
+    [HC_INDEX(ACRN_HC_SET_VCPU_REGS)] = {hc_set_vcpu_regs, true},
+    [HC_INDEX(ACRN_HC_INJECT_MSI)] = {hc_inject_msi, true},
+    [HC_INDEX(ACRN_HC_SET_IRQLINE)] = {hc_set_irqline, true},
+    [HC_INDEX(ACRN_HC_SET_IOREQ_BUFFER)] = {hc_set_ioreq_buffer, true},
+    [HC_INDEX(ACRN_HC_NOTIFY_REQUEST_FINISH)] = {hc_notify_request_finish, true},
+    [HC_INDEX(ACRN_HC_VM_GPA2HPA)] = {hc_gpa2hpa, true},
+    [HC_INDEX(ACRN_HC_VM_SET_MEMORY_REGIONS)] = {hc_set_memory_regions, true},
+    [HC_INDEX(ACRN_HC_PM_GET_CPU_STATE)] = {hc_pm_get_cpu_state, true},
 };
 
 s64 hypercall_dispatch(struct vcpu *v, u64 id, u64 p1, u64 p2)
