@@ -165,6 +165,47 @@ static int selftest_vmcall(struct vcpu *v)
 }
 
 /*
+ * What a device model does to a new User VM, through the real hypercalls
+ * and hypervisor memory: the I/O request page (a low page the selftest
+ * does not use), a page of the caller's RAM mapped at 1 MiB + @round pages
+ * (and the hypervisor's first page refused), boot registers, START, PAUSE,
+ * resume with START, PAUSE, RESET.  0 if every call did what ACRN says.
+ */
+#define SELFTEST_IOREQ_PAGE 0x5000ULL
+static int user_vm_setup(struct vcpu *v, u16 vmid, u32 round)
+{
+	u64 *ioreq = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xd00);
+	struct acrn_hc_mem_regions *b = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xd40);
+	struct acrn_hc_mem_region *r = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xd80);
+	struct acrn_hc_vcpu_regs *regs = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xe00);
+	u64 uvm_gpa = 0x100000ULL + round * 4096ULL;
+
+	*ioreq = SELFTEST_IOREQ_PAGE;
+	memset(b, 0, sizeof(*b));
+	b->vmid = vmid;
+	b->regions_num = 1;
+	b->regions_gpa = (u64)(uintptr_t)r;
+	*r = (struct acrn_hc_mem_region){ACRN_MEM_REGION_ADD, ACRN_HC_MEM_ACCESS_RWX | ACRN_HC_MEM_TYPE_WB,
+					 uvm_gpa, hv.hv_start, 4096};
+	if (hypercall_dispatch(v, ACRN_HC_VM_SET_MEMORY_REGIONS, (u64)(uintptr_t)b, 0) != -HV_EFAULT)
+		return -1;
+	r->service_vm_pa = GUEST_SELFTEST_CODE;
+	memset(regs, 0, sizeof(*regs));
+	regs->regs.rflags = 2;
+	if (hypercall_dispatch(v, ACRN_HC_START_VM, vmid, 0) != -HV_EINVAL ||
+	    hypercall_dispatch(v, ACRN_HC_SET_IOREQ_BUFFER, vmid, (u64)(uintptr_t)ioreq) ||
+	    hypercall_dispatch(v, ACRN_HC_VM_SET_MEMORY_REGIONS, (u64)(uintptr_t)b, 0) ||
+	    hypercall_dispatch(v, ACRN_HC_SET_VCPU_REGS, vmid, (u64)(uintptr_t)regs) ||
+	    hypercall_dispatch(v, ACRN_HC_START_VM, vmid, 0) ||
+	    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, vmid, 0) ||
+	    hypercall_dispatch(v, ACRN_HC_START_VM, vmid, 0) ||
+	    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, vmid, 0) ||
+	    hypercall_dispatch(v, ACRN_HC_RESET_VM, vmid, 0))
+		return -1;
+	return 0;
+}
+
+/*
  * The VM-lifecycle hypercalls as the Service VM would make them (from a
  * stand-in caller VM that runs nothing): errors for wrong states, unknown
  * and double-destroyed VMs, then 1000 create/pause/destroy rounds after
@@ -214,16 +255,17 @@ static void test_vm_lifecycle(const struct e820_map *sos_mmap)
 		memset(c, 0, sizeof(*c));
 		memcpy(c->name, "churn", 6);
 		c->cpu_affinity = 1;
-		if (hypercall_dispatch(v, ACRN_HC_CREATE_VM, gpa, 0) ||
+		if (hypercall_dispatch(v, ACRN_HC_CREATE_VM, gpa, 0) || user_vm_setup(v, c->vmid, i) ||
 		    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, c->vmid, 0) ||
 		    hypercall_dispatch(v, ACRN_HC_DESTROY_VM, c->vmid, 0))
 			bad++;
 	}
-	hv_printf("ACRN-HV: VM churn: 1000 create/destroy, %u failed; free pages %u -> %u, free "
+	hv_printf("ACRN-HV: VM churn: 1000 create/set-up/start/pause/reset/destroy, %u failed; free pages %u -> %u, free "
 		  "VPIDs %u -> %u\n",
 		  bad, pages, hv_free_pages(), vpids, vpid_free_count());
 	tap(!bad && hv_free_pages() == pages && vpid_free_count() == vpids,
-	    "1000 VM create/destroy: every page and VPID given back");
+	    "1000 VM create, set-up (I/O request page, a memory region, registers), start, pause, "
+	    "resume, reset, destroy: every page and VPID given back");
 	vm_destroy(caller);
 }
 
