@@ -314,6 +314,11 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, hsm_test=N
 			hsm_test = compile_probe(os.path.join(srcdir, "probe", "hsm-ioctl.c"),
 						 os.path.join(workdir or os.path.dirname(out), "hsm-ioctl"))
 		add_stripped(arc, "usr/bin/hsm-ioctl", hsm_test)
+	if "uvm-test" in needs:
+		# The User VM lifecycle test (probe/uvm-lifecycle.c), through the HSM.
+		uvm_test = compile_probe(os.path.join(srcdir, "probe", "uvm-lifecycle.c"),
+					 os.path.join(workdir or os.path.dirname(out), "uvm-lifecycle"))
+		add_stripped(arc, "usr/bin/uvm-lifecycle", uvm_test)
 
 	if not hsm and staging:
 		hsm = find_in_staging(staging, "acrn_hsm.ko")
