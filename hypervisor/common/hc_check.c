@@ -56,7 +56,7 @@ int vm_state_check(enum vm_op op, enum vm_state state, bool ioreq_set, enum vm_s
 /* CR0 bits a guest may set: PE MP EM TS ET NE WP AM NW CD PG */
 #define CR0_KNOWN 0xe005003fULL
 /* CR4 bits a guest may set (VMXE/SMXE excluded: VMX is hidden) */
-#define CR4_KNOWN 0x01ff1fffULL
+#define CR4_KNOWN  0x01ff1fffULL
 #define EFER_KNOWN 0xd01ULL /* SCE, LME, LMA, NXE */
 /* RFLAGS bits 63:22, 15, 5 and 3 are reserved */
 #define RFLAGS_RESERVED 0xffffffffffc08028ULL

@@ -116,7 +116,8 @@ static s64 set_regions(struct vm *vm, void *arg)
 	for (i = 0; i < a->batch->regions_num; i++) {
 		u64 ept = 0;
 
-		ret = copy_param(a->caller, &r, a->batch->regions_gpa + (u64)i * sizeof(r), sizeof(r));
+		ret = copy_param(a->caller, &r, a->batch->regions_gpa + (u64)i * sizeof(r),
+				 sizeof(r));
 		if (ret)
 			return -HV_EFAULT;
 		ret = hc_check_mem_region(&r, USER_VM_GPA_LIMIT, &ept);

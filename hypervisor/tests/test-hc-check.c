@@ -160,42 +160,47 @@ static void test_mem_region(void)
 	u64 ept;
 	const u32 rwx = ACRN_HC_MEM_ACCESS_RWX;
 
-	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx | ACRN_HC_MEM_TYPE_WB, 0, 0x1000000,
-			       0x200000, &ept),
-			==, 0);
+	g_assert_cmpint(
+	    region(ACRN_MEM_REGION_ADD, rwx | ACRN_HC_MEM_TYPE_WB, 0, 0x1000000, 0x200000, &ept),
+	    ==, 0);
 	g_assert_cmphex(ept, ==, EPT_RWX | EPT_WB);
-	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, ACRN_HC_MEM_ACCESS_READ, 0, 0x1000, 0x1000, &ept),
-			==, 0);
+	g_assert_cmpint(
+	    region(ACRN_MEM_REGION_ADD, ACRN_HC_MEM_ACCESS_READ, 0, 0x1000, 0x1000, &ept), ==, 0);
 	g_assert_cmphex(ept, ==, EPT_R | EPT_UC); /* no type: UC, as ACRN */
 	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx | ACRN_HC_MEM_TYPE_WC, 0, 0, 0x1000, &ept),
 			==, 0);
 	g_assert_cmphex(ept, ==, EPT_RWX | (1ULL << 3));
 	/* DEL needs only the User VM range */
-	g_assert_cmpint(region(ACRN_MEM_REGION_DEL, 0xffffffff, 0x1000, ~0ULL, 0x1000, &ept), ==, 0);
+	g_assert_cmpint(region(ACRN_MEM_REGION_DEL, 0xffffffff, 0x1000, ~0ULL, 0x1000, &ept), ==,
+			0);
 	/* unknown operation (MODIFY 3 too), reserved attribute bits, two types */
 	g_assert_cmpint(region(1, rwx, 0, 0, 0x1000, &ept), ==, -HV_EINVAL);
 	g_assert_cmpint(region(3, rwx, 0, 0, 0x1000, &ept), ==, -HV_EINVAL);
-	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx | 0x800, 0, 0, 0x1000, &ept), ==, -HV_EINVAL);
-	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx | 0x38, 0, 0, 0x1000, &ept), ==, -HV_EINVAL);
+	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx | 0x800, 0, 0, 0x1000, &ept), ==,
+			-HV_EINVAL);
+	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx | 0x38, 0, 0, 0x1000, &ept), ==,
+			-HV_EINVAL);
 	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx | ACRN_HC_MEM_TYPE_WB | ACRN_HC_MEM_TYPE_UC,
 			       0, 0, 0x1000, &ept),
 			==, -HV_EINVAL);
 	/* no access, write without read */
 	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, ACRN_HC_MEM_TYPE_WB, 0, 0, 0x1000, &ept), ==,
 			-HV_EINVAL);
-	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, ACRN_HC_MEM_ACCESS_WRITE, 0, 0, 0x1000, &ept), ==,
-			-HV_EINVAL);
+	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, ACRN_HC_MEM_ACCESS_WRITE, 0, 0, 0x1000, &ept),
+			==, -HV_EINVAL);
 	/* sizes and alignment, wrapping, the address limit */
 	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, 0, 0, 0, &ept), ==, -HV_EINVAL);
 	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, 0, 0, 0x1800, &ept), ==, -HV_EINVAL);
 	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, 0x800, 0, 0x1000, &ept), ==, -HV_EINVAL);
 	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, 0, 0x800, 0x1000, &ept), ==, -HV_EINVAL);
-	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, 0, ~0xfffULL, 0x2000, &ept), ==, -HV_EINVAL);
-	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, ~0xfffULL, 0, 0x2000, &ept), ==, -HV_EINVAL);
-	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, (1ULL << 39) - 0x1000, 0, 0x2000, &ept), ==,
+	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, 0, ~0xfffULL, 0x2000, &ept), ==,
 			-HV_EINVAL);
-	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, (1ULL << 39) - 0x1000, 0, 0x1000, &ept), ==,
-			0);
+	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, ~0xfffULL, 0, 0x2000, &ept), ==,
+			-HV_EINVAL);
+	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, (1ULL << 39) - 0x1000, 0, 0x2000, &ept),
+			==, -HV_EINVAL);
+	g_assert_cmpint(region(ACRN_MEM_REGION_ADD, rwx, (1ULL << 39) - 0x1000, 0, 0x1000, &ept),
+			==, 0);
 }
 
 static void test_irqline_msi_pm(void)
@@ -206,8 +211,8 @@ static void test_irqline_msi_pm(void)
 
 	g_assert_cmpint(hc_check_irqline(ACRN_HC_IRQLINE(4, ACRN_HC_IRQ_ASSERT), &gsi, &op), ==, 0);
 	g_assert_cmpuint(gsi, ==, 4);
-	g_assert_cmpint(hc_check_irqline(ACRN_HC_IRQLINE(47, ACRN_HC_IRQ_PULSE_FALL), &gsi, &op), ==,
-			0);
+	g_assert_cmpint(hc_check_irqline(ACRN_HC_IRQLINE(47, ACRN_HC_IRQ_PULSE_FALL), &gsi, &op),
+			==, 0);
 	g_assert_cmpuint(op, ==, ACRN_HC_IRQ_PULSE_FALL);
 	g_assert_cmpint(hc_check_irqline(ACRN_HC_IRQLINE(48, 0), &gsi, &op), ==, -HV_EINVAL);
 	g_assert_cmpint(hc_check_irqline(ACRN_HC_IRQLINE(0, 4), &gsi, &op), ==, -HV_EINVAL);
@@ -271,7 +276,8 @@ static void test_ioreq(void)
 	g_assert_cmphex(v, ==, 0x41);
 	g_assert_cmpuint(page[0].processed, ==, ACRN_HC_IOREQ_STATE_FREE);
 	/* an MMIO write of 8 bytes in another slot; bad sizes refused */
-	g_assert_cmpint(ioreq_post_mmio(&page[3], 0xfec00000, 8, true, 0x1122334455667788ULL), ==, 0);
+	g_assert_cmpint(ioreq_post_mmio(&page[3], 0xfec00000, 8, true, 0x1122334455667788ULL), ==,
+			0);
 	g_assert_cmpuint(page[3].reqs.mmio.value, ==, 0x1122334455667788ULL);
 	g_assert_cmpuint(page[3].reqs.mmio.direction, ==, ACRN_HC_IOREQ_DIR_WRITE);
 	g_assert_cmpint(ioreq_post_mmio(&page[4], 0, 3, false, 0), ==, -HV_EINVAL);
