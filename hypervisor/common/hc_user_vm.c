@@ -294,10 +294,18 @@ s64 hc_service_vm_offline_cpu(struct vcpu *v, u64 lapic_id, u64 unused)
 			continue;
 		if (i == 0)
 			return -HV_EINVAL; /* the BSP stays */
-		/* Linux offlines the CPU first: its vCPU then waits for STARTUP */
-		if (__atomic_load_n(&t->started, __ATOMIC_ACQUIRE) && !t->given_up)
-			return -HV_EBUSY;
+		/*
+		 * As ACRN: the vCPU is stopped whatever it runs; the Service VM
+		 * offlines the CPU first (the HSM does), so Linux no longer uses
+		 * it and sends it no STARTUP.  A running vCPU acts on the INIT
+		 * request at its next exit (the preemption timer bounds that)
+		 * and then waits for a STARTUP that is never delivered again:
+		 * its pCPU idles in the hypervisor, free for a User VM.
+		 */
 		__atomic_store_n(&t->given_up, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->start_req, false, __ATOMIC_RELEASE);
+		if (__atomic_load_n(&t->started, __ATOMIC_ACQUIRE))
+			__atomic_store_n(&t->init_req, true, __ATOMIC_RELEASE);
 		pr_info("pCPU %u (APIC ID %u) given up by the Service VM\n", t->pcpu,
 			(u32)lapic_id);
 		return 0;

@@ -439,6 +439,18 @@ static void test_offline_cpu(void)
 	g_assert_cmpint(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, 0), ==, -HV_EINVAL); /* the BSP */
 	g_assert_cmpint(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, 7), ==, -HV_EINVAL); /* no such CPU */
 	g_assert_cmpint(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, ~0ULL), ==, -HV_EINVAL);
+	/* an AP the Service VM runs (Linux has offlined it; it still executes its idle loop) */
+	sos->nr_vcpus = 2;
+	sos->vcpu[1].pcpu = 1;
+	sos->vcpu[1].started = true;
+	hv.pcpu[1].apic_id = 2;
+	g_assert_cmpint(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, 2), ==, 0);
+	g_assert_true(sos->vcpu[1].given_up);
+	g_assert_true(sos->vcpu[1].init_req); /* it stops at its next exit */
+	g_assert_false(sos->vcpu[1].start_req);
+	g_assert_cmpint(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, 2), ==, 0); /* again: no harm */
+	memset(&sos->vcpu[1], 0, sizeof(sos->vcpu[1]));
+	sos->nr_vcpus = 1;
 }
 
 /* The whole set-up a device model does, 1000 times: nothing may leak. */
