@@ -10,7 +10,9 @@
  * Uses include/acrn_abi.h (its acrn_hc_* structures) in kernel context.
  *
  * Parameters: hv_start, hv_end (the hypervisor's range, from acrn_hv_mem=
- * on the command line), rounds.
+ * on the command line), rounds; offline_apicid=N instead gives the CPU with
+ * that APIC ID (which the scenario has offlined) to the hypervisor with
+ * SERVICE_VM_OFFLINE_CPU and runs nothing else.
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
@@ -23,7 +25,9 @@
 
 static unsigned long hv_start, hv_end;
 static int rounds = 1000;
+static int offline_apicid = -1;
 module_param(hv_start, ulong, 0444);
+module_param(offline_apicid, int, 0444);
 module_param(hv_end, ulong, 0444);
 module_param(rounds, int, 0444);
 
@@ -279,6 +283,15 @@ static int __init hctest_init(void)
 		free_page((unsigned long)guest_page);
 		return -ENOMEM;
 	}
+	if (offline_apicid >= 0) {
+		CHECK(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, cpu_physical_id(0), 0), -EINVAL,
+		      "SERVICE_VM_OFFLINE_CPU of the BSP");
+		CHECK(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, offline_apicid, 0), 0,
+		      "SERVICE_VM_OFFLINE_CPU of the offlined CPU");
+		CHECK(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, offline_apicid, 0), 0,
+		      "SERVICE_VM_OFFLINE_CPU of it again");
+		goto out;
+	}
 	bad_pointers();
 	one_vm();
 	unknown_vm(0, "the Service VM itself");
@@ -288,6 +301,7 @@ static int __init hctest_init(void)
 	      "SERVICE_VM_OFFLINE_CPU of the BSP");
 	CHECK(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, 0xfe, 0), -EINVAL, "SERVICE_VM_OFFLINE_CPU of no CPU");
 	churn();
+out:
 	pr_info("acrn_hctest: done, %d failed\n", failed);
 	kfree(p);
 	free_page((unsigned long)ioreq_page);
