@@ -97,7 +97,7 @@ int vm_create(const struct vm_config *cfg, struct vm **ret_vm)
 	u32 i;
 	int ret;
 
-	if (!cfg->nr_vcpus || cfg->nr_vcpus > MAX_VCPUS_PER_VM || !cfg->mmap)
+	if (!cfg->nr_vcpus || cfg->nr_vcpus > MAX_VCPUS_PER_VM)
 		return -HV_EINVAL;
 	vm = take_slot();
 	if (!vm)
@@ -105,7 +105,9 @@ int vm_create(const struct vm_config *cfg, struct vm **ret_vm)
 	hv_strlcpy(vm->name, cfg->name ? cfg->name : "", sizeof(vm->name));
 	vm->type = cfg->type;
 	vm->flags = cfg->flags;
-	vm->mmap = *cfg->mmap;
+	vm->guest_flags = cfg->guest_flags;
+	if (cfg->mmap)
+		vm->mmap = *cfg->mmap;
 	vm->nr_vcpus = cfg->nr_vcpus;
 	vm->misc_enable = MISC_ENABLE_DEFAULT;
 	vm->vmcall = vmexit_hypercall;
@@ -119,7 +121,7 @@ int vm_create(const struct vm_config *cfg, struct vm **ret_vm)
 	ret = alloc_bitmaps(vm);
 	if (ret)
 		goto err_vpids;
-	ret = ept_build_identity(vm);
+	ret = cfg->identity_ept ? ept_build_identity(vm) : ept_init(vm);
 	if (ret)
 		goto err_bitmaps;
 	vm->state = VM_CREATED;

@@ -6,12 +6,14 @@
  * (COM1) it is off.
  */
 #include "hv.h"
+#include "page_alloc.h"
 #include "power.h"
 #include "regs_print.h"
 #include "shell.h"
 #include "vm.h"
 #include "vmexit.h"
 #include "vmx.h"
+#include "vpid.h"
 
 #define SHELL_LINE_MAX 80
 
@@ -85,17 +87,27 @@ static const char *const vm_type_names[] = {
     [VM_PRELAUNCHED] = "pre-launched",
 };
 
+static const char *const vm_state_names[] = {
+    [VM_POWERED_OFF] = "powered-off",
+    [VM_CREATED] = "created",
+    [VM_RUNNING] = "running",
+    [VM_PAUSED] = "paused",
+};
+
 static void cmd_vm_list(const char *args)
 {
 	const struct vm *vm;
 	u16 id;
 
 	(void)args;
-	hv_printf("VM_ID  NAME            VCPUS  TYPE\n");
+	hv_printf("VM_ID  NAME            VCPUS  STATE        TYPE\n");
 	for (id = 0; id < MAX_VMS; id++)
 		if ((vm = vm_get(id)))
-			hv_printf("%-6u %-15s %-6u %s\n", id, vm->name, vm->nr_vcpus,
-				  vm_type_names[vm->type]);
+			hv_printf("%-6u %-15s %-6u %-12s %s\n", id, vm->name, vm->nr_vcpus,
+				  vm_state_names[vm->state], vm_type_names[vm->type]);
+	/* what VMs coming and going must give back */
+	hv_printf("free pages %u of %u, free VPIDs %u of %u\n", hv_free_pages(), HV_POOL_PAGES,
+		  vpid_free_count(), VPID_MAX);
 }
 
 static void cmd_vcpu_list(const char *args)

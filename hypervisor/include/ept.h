@@ -5,6 +5,8 @@
 
 struct vm;
 
+/* An empty EPT (nothing mapped) for @vm. */
+int ept_init(struct vm *vm);
 /*
  * Identity map of the platform for @vm: RAM write-back, everything else
  * uncacheable, the hypervisor's own range not mapped.

@@ -12,6 +12,6 @@ void selftest_run(const struct e820_map *sos_mmap) __attribute__((noreturn));
 extern char guest_rm_start[], guest_rm_end[];
 extern char guest_pm_start[], guest_pm_end[];
 extern char guest_lm_start[], guest_lm_end[];
-extern char guest_lm_hv_addr[], guest_lm_gp_off[], guest_lm_nmi_off[];
+extern char guest_lm_hv_addr[], guest_lm_gp_off[], guest_lm_nmi_off[], guest_lm_ud_off[];
 
 #endif

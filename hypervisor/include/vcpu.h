@@ -29,6 +29,7 @@ struct vcpu {
 	bool init_req;	/* INIT received while running */
 	bool init_seen; /* INIT received while waiting: STARTUP may start it */
 	bool started;	/* running guest code since its last STARTUP */
+	bool given_up;	/* SERVICE_VM_OFFLINE_CPU: its pCPU is no longer the Service VM's */
 	u32 sipi_vector;
 	u32 icr_hi;
 	u8 *vmcs;

@@ -12,6 +12,7 @@
 #include "pgtable.h"
 #include "vcpu.h"
 #include "io_emul.h"
+#include "acrn_abi.h"
 
 #define MAX_VMS		 4
 #define MAX_VCPUS_PER_VM 8
@@ -34,7 +35,9 @@ struct vm_config {
 	const char *name;
 	u32 nr_vcpus;
 	u32 flags;
-	const struct e820_map *mmap; /* guest-physical memory map (identity-mapped) */
+	const struct e820_map *mmap; /* guest-physical memory map; NULL: none yet */
+	bool identity_ept;	     /* EPT = the platform minus the hypervisor; else empty */
+	u64 guest_flags;	     /* ACRN_GUEST_FLAG_* */
 };
 
 struct vm {
@@ -44,6 +47,7 @@ struct vm {
 	enum vm_state state;
 	char name[VM_NAME_MAX];
 	u32 flags;
+	u64 guest_flags;
 	struct e820_map mmap;
 	struct pgtable ept;
 	u64 eptp;
@@ -56,6 +60,12 @@ struct vm {
 	    pio_default; /* a trapped port no range owns; NULL: reads ~0, writes dropped */
 	int (*vmcall)(struct vcpu *v);
 	u64 misc_enable; /* emulated IA32_MISC_ENABLE */
+	/* User VMs (common/hc_user_vm.c) */
+	struct acrn_hc_io_request *ioreq_page; /* in Service VM RAM; NULL: not set yet */
+	u64 irq_level;			       /* GSI lines as SET_IRQLINE left them */
+	u64 msi_count;			       /* MSIs accepted by INJECT_MSI */
+	u32 boot_regs_set;		       /* bit i: boot_regs[i] came from SET_VCPU_REGS */
+	struct acrn_hc_regs boot_regs[MAX_VCPUS_PER_VM];
 	/* emulated MTRRs: the guest's view; the hardware's stay the hypervisor's */
 	struct {
 		bool present;

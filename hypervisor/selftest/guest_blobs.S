@@ -15,12 +15,14 @@
  * XSETBV and a CR0 value with a reserved bit (each must #GP), an NMI the
  * hypervisor takes in root operation while handling a VMCALL (handed to
  * the guest's NMI handler), CR0 writes clearing NE and PG in 64-bit mode,
- * without and with CR4.PCIDE (#GP each), then VMCALL "SELF" with a bitmask
- * of passed checks in RDI.
+ * without and with CR4.PCIDE (#GP each), a VMCALL the hypervisor treats as
+ * coming from a VM without the hypercall ABI (#UD), then VMCALL "SELF" with
+ * a bitmask of passed checks in RDI.
  */
 	.set BASE, 0x7000
 	.set SELF, 0x53454c46
 	.set SELF_NMI, 0x4e4d4921	/* "NMI!": the hypervisor NMIs itself */
+	.set SELF_NOHC, 0x4e4f4843	/* "NOHC": VMCALL as a VM without hypercalls */
 	.section .rodata
 
 	.code16
@@ -245,10 +247,23 @@ guest_lm_start:
 	mov	%rax, %cr4
 	jmp	26f
 25:	or	$32768, %r15d		/* no PCID: nothing to check */
-26:	mov	$SELF, %r8d
+26:	movq	$L(27f), L(lm_gp_next)	/* a VM without the hypercall ABI: #UD */
+	mov	$SELF_NOHC, %r8d
+	vmcall
+	jmp	28f
+27:	or	$65536, %r15d
+28:	mov	$SELF, %r8d
 	mov	%r15, %rdi
 	vmcall
 	hlt
+
+lm_ud_handler:
+	/* frame: RIP, CS, RFLAGS, RSP, SS (no error code); resume at lm_gp_next */
+	push	%rax
+	mov	L(lm_gp_next), %rax
+	mov	%rax, 8(%rsp)
+	pop	%rax
+	iretq
 
 lm_nmi_handler:
 	movl	$1, L(lm_nmi_seen)
@@ -283,4 +298,7 @@ guest_lm_gp_off:
 guest_lm_nmi_off:
 	.globl guest_lm_nmi_off
 	.quad	lm_nmi_handler - guest_lm_start
+guest_lm_ud_off:
+	.globl guest_lm_ud_off
+	.quad	lm_ud_handler - guest_lm_start
 guest_lm_end:

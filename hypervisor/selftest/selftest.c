@@ -14,12 +14,17 @@
 #include "vm_load.h"
 #include "vmexit.h"
 #include "vmx.h"
+#include "vpid.h"
+#include "page_alloc.h"
+#include "acrn_abi.h"
 
 /* VMCALL with this in RAX (real mode) or R8: the selftest guest has finished */
 #define SELFTEST_DONE 0x53454c46ULL /* "SELF" */
 /* VMCALL with this in R8: the hypervisor sends itself an NMI while handling it */
 #define SELFTEST_SELF_NMI 0x4e4d4921ULL /* "NMI!" */
-#define NR_PORTS	  0x10000
+/* VMCALL with this in R8: handled as if the VM had no hypercall ABI (#UD) */
+#define SELFTEST_NO_HYPERCALLS 0x4e4f4843ULL /* "NOHC" */
+#define NR_PORTS	       0x10000
 
 static u32 test_no;
 static u32 failures;
@@ -142,6 +147,14 @@ static int selftest_vmcall(struct vcpu *v)
 		vcpu_skip_instruction(v);
 		return 1;
 	}
+	if (v->regs.r8 == SELFTEST_NO_HYPERCALLS) {
+		int ret;
+
+		v->vm->flags &= ~VM_FLAG_HYPERCALLS;
+		ret = vmexit_hypercall(v);
+		v->vm->flags |= VM_FLAG_HYPERCALLS;
+		return ret;
+	}
 	if (v->regs.r8 == SELFTEST_SELF_NMI) {
 		smp_send_self_nmi();
 		v->regs.rax = 0;
@@ -149,6 +162,111 @@ static int selftest_vmcall(struct vcpu *v)
 		return 0;
 	}
 	return vmexit_hypercall(v);
+}
+
+/*
+ * What a device model does to a new User VM, through the real hypercalls
+ * and hypervisor memory: the I/O request page (a low page the selftest
+ * does not use), a page of the caller's RAM mapped at 1 MiB + @round pages
+ * (and the hypervisor's first page refused), boot registers, START, PAUSE,
+ * resume with START, PAUSE, RESET.  0 if every call did what ACRN says.
+ */
+#define SELFTEST_IOREQ_PAGE 0x5000ULL
+static int user_vm_setup(struct vcpu *v, u16 vmid, u32 round)
+{
+	u64 *ioreq = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xd00);
+	struct acrn_hc_mem_regions *b = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xd40);
+	struct acrn_hc_mem_region *r = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xd80);
+	struct acrn_hc_vcpu_regs *regs = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xe00);
+	u64 uvm_gpa = 0x100000ULL + round * 4096ULL;
+
+	*ioreq = SELFTEST_IOREQ_PAGE;
+	memset(b, 0, sizeof(*b));
+	b->vmid = vmid;
+	b->regions_num = 1;
+	b->regions_gpa = (u64)(uintptr_t)r;
+	*r = (struct acrn_hc_mem_region){ACRN_MEM_REGION_ADD, ACRN_HC_MEM_ACCESS_RWX | ACRN_HC_MEM_TYPE_WB,
+					 uvm_gpa, hv.hv_start, 4096};
+	if (hypercall_dispatch(v, ACRN_HC_VM_SET_MEMORY_REGIONS, (u64)(uintptr_t)b, 0) != -HV_EFAULT)
+		return -1;
+	r->service_vm_pa = GUEST_SELFTEST_CODE;
+	memset(regs, 0, sizeof(*regs));
+	regs->regs.rflags = 2;
+	if (hypercall_dispatch(v, ACRN_HC_START_VM, vmid, 0) != -HV_EINVAL ||
+	    hypercall_dispatch(v, ACRN_HC_SET_IOREQ_BUFFER, vmid, (u64)(uintptr_t)ioreq) ||
+	    hypercall_dispatch(v, ACRN_HC_VM_SET_MEMORY_REGIONS, (u64)(uintptr_t)b, 0) ||
+	    hypercall_dispatch(v, ACRN_HC_SET_VCPU_REGS, vmid, (u64)(uintptr_t)regs) ||
+	    hypercall_dispatch(v, ACRN_HC_START_VM, vmid, 0) ||
+	    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, vmid, 0) ||
+	    hypercall_dispatch(v, ACRN_HC_START_VM, vmid, 0) ||
+	    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, vmid, 0) ||
+	    hypercall_dispatch(v, ACRN_HC_RESET_VM, vmid, 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * The VM-lifecycle hypercalls as the Service VM would make them (from a
+ * stand-in caller VM that runs nothing): errors for wrong states, unknown
+ * and double-destroyed VMs, then 1000 create/pause/destroy rounds after
+ * which every page and VPID must be back.
+ */
+static void test_vm_lifecycle(const struct e820_map *sos_mmap)
+{
+	struct vm_config cfg = {
+	    .type = VM_SERVICE,
+	    .name = "Service VM stand-in",
+	    .nr_vcpus = 1,
+	    .flags = VM_FLAG_PRIVILEGED | VM_FLAG_HYPERCALLS,
+	    .mmap = sos_mmap,
+	};
+	struct acrn_hc_vm_creation *c = (void *)(uintptr_t)(GUEST_SELFTEST_CODE + 0xc00);
+	u64 gpa = (u64)(uintptr_t)c;
+	struct vm *caller;
+	struct vcpu *v;
+	u32 pages, vpids, i, bad = 0;
+	bool errors_ok;
+
+	if (vm_create(&cfg, &caller)) {
+		tap(false, "VM lifecycle hypercalls: no caller VM");
+		return;
+	}
+	v = &caller->vcpu[0];
+	pages = hv_free_pages();
+	vpids = vpid_free_count();
+	memset(c, 0, sizeof(*c));
+	memcpy(c->name, "selftest-uvm", 13);
+	errors_ok = hypercall_dispatch(v, ACRN_HC_CREATE_VM, gpa, 0) == 0 &&
+		    hypercall_dispatch(v, ACRN_HC_CREATE_VM, gpa, 0) == -HV_EEXIST &&
+		    c->vmid == ACRN_INVALID_VMID;
+	memset(c, 0, sizeof(*c));
+	memcpy(c->name, "selftest-uvm", 13);
+	c->vmid = 1; /* the created VM is the one after the caller */
+	errors_ok = errors_ok && hypercall_dispatch(v, ACRN_HC_DESTROY_VM, 1, 0) == -HV_EINVAL &&
+		    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, 1, 0) == 0 &&
+		    hypercall_dispatch(v, ACRN_HC_RESET_VM, 1, 0) == 0 &&
+		    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, 1, 0) == 0 &&
+		    hypercall_dispatch(v, ACRN_HC_DESTROY_VM, 1, 0) == 0 &&
+		    hypercall_dispatch(v, ACRN_HC_DESTROY_VM, 1, 0) == -HV_EINVAL &&
+		    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, 0, 0) == -HV_EINVAL &&
+		    hypercall_dispatch(v, ACRN_HC_DESTROY_VM, 0xffff, 0) == -HV_EINVAL;
+	tap(errors_ok, "VM lifecycle hypercalls: state rules, duplicate name, double destroy");
+	for (i = 0; i < 1000; i++) {
+		memset(c, 0, sizeof(*c));
+		memcpy(c->name, "churn", 6);
+		c->cpu_affinity = 1;
+		if (hypercall_dispatch(v, ACRN_HC_CREATE_VM, gpa, 0) || user_vm_setup(v, c->vmid, i) ||
+		    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, c->vmid, 0) ||
+		    hypercall_dispatch(v, ACRN_HC_DESTROY_VM, c->vmid, 0))
+			bad++;
+	}
+	hv_printf("ACRN-HV: VM churn: 1000 create/set-up/start/pause/reset/destroy, %u failed; free pages %u -> %u, free "
+		  "VPIDs %u -> %u\n",
+		  bad, pages, hv_free_pages(), vpids, vpid_free_count());
+	tap(!bad && hv_free_pages() == pages && vpid_free_count() == vpids,
+	    "1000 VM create, set-up (I/O request page, a memory region, registers), start, pause, "
+	    "resume, reset, destroy: every page and VPID given back");
+	vm_destroy(caller);
 }
 
 enum guest_kind { GUEST_REAL_MODE, GUEST_PROTECTED_MODE, GUEST_LONG_MODE };
@@ -166,6 +284,7 @@ static int run_guest(struct vm *vm, enum guest_kind kind)
 	if (kind == GUEST_LONG_MODE) {
 		u64 h = GUEST_SELFTEST_CODE + *(u64 *)guest_lm_gp_off;
 		u64 n = GUEST_SELFTEST_CODE + *(u64 *)guest_lm_nmi_off;
+		u64 ud = GUEST_SELFTEST_CODE + *(u64 *)guest_lm_ud_off;
 		u64 *idt = (u64 *)(uintptr_t)(GUEST_SELFTEST_CODE + 0x800);
 
 		memcpy(code, guest_lm_start, guest_lm_end - guest_lm_start);
@@ -177,6 +296,9 @@ static int run_guest(struct vm *vm, enum guest_kind kind)
 		idt[2 * X86_VEC_NMI] =
 		    (n & 0xffff) | (0x10ULL << 16) | (0x8eULL << 40) | ((n >> 16 & 0xffff) << 48);
 		idt[2 * X86_VEC_NMI + 1] = n >> 32;
+		idt[2 * X86_VEC_UD] =
+		    (ud & 0xffff) | (0x10ULL << 16) | (0x8eULL << 40) | ((ud >> 16 & 0xffff) << 48);
+		idt[2 * X86_VEC_UD + 1] = ud >> 32;
 		build_guest_lowmem();
 		vcpu_set_long_mode_state(v, GUEST_SELFTEST_CODE, GUEST_SELFTEST_CODE);
 	} else if (kind == GUEST_PROTECTED_MODE) {
@@ -198,6 +320,7 @@ void selftest_run(const struct e820_map *sos_mmap)
 	    .nr_vcpus = 1,
 	    .flags = VM_FLAG_HYPERCALLS, /* but not privileged */
 	    .mmap = sos_mmap,
+	    .identity_ept = true,
 	};
 	struct vm *vm = NULL;
 	struct vcpu *v;
@@ -288,6 +411,8 @@ void selftest_run(const struct e820_map *sos_mmap)
 	tap(!ret && (seen.last_vmcall & (16384 | 32768)),
 	    "64-bit guest: CR0 write clearing NE and PG with CR4.PCIDE set -> #GP%s",
 	    (seen.last_vmcall & 32768) ? " # SKIP no PCID" : "");
+	tap(!ret && (seen.last_vmcall & 65536),
+	    "64-bit guest: VMCALL from a VM without the hypercall ABI -> #UD");
 	memset(v->exits, 0, sizeof(v->exits));
 	v->exits_total = 0;
 	seen.last_vmcall = 0;
@@ -295,6 +420,7 @@ void selftest_run(const struct e820_map *sos_mmap)
 	tap(!ret && seen.last_vmcall == 1 && v->exits[EXIT_TASK_SWITCH] == 1,
 	    "protected-mode guest: task switch -> #GP in the guest, hypervisor alive (ret %d)",
 	    ret);
+	test_vm_lifecycle(sos_mmap);
 	test_high_ram(vm);
 	print_exit_stats(vm);
 out_vmx:

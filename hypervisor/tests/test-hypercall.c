@@ -8,6 +8,8 @@
 #include <glib.h>
 #include <stdlib.h>
 #include "hv.h"
+#include "hc_vm.h"
+#include "hc_user_vm.h"
 #include "hypercall.h"
 #include "vm.h"
 
@@ -20,6 +22,59 @@ void hv_log(int level, const char *fmt, ...)
 	(void)level;
 	(void)fmt;
 }
+
+/* the VM lifecycle has its own test (test-vm-lifecycle): stand-ins here */
+s64 hc_create_vm(struct vcpu *v, u64 p1, u64 p2)
+{
+	(void)v;
+	(void)p1;
+	(void)p2;
+	return -HV_EIO;
+}
+
+s64 hc_destroy_vm(struct vcpu *v, u64 p1, u64 p2)
+{
+	(void)v;
+	(void)p1;
+	(void)p2;
+	return -HV_EIO;
+}
+
+s64 hc_pause_vm(struct vcpu *v, u64 p1, u64 p2)
+{
+	(void)v;
+	(void)p1;
+	(void)p2;
+	return -HV_EIO;
+}
+
+s64 hc_reset_vm(struct vcpu *v, u64 p1, u64 p2)
+{
+	(void)v;
+	(void)p1;
+	(void)p2;
+	return -HV_EIO;
+}
+
+/* ... and so have the User VM hypercalls */
+#define STAND_IN(name)                                                                             \
+	s64 name(struct vcpu *v, u64 p1, u64 p2)                                                   \
+	{                                                                                          \
+		(void)v;                                                                           \
+		(void)p1;                                                                          \
+		(void)p2;                                                                          \
+		return -HV_EIO;                                                                    \
+	}
+STAND_IN(hc_start_vm)
+STAND_IN(hc_set_vcpu_regs)
+STAND_IN(hc_set_memory_regions)
+STAND_IN(hc_gpa2hpa)
+STAND_IN(hc_set_ioreq_buffer)
+STAND_IN(hc_notify_request_finish)
+STAND_IN(hc_set_irqline)
+STAND_IN(hc_inject_msi)
+STAND_IN(hc_pm_get_cpu_state)
+STAND_IN(hc_service_vm_offline_cpu)
 
 #define HC_GET_API_VERSION 0x80000000ULL
 #define RAM_SIZE	   0x4000

@@ -68,6 +68,16 @@ static int arch_prctl_set_gs(struct pcpu *p)
 	return (int)syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, (unsigned long)p);
 }
 
+u32 hv_free_pages(void)
+{
+	return 200;
+}
+
+u32 vpid_free_count(void)
+{
+	return 250;
+}
+
 struct vm *vm_get(u16 id)
 {
 	return id == 0 ? &sos : NULL;
@@ -97,6 +107,8 @@ static void setup(void)
 	memset(&sos, 0, sizeof(sos));
 	strcpy(sos.name, "Service VM");
 	sos.used = true;
+	sos.state = VM_RUNNING;
+	sos.type = VM_SERVICE;
 	sos.nr_vcpus = 2;
 	sos.vcpu[0].running = true;
 	sos.vcpu[0].exits_total = 12;
@@ -121,7 +133,10 @@ static void test_commands(void)
 	g_assert_nonnull(strstr(o, "ACRN:\\> "));
 	g_assert_nonnull(strstr(o, "vcpu_dumpreg <vcpu>"));
 	o = run("vm_list\r");
-	g_assert_nonnull(strstr(o, "Service VM"));
+	g_assert_nonnull(strstr(o, "VM_ID  NAME            VCPUS  STATE        TYPE"));
+	g_assert_nonnull(
+	    strstr(o, "0      Service VM      2      running      service (privileged)"));
+	g_assert_nonnull(strstr(o, "free pages 200 of 256, free VPIDs 250 of 255"));
 	o = run("vcpu_list\r");
 	g_assert_nonnull(strstr(o, "0      0     0     running    12"));
 	g_assert_nonnull(strstr(o, "0      1     1     stopped    0"));

@@ -17,6 +17,9 @@ platform_args() {
 	if [ -f "$top_builddir/hsm/acrn_hsm.ko" ]; then
 		args="$args --hsm $top_builddir/hsm/acrn_hsm.ko"
 	fi
+	if [ -f "$builddir/kmod/acrn_hctest.ko" ]; then
+		args="$args --hctest $builddir/kmod/acrn_hctest.ko"
+	fi
 	if [ -d "$builddir/staging" ]; then
 		args="$args --staging $builddir/staging"
 	fi

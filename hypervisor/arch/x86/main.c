@@ -134,6 +134,7 @@ static void launch_service_vm(u64 entry, const struct e820_map *mmap)
 	    .name = "Service VM",
 	    .flags = VM_FLAG_PRIVILEGED | VM_FLAG_HYPERCALLS,
 	    .mmap = mmap,
+	    .identity_ept = true,
 	};
 	struct vm *vm;
 	struct vcpu *v;

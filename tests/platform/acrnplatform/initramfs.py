@@ -277,7 +277,7 @@ CD_USERLAND = "userland"  # directory in the ISO
 
 
 def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, hsm_test=None, kernel=None,
-	  kmods=(), extra_needs=(), workdir=None, userland_dir=None):
+	  kmods=(), extra_needs=(), workdir=None, userland_dir=None, hctest=None):
 	"""Assemble the initramfs at `out`. Returns the set of features included.
 
 	The user-space stack (project daemons, dbus-daemon, their libraries) goes
@@ -314,6 +314,16 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, hsm_test=N
 			hsm_test = compile_probe(os.path.join(srcdir, "probe", "hsm-ioctl.c"),
 						 os.path.join(workdir or os.path.dirname(out), "hsm-ioctl"))
 		add_stripped(arc, "usr/bin/hsm-ioctl", hsm_test)
+	if "uvm-test" in needs:
+		# The User VM lifecycle test (probe/uvm-lifecycle.c), through the HSM.
+		uvm_test = compile_probe(os.path.join(srcdir, "probe", "uvm-lifecycle.c"),
+					 os.path.join(workdir or os.path.dirname(out), "uvm-lifecycle"))
+		add_stripped(arc, "usr/bin/uvm-lifecycle", uvm_test)
+	if "hctest" in needs and hctest and os.path.exists(hctest):
+		# The hypercall test module (tests/platform/kmod), built like the HSM.
+		stripped = os.path.join(workdir or os.path.dirname(out), "acrn_hctest.ko")
+		run(["objcopy", "--strip-debug", hctest, stripped])
+		arc.add_file("lib/modules/acrn_hctest.ko", stripped, 0o644)
 
 	if not hsm and staging:
 		hsm = find_in_staging(staging, "acrn_hsm.ko")

@@ -15,6 +15,22 @@
  * range is left unmapped.  With 1 GiB pages the first 512 GiB cost no more
  * than 4 GiB, so 64-bit PCI BARs above the RAM are covered.
  */
+int ept_init(struct vm *vm)
+{
+	int ret;
+
+	vm->ept.present_mask = EPT_RWX;
+	vm->ept.table_flags = EPT_RWX;
+	vm->ept.allow_1g = vmx_ept_1g();
+	vm->ept.alloc_page = alloc_page;
+	vm->ept.free_page = free_page;
+	vm->ept.ctx = NULL;
+	ret = pt_init(&vm->ept);
+	if (!ret)
+		vm->eptp = (u64)(uintptr_t)vm->ept.root | EPTP_4LEVEL | EPTP_WB;
+	return ret;
+}
+
 int ept_build_identity(struct vm *vm)
 {
 	u64 top = pt_identity_top(&hv.boot.mmap);
@@ -25,24 +41,15 @@ int ept_build_identity(struct vm *vm)
 		cpuid_count(0x80000008, 0, &a, &b, &c, &d);
 		top = MAX(top, MIN(GiB(512), 1ULL << (a & 0xff)));
 	}
-	vm->ept.present_mask = EPT_RWX;
-	vm->ept.table_flags = EPT_RWX;
-	vm->ept.allow_1g = vmx_ept_1g();
-	vm->ept.alloc_page = alloc_page;
-	vm->ept.free_page = free_page;
-	vm->ept.ctx = NULL;
-	ret = pt_init(&vm->ept);
+	ret = ept_init(vm);
 	if (ret)
 		return ret;
 	ret = pt_identity_map(&vm->ept, &hv.boot.mmap, top, EPT_RWX | EPT_WB, EPT_RWX | EPT_UC);
 	if (!ret)
 		ret = pt_map(&vm->ept, hv.hv_start, hv.hv_start, hv.hv_end - hv.hv_start, 0);
-	if (ret) {
-		pt_destroy(&vm->ept);
-		return ret;
-	}
-	vm->eptp = (u64)(uintptr_t)vm->ept.root | EPTP_4LEVEL | EPTP_WB;
-	return 0;
+	if (ret)
+		ept_destroy(vm);
+	return ret;
 }
 
 void ept_destroy(struct vm *vm)

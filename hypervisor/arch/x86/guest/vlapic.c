@@ -52,8 +52,8 @@ static void deliver_init_sipi(struct vcpu *src, struct vcpu *t, u32 icr)
 	u32 mode = ICR_MODE(icr);
 	bool started = __atomic_load_n(&t->started, __ATOMIC_ACQUIRE);
 
-	if (t == src || t->id == 0)
-		return; /* the BSP is never restarted this way */
+	if (t == src || t->id == 0 || t->given_up)
+		return; /* the BSP is never restarted this way, a given-up pCPU never again */
 	if (mode == ICR_MODE_INIT) {
 		/* level de-assert INITs are no-ops on modern CPUs */
 		if ((icr & ICR_TRIGGER_LEVEL) && !(icr & ICR_LEVEL_ASSERT))

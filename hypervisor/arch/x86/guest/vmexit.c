@@ -113,6 +113,10 @@ void print_exit_stats(const struct vm *vm)
 
 int vmexit_hypercall(struct vcpu *v)
 {
+	if (!(v->vm->flags & VM_FLAG_HYPERCALLS)) { /* as ACRN: VMCALL is undefined there */
+		vcpu_inject_ud(v);
+		return 0;
+	}
 	if (SS_AR_DPL((u32)vmread(GUEST_SS_AR))) { /* CPL != 0 */
 		vcpu_inject_gp(v);
 		return 0;
