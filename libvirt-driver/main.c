@@ -30,7 +30,7 @@
  * (Nova gates on it; Debian 12's libvirt is 9.0.0). */
 #define VIRTACRND_LIB_VERSION 9000000ull
 /* Stock Nova only runs with virt_type=kvm and then requires a "QEMU"
- * version >= 4.2.0 from CONNECT_GET_VERSION (libvirt-rpc.md §7.1); ACRN's
+ * version >= 4.2.0 from CONNECT_GET_VERSION; ACRN's
  * own version numbers are below that, so a compatible level is reported. */
 #define VIRTACRND_DEFAULT_HV_VERSION "8.2.0"
 

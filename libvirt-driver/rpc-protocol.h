@@ -1,7 +1,7 @@
 /* Constants of libvirt's remote RPC wire protocol (virnetprotocol.x,
  * virkeepaliveprotocol.x, remote_protocol.x, admin_protocol.x) that
  * virtacrnd speaks.  Numbers are part of the wire format and must never
- * change; see docs/libvirt-rpc.md §2 and §4. */
+ * change; libvirt-driver/README.md summarises the protocol. */
 #pragma once
 
 #define RPC_REMOTE_PROGRAM    0x20008086u

@@ -7,7 +7,7 @@
 #include "domain-xml.h"
 #include "rpc-error.h"
 
-/* What Debian's Nova 26 generates with virt_type=kvm (libvirt-rpc.md §7.3),
+/* What Debian's Nova 26 generates with virt_type=kvm,
  * plus a direct-boot kernel so that acrnd can run it. */
 static const char nova_xml[] =
     "<domain type=\"kvm\">\n"

@@ -2,7 +2,7 @@
 other OpenStack service) against virtacrnd + acrnd: init_host,
 get_available_resource, then pause/unpause/power_off/power_on/destroy of a
 VM defined through virtacrnd, plus suspend/resume (managed save, whose
-ACRN equivalent is guest S3).  Recipe: libvirt-rpc.md §7.4."""
+ACRN equivalent is guest S3)."""
 import os
 import sys
 

@@ -42,7 +42,7 @@ static void test_roundtrip(void)
 
 static void test_captured_connect_open(void)
 {
-	/* CONNECT_OPEN args as captured from virsh (libvirt-rpc.md §1.3) */
+	/* CONNECT_OPEN args as captured from virsh */
 	static const guint8 raw[] = {0,	  0,   0,   1,	 0,   0,   0,	0x0e, 'a', 'c',
 				     'r', 'n', ':', '/', '/', '/', 's', 'y',  's', 't',
 				     'e', 'm', 0,   0,	 0,   0,   0,	0};

@@ -3,7 +3,7 @@
 # systemd-nspawn (--volatile=yes: /usr read-only from the host, everything
 # else a fresh tmpfs, so the host is never modified), with our files
 # bind-mounted at /usr/local exactly where `make install` puts them for the
-# default prefix, and runs nspawn-driver.sh inside (dbus-systemd.md §6.3).
+# default prefix, and runs nspawn-driver.sh inside.
 # Checked there: sysusers/tmpfiles at boot, `systemctl enable` and D-Bus
 # activation of acrnd (Type=notify), starting a VM under acrnd's hardening,
 # VMs surviving `systemctl restart/stop acrnd` (KillMode=process), the bus

@@ -1,7 +1,6 @@
 #!/bin/sh
 # The bus policy org.acrn.Acrnd1.conf, enforced by a private dbus-daemon
-# whose configuration is derived from the system bus' (dbus-systemd.md
-# section 3.3), with the real acrnd on it:
+# whose configuration is derived from the system bus', with the real acrnd on it:
 #  - root may do everything;
 #  - nobody may read (list, properties, introspection, definitions) but
 #    start/define/undefine/... are refused by the bus with AccessDenied and
