@@ -23,7 +23,7 @@ static void assert_refused(const char *xml, AcrnXmlError code, const char *needl
 	xmlDoc *doc = acrn_xml_read(xml, -1, &error);
 
 	g_assert_null(doc);
-	g_assert_error(error, ACRN_XML_ERROR, code);
+	g_assert_error(error, ACRN_XML_ERROR, (gint)code);
 	if (!strstr(error->message, needle))
 		g_error("'%s' does not contain '%s'", error->message, needle);
 }
