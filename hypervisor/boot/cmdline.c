@@ -103,3 +103,16 @@ int hv_parse_cmdline(const char *cmdline, struct hv_options *opt, char *err, siz
 	}
 	return bad;
 }
+
+const char *cmdline_skip_path(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	if (*s != '/')
+		return s;
+	while (*s && *s != ' ')
+		s++;
+	while (*s == ' ')
+		s++;
+	return s;
+}

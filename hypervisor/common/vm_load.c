@@ -5,42 +5,24 @@
  * built in low memory.
  */
 #include "hv.h"
+#include "cmdline.h"
 #include "vm_load.h"
 #include "linux_boot.h"
 
-static void *phys(u64 pa)
-{
-	return (void *)(uintptr_t)pa;
-}
-
-/* Skip a leading "/path/file" word that some loaders include. */
-static const char *skip_path(const char *s)
-{
-	while (*s == ' ')
-		s++;
-	if (*s != '/')
-		return s;
-	while (*s && *s != ' ')
-		s++;
-	while (*s == ' ')
-		s++;
-	return s;
-}
-
 void build_guest_lowmem(void)
 {
-	u64 *gdt = phys(GUEST_GDT), *pml4 = phys(GUEST_PML4);
+	u64 *gdt = phys_to_virt(GUEST_GDT), *pml4 = phys_to_virt(GUEST_PML4);
 	u64 *pdpt = pml4 + 512, *pd = pml4 + 1024;
 	u32 i;
 
-	memset(phys(GUEST_GDT), 0, GUEST_LOWMEM_END - GUEST_GDT);
+	memset(phys_to_virt(GUEST_GDT), 0, GUEST_LOWMEM_END - GUEST_GDT);
 	gdt[2] = 0x00af9a000000ffffULL; /* __BOOT_CS */
 	gdt[3] = 0x00cf92000000ffffULL; /* __BOOT_DS */
 	/* lgdt operand for the native jump */
 	*(u16 *)(uintptr_t)GUEST_GDT_DESC = 0x1f;
 	*(u64 *)(uintptr_t)(GUEST_GDT_DESC + 2) = GUEST_GDT;
 	/* a copy of the RSDP Linux can be pointed at */
-	memcpy(phys(GUEST_RSDP_COPY), hv.boot.rsdp, hv.boot.rsdp_len);
+	memcpy(phys_to_virt(GUEST_RSDP_COPY), hv.boot.rsdp, hv.boot.rsdp_len);
 	pml4[0] = (u64)(uintptr_t)pdpt | 3;
 	for (i = 0; i < 4; i++)
 		pdpt[i] = ((u64)(uintptr_t)pd + i * 4096) | 3;
@@ -54,7 +36,7 @@ int sos_prepare(const struct e820_map *mmap, u64 *ret_entry)
 	struct boot_module *km = &bi->mods[0];
 	struct linux_image li;
 	u64 initrd = 0, initrd_size = 0, rsdp_pa = 0;
-	char *cmd = phys(GUEST_CMDLINE);
+	char *cmd = phys_to_virt(GUEST_CMDLINE);
 	int ret, n;
 	static const char *const fmt_names[] = {"bzImage", "ELF vmlinux", "flat binary"};
 
@@ -68,7 +50,7 @@ int sos_prepare(const struct e820_map *mmap, u64 *ret_entry)
 		       (unsigned long long)GUEST_LOWMEM_END);
 		return -HV_ENOMEM;
 	}
-	ret = linux_inspect(phys(km->start), km->end - km->start, &li);
+	ret = linux_inspect(phys_to_virt(km->start), km->end - km->start, &li);
 	if (ret) {
 		pr_err("module 0 is not a usable Linux kernel (%d)\n", ret);
 		return ret;
@@ -95,22 +77,22 @@ int sos_prepare(const struct e820_map *mmap, u64 *ret_entry)
 			return ret;
 		}
 		/* move it first: the kernel's destination may cover its source */
-		memmove(phys(initrd), phys(im->start), initrd_size);
+		memmove(phys_to_virt(initrd), phys_to_virt(im->start), initrd_size);
 		pr_info("initrd: %llu bytes at %llx\n", (unsigned long long)initrd_size,
 			(unsigned long long)initrd);
 	}
-	ret = linux_place(&li, phys);
+	ret = linux_place(&li, phys_to_virt);
 	if (ret)
 		return ret;
 
-	n = (int)hv_strlcpy(cmd, skip_path(km->string), 2048);
+	n = (int)hv_strlcpy(cmd, cmdline_skip_path(km->string), 2048);
 	if (!hv.opt.native && n < 2000)
 		hv_snprintf(cmd + n, 2048 - n, " acrn_hv_mem=0x%llx-0x%llx",
 			    (unsigned long long)hv.hv_start, (unsigned long long)hv.hv_end);
 	build_guest_lowmem();
 	if (hv.boot.rsdp_len)
 		rsdp_pa = GUEST_RSDP_COPY;
-	ret = linux_build_boot_params(phys(GUEST_BOOT_PARAMS), &li, mmap, GUEST_CMDLINE,
+	ret = linux_build_boot_params(phys_to_virt(GUEST_BOOT_PARAMS), &li, mmap, GUEST_CMDLINE,
 				      (u32)strlen(cmd), initrd, initrd_size, rsdp_pa);
 	if (ret)
 		return ret;

@@ -23,4 +23,8 @@ struct hv_options {
  */
 int hv_parse_cmdline(const char *cmdline, struct hv_options *opt, char *err, size_t err_size);
 
+/* @s without a leading "/path/file" word (some loaders put the image's own
+ * path first in a command line) and the blanks around it. */
+const char *cmdline_skip_path(const char *s);
+
 #endif

@@ -30,6 +30,12 @@ typedef int64_t s64;
 #define MiB(x) ((u64)(x) << 20)
 #define GiB(x) ((u64)(x) << 30)
 
+/* The hypervisor maps physical memory 1:1 (its boot page tables). */
+static inline void *phys_to_virt(u64 pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
 /* errno values used in 0/-errno returns (Linux numbering, as ACRN uses). */
 #define HV_EPERM   1
 #define HV_ENOENT  2

@@ -54,11 +54,22 @@ static void test_bad_values(void)
 			==, 1);
 }
 
+static void test_skip_path(void)
+{
+	g_assert_cmpstr(cmdline_skip_path("/boot/acrn.elf uart=0x2f8"), ==, "uart=0x2f8");
+	g_assert_cmpstr(cmdline_skip_path("  /boot/vmlinux  console=ttyS0"), ==, "console=ttyS0");
+	g_assert_cmpstr(cmdline_skip_path("console=ttyS0 root=/dev/sda"), ==,
+			"console=ttyS0 root=/dev/sda");
+	g_assert_cmpstr(cmdline_skip_path("/only/a/path"), ==, "");
+	g_assert_cmpstr(cmdline_skip_path(""), ==, "");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/cmdline/defaults", test_defaults);
 	g_test_add_func("/cmdline/options", test_options);
 	g_test_add_func("/cmdline/bad-values", test_bad_values);
+	g_test_add_func("/cmdline/skip-path", test_skip_path);
 	return g_test_run();
 }

@@ -4,6 +4,7 @@
  * Service VM loader, and then either a native jump or VMX launch.
  */
 #include "hv.h"
+#include "cmdline.h"
 #include "cpu.h"
 #include "selftest.h"
 #include "service_vm.h"
@@ -25,25 +26,6 @@ static const void *identity_map(void *ctx, u64 pa, u64 len)
 	return (const void *)(uintptr_t)pa;
 }
 
-static void *phys(u64 pa)
-{
-	return (void *)(uintptr_t)pa;
-}
-
-/* Skip a leading "/path/file" word that some loaders include. */
-static const char *skip_path(const char *s)
-{
-	while (*s == ' ')
-		s++;
-	if (*s != '/')
-		return s;
-	while (*s && *s != ' ')
-		s++;
-	while (*s == ' ')
-		s++;
-	return s;
-}
-
 static void setup_acpi(void)
 {
 	u8 rsdp[36];
@@ -59,8 +41,8 @@ static void setup_acpi(void)
 			pr_warn("no ACPI RSDP: single CPU, no S5\n");
 			return;
 		}
-		len = ((const u8 *)phys(pa))[15] >= 2 ? 36 : 20;
-		memcpy(rsdp, phys(pa), len);
+		len = ((const u8 *)phys_to_virt(pa))[15] >= 2 ? 36 : 20;
+		memcpy(rsdp, phys_to_virt(pa), len);
 		memcpy(hv.boot.rsdp, rsdp, len);
 		hv.boot.rsdp_len = len;
 	}
@@ -188,8 +170,8 @@ void hv_main(u32 magic, u64 mbi)
 		console_init(HV_DEFAULT_UART, false);
 		hv_panic("not started by a multiboot2 loader (magic %x)", magic);
 	}
-	ret = mb2_parse(phys(mbi), MiB(1), &hv.boot);
-	bad = hv_parse_cmdline(skip_path(hv.boot.cmdline), &hv.opt, err, sizeof(err));
+	ret = mb2_parse(phys_to_virt(mbi), MiB(1), &hv.boot);
+	bad = hv_parse_cmdline(cmdline_skip_path(hv.boot.cmdline), &hv.opt, err, sizeof(err));
 	hv_loglevel = hv.opt.loglevel;
 	console_init(hv.opt.uart_port, hv.opt.e9);
 	pr_info("version %s starting (loader: %s, command line: '%s')\n", HV_VERSION,
