@@ -26,14 +26,14 @@
 #include <linux/poll.h>
 #include <linux/acrn.h>
 
-#define HSM_INVALID_VMID 0xffffU
-#define HSM_MAX_MEMSEGS 256
+#define HSM_INVALID_VMID   0xffffU
+#define HSM_MAX_MEMSEGS	   256
 #define HSM_MAX_IOEVENTFDS 1024
-#define HSM_MAX_IRQFDS 1024
+#define HSM_MAX_IRQFDS	   1024
 
 /* The VM as the hypervisor last reported it through a successful hypercall. */
 enum hsm_vm_state {
-	HSM_VM_NONE,    /* no CREATE_VM yet, or destroyed */
+	HSM_VM_NONE,	/* no CREATE_VM yet, or destroyed */
 	HSM_VM_CREATED, /* created or reset */
 	HSM_VM_RUNNING,
 	HSM_VM_PAUSED,
@@ -66,18 +66,18 @@ struct hsm_irqfd {
 	wait_queue_entry_t wait;
 	poll_table pt;
 	struct work_struct shutdown;
-	unsigned long dying; /* bit 0: shutdown queued */
+	unsigned long dying;	   /* bit 0: shutdown queued */
 	struct acrn_msi_entry msi; /* kmalloc'ed with the irqfd: a hypercall parameter */
 };
 
 struct hsm_counters {
-	atomic64_t requests;   /* PENDING slots the dispatcher picked up */
+	atomic64_t requests; /* PENDING slots the dispatcher picked up */
 	atomic64_t pio, mmio, pcicfg;
-	atomic64_t cf8;        /* 0xCF8 latch accesses handled in the kernel */
-	atomic64_t ioeventfd;  /* completed in the kernel by an ioeventfd */
-	atomic64_t to_client;  /* handed to the default client */
-	atomic64_t unclaimed;  /* no client: completed with all-ones */
-	atomic64_t completed;  /* completions notified to the hypervisor */
+	atomic64_t cf8;	      /* 0xCF8 latch accesses handled in the kernel */
+	atomic64_t ioeventfd; /* completed in the kernel by an ioeventfd */
+	atomic64_t to_client; /* handed to the default client */
+	atomic64_t unclaimed; /* no client: completed with all-ones */
+	atomic64_t completed; /* completions notified to the hypervisor */
 	atomic64_t notify_errors;
 };
 
@@ -98,7 +98,7 @@ struct hsm_vm {
 	bool clearing;
 	bool client_exists;
 	unsigned long client_gen; /* bumped when the default client goes away */
-	unsigned long pending;    /* slots handed to the default client */
+	unsigned long pending;	  /* slots handed to the default client */
 	wait_queue_head_t client_wq;
 	u32 cf8_latch;
 	struct list_head ioeventfds;

@@ -13,8 +13,8 @@
 
 #include "abi_expected.h"
 
-#define ABI_ITEM(name, value) \
-	static_assert((unsigned long long)(value) == HSM_ABI_##name, \
+#define ABI_ITEM(name, value)                                                                      \
+	static_assert((unsigned long long)(value) == HSM_ABI_##name,                               \
 		      "<linux/acrn.h> differs from the kernel's uapi copy: " #name);
 #include "abi_items.h"
 HSM_ABI_ITEMS

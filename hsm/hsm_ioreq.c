@@ -80,7 +80,8 @@ static bool hsm_ioeventfd_handle(struct hsm_vm *vm, struct acrn_io_request *req)
 
 	if (!hsm_route_access(req, &a))
 		return false;
-	list_for_each_entry(p, &vm->ioeventfds, list) {
+	list_for_each_entry(p, &vm->ioeventfds, list)
+	{
 		if (!hsm_route_ioeventfd_takes(p->type, p->addr, p->len, p->wildcard, p->data,
 					       req->type, &a))
 			continue;
@@ -162,8 +163,7 @@ static void hsm_dispatch_all(struct work_struct *work)
 	struct hsm_vm *vm;
 
 	mutex_lock(&hsm_vms_lock);
-	list_for_each_entry(vm, &hsm_vms, list)
-		hsm_ioreq_dispatch(vm);
+	list_for_each_entry(vm, &hsm_vms, list) hsm_ioreq_dispatch(vm);
 	mutex_unlock(&hsm_vms_lock);
 }
 
@@ -290,19 +290,18 @@ int hsm_ioreq_clear(struct hsm_vm *vm)
 
 static bool hsm_ioeventfd_same(struct hsm_ioeventfd *p, u32 type, u64 addr, bool wildcard, u64 data)
 {
-	return p->type == type && p->addr == addr &&
-	       (p->wildcard || wildcard || p->data == data);
+	return p->type == type && p->addr == addr && (p->wildcard || wildcard || p->data == data);
 }
 
 int hsm_ioeventfd_config(struct hsm_vm *vm, struct acrn_ioeventfd *args)
 {
-	const u32 known = ACRN_IOEVENTFD_FLAG_PIO | ACRN_IOEVENTFD_FLAG_DATAMATCH |
-			  ACRN_IOEVENTFD_FLAG_DEASSIGN;
+	const u32 known =
+	    ACRN_IOEVENTFD_FLAG_PIO | ACRN_IOEVENTFD_FLAG_DATAMATCH | ACRN_IOEVENTFD_FLAG_DEASSIGN;
 	struct hsm_ioeventfd *p, *found = NULL;
 	struct eventfd_ctx *ctx;
 	bool wildcard = !(args->flags & ACRN_IOEVENTFD_FLAG_DATAMATCH);
-	u32 type = args->flags & ACRN_IOEVENTFD_FLAG_PIO ? ACRN_IOREQ_TYPE_PORTIO :
-							    ACRN_IOREQ_TYPE_MMIO;
+	u32 type =
+	    args->flags & ACRN_IOEVENTFD_FLAG_PIO ? ACRN_IOREQ_TYPE_PORTIO : ACRN_IOREQ_TYPE_MMIO;
 	int ret = 0;
 
 	if (args->flags & ~known || args->reserved)
@@ -320,7 +319,8 @@ int hsm_ioeventfd_config(struct hsm_vm *vm, struct acrn_ioeventfd *args)
 
 	mutex_lock(&vm->ioreq_lock);
 	if (args->flags & ACRN_IOEVENTFD_FLAG_DEASSIGN) {
-		list_for_each_entry(p, &vm->ioeventfds, list) {
+		list_for_each_entry(p, &vm->ioeventfds, list)
+		{
 			if (p->ctx == ctx && p->type == type && p->addr == args->addr &&
 			    p->wildcard == wildcard && (wildcard || p->data == args->data)) {
 				found = p;
@@ -341,7 +341,8 @@ int hsm_ioeventfd_config(struct hsm_vm *vm, struct acrn_ioeventfd *args)
 		ret = -ENOSPC;
 		goto out;
 	}
-	list_for_each_entry(p, &vm->ioeventfds, list) {
+	list_for_each_entry(p, &vm->ioeventfds, list)
+	{
 		if (hsm_ioeventfd_same(p, type, args->addr, wildcard, args->data)) {
 			ret = -EEXIST;
 			goto out;
@@ -378,7 +379,8 @@ void hsm_ioreq_teardown(struct hsm_vm *vm)
 	vm->pending = 0;
 	vm->client_gen++;
 	wake_up_interruptible_all(&vm->client_wq);
-	list_for_each_entry_safe(p, next, &vm->ioeventfds, list) {
+	list_for_each_entry_safe(p, next, &vm->ioeventfds, list)
+	{
 		list_del(&p->list);
 		eventfd_ctx_put(p->ctx);
 		kfree(p);

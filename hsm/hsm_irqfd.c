@@ -101,7 +101,8 @@ static int hsm_irqfd_assign(struct hsm_vm *vm, struct acrn_irqfd *args)
 		ret = -ENOSPC;
 		goto out_unlock;
 	}
-	list_for_each_entry(p, &vm->irqfds, list) {
+	list_for_each_entry(p, &vm->irqfds, list)
+	{
 		if (p->ctx == ctx) {
 			ret = -EBUSY;
 			goto out_unlock;
@@ -138,7 +139,8 @@ static int hsm_irqfd_deassign(struct hsm_vm *vm, struct acrn_irqfd *args)
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 	mutex_lock(&vm->irqfds_lock);
-	list_for_each_entry(p, &vm->irqfds, list) {
+	list_for_each_entry(p, &vm->irqfds, list)
+	{
 		if (p->ctx == ctx) {
 			hsm_irqfd_queue_shutdown(p);
 			ret = 0;
@@ -173,8 +175,7 @@ void hsm_irqfd_teardown(struct hsm_vm *vm)
 	if (!vm->irqfd_wq)
 		return;
 	mutex_lock(&vm->irqfds_lock);
-	list_for_each_entry(p, &vm->irqfds, list)
-		hsm_irqfd_queue_shutdown(p);
+	list_for_each_entry(p, &vm->irqfds, list) hsm_irqfd_queue_shutdown(p);
 	mutex_unlock(&vm->irqfds_lock);
 	destroy_workqueue(vm->irqfd_wq); /* drains: every irqfd is freed */
 	vm->irqfd_wq = NULL;

@@ -110,18 +110,18 @@ static long hsm_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 }
 
 static const struct file_operations hsm_fops = {
-	.owner = THIS_MODULE,
-	.open = hsm_open,
-	.release = hsm_release,
-	.unlocked_ioctl = hsm_ioctl,
-	.llseek = noop_llseek,
+    .owner = THIS_MODULE,
+    .open = hsm_open,
+    .release = hsm_release,
+    .unlocked_ioctl = hsm_ioctl,
+    .llseek = noop_llseek,
 };
 
 static const char *const hsm_state_names[] = {
-	[HSM_VM_NONE] = "none",
-	[HSM_VM_CREATED] = "created",
-	[HSM_VM_RUNNING] = "running",
-	[HSM_VM_PAUSED] = "paused",
+    [HSM_VM_NONE] = "none",
+    [HSM_VM_CREATED] = "created",
+    [HSM_VM_RUNNING] = "running",
+    [HSM_VM_PAUSED] = "paused",
 };
 
 /* debugfs acrn_hsm/vms: one line per VM, then the module's totals. */
@@ -132,16 +132,19 @@ static int hsm_vms_show(struct seq_file *m, void *unused)
 	int i;
 
 	mutex_lock(&hsm_vms_lock);
-	list_for_each_entry(vm, &hsm_vms, list) {
+	list_for_each_entry(vm, &hsm_vms, list)
+	{
 		for (i = 0; i < 16 && vm->name[i]; i++)
 			name[i] = isprint(vm->name[i]) ? vm->name[i] : '?';
 		name[i] = 0;
-		seq_printf(m, "vm %u name=%s state=%s vcpus=%u pid=%d memsegs=%u pinned=%lu "
+		seq_printf(m,
+			   "vm %u name=%s state=%s vcpus=%u pid=%d memsegs=%u pinned=%lu "
 			   "ioeventfds=%u irqfds=%u client=%d pending=%#lx ",
 			   vm->vmid, name, hsm_state_names[vm->state], vm->vcpu_num, vm->creator,
 			   vm->nr_memsegs, vm->pinned_pages, vm->nr_ioeventfds, vm->nr_irqfds,
 			   vm->client_exists, READ_ONCE(vm->pending));
-		seq_printf(m, "requests=%lld pio=%lld mmio=%lld pcicfg=%lld cf8=%lld ioeventfd=%lld "
+		seq_printf(m,
+			   "requests=%lld pio=%lld mmio=%lld pcicfg=%lld cf8=%lld ioeventfd=%lld "
 			   "to_client=%lld unclaimed=%lld completed=%lld notify_errors=%lld\n",
 			   atomic64_read(&vm->count.requests), atomic64_read(&vm->count.pio),
 			   atomic64_read(&vm->count.mmio), atomic64_read(&vm->count.pcicfg),
@@ -167,9 +170,9 @@ static ssize_t hsm_dispatch_write(struct file *file, const char __user *buf, siz
 }
 
 static const struct file_operations hsm_dispatch_fops = {
-	.owner = THIS_MODULE,
-	.write = hsm_dispatch_write,
-	.llseek = noop_llseek,
+    .owner = THIS_MODULE,
+    .write = hsm_dispatch_write,
+    .llseek = noop_llseek,
 };
 
 /*
@@ -179,8 +182,8 @@ static const struct file_operations hsm_dispatch_fops = {
  * refuses (today's answers -ENOTTY), the CPU is brought back online and the
  * write fails with the hypervisor's error.
  */
-static ssize_t remove_cpu_store(struct device *dev, struct device_attribute *attr,
-				const char *buf, size_t count)
+static ssize_t remove_cpu_store(struct device *dev, struct device_attribute *attr, const char *buf,
+				size_t count)
 {
 	unsigned int cpu;
 	int ret;
@@ -206,16 +209,16 @@ static ssize_t remove_cpu_store(struct device *dev, struct device_attribute *att
 static DEVICE_ATTR_WO(remove_cpu);
 
 static struct attribute *hsm_attrs[] = {
-	&dev_attr_remove_cpu.attr,
-	NULL,
+    &dev_attr_remove_cpu.attr,
+    NULL,
 };
 ATTRIBUTE_GROUPS(hsm);
 
 static struct miscdevice hsm_miscdev = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "acrn_hsm",
-	.fops = &hsm_fops,
-	.groups = hsm_groups,
+    .minor = MISC_DYNAMIC_MINOR,
+    .name = "acrn_hsm",
+    .fops = &hsm_fops,
+    .groups = hsm_groups,
 };
 
 static int __init hsm_init(void)

@@ -114,7 +114,8 @@ static int hsm_map_pages(struct hsm_vm *vm, u64 gpa, struct page **pages, unsign
 	}
 	if (ret && mapped &&
 	    hsm_one_region(vm, ACRN_MEM_REGION_DEL, 0, gpa, 0, (u64)mapped * PAGE_SIZE)) {
-		pr_err("acrn_hsm: vm %u: cannot undo a partial SET_MEMSEG at %#llx\n", vm->vmid, gpa);
+		pr_err("acrn_hsm: vm %u: cannot undo a partial SET_MEMSEG at %#llx\n", vm->vmid,
+		       gpa);
 		*undo_failed = true;
 	}
 out:
@@ -151,7 +152,8 @@ static int hsm_set_ram(struct hsm_vm *vm, struct acrn_vm_memmap *map)
 	if (!map->len || !PAGE_ALIGNED(map->len) || !PAGE_ALIGNED(map->user_vm_pa) ||
 	    !PAGE_ALIGNED(map->vma_base))
 		return -EINVAL;
-	if (map->user_vm_pa + map->len < map->user_vm_pa || map->vma_base + map->len < map->vma_base)
+	if (map->user_vm_pa + map->len < map->user_vm_pa ||
+	    map->vma_base + map->len < map->vma_base)
 		return -EINVAL;
 	nr = map->len >> PAGE_SHIFT;
 	if (nr > INT_MAX || nr > totalram_pages())
@@ -181,7 +183,8 @@ static int hsm_set_ram(struct hsm_vm *vm, struct acrn_vm_memmap *map)
 
 	/* RAM is write-back whatever the caller asked; only its access bits count. */
 	ret = hsm_map_pages(vm, map->user_vm_pa, pages, nr,
-			    ACRN_MEM_TYPE_WB | (map->attr & ACRN_MEM_ACCESS_RIGHT_MASK), &undo_failed);
+			    ACRN_MEM_TYPE_WB | (map->attr & ACRN_MEM_ACCESS_RIGHT_MASK),
+			    &undo_failed);
 	if (ret) {
 		if (undo_failed) {
 			pr_err("acrn_hsm: vm %u: %lu pages stay pinned\n", vm->vmid, nr);
@@ -261,7 +264,8 @@ int hsm_unset_memseg(struct hsm_vm *vm, struct acrn_vm_memmap *map)
 
 			if (seg->user_vm_pa != map->user_vm_pa || seg->len != map->len)
 				continue;
-			ret = hsm_one_region(vm, ACRN_MEM_REGION_DEL, 0, seg->user_vm_pa, 0, seg->len);
+			ret = hsm_one_region(vm, ACRN_MEM_REGION_DEL, 0, seg->user_vm_pa, 0,
+					     seg->len);
 			if (ret)
 				return ret;
 			hsm_memseg_unpin(vm, seg);

@@ -9,11 +9,11 @@
 
 #define HSM_PCI_ADDR_PORT 0xcf8
 #define HSM_PCI_DATA_PORT 0xcfc
-#define HSM_PCI_ENABLE (1U << 31)
+#define HSM_PCI_ENABLE	  (1U << 31)
 
 enum hsm_cfg_route {
-	HSM_CFG_OTHER,     /* not a PCI configuration access: route on */
-	HSM_CFG_DONE,      /* handled here (the latch, or data with it disabled) */
+	HSM_CFG_OTHER,	   /* not a PCI configuration access: route on */
+	HSM_CFG_DONE,	   /* handled here (the latch, or data with it disabled) */
 	HSM_CFG_CONVERTED, /* rewritten in place into a PCI-config request: route on */
 };
 

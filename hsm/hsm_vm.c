@@ -91,7 +91,8 @@ void hsm_vm_release(struct hsm_vm *vm)
 		hsm_hc_vm(ACRN_HC_PAUSE_VM, vm);
 		ret = hsm_vm_destroy(vm);
 		if (ret) {
-			pr_err("acrn_hsm: vm %u: DESTROY_VM failed (%d) on release; its memory stays pinned\n",
+			pr_err("acrn_hsm: vm %u: DESTROY_VM failed (%d) on release; its memory "
+			       "stays pinned\n",
 			       vm->vmid, ret);
 			hsm_vm_teardown(vm, false);
 		}
@@ -128,13 +129,16 @@ static int hsm_vm_create(struct hsm_vm *vm, struct acrn_vm_creation __user *uarg
 	if (ret)
 		goto out_unpin;
 	vm->vmid = req->vmid;
-	if (req->vmid == HSM_INVALID_VMID || !req->vcpu_num || req->vcpu_num > ACRN_IO_REQUEST_MAX) {
-		pr_err("acrn_hsm: CREATE_VM answered vmid %u with %u vCPUs\n", req->vmid, req->vcpu_num);
+	if (req->vmid == HSM_INVALID_VMID || !req->vcpu_num ||
+	    req->vcpu_num > ACRN_IO_REQUEST_MAX) {
+		pr_err("acrn_hsm: CREATE_VM answered vmid %u with %u vCPUs\n", req->vmid,
+		       req->vcpu_num);
 		ret = -EIO;
 		goto out_destroy;
 	}
 	*ioreq_pa = page_to_phys(ioreq_page);
-	ret = hsm_hc_result(hsm_hypercall2(ACRN_HC_SET_IOREQ_BUFFER, vm->vmid, virt_to_phys(ioreq_pa)));
+	ret = hsm_hc_result(
+	    hsm_hypercall2(ACRN_HC_SET_IOREQ_BUFFER, vm->vmid, virt_to_phys(ioreq_pa)));
 	if (ret)
 		goto out_destroy;
 	ret = hsm_irqfd_init_vm(vm);
@@ -187,7 +191,8 @@ static int hsm_set_vcpu_regs(struct hsm_vm *vm, void __user *uarg)
 	if (IS_ERR(regs))
 		return PTR_ERR(regs);
 	r = &regs->vcpu_regs;
-	if (regs->vcpu_id >= vm->vcpu_num || !hsm_all_zero(regs->reserved, sizeof(regs->reserved)) ||
+	if (regs->vcpu_id >= vm->vcpu_num ||
+	    !hsm_all_zero(regs->reserved, sizeof(regs->reserved)) ||
 	    !hsm_all_zero(r->gdt.reserved, sizeof(r->gdt.reserved)) ||
 	    !hsm_all_zero(r->idt.reserved, sizeof(r->idt.reserved)) ||
 	    !hsm_all_zero(r->reserved_64, sizeof(r->reserved_64)) ||
