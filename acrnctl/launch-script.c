@@ -163,6 +163,21 @@ static Var *var_for_update(Eval *ev, const char *name, guint line, GError **erro
 	return v;
 }
 
+/* var_for_update() for an array assignment: a scalar that existed becomes
+ * element 0, as in bash. */
+static Var *array_var_for_update(Eval *ev, const char *name, guint line, GError **error)
+{
+	gboolean existed = g_hash_table_contains(ev->vars, name);
+	Var *v = var_for_update(ev, name, line, error);
+
+	if (v && !v->array) {
+		v->array = g_ptr_array_new_with_free_func(g_free);
+		if (existed)
+			g_ptr_array_add(v->array, g_strdup(v->value));
+	}
+	return v;
+}
+
 /* NAME=value, NAME+=value, NAME[i]=value, NAME=(...) and NAME+=(...). */
 static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError **error)
 {
@@ -171,7 +186,6 @@ static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError *
 	gboolean append;
 	const char *raw_value;
 	guint line = w->tok->line;
-	gboolean existed;
 
 	if (!split_assignment(w->tok->text, &name, &index, &append, &raw_value))
 		return TRUE;
@@ -207,15 +221,9 @@ static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError *
 			ls_set_var(ev, name, v, line);
 			return TRUE;
 		}
-		existed = g_hash_table_contains(ev->vars, name);
-		v = var_for_update(ev, name, line, error);
+		v = array_var_for_update(ev, name, line, error);
 		if (!v)
 			return FALSE;
-		if (!v->array) {
-			v->array = g_ptr_array_new_with_free_func(g_free);
-			if (existed)
-				g_ptr_array_add(v->array, g_strdup(v->value));
-		}
 		for (guint k = 0; k < elems->len; k++)
 			g_ptr_array_add(v->array, g_strdup(elems->pdata[k]));
 		g_free(v->value);
@@ -246,15 +254,9 @@ static gboolean eval_assign(Eval *ev, const CmdWord *w, gboolean assoc, GError *
 			ls_set_var(ev, name, ls_var_new(ph), line);
 			return TRUE;
 		}
-		existed = g_hash_table_contains(ev->vars, name);
-		v = var_for_update(ev, name, line, error);
+		v = array_var_for_update(ev, name, line, error);
 		if (!v)
 			return FALSE;
-		if (!v->array) {
-			v->array = g_ptr_array_new_with_free_func(g_free);
-			if (existed)
-				g_ptr_array_add(v->array, g_strdup(v->value));
-		}
 		while (v->array->len <= i)
 			g_ptr_array_add(v->array, g_strdup(""));
 		{
