@@ -22,12 +22,12 @@
 	_Static_assert(__builtin_offsetof(type, field) == (off), #type "." #field " at " #off)
 
 /* CPUID leaves of the hypervisor range. */
-#define ACRN_CPUID_SIGNATURE 0x40000000U /* EAX: max leaf; EBX,ECX,EDX: signature */
-#define ACRN_CPUID_FEATURES 0x40000001U  /* EAX: guest capability bits */
-#define ACRN_CPUID_TIMING 0x40000010U    /* EAX: TSC frequency in kHz */
-#define ACRN_CPUID_MAX_LEAF ACRN_CPUID_TIMING
-#define ACRN_SIGNATURE "ACRNACRNACRN"
-#define ACRN_SIGNATURE_REG 0x4e524341U /* "ACRN" as one little-endian register */
+#define ACRN_CPUID_SIGNATURE	   0x40000000U /* EAX: max leaf; EBX,ECX,EDX: signature */
+#define ACRN_CPUID_FEATURES	   0x40000001U /* EAX: guest capability bits */
+#define ACRN_CPUID_TIMING	   0x40000010U /* EAX: TSC frequency in kHz */
+#define ACRN_CPUID_MAX_LEAF	   ACRN_CPUID_TIMING
+#define ACRN_SIGNATURE		   "ACRNACRNACRN"
+#define ACRN_SIGNATURE_REG	   0x4e524341U /* "ACRN" as one little-endian register */
 #define ACRN_FEATURE_PRIVILEGED_VM (1U << 0)
 
 /* Hypercall API version reported by GET_API_VERSION. */
@@ -38,29 +38,29 @@
  * Hypercalls: `vmcall` at CPL 0, id in R8, parameters in RDI and RSI,
  * signed result in RAX (0 or -errno).  An id is ACRN_HC_BASE | index.
  */
-#define ACRN_HC_BASE 0x80000000U
-#define ACRN_HC_ID(index) (ACRN_HC_BASE | (index))
-#define ACRN_HC_GET_API_VERSION ACRN_HC_ID(0x00)
+#define ACRN_HC_BASE		       0x80000000U
+#define ACRN_HC_ID(index)	       (ACRN_HC_BASE | (index))
+#define ACRN_HC_GET_API_VERSION	       ACRN_HC_ID(0x00)
 #define ACRN_HC_SERVICE_VM_OFFLINE_CPU ACRN_HC_ID(0x01)
-#define ACRN_HC_SET_CALLBACK_VECTOR ACRN_HC_ID(0x02)
-#define ACRN_HC_CREATE_VM ACRN_HC_ID(0x10)
-#define ACRN_HC_DESTROY_VM ACRN_HC_ID(0x11)
-#define ACRN_HC_START_VM ACRN_HC_ID(0x12)
-#define ACRN_HC_PAUSE_VM ACRN_HC_ID(0x13)
-#define ACRN_HC_RESET_VM ACRN_HC_ID(0x15)
-#define ACRN_HC_SET_VCPU_REGS ACRN_HC_ID(0x16)
-#define ACRN_HC_INJECT_MSI ACRN_HC_ID(0x23)
-#define ACRN_HC_SET_IRQLINE ACRN_HC_ID(0x25)
-#define ACRN_HC_SET_IOREQ_BUFFER ACRN_HC_ID(0x30)
-#define ACRN_HC_NOTIFY_REQUEST_FINISH ACRN_HC_ID(0x31)
-#define ACRN_HC_VM_SET_MEMORY_REGIONS ACRN_HC_ID(0x42)
+#define ACRN_HC_SET_CALLBACK_VECTOR    ACRN_HC_ID(0x02)
+#define ACRN_HC_CREATE_VM	       ACRN_HC_ID(0x10)
+#define ACRN_HC_DESTROY_VM	       ACRN_HC_ID(0x11)
+#define ACRN_HC_START_VM	       ACRN_HC_ID(0x12)
+#define ACRN_HC_PAUSE_VM	       ACRN_HC_ID(0x13)
+#define ACRN_HC_RESET_VM	       ACRN_HC_ID(0x15)
+#define ACRN_HC_SET_VCPU_REGS	       ACRN_HC_ID(0x16)
+#define ACRN_HC_INJECT_MSI	       ACRN_HC_ID(0x23)
+#define ACRN_HC_SET_IRQLINE	       ACRN_HC_ID(0x25)
+#define ACRN_HC_SET_IOREQ_BUFFER       ACRN_HC_ID(0x30)
+#define ACRN_HC_NOTIFY_REQUEST_FINISH  ACRN_HC_ID(0x31)
+#define ACRN_HC_VM_SET_MEMORY_REGIONS  ACRN_HC_ID(0x42)
 
 /* HSM (hsm/): the two VM hypercalls its ioctls also reach, and the
  * operations of a VM_SET_MEMORY_REGIONS entry. */
-#define ACRN_HC_VM_INTR_MONITOR ACRN_HC_ID(0x24)
+#define ACRN_HC_VM_INTR_MONITOR	 ACRN_HC_ID(0x24)
 #define ACRN_HC_PM_GET_CPU_STATE ACRN_HC_ID(0x80)
-#define ACRN_MEM_REGION_ADD 0U
-#define ACRN_MEM_REGION_DEL 2U
+#define ACRN_MEM_REGION_ADD	 0U
+#define ACRN_MEM_REGION_DEL	 2U
 
 /* VM ids as the Service VM sees them (relative to its own); 0xffff: none */
 #define ACRN_INVALID_VMID    0xffffU
@@ -100,7 +100,7 @@ ACRN_ABI_CHECK_OFFSET(struct acrn_hc_vm_creation, cpu_affinity, 40);
 
 /* ---- User VM hypercalls (hypervisor II): parameters and constants ---- */
 #define ACRN_HC_CREATE_VCPU ACRN_HC_ID(0x14) /* obsolete in ACRN */
-#define ACRN_HC_VM_GPA2HPA ACRN_HC_ID(0x41)
+#define ACRN_HC_VM_GPA2HPA  ACRN_HC_ID(0x41)
 
 /* SET_VCPU_REGS: a descriptor-table register (GDTR/IDTR), 16 bytes packed */
 struct acrn_hc_desc_ptr {
@@ -151,16 +151,16 @@ ACRN_ABI_CHECK_SIZE(struct acrn_hc_vcpu_regs, 296);
 ACRN_ABI_CHECK_OFFSET(struct acrn_hc_vcpu_regs, regs, 8);
 
 /* VM_SET_MEMORY_REGIONS: attributes of a region */
-#define ACRN_HC_MEM_ACCESS_READ 0x1U
+#define ACRN_HC_MEM_ACCESS_READ	 0x1U
 #define ACRN_HC_MEM_ACCESS_WRITE 0x2U
-#define ACRN_HC_MEM_ACCESS_EXEC 0x4U
-#define ACRN_HC_MEM_ACCESS_RWX 0x7U
-#define ACRN_HC_MEM_TYPE_WB 0x040U
-#define ACRN_HC_MEM_TYPE_WT 0x080U
-#define ACRN_HC_MEM_TYPE_UC 0x100U
-#define ACRN_HC_MEM_TYPE_WC 0x200U
-#define ACRN_HC_MEM_TYPE_WP 0x400U
-#define ACRN_HC_MEM_TYPE_MASK 0x7c0U
+#define ACRN_HC_MEM_ACCESS_EXEC	 0x4U
+#define ACRN_HC_MEM_ACCESS_RWX	 0x7U
+#define ACRN_HC_MEM_TYPE_WB	 0x040U
+#define ACRN_HC_MEM_TYPE_WT	 0x080U
+#define ACRN_HC_MEM_TYPE_UC	 0x100U
+#define ACRN_HC_MEM_TYPE_WC	 0x200U
+#define ACRN_HC_MEM_TYPE_WP	 0x400U
+#define ACRN_HC_MEM_TYPE_MASK	 0x7c0U
 
 /* One region: Service VM physical range -> User VM physical range */
 struct acrn_hc_mem_region {
@@ -179,7 +179,7 @@ struct acrn_hc_mem_regions {
 	uint16_t vmid;
 	uint16_t reserved0[3]; /* must be 0 */
 	uint32_t regions_num;
-	uint32_t reserved1; /* must be 0 */
+	uint32_t reserved1;   /* must be 0 */
 	uint64_t regions_gpa; /* Service VM GPA of regions_num acrn_hc_mem_region */
 };
 ACRN_ABI_CHECK_SIZE(struct acrn_hc_mem_regions, 24);
@@ -202,29 +202,29 @@ ACRN_ABI_CHECK_SIZE(struct acrn_hc_gpa2hpa, 16);
 
 /* SET_IRQLINE (RSI, a value): GSI in bits 31:0, operation in bits 63:32 */
 #define ACRN_HC_IRQLINE(gsi, op) (((uint64_t)(op) << 32) | (uint32_t)(gsi))
-#define ACRN_HC_IRQ_ASSERT 0U
-#define ACRN_HC_IRQ_DEASSERT 1U
-#define ACRN_HC_IRQ_PULSE_RAISE 2U
-#define ACRN_HC_IRQ_PULSE_FALL 3U
-#define ACRN_HC_USER_VM_GSIS 48U /* vIOAPIC pins of a User VM */
+#define ACRN_HC_IRQ_ASSERT	 0U
+#define ACRN_HC_IRQ_DEASSERT	 1U
+#define ACRN_HC_IRQ_PULSE_RAISE	 2U
+#define ACRN_HC_IRQ_PULSE_FALL	 3U
+#define ACRN_HC_USER_VM_GSIS	 48U /* vIOAPIC pins of a User VM */
 
 /* PM_GET_CPU_STATE (RDI): [31:24] VM, [23:16] vCPU, [15:8] index, [7:0] type */
-#define ACRN_HC_PMCMD_PX_CNT 0U
+#define ACRN_HC_PMCMD_PX_CNT  0U
 #define ACRN_HC_PMCMD_PX_DATA 1U
-#define ACRN_HC_PMCMD_CX_CNT 2U
+#define ACRN_HC_PMCMD_CX_CNT  2U
 #define ACRN_HC_PMCMD_CX_DATA 3U
 
 /* The I/O request page (SET_IOREQ_BUFFER): 16 slots of 256 bytes, slot = vCPU id */
-#define ACRN_HC_IOREQ_SLOTS 16U
-#define ACRN_HC_IOREQ_STATE_PENDING 0U
-#define ACRN_HC_IOREQ_STATE_COMPLETE 1U
+#define ACRN_HC_IOREQ_SLOTS	       16U
+#define ACRN_HC_IOREQ_STATE_PENDING    0U
+#define ACRN_HC_IOREQ_STATE_COMPLETE   1U
 #define ACRN_HC_IOREQ_STATE_PROCESSING 2U
-#define ACRN_HC_IOREQ_STATE_FREE 3U
-#define ACRN_HC_IOREQ_TYPE_PORTIO 0U
-#define ACRN_HC_IOREQ_TYPE_MMIO 1U
-#define ACRN_HC_IOREQ_TYPE_PCICFG 2U
-#define ACRN_HC_IOREQ_DIR_READ 0U
-#define ACRN_HC_IOREQ_DIR_WRITE 1U
+#define ACRN_HC_IOREQ_STATE_FREE       3U
+#define ACRN_HC_IOREQ_TYPE_PORTIO      0U
+#define ACRN_HC_IOREQ_TYPE_MMIO	       1U
+#define ACRN_HC_IOREQ_TYPE_PCICFG      2U
+#define ACRN_HC_IOREQ_DIR_READ	       0U
+#define ACRN_HC_IOREQ_DIR_WRITE	       1U
 
 struct acrn_hc_pio_request {
 	uint32_t direction;

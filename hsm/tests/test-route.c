@@ -68,7 +68,8 @@ static void test_convert(void)
 	g_assert_cmpuint(r.reqs.pci_request.size, ==, 2);
 	g_assert_cmpuint(r.reqs.pci_request.direction, ==, ACRN_IOREQ_DIR_READ);
 	g_assert_cmpuint(r.reqs.pci_request.reserved[0] | r.reqs.pci_request.reserved[1] |
-			 r.reqs.pci_request.reserved[2], ==, 0);
+			     r.reqs.pci_request.reserved[2],
+			 ==, 0);
 
 	g_assert_cmpint(hsm_route_pci_cfg(&latch, &w), ==, HSM_CFG_CONVERTED);
 	g_assert_cmphex(w.reqs.pci_request.value, ==, 0xdeadbeef);
@@ -81,11 +82,11 @@ static void test_not_pci(void)
 {
 	u32 latch = 0x80000000;
 	struct acrn_io_request reqs[] = {
-		pio(0xcf8, 1, ACRN_IOREQ_DIR_WRITE, 1), /* byte write to 0xCF8: not the latch */
-		pio(0xcf9, 1, ACRN_IOREQ_DIR_WRITE, 6), /* the reset control port */
-		pio(0xcfe, 4, ACRN_IOREQ_DIR_READ, 0),  /* runs past 0xCFF */
-		pio(0xcfd, 3, ACRN_IOREQ_DIR_READ, 0),  /* no 3-byte accesses */
-		pio(0x3f8, 1, ACRN_IOREQ_DIR_WRITE, 'x'),
+	    pio(0xcf8, 1, ACRN_IOREQ_DIR_WRITE, 1), /* byte write to 0xCF8: not the latch */
+	    pio(0xcf9, 1, ACRN_IOREQ_DIR_WRITE, 6), /* the reset control port */
+	    pio(0xcfe, 4, ACRN_IOREQ_DIR_READ, 0),  /* runs past 0xCFF */
+	    pio(0xcfd, 3, ACRN_IOREQ_DIR_READ, 0),  /* no 3-byte accesses */
+	    pio(0x3f8, 1, ACRN_IOREQ_DIR_WRITE, 'x'),
 	};
 	struct acrn_io_request mmio;
 	size_t i;
@@ -113,17 +114,24 @@ static void test_ioeventfd(void)
 	g_assert_true(hsm_route_access(&w, &a));
 	g_assert_true(a.write && a.addr == 0x1000 && a.size == 2 && a.value == 7);
 	/* wildcard, data match, data mismatch, other address, other type */
-	g_assert_true(hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1000, 2, true, 0, w.type, &a));
-	g_assert_true(hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1000, 4, false, 7, w.type, &a));
-	g_assert_false(hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1000, 4, false, 8, w.type, &a));
-	g_assert_false(hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1002, 2, true, 0, w.type, &a));
-	g_assert_false(hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_MMIO, 0x1000, 2, true, 0, w.type, &a));
+	g_assert_true(
+	    hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1000, 2, true, 0, w.type, &a));
+	g_assert_true(
+	    hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1000, 4, false, 7, w.type, &a));
+	g_assert_false(
+	    hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1000, 4, false, 8, w.type, &a));
+	g_assert_false(
+	    hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1002, 2, true, 0, w.type, &a));
+	g_assert_false(
+	    hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_MMIO, 0x1000, 2, true, 0, w.type, &a));
 	/* wider than the ioeventfd: not taken */
 	g_assert_true(hsm_route_access(&wide, &a));
-	g_assert_false(hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1000, 2, true, 0, wide.type, &a));
+	g_assert_false(
+	    hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1000, 2, true, 0, wide.type, &a));
 	/* a read of the range is taken whatever the data */
 	g_assert_true(hsm_route_access(&r, &a));
-	g_assert_true(hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1000, 4, false, 99, r.type, &a));
+	g_assert_true(
+	    hsm_route_ioeventfd_takes(ACRN_IOREQ_TYPE_PORTIO, 0x1000, 4, false, 99, r.type, &a));
 
 	memset(&m, 0, sizeof(m));
 	m.type = ACRN_IOREQ_TYPE_MMIO;

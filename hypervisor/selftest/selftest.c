@@ -185,9 +185,11 @@ static int user_vm_setup(struct vcpu *v, u16 vmid, u32 round)
 	b->vmid = vmid;
 	b->regions_num = 1;
 	b->regions_gpa = (u64)(uintptr_t)r;
-	*r = (struct acrn_hc_mem_region){ACRN_MEM_REGION_ADD, ACRN_HC_MEM_ACCESS_RWX | ACRN_HC_MEM_TYPE_WB,
-					 uvm_gpa, hv.hv_start, 4096};
-	if (hypercall_dispatch(v, ACRN_HC_VM_SET_MEMORY_REGIONS, (u64)(uintptr_t)b, 0) != -HV_EFAULT)
+	*r = (struct acrn_hc_mem_region){ACRN_MEM_REGION_ADD,
+					 ACRN_HC_MEM_ACCESS_RWX | ACRN_HC_MEM_TYPE_WB, uvm_gpa,
+					 hv.hv_start, 4096};
+	if (hypercall_dispatch(v, ACRN_HC_VM_SET_MEMORY_REGIONS, (u64)(uintptr_t)b, 0) !=
+	    -HV_EFAULT)
 		return -1;
 	r->service_vm_pa = GUEST_SELFTEST_CODE;
 	memset(regs, 0, sizeof(*regs));
@@ -255,12 +257,14 @@ static void test_vm_lifecycle(const struct e820_map *sos_mmap)
 		memset(c, 0, sizeof(*c));
 		memcpy(c->name, "churn", 6);
 		c->cpu_affinity = 1;
-		if (hypercall_dispatch(v, ACRN_HC_CREATE_VM, gpa, 0) || user_vm_setup(v, c->vmid, i) ||
+		if (hypercall_dispatch(v, ACRN_HC_CREATE_VM, gpa, 0) ||
+		    user_vm_setup(v, c->vmid, i) ||
 		    hypercall_dispatch(v, ACRN_HC_PAUSE_VM, c->vmid, 0) ||
 		    hypercall_dispatch(v, ACRN_HC_DESTROY_VM, c->vmid, 0))
 			bad++;
 	}
-	hv_printf("ACRN-HV: VM churn: 1000 create/set-up/start/pause/reset/destroy, %u failed; free pages %u -> %u, free "
+	hv_printf("ACRN-HV: VM churn: 1000 create/set-up/start/pause/reset/destroy, %u failed; "
+		  "free pages %u -> %u, free "
 		  "VPIDs %u -> %u\n",
 		  bad, pages, hv_free_pages(), vpids, vpid_free_count());
 	tap(!bad && hv_free_pages() == pages && vpid_free_count() == vpids,

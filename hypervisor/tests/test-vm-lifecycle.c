@@ -392,8 +392,8 @@ static void test_user_vm_hypercalls(void)
 	/* interrupts: validated and recorded */
 	g_assert_cmpint(hc2(ACRN_HC_SET_IRQLINE, 1, ACRN_HC_IRQLINE(4, ACRN_HC_IRQ_ASSERT)), ==, 0);
 	g_assert_cmphex(vm->irq_level, ==, 1ULL << 4);
-	g_assert_cmpint(hc2(ACRN_HC_SET_IRQLINE, 1, ACRN_HC_IRQLINE(4, ACRN_HC_IRQ_PULSE_RAISE)), ==,
-			0);
+	g_assert_cmpint(hc2(ACRN_HC_SET_IRQLINE, 1, ACRN_HC_IRQLINE(4, ACRN_HC_IRQ_PULSE_RAISE)),
+			==, 0);
 	g_assert_cmphex(vm->irq_level, ==, 0);
 	g_assert_cmpint(hc2(ACRN_HC_SET_IRQLINE, 1, ACRN_HC_IRQLINE(48, 0)), ==, -HV_EINVAL);
 	g_assert_cmpint(hc2(ACRN_HC_SET_IRQLINE, 1, ACRN_HC_IRQLINE(4, 9)), ==, -HV_EINVAL);

@@ -1015,8 +1015,8 @@ AcrnVmDef *acrn_vm_def_parse(const char *xml, gssize len, GError **error)
 	if (!doc) {
 		set_error(error, ACRN_VM_DEF_ERROR_XML, "%s%s",
 			  g_error_matches(xerr, ACRN_XML_ERROR, ACRN_XML_ERROR_MALFORMED)
-				  ? "malformed XML: "
-				  : "definition refused: ",
+			      ? "malformed XML: "
+			      : "definition refused: ",
 			  xerr->message);
 		return NULL;
 	}

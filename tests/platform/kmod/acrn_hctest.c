@@ -42,7 +42,7 @@ static long hc(unsigned long id, unsigned long p1, unsigned long p2)
 	return ret;
 }
 
-#define CHECK(expr, want, what)                                                                   \
+#define CHECK(expr, want, what)                                                                    \
 	do {                                                                                       \
 		long got_ = (expr);                                                                \
 		bool ok_ = got_ == (want);                                                         \
@@ -105,11 +105,13 @@ static void bad_pointers(void)
 	const unsigned long in_hv = hv_start + 0x1000, beyond = 1UL << 45;
 
 	CHECK(hc(ACRN_HC_GET_API_VERSION, pa(p->ver), 0), 0, "GET_API_VERSION");
-	CHECK(hc(ACRN_HC_GET_API_VERSION, in_hv, 0), -EINVAL, "GET_API_VERSION into the hypervisor");
+	CHECK(hc(ACRN_HC_GET_API_VERSION, in_hv, 0), -EINVAL,
+	      "GET_API_VERSION into the hypervisor");
 	CHECK(hc(0x80000099UL, 0, 0), -ENOTTY, "unknown hypercall 0x80000099");
 	CHECK(hc(ACRN_HC_CREATE_VCPU, 0, 0), -ENOTTY, "obsolete CREATE_VCPU");
 	CHECK(hc(ACRN_HC_CREATE_VM, in_hv, 0), -EINVAL, "CREATE_VM from hypervisor memory");
-	CHECK(hc(ACRN_HC_CREATE_VM, hv_start - 8, 0), -EINVAL, "CREATE_VM straddling into the hypervisor");
+	CHECK(hc(ACRN_HC_CREATE_VM, hv_start - 8, 0), -EINVAL,
+	      "CREATE_VM straddling into the hypervisor");
 	CHECK(hc(ACRN_HC_CREATE_VM, pa(&p->cv) + 4, 0), -EINVAL, "CREATE_VM unaligned");
 	CHECK(hc(ACRN_HC_CREATE_VM, beyond, 0), -EINVAL, "CREATE_VM beyond RAM");
 	CHECK(hc(ACRN_HC_CREATE_VM, 0xfee00000UL, 0), -EINVAL, "CREATE_VM from the LAPIC page");
@@ -167,7 +169,8 @@ static void one_vm(void)
 	CHECK(create("hctest"), -EEXIST, "CREATE_VM of a name in use");
 	CHECK(hc(ACRN_HC_START_VM, id, 0), -EINVAL, "START_VM without an I/O request page");
 	/* SET_IOREQ_BUFFER */
-	CHECK(hc(ACRN_HC_SET_IOREQ_BUFFER, id, hv_start), -EINVAL, "SET_IOREQ_BUFFER: u64 in the hypervisor");
+	CHECK(hc(ACRN_HC_SET_IOREQ_BUFFER, id, hv_start), -EINVAL,
+	      "SET_IOREQ_BUFFER: u64 in the hypervisor");
 	CHECK(set_ioreq(id, hv_start), -EINVAL, "SET_IOREQ_BUFFER: page = the hypervisor's");
 	CHECK(set_ioreq(id, pa(ioreq_page) + 64), -EINVAL, "SET_IOREQ_BUFFER: unaligned page");
 	CHECK(set_ioreq(id, 0xfec00000UL), -EINVAL, "SET_IOREQ_BUFFER: the IOAPIC page");
@@ -175,34 +178,44 @@ static void one_vm(void)
 	/* SET_VCPU_REGS */
 	memset(&p->regs, 0, sizeof(p->regs));
 	p->regs.regs.rflags = 2;
-	CHECK(hc(ACRN_HC_SET_VCPU_REGS, id, hv_start + 0x2000), -EINVAL, "SET_VCPU_REGS from the hypervisor");
+	CHECK(hc(ACRN_HC_SET_VCPU_REGS, id, hv_start + 0x2000), -EINVAL,
+	      "SET_VCPU_REGS from the hypervisor");
 	p->regs.vcpu_id = 1;
 	CHECK(hc(ACRN_HC_SET_VCPU_REGS, id, pa(&p->regs)), -EINVAL, "SET_VCPU_REGS of vCPU 1 of 1");
 	p->regs.vcpu_id = 0;
 	p->regs.reserved[0] = 1;
-	CHECK(hc(ACRN_HC_SET_VCPU_REGS, id, pa(&p->regs)), -EINVAL, "SET_VCPU_REGS with reserved set");
+	CHECK(hc(ACRN_HC_SET_VCPU_REGS, id, pa(&p->regs)), -EINVAL,
+	      "SET_VCPU_REGS with reserved set");
 	p->regs.reserved[0] = 0;
 	p->regs.regs.cr0 = 0x80000000; /* PG without PE */
-	CHECK(hc(ACRN_HC_SET_VCPU_REGS, id, pa(&p->regs)), -EINVAL, "SET_VCPU_REGS with PG without PE");
+	CHECK(hc(ACRN_HC_SET_VCPU_REGS, id, pa(&p->regs)), -EINVAL,
+	      "SET_VCPU_REGS with PG without PE");
 	p->regs.regs.cr0 = 0x30;
 	CHECK(hc(ACRN_HC_SET_VCPU_REGS, id, pa(&p->regs)), 0, "SET_VCPU_REGS");
 	/* memory */
-	CHECK(map(id, ACRN_MEM_REGION_ADD, wb, 0, hv_start, 4096), -EFAULT, "region: the hypervisor's first page");
+	CHECK(map(id, ACRN_MEM_REGION_ADD, wb, 0, hv_start, 4096), -EFAULT,
+	      "region: the hypervisor's first page");
 	CHECK(map(id, ACRN_MEM_REGION_ADD, wb, 0, hv_start - 4096, 8192), -EFAULT,
 	      "region: running into the hypervisor");
-	CHECK(map(id, ACRN_MEM_REGION_ADD, wb, 0, hv_end - 4096, 4096), -EFAULT, "region: the hypervisor's last page");
-	CHECK(map(id, ACRN_MEM_REGION_ADD, wb, 0, pa(guest_page), 2048), -EINVAL, "region: half a page");
+	CHECK(map(id, ACRN_MEM_REGION_ADD, wb, 0, hv_end - 4096, 4096), -EFAULT,
+	      "region: the hypervisor's last page");
+	CHECK(map(id, ACRN_MEM_REGION_ADD, wb, 0, pa(guest_page), 2048), -EINVAL,
+	      "region: half a page");
 	CHECK(map(id, 1, wb, 0, pa(guest_page), 4096), -EINVAL, "region: operation 1");
 	CHECK(map(id, ACRN_MEM_REGION_ADD, wb | 0x800, 0, pa(guest_page), 4096), -EINVAL,
 	      "region: reserved attribute bit");
 	map(id, ACRN_MEM_REGION_ADD, wb, 0, pa(guest_page), 4096);
 	p->batch.regions_gpa = hv_start;
-	CHECK(hc(ACRN_HC_VM_SET_MEMORY_REGIONS, pa(&p->batch), 0), -EFAULT, "regions array in the hypervisor");
+	CHECK(hc(ACRN_HC_VM_SET_MEMORY_REGIONS, pa(&p->batch), 0), -EFAULT,
+	      "regions array in the hypervisor");
 	p->batch.regions_gpa = pa(&p->region[0]);
 	p->batch.regions_num = 1U << 30;
-	CHECK(hc(ACRN_HC_VM_SET_MEMORY_REGIONS, pa(&p->batch), 0), -EFAULT, "regions array past RAM");
-	CHECK(hc(ACRN_HC_VM_SET_MEMORY_REGIONS, hv_start, 0), -EFAULT, "regions batch in the hypervisor");
-	CHECK(map(id, ACRN_MEM_REGION_ADD, wb, 0x100000, pa(guest_page), 4096), 0, "region: a Service VM page");
+	CHECK(hc(ACRN_HC_VM_SET_MEMORY_REGIONS, pa(&p->batch), 0), -EFAULT,
+	      "regions array past RAM");
+	CHECK(hc(ACRN_HC_VM_SET_MEMORY_REGIONS, hv_start, 0), -EFAULT,
+	      "regions batch in the hypervisor");
+	CHECK(map(id, ACRN_MEM_REGION_ADD, wb, 0x100000, pa(guest_page), 4096), 0,
+	      "region: a Service VM page");
 	p->g.gpa = 0x100010;
 	p->g.hpa = 0;
 	CHECK(hc(ACRN_HC_VM_GPA2HPA, id, pa(&p->g)), 0, "VM_GPA2HPA");
@@ -211,25 +224,30 @@ static void one_vm(void)
 	CHECK(hc(ACRN_HC_VM_GPA2HPA, id, pa(&p->g)), -EINVAL, "VM_GPA2HPA of an unmapped address");
 	CHECK(hc(ACRN_HC_VM_GPA2HPA, id, hv_start), -EINVAL, "VM_GPA2HPA into the hypervisor");
 	/* interrupts, PM, notify */
-	CHECK(hc(ACRN_HC_SET_IRQLINE, id, ((u64)ACRN_HC_IRQ_ASSERT << 32) | 48), -EINVAL, "SET_IRQLINE GSI 48");
+	CHECK(hc(ACRN_HC_SET_IRQLINE, id, ((u64)ACRN_HC_IRQ_ASSERT << 32) | 48), -EINVAL,
+	      "SET_IRQLINE GSI 48");
 	CHECK(hc(ACRN_HC_SET_IRQLINE, id, (5ULL << 32) | 4), -EINVAL, "SET_IRQLINE operation 5");
 	CHECK(hc(ACRN_HC_SET_IRQLINE, id, 4), 0, "SET_IRQLINE GSI 4");
 	CHECK(hc(ACRN_HC_INJECT_MSI, id, hv_start), -EINVAL, "INJECT_MSI from the hypervisor");
 	p->msi = (struct acrn_hc_msi_entry){0xfee00000, 0x10041};
-	CHECK(hc(ACRN_HC_INJECT_MSI, id, pa(&p->msi)), -EINVAL, "INJECT_MSI with reserved data bits");
+	CHECK(hc(ACRN_HC_INJECT_MSI, id, pa(&p->msi)), -EINVAL,
+	      "INJECT_MSI with reserved data bits");
 	p->msi.msi_data = 0x41;
 	CHECK(hc(ACRN_HC_INJECT_MSI, id, pa(&p->msi)), 0, "INJECT_MSI");
 	CHECK(hc(ACRN_HC_PM_GET_CPU_STATE, ((unsigned long)id << 24) | 7, pa(&p->g)), -EINVAL,
 	      "PM_GET_CPU_STATE of type 7");
-	CHECK(hc(ACRN_HC_PM_GET_CPU_STATE, (unsigned long)id << 24, pa(&p->g)), -ENODEV, "PM_GET_CPU_STATE");
-	CHECK(hc(ACRN_HC_NOTIFY_REQUEST_FINISH, id, 1), -EINVAL, "NOTIFY_REQUEST_FINISH of vCPU 1 of 1");
+	CHECK(hc(ACRN_HC_PM_GET_CPU_STATE, (unsigned long)id << 24, pa(&p->g)), -ENODEV,
+	      "PM_GET_CPU_STATE");
+	CHECK(hc(ACRN_HC_NOTIFY_REQUEST_FINISH, id, 1), -EINVAL,
+	      "NOTIFY_REQUEST_FINISH of vCPU 1 of 1");
 	CHECK(hc(ACRN_HC_NOTIFY_REQUEST_FINISH, id, 0), 0, "NOTIFY_REQUEST_FINISH");
 	/* states */
 	CHECK(hc(ACRN_HC_DESTROY_VM, id, 0), -EINVAL, "DESTROY_VM of a created VM");
 	CHECK(hc(ACRN_HC_RESET_VM, id, 0), -EINVAL, "RESET_VM of a created VM");
 	CHECK(hc(ACRN_HC_START_VM, id, 0), 0, "START_VM");
 	CHECK(hc(ACRN_HC_START_VM, id, 0), -EINVAL, "START_VM of a running VM");
-	CHECK(hc(ACRN_HC_SET_VCPU_REGS, id, pa(&p->regs)), -EINVAL, "SET_VCPU_REGS of a running VM");
+	CHECK(hc(ACRN_HC_SET_VCPU_REGS, id, pa(&p->regs)), -EINVAL,
+	      "SET_VCPU_REGS of a running VM");
 	CHECK(set_ioreq(id, pa(ioreq_page)), -EINVAL, "SET_IOREQ_BUFFER of a running VM");
 	CHECK(hc(ACRN_HC_DESTROY_VM, id, 0), -EINVAL, "DESTROY_VM of a running VM");
 	CHECK(hc(ACRN_HC_PAUSE_VM, id, 0), 0, "PAUSE_VM");
@@ -263,7 +281,8 @@ static void churn(void)
 		if (hc(ACRN_HC_DESTROY_VM, id, 0))
 			bad++;
 	}
-	pr_info("acrn_hctest: %sok - %d rounds of create, I/O request page, memory region, start, pause, destroy: %d failed\n",
+	pr_info("acrn_hctest: %sok - %d rounds of create, I/O request page, memory region, start, "
+		"pause, destroy: %d failed\n",
 		bad ? "not " : "", rounds, bad);
 	failed += !!bad;
 }
@@ -299,7 +318,8 @@ static int __init hctest_init(void)
 	unknown_vm(0xffff, "VM id 0xffff");
 	CHECK(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, cpu_physical_id(0), 0), -EINVAL,
 	      "SERVICE_VM_OFFLINE_CPU of the BSP");
-	CHECK(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, 0xfe, 0), -EINVAL, "SERVICE_VM_OFFLINE_CPU of no CPU");
+	CHECK(hc(ACRN_HC_SERVICE_VM_OFFLINE_CPU, 0xfe, 0), -EINVAL,
+	      "SERVICE_VM_OFFLINE_CPU of no CPU");
 	churn();
 out:
 	pr_info("acrn_hctest: done, %d failed\n", failed);

@@ -29,7 +29,7 @@
 #include <unistd.h>
 #include <linux/acrn.h>
 
-#define DEV "/dev/acrn_hsm"
+#define DEV  "/dev/acrn_hsm"
 #define PAGE 4096UL
 
 static int failures;
@@ -145,37 +145,40 @@ struct ioctl_def {
 	size_t size; /* of the argument structure, 0: none or a value */
 };
 
-#define IOC(n, s) { ACRN_IOCTL_##n, #n, s }
+#define IOC(n, s)                                                                                  \
+	{                                                                                          \
+		ACRN_IOCTL_##n, #n, s                                                              \
+	}
 static const struct ioctl_def vm_ioctls[] = {
-	IOC(DESTROY_VM, 0),
-	IOC(START_VM, 0),
-	IOC(PAUSE_VM, 0),
-	IOC(RESET_VM, 0),
-	IOC(SET_VCPU_REGS, sizeof(struct acrn_vcpu_regs)),
-	IOC(INJECT_MSI, sizeof(struct acrn_msi_entry)),
-	IOC(VM_INTR_MONITOR, 0),
-	IOC(SET_IRQLINE, 0),
-	IOC(NOTIFY_REQUEST_FINISH, sizeof(struct acrn_ioreq_notify)),
-	IOC(CREATE_IOREQ_CLIENT, 0),
-	IOC(ATTACH_IOREQ_CLIENT, 0),
-	IOC(DESTROY_IOREQ_CLIENT, 0),
-	IOC(CLEAR_VM_IOREQ, 0),
-	IOC(SET_MEMSEG, sizeof(struct acrn_vm_memmap)),
-	IOC(UNSET_MEMSEG, sizeof(struct acrn_vm_memmap)),
-	IOC(PM_GET_CPU_STATE, sizeof(__u64)),
-	IOC(IOEVENTFD, sizeof(struct acrn_ioeventfd)),
-	IOC(IRQFD, sizeof(struct acrn_irqfd)),
+    IOC(DESTROY_VM, 0),
+    IOC(START_VM, 0),
+    IOC(PAUSE_VM, 0),
+    IOC(RESET_VM, 0),
+    IOC(SET_VCPU_REGS, sizeof(struct acrn_vcpu_regs)),
+    IOC(INJECT_MSI, sizeof(struct acrn_msi_entry)),
+    IOC(VM_INTR_MONITOR, 0),
+    IOC(SET_IRQLINE, 0),
+    IOC(NOTIFY_REQUEST_FINISH, sizeof(struct acrn_ioreq_notify)),
+    IOC(CREATE_IOREQ_CLIENT, 0),
+    IOC(ATTACH_IOREQ_CLIENT, 0),
+    IOC(DESTROY_IOREQ_CLIENT, 0),
+    IOC(CLEAR_VM_IOREQ, 0),
+    IOC(SET_MEMSEG, sizeof(struct acrn_vm_memmap)),
+    IOC(UNSET_MEMSEG, sizeof(struct acrn_vm_memmap)),
+    IOC(PM_GET_CPU_STATE, sizeof(__u64)),
+    IOC(IOEVENTFD, sizeof(struct acrn_ioeventfd)),
+    IOC(IRQFD, sizeof(struct acrn_irqfd)),
 };
 
 static const struct ioctl_def passthrough_ioctls[] = {
-	IOC(SET_PTDEV_INTR, sizeof(struct acrn_ptdev_irq)),
-	IOC(RESET_PTDEV_INTR, sizeof(struct acrn_ptdev_irq)),
-	IOC(ASSIGN_PCIDEV, sizeof(struct acrn_pcidev)),
-	IOC(DEASSIGN_PCIDEV, sizeof(struct acrn_pcidev)),
-	IOC(ASSIGN_MMIODEV, sizeof(struct acrn_mmiodev)),
-	IOC(DEASSIGN_MMIODEV, sizeof(struct acrn_mmiodev)),
-	IOC(CREATE_VDEV, sizeof(struct acrn_vdev)),
-	IOC(DESTROY_VDEV, sizeof(struct acrn_vdev)),
+    IOC(SET_PTDEV_INTR, sizeof(struct acrn_ptdev_irq)),
+    IOC(RESET_PTDEV_INTR, sizeof(struct acrn_ptdev_irq)),
+    IOC(ASSIGN_PCIDEV, sizeof(struct acrn_pcidev)),
+    IOC(DEASSIGN_PCIDEV, sizeof(struct acrn_pcidev)),
+    IOC(ASSIGN_MMIODEV, sizeof(struct acrn_mmiodev)),
+    IOC(DEASSIGN_MMIODEV, sizeof(struct acrn_mmiodev)),
+    IOC(CREATE_VDEV, sizeof(struct acrn_vdev)),
+    IOC(DESTROY_VDEV, sizeof(struct acrn_vdev)),
 };
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -193,10 +196,10 @@ static void fill_creation(struct acrn_vm_creation *c, void *ioreq_page)
 static void vm_checks(int fd, struct acrn_vm_creation *c)
 {
 	struct acrn_vcpu_regs regs;
-	struct acrn_ioreq_notify notify = { 0 };
-	struct acrn_ioeventfd iofd = { 0 };
-	struct acrn_irqfd irqfd = { 0 };
-	struct acrn_vm_memmap map = { 0 };
+	struct acrn_ioreq_notify notify = {0};
+	struct acrn_ioeventfd iofd = {0};
+	struct acrn_irqfd irqfd = {0};
+	struct acrn_vm_memmap map = {0};
 	int efd = eventfd(0, EFD_CLOEXEC);
 	long pins0 = pin_balance();
 	void *ram;
@@ -204,25 +207,34 @@ static void vm_checks(int fd, struct acrn_vm_creation *c)
 	expect_err(fd, ACRN_IOCTL_CREATE_VM, c, EEXIST, "a second CREATE_VM on one file");
 	memset(&regs, 0, sizeof(regs));
 	regs.reserved[1] = 1;
-	expect_err(fd, ACRN_IOCTL_SET_VCPU_REGS, &regs, EINVAL, "SET_VCPU_REGS with reserved[1] set");
+	expect_err(fd, ACRN_IOCTL_SET_VCPU_REGS, &regs, EINVAL,
+		   "SET_VCPU_REGS with reserved[1] set");
 	memset(&regs, 0, sizeof(regs));
 	regs.vcpu_regs.reserved_64[2] = 1;
-	expect_err(fd, ACRN_IOCTL_SET_VCPU_REGS, &regs, EINVAL, "SET_VCPU_REGS with reserved_64 set");
+	expect_err(fd, ACRN_IOCTL_SET_VCPU_REGS, &regs, EINVAL,
+		   "SET_VCPU_REGS with reserved_64 set");
 	memset(&regs, 0, sizeof(regs));
 	regs.vcpu_id = c->vcpu_num;
-	expect_err(fd, ACRN_IOCTL_SET_VCPU_REGS, &regs, EINVAL, "SET_VCPU_REGS of a vCPU beyond vcpu_num");
-	expect_err(fd, ACRN_IOCTL_SET_VCPU_REGS, unmapped_page(), EFAULT, "SET_VCPU_REGS from unmapped memory");
+	expect_err(fd, ACRN_IOCTL_SET_VCPU_REGS, &regs, EINVAL,
+		   "SET_VCPU_REGS of a vCPU beyond vcpu_num");
+	expect_err(fd, ACRN_IOCTL_SET_VCPU_REGS, unmapped_page(), EFAULT,
+		   "SET_VCPU_REGS from unmapped memory");
 
 	notify.reserved = 1;
-	expect_err(fd, ACRN_IOCTL_NOTIFY_REQUEST_FINISH, &notify, EINVAL, "NOTIFY_REQUEST_FINISH with reserved set");
+	expect_err(fd, ACRN_IOCTL_NOTIFY_REQUEST_FINISH, &notify, EINVAL,
+		   "NOTIFY_REQUEST_FINISH with reserved set");
 	notify.reserved = 0;
 	notify.vcpu = 16;
-	expect_err(fd, ACRN_IOCTL_NOTIFY_REQUEST_FINISH, &notify, EINVAL, "NOTIFY_REQUEST_FINISH of vCPU 16");
+	expect_err(fd, ACRN_IOCTL_NOTIFY_REQUEST_FINISH, &notify, EINVAL,
+		   "NOTIFY_REQUEST_FINISH of vCPU 16");
 
-	expect_err(fd, ACRN_IOCTL_ATTACH_IOREQ_CLIENT, NULL, ENODEV, "ATTACH_IOREQ_CLIENT without a client");
-	expect_err(fd, ACRN_IOCTL_DESTROY_IOREQ_CLIENT, NULL, ENOENT, "DESTROY_IOREQ_CLIENT without a client");
+	expect_err(fd, ACRN_IOCTL_ATTACH_IOREQ_CLIENT, NULL, ENODEV,
+		   "ATTACH_IOREQ_CLIENT without a client");
+	expect_err(fd, ACRN_IOCTL_DESTROY_IOREQ_CLIENT, NULL, ENOENT,
+		   "DESTROY_IOREQ_CLIENT without a client");
 	tap(ioctl(fd, ACRN_IOCTL_CREATE_IOREQ_CLIENT, NULL) == 0, "CREATE_IOREQ_CLIENT");
-	expect_err(fd, ACRN_IOCTL_CREATE_IOREQ_CLIENT, NULL, EEXIST, "a second CREATE_IOREQ_CLIENT");
+	expect_err(fd, ACRN_IOCTL_CREATE_IOREQ_CLIENT, NULL, EEXIST,
+		   "a second CREATE_IOREQ_CLIENT");
 	tap(ioctl(fd, ACRN_IOCTL_DESTROY_IOREQ_CLIENT, NULL) == 0, "DESTROY_IOREQ_CLIENT");
 
 	iofd.fd = efd;
@@ -271,18 +283,24 @@ static void vm_checks(int fd, struct acrn_vm_creation *c)
 	map.vma_base = (uintptr_t)unmapped_page();
 	map.len = PAGE;
 	expect_err(fd, ACRN_IOCTL_SET_MEMSEG, &map, EFAULT, "SET_MEMSEG of unmapped memory");
-	tap(pin_balance() == pins0, "failed SET_MEMSEGs leave no pin (balance %ld, was %ld)", pin_balance(), pins0);
+	tap(pin_balance() == pins0, "failed SET_MEMSEGs leave no pin (balance %ld, was %ld)",
+	    pin_balance(), pins0);
 	map.vma_base = (uintptr_t)ram;
 	map.len = 512 * PAGE;
 	if (ioctl(fd, ACRN_IOCTL_SET_MEMSEG, &map) == 0) {
-		tap(pin_balance() - pins0 == 512, "SET_MEMSEG of 2 MiB pins 512 pages (%ld)", pin_balance() - pins0);
+		tap(pin_balance() - pins0 == 512, "SET_MEMSEG of 2 MiB pins 512 pages (%ld)",
+		    pin_balance() - pins0);
 		tap(ioctl(fd, ACRN_IOCTL_UNSET_MEMSEG, &map) == 0, "UNSET_MEMSEG of that RAM");
-		tap(pin_balance() == pins0, "UNSET_MEMSEG unpins it (balance %ld, was %ld)", pin_balance(), pins0);
-		tap(ioctl(fd, ACRN_IOCTL_SET_MEMSEG, &map) == 0, "SET_MEMSEG again, left for release to unpin");
+		tap(pin_balance() == pins0, "UNSET_MEMSEG unpins it (balance %ld, was %ld)",
+		    pin_balance(), pins0);
+		tap(ioctl(fd, ACRN_IOCTL_SET_MEMSEG, &map) == 0,
+		    "SET_MEMSEG again, left for release to unpin");
 	} else {
-		tap(pin_balance() == pins0, "SET_MEMSEG refused by the hypervisor (%s) unpins", strerrorname_np(errno));
+		tap(pin_balance() == pins0, "SET_MEMSEG refused by the hypervisor (%s) unpins",
+		    strerrorname_np(errno));
 	}
-	expect_err(fd, ACRN_IOCTL_PM_GET_CPU_STATE, unmapped_page(), EFAULT, "PM_GET_CPU_STATE from unmapped memory");
+	expect_err(fd, ACRN_IOCTL_PM_GET_CPU_STATE, unmapped_page(), EFAULT,
+		   "PM_GET_CPU_STATE from unmapped memory");
 
 	ioctl(fd, ACRN_IOCTL_PAUSE_VM, NULL);
 	tap(ioctl(fd, ACRN_IOCTL_DESTROY_VM, NULL) == 0, "PAUSE_VM then DESTROY_VM");
@@ -340,7 +358,8 @@ static void pin_kinds(void)
 		int fd, ret, err;
 
 		if (!p) {
-			printf("ok - CREATE_VM, I/O request page in %s # SKIP cannot get that memory (%s)\n",
+			printf("ok - CREATE_VM, I/O request page in %s # SKIP cannot get that "
+			       "memory (%s)\n",
 			       name, strerror(errno));
 			continue;
 		}
@@ -349,17 +368,21 @@ static void pin_kinds(void)
 		ret = ioctl(fd, ACRN_IOCTL_CREATE_VM, &c);
 		err = ret ? errno : 0;
 		if (ret == 0) {
-			tap(pin_balance() - bal0 == 1, "CREATE_VM, I/O request page in %s: pinned", name);
+			tap(pin_balance() - bal0 == 1, "CREATE_VM, I/O request page in %s: pinned",
+			    name);
 			ioctl(fd, ACRN_IOCTL_PAUSE_VM, NULL);
 		} else {
 			tap(err == ENOTTY && vmstat("nr_foll_pin_acquired") - acq0 >= 1 &&
-				    pin_balance() == bal0,
-			    "CREATE_VM, I/O request page in %s: pinned, the hypervisor's %s passed back, "
-			    "unpinned (%lld pinned, balance %ld, was %ld)", name, strerrorname_np(err),
-			    vmstat("nr_foll_pin_acquired") - acq0, pin_balance(), bal0);
+				pin_balance() == bal0,
+			    "CREATE_VM, I/O request page in %s: pinned, the hypervisor's %s passed "
+			    "back, "
+			    "unpinned (%lld pinned, balance %ld, was %ld)",
+			    name, strerrorname_np(err), vmstat("nr_foll_pin_acquired") - acq0,
+			    pin_balance(), bal0);
 		}
 		close(fd);
-		tap(pin_balance() == bal0, "... and after close the pin balance is back (%ld)", pin_balance());
+		tap(pin_balance() == bal0, "... and after close the pin balance is back (%ld)",
+		    pin_balance());
 		munmap(p, len);
 	}
 }
@@ -392,19 +415,23 @@ static int cmd_errors(void)
 		expect_err(fd, passthrough_ioctls[i].cmd, buf, EOPNOTSUPP, what);
 	}
 	/* Wrong sizes or directions make other numbers: unknown to the HSM. */
-	expect_err(fd, _IOW(ACRN_IOCTL_TYPE, 0x41, char[24]), buf, ENOTTY, "SET_MEMSEG number with a 24-byte size");
-	expect_err(fd, _IOWR(ACRN_IOCTL_TYPE, 0x10, char[40]), buf, ENOTTY, "CREATE_VM number with a 40-byte size");
+	expect_err(fd, _IOW(ACRN_IOCTL_TYPE, 0x41, char[24]), buf, ENOTTY,
+		   "SET_MEMSEG number with a 24-byte size");
+	expect_err(fd, _IOWR(ACRN_IOCTL_TYPE, 0x10, char[40]), buf, ENOTTY,
+		   "CREATE_VM number with a 40-byte size");
 	expect_err(fd, _IOW(ACRN_IOCTL_TYPE, 0x16, struct acrn_regs), buf, ENOTTY,
 		   "SET_VCPU_REGS number with acrn_regs' size");
 	expect_err(fd, _IOR(ACRN_IOCTL_TYPE, 0x41, struct acrn_vm_memmap), buf, ENOTTY,
 		   "SET_MEMSEG number read instead of write");
 	expect_err(fd, _IO(ACRN_IOCTL_TYPE, 0x99), buf, ENOTTY, "unknown ioctl 0xA299");
-	expect_err(fd, _IOW(ACRN_IOCTL_TYPE, 0x90, __u64), buf, ENOTTY, "SETUP_ASYNCIO (not in Linux's uapi)");
+	expect_err(fd, _IOW(ACRN_IOCTL_TYPE, 0x90, __u64), buf, ENOTTY,
+		   "SETUP_ASYNCIO (not in Linux's uapi)");
 	expect_err(fd, _IOW('K', 0x10, int), buf, ENOTTY, "an ioctl of another type");
 
 	/* CREATE_VM's own checks, before any hypercall. */
 	expect_err(fd, ACRN_IOCTL_CREATE_VM, NULL, EFAULT, "CREATE_VM from NULL");
-	expect_err(fd, ACRN_IOCTL_CREATE_VM, unmapped_page(), EFAULT, "CREATE_VM from unmapped memory");
+	expect_err(fd, ACRN_IOCTL_CREATE_VM, unmapped_page(), EFAULT,
+		   "CREATE_VM from unmapped memory");
 	expect_err(fd, ACRN_IOCTL_CREATE_VM, (char *)edge_page() + PAGE - 8, EFAULT,
 		   "CREATE_VM from a structure running off its mapping");
 	fill_creation(&c, ioreq);
@@ -416,13 +443,17 @@ static int cmd_errors(void)
 	fill_creation(&c, NULL);
 	expect_err(fd, ACRN_IOCTL_CREATE_VM, &c, EINVAL, "CREATE_VM without an I/O request page");
 	fill_creation(&c, (char *)ioreq + 64);
-	expect_err(fd, ACRN_IOCTL_CREATE_VM, &c, EINVAL, "CREATE_VM with an unaligned I/O request page");
+	expect_err(fd, ACRN_IOCTL_CREATE_VM, &c, EINVAL,
+		   "CREATE_VM with an unaligned I/O request page");
 	fill_creation(&c, unmapped_page());
-	expect_err(fd, ACRN_IOCTL_CREATE_VM, &c, EFAULT, "CREATE_VM with an unmapped I/O request page");
+	expect_err(fd, ACRN_IOCTL_CREATE_VM, &c, EFAULT,
+		   "CREATE_VM with an unmapped I/O request page");
 	fill_creation(&c, ro);
-	expect_err(fd, ACRN_IOCTL_CREATE_VM, &c, EFAULT, "CREATE_VM with a read-only I/O request page");
+	expect_err(fd, ACRN_IOCTL_CREATE_VM, &c, EFAULT,
+		   "CREATE_VM with a read-only I/O request page");
 	fill_creation(&c, (void *)0xffff888000000000UL);
-	expect_err(fd, ACRN_IOCTL_CREATE_VM, &c, EFAULT, "CREATE_VM with a kernel address as I/O request page");
+	expect_err(fd, ACRN_IOCTL_CREATE_VM, &c, EFAULT,
+		   "CREATE_VM with a kernel address as I/O request page");
 
 	/* A valid CREATE_VM reaches the hypervisor; its answer comes back. */
 	pins0 = pin_balance();
@@ -435,25 +466,34 @@ static int cmd_errors(void)
 		    "CREATE_VM: the hypervisor created vm %u with %u vCPUs", c.vmid, c.vcpu_num);
 		vm_checks(fd, &c);
 	} else {
-		tap(err == ENOTTY, "CREATE_VM reaches the hypervisor, which has no VM hypercalls yet: "
-		    "its -ENOTTY comes back (got %s)", strerrorname_np(err));
-		tap(c.vmid == 0x1234 && c.vcpu_num == 0x5678, "a failed CREATE_VM writes nothing back");
-		expect_err(fd, ACRN_IOCTL_START_VM, NULL, EINVAL, "a failed CREATE_VM leaves no VM");
-		tap(pin_balance() == pins0, "a failed CREATE_VM unpins its I/O request page (balance %ld, was %ld)",
+		tap(err == ENOTTY,
+		    "CREATE_VM reaches the hypervisor, which has no VM hypercalls yet: "
+		    "its -ENOTTY comes back (got %s)",
+		    strerrorname_np(err));
+		tap(c.vmid == 0x1234 && c.vcpu_num == 0x5678,
+		    "a failed CREATE_VM writes nothing back");
+		expect_err(fd, ACRN_IOCTL_START_VM, NULL, EINVAL,
+			   "a failed CREATE_VM leaves no VM");
+		tap(pin_balance() == pins0,
+		    "a failed CREATE_VM unpins its I/O request page (balance %ld, was %ld)",
 		    pin_balance(), pins0);
 		long long acq0 = vmstat("nr_foll_pin_acquired");
 
 		for (i = 0; i < 200; i++)
 			ioctl(fd, ACRN_IOCTL_CREATE_VM, &c);
 		tap(vmstat("nr_foll_pin_acquired") - acq0 >= 200,
-		    "200 more CREATE_VMs pinned the I/O request page each time (%lld pins acquired)",
+		    "200 more CREATE_VMs pinned the I/O request page each time (%lld pins "
+		    "acquired)",
 		    vmstat("nr_foll_pin_acquired") - acq0);
-		tap(pin_balance() == pins0, "... and unpinned it each time: balance unchanged (%ld)", pin_balance());
-		skip("VM-level checks (EEXIST, reserved fields, ioeventfd, irqfd, clients, memory, destroy)",
+		tap(pin_balance() == pins0,
+		    "... and unpinned it each time: balance unchanged (%ld)", pin_balance());
+		skip("VM-level checks (EEXIST, reserved fields, ioeventfd, irqfd, clients, memory, "
+		     "destroy)",
 		     "the hypervisor cannot create VMs yet");
 	}
 	close(fd);
-	tap(pin_balance() == pins0, "close: pin balance back to %ld (is %ld)", pins0, pin_balance());
+	tap(pin_balance() == pins0, "close: pin balance back to %ld (is %ld)", pins0,
+	    pin_balance());
 
 	pin_kinds();
 
@@ -491,22 +531,51 @@ static uint64_t rnd(void)
 }
 
 static const unsigned long all_cmds[] = {
-	ACRN_IOCTL_CREATE_VM, ACRN_IOCTL_DESTROY_VM, ACRN_IOCTL_START_VM, ACRN_IOCTL_PAUSE_VM,
-	ACRN_IOCTL_RESET_VM, ACRN_IOCTL_SET_VCPU_REGS, ACRN_IOCTL_INJECT_MSI,
-	ACRN_IOCTL_VM_INTR_MONITOR, ACRN_IOCTL_SET_IRQLINE, ACRN_IOCTL_NOTIFY_REQUEST_FINISH,
-	ACRN_IOCTL_CREATE_IOREQ_CLIENT, ACRN_IOCTL_ATTACH_IOREQ_CLIENT,
-	ACRN_IOCTL_DESTROY_IOREQ_CLIENT, ACRN_IOCTL_CLEAR_VM_IOREQ, ACRN_IOCTL_SET_MEMSEG,
-	ACRN_IOCTL_UNSET_MEMSEG, ACRN_IOCTL_SET_PTDEV_INTR, ACRN_IOCTL_RESET_PTDEV_INTR,
-	ACRN_IOCTL_ASSIGN_PCIDEV, ACRN_IOCTL_DEASSIGN_PCIDEV, ACRN_IOCTL_ASSIGN_MMIODEV,
-	ACRN_IOCTL_DEASSIGN_MMIODEV, ACRN_IOCTL_CREATE_VDEV, ACRN_IOCTL_DESTROY_VDEV,
-	ACRN_IOCTL_PM_GET_CPU_STATE, ACRN_IOCTL_IOEVENTFD, ACRN_IOCTL_IRQFD,
+    ACRN_IOCTL_CREATE_VM,
+    ACRN_IOCTL_DESTROY_VM,
+    ACRN_IOCTL_START_VM,
+    ACRN_IOCTL_PAUSE_VM,
+    ACRN_IOCTL_RESET_VM,
+    ACRN_IOCTL_SET_VCPU_REGS,
+    ACRN_IOCTL_INJECT_MSI,
+    ACRN_IOCTL_VM_INTR_MONITOR,
+    ACRN_IOCTL_SET_IRQLINE,
+    ACRN_IOCTL_NOTIFY_REQUEST_FINISH,
+    ACRN_IOCTL_CREATE_IOREQ_CLIENT,
+    ACRN_IOCTL_ATTACH_IOREQ_CLIENT,
+    ACRN_IOCTL_DESTROY_IOREQ_CLIENT,
+    ACRN_IOCTL_CLEAR_VM_IOREQ,
+    ACRN_IOCTL_SET_MEMSEG,
+    ACRN_IOCTL_UNSET_MEMSEG,
+    ACRN_IOCTL_SET_PTDEV_INTR,
+    ACRN_IOCTL_RESET_PTDEV_INTR,
+    ACRN_IOCTL_ASSIGN_PCIDEV,
+    ACRN_IOCTL_DEASSIGN_PCIDEV,
+    ACRN_IOCTL_ASSIGN_MMIODEV,
+    ACRN_IOCTL_DEASSIGN_MMIODEV,
+    ACRN_IOCTL_CREATE_VDEV,
+    ACRN_IOCTL_DESTROY_VDEV,
+    ACRN_IOCTL_PM_GET_CPU_STATE,
+    ACRN_IOCTL_IOEVENTFD,
+    ACRN_IOCTL_IRQFD,
 };
 
 static int allowed_errno(int e)
 {
 	switch (e) {
-	case EINVAL: case EFAULT: case ENOTTY: case EOPNOTSUPP: case EEXIST: case ENOENT:
-	case EBADF: case ENODEV: case EBUSY: case ENOSPC: case ENOMEM: case EPERM: case EIO:
+	case EINVAL:
+	case EFAULT:
+	case ENOTTY:
+	case EOPNOTSUPP:
+	case EEXIST:
+	case ENOENT:
+	case EBADF:
+	case ENODEV:
+	case EBUSY:
+	case ENOSPC:
+	case ENOMEM:
+	case EPERM:
+	case EIO:
 		return 1;
 	default:
 		return 0;
@@ -518,7 +587,7 @@ static int cmd_fuzz(long n, uint64_t seed)
 	unsigned char *buf = map_pages(2, PROT_READ | PROT_WRITE);
 	void *hole = unmapped_page();
 	long pins0 = pin_balance(), bad = 0, ok0 = 0, reopen = 0;
-	long hist[256] = { 0 };
+	long hist[256] = {0};
 	int fd = open_dev(), has_vm = 0, efd = eventfd(0, EFD_CLOEXEC);
 	long i;
 
@@ -537,7 +606,8 @@ static int cmd_fuzz(long n, uint64_t seed)
 			cmd = all_cmds[(r >> 8) % N(all_cmds)];
 			break;
 		case 2:
-			cmd = _IOC((r >> 8) & 3, ACRN_IOCTL_TYPE, (r >> 16) & 0xff, (r >> 24) & 0x3fff);
+			cmd = _IOC((r >> 8) & 3, ACRN_IOCTL_TYPE, (r >> 16) & 0xff,
+				   (r >> 24) & 0x3fff);
 			break;
 		default:
 			cmd = (unsigned long)(r >> 32);
@@ -561,12 +631,24 @@ static int cmd_fuzz(long n, uint64_t seed)
 		if ((r >> 41) & 1)
 			((struct acrn_ioeventfd *)buf)->fd = efd;
 		switch ((r >> 44) & 7) {
-		case 0: arg = NULL; break;
-		case 1: arg = hole; break;
-		case 2: arg = buf + 2 * PAGE - 1 - ((r >> 48) & 31); break; /* runs off the mapping */
-		case 3: arg = (void *)0xffff888000000000UL; break;
-		case 4: arg = (void *)(uintptr_t)(r >> 50); break;
-		default: arg = buf; break;
+		case 0:
+			arg = NULL;
+			break;
+		case 1:
+			arg = hole;
+			break;
+		case 2:
+			arg = buf + 2 * PAGE - 1 - ((r >> 48) & 31);
+			break; /* runs off the mapping */
+		case 3:
+			arg = (void *)0xffff888000000000UL;
+			break;
+		case 4:
+			arg = (void *)(uintptr_t)(r >> 50);
+			break;
+		default:
+			arg = buf;
+			break;
 		}
 		ret = ioctl(fd, cmd, arg);
 		e = ret ? errno : 0;
@@ -578,8 +660,8 @@ static int cmd_fuzz(long n, uint64_t seed)
 				has_vm = 0;
 		} else if (ret != -1 || !allowed_errno(e)) {
 			if (bad++ < 5)
-				printf("# fuzz call %ld: cmd %#lx arg %p -> %d (%s)\n", i, cmd, arg, ret,
-				       strerrorname_np(e));
+				printf("# fuzz call %ld: cmd %#lx arg %p -> %d (%s)\n", i, cmd, arg,
+				       ret, strerrorname_np(e));
 		}
 		hist[e & 0xff]++;
 		if (((r >> 56) & 0x3f) == 0) {
@@ -595,8 +677,10 @@ static int cmd_fuzz(long n, uint64_t seed)
 		if (hist[i])
 			printf(" %s=%ld", strerrorname_np((int)i), hist[i]);
 	printf("\n");
-	tap(bad == 0, "fuzz: %ld calls, every answer 0 or an errno of the interface (%ld others)", n, bad);
-	tap(pin_balance() == pins0, "fuzz: pin balance back to %ld after close (is %ld)", pins0, pin_balance());
+	tap(bad == 0, "fuzz: %ld calls, every answer 0 or an errno of the interface (%ld others)",
+	    n, bad);
+	tap(pin_balance() == pins0, "fuzz: pin balance back to %ld after close (is %ld)", pins0,
+	    pin_balance());
 	return 0;
 }
 
@@ -607,7 +691,8 @@ static int cmd_hold(void)
 	void *ioreq = map_pages(1, PROT_READ | PROT_WRITE);
 	int fd = open_dev();
 	int efd = eventfd(0, EFD_CLOEXEC);
-	struct acrn_ioeventfd iofd = { .fd = efd, .addr = 0x2000, .len = 4, .flags = ACRN_IOEVENTFD_FLAG_PIO };
+	struct acrn_ioeventfd iofd = {
+	    .fd = efd, .addr = 0x2000, .len = 4, .flags = ACRN_IOEVENTFD_FLAG_PIO};
 
 	printf("holding\n");
 	fflush(stdout);

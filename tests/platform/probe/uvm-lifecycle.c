@@ -118,7 +118,8 @@ static void states(unsigned long long hv_start)
 	for (i = 0; i < ACRN_IO_REQUEST_MAX; i++)
 		free_slots += page->req_slot[i].processed == ACRN_IOREQ_STATE_FREE;
 	tap(free_slots == ACRN_IO_REQUEST_MAX,
-	    "SET_IOREQ_BUFFER (in CREATE_VM): the hypervisor set all 16 slots FREE (%d)", free_slots);
+	    "SET_IOREQ_BUFFER (in CREATE_VM): the hypervisor set all 16 slots FREE (%d)",
+	    free_slots);
 
 	real_mode_regs(&regs);
 	expect(io(fd, ACRN_IOCTL_SET_VCPU_REGS, &regs), 0, "SET_VCPU_REGS of vCPU 0 in real mode");
@@ -131,7 +132,8 @@ static void states(unsigned long long hv_start)
 	expect(io(fd, ACRN_IOCTL_SET_VCPU_REGS, &regs), EINVAL, "SET_VCPU_REGS with CR4.VMXE");
 	real_mode_regs(&regs);
 	regs.vcpu_regs.ia32_efer = 1ULL << 3; /* reserved */
-	expect(io(fd, ACRN_IOCTL_SET_VCPU_REGS, &regs), EINVAL, "SET_VCPU_REGS with a reserved EFER bit");
+	expect(io(fd, ACRN_IOCTL_SET_VCPU_REGS, &regs), EINVAL,
+	       "SET_VCPU_REGS with a reserved EFER bit");
 
 	if (hv_start) {
 		memset(&map, 0, sizeof(map));
@@ -141,7 +143,8 @@ static void states(unsigned long long hv_start)
 		map.service_vm_pa = hv_start;
 		map.len = 4096;
 		expect(io(fd, ACRN_IOCTL_SET_MEMSEG, &map), EFAULT,
-		       "SET_MEMSEG of the hypervisor's first page as MMIO (refused by the hypervisor)");
+		       "SET_MEMSEG of the hypervisor's first page as MMIO (refused by the "
+		       "hypervisor)");
 		map.service_vm_pa = hv_start + 0x100000;
 		expect(io(fd, ACRN_IOCTL_SET_MEMSEG, &map), EFAULT,
 		       "SET_MEMSEG of a page inside the hypervisor as MMIO");
@@ -151,7 +154,8 @@ static void states(unsigned long long hv_start)
 
 	expect(io_val(fd, ACRN_IOCTL_SET_IRQLINE, 4), 0, "SET_IRQLINE GSI 4 assert");
 	expect(io_val(fd, ACRN_IOCTL_SET_IRQLINE, 48), EINVAL, "SET_IRQLINE GSI 48");
-	expect(io_val(fd, ACRN_IOCTL_SET_IRQLINE, (7ULL << 32) | 4), EINVAL, "SET_IRQLINE operation 7");
+	expect(io_val(fd, ACRN_IOCTL_SET_IRQLINE, (7ULL << 32) | 4), EINVAL,
+	       "SET_IRQLINE operation 7");
 	msi.msi_addr = 0xfee00000;
 	msi.msi_data = 0x41;
 	expect(io(fd, ACRN_IOCTL_INJECT_MSI, &msi), 0, "INJECT_MSI vector 0x41 (validated only)");
