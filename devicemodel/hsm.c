@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cpu-map.h"
 #include "hsm.h"
 
 /* SET_IRQLINE operations, as the hypervisor's SET_IRQLINE hypercall takes them. */
@@ -67,7 +68,7 @@ static int xioctl(DmHsm *hsm, unsigned long req, unsigned long arg)
 	return r;
 }
 
-gboolean dm_hsm_create_vm(DmHsm *hsm, const char *name, guint64 cpu_affinity,
+gboolean dm_hsm_create_vm(DmHsm *hsm, const char *name, guint64 pcpu_mask,
 			  struct acrn_io_request_buffer *ioreq_page, guint16 *vcpu_num,
 			  GError **error)
 {
@@ -77,7 +78,7 @@ gboolean dm_hsm_create_vm(DmHsm *hsm, const char *name, guint64 cpu_affinity,
 	G_STATIC_ASSERT(sizeof(c.uuid) == 16);
 	strncpy((char *)&c.uuid, name, sizeof(c.uuid) - 1);
 	c.ioreq_buf = (guint64)(guintptr)ioreq_page;
-	c.cpu_affinity = cpu_affinity;
+	c.cpu_affinity = pcpu_mask;
 	if (xioctl(hsm, ACRN_IOCTL_CREATE_VM, (unsigned long)&c) < 0)
 		return fail(hsm, "CREATE_VM", error);
 	if (c.vcpu_num < 1 || c.vcpu_num > ACRN_IO_REQUEST_MAX) {
@@ -162,5 +163,76 @@ gboolean dm_hsm_inject_msi(DmHsm *hsm, guint64 addr, guint32 data, GError **erro
 
 	if (xioctl(hsm, ACRN_IOCTL_INJECT_MSI, (unsigned long)&m) < 0)
 		return fail(hsm, "INJECT_MSI", error);
+	return TRUE;
+}
+
+#define MADT_PATH	"/sys/firmware/acpi/tables/APIC"
+#define CPUINFO_PATH	"/proc/cpuinfo"
+#define REMOVE_CPU_PATH "/sys/devices/virtual/misc/acrn_hsm/remove_cpu"
+
+/* sysfs attributes take one write(2) on a write-only open; GLib's file
+ * helpers open for reading too, which a write-only attribute refuses. */
+static gboolean write_attribute(const char *path, const char *value, GError **error)
+{
+	size_t len = strlen(value);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		goto fail;
+	n = write(fd, value, len);
+	if (n != (ssize_t)len) {
+		int e = n < 0 ? errno : EIO;
+
+		close(fd);
+		errno = e;
+		goto fail;
+	}
+	close(fd);
+	return TRUE;
+fail:
+	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "%s: %s", path,
+		    g_strerror(errno));
+	return FALSE;
+}
+
+gboolean dm_hsm_hand_over_cpus(guint64 lapic_mask, guint64 *pcpu_mask, GError **error)
+{
+	g_autofree char *madt = NULL, *cpuinfo = NULL;
+	gsize madt_len = 0;
+
+	*pcpu_mask = 0;
+	if (!lapic_mask)
+		return TRUE;
+	if (!g_file_get_contents(MADT_PATH, &madt, &madt_len, error) ||
+	    !dm_cpu_lapic_to_pcpu((const guint8 *)madt, madt_len, lapic_mask, pcpu_mask, error) ||
+	    !g_file_get_contents(CPUINFO_PATH, &cpuinfo, NULL, error))
+		return FALSE;
+	for (guint apic = 0; apic < 64; apic++) {
+		g_autofree char *num = NULL;
+		g_autoptr(GError) e = NULL;
+		int cpu;
+
+		if (!(lapic_mask & (1ULL << apic)))
+			continue;
+		cpu = dm_cpu_online_with_apic_id(cpuinfo, apic);
+		if (cpu < 0)
+			continue; /* offline: given up earlier */
+		if (cpu == 0) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+				    "--cpu_affinity: local APIC ID %u is CPU 0, the Service VM's "
+				    "boot CPU, which cannot be given to a User VM",
+				    apic);
+			return FALSE;
+		}
+		num = g_strdup_printf("%d", cpu);
+		if (!write_attribute(REMOVE_CPU_PATH, num, &e)) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+				    "giving CPU %d (local APIC ID %u) to the hypervisor: %s", cpu,
+				    apic, e->message);
+			return FALSE;
+		}
+		g_message("CPU %d (local APIC ID %u) given to the hypervisor", cpu, apic);
+	}
 	return TRUE;
 }

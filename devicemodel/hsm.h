@@ -21,9 +21,19 @@ DmHsm *dm_hsm_open(const char *path, GError **error);
 void dm_hsm_close(DmHsm *hsm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmHsm, dm_hsm_close)
 
+/* Hand the CPUs with the local APIC IDs in @lapic_mask over to the
+ * hypervisor, as upstream's launch scripts do: each one still online in the
+ * Service VM is given up through the HSM's remove_cpu (which offlines it in
+ * Linux first); one already offline is taken as given up before (CREATE_VM
+ * refuses it otherwise).  The Service VM's boot CPU is refused.  Sets
+ * *pcpu_mask to the hypervisor's pCPU indices for CREATE_VM (cpu-map.h);
+ * an empty mask stays empty (the hypervisor's default placement). */
+gboolean dm_hsm_hand_over_cpus(guint64 lapic_mask, guint64 *pcpu_mask, GError **error);
+
 /* CREATE_VM: the VM's name goes in the 16-byte field the uapi calls uuid.
  * @ioreq_page is the 4 KiB I/O request page the HSM pins for the VM. */
-gboolean dm_hsm_create_vm(DmHsm *hsm, const char *name, guint64 cpu_affinity,
+/* @pcpu_mask: from dm_hsm_hand_over_cpus(). */
+gboolean dm_hsm_create_vm(DmHsm *hsm, const char *name, guint64 pcpu_mask,
 			  struct acrn_io_request_buffer *ioreq_page, guint16 *vcpu_num,
 			  GError **error);
 /* SET_MEMSEG: guest RAM [gpa, gpa+len) is the host memory at @hva. */

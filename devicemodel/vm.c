@@ -624,6 +624,7 @@ gboolean dm_vm_start(DmVm *vm, GError **error)
 	DmConfig *cfg = vm->cfg;
 	DmBootImages img = {0};
 	DmBootResult boot;
+	guint64 pcpu_mask;
 
 	/* Files first: a typo is reported without touching the HSM. */
 	vm->kernel = read_file(cfg->kernel ? cfg->kernel : cfg->elf_file,
@@ -639,12 +640,11 @@ gboolean dm_vm_start(DmVm *vm, GError **error)
 	}
 
 	vm->hsm = dm_hsm_open(NULL, error);
-	if (!vm->hsm)
+	if (!vm->hsm || !dm_hsm_hand_over_cpus(cfg->cpu_affinity, &pcpu_mask, error))
 		return FALSE;
 	vm->ioreq_page = aligned_alloc(4096, sizeof(*vm->ioreq_page));
 	memset(vm->ioreq_page, 0, sizeof(*vm->ioreq_page));
-	if (!dm_hsm_create_vm(vm->hsm, cfg->name, cfg->cpu_affinity, vm->ioreq_page, &vm->n_vcpus,
-			      error))
+	if (!dm_hsm_create_vm(vm->hsm, cfg->name, pcpu_mask, vm->ioreq_page, &vm->n_vcpus, error))
 		return FALSE;
 	vm->vm_created = TRUE;
 

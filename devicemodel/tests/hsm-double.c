@@ -98,14 +98,21 @@ void dm_hsm_close(DmHsm *hsm)
 	g_free(hsm);
 }
 
-gboolean dm_hsm_create_vm(DmHsm *hsm, const char *name, guint64 cpu_affinity,
+/* The double's platform: pCPU i has local APIC ID i, all given up already. */
+gboolean dm_hsm_hand_over_cpus(guint64 lapic_mask, guint64 *pcpu_mask, GError **error)
+{
+	*pcpu_mask = lapic_mask;
+	return TRUE;
+}
+
+gboolean dm_hsm_create_vm(DmHsm *hsm, const char *name, guint64 pcpu_mask,
 			  struct acrn_io_request_buffer *ioreq_page, guint16 *vcpu_num,
 			  GError **error)
 {
 	if (!call("CREATE_VM", error))
 		return FALSE;
 	D.page = ioreq_page;
-	*vcpu_num = cpu_affinity ? (guint16)__builtin_popcountll(cpu_affinity) : 1;
+	*vcpu_num = pcpu_mask ? (guint16)__builtin_popcountll(pcpu_mask) : 1;
 	return TRUE;
 }
 
