@@ -367,6 +367,47 @@ static void test_debian_kernel(void)
 	}
 }
 
+/* tests/guests' bzImages go through the loader as Linux does: the header
+ * is accepted, the payload lands at 16 MiB with the entry 0x200 into it,
+ * and the command line reaches the guest. */
+static void test_guest_bzimage(void)
+{
+	const char *path = g_getenv("PM_GUEST_BZIMAGE");
+	g_autoptr(GMappedFile) f = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(DmGuestMem) m = NULL;
+	const char *cmdline = "pm_guest.mode=button";
+	const guint8 *bp, *k;
+	DmBootResult r;
+
+	g_assert_nonnull(path);
+	f = g_mapped_file_new(path, FALSE, &error);
+	g_assert_no_error(error);
+	m = dm_guest_mem_new(64ULL << 20, &error);
+	g_assert_no_error(error);
+	{
+		DmBootImages img = {(const guint8 *)g_mapped_file_get_contents(f),
+				    g_mapped_file_get_length(f),
+				    FALSE,
+				    NULL,
+				    0,
+				    cmdline,
+				    0xF2400};
+
+		g_assert_true(dm_linux_load(m, &img, &r, &error));
+		g_assert_no_error(error);
+		k = img.kernel;
+	}
+	g_assert_cmphex(r.regs.vcpu_regs.rip, ==, DM_KERNEL_ADDR + 0x200);
+	/* the payload (after 2 setup sectors) is at 16 MiB, bss included in init_size */
+	g_assert_cmpmem(dm_guest_mem_ptr(m, DM_KERNEL_ADDR, 0x210), 0x210, k + 0x400, 0x210);
+	bp = dm_guest_mem_ptr(m, DM_BOOT_PARAMS, 4096);
+	g_assert_cmpuint(r.kernel_end - DM_KERNEL_ADDR, ==, rd32(bp + BP_INIT_SIZE));
+	g_assert_cmpuint(rd32(bp + BP_INIT_SIZE), >, g_mapped_file_get_length(f) - 0x400);
+	g_assert_cmpstr((const char *)dm_guest_mem_ptr(m, rd32(bp + BP_CMD_LINE_PTR), 64), ==,
+			cmdline);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -377,5 +418,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/loader/elf", test_elf);
 	g_test_add_func("/loader/elf-errors", test_elf_errors);
 	g_test_add_func("/loader/debian-kernel", test_debian_kernel);
+	g_test_add_func("/loader/test-guest-bzimage", test_guest_bzimage);
 	return g_test_run();
 }

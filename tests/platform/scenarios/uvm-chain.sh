@@ -1,0 +1,105 @@
+#!/bin/sh
+# The whole chain on a real User VM, in the Debian Service VM (systemd,
+# acrnd.service, the HSM loaded at boot) with two CPUs: acrnctl and stock
+# virsh -> acrnd -> acrn-dm -> HSM -> hypervisor, running tests/guests'
+# pm-guest (a bzImage that talks only through port I/O, so every line it
+# prints is an I/O request acrn-dm answered). Checks what the guest itself
+# prints on its COM1 (a file in the Service VM), not our daemons' logs:
+# start, pause (its ticks stop) and continue (they go on), graceful stop
+# (the guest sees the ACPI power button and powers itself off), force-stop
+# of a guest that ignores the button, and kill -9 of acrn-dm seen as a
+# crash. CPU 1 is given to the hypervisor by acrn-dm (--cpu_affinity 1).
+. /scenarios/lib.sh
+
+guest=$(ls /usr/local/libexec/acrn/guests/pm-guest.bzImage 2>/dev/null)
+uri='acrn:///system?socket=/run/libvirt/virtacrnd-sock'
+if [ -z "$guest" ] || [ ! -e /sys/devices/system/cpu/cpu1 ]; then
+	skip "User VM chain" "needs pm-guest.bzImage and a second CPU"
+	exit 0
+fi
+check "acrnd.service is active" systemctl is-active --quiet acrnd.service
+check "/dev/acrn_hsm exists" test -c /dev/acrn_hsm
+
+# wait_for FILE PATTERN: until the guest printed PATTERN (at most ~60 s of
+# Service VM time; prints a line every 5 s so the platform sees progress)
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && return 1
+		[ $((i % 25)) = 0 ] && note "waiting for '$2' in $1 ($((i / 5)) s)"
+		sleep 0.2
+	done
+}
+
+# define NAME MODE: a 32 MiB VM on CPU 1 running pm-guest in MODE
+define() {
+	cat >/tmp/$1.xml <<XML
+<domain type='acrn'>
+  <name>$1</name>
+  <memory unit='MiB'>32</memory>
+  <vcpu cpuset='1'>1</vcpu>
+  <os><type>hvm</type><kernel>$guest</kernel><cmdline>pm_guest.mode=$2</cmdline></os>
+  <serial type='file'><source path='/var/log/$1.console'/><target port='0'/></serial>
+  <on_crash>destroy</on_crash>
+</domain>
+XML
+	rm -f /var/log/$1.console
+	check "acrnctl add $1 (pm-guest, mode $2)" acrnctl add /tmp/$1.xml
+}
+
+state() { acrnctl list 2>/dev/null | awk -v n="$1" '$1 == n {print $2}'; }
+
+ticks() { grep -c 'pm-guest: tick' "$1" 2>/dev/null || echo 0; }
+
+# 1. start, console, lists, pause/continue, graceful stop
+define chain1 button
+check "acrnctl start chain1" acrnctl start chain1
+check "the guest prints on its COM1" wait_for /var/log/chain1.console 'hello from a User VM'
+check "the guest reads the host bridge through PCI configuration I/O requests" \
+	grep -q 'PCI 00:00.0 vendor 8086' /var/log/chain1.console
+check "the guest gets its command line" grep -q 'command line: pm_guest.mode=button' /var/log/chain1.console
+check "the guest waits for the power button" wait_for /var/log/chain1.console 'waiting for the power button'
+check "acrnctl list: chain1 running" test "$(state chain1)" = running
+virsh -c "$uri" list >/tmp/virsh-list.out 2>&1
+check "virsh list: chain1 running" grep -q 'chain1 *running' /tmp/virsh-list.out
+check "the guest's clock ticks" wait_for /var/log/chain1.console 'pm-guest: tick 2'
+check "acrnctl pause chain1" acrnctl pause chain1
+check "acrnctl list: chain1 paused" test "$(state chain1)" = paused
+t0=$(ticks /var/log/chain1.console)
+sleep 3
+t1=$(ticks /var/log/chain1.console)
+check "a paused guest does not tick ($t0 -> $t1 over 3 s)" test "$t0" = "$t1"
+check "acrnctl continue chain1" acrnctl continue chain1
+check "the guest ticks again after continue" wait_for /var/log/chain1.console "pm-guest: tick $((t1 + 2))"
+check "acrnctl stop chain1 (ACPI power button)" acrnctl stop chain1
+check "the guest saw the power button" wait_for /var/log/chain1.console 'power button pressed'
+check "the guest powered itself off" grep -q 'powering off (S5)' /var/log/chain1.console
+i=0
+while [ "$(state chain1)" != stopped ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+check "acrnctl list: chain1 stopped" test "$(state chain1)" = stopped
+virsh -c "$uri" domstate --reason chain1 >/tmp/virsh-state.out 2>&1
+check "virsh domstate --reason: shut off (shutdown) ($(cat /tmp/virsh-state.out))" \
+	grep -q 'shut off (shutdown)' /tmp/virsh-state.out
+
+# 2. a guest that ignores the button: force-stop
+define chain2 ignore
+check "acrnctl start chain2 (CPU 1 again: the given-up pCPU is reused)" acrnctl start chain2
+check "chain2 runs and ignores the button" wait_for /var/log/chain2.console 'ignoring the power button'
+check "acrnctl stop -f chain2" acrnctl stop -f chain2
+check "acrnctl list: chain2 stopped" test "$(state chain2)" = stopped
+
+# 3. kill -9 of acrn-dm: a crash; on_crash=destroy leaves it shut off
+check "acrnctl start chain2 again" acrnctl start chain2
+check "chain2 runs again" wait_for /var/log/chain2.console 'pm-guest: tick 1'
+pid=$(pgrep -f 'acrn-dm.*chain2' | head -n 1)
+check "acrn-dm of chain2 found ($pid)" test -n "$pid"
+kill -9 "$pid"
+i=0
+while [ "$(state chain2)" != stopped ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+check "acrnctl list: chain2 stopped after kill -9 of its acrn-dm" test "$(state chain2)" = stopped
+virsh -c "$uri" domstate --reason chain2 >/tmp/virsh-state2.out 2>&1
+check "virsh domstate --reason: shut off (crashed) ($(cat /tmp/virsh-state2.out))" \
+	grep -q 'shut off (crashed)' /tmp/virsh-state2.out
+check "acrnctl del chain1 chain2" acrnctl del chain1 chain2
+exit 0
