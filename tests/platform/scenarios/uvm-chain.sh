@@ -92,7 +92,10 @@ check "acrnctl list: chain2 stopped" test "$(state chain2)" = stopped
 # 3. kill -9 of acrn-dm: a crash; on_crash=destroy leaves it shut off
 check "acrnctl start chain2 again" acrnctl start chain2
 check "chain2 runs again" wait_for /var/log/chain2.console 'pm-guest: tick 1'
-pid=$(pgrep -f 'acrn-dm.*chain2' | head -n 1)
+pid=
+for d in /proc/[0-9]*; do
+	tr '\0' ' ' <$d/cmdline 2>/dev/null | grep -q '^[^ ]*acrn-dm .*chain2' && pid=${d#/proc/}
+done
 check "acrn-dm of chain2 found ($pid)" test -n "$pid"
 kill -9 "$pid"
 i=0
