@@ -311,7 +311,7 @@ int uvm_vm_run(struct vm *vm)
 		struct pcpu *p = &hv.pcpu[v->pcpu];
 
 		if (!__atomic_load_n(&p->given_up, __ATOMIC_ACQUIRE)) {
-			pr_warn(
+			pr_info(
 			    "VM %u vcpu %u: pCPU %u is the Service VM's; the vCPU does not run\n",
 			    vm->id, i, v->pcpu);
 			continue;
