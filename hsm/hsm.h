@@ -150,6 +150,10 @@ void hsm_ioreq_dispatch(struct hsm_vm *vm);
 void hsm_ioreq_notify(void);
 int hsm_ioreq_init(void);
 void hsm_ioreq_exit(void);
+/* The notification device's PCI driver (hsm_notify.c) and its interrupt count. */
+int hsm_notify_init(void);
+void hsm_notify_exit(void);
+extern atomic64_t hsm_notify_irqs;
 
 /* hsm_irqfd.c */
 int hsm_irqfd_init_vm(struct hsm_vm *vm);

@@ -157,6 +157,7 @@ static int hsm_vms_show(struct seq_file *m, void *unused)
 	seq_printf(m, "open_files=%d pinned_pages=%ld leaked_pages=%ld\n",
 		   atomic_read(&hsm_open_files), atomic_long_read(&hsm_pinned_pages),
 		   atomic_long_read(&hsm_leaked_pages));
+	seq_printf(m, "notify_irqs=%lld\n", (long long)atomic64_read(&hsm_notify_irqs));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(hsm_vms);
@@ -253,6 +254,13 @@ static int __init hsm_init(void)
 		hsm_ioreq_exit();
 		return ret;
 	}
+	ret = hsm_notify_init();
+	if (ret) {
+		pr_err("acrn_hsm: cannot register the notification driver: %d\n", ret);
+		misc_deregister(&hsm_miscdev);
+		hsm_ioreq_exit();
+		return ret;
+	}
 	/* debugfs is optional: its failures are ignored by design. */
 	hsm_debugfs_dir = debugfs_create_dir("acrn_hsm", NULL);
 	debugfs_create_file("vms", 0444, hsm_debugfs_dir, NULL, &hsm_vms_fops);
@@ -264,6 +272,7 @@ static int __init hsm_init(void)
 static void __exit hsm_exit(void)
 {
 	debugfs_remove_recursive(hsm_debugfs_dir);
+	hsm_notify_exit();
 	misc_deregister(&hsm_miscdev);
 	hsm_ioreq_exit();
 }

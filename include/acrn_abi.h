@@ -22,10 +22,16 @@
 	_Static_assert(__builtin_offsetof(type, field) == (off), #type "." #field " at " #off)
 
 /* CPUID leaves of the hypervisor range. */
-#define ACRN_CPUID_SIGNATURE	   0x40000000U /* EAX: max leaf; EBX,ECX,EDX: signature */
-#define ACRN_CPUID_FEATURES	   0x40000001U /* EAX: guest capability bits */
-#define ACRN_CPUID_TIMING	   0x40000010U /* EAX: TSC frequency in kHz */
-#define ACRN_CPUID_MAX_LEAF	   ACRN_CPUID_TIMING
+#define ACRN_CPUID_SIGNATURE 0x40000000U /* EAX: max leaf; EBX,ECX,EDX: signature */
+#define ACRN_CPUID_FEATURES  0x40000001U /* EAX: guest capability bits */
+#define ACRN_CPUID_TIMING    0x40000010U /* EAX: TSC frequency in kHz */
+#define ACRN_CPUID_MAX_LEAF  ACRN_CPUID_TIMING
+/*
+ * This project's, beyond ACRN's maximum leaf, for the Service VM only:
+ * EAX free hypervisor pages, EBX pool size, ECX free VPIDs, EDX VMs in the
+ * table (leak checks of the tests); zero for every other VM.
+ */
+#define ACRN_CPUID_HV_COUNTERS	   0x40000020U
 #define ACRN_SIGNATURE		   "ACRNACRNACRN"
 #define ACRN_SIGNATURE_REG	   0x4e524341U /* "ACRN" as one little-endian register */
 #define ACRN_FEATURE_PRIVILEGED_VM (1U << 0)
@@ -213,6 +219,17 @@ ACRN_ABI_CHECK_SIZE(struct acrn_hc_gpa2hpa, 16);
 #define ACRN_HC_PMCMD_PX_DATA 1U
 #define ACRN_HC_PMCMD_CX_CNT  2U
 #define ACRN_HC_PMCMD_CX_DATA 3U
+
+/*
+ * The notification device: a PCI function the hypervisor shows the Service
+ * VM on bus 0 (config space only: class "other system peripheral", one MSI
+ * vector, no BARs).  The hypervisor raises its MSI when it posts an I/O
+ * request; the HSM binds to it as a PCI driver.  The vendor id is a
+ * placeholder of this project (not assigned by the PCI-SIG).
+ */
+#define ACRN_NOTIFY_PCI_VENDOR 0xaca0U
+#define ACRN_NOTIFY_PCI_DEVICE 0x0001U
+#define ACRN_NOTIFY_PCI_CLASS  0x088000U /* base 0x08, sub-class 0x80, prog-if 0 */
 
 /* The I/O request page (SET_IOREQ_BUFFER): 16 slots of 256 bytes, slot = vCPU id */
 #define ACRN_HC_IOREQ_SLOTS	       16U

@@ -6,7 +6,7 @@
  * then applied to the target VM under the lifecycle lock.  State rules and
  * errors follow ACRN (docs/hypervisor.md has the table).
  *
- * No User VM vCPU executes yet: START_VM moves the state only, and
+ * START_VM runs the vCPUs on their given-up pCPUs (uvm_vcpu.c);
  * SET_IRQLINE/INJECT_MSI are validated and recorded; their delivery waits
  * for the virtual interrupt controllers.
  */
@@ -17,6 +17,7 @@
 #include "guest_mem.h"
 #include "ioreq.h"
 #include "pgtable.h"
+#include "uvm_vcpu.h"
 #include "vm.h"
 
 /* User VM physical addresses and Service VM ranges it may be given: below 512 GiB */
@@ -29,20 +30,17 @@ static int copy_param(struct vcpu *v, void *dst, u64 gpa, u64 len)
 	return copy_from_gpa(v->vm, dst, gpa, len) ? -HV_EINVAL : 0;
 }
 
-static s64 apply_state(struct vm *vm, enum vm_op op)
+static s64 start(struct vm *vm, void *arg)
 {
 	enum vm_state next;
-	int ret = vm_state_check(op, vm->state, vm->ioreq_page != NULL, &next);
+	int ret = vm_state_check(VM_OP_START, vm->state, vm->ioreq_page != NULL, &next);
 
+	(void)arg;
+	if (!ret)
+		ret = uvm_vm_run(vm);
 	if (!ret)
 		vm->state = next;
 	return ret;
-}
-
-static s64 start(struct vm *vm, void *arg)
-{
-	(void)arg;
-	return apply_state(vm, VM_OP_START);
 }
 
 s64 hc_start_vm(struct vcpu *v, u64 vmid, u64 unused)
@@ -210,10 +208,12 @@ static s64 notify_finish(struct vm *vm, void *arg)
 	if (!vm->ioreq_page || vcpu_id >= vm->nr_vcpus)
 		return -HV_EINVAL;
 	/*
-	 * A wake-up: the slot is taken back if the HSM completed it.  No vCPU
-	 * of a User VM runs yet, so none waits for the value.
+	 * A wake-up.  A vCPU that waits for its slot takes it back itself (it
+	 * needs the value); otherwise the slot is taken back here if the HSM
+	 * completed it.
 	 */
-	(void)ioreq_complete(&vm->ioreq_page[vcpu_id], &value);
+	if (!uvm_vcpu_notify(&vm->vcpu[vcpu_id]))
+		(void)ioreq_complete(&vm->ioreq_page[vcpu_id], &value);
 	return 0;
 }
 
@@ -303,6 +303,7 @@ s64 hc_service_vm_offline_cpu(struct vcpu *v, u64 lapic_id, u64 unused)
 		 * its pCPU idles in the hypervisor, free for a User VM.
 		 */
 		__atomic_store_n(&t->given_up, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&hv.pcpu[t->pcpu].given_up, true, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->start_req, false, __ATOMIC_RELEASE);
 		if (__atomic_load_n(&t->started, __ATOMIC_ACQUIRE))
 			__atomic_store_n(&t->init_req, true, __ATOMIC_RELEASE);

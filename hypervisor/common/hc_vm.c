@@ -6,13 +6,17 @@
  * in any state but powered off (idempotent); RESET_VM takes a PAUSED VM
  * back to CREATED; DESTROY_VM takes only a PAUSED VM and frees it.
  *
- * No User VM vCPU runs yet (START_VM, memory regions and I/O requests are
- * not implemented), so pausing and resetting change only the state.
+ * A User VM's vCPUs run on pCPUs the Service VM gave up (uvm_vcpu.c):
+ * pausing parks them there, resetting and destroying clear and free their
+ * VMCSs there first; a pCPU that does not answer makes the call fail and
+ * leaves the VM as it was.
  */
 #include "hv.h"
 #include "hc_vm.h"
 #include "hc_user_vm.h"
 #include "guest_mem.h"
+#include "io_emul.h"
+#include "uvm_vcpu.h"
 #include "vm.h"
 #include "acrn_abi.h"
 
@@ -84,6 +88,10 @@ static s64 create(struct vcpu *v, struct acrn_hc_vm_creation *c)
 	ret = vm_create(&cfg, &vm);
 	if (ret)
 		return ret;
+	/* every port exits; the ones no hypervisor handler owns go to the device model */
+	memset(vm->io_bitmap[0], 0xff, 4096);
+	memset(vm->io_bitmap[1], 0xff, 4096);
+	vm->pio_default = uvm_pio_request;
 	/* vCPU i on the i-th pCPU of the affinity mask (pCPU 0 without one) */
 	for (i = 0, n = 0; i < vm->nr_vcpus; i++, n++) {
 		while (affinity && !(affinity & (1ULL << n)))
@@ -136,16 +144,26 @@ static s64 with_vm(struct vcpu *v, u64 vmid, s64 (*op)(struct vm *vm))
 
 static s64 pause(struct vm *vm)
 {
+	int ret;
+
 	if (vm->state == VM_POWERED_OFF)
 		return -HV_EINVAL;
+	ret = uvm_vm_pause(vm);
+	if (ret)
+		return ret;
 	vm->state = VM_PAUSED;
 	return 0;
 }
 
 static s64 reset(struct vm *vm)
 {
+	int ret;
+
 	if (vm->state != VM_PAUSED)
 		return -HV_EINVAL;
+	ret = uvm_vm_stop(vm);
+	if (ret)
+		return ret;
 	user_vm_reset(vm);
 	vm->state = VM_CREATED;
 	return 0;
@@ -153,8 +171,13 @@ static s64 reset(struct vm *vm)
 
 static s64 destroy(struct vm *vm)
 {
+	int ret;
+
 	if (vm->state != VM_PAUSED)
 		return -HV_EINVAL;
+	ret = uvm_vm_stop(vm);
+	if (ret)
+		return ret;
 	vm_destroy(vm);
 	return 0;
 }

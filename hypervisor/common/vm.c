@@ -24,6 +24,15 @@ struct vm *vm_get(u16 id)
 	return id < MAX_VMS && vms[id].used ? &vms[id] : NULL;
 }
 
+u32 vm_count(void)
+{
+	u32 n = 0, i;
+
+	for (i = 0; i < MAX_VMS; i++)
+		n += vms[i].used;
+	return n;
+}
+
 static struct vm *take_slot(void)
 {
 	struct vm *vm = NULL;

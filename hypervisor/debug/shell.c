@@ -10,6 +10,7 @@
 #include "power.h"
 #include "regs_print.h"
 #include "shell.h"
+#include "uvm_vcpu.h"
 #include "vm.h"
 #include "vmexit.h"
 #include "vmx.h"
@@ -106,7 +107,7 @@ static void cmd_vm_list(const char *args)
 			hv_printf("%-6u %-15s %-6u %-12s %s\n", id, vm->name, vm->nr_vcpus,
 				  vm_state_names[vm->state], vm_type_names[vm->type]);
 	/* what VMs coming and going must give back */
-	hv_printf("free pages %u of %u, free VPIDs %u of %u\n", hv_free_pages(), HV_POOL_PAGES,
+	hv_printf("free pages %u of %u, free VPIDs %u of %u\n", hv_free_pages(), hv_pool_pages(),
 		  vpid_free_count(), VPID_MAX);
 }
 
@@ -127,6 +128,13 @@ static void cmd_vcpu_list(const char *args)
 			bool waiting =
 			    v->running && i && !__atomic_load_n(&v->started, __ATOMIC_ACQUIRE);
 
+			if (vm->type == VM_USER) { /* on a given-up pCPU (uvm_vcpu.c) */
+				hv_printf("%-6u %-4u  %-4u  %-9s  %llu%s%s\n", id, i, v->pcpu,
+					  uvm_state_name(v->uvm_state),
+					  (unsigned long long)v->exits_total,
+					  v->dead_why ? " " : "", v->dead_why ? v->dead_why : "");
+				continue;
+			}
 			hv_printf("%-6u %-4u  %-4u  %-9s  %llu\n", id, i, v->pcpu,
 				  !v->running ? "stopped"
 				  : waiting   ? "wait-sipi"

@@ -149,3 +149,56 @@ int io_emul_mmio_exit(struct vcpu *v, u64 gpa, u64 qual)
 	vmwrite(GUEST_RIP, rip + st.len);
 	return 0;
 }
+
+/* General-purpose register @n (exit-qualification order; 4 is RSP, kept in the VMCS). */
+static u64 gpr_get(struct vcpu *v, u32 n)
+{
+	return n == 4 ? vmread(GUEST_RSP) : ((u64 *)&v->regs)[n];
+}
+
+static void gpr_set(struct vcpu *v, u32 n, u64 val)
+{
+	if (n == 4)
+		vmwrite(GUEST_RSP, val);
+	else
+		((u64 *)&v->regs)[n] = val;
+}
+
+int io_emul_mmio_request(struct vcpu *v, u64 gpa, u64 qual, io_handler_fn fn)
+{
+	u64 rip = vmread(GUEST_RIP);
+	struct guest_paging pg = {
+	    .cr0 = vmread(GUEST_CR0),
+	    .cr3 = vmread(GUEST_CR3),
+	    .cr4 = vmread(GUEST_CR4),
+	    .efer = vmread(GUEST_EFER),
+	};
+	struct io_access a = {.addr = gpa};
+	struct mmio_insn mi;
+	u8 code[15] = {0};
+	u32 n = fetch_insn(v->vm, &pg, rip, code, sizeof(code));
+	int ret;
+
+	/* the decoded direction must be the one the EPT saw */
+	if (insn_decode_mmio(code, n, &mi) || mi.write != !!(qual & EPT_QUAL_WRITE)) {
+		if (v->gp_injected < 16 || !(v->gp_injected & 1023))
+			pr_warn("vcpu %u of %s: cannot emulate MMIO at %llx, rip %llx (%02x %02x "
+				"%02x %02x): #GP\n",
+				v->id, v->vm->name, (unsigned long long)gpa,
+				(unsigned long long)rip, code[0], code[1], code[2], code[3]);
+		v->gp_injected++;
+		vcpu_inject_gp(v);
+		return 0;
+	}
+	a.size = mi.size;
+	a.write = mi.write;
+	if (mi.write)
+		a.value = insn_mmio_store_value(&mi, mi.is_imm ? 0 : gpr_get(v, mi.reg));
+	ret = fn(v, &a, NULL);
+	if (ret)
+		return ret;
+	if (!mi.write)
+		gpr_set(v, mi.reg, insn_mmio_load_result(&mi, gpr_get(v, mi.reg), a.value));
+	vmwrite(GUEST_RIP, rip + mi.len);
+	return 0;
+}

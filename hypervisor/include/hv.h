@@ -27,7 +27,10 @@ struct pcpu {
 	volatile bool online;
 	volatile bool vmx_on;
 	volatile bool launched;
-	u32 nmis_dropped; /* host NMIs that found no vCPU to go to */
+	volatile bool given_up;	   /* SERVICE_VM_OFFLINE_CPU: hosts User VM vCPUs */
+	volatile bool hosting;	   /* its User VM loop runs (uvm_vcpu.c) */
+	struct vcpu *volatile uvm; /* the User VM vCPU placed on it; NULL: none */
+	u32 nmis_dropped;	   /* host NMIs that found no vCPU to go to */
 	u8 *vmxon_region;
 };
 

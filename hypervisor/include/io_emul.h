@@ -17,7 +17,7 @@ struct vm;
 
 struct io_access {
 	u64 addr; /* port, or guest-physical address */
-	u32 size; /* bytes: 1, 2 or 4 */
+	u32 size; /* bytes: 1, 2 or 4 (8 for User VM MMIO) */
 	bool write;
 	u64 value; /* written value; a read handler fills it in */
 };
@@ -59,5 +59,12 @@ int pio_passthrough(struct vcpu *v, struct io_access *a, void *ctx);
 /* Exit handlers: an I/O instruction, an EPT violation (-ENOENT: no range owns @gpa). */
 int io_emul_pio_exit(struct vcpu *v);
 int io_emul_mmio_exit(struct vcpu *v, u64 gpa, u64 qual);
+/*
+ * An EPT violation no range owns, in a VM whose device model emulates it:
+ * decode the instruction (insn_decode_mmio), hand the access to @fn, write
+ * a load's destination register and step over the instruction.  An
+ * instruction it cannot decode gets #GP.
+ */
+int io_emul_mmio_request(struct vcpu *v, u64 gpa, u64 qual, io_handler_fn fn);
 
 #endif

@@ -37,21 +37,22 @@ static inline void *phys_to_virt(u64 pa)
 }
 
 /* errno values used in 0/-errno returns (Linux numbering, as ACRN uses). */
-#define HV_EPERM   1
-#define HV_ENOENT  2
-#define HV_EIO	   5
-#define HV_E2BIG   7
-#define HV_ENOEXEC 8
-#define HV_ENOMEM  12
-#define HV_EFAULT  14
-#define HV_EBUSY   16
-#define HV_EEXIST  17
-#define HV_ENODEV  19
-#define HV_EINVAL  22
-#define HV_ENOSPC  28
-#define HV_ERANGE  34
-#define HV_ENOTTY  25
-#define HV_ENOSYS  38
+#define HV_EPERM     1
+#define HV_ENOENT    2
+#define HV_EIO	     5
+#define HV_E2BIG     7
+#define HV_ENOEXEC   8
+#define HV_ENOMEM    12
+#define HV_EFAULT    14
+#define HV_EBUSY     16
+#define HV_EEXIST    17
+#define HV_ENODEV    19
+#define HV_EINVAL    22
+#define HV_ENOSPC    28
+#define HV_ERANGE    34
+#define HV_ENOTTY    25
+#define HV_ENOSYS    38
+#define HV_ETIMEDOUT 110
 
 /*
  * The host build links the libc versions of these; the hypervisor provides

@@ -11,8 +11,14 @@
 #include "lib.h"
 #include "x86.h"
 
-#define PAGE_SIZE     4096
-#define HV_POOL_PAGES 256
+#define PAGE_SIZE 4096
+/*
+ * The hypervisor's pool, in its image (BSS): 8 MiB, enough for the EPTs of
+ * MAX_VMS User VMs of a few hundred MiB in scattered 4 KiB pages (a 256 MiB
+ * guest needs about 130 table pages) plus VMCSs and bitmaps.  The image must
+ * end below 16 MiB, where a flat Service VM kernel is loaded.
+ */
+#define HV_POOL_PAGES 2048
 
 struct page_pool {
 	u8 *base;
@@ -35,5 +41,7 @@ u32 page_pool_free_count(const struct page_pool *p);
 void *alloc_page(void *ctx);
 void free_page(void *ctx, void *page);
 u32 hv_free_pages(void);
+/* The pool's size in pages. */
+u32 hv_pool_pages(void);
 
 #endif

@@ -40,6 +40,12 @@ struct vcpu {
 	/* emulated IA32_TSC_ADJUST and the VMCS TSC offset that implements it */
 	u64 tsc_adjust;
 	u64 tsc_offset;
+	/* a User VM vCPU on a given-up pCPU (uvm_vcpu.c) */
+	volatile u32 uvm_req;	/* UVM_REQ_*: what the Service VM asked for */
+	volatile u32 uvm_state; /* UVM_ST_*: where the pCPU is with it */
+	volatile u32 uvm_kick;	/* bumped by hypercalls: the vCPU looks at uvm_req again */
+	const char *dead_why;	/* UVM_ST_DEAD: why */
+	u64 ioreqs;		/* I/O requests posted */
 	/* guest state at the last exit, for the debug shell */
 	struct {
 		u64 rip, rsp, rflags, cr0, cr3, cr4;
@@ -50,6 +56,8 @@ struct vcpu {
 int vcpu_setup_vmcs(struct vcpu *v);
 /* VMCLEAR @v's VMCS (on the pCPU that ran it) and free it. */
 void vcpu_release_vmcs(struct vcpu *v);
+/* One segment register of the current VMCS (@sel_f: its GUEST_*_SEL field). */
+void vcpu_set_segment(u32 sel_f, u16 sel, u64 base, u32 limit, u32 ar);
 void vcpu_set_linux_state(struct vcpu *v, u64 entry, u64 boot_params);
 void vcpu_set_realmode_state(struct vcpu *v, u16 cs, u16 ip);
 void vcpu_set_long_mode_state(struct vcpu *v, u64 rip, u64 rsp);
@@ -67,6 +75,8 @@ static inline void vcpu_inject_ud(struct vcpu *v)
 void vcpu_queue_nmi(struct vcpu *v);
 /* Advance the guest RIP past the instruction that exited. */
 void vcpu_skip_instruction(struct vcpu *v);
+/* One VM entry and its exit's handling: 0 to go on, > 0 stop asked, < 0 failure. */
+int vcpu_run_once(struct vcpu *v);
 /* Run until an exit handler asks to stop (0) or something fails (< 0). */
 int vcpu_run_loop(struct vcpu *v);
 /* After vcpu_run_loop() returned for good: report it and idle this pCPU. */

@@ -80,6 +80,8 @@ struct vm {
 int vm_create(const struct vm_config *cfg, struct vm **ret_vm);
 /* Free everything vm_create() took; the slot becomes free. */
 void vm_destroy(struct vm *vm);
+/* VMs in the table. */
+u32 vm_count(void);
 /* The VM in slot @id, or NULL if the slot is free. */
 struct vm *vm_get(u16 id);
 

@@ -133,6 +133,9 @@
 #define PIN_VIRTUAL_NMIS     (1U << 5)
 #define PIN_PREEMPT_TIMER    (1U << 6)
 #define PROC_NMI_WINDOW	     (1U << 22)
+#define PIN_EXT_INTR_EXITING (1U << 0)
+#define PROC_HLT_EXITING     (1U << 7)
+#define EXIT_ACK_INTR	     (1U << 15)
 #define EXIT_HOST_64	     (1U << 9)
 #define EXIT_SAVE_PAT	     (1U << 18)
 #define EXIT_LOAD_PAT	     (1U << 19)
@@ -221,6 +224,10 @@ u64 vmread(u64 field);
 void vmwrite(u64 field, u64 value);
 /* Periodic exits every @us of TSC time on the current VMCS. */
 void vmx_enable_preemption_timer(u32 us);
+/* User VM vCPU controls on the current VMCS; -ENODEV if the CPU lacks one. */
+int vmx_setup_user_vm_controls(void);
+/* Forget every EPT-derived translation of this pCPU. */
+void vmx_invept_all(void);
 #endif
 
 #endif

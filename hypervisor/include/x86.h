@@ -29,6 +29,7 @@
 #define EFER_LMA (1ULL << 10)
 
 /* IA32_APIC_BASE */
+#define APIC_BASE_BSP	   (1ULL << 8)
 #define APIC_BASE_X2APIC   (1ULL << 10)
 #define APIC_BASE_ENABLE   (1ULL << 11)
 #define LAPIC_DEFAULT_BASE 0xfee00000ULL
@@ -43,6 +44,8 @@
 #define CPUID1_ECX_DTES64  (1U << 2)
 #define CPUID1_ECX_DS_CPL  (1U << 4)
 #define CPUID1_ECX_PDCM	   (1U << 15)
+#define CPUID1_ECX_X2APIC  (1U << 21)
+#define CPUID1_ECX_TSC_DL  (1U << 24)
 #define CPUID1_EDX_MTRR	   (1U << 12)
 #define CPUID1_EDX_DS	   (1U << 21)
 #define CPUID_LEAF_PMU	   0xa
@@ -94,6 +97,11 @@
 #define MSR_VMX_TRUE_ENTRY	 0x490
 #define MSR_VMX_VMFUNC		 0x491
 #define MSR_X2APIC_ICR		 0x830
+#define MSR_X2APIC_FIRST	 0x800
+#define MSR_X2APIC_LAST		 0x8ff
+#define MSR_X2APIC_EOI		 0x80b
+#define MSR_X2APIC_SVR		 0x80f
+#define MSR_TSC_DEADLINE	 0x6e0
 #define MSR_EFER		 0xc0000080
 #define MSR_FS_BASE		 0xc0000100
 #define MSR_GS_BASE		 0xc0000101

@@ -101,3 +101,8 @@ u32 hv_free_pages(void)
 {
 	return page_pool_free_count(pool());
 }
+
+u32 hv_pool_pages(void)
+{
+	return HV_POOL_PAGES;
+}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Host tests for the MMIO store decoder. */
+/* Host tests for the MMIO decoders (Service VM LAPIC stores, User VM MMIO). */
 #include <glib.h>
 #include "insn.h"
 
@@ -59,10 +59,94 @@ static void test_rejects(void)
 			-HV_EINVAL);
 }
 
+static struct mmio_insn mi_ok(const u8 *code, u32 n, u32 len, u32 size, bool write)
+{
+	struct mmio_insn mi;
+
+	g_assert_cmpint(insn_decode_mmio(code, n, &mi), ==, 0);
+	g_assert_cmpuint(mi.len, ==, len);
+	g_assert_cmpuint(mi.size, ==, size);
+	g_assert_cmpint(mi.write, ==, write);
+	return mi;
+}
+
+static void test_mmio_forms(void)
+{
+	struct mmio_insn mi;
+
+	/* movl $0xa5a55a5a,(%rdi) */
+	mi = mi_ok((const u8[]){0xc7, 0x07, 0x5a, 0x5a, 0xa5, 0xa5}, 6, 6, 4, true);
+	g_assert_true(mi.is_imm);
+	g_assert_cmphex(insn_mmio_store_value(&mi, 0), ==, 0xa5a55a5a);
+	/* mov %rax,0x8(%rdi) */
+	mi = mi_ok((const u8[]){0x48, 0x89, 0x47, 0x08}, 4, 4, 8, true);
+	g_assert_cmpuint(mi.reg, ==, 0);
+	g_assert_cmphex(insn_mmio_store_value(&mi, 0x0123456789abcdefULL), ==,
+			0x0123456789abcdefULL);
+	/* mov (%rdi),%ebx: a 32-bit load clears bits 63:32 */
+	mi = mi_ok((const u8[]){0x8b, 0x1f}, 2, 2, 4, false);
+	g_assert_cmpuint(mi.reg, ==, 3);
+	g_assert_cmphex(insn_mmio_load_result(&mi, ~0ULL, 0xfeedbeef), ==, 0xfeedbeef);
+	/* movzbl 0x4(%rdi),%ecx */
+	mi = mi_ok((const u8[]){0x0f, 0xb6, 0x4f, 0x04}, 4, 4, 1, false);
+	g_assert_cmpuint(mi.reg, ==, 1);
+	g_assert_cmphex(insn_mmio_load_result(&mi, ~0ULL, 0xff42), ==, 0x42);
+	/* movswq (%rsi),%r8 (REX.W + REX.R, 0f bf) */
+	mi = mi_ok((const u8[]){0x4c, 0x0f, 0xbf, 0x06}, 4, 4, 2, false);
+	g_assert_cmpuint(mi.reg, ==, 8);
+	g_assert_cmphex(insn_mmio_load_result(&mi, 0, 0x8001), ==, 0xffffffffffff8001ULL);
+	/* mov 0x10(%rdi),%rdx */
+	mi = mi_ok((const u8[]){0x48, 0x8b, 0x57, 0x10}, 4, 4, 8, false);
+	g_assert_cmphex(insn_mmio_load_result(&mi, 0, 0x1122334455667788ULL), ==,
+			0x1122334455667788ULL);
+	/* mov (%rbx),%ax: a 16-bit load keeps bits 63:16 */
+	mi = mi_ok((const u8[]){0x66, 0x8b, 0x03}, 3, 3, 2, false);
+	g_assert_cmphex(insn_mmio_load_result(&mi, 0x1111222233334444ULL, 0xbeef), ==,
+			0x111122223333beefULL);
+	/* mov (%rcx),%ah: the second byte of RAX */
+	mi = mi_ok((const u8[]){0x8a, 0x21}, 2, 2, 1, false);
+	g_assert_true(mi.high_byte);
+	g_assert_cmpuint(mi.reg, ==, 0);
+	g_assert_cmphex(insn_mmio_load_result(&mi, 0x1234, 0x56), ==, 0x5634);
+	/* mov %bh,(%rdx) stores bits 15:8 of RBX */
+	mi = mi_ok((const u8[]){0x88, 0x3a}, 2, 2, 1, true);
+	g_assert_cmphex(insn_mmio_store_value(&mi, 0xab12), ==, 0xab);
+	/* with REX, reg 7 is DIL: mov %dil,(%rdx) */
+	mi = mi_ok((const u8[]){0x40, 0x88, 0x3a}, 3, 3, 1, true);
+	g_assert_false(mi.high_byte);
+	g_assert_cmpuint(mi.reg, ==, 7);
+	/* movb $0x7f,0x10(%rax,%rbx,2) */
+	mi = mi_ok((const u8[]){0xc6, 0x44, 0x58, 0x10, 0x7f}, 5, 5, 1, true);
+	g_assert_cmphex(insn_mmio_store_value(&mi, 0), ==, 0x7f);
+	/* movq $-1,(%rax): imm32 sign-extended */
+	mi = mi_ok((const u8[]){0x48, 0xc7, 0x00, 0xff, 0xff, 0xff, 0xff}, 7, 7, 8, true);
+	g_assert_cmphex(insn_mmio_store_value(&mi, 0), ==, ~0ULL);
+	/* movw $0x1234,(%rax) */
+	mi = mi_ok((const u8[]){0x66, 0xc7, 0x00, 0x34, 0x12}, 5, 5, 2, true);
+	g_assert_cmphex(insn_mmio_store_value(&mi, 0), ==, 0x1234);
+}
+
+static void test_mmio_rejects(void)
+{
+	struct mmio_insn mi;
+
+	/* register operands, other opcodes, truncated bytes, C7 /1 */
+	g_assert_cmpint(insn_decode_mmio((const u8[]){0x8b, 0xc3}, 2, &mi), !=, 0);
+	g_assert_cmpint(insn_decode_mmio((const u8[]){0x01, 0x07}, 2, &mi), !=, 0);
+	g_assert_cmpint(insn_decode_mmio((const u8[]){0xc7, 0x07, 0x01}, 3, &mi), !=, 0);
+	g_assert_cmpint(insn_decode_mmio((const u8[]){0xc7, 0x0f, 0, 0, 0, 0}, 6, &mi), !=, 0);
+	g_assert_cmpint(insn_decode_mmio((const u8[]){0x8b, 0x04}, 2, &mi), !=, 0);
+	g_assert_cmpint(insn_decode_mmio((const u8[]){0x0f, 0xaf, 0x07}, 3, &mi), !=, 0);
+	g_assert_cmpint(insn_decode_mmio((const u8[]){0x48}, 1, &mi), !=, 0);
+	g_assert_cmpint(insn_decode_mmio((const u8[]){0}, 0, &mi), !=, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/insn/forms", test_forms);
 	g_test_add_func("/insn/rejects", test_rejects);
+	g_test_add_func("/insn/mmio-forms", test_mmio_forms);
+	g_test_add_func("/insn/mmio-rejects", test_mmio_rejects);
 	return g_test_run();
 }

@@ -73,6 +73,11 @@ u32 hv_free_pages(void)
 	return 200;
 }
 
+u32 hv_pool_pages(void)
+{
+	return 256;
+}
+
 u32 vpid_free_count(void)
 {
 	return 250;

@@ -136,6 +136,9 @@ static void host_nmi(void)
 	if (!rdmsr(MSR_GS_BASE))
 		return; /* per-CPU data not set up yet */
 	p = this_pcpu();
+	/* on a pCPU that hosts User VMs an NMI is a kick (it ended a HLT), not the guest's */
+	if (p->hosting)
+		return;
 	if (p->vcpu)
 		vcpu_queue_nmi(p->vcpu);
 	else

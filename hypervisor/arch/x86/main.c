@@ -6,6 +6,7 @@
 #include "hv.h"
 #include "cmdline.h"
 #include "cpu.h"
+#include "notify_dev.h"
 #include "selftest.h"
 #include "service_vm.h"
 #include "shell.h"
@@ -137,6 +138,8 @@ static void launch_service_vm(u64 entry, const struct e820_map *mmap)
 	ret = service_vm_register_io(vm);
 	if (!ret)
 		ret = vlapic_passthrough_init(vm);
+	if (!ret)
+		ret = notify_dev_init(vm);
 	if (ret)
 		hv_panic("cannot register the Service VM's I/O traps (%d)", ret);
 	smp_run_vcpus(vm);

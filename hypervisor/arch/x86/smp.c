@@ -19,6 +19,8 @@
 #define ICR_ASSERT	 (1U << 14)
 #define ICR_INIT	 (5U << 8)
 #define ICR_SIPI	 (6U << 8)
+/* vector, delivery mode, destination mode: what a caller of smp_send_ipi() chooses */
+#define ICR_VECTOR_MODE_DEST 0xfffU
 
 static volatile u32 aps_online;
 
@@ -45,6 +47,17 @@ static void send_ipi(u32 icr)
 void smp_send_self_nmi(void)
 {
 	send_ipi_to(ICR_ASSERT | ICR_NMI, this_pcpu()->apic_id);
+}
+
+void smp_kick(u32 pcpu)
+{
+	if (pcpu < hv.nr_pcpus && pcpu != this_pcpu()->idx)
+		send_ipi_to(ICR_ASSERT | ICR_NMI, hv.pcpu[pcpu].apic_id);
+}
+
+void smp_send_ipi(u32 dest, u32 icr)
+{
+	send_ipi_to(ICR_ASSERT | (icr & ICR_VECTOR_MODE_DEST), dest);
 }
 
 int smp_start_aps(void)

@@ -319,6 +319,20 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, hsm_test=N
 		uvm_test = compile_probe(os.path.join(srcdir, "probe", "uvm-lifecycle.c"),
 					 os.path.join(workdir or os.path.dirname(out), "uvm-lifecycle"))
 		add_stripped(arc, "usr/bin/uvm-lifecycle", uvm_test)
+	if "uvm-run" in needs:
+		# The User VM runner (probe/uvm-run.c) and the test guest it runs
+		# (tests/guests/uvm-hello.S, an ELF64 like the autotools build makes).
+		wd = workdir or os.path.dirname(out)
+		uvm_run = compile_probe(os.path.join(srcdir, "probe", "uvm-run.c"),
+					os.path.join(wd, "uvm-run"))
+		add_stripped(arc, "usr/bin/uvm-run", uvm_run)
+		guests = os.path.join(srcdir, "..", "guests")
+		guest = os.path.join(wd, "uvm-hello.elf")
+		run([os.environ.get("CC", "cc"), "-nostdlib", "-static", "-no-pie",
+		     "-Wl,--build-id=none", "-Wl,-z,noexecstack", "-Wl,-z,max-page-size=4096",
+		     "-Wl,-T," + os.path.join(guests, "uvm-hello.ld"), "-o", guest,
+		     os.path.join(guests, "uvm-hello.S")])
+		arc.add_file("usr/share/acrn-tests/uvm-hello.elf", guest, 0o644)
 	if "hctest" in needs and hctest and os.path.exists(hctest):
 		# The hypercall test module (tests/platform/kmod), built like the HSM.
 		stripped = os.path.join(workdir or os.path.dirname(out), "acrn_hctest.ko")

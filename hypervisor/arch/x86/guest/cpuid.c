@@ -6,7 +6,9 @@
  */
 #include "hv.h"
 #include "cpuid.h"
+#include "page_alloc.h"
 #include "vm.h"
+#include "vpid.h"
 #include "vmx.h"
 #include "acrn_abi.h"
 
@@ -24,6 +26,11 @@ int vmexit_cpuid(struct vcpu *v)
 			a = (v->vm->flags & VM_FLAG_PRIVILEGED) ? ACRN_FEATURE_PRIVILEGED_VM : 0;
 		} else if (leaf == ACRN_CPUID_TIMING) {
 			a = (u32)hv.tsc_khz;
+		} else if (leaf == ACRN_CPUID_HV_COUNTERS && (v->vm->flags & VM_FLAG_PRIVILEGED)) {
+			a = hv_free_pages();
+			b = hv_pool_pages();
+			c = vpid_free_count();
+			d = vm_count();
 		}
 	} else {
 		cpuid_count(leaf, sub, &a, &b, &c, &d);
@@ -36,6 +43,15 @@ int vmexit_cpuid(struct vcpu *v)
 			/* OSXSAVE reflects the guest's CR4, not ours */
 			c = (c & ~CPUID1_ECX_OSXSAVE) |
 			    ((cr4 & CR4_OSXSAVE) ? CPUID1_ECX_OSXSAVE : 0);
+			/*
+			 * A User VM's LAPIC is virtual (msr.c traps its MSRs): no
+			 * x2APIC, no TSC deadline until the vLAPIC offers them;
+			 * its APIC ID is its vCPU id, one logical CPU per package.
+			 */
+			if (v->vm->type == VM_USER) {
+				c &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL);
+				b = (b & 0x0000ffffU) | (1U << 16) | (v->id << 24);
+			}
 		} else if (leaf == 7 && sub == 0) {
 			c = (c & ~CPUID7_ECX_OSPKE) | ((cr4 & CR4_PKE) ? CPUID7_ECX_OSPKE : 0);
 		} else if (leaf == CPUID_LEAF_PMU) {

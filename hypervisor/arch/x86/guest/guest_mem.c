@@ -34,6 +34,22 @@ int copy_from_gpa(struct vm *vm, void *dst, u64 gpa, u64 len)
 	return 0;
 }
 
+/*
+ * A readable host pointer to [gpa, gpa + len) of @vm (within one page for a
+ * User VM, whose RAM is wherever its EPT points), or NULL.
+ */
+static const void *gpa_ptr(const struct vm *vm, u64 gpa, u64 len)
+{
+	u64 hpa, flags;
+
+	if (vm->type != VM_USER)
+		return gpa_is_guest_ram(vm, gpa, len) ? (const void *)(uintptr_t)gpa : NULL;
+	if (!len || (gpa & 0xfff) + len > 4096 || pt_lookup(&vm->ept, gpa, &hpa, &flags) ||
+	    !(flags & EPT_R) || hv_range_overlaps(hpa, len))
+		return NULL;
+	return (const void *)(uintptr_t)hpa;
+}
+
 int gva_to_gpa(const struct vm *vm, const struct guest_paging *pg, u64 gva, u64 *ret_gpa)
 {
 	u64 table = pg->cr3 & PT_ADDR_MASK;
@@ -48,10 +64,12 @@ int gva_to_gpa(const struct vm *vm, const struct guest_paging *pg, u64 gva, u64 
 	for (level = 3; level >= 0; level--) {
 		u64 e, span = 1ULL << (12 + 9 * level);
 
+		const u64 *t = gpa_ptr(vm, table, 4096);
+
 		/* the guest's page tables must be its own RAM */
-		if (!gpa_is_guest_ram(vm, table, 4096))
+		if (!t)
 			return -HV_EFAULT;
-		e = ((const u64 *)(uintptr_t)table)[(gva >> (12 + 9 * level)) & 511];
+		e = t[(gva >> (12 + 9 * level)) & 511];
 		if (!(e & PTE_PRESENT))
 			return -HV_EFAULT;
 		if (level == 0 || ((level == 1 || level == 2) && (e & PT_LARGE))) {
@@ -68,11 +86,12 @@ u32 fetch_insn(const struct vm *vm, const struct guest_paging *pg, u64 rip, u8 *
 	u32 n;
 
 	for (n = 0; n < max; n++) {
+		const u8 *b;
 		u64 gpa;
 
-		if (gva_to_gpa(vm, pg, rip + n, &gpa) || !gpa_is_guest_ram(vm, gpa, 1))
+		if (gva_to_gpa(vm, pg, rip + n, &gpa) || !(b = gpa_ptr(vm, gpa, 1)))
 			break;
-		buf[n] = *(const u8 *)(uintptr_t)gpa;
+		buf[n] = *b;
 	}
 	return n;
 }

@@ -145,6 +145,42 @@ void msr_bitmap_init(struct vm *vm)
 	for (msr = MSR_MTRR_PHYSBASE0; msr <= MSR_MTRR_DEF_TYPE; msr++)
 		if (mtrr_slot(vm, msr))
 			trap(vm, msr, true, true);
+	/*
+	 * A User VM never reaches the physical LAPIC of the pCPU it runs on
+	 * (the hypervisor's own now): the x2APIC registers, the TSC deadline
+	 * and IA32_APIC_BASE exit.  The vLAPIC will answer them; until then
+	 * they are what a CPU without x2APIC would do (user_vm_lapic_msr()).
+	 */
+	if (vm->type == VM_USER) {
+		for (msr = MSR_X2APIC_FIRST; msr <= MSR_X2APIC_LAST; msr++)
+			trap(vm, msr, true, true);
+		trap(vm, MSR_TSC_DEADLINE, true, true);
+		trap(vm, MSR_APIC_BASE, true, true);
+	}
+}
+
+/*
+ * The LAPIC MSRs of a User VM vCPU (the hook for the vLAPIC): IA32_APIC_BASE
+ * reads as an enabled xAPIC at the default base (BSP bit on vCPU 0) and
+ * keeps that value; x2APIC registers and the TSC deadline #GP, as on a CPU
+ * without them (CPUID hides both).  Returns false if @msr is not one of them.
+ */
+static bool user_vm_lapic_msr(struct vcpu *v, u32 msr, bool write, u64 *val, bool *gp)
+{
+	u64 base = LAPIC_DEFAULT_BASE | APIC_BASE_ENABLE | (v->id ? 0 : APIC_BASE_BSP);
+
+	if (v->vm->type != VM_USER)
+		return false;
+	if (msr == MSR_APIC_BASE) {
+		*gp = write && *val != base;
+		*val = base;
+		return true;
+	}
+	if (msr == MSR_TSC_DEADLINE || (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)) {
+		*gp = true;
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -198,7 +234,9 @@ int vmexit_rdmsr(struct vcpu *v)
 	u64 val = 0, *mtrr;
 	bool gp = false;
 
-	if (msr == MSR_MISC_ENABLE)
+	if (user_vm_lapic_msr(v, msr, false, &val, &gp))
+		;
+	else if (msr == MSR_MISC_ENABLE)
 		val = v->vm->misc_enable;
 	else if (msr == MSR_TSC)
 		val = rdtsc() + v->tsc_offset;
@@ -223,7 +261,9 @@ int vmexit_wrmsr(struct vcpu *v)
 	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax, *mtrr;
 	bool gp = true;
 
-	if (msr == MSR_MISC_ENABLE) {
+	if (user_vm_lapic_msr(v, msr, true, &val, &gp)) {
+		;
+	} else if (msr == MSR_MISC_ENABLE) {
 		v->vm->misc_enable = val;
 		gp = false;
 	} else if (msr == MSR_TSC) {

@@ -10,7 +10,7 @@
 #include "vm.h"
 #include "vm_load.h"
 
-static void set_seg(u32 sel_f, u16 sel, u64 base, u32 limit, u32 ar)
+void vcpu_set_segment(u32 sel_f, u16 sel, u64 base, u32 limit, u32 ar)
 {
 	/* selector, limit, AR and base fields are at fixed offsets per segment */
 	u32 n = (sel_f - GUEST_ES_SEL) / 2;
@@ -42,10 +42,10 @@ void vcpu_set_linux_state(struct vcpu *v, u64 entry, u64 boot_params)
 {
 	u32 ds;
 
-	set_seg(GUEST_CS_SEL, 0x10, 0, 0xffffffff, 0xa09b);
+	vcpu_set_segment(GUEST_CS_SEL, 0x10, 0, 0xffffffff, 0xa09b);
 	for (ds = GUEST_ES_SEL; ds <= GUEST_GS_SEL; ds += 2)
 		if (ds != GUEST_CS_SEL)
-			set_seg(ds, 0x18, 0, 0xffffffff, 0xc093);
+			vcpu_set_segment(ds, 0x18, 0, 0xffffffff, 0xc093);
 	set_common_tables(GUEST_GDT, 0x1f);
 	vmwrite(GUEST_IDTR_LIMIT, 0);
 	vmwrite(GUEST_CR0, CR0_PG | CR0_NE | CR0_ET | CR0_PE);
@@ -76,8 +76,9 @@ void vcpu_set_realmode_state(struct vcpu *v, u16 cs, u16 ip)
 	u32 s;
 
 	for (s = GUEST_ES_SEL; s <= GUEST_GS_SEL; s += 2)
-		set_seg(s, s == GUEST_CS_SEL ? cs : 0, s == GUEST_CS_SEL ? (u64)cs << 4 : 0, 0xffff,
-			s == GUEST_CS_SEL ? 0x9b : 0x93);
+		vcpu_set_segment(s, s == GUEST_CS_SEL ? cs : 0,
+				 s == GUEST_CS_SEL ? (u64)cs << 4 : 0, 0xffff,
+				 s == GUEST_CS_SEL ? 0x9b : 0x93);
 	set_common_tables(0, 0xffff);
 	vmwrite(GUEST_CR0, CR0_NE | CR0_ET);
 	vmwrite(CR0_SHADOW, CR0_ET);
@@ -173,36 +174,39 @@ static void redeliver_event(void)
 		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
 }
 
+/* One VM entry and the handling of its exit: 0 to go on, else what the handler or entry said. */
+int vcpu_run_once(struct vcpu *v)
+{
+	u32 reason;
+
+	inject_pending_nmi(v);
+	if (vmx_enter(&v->regs, v->launched)) {
+		pr_err("VM entry failed on vcpu %u: VM-instruction error %llu\n", v->id,
+		       (unsigned long long)vmread(VM_INSTR_ERROR));
+		return -HV_EIO;
+	}
+	v->launched = true;
+	reason = (u32)vmread(EXIT_REASON);
+	if (reason & EXIT_REASON_ENTRY_FAIL) {
+		pr_err("VM entry failed on vcpu %u: exit reason %x qualification %llx\n", v->id,
+		       reason, (unsigned long long)vmread(EXIT_QUALIFICATION));
+		return -HV_EIO;
+	}
+	redeliver_event();
+	return vmexit_handle(v);
+}
+
 /* Run until a handler asks to stop (> 0: returns 0) or entry fails (< 0). */
 int vcpu_run_loop(struct vcpu *v)
 {
-	v->running = true;
-	for (;;) {
-		u32 reason;
-		int ret;
+	int ret;
 
-		inject_pending_nmi(v);
-		if (vmx_enter(&v->regs, v->launched)) {
-			pr_err("VM entry failed on vcpu %u: VM-instruction error %llu\n", v->id,
-			       (unsigned long long)vmread(VM_INSTR_ERROR));
-			v->running = false;
-			return -HV_EIO;
-		}
-		v->launched = true;
-		reason = (u32)vmread(EXIT_REASON);
-		if (reason & EXIT_REASON_ENTRY_FAIL) {
-			pr_err("VM entry failed on vcpu %u: exit reason %x qualification %llx\n",
-			       v->id, reason, (unsigned long long)vmread(EXIT_QUALIFICATION));
-			v->running = false;
-			return -HV_EIO;
-		}
-		redeliver_event();
-		ret = vmexit_handle(v);
-		if (ret) {
-			v->running = false;
-			return ret < 0 ? ret : 0;
-		}
-	}
+	v->running = true;
+	do
+		ret = vcpu_run_once(v);
+	while (!ret);
+	v->running = false;
+	return ret < 0 ? ret : 0;
 }
 
 /*

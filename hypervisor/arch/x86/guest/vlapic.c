@@ -10,6 +10,7 @@
 #include "vlapic.h"
 #include "io_emul.h"
 #include "msr_safe.h"
+#include "uvm_vcpu.h"
 #include "vm.h"
 #include "vmx.h"
 
@@ -156,8 +157,12 @@ int vlapic_passthrough_init(struct vm *vm)
 /* An AP's vCPU starts when the Service VM sends it INIT and STARTUP. */
 void vlapic_wait_for_startup(struct vcpu *v)
 {
-	while (!__atomic_exchange_n(&v->start_req, false, __ATOMIC_ACQUIRE))
+	while (!__atomic_exchange_n(&v->start_req, false, __ATOMIC_ACQUIRE)) {
+		/* given up: the pCPU is the hypervisor's, for User VMs, for good */
+		if (__atomic_load_n(&v->given_up, __ATOMIC_ACQUIRE))
+			uvm_pcpu_loop();
 		cpu_relax();
+	}
 	pr_info("vcpu %u: STARTUP vector %x, starting at %x:0000\n", v->id, v->sipi_vector,
 		v->sipi_vector << 8);
 	vcpu_set_realmode_state(v, (u16)(v->sipi_vector << 8), 0);

@@ -179,6 +179,38 @@ void vmx_enable_preemption_timer(u32 us)
 	vmwrite(GUEST_PREEMPT_TIMER, MIN(ticks >> rate, 0xffffffffULL));
 }
 
+/*
+ * The controls only User VM vCPUs have, on the current VMCS: external
+ * interrupts exit and are acknowledged on exit (the pCPU and its LAPIC are
+ * the hypervisor's; nothing physical reaches the guest), HLT exits.
+ */
+int vmx_setup_user_vm_controls(void)
+{
+	u32 pin_may1 = (u32)(rdmsr(true_pin_msr) >> 32);
+	u32 exit_may1 = (u32)(rdmsr(MSR_VMX_EXIT) >> 32);
+	u32 proc_may1 = (u32)(rdmsr(MSR_VMX_PROCBASED) >> 32);
+
+	if (!(pin_may1 & PIN_EXT_INTR_EXITING) || !(exit_may1 & EXIT_ACK_INTR) ||
+	    !(proc_may1 & PROC_HLT_EXITING))
+		return -HV_ENODEV;
+	vmwrite(PIN_CONTROLS, vmread(PIN_CONTROLS) | PIN_EXT_INTR_EXITING);
+	vmwrite(EXIT_CONTROLS, vmread(EXIT_CONTROLS) | EXIT_ACK_INTR);
+	vmwrite(PROC_CONTROLS, vmread(PROC_CONTROLS) | PROC_HLT_EXITING);
+	return 0;
+}
+
+void vmx_invept_all(void)
+{
+	struct {
+		u64 eptp, zero;
+	} desc = {0, 0};
+	u64 type = 2; /* all contexts */
+
+	if (!(rdmsr(MSR_VMX_EPT_VPID_CAP) & (1ULL << 26)))
+		return; /* no all-context INVEPT: a fresh VPID keeps the TLB apart */
+	__asm__ volatile("invept %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
+}
+
 int vmx_on(struct pcpu *p)
 {
 	u64 pa;

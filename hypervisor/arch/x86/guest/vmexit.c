@@ -16,6 +16,7 @@
 #include "vm.h"
 #include "vmx.h"
 #include "power.h"
+#include "uvm_vcpu.h"
 
 static const char *const reason_names[NR_EXIT_REASONS] = {
     [0] = "EXCEPTION_NMI",
@@ -141,6 +142,9 @@ static int handle_ept_violation(struct vcpu *v)
 	ret = io_emul_mmio_exit(v, gpa, q);
 	if (ret != -HV_ENOENT)
 		return ret;
+	/* a User VM's access outside its RAM: an MMIO request to its device model */
+	if (v->vm->type == VM_USER)
+		return io_emul_mmio_request(v, gpa, q, uvm_mmio_request);
 	/* a guest looping on a bad access must not flood the console */
 	if (v->gp_injected < 16 || !(v->gp_injected & 1023))
 		pr_warn("EPT violation vcpu=%u gpa=%llx rip=%llx %s%s%s%s: injecting #GP\n", v->id,
@@ -203,6 +207,8 @@ static int handle_triple_fault(struct vcpu *v)
 {
 	hv_printf("ACRN-HV: vcpu %u triple fault at rip=%llx\n", v->id,
 		  (unsigned long long)vmread(GUEST_RIP));
+	if (!is_service_vm(v->vm))
+		uvm_vcpu_dead(v, "triple fault");
 	if (is_service_vm(v->vm)) {
 		/* what the platform would do natively */
 		print_exit_stats(v->vm);
@@ -231,7 +237,9 @@ static int handle_exception_nmi(struct vcpu *v)
 	if (!(info & INTR_INFO_VALID))
 		return 0;
 	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
-		vcpu_queue_nmi(v);
+		/* a User VM's pCPU is the hypervisor's: its NMIs are kicks */
+		if (!this_pcpu()->hosting)
+			vcpu_queue_nmi(v);
 		return 0;
 	}
 	vcpu_inject_exception(v, INTR_INFO_VECTOR(info), info & INTR_ERR_VALID,
@@ -252,6 +260,20 @@ static int handle_task_switch(struct vcpu *v)
 static int handle_nothing(struct vcpu *v)
 {
 	(void)v;
+	return 0;
+}
+
+/* Only User VMs exit on external interrupts (acknowledged on exit) and HLT. */
+static int handle_ext_intr(struct vcpu *v)
+{
+	return v->vm->type == VM_USER ? uvm_handle_ext_intr(v) : 0;
+}
+
+static int handle_hlt(struct vcpu *v)
+{
+	if (v->vm->type == VM_USER)
+		return uvm_handle_hlt(v);
+	vcpu_skip_instruction(v);
 	return 0;
 }
 
@@ -312,7 +334,8 @@ static const exit_handler handlers[NR_EXIT_REASONS] = {
     [EXIT_INIT] = handle_init,
     [EXIT_SIPI] = handle_sipi,
     [EXIT_EXCEPTION] = handle_exception_nmi,
-    [EXIT_EXT_INTR] = handle_nothing,
+    [EXIT_EXT_INTR] = handle_ext_intr,
+    [EXIT_HLT] = handle_hlt,
     /* the pending NMI goes in with the next entry (vcpu.c) */
     [EXIT_NMI_WINDOW] = handle_nothing,
     /* only there to poll the shell and see INITs */
