@@ -484,6 +484,52 @@ static void full_run(const char *elf, uint64_t affinity)
 	vm_close(&vm);
 }
 
+/*
+ * A guest the hypervisor cannot keep running: UD2 with an empty IDT, i.e.
+ * #UD, #DF, triple fault.  Only that VM stops: its device model gets the
+ * S5 write on PM1a_CNT (as from ACRN), and it can be paused and destroyed.
+ */
+static void triple_fault(const char *elf, uint64_t affinity)
+{
+	struct acrn_vcpu_regs regs;
+	struct vm vm;
+	int n, err;
+
+	if (vm_create(&vm, elf, affinity, 1)) {
+		tap(0, "create the VM that triple-faults");
+		vm_close(&vm);
+		return;
+	}
+	vm.ram[0x200000] = 0x0f; /* ud2 */
+	vm.ram[0x200001] = 0x0b;
+	memset(&regs, 0, sizeof(regs));
+	regs.vcpu_regs.rip = 0x200000;
+	regs.vcpu_regs.gdt.base = BOOT_GDT;
+	regs.vcpu_regs.gdt.limit = 31;
+	regs.vcpu_regs.cr0 = 0x80050033ULL;
+	regs.vcpu_regs.cr3 = BOOT_PML4;
+	regs.vcpu_regs.cr4 = 0x20;
+	regs.vcpu_regs.ia32_efer = 0x500;
+	regs.vcpu_regs.rflags = 2;
+	regs.vcpu_regs.cs_ar = 0xa09b;
+	regs.vcpu_regs.cs_limit = 0xffffffff;
+	regs.vcpu_regs.cs_sel = 0x10;
+	regs.vcpu_regs.ss_sel = regs.vcpu_regs.ds_sel = regs.vcpu_regs.es_sel = 0x18;
+	err = io(vm.fd, ACRN_IOCTL_SET_VCPU_REGS, &regs);
+	if (!err)
+		err = io(vm.fd, ACRN_IOCTL_START_VM, NULL);
+	n = err ? -1 : serve(&vm, off);
+	tap(n == 1 && vm.powered_off && !vm.out_len,
+	    "a guest that triple-faults stops: its only request is the S5 write to PM1a_CNT (%d)",
+	    n);
+	err = io(vm.fd, ACRN_IOCTL_PAUSE_VM, NULL);
+	if (!err)
+		err = io(vm.fd, ACRN_IOCTL_DESTROY_VM, NULL);
+	tap(!err, "PAUSE_VM and DESTROY_VM of the stopped VM (%s)",
+	    err ? strerrorname_np(err) : "0");
+	vm_close(&vm);
+}
+
 /* The hypervisor's counters (CPUID 0x40000020, Service VM only): free pages, VPIDs. */
 static void hv_counters(unsigned *pages, unsigned *total, unsigned *vpids)
 {
@@ -533,6 +579,7 @@ int main(int argc, char **argv)
 	}
 	affinity = strtoull(argv[2], NULL, 0);
 	full_run(argv[1], affinity);
+	triple_fault(argv[1], affinity);
 	churn(argv[1], affinity, argc > 3 ? atoi(argv[3]) : 20);
 	return failures ? 1 : 0;
 }
