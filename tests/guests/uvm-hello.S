@@ -12,12 +12,18 @@
  *     that must read 0x42, a 64-bit load at +16 that must read
  *     0x1122334455667788;
  *  4. "OK\n", or "FAIL <digit>\n" naming the first wrong value, to 0x3F8;
- *  5. heartbeats: IN dword from port 0x5F8 until it reads non-zero;
- *  6. OUT word SLP_EN | SLP_TYP 5 to PM1a_CNT 0x404 (S5), then CLI; HLT.
+ *  5. measurements: N = IN dword from port 0x5F4; if N > 0, the TSC ticks of
+ *     N CPUID exits (handled by the hypervisor) and of N more IN dword from
+ *     0x5F4 (I/O requests to the Service VM and back) go out as two OUT
+ *     dwords to port 0x5FC;
+ *  6. heartbeats: IN dword from port 0x5F8 until it reads non-zero;
+ *  7. OUT word SLP_EN | SLP_TYP 5 to PM1a_CNT 0x404 (S5), then CLI; HLT.
  */
 	.set	COM1, 0x3f8
 	.set	PORT_PIO_TEST, 0x5f0
 	.set	PORT_HEARTBEAT, 0x5f8
+	.set	PORT_BENCH_N, 0x5f4
+	.set	PORT_BENCH_OUT, 0x5fc
 	.set	PM1A_CNT, 0x404
 	.set	MMIO_BASE, 0xd0000000
 
@@ -62,9 +68,39 @@ uvm_hello_start:
 	mov	$COM1, %dx
 3:	lodsb
 	test	%al, %al
-	jz	heartbeat
+	jz	bench
 	out	%al, %dx
 	jmp	3b
+
+bench:
+	mov	$PORT_BENCH_N, %dx
+	in	%dx, %eax
+	test	%eax, %eax
+	jz	heartbeat
+	mov	%eax, %r12d		/* N */
+	mov	%r12d, %r13d
+	rdtsc
+	mov	%eax, %r14d
+7:	xor	%eax, %eax
+	xor	%ecx, %ecx
+	cpuid
+	dec	%r13d
+	jnz	7b
+	rdtsc
+	sub	%r14d, %eax
+	mov	$PORT_BENCH_OUT, %dx
+	out	%eax, %dx
+	mov	%r12d, %r13d
+	rdtsc
+	mov	%eax, %r14d
+	mov	$PORT_BENCH_N, %dx
+8:	in	%dx, %eax
+	dec	%r13d
+	jnz	8b
+	rdtsc
+	sub	%r14d, %eax
+	mov	$PORT_BENCH_OUT, %dx
+	out	%eax, %dx
 
 fail:
 	lea	failmsg(%rip), %rsi

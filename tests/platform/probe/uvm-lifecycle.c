@@ -7,7 +7,8 @@
  * START_VM, reset, destroy; hypervisor-side errors passed back (bad vCPU
  * registers, a memory region over the hypervisor, bad IRQ lines and MSIs,
  * PM_GET_CPU_STATE not supported); then N create/pause/destroy rounds and
- * a full VM table, which a leaked page, VPID or slot would make fail.
+ * a full VM table, which a leaked VPID or slot would make fail, and the
+ * hypervisor's free pages and VPIDs compared (CPUID 0x40000020).
  * Prints TAP lines ("ok - ..."); static, like cpuid-probe.
  *
  *   uvm-lifecycle [ROUNDS] [HV_START]   (HV_START: from acrn_hv_mem=)
@@ -190,12 +191,24 @@ static void states(unsigned long long hv_start)
 	munmap(page, 4096);
 }
 
+/* The hypervisor's free pages and VPIDs (CPUID 0x40000020, Service VM only). */
+static void hv_counters(unsigned *pages, unsigned *vpids)
+{
+	unsigned a, b, c, d;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000020), "c"(0));
+	*pages = a;
+	*vpids = c;
+}
+
 static void churn(int rounds)
 {
 	struct acrn_vm_creation c;
 	void *page = ioreq_page();
 	int fds[8], i, n, bad = 0, first_err = 0;
+	unsigned pages0, vpids0, pages1, vpids1;
 
+	hv_counters(&pages0, &vpids0);
 	for (i = 0; i < rounds; i++) {
 		int fd = create("churn", page, &c), err = 0;
 
@@ -211,6 +224,10 @@ static void churn(int rounds)
 	}
 	tap(!bad, "%d rounds of CREATE/START/PAUSE/DESTROY: %d failed%s%s", rounds, bad,
 	    bad ? ", first " : "", bad ? strerrorname_np(first_err) : "");
+	hv_counters(&pages1, &vpids1);
+	tap(pages0 && pages0 == pages1 && vpids0 == vpids1,
+	    "the hypervisor's free pages %u -> %u, free VPIDs %u -> %u", pages0, pages1, vpids0,
+	    vpids1);
 	/* every slot of the VM table is free again: three User VMs at once, not four */
 	for (n = 0; n < 8; n++) {
 		char name[16];

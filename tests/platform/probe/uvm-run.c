@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -40,6 +41,9 @@
 #define COM1	      0x3f8
 #define PORT_PIO_TEST 0x5f0
 #define PORT_HEART    0x5f8
+#define PORT_BENCH_N  0x5f4
+#define PORT_BENCH    0x5fc
+#define BENCH_N	      100
 #define PM1A_CNT      0x404
 #define MMIO_BASE     0xd0000000ULL
 #define HEARTBEATS    200
@@ -113,6 +117,9 @@ struct vm {
 	uint32_t mmio_imm;
 	uint64_t mmio_reg;
 	unsigned heartbeats, heartbeat_limit;
+	unsigned bench_n, bench_reads; /* how many the guest measures; its reads so far */
+	uint32_t bench[2];	       /* its TSC ticks: N CPUID exits, N request round trips */
+	unsigned bench_got;
 	int powered_off;
 	unsigned requests;
 };
@@ -255,6 +262,17 @@ static int handle(struct vm *vm, struct acrn_io_request *r)
 			p->value = 0xc0ffee01;
 			return 0;
 		}
+		if (p->direction == ACRN_IOREQ_DIR_READ && p->address == PORT_BENCH_N &&
+		    p->size == 4) {
+			/* the first read asks how many; the others are the measured round trips */
+			p->value = vm->bench_reads++ ? 0 : vm->bench_n;
+			return 0;
+		}
+		if (p->direction == ACRN_IOREQ_DIR_WRITE && p->address == PORT_BENCH &&
+		    p->size == 4 && vm->bench_got < 2) {
+			vm->bench[vm->bench_got++] = p->value;
+			return 0;
+		}
 		if (p->direction == ACRN_IOREQ_DIR_READ && p->address == PORT_HEART) {
 			p->value = ++vm->heartbeats >= vm->heartbeat_limit;
 			return 0;
@@ -331,6 +349,34 @@ static int said_ok(struct vm *vm)
 	return strstr(vm->out, "OK\n") || strstr(vm->out, "FAIL");
 }
 
+static int bench_done(struct vm *vm)
+{
+	return vm->bench_got == 2;
+}
+
+/*
+ * The Service VM's side: TSC ticks of a port read the hypervisor handles
+ * itself (0xCF8 dword: trapped, passed through) - the cost of a PIO exit
+ * without the round trip.
+ */
+static void bench_hv_pio(void)
+{
+	unsigned long long t0, t1;
+	int i;
+
+	if (iopl(3)) {
+		printf("# uvm-run: iopl: %s\n", strerror(errno));
+		return;
+	}
+	t0 = __rdtsc();
+	for (i = 0; i < BENCH_N; i++)
+		__asm__ volatile("inl %%dx, %%eax" : : "d"(0xcf8) : "eax");
+	t1 = __rdtsc();
+	iopl(0);
+	printf("# uvm-run: bench Service VM TSC ticks: PIO exit handled in the hypervisor %llu\n",
+	       (t1 - t0) / BENCH_N);
+}
+
 static int half_heartbeats(struct vm *vm)
 {
 	return vm->heartbeats >= vm->heartbeat_limit / 2;
@@ -361,6 +407,7 @@ static void full_run(const char *elf, uint64_t affinity)
 	if (vm_create(&vm, elf, affinity, 0))
 		return;
 	vm.heartbeat_limit = HEARTBEATS;
+	vm.bench_n = BENCH_N;
 	err = io(vm.fd, ACRN_IOCTL_START_VM, NULL);
 	tap(!err, "START_VM (%s)", err ? strerrorname_np(err) : "0");
 	n = serve(&vm, said_ok);
@@ -373,6 +420,16 @@ static void full_run(const char *elf, uint64_t affinity)
 	tap(vm.mmio_imm == 0xa5a55a5a && vm.mmio_reg == 0x0123456789abcdefULL,
 	    "its MMIO stores arrived: imm32 %#x, reg64 %#llx", vm.mmio_imm,
 	    (unsigned long long)vm.mmio_reg);
+
+	n = serve(&vm, bench_done);
+	tap(n > 0 && vm.bench_got == 2,
+	    "the guest measured %u CPUID exits and %u I/O request round trips", BENCH_N, BENCH_N);
+	if (vm.bench_got == 2)
+		printf(
+		    "# uvm-run: bench guest TSC ticks: CPUID exit %u, PIO round trip through the "
+		    "Service VM %u\n",
+		    vm.bench[0] / BENCH_N, vm.bench[1] / BENCH_N);
+	bench_hv_pio();
 
 	t0 = now();
 	tsc0 = __rdtsc();
@@ -427,6 +484,52 @@ static void full_run(const char *elf, uint64_t affinity)
 	vm_close(&vm);
 }
 
+/*
+ * A guest the hypervisor cannot keep running: UD2 with an empty IDT, i.e.
+ * #UD, #DF, triple fault.  Only that VM stops: its device model gets the
+ * S5 write on PM1a_CNT (as from ACRN), and it can be paused and destroyed.
+ */
+static void triple_fault(const char *elf, uint64_t affinity)
+{
+	struct acrn_vcpu_regs regs;
+	struct vm vm;
+	int n, err;
+
+	if (vm_create(&vm, elf, affinity, 1)) {
+		tap(0, "create the VM that triple-faults");
+		vm_close(&vm);
+		return;
+	}
+	vm.ram[0x200000] = 0x0f; /* ud2 */
+	vm.ram[0x200001] = 0x0b;
+	memset(&regs, 0, sizeof(regs));
+	regs.vcpu_regs.rip = 0x200000;
+	regs.vcpu_regs.gdt.base = BOOT_GDT;
+	regs.vcpu_regs.gdt.limit = 31;
+	regs.vcpu_regs.cr0 = 0x80050033ULL;
+	regs.vcpu_regs.cr3 = BOOT_PML4;
+	regs.vcpu_regs.cr4 = 0x20;
+	regs.vcpu_regs.ia32_efer = 0x500;
+	regs.vcpu_regs.rflags = 2;
+	regs.vcpu_regs.cs_ar = 0xa09b;
+	regs.vcpu_regs.cs_limit = 0xffffffff;
+	regs.vcpu_regs.cs_sel = 0x10;
+	regs.vcpu_regs.ss_sel = regs.vcpu_regs.ds_sel = regs.vcpu_regs.es_sel = 0x18;
+	err = io(vm.fd, ACRN_IOCTL_SET_VCPU_REGS, &regs);
+	if (!err)
+		err = io(vm.fd, ACRN_IOCTL_START_VM, NULL);
+	n = err ? -1 : serve(&vm, off);
+	tap(n == 1 && vm.powered_off && !vm.out_len,
+	    "a guest that triple-faults stops: its only request is the S5 write to PM1a_CNT (%d)",
+	    n);
+	err = io(vm.fd, ACRN_IOCTL_PAUSE_VM, NULL);
+	if (!err)
+		err = io(vm.fd, ACRN_IOCTL_DESTROY_VM, NULL);
+	tap(!err, "PAUSE_VM and DESTROY_VM of the stopped VM (%s)",
+	    err ? strerrorname_np(err) : "0");
+	vm_close(&vm);
+}
+
 /* The hypervisor's counters (CPUID 0x40000020, Service VM only): free pages, VPIDs. */
 static void hv_counters(unsigned *pages, unsigned *total, unsigned *vpids)
 {
@@ -476,6 +579,7 @@ int main(int argc, char **argv)
 	}
 	affinity = strtoull(argv[2], NULL, 0);
 	full_run(argv[1], affinity);
+	triple_fault(argv[1], affinity);
 	churn(argv[1], affinity, argc > 3 ? atoi(argv[3]) : 20);
 	return failures ? 1 : 0;
 }

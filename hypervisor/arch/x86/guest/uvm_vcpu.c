@@ -255,9 +255,14 @@ void uvm_pcpu_loop(void)
 	for (;;) {
 		struct vcpu *v = __atomic_load_n(&p->uvm, __ATOMIC_ACQUIRE);
 
-		if (v && req_of(v) != UVM_REQ_NONE)
-			host_vcpu(v);
-		else
+		/* a vCPU placed here (its VM may have been destroyed since we looked) */
+		if (!v || v->pcpu != p->idx || req_of(v) == UVM_REQ_NONE) {
+			cpu_relax();
+			continue;
+		}
+		host_vcpu(v);
+		/* stopped: wait until the hypercall let go of it, so it is never hosted twice */
+		while (__atomic_load_n(&p->uvm, __ATOMIC_ACQUIRE) == v && req_of(v) == UVM_REQ_STOP)
 			cpu_relax();
 	}
 }
