@@ -192,6 +192,31 @@ static inline void cpu_relax(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
+/*
+ * A VM exit caused by an NMI leaves NMIs blocked in root operation until the
+ * next IRET (SDM: event blocking after VM exits), and the hypervisor takes
+ * no NMI through its IDT then.  A pCPU that goes on in root operation (and
+ * sleeps until the next NMI kick) must unblock them: an IRET to the next
+ * instruction, with the current stack and flags.
+ */
+static inline void nmi_unblock(void)
+{
+	__asm__ volatile("mov %%ss, %%rax\n\t"
+			 "push %%rax\n\t"
+			 "push %%rsp\n\t"
+			 "addq $8, (%%rsp)\n\t"
+			 "pushfq\n\t"
+			 "mov %%cs, %%rax\n\t"
+			 "push %%rax\n\t"
+			 "lea 1f(%%rip), %%rax\n\t"
+			 "push %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 :
+			 :
+			 : "rax", "memory", "cc");
+}
+
 __attribute__((noreturn)) static inline void halt_forever(void)
 {
 	for (;;)

@@ -237,9 +237,12 @@ static int handle_exception_nmi(struct vcpu *v)
 	if (!(info & INTR_INFO_VALID))
 		return 0;
 	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
-		/* a User VM's pCPU is the hypervisor's: its NMIs are kicks */
+		/* a User VM's pCPU is the hypervisor's: its NMIs are kicks, and
+		 * the next kick must wake it if it parks (nmi_unblock()) */
 		if (!this_pcpu()->hosting)
 			vcpu_queue_nmi(v);
+		else
+			nmi_unblock();
 		return 0;
 	}
 	vcpu_inject_exception(v, INTR_INFO_VECTOR(info), info & INTR_ERR_VALID,
