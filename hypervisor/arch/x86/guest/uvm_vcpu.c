@@ -175,17 +175,12 @@ static void release_vcpu(struct vcpu *v)
 	set_state(v, UVM_ST_IDLE);
 }
 
-/* Wait in root operation until @v's request is no longer @req. */
+/* Park in root operation until @v's request is no longer @req (an NMI kick ends the HLT;
+ * vmexit.c unblocks NMIs after the kick that made the vCPU exit). */
 static void park_while(struct vcpu *v, u32 req)
 {
-	/*
-	 * Spin, not HLT: in a two-CPU Bochs, a CPU halted with interrupts off
-	 * slowed the other one's timer interrupts ~70-fold (a paused User VM
-	 * made the Service VM's `sleep 3` take 140 emulator-s), and the pCPU
-	 * has nothing else to do.  On hardware HLT would save power.
-	 */
 	while (req_of(v) == req)
-		cpu_relax();
+		__asm__ volatile("hlt" ::: "memory");
 }
 
 /* Tell the Service VM's device model that the VM is off (as ACRN does after a triple fault). */
