@@ -13,6 +13,7 @@
 #include "hc_vm.h"
 #include "hc_user_vm.h"
 #include "guest_mem.h"
+#include "virq_io.h"
 #include "vm.h"
 #include "acrn_abi.h"
 
@@ -90,6 +91,7 @@ static s64 create(struct vcpu *v, struct acrn_hc_vm_creation *c)
 			n++;
 		vm->vcpu[i].pcpu = affinity ? n : 0;
 	}
+	vm_virq_place(vm);
 	c->vmid = (u16)(vm->id - v->vm->id);
 	c->vcpu_num = (u16)vm->nr_vcpus;
 	return 0;
