@@ -19,8 +19,8 @@
 #define VLAPIC_MMIO_BASE      0xfee00000ULL
 #define VLAPIC_MIN_PERIOD_US  100
 #define MSR_IA32_TSC_DEADLINE 0x6e0
-#define MSR_X2APIC_FIRST      0x800
-#define MSR_X2APIC_LAST	      0x8ff
+#define VLAPIC_MSR_FIRST      0x800
+#define VLAPIC_MSR_LAST	      0x8ff
 
 /* xAPIC register offsets (x2APIC MSR = 0x800 + offset / 16) */
 #define APIC_ID	       0x20

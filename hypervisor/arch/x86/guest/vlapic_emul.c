@@ -12,9 +12,9 @@
 #include "x86.h"
 
 #define APIC_VERSION_VALUE 0x00050014U /* integrated APIC, max LVT entry 5 */
-#define APIC_BASE_BSP	   (1ULL << 8)
+#define VLAPIC_BASE_BSP	   (1ULL << 8)
 #define APIC_BASE_ADDR	   0xfffffff000ULL /* bits 39:12 */
-#define APIC_BASE_RESERVED (~(APIC_BASE_ADDR | APIC_BASE_BSP | APIC_BASE_X2APIC | APIC_BASE_ENABLE))
+#define APIC_BASE_RESERVED (~(APIC_BASE_ADDR | VLAPIC_BASE_BSP | APIC_BASE_X2APIC | APIC_BASE_ENABLE))
 
 #define ICR_DEST_LOGICAL (1U << 11)
 #define ICR_LEVEL_ASSERT (1U << 14)
@@ -97,7 +97,7 @@ void vlapic_init(struct vlapic *vl, u32 vcpu_id, u32 apic_id, u64 tsc_hz)
 	vl->vcpu_id = vcpu_id;
 	vl->id = apic_id;
 	vl->tsc_hz = tsc_hz;
-	vl->base_msr = VLAPIC_MMIO_BASE | APIC_BASE_ENABLE | (vcpu_id ? 0 : APIC_BASE_BSP);
+	vl->base_msr = VLAPIC_MMIO_BASE | APIC_BASE_ENABLE | (vcpu_id ? 0 : VLAPIC_BASE_BSP);
 	vlapic_reset(vl);
 }
 
@@ -613,11 +613,11 @@ int vlapic_msr_read(struct vlapic *vl, u32 msr, u64 now, u64 *val)
 		*val = vlapic_timer_mode(vl) == APIC_TIMER_DEADLINE ? vl->tsc_deadline : 0;
 		return 0;
 	}
-	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)
+	if (msr < VLAPIC_MSR_FIRST || msr > VLAPIC_MSR_LAST)
 		return -HV_ENOENT;
 	if (!vlapic_x2apic(vl))
 		return -HV_EINVAL;
-	return x2apic_read(vl, (msr - MSR_X2APIC_FIRST) << 4, now, val);
+	return x2apic_read(vl, (msr - VLAPIC_MSR_FIRST) << 4, now, val);
 }
 
 int vlapic_msr_write(struct vlapic *vl, u32 msr, u64 val, u64 now, struct vlapic_out *out)
@@ -636,11 +636,11 @@ int vlapic_msr_write(struct vlapic *vl, u32 msr, u64 val, u64 now, struct vlapic
 		}
 		return 0;
 	}
-	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)
+	if (msr < VLAPIC_MSR_FIRST || msr > VLAPIC_MSR_LAST)
 		return -HV_ENOENT;
 	if (!vlapic_x2apic(vl))
 		return -HV_EINVAL;
-	ret = x2apic_write(vl, (msr - MSR_X2APIC_FIRST) << 4, val, now, out);
+	ret = x2apic_write(vl, (msr - VLAPIC_MSR_FIRST) << 4, val, now, out);
 	if (ret)
 		memset(out, 0, sizeof(*out));
 	return ret;
