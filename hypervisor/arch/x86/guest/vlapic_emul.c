@@ -14,7 +14,8 @@
 #define APIC_VERSION_VALUE 0x00050014U /* integrated APIC, max LVT entry 5 */
 #define VLAPIC_BASE_BSP	   (1ULL << 8)
 #define APIC_BASE_ADDR	   0xfffffff000ULL /* bits 39:12 */
-#define APIC_BASE_RESERVED (~(APIC_BASE_ADDR | VLAPIC_BASE_BSP | APIC_BASE_X2APIC | APIC_BASE_ENABLE))
+#define APIC_BASE_RESERVED                                                                         \
+	(~(APIC_BASE_ADDR | VLAPIC_BASE_BSP | APIC_BASE_X2APIC | APIC_BASE_ENABLE))
 
 #define ICR_DEST_LOGICAL (1U << 11)
 #define ICR_LEVEL_ASSERT (1U << 14)
