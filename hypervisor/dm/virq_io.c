@@ -5,7 +5,9 @@
  * it, never the APIC or IOAPIC pages, so entries in the VM's I/O tables
  * are all it takes for the guest's accesses to reach these handlers.  A
  * malformed access (size, alignment, offset) reads all ones and writes
- * nothing, as a bus with no decoder there would.
+ * nothing, as a bus with no decoder there would.  The handlers find the
+ * controllers through the vCPU's VM, not @ctx, so a caller that passes no
+ * context (a decoder calling the range's handler directly) works too.
  */
 #include "hv.h"
 #include "virq_io.h"
@@ -37,8 +39,8 @@ static void finish(struct io_access *a, int ret, u32 val)
 static int lapic_mmio(struct vcpu *v, struct io_access *a, void *ctx)
 {
 	u32 val = (u32)a->value;
-	int ret = virq_lapic_mmio(ctx, v->id, (u32)(a->addr - VLAPIC_MMIO_BASE), a->size, a->write,
-				  &val, vcpu_guest_tsc(v));
+	int ret = virq_lapic_mmio(v->vm->virq, v->id, (u32)(a->addr - VLAPIC_MMIO_BASE), a->size,
+				  a->write, &val, vcpu_guest_tsc(v));
 
 	finish(a, ret, val);
 	return 0;
@@ -47,9 +49,9 @@ static int lapic_mmio(struct vcpu *v, struct io_access *a, void *ctx)
 static int ioapic_mmio(struct vcpu *v, struct io_access *a, void *ctx)
 {
 	u32 val = (u32)a->value;
-	int ret = virq_ioapic_mmio(ctx, (u32)(a->addr - VIOAPIC_BASE), a->size, a->write, &val);
+	int ret =
+	    virq_ioapic_mmio(v->vm->virq, (u32)(a->addr - VIOAPIC_BASE), a->size, a->write, &val);
 
-	(void)v;
 	finish(a, ret, val);
 	return 0;
 }
@@ -57,9 +59,8 @@ static int ioapic_mmio(struct vcpu *v, struct io_access *a, void *ctx)
 static int pic_pio(struct vcpu *v, struct io_access *a, void *ctx)
 {
 	u32 val = (u32)a->value;
-	int ret = virq_pic_pio(ctx, (u16)a->addr, a->size, a->write, &val);
+	int ret = virq_pic_pio(v->vm->virq, (u16)a->addr, a->size, a->write, &val);
 
-	(void)v;
 	finish(a, ret, val);
 	return 0;
 }
@@ -95,7 +96,7 @@ int vm_virq_create(struct vm *vm)
 		goto err_page;
 	for (i = 0; i < ARRAY_SIZE(ranges); i++) {
 		ret = io_table_add(ranges[i].mmio ? &vm->mmio : &vm->pio, ranges[i].base,
-				   ranges[i].len, ranges[i].fn, q);
+				   ranges[i].len, ranges[i].fn, NULL);
 		if (ret)
 			goto err_ranges;
 	}

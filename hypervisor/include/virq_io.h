@@ -9,7 +9,9 @@
  * How the run loop uses it:
  *  - exits: a port or EPT-violation exit goes through the VM's I/O tables
  *    (io_table_find) before anything becomes an I/O request, so these
- *    handlers see the guest's accesses; an MSR exit calls
+ *    handlers see the guest's accesses; MMIO needs a decoder of loads as
+ *    well as stores (guests read the APIC and IOAPIC), and the handlers
+ *    ignore their context argument (NULL is fine); an MSR exit calls
  *    vlapic_handle_msr() first (-ENOENT: not an APIC MSR; -EINVAL: #GP).
  *  - entries: vcpu_inject_pending_interrupt() (vintr.h) before each.
  *  - wake-ups: virq_set_kick(vm->virq, fn, ctx) once; @fn is called when
