@@ -132,6 +132,11 @@ void vm_virq_place(struct vm *vm)
 	spin_unlock(&vm->virq->lock);
 }
 
+u32 vcpu_apic_id(const struct vcpu *v)
+{
+	return v->vm->virq ? v->vm->virq->lapic[v->id].id : v->id;
+}
+
 int vlapic_handle_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
 	if (!v->vm->virq)

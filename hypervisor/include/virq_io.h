@@ -14,6 +14,9 @@
  *    ignore their context argument (NULL is fine); an MSR exit calls
  *    vlapic_handle_msr() first (-ENOENT: not an APIC MSR; -EINVAL: #GP).
  *  - entries: vcpu_inject_pending_interrupt() (vintr.h) before each.
+ *  - CPUID: leaf 1 EBX[31:24] and leaf 0xB EDX report vcpu_apic_id(v);
+ *    leaf 1 ECX may advertise x2APIC (bit 21) and TSC-deadline (bit 24),
+ *    both are emulated.
  *  - wake-ups: virq_set_kick(vm->virq, fn, ctx) once; @fn is called when
  *    a vCPU gets something to take (to IPI its pCPU out of the guest or
  *    out of HLT).
@@ -32,6 +35,8 @@ int vm_virq_create(struct vm *vm);
 void vm_virq_destroy(struct vm *vm);
 /* Once the vCPUs have pCPUs: each vLAPIC takes its pCPU's APIC ID (the MADT's). */
 void vm_virq_place(struct vm *vm);
+/* @v's APIC ID as its vLAPIC has it (CPUID 1 and 0xB must say the same); @v->id without one. */
+u32 vcpu_apic_id(const struct vcpu *v);
 /* The guest's TSC on @v's pCPU: the timers' "now". */
 u64 vcpu_guest_tsc(const struct vcpu *v);
 /*

@@ -15,6 +15,7 @@
 #include "msr.h"
 #include "page_alloc.h"
 #include "virq.h"
+#include "virq_io.h"
 #include "vm.h"
 #include "vmexit.h"
 #include "vmx.h"
@@ -154,6 +155,8 @@ static void test_create_destroy(void)
 	g_assert_cmpuint(vm->virq->nr_vcpus, ==, 2);
 	g_assert_cmpuint(vm->virq->lapic[0].id, ==, 2);
 	g_assert_cmpuint(vm->virq->lapic[1].id, ==, 4);
+	g_assert_cmpuint(vcpu_apic_id(&vm->vcpu[1]), ==, 4);
+	g_assert_cmpuint(vcpu_apic_id(&sos->vcpu[0]), ==, 0); /* no vLAPIC: the vCPU index */
 	{
 		static const u64 mmio[] = {0xfee00000, 0xfee00ffc, 0xfec00000, 0xfec00010};
 		static const u64 pio[] = {0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1};
