@@ -13,7 +13,6 @@
 #define MSI_ADDR_DEST(a)  (((a) >> 12) & 0xff)
 #define MSI_ADDR_LOGICAL  (1ULL << 2)
 #define MSI_DATA_LEVEL	  (1ULL << 15)
-#define MSI_DATA_ASSERT	  (1ULL << 14)
 #define MSI_ADDR_WINDOW	  0xfee00000ULL
 #define MSI_ADDR_WIN_MASK 0xfff00000ULL
 
