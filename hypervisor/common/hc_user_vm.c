@@ -6,9 +6,10 @@
  * then applied to the target VM under the lifecycle lock.  State rules and
  * errors follow ACRN (docs/hypervisor.md has the table).
  *
- * START_VM runs the vCPUs on their given-up pCPUs (uvm_vcpu.c);
- * SET_IRQLINE/INJECT_MSI are validated and recorded; their delivery waits
- * for the virtual interrupt controllers.
+ * START_VM runs the vCPUs on their given-up pCPUs (uvm_vcpu.c).
+ * SET_IRQLINE and INJECT_MSI drive the VM's virtual interrupt controllers
+ * (virq.h), which hold the interrupt until a vCPU takes it (the run loop
+ * does not inject them yet).
  */
 #include "hv.h"
 #include "hc_user_vm.h"
@@ -18,6 +19,7 @@
 #include "ioreq.h"
 #include "pgtable.h"
 #include "uvm_vcpu.h"
+#include "virq.h"
 #include "vm.h"
 
 /* User VM physical addresses and Service VM ranges it may be given: below 512 GiB */
@@ -232,12 +234,7 @@ static s64 set_irqline(struct vm *vm, void *arg)
 		ret = hc_check_irqline(value, &gsi, &op);
 	if (ret)
 		return ret;
-	/* the level the line is left at; the vIOAPIC/vPIC will take it from here */
-	if (op == ACRN_HC_IRQ_ASSERT || op == ACRN_HC_IRQ_PULSE_FALL)
-		vm->irq_level |= 1ULL << gsi;
-	else
-		vm->irq_level &= ~(1ULL << gsi);
-	return 0;
+	return virq_set_irqline(vm->virq, gsi, op);
 }
 
 s64 hc_set_irqline(struct vcpu *v, u64 vmid, u64 value)
@@ -247,12 +244,13 @@ s64 hc_set_irqline(struct vcpu *v, u64 vmid, u64 value)
 
 static s64 inject_msi(struct vm *vm, void *arg)
 {
+	const struct acrn_hc_msi_entry *m = arg;
 	int ret = vm_state_check(VM_OP_IRQ, vm->state, false, NULL);
 
 	if (!ret)
-		ret = hc_check_msi(arg);
+		ret = hc_check_msi(m);
 	if (!ret)
-		vm->msi_count++; /* delivery: with the vLAPIC */
+		ret = virq_inject_msi(vm->virq, m->msi_addr, m->msi_data);
 	return ret;
 }
 
@@ -318,7 +316,7 @@ void user_vm_reset(struct vm *vm)
 {
 	vm->boot_regs_set = 0;
 	memset(vm->boot_regs, 0, sizeof(vm->boot_regs));
-	vm->irq_level = 0;
+	virq_reset(vm->virq);
 	if (vm->ioreq_page)
 		ioreq_reset_all(vm->ioreq_page);
 }

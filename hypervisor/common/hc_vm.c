@@ -17,6 +17,7 @@
 #include "guest_mem.h"
 #include "io_emul.h"
 #include "uvm_vcpu.h"
+#include "virq_io.h"
 #include "vm.h"
 #include "acrn_abi.h"
 
@@ -98,6 +99,7 @@ static s64 create(struct vcpu *v, struct acrn_hc_vm_creation *c)
 			n++;
 		vm->vcpu[i].pcpu = affinity ? n : 0;
 	}
+	vm_virq_place(vm);
 	c->vmid = (u16)(vm->id - v->vm->id);
 	c->vcpu_num = (u16)vm->nr_vcpus;
 	return 0;

@@ -9,6 +9,7 @@
 #include "ept.h"
 #include "msr.h"
 #include "page_alloc.h"
+#include "virq_io.h"
 #include "vmexit.h"
 #include "vmx.h"
 #include "vpid.h"
@@ -133,10 +134,17 @@ int vm_create(const struct vm_config *cfg, struct vm **ret_vm)
 	ret = cfg->identity_ept ? ept_build_identity(vm) : ept_init(vm);
 	if (ret)
 		goto err_bitmaps;
+	if (vm->type == VM_USER) {
+		ret = vm_virq_create(vm);
+		if (ret)
+			goto err_ept;
+	}
 	vm->state = VM_CREATED;
 	*ret_vm = vm;
 	return 0;
 
+err_ept:
+	ept_destroy(vm);
 err_bitmaps:
 	free_bitmaps(vm);
 err_vpids:
@@ -152,6 +160,7 @@ void vm_destroy(struct vm *vm)
 
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_release_vmcs(&vm->vcpu[i]);
+	vm_virq_destroy(vm);
 	ept_destroy(vm);
 	free_bitmaps(vm);
 	free_vpids(vm);

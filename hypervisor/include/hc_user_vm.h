@@ -23,7 +23,7 @@ s64 hc_set_irqline(struct vcpu *v, u64 vmid, u64 value);
 s64 hc_inject_msi(struct vcpu *v, u64 vmid, u64 gpa);
 s64 hc_pm_get_cpu_state(struct vcpu *v, u64 cmd, u64 gpa);
 s64 hc_service_vm_offline_cpu(struct vcpu *v, u64 lapic_id, u64 unused);
-/* RESET_VM's part: vCPU registers forgotten, every I/O request slot FREE, lines low. */
+/* RESET_VM's part: vCPU registers forgotten, I/O request slots FREE, controllers reset. */
 void user_vm_reset(struct vm *vm);
 
 #endif

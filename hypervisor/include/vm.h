@@ -30,6 +30,8 @@ enum vm_state { VM_POWERED_OFF, VM_CREATED, VM_RUNNING, VM_PAUSED };
 /* owns its pCPUs' local APICs (reads pass through, writes are replayed) */
 #define VM_FLAG_LAPIC_PASSTHROUGH (1U << 2)
 
+struct virq;
+
 struct vm_config {
 	enum vm_type type;
 	const char *name;
@@ -62,8 +64,7 @@ struct vm {
 	u64 misc_enable; /* emulated IA32_MISC_ENABLE */
 	/* User VMs (common/hc_user_vm.c) */
 	struct acrn_hc_io_request *ioreq_page; /* in Service VM RAM; NULL: not set yet */
-	u64 irq_level;			       /* GSI lines as SET_IRQLINE left them */
-	u64 msi_count;			       /* MSIs accepted by INJECT_MSI */
+	struct virq *virq;		       /* User VMs: vLAPICs, vIOAPIC, vPIC (virq_io.h) */
 	u32 boot_regs_set;		       /* bit i: boot_regs[i] came from SET_VCPU_REGS */
 	struct acrn_hc_regs boot_regs[MAX_VCPUS_PER_VM];
 	/* emulated MTRRs: the guest's view; the hardware's stay the hypervisor's */

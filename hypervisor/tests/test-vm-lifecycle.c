@@ -14,6 +14,8 @@
 #include "hypercall.h"
 #include "msr.h"
 #include "page_alloc.h"
+#include "virq.h"
+#include "virq_io.h"
 #include "vm.h"
 #include "vmexit.h"
 #include "uvm_vcpu.h"
@@ -124,6 +126,8 @@ static void setup(void)
 	hv.hv_start = (u64)(uintptr_t)hvmem;
 	hv.hv_end = hv.hv_start + 4096;
 	hv.nr_pcpus = 4;
+	for (u32 i = 0; i < hv.nr_pcpus; i++)
+		hv.pcpu[i].apic_id = 2 * i; /* as with hyper-threads off */
 	e820_add(&hv.boot.mmap, (u64)(uintptr_t)ram, RAM_SIZE, E820_RAM);
 	e820_add(&hv.boot.mmap, hv.hv_start, 4096, E820_RAM);
 	e820_normalize(&hv.boot.mmap);
@@ -187,6 +191,47 @@ static void test_create_destroy(void)
 		g_assert_cmpint(pt_lookup(&vm->ept, (u64)(uintptr_t)ram, &pa, &flags), ==,
 				-HV_ENOENT);
 		g_assert_cmpint(pt_lookup(&vm->ept, hv.hv_start, &pa, &flags), ==, -HV_ENOENT);
+	}
+	/* its interrupt controllers: APIC IDs of its pCPUs, handlers in its I/O tables */
+	g_assert_nonnull(vm->virq);
+	g_assert_cmpuint(vm->virq->nr_vcpus, ==, 2);
+	g_assert_cmpuint(vm->virq->lapic[0].id, ==, 2);
+	g_assert_cmpuint(vm->virq->lapic[1].id, ==, 4);
+	g_assert_cmpuint(vcpu_apic_id(&vm->vcpu[1]), ==, 4);
+	g_assert_cmpuint(vcpu_apic_id(&sos->vcpu[0]), ==, 0); /* no vLAPIC: the vCPU index */
+	{
+		static const u64 mmio[] = {0xfee00000, 0xfee00ffc, 0xfec00000, 0xfec00010};
+		static const u64 pio[] = {0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1};
+		const struct io_range *r;
+		struct io_access a = {0xfee00030, 4, false, 0};
+		size_t i;
+
+		for (i = 0; i < G_N_ELEMENTS(mmio); i++)
+			g_assert_nonnull(io_table_find(&vm->mmio, mmio[i]));
+		for (i = 0; i < G_N_ELEMENTS(pio); i++)
+			g_assert_nonnull(io_table_find(&vm->pio, pio[i]));
+		g_assert_null(io_table_find(&vm->pio, 0x22));
+		g_assert_null(io_table_find(&vm->pio, 0x4d2));
+		g_assert_null(io_table_find(&vm->mmio, 0xfee01000));
+		/* a guest read of the version register through the table, as the run loop will do
+		 */
+		r = io_table_find(&vm->mmio, a.addr);
+		g_assert_cmpint(r->fn(&vm->vcpu[1], &a, r->ctx), ==, 0);
+		g_assert_cmphex(a.value, ==, 0x00050014);
+		/* malformed: a 2-byte read reads all ones, a misaligned write changes nothing */
+		a = (struct io_access){0xfee00080, 2, false, 0};
+		g_assert_cmpint(r->fn(&vm->vcpu[1], &a, r->ctx), ==, 0);
+		g_assert_cmphex(a.value, ==, 0xffff);
+		a = (struct io_access){0xfee00084, 4, true, 0xff};
+		g_assert_cmpint(r->fn(&vm->vcpu[1], &a, r->ctx), ==, 0);
+		g_assert_cmphex(vm->virq->lapic[1].tpr, ==, 0);
+		/* the PIC's ELCR through its port handler */
+		r = io_table_find(&vm->pio, 0x4d1);
+		a = (struct io_access){0x4d1, 1, true, 0xff};
+		g_assert_cmpint(r->fn(&vm->vcpu[0], &a, r->ctx), ==, 0);
+		a = (struct io_access){0x4d1, 1, false, 0};
+		g_assert_cmpint(r->fn(&vm->vcpu[0], &a, r->ctx), ==, 0);
+		g_assert_cmphex(a.value, ==, 0xde);
 	}
 	/* DESTROY only when PAUSED; PAUSE is idempotent; RESET goes back to CREATED */
 	g_assert_cmpint(hc(ACRN_HC_DESTROY_VM, 1), ==, -HV_EINVAL);
@@ -431,23 +476,32 @@ static void test_user_vm_hypercalls(void)
 	g_assert_cmpint(hc2(ACRN_HC_NOTIFY_REQUEST_FINISH, 1, 1), ==, -HV_EINVAL);
 	g_assert_cmpint(hc2(ACRN_HC_NOTIFY_REQUEST_FINISH, 1, ~0ULL), ==, -HV_EINVAL);
 	g_assert_cmpint(hc2(ACRN_HC_NOTIFY_REQUEST_FINISH, 2, 0), ==, -HV_EINVAL);
-	/* interrupts: validated and recorded */
+	/* interrupts: validated, then delivered to the VM's controllers */
+	g_assert_nonnull(vm->virq);
 	g_assert_cmpint(hc2(ACRN_HC_SET_IRQLINE, 1, ACRN_HC_IRQLINE(4, ACRN_HC_IRQ_ASSERT)), ==, 0);
-	g_assert_cmphex(vm->irq_level, ==, 1ULL << 4);
+	g_assert_cmphex(vm->virq->ioapic.lines, ==, 1ULL << 4);
+	g_assert_cmphex(vm->virq->pic.chip[0].lines, ==, 1U << 4);
 	g_assert_cmpint(hc2(ACRN_HC_SET_IRQLINE, 1, ACRN_HC_IRQLINE(4, ACRN_HC_IRQ_PULSE_RAISE)),
 			==, 0);
-	g_assert_cmphex(vm->irq_level, ==, 0);
+	g_assert_cmphex(vm->virq->ioapic.lines, ==, 0);
 	g_assert_cmpint(hc2(ACRN_HC_SET_IRQLINE, 1, ACRN_HC_IRQLINE(48, 0)), ==, -HV_EINVAL);
 	g_assert_cmpint(hc2(ACRN_HC_SET_IRQLINE, 1, ACRN_HC_IRQLINE(4, 9)), ==, -HV_EINVAL);
 	g_assert_cmpint(hc2(ACRN_HC_SET_IRQLINE, 0, ACRN_HC_IRQLINE(4, 0)), ==, -HV_EINVAL);
+	g_assert_cmphex(vm->virq->ioapic.lines, ==, 0);
+	/* to APIC ID 0, vCPU 0's; its vLAPIC is software-disabled at reset, so enable it */
+	{
+		u32 svr = 0x1ff;
+
+		g_assert_cmpint(virq_lapic_mmio(vm->virq, 0, 0xf0, 4, true, &svr, 0), ==, 0);
+	}
 	*msi = (struct acrn_hc_msi_entry){0xfee00000, 0x41};
 	g_assert_cmpint(hc2(ACRN_HC_INJECT_MSI, 1, at(P_SMALL)), ==, 0);
-	g_assert_cmpuint(vm->msi_count, ==, 1);
+	g_assert_cmpint(vlapic_pending(&vm->virq->lapic[0]), ==, 0x41);
 	msi->msi_data = 2; /* an exception vector */
 	g_assert_cmpint(hc2(ACRN_HC_INJECT_MSI, 1, at(P_SMALL)), ==, -HV_EINVAL);
 	g_assert_cmpint(hc2(ACRN_HC_INJECT_MSI, 1, hv.hv_start), ==, -HV_EINVAL);
 	g_assert_cmpint(hc2(ACRN_HC_INJECT_MSI, 1, at(P_SMALL) + 2), ==, -HV_EINVAL);
-	g_assert_cmpuint(vm->msi_count, ==, 1);
+	g_assert_cmphex(vm->virq->lapic[0].irr[2], ==, 1U << 1); /* only 0x41 */
 	/* PM_GET_CPU_STATE: not supported, cleanly */
 	g_assert_cmpint(hc2(ACRN_HC_PM_GET_CPU_STATE, 1U << 24, at(P_SMALL)), ==, -HV_ENODEV);
 	g_assert_cmpint(hc2(ACRN_HC_PM_GET_CPU_STATE, 2U << 24, at(P_SMALL)), ==, -HV_EINVAL);
@@ -464,6 +518,8 @@ static void test_user_vm_hypercalls(void)
 	g_assert_cmpint(vm->state, ==, VM_CREATED);
 	g_assert_cmpuint(vm->boot_regs_set, ==, 0);
 	g_assert_cmpuint(page[0].processed, ==, ACRN_HC_IOREQ_STATE_FREE);
+	g_assert_cmpint(vlapic_pending(&vm->virq->lapic[0]), ==, -1); /* controllers reset */
+	g_assert_cmphex(vm->virq->lapic[0].svr, ==, 0xff);
 	/* unmap, destroy: every page and VPID back */
 	g_assert_cmpint(map(1, ACRN_MEM_REGION_DEL, 0, UVM_GPA, 0, 4096), ==, 0);
 	g_assert_cmpint(gpa2hpa(1, UVM_GPA, &hpa), ==, -HV_EINVAL);
