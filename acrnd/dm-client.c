@@ -88,7 +88,9 @@ static void handle_message(AcrnDmClient *self, GVariant *msg)
 	GTask *task;
 
 	if (event) {
-		if (self->connect_task && strcmp(event, "hello") == 0) {
+		AcrnDmEvent kind = acrn_dm_event_parse(event);
+
+		if (self->connect_task && kind == ACRN_DM_EVENT_HELLO) {
 			GTask *t = g_steal_pointer(&self->connect_task);
 
 			stop_connecting(self);
@@ -97,7 +99,11 @@ static void handle_message(AcrnDmClient *self, GVariant *msg)
 			g_object_unref(t);
 			return;
 		}
-		g_signal_emit(self, signals[SIG_EVENT], 0, event, msg);
+		if (kind == ACRN_DM_EVENT_UNKNOWN) {
+			g_debug("%s: ignoring unknown event '%s'", self->path, event);
+			return;
+		}
+		g_signal_emit(self, signals[SIG_EVENT], 0, (guint)kind, msg);
 		return;
 	}
 	id = acrn_dm_proto_get_int(msg, "id", -1);
@@ -369,7 +375,7 @@ static void acrn_dm_client_class_init(AcrnDmClientClass *klass)
 	oc->finalize = acrn_dm_client_finalize;
 	signals[SIG_EVENT] =
 	    g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-			 G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_VARIANT);
+			 G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_VARIANT);
 	signals[SIG_CLOSED] = g_signal_new("closed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
 					   NULL, NULL, NULL, G_TYPE_NONE, 0);
 }

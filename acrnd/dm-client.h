@@ -11,7 +11,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(AcrnDmClient, acrn_dm_client, ACRN, DM_CLIENT, GObject)
 
 /* Signals:
- *   "event"  (const char *name, GVariant *msg)   every message with "event"
+ *   "event"  (guint AcrnDmEvent, GVariant *msg)  every message with a known
+ *                                                "event" but hello (unknown
+ *                                                names are logged, dropped)
  *   "closed" ()                                  the connection ended */
 
 AcrnDmClient *acrn_dm_client_new(const char *socket_path);
