@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "acrn-dbus-errors.h"
+#include "acrnd-error.h"
 #include "dbus-service.h"
 
 struct AcrnDbusService {
@@ -56,13 +57,31 @@ gboolean acrn_dbus_check_options(GDBusMethodInvocation *inv, GVariant *options,
 	return TRUE;
 }
 
+/* The model's codes (acrnd-error.h) and their org.acrn.Acrnd1.Error names. */
+static const AcrnError model_to_dbus[] = {
+    [ACRND_ERROR_FAILED] = ACRN_ERROR_FAILED,
+    [ACRND_ERROR_NO_SUCH_VM] = ACRN_ERROR_NO_SUCH_VM,
+    [ACRND_ERROR_ALREADY_EXISTS] = ACRN_ERROR_ALREADY_EXISTS,
+    [ACRND_ERROR_INVALID_STATE] = ACRN_ERROR_INVALID_STATE,
+    [ACRND_ERROR_INVALID_CONFIG] = ACRN_ERROR_INVALID_CONFIG,
+    [ACRND_ERROR_BUSY] = ACRN_ERROR_BUSY,
+    [ACRND_ERROR_TIMEOUT] = ACRN_ERROR_TIMEOUT,
+    [ACRND_ERROR_CANCELLED] = ACRN_ERROR_CANCELLED,
+    [ACRND_ERROR_DEVICE_MODEL_FAILED] = ACRN_ERROR_DEVICE_MODEL_FAILED,
+};
+
 void acrn_dbus_return_error(GDBusMethodInvocation *inv, const GError *error)
 {
-	if (error->domain == ACRN_ERROR || error->domain == G_DBUS_ERROR)
+	AcrnError code = ACRN_ERROR_FAILED;
+
+	if (error->domain == ACRN_ERROR || error->domain == G_DBUS_ERROR) {
 		g_dbus_method_invocation_return_gerror(inv, error);
-	else
-		g_dbus_method_invocation_return_error_literal(inv, ACRN_ERROR, ACRN_ERROR_FAILED,
-							      error->message);
+		return;
+	}
+	if (error->domain == ACRND_ERROR && error->code >= 0 &&
+	    (gsize)error->code < G_N_ELEMENTS(model_to_dbus))
+		code = model_to_dbus[error->code];
+	g_dbus_method_invocation_return_error_literal(inv, ACRN_ERROR, code, error->message);
 }
 
 /* ---- Manager methods ---- */

@@ -28,7 +28,8 @@ typedef struct {
  * value of the wrong type. */
 gboolean acrn_dbus_check_options(GDBusMethodInvocation *inv, GVariant *options,
 				 const AcrnDbusOption *allowed);
-/* Reply with @error, mapped into the ACRN_ERROR domain if it is not. */
+/* Reply with @error: ACRN_ERROR and G_DBUS_ERROR as they are, the model's
+ * ACRND_ERROR codes mapped to their D-Bus names, anything else Failed. */
 void acrn_dbus_return_error(GDBusMethodInvocation *inv, const GError *error);
 
 char *acrn_dbus_vm_path(const char *uuid);

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "acrn-dbus-errors.h"
+#include "acrnd-error.h"
 #include "dm-client.h"
 #include "dm-process.h"
 #include "dm-proto.h"
@@ -191,14 +191,14 @@ static GTask *new_task(AcrnMachine *vm, GAsyncReadyCallback cb, gpointer data)
 	return g_task_new(vm, NULL, cb, data);
 }
 
-static void task_fail(GTask *task, AcrnError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void task_fail(GTask *task, AcrndError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
-static void task_fail(GTask *task, AcrnError code, const char *fmt, ...)
+static void task_fail(GTask *task, AcrndError code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	g_task_return_error(task, g_error_new_valist(ACRN_ERROR, code, fmt, ap));
+	g_task_return_error(task, g_error_new_valist(ACRND_ERROR, code, fmt, ap));
 	va_end(ap);
 	g_object_unref(task);
 }
@@ -214,7 +214,7 @@ static gboolean check_idle(AcrnMachine *vm, GTask *task)
 {
 	if (vm->op == OP_NONE)
 		return TRUE;
-	task_fail(task, ACRN_ERROR_BUSY, "VM '%s' is busy with another operation", vm->def->name);
+	task_fail(task, ACRND_ERROR_BUSY, "VM '%s' is busy with another operation", vm->def->name);
 	return FALSE;
 }
 
@@ -222,7 +222,7 @@ static gboolean check_state(AcrnMachine *vm, GTask *task, const char *what, guin
 {
 	if (allowed_mask & (1u << vm->state))
 		return TRUE;
-	task_fail(task, ACRN_ERROR_INVALID_STATE, "VM '%s' is %s: cannot %s", vm->def->name,
+	task_fail(task, ACRND_ERROR_INVALID_STATE, "VM '%s' is %s: cannot %s", vm->def->name,
 		  state_names[vm->state], what);
 	return FALSE;
 }
@@ -395,7 +395,7 @@ static void finish_preempted(AcrnMachine *vm)
 	if (vm->preempted_op == OP_SHUTDOWN)
 		task_ok(t); /* the caller wanted the VM off, and it is */
 	else
-		task_fail(t, ACRN_ERROR_CANCELLED, "VM '%s': cancelled by a force-stop",
+		task_fail(t, ACRND_ERROR_CANCELLED, "VM '%s': cancelled by a force-stop",
 			  vm->def->name);
 	vm->preempted_op = OP_NONE;
 }
@@ -453,7 +453,8 @@ static void exit_while_starting(AcrnMachine *vm, const DmEnd *end)
 	vm->restarting = FALSE;
 	if (task)
 		task_fail(task,
-			  vm->start_timed_out ? ACRN_ERROR_TIMEOUT : ACRN_ERROR_DEVICE_MODEL_FAILED,
+			  vm->start_timed_out ? ACRND_ERROR_TIMEOUT
+					      : ACRND_ERROR_DEVICE_MODEL_FAILED,
 			  "VM '%s': the device model failed to start: %s", vm->def->name, msg);
 }
 
@@ -471,7 +472,7 @@ static void exit_while_rebooting(AcrnMachine *vm, const DmEnd *end)
 	task = take_task(vm);
 	finish_op(vm);
 	if (task)
-		task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
 			  "VM '%s': the device model ended during reboot: %s", vm->def->name,
 			  end->detail);
 	apply_policy(vm, end);
@@ -504,7 +505,7 @@ static void exit_while_shutting_down(AcrnMachine *vm, const DmEnd *end)
 		return;
 	}
 	if (task)
-		task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
 			  "VM '%s': the device model ended during shutdown: %s", vm->def->name,
 			  end->detail);
 	apply_policy(vm, end);
@@ -517,7 +518,7 @@ static void exit_while_idle(AcrnMachine *vm, const DmEnd *end)
 
 	finish_op(vm);
 	if (task)
-		task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
 			  "VM '%s': the device model ended: %s", vm->def->name, end->detail);
 	apply_policy(vm, end);
 }
@@ -845,7 +846,7 @@ static void on_start_connected(GObject *src, GAsyncResult *res, gpointer data)
 		became_running(vm, acrn_dm_proto_get_str(hello, "console", NULL));
 }
 
-static void start_failed_now(AcrnMachine *vm, AcrnError code, const char *msg)
+static void start_failed_now(AcrnMachine *vm, AcrndError code, const char *msg)
 {
 	GTask *task = take_task(vm);
 	g_autofree char *reason = g_strdup_printf("start-failed: %s", msg);
@@ -895,12 +896,12 @@ static void do_start(AcrnMachine *vm, const char *reason)
 
 	argv = acrn_vm_def_to_dm_argv(vm->def, &opts, &error);
 	if (!argv) {
-		start_failed_now(vm, ACRN_ERROR_INVALID_CONFIG, error->message);
+		start_failed_now(vm, ACRND_ERROR_INVALID_CONFIG, error->message);
 		return;
 	}
 	if (!acrn_store_ensure_dir(vm->cfg->run_dir, 0755, &error) ||
 	    (logfd = open_log(vm, &error)) < 0) {
-		start_failed_now(vm, ACRN_ERROR_FAILED, error->message);
+		start_failed_now(vm, ACRND_ERROR_FAILED, error->message);
 		return;
 	}
 	cmd = g_strjoinv(" ", argv);
@@ -919,7 +920,7 @@ static void do_start(AcrnMachine *vm, const char *reason)
 
 		close(logfd);
 		g_warning("VM '%s': %s", vm->def->name, msg);
-		start_failed_now(vm, ACRN_ERROR_INVALID_STATE, msg);
+		start_failed_now(vm, ACRND_ERROR_INVALID_STATE, msg);
 		return;
 	}
 	g_unlink(sock);
@@ -927,7 +928,7 @@ static void do_start(AcrnMachine *vm, const char *reason)
 	vm->proc = acrn_dm_process_spawn(argv, logfd, on_process_exit, vm, &error);
 	close(logfd);
 	if (!vm->proc) {
-		start_failed_now(vm, ACRN_ERROR_DEVICE_MODEL_FAILED, error->message);
+		start_failed_now(vm, ACRND_ERROR_DEVICE_MODEL_FAILED, error->message);
 		return;
 	}
 	pid = vm->pid = acrn_dm_process_get_pid(vm->proc);
@@ -1027,7 +1028,7 @@ void acrn_machine_force_stop_async(AcrnMachine *vm, GAsyncReadyCallback cb, gpoi
 	}
 	if (!acrn_machine_is_active(vm) || !vm->pid) {
 		finish_op(vm);
-		task_fail(task, ACRN_ERROR_INVALID_STATE, "VM '%s' is %s: cannot force-stop",
+		task_fail(task, ACRND_ERROR_INVALID_STATE, "VM '%s' is %s: cannot force-stop",
 			  vm->def->name, state_names[vm->state]);
 		return;
 	}
@@ -1065,7 +1066,7 @@ static gboolean on_stop_timeout(gpointer data)
 	set_state(vm, ACRN_VM_STATE_RUNNING, "shutdown-timeout");
 	emit_event(vm, "shutdown-timeout", "");
 	if (task)
-		task_fail(task, ACRN_ERROR_TIMEOUT, "VM '%s' did not power off within %u s",
+		task_fail(task, ACRND_ERROR_TIMEOUT, "VM '%s' did not power off within %u s",
 			  vm->def->name, vm->stop_opts.timeout_sec);
 	return G_SOURCE_REMOVE;
 }
@@ -1105,7 +1106,7 @@ static void begin_stop(AcrnMachine *vm, Op op, GTask *task, const AcrnVmStopOpti
 {
 	if (opts->timeout_sec == 0) {
 		/* The transport refuses it already (InvalidArgs). */
-		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': a stop timeout of 0 s is not allowed",
+		task_fail(task, ACRND_ERROR_FAILED, "VM '%s': a stop timeout of 0 s is not allowed",
 			  vm->def->name);
 		return;
 	}
@@ -1113,7 +1114,7 @@ static void begin_stop(AcrnMachine *vm, Op op, GTask *task, const AcrnVmStopOpti
 	    !check_state(vm, task, op == OP_REBOOT ? "reboot" : "shut down", S(RUNNING)))
 		return;
 	if (!vm->dm || !acrn_dm_client_is_connected(vm->dm)) {
-		task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
 			  "VM '%s': no control channel to the device model (use force-stop)",
 			  vm->def->name);
 		return;
@@ -1170,7 +1171,7 @@ static void send_request(AcrnMachine *vm, GTask *task, const char *what, guint a
 	if (!vm->dm || !acrn_dm_client_is_connected(vm->dm)) {
 		if (args)
 			g_variant_unref(g_variant_ref_sink(args));
-		task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
 			  "VM '%s': no control channel to the device model", vm->def->name);
 		return;
 	}
@@ -1282,7 +1283,7 @@ void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec,
 		/* Why it ended is unknown: it exited while nobody watched. */
 		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
 			set_state(vm, ACRN_VM_STATE_STOPPED, "dm-exited-while-acrnd-down");
-		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': device model: %s", vm->def->name,
+		task_fail(task, ACRND_ERROR_FAILED, "VM '%s': device model: %s", vm->def->name,
 			  error->message);
 		return;
 	}

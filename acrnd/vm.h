@@ -3,7 +3,7 @@
  * AcrnMachine because AcrnVM is the generated D-Bus interface.)
  *
  * Concurrency rule: one mutating operation per VM at a time.  Starting a
- * second one while the first is in flight fails with ACRN_ERROR_BUSY, with
+ * second one while the first is in flight fails with ACRND_ERROR_BUSY, with
  * one exception: ForceStop may preempt a pending Start, Shutdown or Reboot
  * (the preempted Shutdown then succeeds, Start/Reboot fail with Cancelled).
  * A Shutdown without "wait" keeps the VM busy until the guest is off or
