@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "acrn-dbus-errors.h"
+#include "acrn-uuid.h"
 #include "acrnd-error.h"
 #include "dbus-service.h"
 
@@ -17,12 +18,15 @@ struct AcrnDbusService {
 	gulong added_id, removed_id;
 };
 
-char *acrn_dbus_vm_path(const char *uuid)
+char *acrn_dbus_machine_path(AcrnMachine *vm)
 {
-	char hex[33];
+	guint8 uuid[16];
 
-	acrn_vm_uuid_to_hex32(uuid, hex);
-	return g_strconcat(ACRN_DBUS_VM_PATH_PREFIX, hex, NULL);
+	/* Definitions are stored and loaded with canonical UUIDs only. */
+	if (!acrn_uuid_parse(acrn_machine_get_uuid(vm), uuid))
+		g_error("VM '%s': invalid UUID '%s'", acrn_machine_get_name(vm),
+			acrn_machine_get_uuid(vm));
+	return acrn_dbus_vm_path(uuid);
 }
 
 gboolean acrn_dbus_check_options(GDBusMethodInvocation *inv, GVariant *options,
@@ -95,7 +99,7 @@ static gboolean on_list_vms(AcrnManager *mgr, GDBusMethodInvocation *inv, gpoint
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a(ssso)"));
 	for (guint i = 0; i < vms->len; i++) {
 		AcrnMachine *vm = vms->pdata[i];
-		g_autofree char *path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+		g_autofree char *path = acrn_dbus_machine_path(vm);
 
 		g_variant_builder_add(
 		    &b, "(ssso)", acrn_machine_get_uuid(vm), acrn_machine_get_name(vm),
@@ -115,7 +119,7 @@ static gboolean on_list_vm_details(AcrnManager *mgr, GDBusMethodInvocation *inv,
 	for (guint i = 0; i < vms->len; i++) {
 		AcrnMachine *vm = vms->pdata[i];
 		const AcrnVmDef *def = acrn_machine_get_def(vm);
-		g_autofree char *path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+		g_autofree char *path = acrn_dbus_machine_path(vm);
 
 		g_variant_builder_add(
 		    &b, "(ssssobbuut)", acrn_machine_get_uuid(vm), acrn_machine_get_name(vm),
@@ -140,7 +144,7 @@ static gboolean on_get_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const ch
 						      "no VM named or with UUID '%s'", key);
 		return TRUE;
 	}
-	path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+	path = acrn_dbus_machine_path(vm);
 	acrn_manager_complete_get_vm(mgr, inv, path);
 	return TRUE;
 }
@@ -182,7 +186,7 @@ static void define_authorized(GDBusMethodInvocation *inv, gpointer data)
 		acrn_dbus_return_error(inv, error);
 		return;
 	}
-	path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+	path = acrn_dbus_machine_path(vm);
 	acrn_manager_complete_define_vm(mc->svc->manager, inv, path);
 }
 
@@ -210,7 +214,7 @@ static void on_created(GObject *src, GAsyncResult *res, gpointer data)
 		acrn_dbus_return_error(inv, error);
 		return;
 	}
-	path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+	path = acrn_dbus_machine_path(vm);
 	g_dbus_method_invocation_return_value(inv, g_variant_new("(o)", path));
 }
 

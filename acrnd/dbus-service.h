@@ -32,7 +32,8 @@ gboolean acrn_dbus_check_options(GDBusMethodInvocation *inv, GVariant *options,
  * ACRND_ERROR codes mapped to their D-Bus names, anything else Failed. */
 void acrn_dbus_return_error(GDBusMethodInvocation *inv, const GError *error);
 
-char *acrn_dbus_vm_path(const char *uuid);
+/* The object path of @vm (acrn_dbus_vm_path() of its UUID). */
+char *acrn_dbus_machine_path(AcrnMachine *vm);
 
 /* Per-VM object (dbus-vm.c). */
 typedef struct AcrnDbusVm AcrnDbusVm;

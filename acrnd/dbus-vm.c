@@ -62,7 +62,7 @@ static void on_changed(AcrnMachine *vm, gpointer data)
 static void on_event(AcrnMachine *vm, const char *event, const char *detail, gpointer data)
 {
 	AcrnDbusVm *dvm = data;
-	g_autofree char *path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+	g_autofree char *path = acrn_dbus_machine_path(vm);
 
 	sync_properties(dvm);
 	flush(dvm);
@@ -323,7 +323,7 @@ static gboolean on_block_rescan(AcrnVM *iface, GDBusMethodInvocation *inv, guint
 		return TRUE;
 	/* Bad arguments are reported before the caller's authorization, as
 	 * bad options are: neither reveals anything about the VM. */
-	if (slot > 31 || (*path && path[0] != '/') || strchr(path, ',') || strchr(path, '\n') ||
+	if (slot > 31 || (*path && !acrn_vm_def_check_path("path", path, NULL)) ||
 	    strlen(path) >= PATH_MAX) {
 		/* PATH_MAX keeps the request (even with every byte escaped
 		 * as \uXXXX) within the control protocol's line limit. */
@@ -417,7 +417,7 @@ AcrnDbusVm *acrn_dbus_vm_new(AcrnMachine *vm, AcrnSupervisor *sup, AcrnDbusAuth 
 			     AcrnManager *manager)
 {
 	AcrnDbusVm *dvm = g_new0(AcrnDbusVm, 1);
-	g_autofree char *path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+	g_autofree char *path = acrn_dbus_machine_path(vm);
 
 	dvm->refcount = 1;
 	dvm->vm = g_object_ref(vm);

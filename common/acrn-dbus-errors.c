@@ -34,3 +34,13 @@ const char *acrn_error_dbus_name(AcrnError code)
 		return "org.acrn.Acrnd1.Error.Failed";
 	return acrn_error_entries[code].dbus_error_name;
 }
+
+char *acrn_dbus_vm_path(const guint8 uuid[16])
+{
+	GString *path = g_string_sized_new(sizeof(ACRN_DBUS_VM_PATH_PREFIX) + 32);
+
+	g_string_append(path, ACRN_DBUS_VM_PATH_PREFIX);
+	for (int i = 0; i < 16; i++)
+		g_string_append_printf(path, "%02x", uuid[i]);
+	return g_string_free(path, FALSE);
+}

@@ -371,13 +371,11 @@ AcrndVm *acrnd_client_lookup_name(AcrndClient *client, const char *name, GError 
 AcrndVm *acrnd_client_lookup_uuid(AcrndClient *client, const guint8 uuid[16], GError **error)
 {
 	g_autofree char *s = acrnd_format_uuid(uuid);
-	g_autoptr(GString) path = g_string_new(ACRN_DBUS_VM_PATH_PREFIX);
+	g_autofree char *path = acrn_dbus_vm_path(uuid);
 	g_autoptr(AcrndVm) vm = NULL;
 	g_autoptr(GError) direct_error = NULL;
 
-	for (int i = 0; i < 16; i++)
-		g_string_append_printf(path, "%02x", uuid[i]);
-	vm = vm_new(path->str, s, NULL, NULL);
+	vm = vm_new(path, s, NULL, NULL);
 
 	/* Fast path: the contract names VM objects after their UUID. */
 	if (acrnd_client_load_details(client, vm, &direct_error) && vm->have_details &&

@@ -5,7 +5,7 @@
 
 #include "dm-proto.h"
 
-static void append_json_string(GString *s, const char *v)
+void acrn_json_append_string(GString *s, const char *v)
 {
 	g_string_append_c(s, '"');
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
@@ -78,12 +78,12 @@ char *acrn_dm_proto_encode(GVariant *msg, GError **error)
 		if (!first)
 			g_string_append_c(s, ',');
 		first = FALSE;
-		append_json_string(s, key);
+		acrn_json_append_string(s, key);
 		g_string_append_c(s, ':');
 		if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)) {
 			const char *str = g_variant_get_string(value, NULL);
 
-			append_json_string(s, str);
+			acrn_json_append_string(s, str);
 		} else if (g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN)) {
 			g_string_append(s, g_variant_get_boolean(value) ? "true" : "false");
 		} else if (g_variant_is_of_type(value, G_VARIANT_TYPE_INT64)) {

@@ -47,6 +47,10 @@ AcrnDmEvent acrn_dm_event_parse(const char *name);
 /* The wire name of @event ("unknown" for ACRN_DM_EVENT_UNKNOWN). */
 const char *acrn_dm_event_name(AcrnDmEvent event);
 
+/* Append @v as a JSON string: quoted, with '"', '\\' and control
+ * characters escaped; other bytes (UTF-8) as they are. */
+void acrn_json_append_string(GString *out, const char *v);
+
 /* Serialize @msg (a{sv}) as one JSON line without the trailing newline.
  * Returns NULL (and sets @error) for value types outside the protocol. */
 char *acrn_dm_proto_encode(GVariant *msg, GError **error);
