@@ -296,9 +296,51 @@ static gboolean on_resume(AcrnVM *i, GDBusMethodInvocation *inv, GVariant *o, gp
 	return TRUE;
 }
 
+static const AcrnDbusOption suspend_options[] = {
+    {"managed-save", "b"},
+    {"timeout-sec", "u"},
+    {NULL, NULL},
+};
+
+#define DEFAULT_SAVE_TIMEOUT_SEC 30
+
+static void do_managed_save(AcrnDbusVm *dvm, GDBusMethodInvocation *inv, Pending *p)
+{
+	acrn_machine_managed_save_async(dvm->vm, p->stop.timeout_sec, on_op_done,
+					call_new(dvm, inv));
+}
+
 static gboolean on_suspend(AcrnVM *i, GDBusMethodInvocation *inv, GVariant *o, gpointer data)
 {
-	request(data, inv, o, ACRN_VM_REQUEST_SUSPEND);
+	AcrnDbusVm *dvm = data;
+	gboolean managed_save = FALSE, has_timeout;
+	guint timeout_sec = DEFAULT_SAVE_TIMEOUT_SEC;
+	Pending *p;
+
+	if (!acrn_dbus_check_options(inv, o, suspend_options))
+		return TRUE;
+	g_variant_lookup(o, "managed-save", "b", &managed_save);
+	has_timeout = g_variant_lookup(o, "timeout-sec", "u", &timeout_sec);
+	if (!managed_save) {
+		if (has_timeout) {
+			g_dbus_method_invocation_return_error_literal(
+			    inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+			    "timeout-sec goes with managed-save");
+			return TRUE;
+		}
+		p = pending_new(dvm, do_request);
+		p->req = ACRN_VM_REQUEST_SUSPEND;
+		authorize(dvm, inv, p);
+		return TRUE;
+	}
+	if (timeout_sec == 0) {
+		g_dbus_method_invocation_return_error_literal(
+		    inv, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "timeout-sec must be at least 1");
+		return TRUE;
+	}
+	p = pending_new(dvm, do_managed_save);
+	p->stop.timeout_sec = timeout_sec;
+	authorize(dvm, inv, p);
 	return TRUE;
 }
 

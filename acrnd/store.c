@@ -101,6 +101,8 @@ gboolean acrn_runtime_record_save(const char *path, const AcrnRuntimeRecord *rec
 	if (rec->console)
 		g_key_file_set_string(kf, "dm", "console", rec->console);
 	g_key_file_set_boolean(kf, "dm", "transient", rec->transient);
+	if (rec->managed_save)
+		g_key_file_set_boolean(kf, "dm", "managed-save", TRUE);
 	data = g_key_file_to_data(kf, &len, NULL);
 	return acrn_store_write_atomic(path, data, len, 0600, error);
 }
@@ -127,5 +129,6 @@ gboolean acrn_runtime_record_load(const char *path, AcrnRuntimeRecord *rec, GErr
 	}
 	rec->console = g_key_file_get_string(kf, "dm", "console", NULL);
 	rec->transient = g_key_file_get_boolean(kf, "dm", "transient", NULL);
+	rec->managed_save = g_key_file_get_boolean(kf, "dm", "managed-save", NULL);
 	return TRUE;
 }

@@ -25,6 +25,7 @@ typedef struct {
 	char *socket;
 	char *console; /* pty path or NULL */
 	gboolean transient;
+	gboolean managed_save; /* the guest's S3 stands for a libvirt managed save */
 } AcrnRuntimeRecord;
 
 void acrn_runtime_record_clear(AcrnRuntimeRecord *rec);

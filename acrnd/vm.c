@@ -26,6 +26,7 @@ typedef enum {
 	OP_FORCE_STOP,
 	OP_REQUEST, /* pause, resume, suspend, wakeup, reset, blkrescan */
 	OP_ATTACH,
+	OP_SAVE, /* managed save: guest S3, complete once the guest is in it */
 } Op;
 
 struct _AcrnMachine {
@@ -47,6 +48,10 @@ struct _AcrnMachine {
 	 * reboot, crash, start-failed), or ACRN_DM_EVENT_UNKNOWN. */
 	AcrnDmEvent end_event;
 	char *end_detail;
+	/* The guest's S3 stands for a libvirt managed save (set by
+	 * acrn_machine_managed_save_async(), kept in the runtime record). */
+	gboolean managed_save;
+	gboolean save_waiting; /* the suspend was accepted; waiting for S3 */
 
 	/* the operation in flight */
 	Op op;
@@ -294,6 +299,8 @@ static void release_dm(AcrnMachine *vm)
 		g_clear_object(&vm->dm);
 	}
 	vm->pid = 0;
+	vm->managed_save = FALSE;
+	vm->save_waiting = FALSE;
 	g_clear_pointer(&vm->console_path, g_free);
 	g_unlink(rec);
 	g_unlink(sock);
@@ -592,6 +599,7 @@ static void on_dm_exit(AcrnMachine *vm, gboolean known, int status)
 		exit_while_shutting_down(vm, &end);
 		break;
 	case OP_REQUEST:
+	case OP_SAVE:
 	case OP_NONE:
 		exit_while_idle(vm, &end);
 		break;
@@ -644,6 +652,33 @@ static gboolean waiting_for_start(AcrnMachine *vm)
 	return vm->op == OP_START || (vm->op == OP_REBOOT && !vm->reboot_stopping);
 }
 
+/* Record what a restarted acrnd must know besides the process: the
+ * console path and the managed-save mark. */
+static void update_record(AcrnMachine *vm)
+{
+	g_autofree char *path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
+	AcrnRuntimeRecord rec = {0};
+	g_autoptr(GError) error = NULL;
+
+	if (!acrn_runtime_record_load(path, &rec, &error)) {
+		g_warning("VM '%s': %s", vm->def->name, error->message);
+		return;
+	}
+	g_free(rec.console);
+	rec.console = g_strdup(vm->console_path);
+	rec.managed_save = vm->managed_save;
+	if (!acrn_runtime_record_save(path, &rec, &error))
+		g_warning("VM '%s': %s", vm->def->name, error->message);
+	acrn_runtime_record_clear(&rec);
+}
+
+static const char *suspended_reason(AcrnMachine *vm)
+{
+	return vm->managed_save ? "managed-save" : "guest-suspend";
+}
+
+static void save_done(AcrnMachine *vm, gboolean ok);
+
 static void became_running(AcrnMachine *vm, const char *console)
 {
 	GTask *task;
@@ -654,19 +689,8 @@ static void became_running(AcrnMachine *vm, const char *console)
 		g_free(vm->console_path);
 		vm->console_path = g_strdup(console);
 	}
-	if (vm->console_path) {
-		g_autofree char *path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
-		AcrnRuntimeRecord rec = {0};
-		g_autoptr(GError) error = NULL;
-
-		if (acrn_runtime_record_load(path, &rec, NULL)) {
-			g_free(rec.console);
-			rec.console = g_strdup(vm->console_path);
-			if (!acrn_runtime_record_save(path, &rec, &error))
-				g_warning("VM '%s': %s", vm->def->name, error->message);
-			acrn_runtime_record_clear(&rec);
-		}
-	}
+	if (vm->console_path)
+		update_record(vm);
 	task = take_task(vm);
 	finish_op(vm);
 	vm->restarting = FALSE;
@@ -694,14 +718,29 @@ static void on_dm_event(AcrnDmClient *dm, guint event, GVariant *msg, gpointer d
 		emit_event(vm, "resumed", "");
 		break;
 	case ACRN_DM_EVENT_SUSPENDED:
-		set_state(vm, ACRN_VM_STATE_SUSPENDED, "guest-suspend");
-		emit_event(vm, "suspended", "");
+		if (vm->managed_save)
+			update_record(vm);
+		set_state(vm, ACRN_VM_STATE_SUSPENDED, suspended_reason(vm));
+		emit_event(vm, "suspended", vm->managed_save ? "managed-save" : "");
+		if (vm->save_waiting)
+			save_done(vm, TRUE);
 		break;
-	case ACRN_DM_EVENT_WOKEN:
-		set_state(vm, ACRN_VM_STATE_RUNNING, "woken");
-		emit_event(vm, "woken", "");
+	case ACRN_DM_EVENT_WOKEN: {
+		gboolean restored = vm->managed_save;
+
+		if (restored) {
+			vm->managed_save = FALSE;
+			update_record(vm);
+		}
+		set_state(vm, ACRN_VM_STATE_RUNNING, restored ? "restored" : "woken");
+		emit_event(vm, "woken", restored ? "managed-save" : "");
 		break;
+	}
 	case ACRN_DM_EVENT_RESET:
+		if (vm->managed_save) {
+			vm->managed_save = FALSE;
+			update_record(vm);
+		}
 		set_state(vm, ACRN_VM_STATE_RUNNING, "reset");
 		emit_event(vm, "reset", "");
 		break;
@@ -768,8 +807,8 @@ static void on_reconnected(GObject *src, GAsyncResult *res, gpointer data)
 			emit_event(vm, "paused", "");
 		} else if (strcmp(state, "suspended") == 0 &&
 			   vm->state != ACRN_VM_STATE_SUSPENDED) {
-			set_state(vm, ACRN_VM_STATE_SUSPENDED, "guest-suspend");
-			emit_event(vm, "suspended", "");
+			set_state(vm, ACRN_VM_STATE_SUSPENDED, suspended_reason(vm));
+			emit_event(vm, "suspended", vm->managed_save ? "managed-save" : "");
 		} else if (strcmp(state, "running") == 0 && vm->state != ACRN_VM_STATE_RUNNING) {
 			set_state(vm, ACRN_VM_STATE_RUNNING, "resumed");
 			emit_event(vm, "resumed", "");
@@ -1019,7 +1058,9 @@ void acrn_machine_force_stop_async(AcrnMachine *vm, GAsyncReadyCallback cb, gpoi
 {
 	GTask *task = new_task(vm, cb, data);
 
-	if (vm->op == OP_SHUTDOWN || vm->op == OP_REBOOT || vm->op == OP_START) {
+	if (vm->op == OP_SHUTDOWN || vm->op == OP_REBOOT || vm->op == OP_START ||
+	    vm->op == OP_SAVE) {
+		vm->save_waiting = FALSE;
 		vm->preempted_op = vm->op;
 		vm->preempted_task = take_task(vm);
 		vm->restarting = FALSE;
@@ -1207,6 +1248,87 @@ void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyC
 	}
 }
 
+/* ---- managed save ---- */
+
+static void save_done(AcrnMachine *vm, gboolean ok)
+{
+	GTask *task = take_task(vm);
+
+	vm->save_waiting = FALSE;
+	finish_op(vm);
+	if (!task)
+		return;
+	if (ok)
+		task_ok(task);
+	else
+		task_fail(task, ACRND_ERROR_TIMEOUT,
+			  "VM '%s': the guest did not enter S3 within %u s; it keeps running "
+			  "and has no managed save",
+			  vm->def->name, vm->stop_opts.timeout_sec);
+}
+
+static gboolean on_save_timeout(gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	vm->op_timer = 0;
+	/* Should the guest sleep later, that is its own S3, not a save. */
+	vm->managed_save = FALSE;
+	save_done(vm, FALSE);
+	return G_SOURCE_REMOVE;
+}
+
+static void on_save_reply(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(AcrnMachine) vm = data;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GError) error = NULL;
+	GTask *task;
+
+	reply = acrn_dm_client_request_finish(ACRN_DM_CLIENT(src), res, &error);
+	if (vm->op != OP_SAVE)
+		return;
+	if (!reply) {
+		vm->managed_save = FALSE;
+		task = take_task(vm);
+		finish_op(vm);
+		if (task)
+			task_fail(task, error->code, "VM '%s': %s", vm->def->name, error->message);
+		return;
+	}
+	if (vm->state == ACRN_VM_STATE_SUSPENDED) {
+		save_done(vm, TRUE);
+		return;
+	}
+	/* The request is made; the guest sleeps when it is ready to. */
+	vm->save_waiting = TRUE;
+	vm->op_timer = g_timeout_add_seconds(vm->stop_opts.timeout_sec, on_save_timeout, vm);
+}
+
+void acrn_machine_managed_save_async(AcrnMachine *vm, guint timeout_sec, GAsyncReadyCallback cb,
+				     gpointer data)
+{
+	GTask *task = new_task(vm, cb, data);
+
+	if (!check_idle(vm, task) || !check_state(vm, task, "save", S(RUNNING)))
+		return;
+	if (timeout_sec == 0) {
+		task_fail(task, ACRND_ERROR_FAILED, "VM '%s': a save timeout of 0 s is not allowed",
+			  vm->def->name);
+		return;
+	}
+	if (!vm->dm || !acrn_dm_client_is_connected(vm->dm)) {
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
+			  "VM '%s': no control channel to the device model", vm->def->name);
+		return;
+	}
+	vm->op = OP_SAVE;
+	vm->op_task = task;
+	vm->managed_save = TRUE;
+	vm->stop_opts.timeout_sec = timeout_sec;
+	acrn_dm_client_request_async(vm->dm, "suspend", NULL, on_save_reply, g_object_ref(vm));
+}
+
 void acrn_machine_blkrescan_async(AcrnMachine *vm, guint slot, const char *path,
 				  GAsyncReadyCallback cb, gpointer data)
 {
@@ -1252,7 +1374,8 @@ static void on_attach_connected(GObject *src, GAsyncResult *res, gpointer data)
 		if (strcmp(state, "paused") == 0) {
 			set_state(vm, ACRN_VM_STATE_PAUSED, "reattached");
 		} else if (strcmp(state, "suspended") == 0) {
-			set_state(vm, ACRN_VM_STATE_SUSPENDED, "reattached");
+			set_state(vm, ACRN_VM_STATE_SUSPENDED,
+				  vm->managed_save ? "managed-save" : "reattached");
 		} else if (strcmp(state, "starting") == 0) {
 			/* Still booting: wait for "started" like a normal start. */
 			vm->op = OP_START;
@@ -1288,6 +1411,7 @@ void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec,
 		return;
 	}
 	vm->pid = rec->pid;
+	vm->managed_save = rec->managed_save;
 	g_free(vm->console_path);
 	vm->console_path = g_strdup(rec->console);
 	vm->op = OP_ATTACH;

@@ -212,6 +212,17 @@ static AcrnVM *vm_proxy(AcrndClient *client, const char *path, GError **error)
 	return proxy;
 }
 
+/* acrnd's managed save is a guest S3 with the reason "managed-save"; to
+ * libvirt the domain is shut off with a managed-save image ("saved"). */
+static void settle_state(AcrndVm *vm)
+{
+	if (g_strcmp0(vm->state, "suspended") == 0 &&
+	    g_strcmp0(vm->state_reason, "managed-save") == 0) {
+		g_free(vm->state);
+		vm->state = g_strdup("saved");
+	}
+}
+
 static AcrndVm *vm_new(const char *path, const char *uuid, const char *name, const char *state)
 {
 	AcrndVm *vm = g_new0(AcrndVm, 1);
@@ -256,6 +267,7 @@ GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
 		vm->leader_pid = pid;
 		vm->vcpus = vcpus;
 		vm->memory_bytes = memory;
+		settle_state(vm);
 		g_ptr_array_add(list, vm);
 	}
 	return g_steal_pointer(&list);
@@ -324,6 +336,7 @@ gboolean acrnd_client_load_details(AcrndClient *client, AcrndVm *vm, GError **er
 		apply_property(vm, key, value);
 		g_variant_unref(value);
 	}
+	settle_state(vm);
 	vm->have_details = TRUE;
 	return TRUE;
 }
@@ -432,7 +445,8 @@ static const char *action_name(AcrndVmAction action)
 	    [ACRND_VM_FORCE_STOP] = "ForceStop", [ACRND_VM_REBOOT] = "Reboot",
 	    [ACRND_VM_RESET] = "Reset",		 [ACRND_VM_PAUSE] = "Pause",
 	    [ACRND_VM_RESUME] = "Resume",	 [ACRND_VM_SUSPEND] = "Suspend",
-	    [ACRND_VM_WAKEUP] = "Wakeup",	 [ACRND_VM_UNDEFINE] = "Undefine",
+	    [ACRND_VM_WAKEUP] = "Wakeup",	 [ACRND_VM_MANAGED_SAVE] = "Suspend",
+	    [ACRND_VM_UNDEFINE] = "Undefine",
 	};
 
 	return (guint)action < G_N_ELEMENTS(names) ? names[action] : "VM call";
@@ -491,6 +505,14 @@ static gboolean vm_action_once(AcrndClient *client, const char *object_path, Acr
 	case ACRND_VM_SUSPEND:
 		ok = acrn_vm_call_suspend_sync(vm, no_options(), NULL, error);
 		break;
+	case ACRND_VM_MANAGED_SAVE: {
+		GVariantBuilder b;
+
+		g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+		g_variant_builder_add(&b, "{sv}", "managed-save", g_variant_new_boolean(TRUE));
+		ok = acrn_vm_call_suspend_sync(vm, g_variant_builder_end(&b), NULL, error);
+		break;
+	}
 	case ACRND_VM_WAKEUP:
 		ok = acrn_vm_call_wakeup_sync(vm, no_options(), NULL, error);
 		break;

@@ -1002,6 +1002,93 @@ static void test_control_reconnect(Fixture *f, gconstpointer data)
 	g_free(t.log);
 }
 
+static GVariant *save_opts(guint timeout)
+{
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "managed-save", g_variant_new_boolean(TRUE));
+	if (timeout)
+		g_variant_builder_add(&b, "{sv}", "timeout-sec", g_variant_new_uint32(timeout));
+	return g_variant_builder_end(&b);
+}
+
+/* Managed save: guest S3 marked as such, through an acrnd restart; a plain
+ * Suspend stays a plain guest S3; a guest that never sleeps makes the save
+ * fail with Timeout and stays running, unmarked. */
+static void test_managed_save(Fixture *f, gconstpointer data)
+{
+	g_autofree char *p1 = define(f, "saved", NULL, NULL);
+	g_autofree char *p2 = define(f, "insomniac", "standin.suspend=ignore", NULL);
+	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
+	g_autoptr(AcrnVM) v2 = vm_proxy(f, p2);
+	g_autoptr(GError) gerr = NULL;
+	GVariantBuilder b;
+	guint pid;
+
+	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
+	pid = acrn_vm_get_leader_pid(v1);
+	/* Plain guest S3 first: not a managed save. */
+	CALL_OK(acrn_vm_call_suspend_sync(v1, no_opts(), NULL, error));
+	wait_state(v1, "suspended");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "guest-suspend");
+	CALL_OK(acrn_vm_call_wakeup_sync(v1, no_opts(), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "woken");
+
+	/* The save returns with the guest asleep, no polling needed. */
+	CALL_OK(acrn_vm_call_suspend_sync(v1, save_opts(0), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "suspended");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "managed-save");
+	wait_events(f, "saved suspended managed-save", 1);
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, pid);
+
+	/* The mark survives acrnd dying hard. */
+	stop_acrnd(f, SIGKILL);
+	g_clear_object(&v1);
+	g_clear_object(&v2);
+	start_acrnd(f);
+	v1 = vm_proxy(f, p1);
+	v2 = vm_proxy(f, p2);
+	wait_events(f, "saved reattached suspended", 1);
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "suspended");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "managed-save");
+
+	/* Waking it restores the saved guest and drops the mark. */
+	CALL_OK(acrn_vm_call_wakeup_sync(v1, no_opts(), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "running");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "restored");
+	wait_events(f, "saved woken managed-save", 1);
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, pid);
+	CALL_OK(acrn_vm_call_suspend_sync(v1, no_opts(), NULL, error));
+	wait_state(v1, "suspended");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "guest-suspend");
+	CALL_FAILS(acrn_vm_call_suspend_sync(v1, save_opts(0), NULL, error),
+		   ACRN_ERROR_INVALID_STATE);
+	CALL_OK(acrn_vm_call_force_stop_sync(v1, no_opts(), NULL, error));
+
+	/* A guest that ignores the request. */
+	CALL_OK(acrn_vm_call_start_sync(v2, no_opts(), NULL, error));
+	CALL_FAILS(acrn_vm_call_suspend_sync(v2, save_opts(1), NULL, error), ACRN_ERROR_TIMEOUT);
+	g_assert_cmpstr(acrn_vm_get_state(v2), ==, "running");
+	CALL_OK(acrn_vm_call_pause_sync(v2, no_opts(), NULL, error)); /* not busy */
+	CALL_OK(acrn_vm_call_force_stop_sync(v2, no_opts(), NULL, error));
+
+	/* Bad options. */
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "timeout-sec", g_variant_new_uint32(5));
+	g_assert_false(acrn_vm_call_suspend_sync(v2, g_variant_builder_end(&b), NULL, &gerr));
+	g_assert_error(gerr, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+	g_clear_error(&gerr);
+	g_assert_false(acrn_vm_call_suspend_sync(v2, save_opts(0), NULL, &gerr));
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_INVALID_STATE);
+	g_clear_error(&gerr);
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "managed-save", g_variant_new_boolean(TRUE));
+	g_variant_builder_add(&b, "{sv}", "timeout-sec", g_variant_new_uint32(0));
+	g_assert_false(acrn_vm_call_suspend_sync(v2, g_variant_builder_end(&b), NULL, &gerr));
+	g_assert_error(gerr, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+}
+
 static void test_reattach(Fixture *f, gconstpointer data)
 {
 	g_autofree char *p1 = define(f, "survivor", "standin.shutdown=delay:0.1", NULL);
@@ -1848,6 +1935,7 @@ int main(int argc, char **argv)
 	ADD("start-failure", test_start_failure, NULL);
 	ADD("start-timeout", test_start_timeout, "manual");
 	ADD("blkrescan", test_blkrescan, NULL);
+	ADD("managed-save", test_managed_save, NULL);
 	ADD("reattach", test_reattach, NULL);
 	ADD("control-reconnect", test_control_reconnect, NULL);
 	ADD("runtime-record-mandatory", test_runtime_record_mandatory, NULL);
