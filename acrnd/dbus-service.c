@@ -15,6 +15,11 @@ struct AcrnDbusService {
 	GDBusObjectManagerServer *om;
 	AcrnManager *manager;
 	GHashTable *vms; /* AcrnMachine* -> AcrnDbusVm* */
+	/* Counts changes of the VM set and of VM properties (ListVMDetailsSince);
+	 * the last ListVMDetails reply is kept until it changes. */
+	guint64 generation;
+	GVariant *details;
+	guint64 details_generation;
 	gulong added_id, removed_id;
 };
 
@@ -109,11 +114,14 @@ static gboolean on_list_vms(AcrnManager *mgr, GDBusMethodInvocation *inv, gpoint
 	return TRUE;
 }
 
-static gboolean on_list_vm_details(AcrnManager *mgr, GDBusMethodInvocation *inv, gpointer data)
+static GVariant *vm_details(AcrnDbusService *svc)
 {
-	AcrnDbusService *svc = data;
-	g_autoptr(GPtrArray) vms = acrn_supervisor_list(svc->sup);
+	g_autoptr(GPtrArray) vms = NULL;
 	GVariantBuilder b;
+
+	if (svc->details && svc->details_generation == svc->generation)
+		return g_variant_ref(svc->details);
+	vms = acrn_supervisor_list(svc->sup);
 
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a(ssssobbuut)"));
 	for (guint i = 0; i < vms->len; i++) {
@@ -128,7 +136,34 @@ static gboolean on_list_vm_details(AcrnManager *mgr, GDBusMethodInvocation *inv,
 		    path, acrn_machine_is_persistent(vm), def->autostart,
 		    acrn_machine_get_leader_pid(vm), def->vcpus, (guint64)def->memory_bytes);
 	}
-	acrn_manager_complete_list_vmdetails(mgr, inv, g_variant_builder_end(&b));
+	g_clear_pointer(&svc->details, g_variant_unref);
+	svc->details = g_variant_ref_sink(g_variant_builder_end(&b));
+	svc->details_generation = svc->generation;
+	return g_variant_ref(svc->details);
+}
+
+static gboolean on_list_vm_details(AcrnManager *mgr, GDBusMethodInvocation *inv, gpointer data)
+{
+	g_autoptr(GVariant) details = vm_details(data);
+
+	acrn_manager_complete_list_vmdetails(mgr, inv, details);
+	return TRUE;
+}
+
+static gboolean on_list_vm_details_since(AcrnManager *mgr, GDBusMethodInvocation *inv,
+					 guint64 known, gpointer data)
+{
+	AcrnDbusService *svc = data;
+	g_autoptr(GVariant) details = NULL;
+
+	if (known == svc->generation) {
+		acrn_manager_complete_list_vmdetails_since(
+		    mgr, inv, svc->generation, FALSE,
+		    g_variant_new_array(G_VARIANT_TYPE("(ssssobbuut)"), NULL, 0));
+		return TRUE;
+	}
+	details = vm_details(svc);
+	acrn_manager_complete_list_vmdetails_since(mgr, inv, svc->generation, TRUE, details);
 	return TRUE;
 }
 
@@ -249,7 +284,9 @@ static void update_count(AcrnDbusService *svc)
 static void on_vm_added(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 {
 	AcrnDbusService *svc = data;
-	AcrnDbusVm *dvm = acrn_dbus_vm_new(vm, sup, svc->auth, svc->manager);
+	AcrnDbusVm *dvm = acrn_dbus_vm_new(vm, sup, svc->auth, svc->manager, &svc->generation);
+
+	svc->generation++;
 
 	g_hash_table_insert(svc->vms, vm, dvm);
 	g_dbus_object_manager_server_export(svc->om, acrn_dbus_vm_get_object(dvm));
@@ -263,6 +300,7 @@ static void on_vm_removed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 
 	if (!dvm)
 		return;
+	svc->generation++;
 	g_dbus_object_manager_server_unexport(
 	    svc->om, g_dbus_object_get_object_path(G_DBUS_OBJECT(acrn_dbus_vm_get_object(dvm))));
 	g_hash_table_remove(svc->vms, vm);
@@ -281,6 +319,8 @@ AcrnDbusService *acrn_dbus_service_new(GDBusConnection *conn, AcrnSupervisor *su
 	svc->auth = acrn_dbus_auth_new(manage_group);
 	svc->vms = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)acrn_dbus_vm_free);
 	svc->om = g_dbus_object_manager_server_new(ACRN_DBUS_ROOT_PATH);
+	/* Not 1: a client may hold the generation of an acrnd before a restart. */
+	svc->generation = (guint64)g_get_real_time();
 
 	svc->manager = acrn_manager_skeleton_new();
 	acrn_manager_set_version(svc->manager, PACKAGE_VERSION);
@@ -288,6 +328,8 @@ AcrnDbusService *acrn_dbus_service_new(GDBusConnection *conn, AcrnSupervisor *su
 	g_signal_connect(svc->manager, "handle-list-vms", G_CALLBACK(on_list_vms), svc);
 	g_signal_connect(svc->manager, "handle-list-vmdetails", G_CALLBACK(on_list_vm_details),
 			 svc);
+	g_signal_connect(svc->manager, "handle-list-vmdetails-since",
+			 G_CALLBACK(on_list_vm_details_since), svc);
 	g_signal_connect(svc->manager, "handle-get-vm", G_CALLBACK(on_get_vm), svc);
 	g_signal_connect(svc->manager, "handle-define-vm", G_CALLBACK(on_define_vm), svc);
 	g_signal_connect(svc->manager, "handle-create-vm", G_CALLBACK(on_create_vm), svc);
@@ -313,6 +355,7 @@ void acrn_dbus_service_free(AcrnDbusService *svc)
 	g_signal_handler_disconnect(svc->sup, svc->removed_id);
 	g_dbus_object_manager_server_set_connection(svc->om, NULL);
 	g_hash_table_unref(svc->vms);
+	g_clear_pointer(&svc->details, g_variant_unref);
 	g_object_unref(svc->om);
 	g_object_unref(svc->manager);
 	acrn_dbus_auth_free(svc->auth);

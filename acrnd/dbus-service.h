@@ -38,7 +38,7 @@ char *acrn_dbus_machine_path(AcrnMachine *vm);
 /* Per-VM object (dbus-vm.c). */
 typedef struct AcrnDbusVm AcrnDbusVm;
 AcrnDbusVm *acrn_dbus_vm_new(AcrnMachine *vm, AcrnSupervisor *sup, AcrnDbusAuth *auth,
-			     AcrnManager *manager);
+			     AcrnManager *manager, guint64 *generation);
 GDBusObjectSkeleton *acrn_dbus_vm_get_object(AcrnDbusVm *dvm);
 /* Detaches @dvm from its VM; calls still waiting for authorization then
  * fail with NoSuchVM, and the memory goes with the last of them. */

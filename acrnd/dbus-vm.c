@@ -20,6 +20,7 @@ struct AcrnDbusVm {
 	AcrnObjectSkeleton *obj;
 	AcrnVM *iface;
 	gulong changed_id, event_id;
+	guint64 *generation; /* the service's change counter */
 };
 
 static const AcrnDbusOption stop_options[] = {
@@ -56,7 +57,10 @@ static void flush(AcrnDbusVm *dvm)
 
 static void on_changed(AcrnMachine *vm, gpointer data)
 {
-	sync_properties(data);
+	AcrnDbusVm *dvm = data;
+
+	(*dvm->generation)++;
+	sync_properties(dvm);
 }
 
 static void on_event(AcrnMachine *vm, const char *event, const char *detail, gpointer data)
@@ -64,6 +68,7 @@ static void on_event(AcrnMachine *vm, const char *event, const char *detail, gpo
 	AcrnDbusVm *dvm = data;
 	g_autofree char *path = acrn_dbus_machine_path(vm);
 
+	(*dvm->generation)++;
 	sync_properties(dvm);
 	flush(dvm);
 	acrn_manager_emit_vmevent(dvm->manager, path, acrn_machine_get_name(vm), event, detail);
@@ -456,7 +461,7 @@ static gboolean on_get_console_path(AcrnVM *iface, GDBusMethodInvocation *inv, G
 }
 
 AcrnDbusVm *acrn_dbus_vm_new(AcrnMachine *vm, AcrnSupervisor *sup, AcrnDbusAuth *auth,
-			     AcrnManager *manager)
+			     AcrnManager *manager, guint64 *generation)
 {
 	AcrnDbusVm *dvm = g_new0(AcrnDbusVm, 1);
 	g_autofree char *path = acrn_dbus_machine_path(vm);
@@ -466,6 +471,7 @@ AcrnDbusVm *acrn_dbus_vm_new(AcrnMachine *vm, AcrnSupervisor *sup, AcrnDbusAuth 
 	dvm->sup = sup;
 	dvm->auth = auth;
 	dvm->manager = manager;
+	dvm->generation = generation;
 	dvm->iface = acrn_vm_skeleton_new();
 	acrn_vm_set_uuid(dvm->iface, acrn_machine_get_uuid(vm));
 	sync_properties(dvm);

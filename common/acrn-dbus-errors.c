@@ -1,5 +1,7 @@
 #include "acrn-dbus-errors.h"
 
+#include <string.h>
+
 static const GDBusErrorEntry acrn_error_entries[] = {
     {ACRN_ERROR_FAILED, "org.acrn.Acrnd1.Error.Failed"},
     {ACRN_ERROR_NO_SUCH_VM, "org.acrn.Acrnd1.Error.NoSuchVM"},
@@ -37,10 +39,16 @@ const char *acrn_error_dbus_name(AcrnError code)
 
 char *acrn_dbus_vm_path(const guint8 uuid[16])
 {
-	GString *path = g_string_sized_new(sizeof(ACRN_DBUS_VM_PATH_PREFIX) + 32);
+	static const char hex[] = "0123456789abcdef";
+	const gsize prefix = sizeof(ACRN_DBUS_VM_PATH_PREFIX) - 1;
+	char *path = g_malloc(prefix + 33);
 
-	g_string_append(path, ACRN_DBUS_VM_PATH_PREFIX);
-	for (int i = 0; i < 16; i++)
-		g_string_append_printf(path, "%02x", uuid[i]);
-	return g_string_free(path, FALSE);
+	/* Listings build one per VM: no printf here. */
+	memcpy(path, ACRN_DBUS_VM_PATH_PREFIX, prefix);
+	for (int i = 0; i < 16; i++) {
+		path[prefix + 2 * i] = hex[uuid[i] >> 4];
+		path[prefix + 2 * i + 1] = hex[uuid[i] & 15];
+	}
+	path[prefix + 32] = '\0';
+	return path;
 }

@@ -19,6 +19,9 @@ struct AcrndClient {
 	 * Slow calls run in worker threads (dispatch.c), hence the lock. */
 	GHashTable *vm_proxies;
 	GMutex lock;
+	/* The last VM listing and acrnd's generation for it (acrnd_client_list). */
+	GPtrArray *list;
+	guint64 list_generation;
 	AcrndEventFunc event_func;
 	gpointer event_data;
 };
@@ -173,6 +176,7 @@ void acrnd_client_free(AcrndClient *client)
 		return;
 	g_clear_object(&client->manager);
 	g_clear_pointer(&client->vm_proxies, g_hash_table_unref);
+	g_clear_pointer(&client->list, g_ptr_array_unref);
 	g_clear_object(&client->bus);
 	g_mutex_clear(&client->lock);
 	g_free(client);
@@ -238,23 +242,27 @@ static AcrndVm *vm_new(const char *path, const char *uuid, const char *name, con
 	return vm;
 }
 
-GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
+static AcrndVm *vm_copy(const AcrndVm *src)
 {
-	g_autoptr(GVariant) vms = NULL;
-	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)acrnd_vm_free);
-	GVariantIter it;
+	AcrndVm *vm = g_memdup2(src, sizeof(*src));
+
+	vm->object_path = g_strdup(src->object_path);
+	vm->uuid = g_strdup(src->uuid);
+	vm->name = g_strdup(src->name);
+	vm->state = g_strdup(src->state);
+	vm->state_reason = g_strdup(src->state_reason);
+	return vm;
+}
+
+static GPtrArray *parse_details(GVariant *vms)
+{
+	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)acrnd_vm_free);
 	const char *uuid, *name, *state, *reason, *path;
 	gboolean persistent, autostart;
 	guint32 pid, vcpus;
 	guint64 memory;
-	REQUIRE_CLIENT(client, error, NULL);
+	GVariantIter it;
 
-	/* One call for the whole listing, details included (no GetAll per
-	 * VM, and the state reasons for the listing snapshot). */
-	if (!acrn_manager_call_list_vmdetails_sync(client->manager, &vms, NULL, error)) {
-		acrnd_error_to_virt(error, "ListVMDetails");
-		return NULL;
-	}
 	g_variant_iter_init(&it, vms);
 	while (g_variant_iter_next(&it, "(&s&s&s&s&obbuut)", &uuid, &name, &state, &reason, &path,
 				   &persistent, &autostart, &pid, &vcpus, &memory)) {
@@ -270,7 +278,50 @@ GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
 		settle_state(vm);
 		g_ptr_array_add(list, vm);
 	}
-	return g_steal_pointer(&list);
+	return list;
+}
+
+GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
+{
+	g_autoptr(GVariant) vms = NULL;
+	GPtrArray *copy;
+	guint64 known, generation;
+	gboolean changed;
+	REQUIRE_CLIENT(client, error, NULL);
+
+	/* One call for the whole listing, details included (no GetAll per
+	 * VM).  acrnd sends the list only when something changed since the
+	 * copy kept here: one small round trip, the answer still current. */
+	g_mutex_lock(&client->lock);
+	known = client->list ? client->list_generation : 0;
+	g_mutex_unlock(&client->lock);
+	if (!acrn_manager_call_list_vmdetails_since_sync(client->manager, known, &generation,
+							 &changed, &vms, NULL, error)) {
+		acrnd_error_to_virt(error, "ListVMDetailsSince");
+		return NULL;
+	}
+	g_mutex_lock(&client->lock);
+	if (changed) {
+		g_clear_pointer(&client->list, g_ptr_array_unref);
+		client->list = parse_details(vms);
+		client->list_generation = generation;
+	} else if (!client->list || client->list_generation != generation) {
+		/* Another thread replaced the copy meanwhile: ask again. */
+		g_mutex_unlock(&client->lock);
+		g_clear_pointer(&vms, g_variant_unref);
+		if (!acrn_manager_call_list_vmdetails_since_sync(client->manager, 0, &generation,
+								 &changed, &vms, NULL, error)) {
+			acrnd_error_to_virt(error, "ListVMDetailsSince");
+			return NULL;
+		}
+		return parse_details(vms);
+	}
+	/* Callers change the entries they get: hand out a copy. */
+	copy = g_ptr_array_new_full(client->list->len, (GDestroyNotify)acrnd_vm_free);
+	for (guint i = 0; i < client->list->len; i++)
+		g_ptr_array_add(copy, vm_copy(client->list->pdata[i]));
+	g_mutex_unlock(&client->lock);
+	return copy;
 }
 
 static void apply_property(AcrndVm *vm, const char *key, GVariant *v)

@@ -625,6 +625,60 @@ static void test_invalid_input(Fixture *f, gconstpointer data)
 	CALL_FAILS(acrn_vm_call_reset_sync(vm, no_opts(), NULL, error), ACRN_ERROR_INVALID_STATE);
 }
 
+/* ListVMDetailsSince: the whole list when anything changed since the
+ * caller's generation, nothing otherwise. */
+static void test_list_since(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "gen", NULL, NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	g_autoptr(GVariant) vms = NULL;
+	guint64 g1, g2, g3;
+	gboolean changed;
+
+#define SINCE(known, gen)                                                                          \
+	do {                                                                                       \
+		g_clear_pointer(&vms, g_variant_unref);                                            \
+		CALL_OK(acrn_manager_call_list_vmdetails_since_sync(f->mgr, known, gen, &changed,  \
+								    &vms, NULL, error));           \
+	} while (0)
+	SINCE(0, &g1);
+	g_assert_true(changed);
+	g_assert_cmpuint(g_variant_n_children(vms), ==, 1);
+	SINCE(g1, &g2);
+	g_assert_false(changed);
+	g_assert_cmpuint(g2, ==, g1);
+	g_assert_cmpuint(g_variant_n_children(vms), ==, 0);
+	/* a state change */
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	SINCE(g1, &g2);
+	g_assert_true(changed);
+	g_assert_cmpuint(g2, !=, g1);
+	{
+		const char *state;
+
+		g_variant_get_child(vms, 0, "(&s&s&s&s&obbuut)", NULL, NULL, &state, NULL, NULL,
+				    NULL, NULL, NULL, NULL, NULL);
+		g_assert_cmpstr(state, ==, "running");
+	}
+	/* autostart, then a new VM */
+	CALL_OK(acrn_vm_call_set_autostart_sync(vm, TRUE, no_opts(), NULL, error));
+	SINCE(g2, &g3);
+	g_assert_true(changed);
+	g_free(define(f, "gen2", NULL, NULL));
+	SINCE(g3, &g1);
+	g_assert_true(changed);
+	g_assert_cmpuint(g_variant_n_children(vms), ==, 2);
+	/* ListVMDetails says the same */
+	{
+		g_autoptr(GVariant) all = NULL;
+
+		CALL_OK(acrn_manager_call_list_vmdetails_sync(f->mgr, &all, NULL, error));
+		g_assert_true(g_variant_equal(all, vms));
+	}
+	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+#undef SINCE
+}
+
 static void test_lifecycle(Fixture *f, gconstpointer data)
 {
 	g_autofree char *path = define(f, "life", NULL, NULL);
@@ -1923,6 +1977,7 @@ int main(int argc, char **argv)
 #define ADD(name, fn, prepare) g_test_add("/acrnd/" name, Fixture, prepare, setup, fn, teardown)
 	ADD("define-list-get", test_define_list_get, NULL);
 	ADD("invalid-input", test_invalid_input, NULL);
+	ADD("list-since", test_list_since, NULL);
 	ADD("lifecycle", test_lifecycle, NULL);
 	ADD("shutdown/graceful", test_shutdown_graceful, NULL);
 	ADD("shutdown/ignored-timeout-escalation", test_shutdown_ignored, NULL);
