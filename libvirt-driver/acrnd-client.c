@@ -373,6 +373,17 @@ gboolean acrnd_client_load_details(AcrndClient *client, AcrndVm *vm, GError **er
 	    "GetAll", g_variant_new("(s)", "org.acrn.Acrnd1.VM"), G_VARIANT_TYPE("(a{sv})"),
 	    G_DBUS_CALL_FLAGS_NONE, ACRND_CALL_TIMEOUT_MS, NULL, error);
 	if (!reply) {
+		/* No object there: acrnd names VM objects after their UUID, so
+		 * there is no such VM (acrnd itself answered). */
+		if (g_error_matches(*error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
+		    g_error_matches(*error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+		    g_error_matches(*error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE)) {
+			g_clear_error(error);
+			virt_error_set(error, VIR_ERR_NO_DOMAIN,
+				       "no domain with matching uuid '%s'",
+				       vm->uuid ? vm->uuid : vm->object_path);
+			return FALSE;
+		}
 		acrnd_error_to_virt(error, "GetAll");
 		return FALSE;
 	}
@@ -441,10 +452,15 @@ AcrndVm *acrnd_client_lookup_uuid(AcrndClient *client, const guint8 uuid[16], GE
 
 	vm = vm_new(path, s, NULL, NULL);
 
-	/* Fast path: the contract names VM objects after their UUID. */
+	/* The contract names VM objects after their UUID: one round trip,
+	 * and no object there means no such VM. */
 	if (acrnd_client_load_details(client, vm, &direct_error) && vm->have_details &&
 	    memcmp(vm->uuid_bytes, uuid, 16) == 0)
 		return g_steal_pointer(&vm);
+	if (g_error_matches(direct_error, VIRT_ERROR, VIR_ERR_NO_DOMAIN)) {
+		g_propagate_error(error, g_steal_pointer(&direct_error));
+		return NULL;
+	}
 	return lookup(client, s, "uuid", error);
 }
 

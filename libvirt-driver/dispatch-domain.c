@@ -5,6 +5,7 @@
 #include <libvirt/libvirt.h>
 #include <string.h>
 
+#include "acrn-dbus-errors.h"
 #include "acrnd-client.h"
 #include "dispatch.h"
 #include "domain-state.h"
@@ -584,6 +585,24 @@ static gboolean check_no_rename(RpcCall *c, const char *xml, GError **error)
 	return TRUE;
 }
 
+/* A domain acrnd has just defined: acrnd replaces only stopped VMs, so it
+ * is inactive (id -1); its UUID is in its object path, its name in the
+ * XML.  No round trip to ask acrnd again. */
+static gboolean reply_defined_domain(RpcCall *c, const char *path, const char *xml, GError **error)
+{
+	const gsize prefix = strlen(ACRN_DBUS_VM_PATH_PREFIX);
+	AcrndVm vm = {0};
+	g_autofree char *name = domain_xml_get_name(xml);
+
+	if (!name || !g_str_has_prefix(path, ACRN_DBUS_VM_PATH_PREFIX) ||
+	    !acrnd_parse_uuid(path + prefix, vm.uuid_bytes))
+		return reply_fresh_domain(c, path, error);
+	vm.name = name;
+	vm.state = (char *)"stopped";
+	dispatch_put_domain(c->ret, &vm);
+	return TRUE;
+}
+
 static gboolean define_common(RpcCall *c, const char *xml, GError **error)
 {
 	g_autofree char *filtered = NULL;
@@ -593,11 +612,14 @@ static gboolean define_common(RpcCall *c, const char *xml, GError **error)
 	if (!filtered || !check_no_rename(c, filtered, error))
 		return FALSE;
 	path = acrnd_client_define(c->acrnd, filtered, error);
-	if (!path && g_error_matches(*error, VIRT_ERROR, VIR_ERR_OPERATION_INVALID))
+	if (!path && g_error_matches(*error, VIRT_ERROR, VIR_ERR_OPERATION_INVALID)) {
+		/* An unchanged running or saved domain: answered as it is. */
 		path = redefine_unchanged(c, filtered, error);
+		return path && reply_fresh_domain(c, path, error);
+	}
 	if (!path)
 		return FALSE;
-	return reply_fresh_domain(c, path, error);
+	return reply_defined_domain(c, path, filtered, error);
 }
 
 static gboolean define_xml(RpcCall *c, GError **error)

@@ -1615,19 +1615,38 @@ static void test_access_pending_serves_reads(Fixture *f, gconstpointer data)
 	g_autoptr(GVariant) vms = NULL;
 	AsyncCall start = {FALSE, NULL};
 
+	g_autoptr(GDBusConnection) other = NULL;
+	g_autoptr(AcrnVM) other_vm = NULL;
+	g_autoptr(GError) gerr = NULL;
+
 	f->acrnd_address = bus_relay_get_address(relay);
 	start_acrnd(f);
 	path = define(f, "waiting", NULL, NULL);
 	vm = vm_proxy(f, path);
+	/* A connection acrnd has not seen yet: its first mutating call
+	 * makes acrnd ask the bus who it is. */
+	other = g_dbus_connection_new_for_address_sync(
+	    f->address,
+	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	    NULL, NULL, &gerr);
+	g_assert_no_error(gerr);
+	other_vm = acrn_vm_proxy_new_sync(other, G_DBUS_PROXY_FLAGS_NONE, ACRN_DBUS_NAME, path,
+					  NULL, &gerr);
+	g_assert_no_error(gerr);
 
 	bus_relay_hold_credentials(relay);
-	acrn_vm_call_start(vm, no_opts(), NULL, on_start_done, &start);
+	acrn_vm_call_start(other_vm, no_opts(), NULL, on_start_done, &start);
 	g_assert_true(wait_for(relay_holds_one, relay, WAIT_MS));
 	/* Start's authorization is pending now.  Reads are answered ... */
 	CALL_OK(acrn_manager_call_list_vms_sync(f->mgr, &vms, NULL, error));
 	g_assert_cmpuint(g_variant_n_children(vms), ==, 1);
 	CALL_OK(acrn_vm_call_get_config_sync(vm, no_opts(), &xml, NULL, error));
 	g_assert_nonnull(strstr(xml, "waiting"));
+	/* ... and so are mutating calls of a caller the bus has already
+	 * named (its DefineVM above): acrnd does not ask again. */
+	CALL_OK(acrn_vm_call_set_autostart_sync(vm, TRUE, no_opts(), NULL, error));
+	g_assert_cmpuint(bus_relay_held(relay), ==, 1);
 	/* ... before Start is: acrnd answers one connection's calls in the
 	 * order it completes them, and CALL_OK drained what had arrived.  A
 	 * daemon blocked in the credentials call would have answered Start
