@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib-unix.h>
-#include <systemd/sd-daemon.h>
 
 #include "acrn-dbus-errors.h"
+#include "sd-daemon.h"
 #include "dbus-service.h"
 #include "supervisor.h"
 
@@ -135,7 +135,7 @@ static void maybe_ready(Daemon *d)
 {
 	if (!d->loaded || !d->named)
 		return;
-	sd_notifyf(0, "READY=1\nSTATUS=managing %u VMs", acrn_supervisor_count(d->sup));
+	acrn_sd_notifyf("READY=1\nSTATUS=managing %u VMs", acrn_supervisor_count(d->sup));
 	g_message("ready: %u VMs defined", acrn_supervisor_count(d->sup));
 	acrn_supervisor_remove_stale_tmp(d->sup);
 	acrn_supervisor_autostart(d->sup);
@@ -195,12 +195,12 @@ static gboolean on_term(gpointer data)
 	if (d->stopping)
 		return G_SOURCE_CONTINUE;
 	d->stopping = TRUE;
-	sd_notify(0, "STOPPING=1");
+	acrn_sd_notify("STOPPING=1");
 	if (opt.stop_vms_on_exit) {
 		g_message("terminating: stopping all VMs (timeout %d s)", opt.stop_timeout);
 		/* Leave room for the graceful timeout plus the force-stop. */
-		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu",
-			   (unsigned long long)(opt.stop_timeout + 10) * G_USEC_PER_SEC);
+		acrn_sd_notifyf("EXTEND_TIMEOUT_USEC=%llu",
+				(unsigned long long)(opt.stop_timeout + 10) * G_USEC_PER_SEC);
 		acrn_supervisor_stop_all_async(d->sup, (guint)opt.stop_timeout, on_all_stopped, d);
 	} else {
 		g_message("terminating: VMs keep running and are re-attached on the next start");

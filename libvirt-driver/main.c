@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "acrnd-client.h"
 #include "events.h"
 #include "rpc-server.h"
+#include "sd-daemon.h"
 
 /* Socket names: the FileDescriptorName= of the systemd socket units and the
  * file names in the socket directory. */
@@ -145,15 +145,15 @@ static gboolean parse_version(const char *s, guint64 *out)
 static int adopt_activated_sockets(RpcServer *server)
 {
 	char **names = NULL;
-	int n = sd_listen_fds_with_names(1, &names);
+	int n = acrn_sd_listen_fds(&names);
 	int used = 0;
 
 	if (n < 0) {
-		g_warning("sd_listen_fds_with_names: %s", g_strerror(-n));
+		g_warning("sockets passed by systemd: %s", g_strerror(-n));
 		return 0;
 	}
 	for (int i = 0; i < n; i++) {
-		int fd = SD_LISTEN_FDS_START + i;
+		int fd = ACRN_SD_LISTEN_FDS_START + i;
 		const char *name = names ? names[i] : "";
 
 		if (g_strcmp0(name, SOCK_RW) == 0 || g_strcmp0(name, "virtacrnd.socket") == 0)
@@ -340,9 +340,9 @@ int main(int argc, char **argv)
 	g_unix_signal_add(SIGTERM, on_signal, &d);
 	g_unix_signal_add(SIGINT, on_signal, &d);
 	on_clients_changed(d.server, &d);
-	sd_notify(0, "READY=1");
+	acrn_sd_notify("READY=1");
 	g_main_loop_run(d.loop);
-	sd_notify(0, "STOPPING=1");
+	acrn_sd_notify("STOPPING=1");
 
 	for (guint i = 0; i < d.bound_paths->len; i++)
 		unlink(d.bound_paths->pdata[i]);
