@@ -2,6 +2,8 @@
  * D-Bus as org.acrn.Acrnd1. */
 #include "config.h"
 
+#include <malloc.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +230,17 @@ static GDBusConnection *connect_bus(GError **error)
 		    NULL, NULL, error);
 	return g_bus_get_sync(opt.session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL,
 			      error);
+}
+
+/* Keep the heap small and returned to the system: one malloc arena for
+ * all threads (the D-Bus worker thread's large replies otherwise stay in
+ * an arena of their own), a fixed mmap threshold (glibc raises it after
+ * large frees, keeping those in the heap), and trimming above 256 KiB. */
+static void __attribute__((constructor)) tune_malloc(void)
+{
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
 
 int main(int argc, char **argv)

@@ -3,6 +3,8 @@
  * forwards every operation to acrnd over D-Bus. */
 #include "config.h"
 
+#include <malloc.h>
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -203,6 +205,17 @@ static gboolean bind_sockets(Daemon *d, const char *dir, gboolean session, GErro
 		g_ptr_array_add(d->bound_paths, g_steal_pointer(&path));
 	}
 	return TRUE;
+}
+
+/* Keep the heap small and returned to the system: one malloc arena for
+ * all threads (the D-Bus worker thread's large replies otherwise stay in
+ * an arena of their own), a fixed mmap threshold (glibc raises it after
+ * large frees, keeping those in the heap), and trimming above 256 KiB. */
+static void __attribute__((constructor)) tune_malloc(void)
+{
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
 
 int main(int argc, char **argv)
