@@ -50,6 +50,20 @@ static AcrndVm *domain_arg_flags(RpcCall *c, guint32 *flags, GError **error)
 	return dispatch_lookup_domain(c, &dom, error);
 }
 
+/* domain_arg_flags() for procedures that define no flags. */
+static AcrndVm *domain_arg_no_flags(RpcCall *c, GError **error)
+{
+	guint32 flags;
+	AcrndVm *vm = domain_arg_flags(c, &flags, error);
+
+	if (vm && flags) {
+		virt_error_set(error, VIR_ERR_INVALID_ARG, "unsupported flags (0x%x)", flags);
+		acrnd_vm_free(vm);
+		return NULL;
+	}
+	return vm;
+}
+
 gboolean dispatch_require_active(const AcrndVm *vm, GError **error)
 {
 	if (!domain_state_is_active(vm->state)) {
@@ -904,15 +918,10 @@ static gboolean pm_suspend(RpcCall *c, GError **error)
 
 static gboolean pm_wakeup(RpcCall *c, GError **error)
 {
-	guint32 flags;
-	g_autoptr(AcrndVm) vm = domain_arg_flags(c, &flags, error);
+	g_autoptr(AcrndVm) vm = domain_arg_no_flags(c, error);
 
 	if (!vm)
 		return FALSE;
-	if (flags) {
-		virt_error_set(error, VIR_ERR_INVALID_ARG, "unsupported flags (0x%x)", flags);
-		return FALSE;
-	}
 	if (g_strcmp0(vm->state, "suspended") != 0) {
 		virt_error_set(error, VIR_ERR_OPERATION_INVALID,
 			       "domain is not in pmsuspended state");
@@ -961,15 +970,10 @@ static gboolean managed_save(RpcCall *c, GError **error)
 
 static gboolean managed_save_remove(RpcCall *c, GError **error)
 {
-	guint32 flags;
-	g_autoptr(AcrndVm) vm = domain_arg_flags(c, &flags, error);
+	g_autoptr(AcrndVm) vm = domain_arg_no_flags(c, error);
 
 	if (!vm)
 		return FALSE;
-	if (flags) {
-		virt_error_set(error, VIR_ERR_INVALID_ARG, "unsupported flags (0x%x)", flags);
-		return FALSE;
-	}
 	/* No image is no error (libvirt's answer too). */
 	if (g_strcmp0(vm->state, "saved") != 0)
 		return TRUE;
