@@ -190,6 +190,7 @@ static gboolean on_get_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const ch
 typedef struct {
 	AcrnDbusService *svc;
 	char *config;
+	gboolean keep_name;
 } ManagerCall;
 
 static ManagerCall *manager_call_new(AcrnDbusService *svc, const char *config)
@@ -216,7 +217,7 @@ static void define_authorized(GDBusMethodInvocation *inv, gpointer data)
 	g_autofree char *path = NULL;
 	AcrnMachine *vm;
 
-	vm = acrn_supervisor_define(mc->svc->sup, mc->config, &error);
+	vm = acrn_supervisor_define(mc->svc->sup, mc->config, mc->keep_name, &error);
 	if (!vm) {
 		acrn_dbus_return_error(inv, error);
 		return;
@@ -228,12 +229,15 @@ static void define_authorized(GDBusMethodInvocation *inv, gpointer data)
 static gboolean on_define_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const char *config,
 			     GVariant *options, gpointer data)
 {
+	static const AcrnDbusOption define_options[] = {{"keep-name", "b"}, {NULL, NULL}};
 	AcrnDbusService *svc = data;
+	ManagerCall *mc;
 
-	if (!acrn_dbus_check_options(inv, options, NULL))
+	if (!acrn_dbus_check_options(inv, options, define_options))
 		return TRUE;
-	acrn_dbus_auth_check_async(svc->auth, inv, define_authorized, manager_call_new(svc, config),
-				   manager_call_free);
+	mc = manager_call_new(svc, config);
+	g_variant_lookup(options, "keep-name", "b", &mc->keep_name);
+	acrn_dbus_auth_check_async(svc->auth, inv, define_authorized, mc, manager_call_free);
 	return TRUE;
 }
 

@@ -154,7 +154,8 @@ static GError *config_error(GError *e)
 	return r;
 }
 
-AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, GError **error)
+AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, gboolean keep_name,
+				    GError **error)
 {
 	g_autoptr(AcrnVmDef) def = NULL;
 	GError *e = NULL;
@@ -181,6 +182,12 @@ AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, GError
 		const AcrnVmDef *old = acrn_machine_get_def(by_uuid);
 		g_autofree char *old_name = g_strdup(old->name);
 
+		if (keep_name && strcmp(old->name, def->name) != 0) {
+			g_set_error(error, ACRND_ERROR, ACRND_ERROR_ALREADY_EXISTS,
+				    "domain '%s' is already defined with uuid %s", old->name,
+				    old->uuid);
+			return NULL;
+		}
 		if (acrn_machine_is_active(by_uuid) || acrn_machine_is_busy(by_uuid)) {
 			g_set_error(error, ACRND_ERROR, ACRND_ERROR_INVALID_STATE,
 				    "VM '%s' is %s: stop it before replacing its definition",

@@ -467,10 +467,13 @@ AcrndVm *acrnd_client_lookup_uuid(AcrndClient *client, const guint8 uuid[16], GE
 char *acrnd_client_define(AcrndClient *client, const char *xml, GError **error)
 {
 	char *path = NULL;
+	GVariantBuilder b;
 	REQUIRE_CLIENT(client, error, NULL);
 
-	if (!acrn_manager_call_define_vm_sync(client->manager, xml,
-					      g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0),
+	/* libvirt refuses to rename a domain through define. */
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "keep-name", g_variant_new_boolean(TRUE));
+	if (!acrn_manager_call_define_vm_sync(client->manager, xml, g_variant_builder_end(&b),
 					      &path, NULL, error)) {
 		acrnd_error_to_virt(error, "DefineVM");
 		return NULL;

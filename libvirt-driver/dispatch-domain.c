@@ -573,32 +573,6 @@ static char *redefine_unchanged(RpcCall *c, const char *xml, GError **error)
 	return g_strdup(vm->object_path);
 }
 
-/* libvirt refuses to rename a domain through define (same UUID, other
- * name); acrnd would replace the definition, so check first. */
-static gboolean check_no_rename(RpcCall *c, const char *xml, GError **error)
-{
-	g_autofree char *uuid_str = NULL;
-	g_autofree char *name = NULL;
-	g_autoptr(AcrndVm) vm = NULL;
-	g_autoptr(GError) e = NULL;
-	gboolean is_uuid = FALSE;
-	guint8 uuid[16];
-
-	uuid_str = domain_xml_get_identity(xml, &is_uuid);
-	if (!uuid_str || !is_uuid || !acrnd_parse_uuid(uuid_str, uuid))
-		return TRUE;
-	vm = acrnd_client_lookup_uuid(c->acrnd, uuid, &e);
-	if (!vm)
-		return TRUE;
-	name = domain_xml_get_name(xml);
-	if (name && g_strcmp0(name, vm->name) != 0) {
-		virt_error_set(error, VIR_ERR_OPERATION_FAILED,
-			       "domain '%s' is already defined with uuid %s", vm->name, vm->uuid);
-		return FALSE;
-	}
-	return TRUE;
-}
-
 /* A domain acrnd has just defined: acrnd replaces only stopped VMs, so it
  * is inactive (id -1); its UUID is in its object path, its name in the
  * XML.  No round trip to ask acrnd again. */
@@ -623,8 +597,9 @@ static gboolean define_common(RpcCall *c, const char *xml, GError **error)
 	g_autofree char *path = NULL;
 
 	filtered = domain_xml_for_acrnd(xml, NULL, error);
-	if (!filtered || !check_no_rename(c, filtered, error))
+	if (!filtered)
 		return FALSE;
+	/* acrnd refuses a rename (libvirt's rule) within the same call. */
 	path = acrnd_client_define(c->acrnd, filtered, error);
 	if (!path && g_error_matches(*error, VIRT_ERROR, VIR_ERR_OPERATION_INVALID)) {
 		/* An unchanged running or saved domain: answered as it is. */

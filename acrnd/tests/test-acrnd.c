@@ -679,6 +679,38 @@ static void test_list_since(Fixture *f, gconstpointer data)
 #undef SINCE
 }
 
+/* DefineVM with keep-name refuses to rename a VM (libvirt's rule for
+ * define); without it a definition with the same UUID may rename. */
+static void test_define_keep_name(Fixture *f, gconstpointer data)
+{
+	static const char uuid[] = "7f0a5b1e-2d3c-4b5a-8c6d-0e1f2a3b4c5d";
+	g_autofree char *path = NULL, *again = NULL, *renamed = NULL;
+	g_autofree char *xml1 = NULL, *xml2 = NULL;
+	GVariantBuilder b;
+
+	xml1 = vm_xml(f, "keeper", NULL, NULL);
+	xml1 = g_strdup_printf("%.*s<uuid>%s</uuid>%s", (int)(strstr(xml1, "</name>") - xml1 + 7),
+			       xml1, uuid, strstr(xml1, "</name>") + 7);
+	xml2 = g_strdup(xml1);
+	memcpy(strstr(xml2, "keeper"), "kepper", 6);
+	CALL_OK(acrn_manager_call_define_vm_sync(f->mgr, xml1, no_opts(), &path, NULL, error));
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "keep-name", g_variant_new_boolean(TRUE));
+	CALL_FAILS(acrn_manager_call_define_vm_sync(f->mgr, xml2, g_variant_builder_end(&b), NULL,
+						    NULL, error),
+		   ACRN_ERROR_ALREADY_EXISTS);
+	/* the same name with keep-name is a plain redefinition */
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "keep-name", g_variant_new_boolean(TRUE));
+	CALL_OK(acrn_manager_call_define_vm_sync(f->mgr, xml1, g_variant_builder_end(&b), &again,
+						 NULL, error));
+	g_assert_cmpstr(again, ==, path);
+	CALL_OK(acrn_manager_call_define_vm_sync(f->mgr, xml2, no_opts(), &renamed, NULL, error));
+	g_assert_cmpstr(renamed, ==, path);
+	CALL_FAILS(acrn_manager_call_get_vm_sync(f->mgr, "keeper", NULL, NULL, error),
+		   ACRN_ERROR_NO_SUCH_VM);
+}
+
 static void test_lifecycle(Fixture *f, gconstpointer data)
 {
 	g_autofree char *path = define(f, "life", NULL, NULL);
@@ -1997,6 +2029,7 @@ int main(int argc, char **argv)
 	ADD("define-list-get", test_define_list_get, NULL);
 	ADD("invalid-input", test_invalid_input, NULL);
 	ADD("list-since", test_list_since, NULL);
+	ADD("define-keep-name", test_define_keep_name, NULL);
 	ADD("lifecycle", test_lifecycle, NULL);
 	ADD("shutdown/graceful", test_shutdown_graceful, NULL);
 	ADD("shutdown/ignored-timeout-escalation", test_shutdown_ignored, NULL);
