@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "acrnctl.h"
+#include "dm-proto.h"
 
 typedef struct {
 	char *name;
@@ -92,36 +93,6 @@ static GArray *fetch_vms(Acrnctl *ctl, GError **error)
 	return rows;
 }
 
-static void json_string(GString *out, const char *s)
-{
-	g_string_append_c(out, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			g_string_append(out, "\\\"");
-			break;
-		case '\\':
-			g_string_append(out, "\\\\");
-			break;
-		case '\n':
-			g_string_append(out, "\\n");
-			break;
-		case '\t':
-			g_string_append(out, "\\t");
-			break;
-		case '\r':
-			g_string_append(out, "\\r");
-			break;
-		default:
-			if (*p < 0x20)
-				g_string_append_printf(out, "\\u%04x", *p);
-			else
-				g_string_append_c(out, (char)*p);
-		}
-	}
-	g_string_append_c(out, '"');
-}
-
 static void print_json(GArray *rows)
 {
 	g_autoptr(GString) out = g_string_new("[");
@@ -131,13 +102,13 @@ static void print_json(GArray *rows)
 
 		g_string_append(out, i ? ",\n  {" : "\n  {");
 		g_string_append(out, "\"name\": ");
-		json_string(out, r->name);
+		acrn_json_append_string(out, r->name);
 		g_string_append(out, ", \"uuid\": ");
-		json_string(out, r->uuid);
+		acrn_json_append_string(out, r->uuid);
 		g_string_append(out, ", \"state\": ");
-		json_string(out, r->state);
+		acrn_json_append_string(out, r->state);
 		g_string_append(out, ", \"state_reason\": ");
-		json_string(out, r->state_reason);
+		acrn_json_append_string(out, r->state_reason);
 		g_string_append_printf(out,
 				       ", \"vcpus\": %u, \"memory_bytes\": %" G_GUINT64_FORMAT
 				       ", \"autostart\": %s, \"persistent\": %s, \"pid\": %u}",

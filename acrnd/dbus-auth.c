@@ -8,11 +8,60 @@
 #include "acrn-dbus-errors.h"
 #include "dbus-auth.h"
 
+/* Verdicts by the caller's unique bus name.  The bus records a
+ * connection's credentials (uid, SO_PEERGROUPS) when it connects and never
+ * reuses a unique name, so a verdict stays what the bus would say again:
+ * later calls of the same connection skip the GetConnectionCredentials
+ * round trip.  Shared with pending checks, which may outlive the
+ * AcrnDbusAuth. */
+#define VERDICTS_MAX 1024
+
+typedef struct {
+	gint refcount;
+	GHashTable *by_sender; /* unique name -> Verdict */
+} Verdicts;
+
+typedef struct {
+	gboolean known; /* the bus has answered for this caller */
+	guint32 uid;
+	gboolean member;
+	gboolean groups_from_bus;
+	guint pending; /* this caller's checks waiting for the bus */
+} Verdict;
+
+static Verdict *verdict_for(Verdicts *v, const char *sender)
+{
+	Verdict *e = g_hash_table_lookup(v->by_sender, sender);
+
+	if (e)
+		return e;
+	if (g_hash_table_size(v->by_sender) >= VERDICTS_MAX)
+		g_hash_table_remove_all(v->by_sender);
+	e = g_new0(Verdict, 1);
+	g_hash_table_insert(v->by_sender, g_strdup(sender), e);
+	return e;
+}
+
+static Verdicts *verdicts_ref(Verdicts *v)
+{
+	g_atomic_int_inc(&v->refcount);
+	return v;
+}
+
+static void verdicts_unref(Verdicts *v)
+{
+	if (!g_atomic_int_dec_and_test(&v->refcount))
+		return;
+	g_hash_table_unref(v->by_sender);
+	g_free(v);
+}
+
 struct AcrnDbusAuth {
 	char *group;
 	gboolean have_gid;
 	gid_t gid;
 	GCancellable *cancellable; /* cancels pending checks when acrnd stops */
+	Verdicts *verdicts;
 };
 
 AcrnDbusAuth *acrn_dbus_auth_new(const char *manage_group)
@@ -22,6 +71,9 @@ AcrnDbusAuth *acrn_dbus_auth_new(const char *manage_group)
 
 	auth->group = g_strdup(manage_group);
 	auth->cancellable = g_cancellable_new();
+	auth->verdicts = g_new0(Verdicts, 1);
+	auth->verdicts->refcount = 1;
+	auth->verdicts->by_sender = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (gr) {
 		auth->have_gid = TRUE;
 		auth->gid = gr->gr_gid;
@@ -38,6 +90,7 @@ void acrn_dbus_auth_free(AcrnDbusAuth *auth)
 		return;
 	g_cancellable_cancel(auth->cancellable);
 	g_object_unref(auth->cancellable);
+	verdicts_unref(auth->verdicts);
 	g_free(auth->group);
 	g_free(auth);
 }
@@ -81,6 +134,9 @@ static gboolean gids_contain(GVariant *gids, gid_t wanted)
  * may be freed before the bus answers. */
 typedef struct {
 	GDBusMethodInvocation *inv;
+	Verdicts *verdicts;
+	char *sender;
+	gboolean counted; /* in verdicts->pending */
 	char *group;
 	gboolean have_gid;
 	gid_t gid;
@@ -93,6 +149,14 @@ static void check_free(Check *c)
 {
 	if (c->destroy)
 		c->destroy(c->data);
+	if (c->counted) {
+		Verdict *e = g_hash_table_lookup(c->verdicts->by_sender, c->sender);
+
+		if (e && e->pending)
+			e->pending--;
+	}
+	verdicts_unref(c->verdicts);
+	g_free(c->sender);
 	g_free(c->group);
 	g_free(c);
 }
@@ -147,12 +211,37 @@ static void on_credentials(GObject *src, GAsyncResult *res, gpointer data)
 		member = TRUE;
 	else if (c->have_gid)
 		member = gids ? gids_contain(gids, c->gid) : user_in_group_db(uid, c->gid);
+	{
+		Verdict *e = verdict_for(c->verdicts, c->sender);
+
+		e->known = TRUE;
+		e->uid = uid;
+		e->member = member;
+		e->groups_from_bus = gids != NULL;
+	}
 	if (member)
 		c->allowed(c->inv, c->data);
 	else
 		deny(c, uid, gids != NULL);
 out:
 	check_free(c);
+}
+
+/* A known caller: decided from the main loop, as a bus answer would be. */
+static gboolean on_known_caller(gpointer data)
+{
+	Check *c = data;
+	const Verdict *v = g_hash_table_lookup(c->verdicts->by_sender, c->sender);
+
+	if (v && v->known && v->member)
+		c->allowed(c->inv, c->data);
+	else if (v && v->known)
+		deny(c, v->uid, v->groups_from_bus);
+	else
+		g_dbus_method_invocation_return_error_literal(
+		    c->inv, ACRN_ERROR, ACRN_ERROR_ACCESS_DENIED, "cannot identify the caller");
+	check_free(c);
+	return G_SOURCE_REMOVE;
 }
 
 void acrn_dbus_auth_check_async(AcrnDbusAuth *auth, GDBusMethodInvocation *inv,
@@ -171,13 +260,27 @@ void acrn_dbus_auth_check_async(AcrnDbusAuth *auth, GDBusMethodInvocation *inv,
 	}
 	c = g_new0(Check, 1);
 	c->inv = inv;
+	c->verdicts = verdicts_ref(auth->verdicts);
+	c->sender = g_strdup(sender);
 	c->group = g_strdup(auth->group);
 	c->have_gid = auth->have_gid;
 	c->gid = auth->gid;
 	c->allowed = allowed;
 	c->data = data;
 	c->destroy = destroy;
-	/* The bus answers in order, so one client's calls stay in order. */
+	/* A known caller with no check waiting for the bus needs no round
+	 * trip; otherwise ask, and the bus answers in order, so one caller's
+	 * calls stay in order. */
+	{
+		Verdict *e = verdict_for(auth->verdicts, sender);
+
+		if (e->known && e->pending == 0) {
+			g_idle_add_full(G_PRIORITY_DEFAULT, on_known_caller, c, NULL);
+			return;
+		}
+		e->pending++;
+		c->counted = TRUE;
+	}
 	g_dbus_connection_call(g_dbus_method_invocation_get_connection(inv), "org.freedesktop.DBus",
 			       "/org/freedesktop/DBus", "org.freedesktop.DBus",
 			       "GetConnectionCredentials", g_variant_new("(s)", sender),

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "acrn-dbus-errors.h"
+#include "acrn-uuid.h"
+#include "acrnd-error.h"
 #include "dbus-service.h"
 
 struct AcrnDbusService {
@@ -13,15 +15,23 @@ struct AcrnDbusService {
 	GDBusObjectManagerServer *om;
 	AcrnManager *manager;
 	GHashTable *vms; /* AcrnMachine* -> AcrnDbusVm* */
+	/* Counts changes of the VM set and of VM properties (ListVMDetailsSince);
+	 * the last ListVMDetails reply is kept until it changes. */
+	guint64 generation;
+	GVariant *details;
+	guint64 details_generation;
 	gulong added_id, removed_id;
 };
 
-char *acrn_dbus_vm_path(const char *uuid)
+char *acrn_dbus_machine_path(AcrnMachine *vm)
 {
-	char hex[33];
+	guint8 uuid[16];
 
-	acrn_vm_uuid_to_hex32(uuid, hex);
-	return g_strconcat(ACRN_DBUS_VM_PATH_PREFIX, hex, NULL);
+	/* Definitions are stored and loaded with canonical UUIDs only. */
+	if (!acrn_uuid_parse(acrn_machine_get_uuid(vm), uuid))
+		g_error("VM '%s': invalid UUID '%s'", acrn_machine_get_name(vm),
+			acrn_machine_get_uuid(vm));
+	return acrn_dbus_vm_path(uuid);
 }
 
 gboolean acrn_dbus_check_options(GDBusMethodInvocation *inv, GVariant *options,
@@ -56,13 +66,31 @@ gboolean acrn_dbus_check_options(GDBusMethodInvocation *inv, GVariant *options,
 	return TRUE;
 }
 
+/* The model's codes (acrnd-error.h) and their org.acrn.Acrnd1.Error names. */
+static const AcrnError model_to_dbus[] = {
+    [ACRND_ERROR_FAILED] = ACRN_ERROR_FAILED,
+    [ACRND_ERROR_NO_SUCH_VM] = ACRN_ERROR_NO_SUCH_VM,
+    [ACRND_ERROR_ALREADY_EXISTS] = ACRN_ERROR_ALREADY_EXISTS,
+    [ACRND_ERROR_INVALID_STATE] = ACRN_ERROR_INVALID_STATE,
+    [ACRND_ERROR_INVALID_CONFIG] = ACRN_ERROR_INVALID_CONFIG,
+    [ACRND_ERROR_BUSY] = ACRN_ERROR_BUSY,
+    [ACRND_ERROR_TIMEOUT] = ACRN_ERROR_TIMEOUT,
+    [ACRND_ERROR_CANCELLED] = ACRN_ERROR_CANCELLED,
+    [ACRND_ERROR_DEVICE_MODEL_FAILED] = ACRN_ERROR_DEVICE_MODEL_FAILED,
+};
+
 void acrn_dbus_return_error(GDBusMethodInvocation *inv, const GError *error)
 {
-	if (error->domain == ACRN_ERROR || error->domain == G_DBUS_ERROR)
+	AcrnError code = ACRN_ERROR_FAILED;
+
+	if (error->domain == ACRN_ERROR || error->domain == G_DBUS_ERROR) {
 		g_dbus_method_invocation_return_gerror(inv, error);
-	else
-		g_dbus_method_invocation_return_error_literal(inv, ACRN_ERROR, ACRN_ERROR_FAILED,
-							      error->message);
+		return;
+	}
+	if (error->domain == ACRND_ERROR && error->code >= 0 &&
+	    (gsize)error->code < G_N_ELEMENTS(model_to_dbus))
+		code = model_to_dbus[error->code];
+	g_dbus_method_invocation_return_error_literal(inv, ACRN_ERROR, code, error->message);
 }
 
 /* ---- Manager methods ---- */
@@ -76,7 +104,7 @@ static gboolean on_list_vms(AcrnManager *mgr, GDBusMethodInvocation *inv, gpoint
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a(ssso)"));
 	for (guint i = 0; i < vms->len; i++) {
 		AcrnMachine *vm = vms->pdata[i];
-		g_autofree char *path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+		g_autofree char *path = acrn_dbus_machine_path(vm);
 
 		g_variant_builder_add(
 		    &b, "(ssso)", acrn_machine_get_uuid(vm), acrn_machine_get_name(vm),
@@ -86,17 +114,20 @@ static gboolean on_list_vms(AcrnManager *mgr, GDBusMethodInvocation *inv, gpoint
 	return TRUE;
 }
 
-static gboolean on_list_vm_details(AcrnManager *mgr, GDBusMethodInvocation *inv, gpointer data)
+static GVariant *vm_details(AcrnDbusService *svc)
 {
-	AcrnDbusService *svc = data;
-	g_autoptr(GPtrArray) vms = acrn_supervisor_list(svc->sup);
+	g_autoptr(GPtrArray) vms = NULL;
 	GVariantBuilder b;
+
+	if (svc->details && svc->details_generation == svc->generation)
+		return g_variant_ref(svc->details);
+	vms = acrn_supervisor_list(svc->sup);
 
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a(ssssobbuut)"));
 	for (guint i = 0; i < vms->len; i++) {
 		AcrnMachine *vm = vms->pdata[i];
 		const AcrnVmDef *def = acrn_machine_get_def(vm);
-		g_autofree char *path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+		g_autofree char *path = acrn_dbus_machine_path(vm);
 
 		g_variant_builder_add(
 		    &b, "(ssssobbuut)", acrn_machine_get_uuid(vm), acrn_machine_get_name(vm),
@@ -105,7 +136,34 @@ static gboolean on_list_vm_details(AcrnManager *mgr, GDBusMethodInvocation *inv,
 		    path, acrn_machine_is_persistent(vm), def->autostart,
 		    acrn_machine_get_leader_pid(vm), def->vcpus, (guint64)def->memory_bytes);
 	}
-	acrn_manager_complete_list_vmdetails(mgr, inv, g_variant_builder_end(&b));
+	g_clear_pointer(&svc->details, g_variant_unref);
+	svc->details = g_variant_ref_sink(g_variant_builder_end(&b));
+	svc->details_generation = svc->generation;
+	return g_variant_ref(svc->details);
+}
+
+static gboolean on_list_vm_details(AcrnManager *mgr, GDBusMethodInvocation *inv, gpointer data)
+{
+	g_autoptr(GVariant) details = vm_details(data);
+
+	acrn_manager_complete_list_vmdetails(mgr, inv, details);
+	return TRUE;
+}
+
+static gboolean on_list_vm_details_since(AcrnManager *mgr, GDBusMethodInvocation *inv,
+					 guint64 known, gpointer data)
+{
+	AcrnDbusService *svc = data;
+	g_autoptr(GVariant) details = NULL;
+
+	if (known == svc->generation) {
+		acrn_manager_complete_list_vmdetails_since(
+		    mgr, inv, svc->generation, FALSE,
+		    g_variant_new_array(G_VARIANT_TYPE("(ssssobbuut)"), NULL, 0));
+		return TRUE;
+	}
+	details = vm_details(svc);
+	acrn_manager_complete_list_vmdetails_since(mgr, inv, svc->generation, TRUE, details);
 	return TRUE;
 }
 
@@ -121,7 +179,7 @@ static gboolean on_get_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const ch
 						      "no VM named or with UUID '%s'", key);
 		return TRUE;
 	}
-	path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+	path = acrn_dbus_machine_path(vm);
 	acrn_manager_complete_get_vm(mgr, inv, path);
 	return TRUE;
 }
@@ -132,6 +190,7 @@ static gboolean on_get_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const ch
 typedef struct {
 	AcrnDbusService *svc;
 	char *config;
+	gboolean keep_name;
 } ManagerCall;
 
 static ManagerCall *manager_call_new(AcrnDbusService *svc, const char *config)
@@ -158,24 +217,27 @@ static void define_authorized(GDBusMethodInvocation *inv, gpointer data)
 	g_autofree char *path = NULL;
 	AcrnMachine *vm;
 
-	vm = acrn_supervisor_define(mc->svc->sup, mc->config, &error);
+	vm = acrn_supervisor_define(mc->svc->sup, mc->config, mc->keep_name, &error);
 	if (!vm) {
 		acrn_dbus_return_error(inv, error);
 		return;
 	}
-	path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+	path = acrn_dbus_machine_path(vm);
 	acrn_manager_complete_define_vm(mc->svc->manager, inv, path);
 }
 
 static gboolean on_define_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const char *config,
 			     GVariant *options, gpointer data)
 {
+	static const AcrnDbusOption define_options[] = {{"keep-name", "b"}, {NULL, NULL}};
 	AcrnDbusService *svc = data;
+	ManagerCall *mc;
 
-	if (!acrn_dbus_check_options(inv, options, NULL))
+	if (!acrn_dbus_check_options(inv, options, define_options))
 		return TRUE;
-	acrn_dbus_auth_check_async(svc->auth, inv, define_authorized, manager_call_new(svc, config),
-				   manager_call_free);
+	mc = manager_call_new(svc, config);
+	g_variant_lookup(options, "keep-name", "b", &mc->keep_name);
+	acrn_dbus_auth_check_async(svc->auth, inv, define_authorized, mc, manager_call_free);
 	return TRUE;
 }
 
@@ -191,7 +253,7 @@ static void on_created(GObject *src, GAsyncResult *res, gpointer data)
 		acrn_dbus_return_error(inv, error);
 		return;
 	}
-	path = acrn_dbus_vm_path(acrn_machine_get_uuid(vm));
+	path = acrn_dbus_machine_path(vm);
 	g_dbus_method_invocation_return_value(inv, g_variant_new("(o)", path));
 }
 
@@ -226,7 +288,9 @@ static void update_count(AcrnDbusService *svc)
 static void on_vm_added(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 {
 	AcrnDbusService *svc = data;
-	AcrnDbusVm *dvm = acrn_dbus_vm_new(vm, sup, svc->auth, svc->manager);
+	AcrnDbusVm *dvm = acrn_dbus_vm_new(vm, sup, svc->auth, svc->manager, &svc->generation);
+
+	svc->generation++;
 
 	g_hash_table_insert(svc->vms, vm, dvm);
 	g_dbus_object_manager_server_export(svc->om, acrn_dbus_vm_get_object(dvm));
@@ -240,6 +304,7 @@ static void on_vm_removed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 
 	if (!dvm)
 		return;
+	svc->generation++;
 	g_dbus_object_manager_server_unexport(
 	    svc->om, g_dbus_object_get_object_path(G_DBUS_OBJECT(acrn_dbus_vm_get_object(dvm))));
 	g_hash_table_remove(svc->vms, vm);
@@ -258,6 +323,8 @@ AcrnDbusService *acrn_dbus_service_new(GDBusConnection *conn, AcrnSupervisor *su
 	svc->auth = acrn_dbus_auth_new(manage_group);
 	svc->vms = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)acrn_dbus_vm_free);
 	svc->om = g_dbus_object_manager_server_new(ACRN_DBUS_ROOT_PATH);
+	/* Not 1: a client may hold the generation of an acrnd before a restart. */
+	svc->generation = (guint64)g_get_real_time();
 
 	svc->manager = acrn_manager_skeleton_new();
 	acrn_manager_set_version(svc->manager, PACKAGE_VERSION);
@@ -265,6 +332,8 @@ AcrnDbusService *acrn_dbus_service_new(GDBusConnection *conn, AcrnSupervisor *su
 	g_signal_connect(svc->manager, "handle-list-vms", G_CALLBACK(on_list_vms), svc);
 	g_signal_connect(svc->manager, "handle-list-vmdetails", G_CALLBACK(on_list_vm_details),
 			 svc);
+	g_signal_connect(svc->manager, "handle-list-vmdetails-since",
+			 G_CALLBACK(on_list_vm_details_since), svc);
 	g_signal_connect(svc->manager, "handle-get-vm", G_CALLBACK(on_get_vm), svc);
 	g_signal_connect(svc->manager, "handle-define-vm", G_CALLBACK(on_define_vm), svc);
 	g_signal_connect(svc->manager, "handle-create-vm", G_CALLBACK(on_create_vm), svc);
@@ -290,6 +359,7 @@ void acrn_dbus_service_free(AcrnDbusService *svc)
 	g_signal_handler_disconnect(svc->sup, svc->removed_id);
 	g_dbus_object_manager_server_set_connection(svc->om, NULL);
 	g_hash_table_unref(svc->vms);
+	g_clear_pointer(&svc->details, g_variant_unref);
 	g_object_unref(svc->om);
 	g_object_unref(svc->manager);
 	acrn_dbus_auth_free(svc->auth);

@@ -28,15 +28,17 @@ typedef struct {
  * value of the wrong type. */
 gboolean acrn_dbus_check_options(GDBusMethodInvocation *inv, GVariant *options,
 				 const AcrnDbusOption *allowed);
-/* Reply with @error, mapped into the ACRN_ERROR domain if it is not. */
+/* Reply with @error: ACRN_ERROR and G_DBUS_ERROR as they are, the model's
+ * ACRND_ERROR codes mapped to their D-Bus names, anything else Failed. */
 void acrn_dbus_return_error(GDBusMethodInvocation *inv, const GError *error);
 
-char *acrn_dbus_vm_path(const char *uuid);
+/* The object path of @vm (acrn_dbus_vm_path() of its UUID). */
+char *acrn_dbus_machine_path(AcrnMachine *vm);
 
 /* Per-VM object (dbus-vm.c). */
 typedef struct AcrnDbusVm AcrnDbusVm;
 AcrnDbusVm *acrn_dbus_vm_new(AcrnMachine *vm, AcrnSupervisor *sup, AcrnDbusAuth *auth,
-			     AcrnManager *manager);
+			     AcrnManager *manager, guint64 *generation);
 GDBusObjectSkeleton *acrn_dbus_vm_get_object(AcrnDbusVm *dvm);
 /* Detaches @dvm from its VM; calls still waiting for authorization then
  * fail with NoSuchVM, and the memory goes with the last of them. */

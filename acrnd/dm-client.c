@@ -4,7 +4,7 @@
 #include <string.h>
 #include <gio/gunixsocketaddress.h>
 
-#include "acrn-dbus-errors.h"
+#include "acrnd-error.h"
 #include "dm-client.h"
 #include "dm-proto.h"
 
@@ -40,7 +40,7 @@ static void fail_pending(AcrnDmClient *self, const char *why)
 		GTask *task = value;
 
 		g_hash_table_iter_steal(&it);
-		g_task_return_new_error(task, ACRN_ERROR, ACRN_ERROR_DEVICE_MODEL_FAILED, "%s",
+		g_task_return_new_error(task, ACRND_ERROR, ACRND_ERROR_DEVICE_MODEL_FAILED, "%s",
 					why);
 		g_object_unref(task);
 	}
@@ -62,7 +62,7 @@ void acrn_dm_client_close(AcrnDmClient *self)
 	if (self->connect_task) {
 		GTask *t = g_steal_pointer(&self->connect_task);
 
-		g_task_return_new_error(t, ACRN_ERROR, ACRN_ERROR_CANCELLED,
+		g_task_return_new_error(t, ACRND_ERROR, ACRND_ERROR_CANCELLED,
 					"control channel closed while connecting");
 		g_object_unref(t);
 	}
@@ -88,7 +88,9 @@ static void handle_message(AcrnDmClient *self, GVariant *msg)
 	GTask *task;
 
 	if (event) {
-		if (self->connect_task && strcmp(event, "hello") == 0) {
+		AcrnDmEvent kind = acrn_dm_event_parse(event);
+
+		if (self->connect_task && kind == ACRN_DM_EVENT_HELLO) {
 			GTask *t = g_steal_pointer(&self->connect_task);
 
 			stop_connecting(self);
@@ -97,7 +99,11 @@ static void handle_message(AcrnDmClient *self, GVariant *msg)
 			g_object_unref(t);
 			return;
 		}
-		g_signal_emit(self, signals[SIG_EVENT], 0, event, msg);
+		if (kind == ACRN_DM_EVENT_UNKNOWN) {
+			g_debug("%s: ignoring unknown event '%s'", self->path, event);
+			return;
+		}
+		g_signal_emit(self, signals[SIG_EVENT], 0, (guint)kind, msg);
 		return;
 	}
 	id = acrn_dm_proto_get_int(msg, "id", -1);
@@ -113,10 +119,10 @@ static void handle_message(AcrnDmClient *self, GVariant *msg)
 		const char *code = acrn_dm_proto_get_str(msg, "error", "failed");
 		const char *text = acrn_dm_proto_get_str(msg, "message", code);
 
-		g_task_return_new_error(task, ACRN_ERROR,
+		g_task_return_new_error(task, ACRND_ERROR,
 					strcmp(code, "invalid-state") == 0
-					    ? ACRN_ERROR_INVALID_STATE
-					    : ACRN_ERROR_DEVICE_MODEL_FAILED,
+					    ? ACRND_ERROR_INVALID_STATE
+					    : ACRND_ERROR_DEVICE_MODEL_FAILED,
 					"device model: %s", text);
 	}
 	g_object_unref(task);
@@ -222,7 +228,7 @@ static gboolean on_connect_deadline(gpointer data)
 	g_clear_object(&self->in);
 	self->out = NULL;
 	g_clear_object(&self->conn);
-	g_task_return_new_error(t, ACRN_ERROR, ACRN_ERROR_TIMEOUT,
+	g_task_return_new_error(t, ACRND_ERROR, ACRND_ERROR_TIMEOUT,
 				"no answer on the device model's control socket %s", self->path);
 	g_object_unref(t);
 	return G_SOURCE_REMOVE;
@@ -234,7 +240,7 @@ void acrn_dm_client_connect_async(AcrnDmClient *self, guint timeout_ms, GCancell
 	GTask *task = g_task_new(self, cancellable, callback, user_data);
 
 	if (self->conn || self->connect_task) {
-		g_task_return_new_error(task, ACRN_ERROR, ACRN_ERROR_BUSY, "already connected");
+		g_task_return_new_error(task, ACRND_ERROR, ACRND_ERROR_BUSY, "already connected");
 		g_object_unref(task);
 		return;
 	}
@@ -255,7 +261,7 @@ static gboolean on_request_timeout(gpointer data)
 	gint64 *id = g_task_get_task_data(task);
 
 	if (g_hash_table_steal(self->pending, id)) {
-		g_task_return_new_error(task, ACRN_ERROR, ACRN_ERROR_TIMEOUT,
+		g_task_return_new_error(task, ACRND_ERROR, ACRND_ERROR_TIMEOUT,
 					"the device model did not answer '%s' within %d s",
 					(const char *)g_object_get_data(G_OBJECT(task), "request"),
 					REQUEST_TIMEOUT_MS / 1000);
@@ -278,7 +284,7 @@ void acrn_dm_client_request_async(AcrnDmClient *self, const char *request, GVari
 
 	g_object_set_data_full(G_OBJECT(task), "request", g_strdup(request), g_free);
 	if (!acrn_dm_client_is_connected(self)) {
-		g_task_return_new_error(task, ACRN_ERROR, ACRN_ERROR_DEVICE_MODEL_FAILED,
+		g_task_return_new_error(task, ACRND_ERROR, ACRND_ERROR_DEVICE_MODEL_FAILED,
 					"no control channel to the device model");
 		g_object_unref(task);
 		return;
@@ -309,7 +315,7 @@ void acrn_dm_client_request_async(AcrnDmClient *self, const char *request, GVari
 	/* Requests are a few dozen bytes on a local socket: a blocking write
 	 * cannot stall unless the DM stopped reading, which the timeout covers. */
 	if (!g_output_stream_write_all(self->out, nl, strlen(nl), NULL, NULL, &error)) {
-		g_task_return_new_error(task, ACRN_ERROR, ACRN_ERROR_DEVICE_MODEL_FAILED,
+		g_task_return_new_error(task, ACRND_ERROR, ACRND_ERROR_DEVICE_MODEL_FAILED,
 					"cannot send '%s' to the device model: %s", request,
 					error->message);
 		g_object_unref(task);
@@ -369,7 +375,7 @@ static void acrn_dm_client_class_init(AcrnDmClientClass *klass)
 	oc->finalize = acrn_dm_client_finalize;
 	signals[SIG_EVENT] =
 	    g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-			 G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_VARIANT);
+			 G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_VARIANT);
 	signals[SIG_CLOSED] = g_signal_new("closed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
 					   NULL, NULL, NULL, G_TYPE_NONE, 0);
 }

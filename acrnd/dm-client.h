@@ -11,7 +11,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(AcrnDmClient, acrn_dm_client, ACRN, DM_CLIENT, GObject)
 
 /* Signals:
- *   "event"  (const char *name, GVariant *msg)   every message with "event"
+ *   "event"  (guint AcrnDmEvent, GVariant *msg)  every message with a known
+ *                                                "event" but hello (unknown
+ *                                                names are logged, dropped)
  *   "closed" ()                                  the connection ended */
 
 AcrnDmClient *acrn_dm_client_new(const char *socket_path);
@@ -25,7 +27,7 @@ GVariant *acrn_dm_client_connect_finish(AcrnDmClient *self, GAsyncResult *res, G
 
 /* Send @request with extra fields @args (a{sv}, may be NULL; floating refs
  * are sunk).  Completes with the reply (a{sv}) when "ok" is true; a reply
- * with "ok": false becomes an ACRN_ERROR (invalid-state -> InvalidState,
+ * with "ok": false becomes an ACRND_ERROR (invalid-state -> InvalidState,
  * others -> DeviceModelFailed); no reply within 5 s -> Timeout. */
 void acrn_dm_client_request_async(AcrnDmClient *self, const char *request, GVariant *args,
 				  GAsyncReadyCallback callback, gpointer user_data);

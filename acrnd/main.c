@@ -2,15 +2,17 @@
  * D-Bus as org.acrn.Acrnd1. */
 #include "config.h"
 
+#include <malloc.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib-unix.h>
-#include <systemd/sd-daemon.h>
 
 #include "acrn-dbus-errors.h"
+#include "sd-daemon.h"
 #include "dbus-service.h"
 #include "supervisor.h"
 
@@ -135,7 +137,7 @@ static void maybe_ready(Daemon *d)
 {
 	if (!d->loaded || !d->named)
 		return;
-	sd_notifyf(0, "READY=1\nSTATUS=managing %u VMs", acrn_supervisor_count(d->sup));
+	acrn_sd_notifyf("READY=1\nSTATUS=managing %u VMs", acrn_supervisor_count(d->sup));
 	g_message("ready: %u VMs defined", acrn_supervisor_count(d->sup));
 	acrn_supervisor_remove_stale_tmp(d->sup);
 	acrn_supervisor_autostart(d->sup);
@@ -195,12 +197,12 @@ static gboolean on_term(gpointer data)
 	if (d->stopping)
 		return G_SOURCE_CONTINUE;
 	d->stopping = TRUE;
-	sd_notify(0, "STOPPING=1");
+	acrn_sd_notify("STOPPING=1");
 	if (opt.stop_vms_on_exit) {
 		g_message("terminating: stopping all VMs (timeout %d s)", opt.stop_timeout);
 		/* Leave room for the graceful timeout plus the force-stop. */
-		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu",
-			   (unsigned long long)(opt.stop_timeout + 10) * G_USEC_PER_SEC);
+		acrn_sd_notifyf("EXTEND_TIMEOUT_USEC=%llu",
+				(unsigned long long)(opt.stop_timeout + 10) * G_USEC_PER_SEC);
 		acrn_supervisor_stop_all_async(d->sup, (guint)opt.stop_timeout, on_all_stopped, d);
 	} else {
 		g_message("terminating: VMs keep running and are re-attached on the next start");
@@ -228,6 +230,17 @@ static GDBusConnection *connect_bus(GError **error)
 		    NULL, NULL, error);
 	return g_bus_get_sync(opt.session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL,
 			      error);
+}
+
+/* Keep the heap small and returned to the system: one malloc arena for
+ * all threads (the D-Bus worker thread's large replies otherwise stay in
+ * an arena of their own), a fixed mmap threshold (glibc raises it after
+ * large frees, keeping those in the heap), and trimming above 256 KiB. */
+static void __attribute__((constructor)) tune_malloc(void)
+{
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
 
 int main(int argc, char **argv)

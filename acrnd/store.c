@@ -101,6 +101,8 @@ gboolean acrn_runtime_record_save(const char *path, const AcrnRuntimeRecord *rec
 	if (rec->console)
 		g_key_file_set_string(kf, "dm", "console", rec->console);
 	g_key_file_set_boolean(kf, "dm", "transient", rec->transient);
+	if (rec->managed_save)
+		g_key_file_set_boolean(kf, "dm", "managed-save", TRUE);
 	data = g_key_file_to_data(kf, &len, NULL);
 	return acrn_store_write_atomic(path, data, len, 0600, error);
 }
@@ -127,28 +129,6 @@ gboolean acrn_runtime_record_load(const char *path, AcrnRuntimeRecord *rec, GErr
 	}
 	rec->console = g_key_file_get_string(kf, "dm", "console", NULL);
 	rec->transient = g_key_file_get_boolean(kf, "dm", "transient", NULL);
+	rec->managed_save = g_key_file_get_boolean(kf, "dm", "managed-save", NULL);
 	return TRUE;
-}
-
-guint64 acrn_proc_start_time(int pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
-	g_autofree char *contents = NULL;
-	g_auto(GStrv) fields = NULL;
-	const char *rp;
-	guint64 t;
-
-	if (pid <= 0 || !g_file_get_contents(path, &contents, NULL, NULL))
-		return 0;
-	/* The command name (field 2) may contain spaces: skip past ')'. */
-	rp = strrchr(contents, ')');
-	if (!rp)
-		return 0;
-	fields = g_strsplit(rp + 2, " ", 0);
-	/* fields[0] is field 3 (state), so field 22 is fields[19]. */
-	if (g_strv_length(fields) < 20 || fields[0][0] == 'Z' || fields[0][0] == 'X')
-		return 0;
-	if (!g_ascii_string_to_unsigned(fields[19], 10, 0, G_MAXUINT64, &t, NULL))
-		return 0;
-	return t;
 }

@@ -25,13 +25,11 @@ typedef struct {
 	char *socket;
 	char *console; /* pty path or NULL */
 	gboolean transient;
+	gboolean managed_save; /* the guest's S3 stands for a libvirt managed save */
 } AcrnRuntimeRecord;
 
 void acrn_runtime_record_clear(AcrnRuntimeRecord *rec);
 gboolean acrn_runtime_record_save(const char *path, const AcrnRuntimeRecord *rec, GError **error);
 gboolean acrn_runtime_record_load(const char *path, AcrnRuntimeRecord *rec, GError **error);
-
-/* Start time of @pid from /proc, or 0 if it does not exist or is a zombie. */
-guint64 acrn_proc_start_time(int pid);
 
 G_END_DECLS

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "acrn-dbus-errors.h"
+#include "acrnd-error.h"
 #include "store.h"
 #include "supervisor.h"
 
@@ -51,7 +51,7 @@ static gboolean save_def(AcrnSupervisor *sup, const AcrnVmDef *def, gboolean per
 
 	if (!acrn_store_ensure_dir(persistent ? sup->state_dir : sup->cfg.run_dir, 0755, &e) ||
 	    !acrn_store_write_atomic(path, xml, strlen(xml), 0600, &e)) {
-		g_set_error(error, ACRN_ERROR, ACRN_ERROR_FAILED,
+		g_set_error(error, ACRND_ERROR, ACRND_ERROR_FAILED,
 			    "cannot save the definition of '%s': %s", def->name, e->message);
 		return FALSE;
 	}
@@ -147,14 +147,15 @@ static AcrnMachine *add_vm(AcrnSupervisor *sup, AcrnVmDef *def, gboolean persist
 
 static GError *config_error(GError *e)
 {
-	GError *r = g_error_new(ACRN_ERROR, ACRN_ERROR_INVALID_CONFIG, "invalid VM definition: %s",
-				e->message);
+	GError *r = g_error_new(ACRND_ERROR, ACRND_ERROR_INVALID_CONFIG,
+				"invalid VM definition: %s", e->message);
 
 	g_error_free(e);
 	return r;
 }
 
-AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, GError **error)
+AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, gboolean keep_name,
+				    GError **error)
 {
 	g_autoptr(AcrnVmDef) def = NULL;
 	GError *e = NULL;
@@ -172,7 +173,7 @@ AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, GError
 		by_uuid = by_name; /* redefinition by name keeps the UUID */
 
 	if (by_name && by_uuid != by_name) {
-		g_set_error(error, ACRN_ERROR, ACRN_ERROR_ALREADY_EXISTS,
+		g_set_error(error, ACRND_ERROR, ACRND_ERROR_ALREADY_EXISTS,
 			    "a VM named '%s' already exists with UUID %s", def->name,
 			    acrn_machine_get_uuid(by_name));
 		return NULL;
@@ -181,15 +182,21 @@ AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, GError
 		const AcrnVmDef *old = acrn_machine_get_def(by_uuid);
 		g_autofree char *old_name = g_strdup(old->name);
 
+		if (keep_name && strcmp(old->name, def->name) != 0) {
+			g_set_error(error, ACRND_ERROR, ACRND_ERROR_ALREADY_EXISTS,
+				    "domain '%s' is already defined with uuid %s", old->name,
+				    old->uuid);
+			return NULL;
+		}
 		if (acrn_machine_is_active(by_uuid) || acrn_machine_is_busy(by_uuid)) {
-			g_set_error(error, ACRN_ERROR, ACRN_ERROR_INVALID_STATE,
+			g_set_error(error, ACRND_ERROR, ACRND_ERROR_INVALID_STATE,
 				    "VM '%s' is %s: stop it before replacing its definition",
 				    old->name,
 				    acrn_machine_state_to_string(acrn_machine_get_state(by_uuid)));
 			return NULL;
 		}
 		if (!acrn_machine_is_persistent(by_uuid)) {
-			g_set_error(error, ACRN_ERROR, ACRN_ERROR_ALREADY_EXISTS,
+			g_set_error(error, ACRND_ERROR, ACRND_ERROR_ALREADY_EXISTS,
 				    "transient VM '%s' has UUID %s", old->name, old->uuid);
 			return NULL;
 		}
@@ -208,7 +215,7 @@ AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, GError
 		return by_uuid;
 	}
 	if (g_hash_table_size(sup->by_uuid) >= ACRN_SUPERVISOR_MAX_VMS) {
-		g_set_error(error, ACRN_ERROR, ACRN_ERROR_FAILED, "too many VMs (limit %d)",
+		g_set_error(error, ACRND_ERROR, ACRND_ERROR_FAILED, "too many VMs (limit %d)",
 			    ACRN_SUPERVISOR_MAX_VMS);
 		return NULL;
 	}
@@ -224,20 +231,20 @@ gboolean acrn_supervisor_undefine(AcrnSupervisor *sup, AcrnMachine *vm, GError *
 	g_autofree char *path = def_path(sup, acrn_machine_get_uuid(vm));
 
 	if (!acrn_machine_is_persistent(vm)) {
-		g_set_error(error, ACRN_ERROR, ACRN_ERROR_INVALID_STATE,
+		g_set_error(error, ACRND_ERROR, ACRND_ERROR_INVALID_STATE,
 			    "VM '%s' is transient: it goes away when it stops",
 			    acrn_machine_get_name(vm));
 		return FALSE;
 	}
 	if (acrn_machine_is_active(vm) || acrn_machine_is_busy(vm)) {
-		g_set_error(error, ACRN_ERROR, ACRN_ERROR_INVALID_STATE,
+		g_set_error(error, ACRND_ERROR, ACRND_ERROR_INVALID_STATE,
 			    "VM '%s' is %s: stop it before undefining it",
 			    acrn_machine_get_name(vm),
 			    acrn_machine_state_to_string(acrn_machine_get_state(vm)));
 		return FALSE;
 	}
 	if (g_unlink(path) != 0 && errno != ENOENT) {
-		g_set_error(error, ACRN_ERROR, ACRN_ERROR_FAILED, "cannot remove '%s': %s", path,
+		g_set_error(error, ACRND_ERROR, ACRND_ERROR_FAILED, "cannot remove '%s': %s", path,
 			    g_strerror(errno));
 		return FALSE;
 	}
@@ -252,7 +259,7 @@ gboolean acrn_supervisor_set_autostart(AcrnSupervisor *sup, AcrnMachine *vm, gbo
 	g_autoptr(AcrnVmDef) copy = NULL;
 
 	if (!acrn_machine_is_persistent(vm)) {
-		g_set_error(error, ACRN_ERROR, ACRN_ERROR_INVALID_STATE,
+		g_set_error(error, ACRND_ERROR, ACRND_ERROR_INVALID_STATE,
 			    "VM '%s' is transient and cannot autostart", acrn_machine_get_name(vm));
 		return FALSE;
 	}
@@ -298,14 +305,14 @@ void acrn_supervisor_create_async(AcrnSupervisor *sup, const char *xml, GAsyncRe
 	}
 	if (g_hash_table_lookup(sup->by_name, def->name) ||
 	    g_hash_table_lookup(sup->by_uuid, def->uuid)) {
-		g_task_return_new_error(task, ACRN_ERROR, ACRN_ERROR_ALREADY_EXISTS,
+		g_task_return_new_error(task, ACRND_ERROR, ACRND_ERROR_ALREADY_EXISTS,
 					"a VM named '%s' or with UUID %s already exists", def->name,
 					def->uuid);
 		g_object_unref(task);
 		return;
 	}
 	if (g_hash_table_size(sup->by_uuid) >= ACRN_SUPERVISOR_MAX_VMS) {
-		g_task_return_new_error(task, ACRN_ERROR, ACRN_ERROR_FAILED,
+		g_task_return_new_error(task, ACRND_ERROR, ACRND_ERROR_FAILED,
 					"too many VMs (limit %d)", ACRN_SUPERVISOR_MAX_VMS);
 		g_object_unref(task);
 		return;

@@ -41,7 +41,9 @@ AcrnMachine *acrn_supervisor_lookup(AcrnSupervisor *sup, const char *name_or_uui
 
 /* Define a persistent VM or replace the definition of a stopped one (same
  * UUID, or same name when the XML has no UUID).  Borrowed result. */
-AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, GError **error);
+/* @keep_name: refuse to rename a VM whose UUID @xml names (libvirt's rule). */
+AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, gboolean keep_name,
+				    GError **error);
 /* Create and start a transient VM. */
 void acrn_supervisor_create_async(AcrnSupervisor *sup, const char *xml, GAsyncReadyCallback cb,
 				  gpointer data);

@@ -5,25 +5,15 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <glib-unix.h>
 #include <glib/gstdio.h>
 
-#include "acrn-dbus-errors.h"
+#include "acrnd-error.h"
 #include "dm-client.h"
+#include "dm-process.h"
 #include "dm-proto.h"
 #include "vm.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 #define ATTACH_TIMEOUT_MS 5000
 #define LOG_MAX_BYTES	  (1 << 20)
@@ -36,6 +26,7 @@ typedef enum {
 	OP_FORCE_STOP,
 	OP_REQUEST, /* pause, resume, suspend, wakeup, reset, blkrescan */
 	OP_ATTACH,
+	OP_SAVE, /* managed save: guest S3, complete once the guest is in it */
 } Op;
 
 struct _AcrnMachine {
@@ -49,16 +40,18 @@ struct _AcrnMachine {
 	guint64 changed_usec;
 
 	/* the device model process */
-	GPid pid;
-	gboolean is_child;
-	guint child_watch;
-	int pidfd;
-	guint pidfd_source; /* pidfd readable, or the fallback poll timer */
-	guint64 start_time; /* of the re-attached process (fallback checks) */
+	AcrnDmProcess *proc;
+	int pid; /* of @proc, kept for messages until the exit is handled */
 	AcrnDmClient *dm;
 	char *console_path;
-	char *exit_event; /* last poweroff/reboot/crash/start-failed event */
-	char *exit_detail;
+	/* The last event that says why the device model ends (poweroff,
+	 * reboot, crash, start-failed), or ACRN_DM_EVENT_UNKNOWN. */
+	AcrnDmEvent end_event;
+	char *end_detail;
+	/* The guest's S3 stands for a libvirt managed save (set by
+	 * acrn_machine_managed_save_async(), kept in the runtime record). */
+	gboolean managed_save;
+	gboolean save_waiting; /* the suspend was accepted; waiting for S3 */
 
 	/* the operation in flight */
 	Op op;
@@ -203,14 +196,14 @@ static GTask *new_task(AcrnMachine *vm, GAsyncReadyCallback cb, gpointer data)
 	return g_task_new(vm, NULL, cb, data);
 }
 
-static void task_fail(GTask *task, AcrnError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void task_fail(GTask *task, AcrndError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
-static void task_fail(GTask *task, AcrnError code, const char *fmt, ...)
+static void task_fail(GTask *task, AcrndError code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	g_task_return_error(task, g_error_new_valist(ACRN_ERROR, code, fmt, ap));
+	g_task_return_error(task, g_error_new_valist(ACRND_ERROR, code, fmt, ap));
 	va_end(ap);
 	g_object_unref(task);
 }
@@ -226,7 +219,7 @@ static gboolean check_idle(AcrnMachine *vm, GTask *task)
 {
 	if (vm->op == OP_NONE)
 		return TRUE;
-	task_fail(task, ACRN_ERROR_BUSY, "VM '%s' is busy with another operation", vm->def->name);
+	task_fail(task, ACRND_ERROR_BUSY, "VM '%s' is busy with another operation", vm->def->name);
 	return FALSE;
 }
 
@@ -234,7 +227,7 @@ static gboolean check_state(AcrnMachine *vm, GTask *task, const char *what, guin
 {
 	if (allowed_mask & (1u << vm->state))
 		return TRUE;
-	task_fail(task, ACRN_ERROR_INVALID_STATE, "VM '%s' is %s: cannot %s", vm->def->name,
+	task_fail(task, ACRND_ERROR_INVALID_STATE, "VM '%s' is %s: cannot %s", vm->def->name,
 		  state_names[vm->state], what);
 	return FALSE;
 }
@@ -254,18 +247,8 @@ static GTask *take_task(AcrnMachine *vm)
 
 static void send_signal(AcrnMachine *vm, int sig)
 {
-	if (vm->pidfd >= 0) {
-		if (syscall(SYS_pidfd_send_signal, vm->pidfd, sig, NULL, 0) != 0)
-			g_debug("pidfd_send_signal: %s", g_strerror(errno));
-	} else if (!vm->is_child && vm->pid > 0 && vm->start_time &&
-		   acrn_proc_start_time(vm->pid) == vm->start_time) {
-		/* No pidfd (kernel < 5.3, valgrind): the start-time check
-		 * narrows, but cannot close, the PID reuse window. */
-		kill(vm->pid, sig);
-	} else if (vm->is_child && vm->pid > 0) {
-		/* Our unreaped child: its PID cannot have been reused. */
-		kill(vm->pid, sig);
-	}
+	if (vm->proc)
+		acrn_dm_process_signal(vm->proc, sig);
 }
 
 /* ---- the device model's exit ---- */
@@ -305,23 +288,19 @@ static void release_dm(AcrnMachine *vm)
 	g_autofree char *rec = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
 	g_autofree char *sock = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".sock");
 
-	g_clear_handle_id(&vm->child_watch, g_source_remove);
-	g_clear_handle_id(&vm->pidfd_source, g_source_remove);
+	g_clear_pointer(&vm->proc, acrn_dm_process_free);
 	g_clear_handle_id(&vm->kill_timer, g_source_remove);
 	g_clear_handle_id(&vm->exit_timer, g_source_remove);
 	g_clear_handle_id(&vm->reconnect_timer, g_source_remove);
 	vm->exit_pending = FALSE;
-	if (vm->pidfd >= 0)
-		close(vm->pidfd);
-	vm->pidfd = -1;
 	if (vm->dm) {
 		g_signal_handlers_disconnect_by_data(vm->dm, vm);
 		acrn_dm_client_close(vm->dm);
 		g_clear_object(&vm->dm);
 	}
 	vm->pid = 0;
-	vm->start_time = 0;
-	vm->is_child = FALSE;
+	vm->managed_save = FALSE;
+	vm->save_waiting = FALSE;
 	g_clear_pointer(&vm->console_path, g_free);
 	g_unlink(rec);
 	g_unlink(sock);
@@ -345,31 +324,52 @@ static gboolean restart_allowed(AcrnMachine *vm)
 	return TRUE;
 }
 
-static void apply_policy(AcrnMachine *vm, const char *kind, const char *detail)
-{
-	AcrnVmAction action;
-	g_autofree char *reason = NULL;
-	gboolean crash = FALSE;
-	const char *restart_reason;
+/* Why a device model ended, decided once from its last event and its exit
+ * status (see on_dm_exit()). */
+typedef enum {
+	END_POWEROFF,	  /* the guest powered off, or a stop request */
+	END_REBOOT,	  /* the guest asked for a reboot */
+	END_CRASH,	  /* the guest crashed (e.g. triple fault) */
+	END_START_FAILED, /* acrn-dm said why it could not start */
+	END_FAILURE,	  /* acrn-dm itself failed or was killed */
+} EndKind;
 
-	if (strcmp(kind, "poweroff") == 0) {
+typedef struct {
+	EndKind kind;
+	char *detail;	   /* the event's message, or the exit status */
+	char *status_text; /* "dm-exit:1", "dm-killed:Killed", ... */
+} DmEnd;
+
+static void apply_policy(AcrnMachine *vm, const DmEnd *end)
+{
+	AcrnVmAction action = vm->def->on_crash;
+	const char *restart_reason = "restart-on-crash";
+	const char *event = "crashed";
+	g_autofree char *reason = NULL;
+	gboolean crash = TRUE;
+
+	switch (end->kind) {
+	case END_POWEROFF:
 		action = vm->def->on_poweroff;
 		reason = g_strdup("guest-poweroff");
 		restart_reason = "restart-on-poweroff";
-	} else if (strcmp(kind, "reboot") == 0) {
+		event = "stopped";
+		crash = FALSE;
+		break;
+	case END_REBOOT:
 		action = vm->def->on_reboot;
 		reason = g_strdup("guest-reboot");
 		restart_reason = "restart-on-reboot";
-	} else if (strcmp(kind, "crash") == 0) {
-		action = vm->def->on_crash;
-		reason = g_strdup_printf("guest-crash: %s", detail);
-		restart_reason = "restart-on-crash";
-		crash = TRUE;
-	} else {
-		action = vm->def->on_crash;
-		reason = g_strdup_printf("dm-crashed: %s", detail);
-		restart_reason = "restart-on-crash";
-		crash = TRUE;
+		event = "rebooted";
+		crash = FALSE;
+		break;
+	case END_CRASH:
+		reason = g_strdup_printf("guest-crash: %s", end->detail);
+		break;
+	case END_START_FAILED:
+	case END_FAILURE:
+		reason = g_strdup_printf("dm-crashed: %s", end->detail);
+		break;
 	}
 
 	if (action == ACRN_VM_ACTION_RESTART) {
@@ -383,12 +383,7 @@ static void apply_policy(AcrnMachine *vm, const char *kind, const char *detail)
 			emit_event(vm, "crashed", "restart-limit");
 			return;
 		}
-		if (crash)
-			emit_event(vm, "crashed", reason);
-		else if (strcmp(kind, "reboot") == 0)
-			emit_event(vm, "rebooted", reason);
-		else
-			emit_event(vm, "stopped", reason);
+		emit_event(vm, event, reason);
 		vm->op = OP_START;
 		vm->restarting = TRUE;
 		do_start(vm, restart_reason);
@@ -407,152 +402,210 @@ static void finish_preempted(AcrnMachine *vm)
 	if (vm->preempted_op == OP_SHUTDOWN)
 		task_ok(t); /* the caller wanted the VM off, and it is */
 	else
-		task_fail(t, ACRN_ERROR_CANCELLED, "VM '%s': cancelled by a force-stop",
+		task_fail(t, ACRND_ERROR_CANCELLED, "VM '%s': cancelled by a force-stop",
 			  vm->def->name);
 	vm->preempted_op = OP_NONE;
 }
 
-static void on_dm_exit(AcrnMachine *vm, gboolean known, int status)
+/* ---- one handler per operation the exit interrupts ---- */
+
+/* A re-attach in flight: the VM was found, and has ended since. */
+static void exit_while_attaching(AcrnMachine *vm, const DmEnd *end)
 {
-	g_autofree char *kind = g_steal_pointer(&vm->exit_event);
-	g_autofree char *detail = g_steal_pointer(&vm->exit_detail);
-	g_autofree char *status_text = describe_status(known, status);
+	GTask *task = take_task(vm);
+
+	finish_op(vm);
+	if (task)
+		task_ok(task);
+	apply_policy(vm, end);
+}
+
+/* A start, or the start phase of a reboot. */
+static void exit_while_starting(AcrnMachine *vm, const DmEnd *end)
+{
+	gboolean reboot = vm->op == OP_REBOOT;
+	g_autofree char *msg = NULL;
+	g_autofree char *reason = NULL;
 	GTask *task;
 
-	g_message("VM '%s': device model (pid %d) exited: %s%s%s", vm->def->name, (int)vm->pid,
-		  status_text, kind ? ", last event " : "", kind ? kind : "");
-	release_dm(vm);
-	if (!kind && known && WIFEXITED(status)) {
-		switch (WEXITSTATUS(status)) {
-		case ACRN_DM_EXIT_POWEROFF:
-			kind = g_strdup("poweroff");
-			break;
-		case ACRN_DM_EXIT_REBOOT:
-			kind = g_strdup("reboot");
-			break;
-		case ACRN_DM_EXIT_CRASH:
-			kind = g_strdup("crash");
-			detail = g_strdup("guest-crash");
-			break;
-		}
+	if (!vm->start_timed_out &&
+	    (end->kind == END_POWEROFF || end->kind == END_REBOOT || end->kind == END_CRASH)) {
+		/* The guest ran (it powered off, rebooted or crashed) before
+		 * we saw "started": acrnd was slower than the guest.  The start
+		 * succeeded; then apply the policy. */
+		task = take_task(vm);
+		finish_op(vm);
+		vm->restarting = FALSE;
+		set_state(vm, ACRN_VM_STATE_RUNNING, vm->start_reason);
+		emit_event(vm, reboot ? "rebooted" : "started", vm->start_reason);
+		if (task)
+			task_ok(task);
+		apply_policy(vm, end);
+		return;
 	}
-	if (!kind)
-		kind = g_strdup("failure");
-	if (!detail)
-		detail = g_strdup(status_text);
+	if (vm->start_timed_out)
+		msg = g_strdup_printf("no 'started' from the device model within %u ms",
+				      vm->cfg->start_timeout_ms);
+	else if (end->kind == END_START_FAILED)
+		msg = g_strdup(end->detail);
+	else
+		msg = log_tail(vm);
+	if (!msg)
+		msg = g_strdup(end->status_text);
+	reason = g_strdup_printf("start-failed: %s", msg);
+	task = take_task(vm);
+	finish_op(vm);
+	set_state(vm, vm->restarting ? ACRN_VM_STATE_CRASHED : ACRN_VM_STATE_STOPPED, reason);
+	emit_event(vm, vm->restarting ? "crashed" : "stopped", "start-failed");
+	vm->restarting = FALSE;
+	if (task)
+		task_fail(task,
+			  vm->start_timed_out ? ACRND_ERROR_TIMEOUT
+					      : ACRND_ERROR_DEVICE_MODEL_FAILED,
+			  "VM '%s': the device model failed to start: %s", vm->def->name, msg);
+}
 
+/* The stop phase of a reboot: a power-off is what it waits for. */
+static void exit_while_rebooting(AcrnMachine *vm, const DmEnd *end)
+{
+	GTask *task;
+
+	if (end->kind == END_POWEROFF) {
+		vm->reboot_stopping = FALSE;
+		g_clear_handle_id(&vm->op_timer, g_source_remove);
+		do_start(vm, "rebooted");
+		return;
+	}
+	task = take_task(vm);
+	finish_op(vm);
+	if (task)
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
+			  "VM '%s': the device model ended during reboot: %s", vm->def->name,
+			  end->detail);
+	apply_policy(vm, end);
+}
+
+/* A force-stop: whatever the device model says, the VM is off as asked. */
+static void exit_while_force_stopping(AcrnMachine *vm, const DmEnd *end)
+{
+	g_autofree char *reason = g_steal_pointer(&vm->force_reason);
+	GTask *task = take_task(vm);
+
+	finish_op(vm);
+	set_state(vm, ACRN_VM_STATE_STOPPED, reason ? reason : "force-stop");
+	emit_event(vm, "stopped", reason ? reason : "force-stop");
+	finish_preempted(vm);
+	if (task)
+		task_ok(task);
+}
+
+static void exit_while_shutting_down(AcrnMachine *vm, const DmEnd *end)
+{
+	GTask *task = take_task(vm);
+
+	finish_op(vm);
+	if (end->kind == END_POWEROFF) {
+		set_state(vm, ACRN_VM_STATE_STOPPED, "shutdown");
+		emit_event(vm, "stopped", "shutdown");
+		if (task)
+			task_ok(task);
+		return;
+	}
+	if (task)
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
+			  "VM '%s': the device model ended during shutdown: %s", vm->def->name,
+			  end->detail);
+	apply_policy(vm, end);
+}
+
+/* No operation, or a request (pause, reset, ...) that cannot complete now. */
+static void exit_while_idle(AcrnMachine *vm, const DmEnd *end)
+{
+	GTask *task = take_task(vm);
+
+	finish_op(vm);
+	if (task)
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
+			  "VM '%s': the device model ended: %s", vm->def->name, end->detail);
+	apply_policy(vm, end);
+}
+
+/* What the ending means: the last event wins; without one, the exit code
+ * of our own child (acrn-dm's documented codes); otherwise a failure. */
+static void dm_end_init(DmEnd *end, AcrnMachine *vm, gboolean known, int status)
+{
+	end->status_text = describe_status(known, status);
+	end->detail = g_steal_pointer(&vm->end_detail);
+	switch (vm->end_event) {
+	case ACRN_DM_EVENT_POWEROFF:
+		end->kind = END_POWEROFF;
+		break;
+	case ACRN_DM_EVENT_REBOOT:
+		end->kind = END_REBOOT;
+		break;
+	case ACRN_DM_EVENT_CRASH:
+		end->kind = END_CRASH;
+		break;
+	case ACRN_DM_EVENT_START_FAILED:
+		end->kind = END_START_FAILED;
+		break;
+	default:
+		end->kind = END_FAILURE;
+		if (!known || !WIFEXITED(status))
+			break;
+		if (WEXITSTATUS(status) == ACRN_DM_EXIT_POWEROFF) {
+			end->kind = END_POWEROFF;
+		} else if (WEXITSTATUS(status) == ACRN_DM_EXIT_REBOOT) {
+			end->kind = END_REBOOT;
+		} else if (WEXITSTATUS(status) == ACRN_DM_EXIT_CRASH) {
+			end->kind = END_CRASH;
+			g_free(end->detail);
+			end->detail = g_strdup("guest-crash");
+		}
+		break;
+	}
+	vm->end_event = ACRN_DM_EVENT_UNKNOWN;
+	if (!end->detail)
+		end->detail = g_strdup(end->status_text);
+}
+
+static void on_dm_exit(AcrnMachine *vm, gboolean known, int status)
+{
+	AcrnDmEvent last = vm->end_event;
+	DmEnd end;
+
+	dm_end_init(&end, vm, known, status);
+	g_message("VM '%s': device model (pid %d) exited: %s%s%s", vm->def->name, vm->pid,
+		  end.status_text, last ? ", last event " : "",
+		  last ? acrn_dm_event_name(last) : "");
+	release_dm(vm);
 	switch (vm->op) {
 	case OP_ATTACH:
-		task = take_task(vm);
-		finish_op(vm);
-		if (task)
-			task_ok(task);
-		apply_policy(vm, kind, detail);
-		return;
+		exit_while_attaching(vm, &end);
+		break;
 	case OP_START:
+		exit_while_starting(vm, &end);
+		break;
 	case OP_REBOOT:
-		if ((vm->op != OP_REBOOT || !vm->reboot_stopping) && !vm->start_timed_out &&
-		    (strcmp(kind, "poweroff") == 0 || strcmp(kind, "reboot") == 0 ||
-		     strcmp(kind, "crash") == 0)) {
-			/* The guest ran (it powered off, rebooted or crashed)
-			 * before we saw "started": acrnd was slower than the
-			 * guest.  The start succeeded; then apply the policy. */
-			gboolean reboot = vm->op == OP_REBOOT;
-
-			task = take_task(vm);
-			finish_op(vm);
-			vm->restarting = FALSE;
-			set_state(vm, ACRN_VM_STATE_RUNNING, vm->start_reason);
-			emit_event(vm, reboot ? "rebooted" : "started", vm->start_reason);
-			if (task)
-				task_ok(task);
-			apply_policy(vm, kind, detail);
-			return;
-		}
-		if (vm->op != OP_REBOOT || !vm->reboot_stopping) {
-			g_autofree char *msg = NULL;
-			g_autofree char *reason = NULL;
-
-			if (vm->start_timed_out)
-				msg = g_strdup_printf("no 'started' from the device model within "
-						      "%u ms",
-						      vm->cfg->start_timeout_ms);
-			else if (strcmp(kind, "start-failed") == 0)
-				msg = g_strdup(detail);
-			else if (strcmp(kind, "failure") == 0)
-				msg = log_tail(vm);
-			if (!msg)
-				msg = g_strdup(status_text);
-			reason = g_strdup_printf("start-failed: %s", msg);
-			task = take_task(vm);
-			finish_op(vm);
-			set_state(vm,
-				  vm->restarting ? ACRN_VM_STATE_CRASHED : ACRN_VM_STATE_STOPPED,
-				  reason);
-			emit_event(vm, vm->restarting ? "crashed" : "stopped", "start-failed");
-			vm->restarting = FALSE;
-			if (task)
-				task_fail(task,
-					  vm->start_timed_out ? ACRN_ERROR_TIMEOUT
-							      : ACRN_ERROR_DEVICE_MODEL_FAILED,
-					  "VM '%s': the device model failed to start: %s",
-					  vm->def->name, msg);
-			return;
-		}
-		if (strcmp(kind, "poweroff") == 0) {
-			/* Reboot: the guest is off, now start it again. */
-			vm->reboot_stopping = FALSE;
-			g_clear_handle_id(&vm->op_timer, g_source_remove);
-			do_start(vm, "rebooted");
-			return;
-		}
-		task = take_task(vm);
-		finish_op(vm);
-		if (task)
-			task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
-				  "VM '%s': the device model ended during reboot: %s",
-				  vm->def->name, detail);
-		apply_policy(vm, kind, detail);
-		return;
-	case OP_FORCE_STOP: {
-		g_autofree char *reason = g_steal_pointer(&vm->force_reason);
-
-		task = take_task(vm);
-		finish_op(vm);
-		set_state(vm, ACRN_VM_STATE_STOPPED, reason ? reason : "force-stop");
-		emit_event(vm, "stopped", reason ? reason : "force-stop");
-		finish_preempted(vm);
-		if (task)
-			task_ok(task);
-		return;
-	}
+		if (vm->reboot_stopping)
+			exit_while_rebooting(vm, &end);
+		else
+			exit_while_starting(vm, &end);
+		break;
+	case OP_FORCE_STOP:
+		exit_while_force_stopping(vm, &end);
+		break;
 	case OP_SHUTDOWN:
-		task = take_task(vm);
-		finish_op(vm);
-		if (strcmp(kind, "poweroff") == 0) {
-			set_state(vm, ACRN_VM_STATE_STOPPED, "shutdown");
-			emit_event(vm, "stopped", "shutdown");
-			if (task)
-				task_ok(task);
-			return;
-		}
-		if (task)
-			task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
-				  "VM '%s': the device model ended during shutdown: %s",
-				  vm->def->name, detail);
-		apply_policy(vm, kind, detail);
-		return;
+		exit_while_shutting_down(vm, &end);
+		break;
 	case OP_REQUEST:
+	case OP_SAVE:
 	case OP_NONE:
-		/* An in-flight request (pause, reset, ...) cannot complete now. */
-		task = take_task(vm);
-		finish_op(vm);
-		if (task)
-			task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
-				  "VM '%s': the device model ended: %s", vm->def->name, detail);
-		apply_policy(vm, kind, detail);
-		return;
+		exit_while_idle(vm, &end);
+		break;
 	}
+	g_free(end.detail);
+	g_free(end.status_text);
 }
 
 static void dm_gone(AcrnMachine *vm)
@@ -576,49 +629,18 @@ static gboolean on_exit_timer(gpointer data)
 /* The process is gone.  Its final event ("poweroff", "crash", ...) may
  * still sit unread in the control socket, so wait for the channel's EOF
  * (bounded) before deciding what the exit means. */
-static void process_ended(AcrnMachine *vm, gboolean known, int status)
+static void on_process_exit(gboolean known, int status, gpointer data)
 {
+	AcrnMachine *vm = data;
+
 	vm->exit_pending = TRUE;
 	vm->exit_known = known;
 	vm->exit_status = status;
-	vm->is_child = FALSE; /* reaped: the PID may be reused from now on */
 	if (vm->dm && acrn_dm_client_is_connected(vm->dm)) {
 		vm->exit_timer = g_timeout_add(1000, on_exit_timer, vm);
 		return;
 	}
 	dm_gone(vm);
-}
-
-static void on_child_exit(GPid pid, int status, gpointer data)
-{
-	AcrnMachine *vm = data;
-
-	vm->child_watch = 0; /* the source is gone after this callback */
-	g_spawn_close_pid(pid);
-	process_ended(vm, TRUE, status);
-}
-
-/* Fallback without pidfd: notice the exit by polling /proc. */
-static gboolean on_poll_alive(gpointer data)
-{
-	AcrnMachine *vm = data;
-
-	if (acrn_proc_start_time(vm->pid) == vm->start_time)
-		return G_SOURCE_CONTINUE;
-	vm->pidfd_source = 0;
-	process_ended(vm, FALSE, 0);
-	return G_SOURCE_REMOVE;
-}
-
-static gboolean on_pidfd(int fd, GIOCondition cond, gpointer data)
-{
-	AcrnMachine *vm = data;
-
-	vm->pidfd_source = 0;
-	/* Not our child: the exit status belongs to whoever reaps it; the
-	 * last control-channel event tells why it ended. */
-	process_ended(vm, FALSE, 0);
-	return G_SOURCE_REMOVE;
 }
 
 /* ---- control channel events ---- */
@@ -630,6 +652,33 @@ static gboolean waiting_for_start(AcrnMachine *vm)
 	return vm->op == OP_START || (vm->op == OP_REBOOT && !vm->reboot_stopping);
 }
 
+/* Record what a restarted acrnd must know besides the process: the
+ * console path and the managed-save mark. */
+static void update_record(AcrnMachine *vm)
+{
+	g_autofree char *path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
+	AcrnRuntimeRecord rec = {0};
+	g_autoptr(GError) error = NULL;
+
+	if (!acrn_runtime_record_load(path, &rec, &error)) {
+		g_warning("VM '%s': %s", vm->def->name, error->message);
+		return;
+	}
+	g_free(rec.console);
+	rec.console = g_strdup(vm->console_path);
+	rec.managed_save = vm->managed_save;
+	if (!acrn_runtime_record_save(path, &rec, &error))
+		g_warning("VM '%s': %s", vm->def->name, error->message);
+	acrn_runtime_record_clear(&rec);
+}
+
+static const char *suspended_reason(AcrnMachine *vm)
+{
+	return vm->managed_save ? "managed-save" : "guest-suspend";
+}
+
+static void save_done(AcrnMachine *vm, gboolean ok);
+
 static void became_running(AcrnMachine *vm, const char *console)
 {
 	GTask *task;
@@ -640,19 +689,8 @@ static void became_running(AcrnMachine *vm, const char *console)
 		g_free(vm->console_path);
 		vm->console_path = g_strdup(console);
 	}
-	if (vm->console_path) {
-		g_autofree char *path = acrn_machine_runtime_path(vm->cfg, vm->def->uuid, ".state");
-		AcrnRuntimeRecord rec = {0};
-		g_autoptr(GError) error = NULL;
-
-		if (acrn_runtime_record_load(path, &rec, NULL)) {
-			g_free(rec.console);
-			rec.console = g_strdup(vm->console_path);
-			if (!acrn_runtime_record_save(path, &rec, &error))
-				g_warning("VM '%s': %s", vm->def->name, error->message);
-			acrn_runtime_record_clear(&rec);
-		}
-	}
+	if (vm->console_path)
+		update_record(vm);
 	task = take_task(vm);
 	finish_op(vm);
 	vm->restarting = FALSE;
@@ -662,41 +700,69 @@ static void became_running(AcrnMachine *vm, const char *console)
 		task_ok(task);
 }
 
-static void on_dm_event(AcrnDmClient *dm, const char *event, GVariant *msg, gpointer data)
+static void on_dm_event(AcrnDmClient *dm, guint event, GVariant *msg, gpointer data)
 {
 	AcrnMachine *vm = data;
 
-	if (strcmp(event, "started") == 0) {
+	switch ((AcrnDmEvent)event) {
+	case ACRN_DM_EVENT_STARTED:
 		if (vm->state == ACRN_VM_STATE_STARTING && waiting_for_start(vm))
 			became_running(vm, acrn_dm_proto_get_str(msg, "console", NULL));
-	} else if (strcmp(event, "paused") == 0) {
+		break;
+	case ACRN_DM_EVENT_PAUSED:
 		set_state(vm, ACRN_VM_STATE_PAUSED, "paused");
 		emit_event(vm, "paused", "");
-	} else if (strcmp(event, "resumed") == 0) {
+		break;
+	case ACRN_DM_EVENT_RESUMED:
 		set_state(vm, ACRN_VM_STATE_RUNNING, "resumed");
 		emit_event(vm, "resumed", "");
-	} else if (strcmp(event, "suspended") == 0) {
-		set_state(vm, ACRN_VM_STATE_SUSPENDED, "guest-suspend");
-		emit_event(vm, "suspended", "");
-	} else if (strcmp(event, "woken") == 0) {
-		set_state(vm, ACRN_VM_STATE_RUNNING, "woken");
-		emit_event(vm, "woken", "");
-	} else if (strcmp(event, "reset") == 0) {
+		break;
+	case ACRN_DM_EVENT_SUSPENDED:
+		if (vm->managed_save)
+			update_record(vm);
+		set_state(vm, ACRN_VM_STATE_SUSPENDED, suspended_reason(vm));
+		emit_event(vm, "suspended", vm->managed_save ? "managed-save" : "");
+		if (vm->save_waiting)
+			save_done(vm, TRUE);
+		break;
+	case ACRN_DM_EVENT_WOKEN: {
+		gboolean restored = vm->managed_save;
+
+		if (restored) {
+			vm->managed_save = FALSE;
+			update_record(vm);
+		}
+		set_state(vm, ACRN_VM_STATE_RUNNING, restored ? "restored" : "woken");
+		emit_event(vm, "woken", restored ? "managed-save" : "");
+		break;
+	}
+	case ACRN_DM_EVENT_RESET:
+		if (vm->managed_save) {
+			vm->managed_save = FALSE;
+			update_record(vm);
+		}
 		set_state(vm, ACRN_VM_STATE_RUNNING, "reset");
 		emit_event(vm, "reset", "");
-	} else if (strcmp(event, "poweroff") == 0 || strcmp(event, "reboot") == 0 ||
-		   strcmp(event, "crash") == 0 || strcmp(event, "start-failed") == 0) {
+		break;
+	case ACRN_DM_EVENT_POWEROFF:
+	case ACRN_DM_EVENT_REBOOT:
+	case ACRN_DM_EVENT_CRASH:
+	case ACRN_DM_EVENT_START_FAILED:
 		/* The process exit that follows decides what happens. */
-		g_free(vm->exit_event);
-		g_free(vm->exit_detail);
-		vm->exit_event = g_strdup(event);
-		vm->exit_detail = g_strdup(acrn_dm_proto_get_str(
-		    msg, "message", acrn_dm_proto_get_str(msg, "reason", event)));
-	} else if (strcmp(event, "protocol-error") == 0) {
+		vm->end_event = (AcrnDmEvent)event;
+		g_free(vm->end_detail);
+		vm->end_detail = g_strdup(acrn_dm_proto_get_str(
+		    msg, "message",
+		    acrn_dm_proto_get_str(msg, "reason", acrn_dm_event_name(event))));
+		break;
+	case ACRN_DM_EVENT_PROTOCOL_ERROR:
 		g_warning("VM '%s': device model reports a protocol error: %s", vm->def->name,
 			  acrn_dm_proto_get_str(msg, "message", "?"));
-	} else {
-		g_debug("VM '%s': ignoring unknown event '%s'", vm->def->name, event);
+		break;
+	case ACRN_DM_EVENT_HELLO:
+	case ACRN_DM_EVENT_UNKNOWN:
+		g_debug("VM '%s': ignoring event '%s'", vm->def->name, acrn_dm_event_name(event));
+		break;
 	}
 }
 
@@ -741,8 +807,8 @@ static void on_reconnected(GObject *src, GAsyncResult *res, gpointer data)
 			emit_event(vm, "paused", "");
 		} else if (strcmp(state, "suspended") == 0 &&
 			   vm->state != ACRN_VM_STATE_SUSPENDED) {
-			set_state(vm, ACRN_VM_STATE_SUSPENDED, "guest-suspend");
-			emit_event(vm, "suspended", "");
+			set_state(vm, ACRN_VM_STATE_SUSPENDED, suspended_reason(vm));
+			emit_event(vm, "suspended", vm->managed_save ? "managed-save" : "");
 		} else if (strcmp(state, "running") == 0 && vm->state != ACRN_VM_STATE_RUNNING) {
 			set_state(vm, ACRN_VM_STATE_RUNNING, "resumed");
 			emit_event(vm, "resumed", "");
@@ -819,14 +885,7 @@ static void on_start_connected(GObject *src, GAsyncResult *res, gpointer data)
 		became_running(vm, acrn_dm_proto_get_str(hello, "console", NULL));
 }
 
-static void child_setup(gpointer data)
-{
-	/* Own session: acrn-dm must outlive acrnd restarts and must not get
-	 * acrnd's terminal signals. */
-	setsid();
-}
-
-static void start_failed_now(AcrnMachine *vm, AcrnError code, const char *msg)
+static void start_failed_now(AcrnMachine *vm, AcrndError code, const char *msg)
 {
 	GTask *task = take_task(vm);
 	g_autofree char *reason = g_strdup_printf("start-failed: %s", msg);
@@ -855,28 +914,6 @@ static int open_log(AcrnMachine *vm, GError **error)
 	return fd;
 }
 
-/* Something listens on the VM's control socket: a device model that
- * acrnd lost track of (its runtime record is gone) may still run the
- * guest on the same disks. */
-static gboolean control_socket_answers(const char *path)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	gboolean alive;
-	int fd;
-
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return FALSE;
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return FALSE;
-	/* A UNIX connect does not block; EAGAIN means a full backlog. */
-	alive = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 || errno == EAGAIN ||
-		errno == EINPROGRESS;
-	close(fd);
-	return alive;
-}
-
 static void do_start(AcrnMachine *vm, const char *reason)
 {
 	g_autoptr(GError) error = NULL;
@@ -886,24 +923,24 @@ static void do_start(AcrnMachine *vm, const char *reason)
 	g_auto(GStrv) argv = NULL;
 	AcrnDmArgvOptions opts = {vm->cfg->dm_path, sock};
 	AcrnRuntimeRecord rec = {0};
-	GPid pid;
+	int pid;
 	int logfd;
 
 	g_free(vm->start_reason);
 	vm->start_reason = g_strdup(reason);
 	vm->start_timed_out = FALSE;
-	g_clear_pointer(&vm->exit_event, g_free);
-	g_clear_pointer(&vm->exit_detail, g_free);
+	vm->end_event = ACRN_DM_EVENT_UNKNOWN;
+	g_clear_pointer(&vm->end_detail, g_free);
 	set_state(vm, ACRN_VM_STATE_STARTING, "starting");
 
 	argv = acrn_vm_def_to_dm_argv(vm->def, &opts, &error);
 	if (!argv) {
-		start_failed_now(vm, ACRN_ERROR_INVALID_CONFIG, error->message);
+		start_failed_now(vm, ACRND_ERROR_INVALID_CONFIG, error->message);
 		return;
 	}
 	if (!acrn_store_ensure_dir(vm->cfg->run_dir, 0755, &error) ||
 	    (logfd = open_log(vm, &error)) < 0) {
-		start_failed_now(vm, ACRN_ERROR_FAILED, error->message);
+		start_failed_now(vm, ACRND_ERROR_FAILED, error->message);
 		return;
 	}
 	cmd = g_strjoinv(" ", argv);
@@ -913,7 +950,7 @@ static void do_start(AcrnMachine *vm, const char *reason)
 		if (write(logfd, hdr, strlen(hdr)) < 0)
 			g_debug("log write failed");
 	}
-	if (control_socket_answers(sock)) {
+	if (acrn_dm_control_socket_answers(sock)) {
 		g_autofree char *msg = g_strdup_printf(
 		    "a device model for this VM may still be running: its control socket %s "
 		    "accepts connections, but acrnd has no runtime record of it; stop that "
@@ -922,22 +959,18 @@ static void do_start(AcrnMachine *vm, const char *reason)
 
 		close(logfd);
 		g_warning("VM '%s': %s", vm->def->name, msg);
-		start_failed_now(vm, ACRN_ERROR_INVALID_STATE, msg);
+		start_failed_now(vm, ACRND_ERROR_INVALID_STATE, msg);
 		return;
 	}
 	g_unlink(sock);
 	g_debug("VM '%s': running %s", vm->def->name, cmd);
-	if (!g_spawn_async_with_fds(NULL, argv, NULL,
-				    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
-				    child_setup, NULL, &pid, -1, logfd, logfd, &error)) {
-		close(logfd);
-		start_failed_now(vm, ACRN_ERROR_DEVICE_MODEL_FAILED, error->message);
+	vm->proc = acrn_dm_process_spawn(argv, logfd, on_process_exit, vm, &error);
+	close(logfd);
+	if (!vm->proc) {
+		start_failed_now(vm, ACRND_ERROR_DEVICE_MODEL_FAILED, error->message);
 		return;
 	}
-	close(logfd);
-	vm->pid = pid;
-	vm->is_child = TRUE;
-	vm->child_watch = g_child_watch_add(pid, on_child_exit, vm);
+	pid = vm->pid = acrn_dm_process_get_pid(vm->proc);
 
 	rec.pid = pid;
 	rec.start_time = acrn_proc_start_time(pid);
@@ -950,8 +983,8 @@ static void do_start(AcrnMachine *vm, const char *reason)
 		g_warning("VM '%s': cannot write the runtime record; stopping the device model: "
 			  "%s",
 			  vm->def->name, error->message);
-		vm->exit_event = g_strdup("start-failed");
-		vm->exit_detail =
+		vm->end_event = ACRN_DM_EVENT_START_FAILED;
+		vm->end_detail =
 		    g_strdup_printf("cannot write the runtime record: %s", error->message);
 		send_signal(vm, SIGKILL);
 		emit_changed(vm);
@@ -1025,7 +1058,9 @@ void acrn_machine_force_stop_async(AcrnMachine *vm, GAsyncReadyCallback cb, gpoi
 {
 	GTask *task = new_task(vm, cb, data);
 
-	if (vm->op == OP_SHUTDOWN || vm->op == OP_REBOOT || vm->op == OP_START) {
+	if (vm->op == OP_SHUTDOWN || vm->op == OP_REBOOT || vm->op == OP_START ||
+	    vm->op == OP_SAVE) {
+		vm->save_waiting = FALSE;
 		vm->preempted_op = vm->op;
 		vm->preempted_task = take_task(vm);
 		vm->restarting = FALSE;
@@ -1034,7 +1069,7 @@ void acrn_machine_force_stop_async(AcrnMachine *vm, GAsyncReadyCallback cb, gpoi
 	}
 	if (!acrn_machine_is_active(vm) || !vm->pid) {
 		finish_op(vm);
-		task_fail(task, ACRN_ERROR_INVALID_STATE, "VM '%s' is %s: cannot force-stop",
+		task_fail(task, ACRND_ERROR_INVALID_STATE, "VM '%s' is %s: cannot force-stop",
 			  vm->def->name, state_names[vm->state]);
 		return;
 	}
@@ -1072,7 +1107,7 @@ static gboolean on_stop_timeout(gpointer data)
 	set_state(vm, ACRN_VM_STATE_RUNNING, "shutdown-timeout");
 	emit_event(vm, "shutdown-timeout", "");
 	if (task)
-		task_fail(task, ACRN_ERROR_TIMEOUT, "VM '%s' did not power off within %u s",
+		task_fail(task, ACRND_ERROR_TIMEOUT, "VM '%s' did not power off within %u s",
 			  vm->def->name, vm->stop_opts.timeout_sec);
 	return G_SOURCE_REMOVE;
 }
@@ -1112,7 +1147,7 @@ static void begin_stop(AcrnMachine *vm, Op op, GTask *task, const AcrnVmStopOpti
 {
 	if (opts->timeout_sec == 0) {
 		/* The transport refuses it already (InvalidArgs). */
-		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': a stop timeout of 0 s is not allowed",
+		task_fail(task, ACRND_ERROR_FAILED, "VM '%s': a stop timeout of 0 s is not allowed",
 			  vm->def->name);
 		return;
 	}
@@ -1120,7 +1155,7 @@ static void begin_stop(AcrnMachine *vm, Op op, GTask *task, const AcrnVmStopOpti
 	    !check_state(vm, task, op == OP_REBOOT ? "reboot" : "shut down", S(RUNNING)))
 		return;
 	if (!vm->dm || !acrn_dm_client_is_connected(vm->dm)) {
-		task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
 			  "VM '%s': no control channel to the device model (use force-stop)",
 			  vm->def->name);
 		return;
@@ -1177,7 +1212,7 @@ static void send_request(AcrnMachine *vm, GTask *task, const char *what, guint a
 	if (!vm->dm || !acrn_dm_client_is_connected(vm->dm)) {
 		if (args)
 			g_variant_unref(g_variant_ref_sink(args));
-		task_fail(task, ACRN_ERROR_DEVICE_MODEL_FAILED,
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
 			  "VM '%s': no control channel to the device model", vm->def->name);
 		return;
 	}
@@ -1211,6 +1246,87 @@ void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyC
 			     NULL);
 		break;
 	}
+}
+
+/* ---- managed save ---- */
+
+static void save_done(AcrnMachine *vm, gboolean ok)
+{
+	GTask *task = take_task(vm);
+
+	vm->save_waiting = FALSE;
+	finish_op(vm);
+	if (!task)
+		return;
+	if (ok)
+		task_ok(task);
+	else
+		task_fail(task, ACRND_ERROR_TIMEOUT,
+			  "VM '%s': the guest did not enter S3 within %u s; it keeps running "
+			  "and has no managed save",
+			  vm->def->name, vm->stop_opts.timeout_sec);
+}
+
+static gboolean on_save_timeout(gpointer data)
+{
+	AcrnMachine *vm = data;
+
+	vm->op_timer = 0;
+	/* Should the guest sleep later, that is its own S3, not a save. */
+	vm->managed_save = FALSE;
+	save_done(vm, FALSE);
+	return G_SOURCE_REMOVE;
+}
+
+static void on_save_reply(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(AcrnMachine) vm = data;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GError) error = NULL;
+	GTask *task;
+
+	reply = acrn_dm_client_request_finish(ACRN_DM_CLIENT(src), res, &error);
+	if (vm->op != OP_SAVE)
+		return;
+	if (!reply) {
+		vm->managed_save = FALSE;
+		task = take_task(vm);
+		finish_op(vm);
+		if (task)
+			task_fail(task, error->code, "VM '%s': %s", vm->def->name, error->message);
+		return;
+	}
+	if (vm->state == ACRN_VM_STATE_SUSPENDED) {
+		save_done(vm, TRUE);
+		return;
+	}
+	/* The request is made; the guest sleeps when it is ready to. */
+	vm->save_waiting = TRUE;
+	vm->op_timer = g_timeout_add_seconds(vm->stop_opts.timeout_sec, on_save_timeout, vm);
+}
+
+void acrn_machine_managed_save_async(AcrnMachine *vm, guint timeout_sec, GAsyncReadyCallback cb,
+				     gpointer data)
+{
+	GTask *task = new_task(vm, cb, data);
+
+	if (!check_idle(vm, task) || !check_state(vm, task, "save", S(RUNNING)))
+		return;
+	if (timeout_sec == 0) {
+		task_fail(task, ACRND_ERROR_FAILED, "VM '%s': a save timeout of 0 s is not allowed",
+			  vm->def->name);
+		return;
+	}
+	if (!vm->dm || !acrn_dm_client_is_connected(vm->dm)) {
+		task_fail(task, ACRND_ERROR_DEVICE_MODEL_FAILED,
+			  "VM '%s': no control channel to the device model", vm->def->name);
+		return;
+	}
+	vm->op = OP_SAVE;
+	vm->op_task = task;
+	vm->managed_save = TRUE;
+	vm->stop_opts.timeout_sec = timeout_sec;
+	acrn_dm_client_request_async(vm->dm, "suspend", NULL, on_save_reply, g_object_ref(vm));
 }
 
 void acrn_machine_blkrescan_async(AcrnMachine *vm, guint slot, const char *path,
@@ -1258,7 +1374,8 @@ static void on_attach_connected(GObject *src, GAsyncResult *res, gpointer data)
 		if (strcmp(state, "paused") == 0) {
 			set_state(vm, ACRN_VM_STATE_PAUSED, "reattached");
 		} else if (strcmp(state, "suspended") == 0) {
-			set_state(vm, ACRN_VM_STATE_SUSPENDED, "reattached");
+			set_state(vm, ACRN_VM_STATE_SUSPENDED,
+				  vm->managed_save ? "managed-save" : "reattached");
 		} else if (strcmp(state, "starting") == 0) {
 			/* Still booting: wait for "started" like a normal start. */
 			vm->op = OP_START;
@@ -1280,39 +1397,21 @@ void acrn_machine_attach_async(AcrnMachine *vm, const AcrnRuntimeRecord *rec,
 			       GAsyncReadyCallback cb, gpointer data)
 {
 	GTask *task = new_task(vm, cb, data);
-	guint64 st;
-	int fd;
+	g_autoptr(GError) error = NULL;
 
 	if (!check_idle(vm, task) || !check_state(vm, task, "re-attach", S(STOPPED) | S(CRASHED)))
 		return;
-	st = acrn_proc_start_time(rec->pid);
-	if (st == 0 || st != rec->start_time) {
+	vm->proc = acrn_dm_process_adopt(rec->pid, rec->start_time, on_process_exit, vm, &error);
+	if (!vm->proc) {
 		/* Why it ended is unknown: it exited while nobody watched. */
-		set_state(vm, ACRN_VM_STATE_STOPPED, "dm-exited-while-acrnd-down");
-		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': device model pid %d is gone%s",
-			  vm->def->name, rec->pid, st ? " (PID reused by another process)" : "");
-		return;
-	}
-	fd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
-	if (fd < 0 && errno == ENOSYS) {
-		g_warning("VM '%s': pidfd_open is not available; watching pid %d by polling",
-			  vm->def->name, rec->pid);
-		vm->pidfd_source = g_timeout_add(200, on_poll_alive, vm);
-	} else if (fd < 0 || acrn_proc_start_time(rec->pid) != rec->start_time) {
-		/* Checked again after opening: the PID could have been recycled
-		 * between the first check and pidfd_open. */
-		if (fd >= 0)
-			close(fd);
-		task_fail(task, ACRN_ERROR_FAILED, "VM '%s': cannot watch device model pid %d",
-			  vm->def->name, rec->pid);
+		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+			set_state(vm, ACRN_VM_STATE_STOPPED, "dm-exited-while-acrnd-down");
+		task_fail(task, ACRND_ERROR_FAILED, "VM '%s': device model: %s", vm->def->name,
+			  error->message);
 		return;
 	}
 	vm->pid = rec->pid;
-	vm->is_child = FALSE;
-	vm->pidfd = fd;
-	vm->start_time = rec->start_time;
-	if (fd >= 0)
-		vm->pidfd_source = g_unix_fd_add(fd, G_IO_IN, on_pidfd, vm);
+	vm->managed_save = rec->managed_save;
 	g_free(vm->console_path);
 	vm->console_path = g_strdup(rec->console);
 	vm->op = OP_ATTACH;
@@ -1349,8 +1448,7 @@ static void acrn_machine_dispose(GObject *obj)
 
 	/* Dropping the object does not stop the VM: acrn-dm keeps running and
 	 * a later acrnd re-attaches to it. */
-	g_clear_handle_id(&vm->child_watch, g_source_remove);
-	g_clear_handle_id(&vm->pidfd_source, g_source_remove);
+	g_clear_pointer(&vm->proc, acrn_dm_process_free);
 	g_clear_handle_id(&vm->op_timer, g_source_remove);
 	g_clear_handle_id(&vm->kill_timer, g_source_remove);
 	g_clear_handle_id(&vm->exit_timer, g_source_remove);
@@ -1366,13 +1464,10 @@ static void acrn_machine_finalize(GObject *obj)
 {
 	AcrnMachine *vm = ACRN_MACHINE(obj);
 
-	if (vm->pidfd >= 0)
-		close(vm->pidfd);
 	acrn_vm_def_free(vm->def);
 	g_free(vm->reason);
 	g_free(vm->console_path);
-	g_free(vm->exit_event);
-	g_free(vm->exit_detail);
+	g_free(vm->end_detail);
 	g_free(vm->start_reason);
 	g_free(vm->force_reason);
 	g_queue_clear_full(&vm->restart_times, g_free);
@@ -1381,7 +1476,6 @@ static void acrn_machine_finalize(GObject *obj)
 
 static void acrn_machine_init(AcrnMachine *vm)
 {
-	vm->pidfd = -1;
 	g_queue_init(&vm->restart_times);
 }
 

@@ -3,7 +3,7 @@
  * AcrnMachine because AcrnVM is the generated D-Bus interface.)
  *
  * Concurrency rule: one mutating operation per VM at a time.  Starting a
- * second one while the first is in flight fails with ACRN_ERROR_BUSY, with
+ * second one while the first is in flight fails with ACRND_ERROR_BUSY, with
  * one exception: ForceStop may preempt a pending Start, Shutdown or Reboot
  * (the preempted Shutdown then succeeds, Start/Reboot fail with Cancelled).
  * A Shutdown without "wait" keeps the VM busy until the guest is off or
@@ -93,6 +93,15 @@ void acrn_machine_reboot_async(AcrnMachine *vm, const AcrnVmStopOptions *opts,
 void acrn_machine_force_stop_async(AcrnMachine *vm, GAsyncReadyCallback cb, gpointer data);
 void acrn_machine_request_async(AcrnMachine *vm, AcrnVmRequest req, GAsyncReadyCallback cb,
 				gpointer data);
+/* Managed save (libvirt's virDomainManagedSave): ACRN cannot write guest
+ * memory to disk, so the guest sleeps in S3 inside its device model.  The
+ * VM is "suspended" with the reason "managed-save" (its "suspended" and
+ * "woken" events carry the detail "managed-save"; waking it gives the reason
+ * "restored"); the mark survives an acrnd restart (runtime record), not a
+ * Service VM reboot.  Completes once the guest is in S3, or fails with
+ * Timeout after @timeout_sec (the guest keeps running, unmarked). */
+void acrn_machine_managed_save_async(AcrnMachine *vm, guint timeout_sec, GAsyncReadyCallback cb,
+				     gpointer data);
 void acrn_machine_blkrescan_async(AcrnMachine *vm, guint slot, const char *path,
 				  GAsyncReadyCallback cb, gpointer data);
 /* Re-attach to an acrn-dm that survived an acrnd restart.  Fails (and

@@ -5,8 +5,9 @@
 # user nobody in throw-away directories) holding the same N definitions.
 # Prints the median and the minimum of RUNS runs for each, the same for
 # `virsh list --all --name` and `virsh dominfo`, the time to define the N
-# VMs over one connection, and the resident memory of the daemons holding
-# them (acrnd + virtacrnd, libvirtd).
+# VMs over one connection (virsh, then another N over one python-libvirt
+# connection, one call after the other), and the resident memory of the
+# daemons holding the first N (acrnd + virtacrnd, libvirtd).
 #
 # Usage (as root, from anywhere): BUILDDIR=build bench/virtacrnd-list.sh [N [RUNS]]
 #   BUILDDIR     top build directory (default: the directory above this script)
@@ -64,6 +65,28 @@ measure() {
 
 uuid_of() { printf '%08x-0000-4000-8000-%012x' "$1" "$1"; }
 
+# N more definitions (numbers N+1..2N) over one python-libvirt connection,
+# one call after the other; prints the seconds they took.
+cat > "$tmp/define.py" <<'PY'
+import sys, time
+import libvirt
+uri, dtype, kernel, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+conn = libvirt.open(uri)
+xmls = []
+for i in range(n + 1, 2 * n + 1):
+    u = '%08x-0000-4000-8000-%012x' % (i, i)
+    k = "<kernel>%s</kernel>" % kernel if kernel else ""
+    xmls.append("<domain type='%s'><name>vm%d</name><uuid>%s</uuid>"
+                "<memory unit='MiB'>256</memory><vcpu>1</vcpu>"
+                "<os><type arch='x86_64' machine='pc'>hvm</type>%s</os>"
+                "<devices><serial type='pty'/></devices></domain>" % (dtype, i, u, k))
+t0 = time.monotonic()
+for x in xmls:
+    conn.defineXML(x)
+print("%.3f" % (time.monotonic() - t0))
+PY
+chmod 644 "$tmp/define.py"
+
 wait_for() { # path
 	for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done
 	echo "virtacrnd-list: $1 did not appear" >&2
@@ -105,6 +128,7 @@ acrn_names=$(measure "$VIRSH" -c "$acrn_uri" list --all --name)
 acrn_dominfo=$(measure "$VIRSH" -c "$acrn_uri" dominfo "vm$(( (N + 1) / 2 ))")
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 acrn_rss=$(( $(rss_kib "${pids[1]}") + $(rss_kib "${pids[2]}") ))
+acrn_pydef=$(/usr/bin/python3 "$tmp/define.py" "$acrn_uri" acrn "$tmp/kernel" "$N")
 
 # ---- Debian's libvirtd (qemu driver, session instance as nobody) ----
 lv=$tmp/libvirtd
@@ -141,6 +165,7 @@ lv_result=$(measure as_nobody "$VIRSH" -c "$lv_uri" list --all)
 lv_names=$(measure as_nobody "$VIRSH" -c "$lv_uri" list --all --name)
 lv_dominfo=$(measure as_nobody "$VIRSH" -c "$lv_uri" dominfo "vm$(( (N + 1) / 2 ))")
 lv_rss=$(rss_kib "${pids[3]}")
+lv_pydef=$(as_nobody /usr/bin/python3 "$tmp/define.py" "$lv_uri" qemu "" "$N")
 
 echo "virsh list --all with $N VMs ($RUNS runs):"
 echo "  virtacrnd + acrnd:        $acrn_result"
@@ -151,6 +176,9 @@ echo "  libvirtd (qemu driver):   $lv_names"
 echo "virsh dominfo:"
 echo "  virtacrnd + acrnd:        $acrn_dominfo"
 echo "  libvirtd (qemu driver):   $lv_dominfo"
+echo "defining $N more VMs over one python-libvirt connection:"
+echo "  virtacrnd + acrnd:        $acrn_pydef s"
+echo "  libvirtd (qemu driver):   $lv_pydef s"
 echo "resident memory with $N definitions:"
 echo "  acrnd + virtacrnd:        $((acrn_rss / 1024)) MiB ($acrn_rss KiB)"
 echo "  libvirtd:                 $((lv_rss / 1024)) MiB ($lv_rss KiB)"

@@ -1,5 +1,7 @@
 #include "acrn-dbus-errors.h"
 
+#include <string.h>
+
 static const GDBusErrorEntry acrn_error_entries[] = {
     {ACRN_ERROR_FAILED, "org.acrn.Acrnd1.Error.Failed"},
     {ACRN_ERROR_NO_SUCH_VM, "org.acrn.Acrnd1.Error.NoSuchVM"},
@@ -33,4 +35,20 @@ const char *acrn_error_dbus_name(AcrnError code)
 	if ((unsigned)code >= G_N_ELEMENTS(acrn_error_entries))
 		return "org.acrn.Acrnd1.Error.Failed";
 	return acrn_error_entries[code].dbus_error_name;
+}
+
+char *acrn_dbus_vm_path(const guint8 uuid[16])
+{
+	static const char hex[] = "0123456789abcdef";
+	const gsize prefix = sizeof(ACRN_DBUS_VM_PATH_PREFIX) - 1;
+	char *path = g_malloc(prefix + 33);
+
+	/* Listings build one per VM: no printf here. */
+	memcpy(path, ACRN_DBUS_VM_PATH_PREFIX, prefix);
+	for (int i = 0; i < 16; i++) {
+		path[prefix + 2 * i] = hex[uuid[i] >> 4];
+		path[prefix + 2 * i + 1] = hex[uuid[i] & 15];
+	}
+	path[prefix + 32] = '\0';
+	return path;
 }

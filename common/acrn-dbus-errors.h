@@ -1,5 +1,6 @@
-/* D-Bus error names of org.acrn.Acrnd1, mapped to a GError domain so that
- * clients can branch on the kind of failure (g_error_matches). */
+/* Names of org.acrn.Acrnd1: the bus name, object paths, and the D-Bus error
+ * names mapped to a GError domain so that clients can branch on the kind of
+ * failure (g_error_matches). */
 #pragma once
 
 #include <gio/gio.h>
@@ -8,6 +9,11 @@
 #define ACRN_DBUS_ROOT_PATH	 "/org/acrn/Acrnd1"
 #define ACRN_DBUS_MANAGER_PATH	 "/org/acrn/Acrnd1/Manager"
 #define ACRN_DBUS_VM_PATH_PREFIX "/org/acrn/Acrnd1/vms/"
+
+/* The object path of the VM with @uuid: ACRN_DBUS_VM_PATH_PREFIX and the
+ * UUID's 32 lower-case hex digits.  The contract names VM objects so, which
+ * lets a client go from a UUID to its object without a lookup. */
+char *acrn_dbus_vm_path(const guint8 uuid[16]);
 
 typedef enum {
 	ACRN_ERROR_FAILED,

@@ -19,6 +19,9 @@ struct AcrndClient {
 	 * Slow calls run in worker threads (dispatch.c), hence the lock. */
 	GHashTable *vm_proxies;
 	GMutex lock;
+	/* The last VM listing and acrnd's generation for it (acrnd_client_list). */
+	GPtrArray *list;
+	guint64 list_generation;
 	AcrndEventFunc event_func;
 	gpointer event_data;
 };
@@ -173,6 +176,7 @@ void acrnd_client_free(AcrndClient *client)
 		return;
 	g_clear_object(&client->manager);
 	g_clear_pointer(&client->vm_proxies, g_hash_table_unref);
+	g_clear_pointer(&client->list, g_ptr_array_unref);
 	g_clear_object(&client->bus);
 	g_mutex_clear(&client->lock);
 	g_free(client);
@@ -212,6 +216,17 @@ static AcrnVM *vm_proxy(AcrndClient *client, const char *path, GError **error)
 	return proxy;
 }
 
+/* acrnd's managed save is a guest S3 with the reason "managed-save"; to
+ * libvirt the domain is shut off with a managed-save image ("saved"). */
+static void settle_state(AcrndVm *vm)
+{
+	if (g_strcmp0(vm->state, "suspended") == 0 &&
+	    g_strcmp0(vm->state_reason, "managed-save") == 0) {
+		g_free(vm->state);
+		vm->state = g_strdup("saved");
+	}
+}
+
 static AcrndVm *vm_new(const char *path, const char *uuid, const char *name, const char *state)
 {
 	AcrndVm *vm = g_new0(AcrndVm, 1);
@@ -227,23 +242,27 @@ static AcrndVm *vm_new(const char *path, const char *uuid, const char *name, con
 	return vm;
 }
 
-GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
+static AcrndVm *vm_copy(const AcrndVm *src)
 {
-	g_autoptr(GVariant) vms = NULL;
-	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)acrnd_vm_free);
-	GVariantIter it;
+	AcrndVm *vm = g_memdup2(src, sizeof(*src));
+
+	vm->object_path = g_strdup(src->object_path);
+	vm->uuid = g_strdup(src->uuid);
+	vm->name = g_strdup(src->name);
+	vm->state = g_strdup(src->state);
+	vm->state_reason = g_strdup(src->state_reason);
+	return vm;
+}
+
+static GPtrArray *parse_details(GVariant *vms)
+{
+	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)acrnd_vm_free);
 	const char *uuid, *name, *state, *reason, *path;
 	gboolean persistent, autostart;
 	guint32 pid, vcpus;
 	guint64 memory;
-	REQUIRE_CLIENT(client, error, NULL);
+	GVariantIter it;
 
-	/* One call for the whole listing, details included (no GetAll per
-	 * VM, and the state reasons for the listing snapshot). */
-	if (!acrn_manager_call_list_vmdetails_sync(client->manager, &vms, NULL, error)) {
-		acrnd_error_to_virt(error, "ListVMDetails");
-		return NULL;
-	}
 	g_variant_iter_init(&it, vms);
 	while (g_variant_iter_next(&it, "(&s&s&s&s&obbuut)", &uuid, &name, &state, &reason, &path,
 				   &persistent, &autostart, &pid, &vcpus, &memory)) {
@@ -256,9 +275,53 @@ GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
 		vm->leader_pid = pid;
 		vm->vcpus = vcpus;
 		vm->memory_bytes = memory;
+		settle_state(vm);
 		g_ptr_array_add(list, vm);
 	}
-	return g_steal_pointer(&list);
+	return list;
+}
+
+GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
+{
+	g_autoptr(GVariant) vms = NULL;
+	GPtrArray *copy;
+	guint64 known, generation;
+	gboolean changed;
+	REQUIRE_CLIENT(client, error, NULL);
+
+	/* One call for the whole listing, details included (no GetAll per
+	 * VM).  acrnd sends the list only when something changed since the
+	 * copy kept here: one small round trip, the answer still current. */
+	g_mutex_lock(&client->lock);
+	known = client->list ? client->list_generation : 0;
+	g_mutex_unlock(&client->lock);
+	if (!acrn_manager_call_list_vmdetails_since_sync(client->manager, known, &generation,
+							 &changed, &vms, NULL, error)) {
+		acrnd_error_to_virt(error, "ListVMDetailsSince");
+		return NULL;
+	}
+	g_mutex_lock(&client->lock);
+	if (changed) {
+		g_clear_pointer(&client->list, g_ptr_array_unref);
+		client->list = parse_details(vms);
+		client->list_generation = generation;
+	} else if (!client->list || client->list_generation != generation) {
+		/* Another thread replaced the copy meanwhile: ask again. */
+		g_mutex_unlock(&client->lock);
+		g_clear_pointer(&vms, g_variant_unref);
+		if (!acrn_manager_call_list_vmdetails_since_sync(client->manager, 0, &generation,
+								 &changed, &vms, NULL, error)) {
+			acrnd_error_to_virt(error, "ListVMDetailsSince");
+			return NULL;
+		}
+		return parse_details(vms);
+	}
+	/* Callers change the entries they get: hand out a copy. */
+	copy = g_ptr_array_new_full(client->list->len, (GDestroyNotify)acrnd_vm_free);
+	for (guint i = 0; i < client->list->len; i++)
+		g_ptr_array_add(copy, vm_copy(client->list->pdata[i]));
+	g_mutex_unlock(&client->lock);
+	return copy;
 }
 
 static void apply_property(AcrndVm *vm, const char *key, GVariant *v)
@@ -310,6 +373,17 @@ gboolean acrnd_client_load_details(AcrndClient *client, AcrndVm *vm, GError **er
 	    "GetAll", g_variant_new("(s)", "org.acrn.Acrnd1.VM"), G_VARIANT_TYPE("(a{sv})"),
 	    G_DBUS_CALL_FLAGS_NONE, ACRND_CALL_TIMEOUT_MS, NULL, error);
 	if (!reply) {
+		/* No object there: acrnd names VM objects after their UUID, so
+		 * there is no such VM (acrnd itself answered). */
+		if (g_error_matches(*error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
+		    g_error_matches(*error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+		    g_error_matches(*error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE)) {
+			g_clear_error(error);
+			virt_error_set(error, VIR_ERR_NO_DOMAIN,
+				       "no domain with matching uuid '%s'",
+				       vm->uuid ? vm->uuid : vm->object_path);
+			return FALSE;
+		}
 		acrnd_error_to_virt(error, "GetAll");
 		return FALSE;
 	}
@@ -324,6 +398,7 @@ gboolean acrnd_client_load_details(AcrndClient *client, AcrndVm *vm, GError **er
 		apply_property(vm, key, value);
 		g_variant_unref(value);
 	}
+	settle_state(vm);
 	vm->have_details = TRUE;
 	return TRUE;
 }
@@ -371,28 +446,34 @@ AcrndVm *acrnd_client_lookup_name(AcrndClient *client, const char *name, GError 
 AcrndVm *acrnd_client_lookup_uuid(AcrndClient *client, const guint8 uuid[16], GError **error)
 {
 	g_autofree char *s = acrnd_format_uuid(uuid);
-	g_autoptr(GString) path = g_string_new(ACRN_DBUS_VM_PATH_PREFIX);
+	g_autofree char *path = acrn_dbus_vm_path(uuid);
 	g_autoptr(AcrndVm) vm = NULL;
 	g_autoptr(GError) direct_error = NULL;
 
-	for (int i = 0; i < 16; i++)
-		g_string_append_printf(path, "%02x", uuid[i]);
-	vm = vm_new(path->str, s, NULL, NULL);
+	vm = vm_new(path, s, NULL, NULL);
 
-	/* Fast path: the contract names VM objects after their UUID. */
+	/* The contract names VM objects after their UUID: one round trip,
+	 * and no object there means no such VM. */
 	if (acrnd_client_load_details(client, vm, &direct_error) && vm->have_details &&
 	    memcmp(vm->uuid_bytes, uuid, 16) == 0)
 		return g_steal_pointer(&vm);
+	if (g_error_matches(direct_error, VIRT_ERROR, VIR_ERR_NO_DOMAIN)) {
+		g_propagate_error(error, g_steal_pointer(&direct_error));
+		return NULL;
+	}
 	return lookup(client, s, "uuid", error);
 }
 
 char *acrnd_client_define(AcrndClient *client, const char *xml, GError **error)
 {
 	char *path = NULL;
+	GVariantBuilder b;
 	REQUIRE_CLIENT(client, error, NULL);
 
-	if (!acrn_manager_call_define_vm_sync(client->manager, xml,
-					      g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0),
+	/* libvirt refuses to rename a domain through define. */
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "keep-name", g_variant_new_boolean(TRUE));
+	if (!acrn_manager_call_define_vm_sync(client->manager, xml, g_variant_builder_end(&b),
 					      &path, NULL, error)) {
 		acrnd_error_to_virt(error, "DefineVM");
 		return NULL;
@@ -434,7 +515,8 @@ static const char *action_name(AcrndVmAction action)
 	    [ACRND_VM_FORCE_STOP] = "ForceStop", [ACRND_VM_REBOOT] = "Reboot",
 	    [ACRND_VM_RESET] = "Reset",		 [ACRND_VM_PAUSE] = "Pause",
 	    [ACRND_VM_RESUME] = "Resume",	 [ACRND_VM_SUSPEND] = "Suspend",
-	    [ACRND_VM_WAKEUP] = "Wakeup",	 [ACRND_VM_UNDEFINE] = "Undefine",
+	    [ACRND_VM_WAKEUP] = "Wakeup",	 [ACRND_VM_MANAGED_SAVE] = "Suspend",
+	    [ACRND_VM_UNDEFINE] = "Undefine",
 	};
 
 	return (guint)action < G_N_ELEMENTS(names) ? names[action] : "VM call";
@@ -493,6 +575,14 @@ static gboolean vm_action_once(AcrndClient *client, const char *object_path, Acr
 	case ACRND_VM_SUSPEND:
 		ok = acrn_vm_call_suspend_sync(vm, no_options(), NULL, error);
 		break;
+	case ACRND_VM_MANAGED_SAVE: {
+		GVariantBuilder b;
+
+		g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+		g_variant_builder_add(&b, "{sv}", "managed-save", g_variant_new_boolean(TRUE));
+		ok = acrn_vm_call_suspend_sync(vm, g_variant_builder_end(&b), NULL, error);
+		break;
+	}
 	case ACRND_VM_WAKEUP:
 		ok = acrn_vm_call_wakeup_sync(vm, no_options(), NULL, error);
 		break;

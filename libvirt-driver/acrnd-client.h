@@ -12,6 +12,8 @@ typedef struct {
 	char *uuid; /* canonical 36-character form */
 	guint8 uuid_bytes[16];
 	char *name;
+	/* acrnd's state, but "saved" for a managed save (acrnd: suspended,
+	 * reason managed-save), which libvirt shows as shut off. */
 	char *state;
 	/* Only valid when `have_details` (filled from the VM's properties). */
 	gboolean have_details;
@@ -37,6 +39,7 @@ typedef enum {
 	ACRND_VM_SUSPEND,
 	ACRND_VM_WAKEUP,
 	ACRND_VM_UNDEFINE,
+	ACRND_VM_MANAGED_SAVE, /* Suspend with managed-save: returns with the guest in S3 */
 } AcrndVmAction;
 
 typedef void (*AcrndEventFunc)(const char *object_path, const char *name, const char *event,

@@ -55,3 +55,40 @@ char *capabilities_xml(const HostInfo *h)
 			   "  </guest>\n</capabilities>\n");
 	return g_string_free(x, FALSE);
 }
+
+char *domain_capabilities_xml(const HostInfo *h, const char *virttype)
+{
+	GString *x = g_string_new("<domainCapabilities>\n");
+
+	g_string_append(x, "  <path>" CAPS_EMULATOR "</path>\n");
+	g_string_append_printf(x, "  <domain>%s</domain>\n", virttype);
+	g_string_append(x, "  <machine>pc</machine>\n  <arch>x86_64</arch>\n");
+	g_string_append_printf(x, "  <vcpu max='%d'/>\n", h->cpus);
+	g_string_append(x, "  <iothreads supported='no'/>\n");
+	/* Direct kernel boot only: no firmware loader (yet). */
+	g_string_append(x, "  <os supported='yes'>\n    <enum name='firmware'/>\n"
+			   "    <loader supported='no'/>\n  </os>\n");
+	/* vCPUs are physical CPUs handed to the VM; no CPU model to choose. */
+	g_string_append(x, "  <cpu>\n    <mode name='host-passthrough' supported='no'/>\n"
+			   "    <mode name='maximum' supported='no'/>\n"
+			   "    <mode name='host-model' supported='no'/>\n"
+			   "    <mode name='custom' supported='no'/>\n  </cpu>\n");
+	g_string_append(x, "  <memoryBacking supported='no'/>\n");
+	g_string_append(x, "  <devices>\n"
+			   "    <disk supported='yes'>\n"
+			   "      <enum name='diskDevice'>\n        <value>disk</value>\n"
+			   "      </enum>\n"
+			   "      <enum name='bus'>\n        <value>virtio</value>\n      </enum>\n"
+			   "      <enum name='model'/>\n    </disk>\n"
+			   "    <graphics supported='no'/>\n    <video supported='no'/>\n"
+			   "    <hostdev supported='no'/>\n    <rng supported='no'/>\n"
+			   "    <filesystem supported='no'/>\n    <tpm supported='no'/>\n"
+			   "    <redirdev supported='no'/>\n    <channel supported='no'/>\n"
+			   "    <crypto supported='no'/>\n  </devices>\n");
+	g_string_append(x, "  <features>\n    <gic supported='no'/>\n"
+			   "    <vmcoreinfo supported='no'/>\n    <genid supported='no'/>\n"
+			   "    <backingStoreInput supported='no'/>\n    <backup supported='no'/>\n"
+			   "    <async-teardown supported='no'/>\n    <sev supported='no'/>\n"
+			   "    <sgx supported='no'/>\n  </features>\n</domainCapabilities>\n");
+	return g_string_free(x, FALSE);
+}

@@ -158,6 +158,54 @@ static gboolean get_capabilities(RpcCall *c, GError **error)
 	return TRUE;
 }
 
+static gboolean get_domain_capabilities(RpcCall *c, GError **error)
+{
+	g_autofree char *emulator = xdr_get_opt_string(&c->args, RPC_STRING_MAX);
+	g_autofree char *arch = xdr_get_opt_string(&c->args, RPC_STRING_MAX);
+	g_autofree char *machine = xdr_get_opt_string(&c->args, RPC_STRING_MAX);
+	g_autofree char *virttype = xdr_get_opt_string(&c->args, RPC_STRING_MAX);
+	guint32 flags = xdr_get_u32(&c->args);
+	g_autofree char *xml = NULL;
+	HostInfo h;
+
+	if (!dispatch_args_end(c))
+		return FALSE;
+	/* 1: VIR_CONNECT_GET_DOMAIN_CAPABILITIES_DISABLE_DEPRECATED_FEATURES
+	 * (nothing here is deprecated). */
+	if (flags & ~1u) {
+		virt_error_set(error, VIR_ERR_INVALID_ARG, "unsupported flags (0x%x)", flags);
+		return FALSE;
+	}
+	/* The one guest of the capabilities XML: acrn-dm, x86_64, pc, and
+	 * the domain types a definition may name. */
+	if (emulator && strcmp(emulator, CAPS_EMULATOR) != 0) {
+		virt_error_set(error, VIR_ERR_INVALID_ARG,
+			       "emulator '%s' is not supported (only %s)", emulator, CAPS_EMULATOR);
+		return FALSE;
+	}
+	if (arch && strcmp(arch, "x86_64") != 0) {
+		virt_error_set(error, VIR_ERR_INVALID_ARG,
+			       "architecture '%s' is not supported (only x86_64)", arch);
+		return FALSE;
+	}
+	if (machine && strcmp(machine, "pc") != 0) {
+		virt_error_set(error, VIR_ERR_INVALID_ARG,
+			       "the machine '%s' is not supported by emulator '%s' (only pc)",
+			       machine, CAPS_EMULATOR);
+		return FALSE;
+	}
+	if (virttype && strcmp(virttype, "kvm") != 0 && strcmp(virttype, "acrn") != 0 &&
+	    strcmp(virttype, "qemu") != 0) {
+		virt_error_set(error, VIR_ERR_INVALID_ARG,
+			       "virttype '%s' is not supported (kvm, qemu or acrn)", virttype);
+		return FALSE;
+	}
+	host_info_probe(&h);
+	xml = domain_capabilities_xml(&h, virttype ? virttype : "kvm");
+	xdr_put_string(c->ret, xml);
+	return TRUE;
+}
+
 static gboolean supports_feature(RpcCall *c, GError **error)
 {
 	gint32 feature = xdr_get_i32(&c->args);
@@ -300,6 +348,8 @@ static const RpcProcedure procs[] = {
     {PROC_CONNECT_GET_MAX_VCPUS, "virConnectGetMaxVcpus", get_max_vcpus, 0},
     {PROC_NODE_GET_INFO, "virNodeGetInfo", node_get_info, 0},
     {PROC_CONNECT_GET_CAPABILITIES, "virConnectGetCapabilities", get_capabilities, 0},
+    {PROC_CONNECT_GET_DOMAIN_CAPABILITIES, "virConnectGetDomainCapabilities",
+     get_domain_capabilities, 0},
     {PROC_CONNECT_SUPPORTS_FEATURE, "virConnectSupportsFeature", supports_feature,
      RPC_PROC_BEFORE_OPEN},
     {PROC_AUTH_LIST, "virConnectAuthList", auth_list, RPC_PROC_BEFORE_OPEN},

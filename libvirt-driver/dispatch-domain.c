@@ -5,6 +5,7 @@
 #include <libvirt/libvirt.h>
 #include <string.h>
 
+#include "acrn-dbus-errors.h"
 #include "acrnd-client.h"
 #include "dispatch.h"
 #include "domain-state.h"
@@ -47,6 +48,20 @@ static AcrndVm *domain_arg_flags(RpcCall *c, guint32 *flags, GError **error)
 	if (!dispatch_args_end(c))
 		return NULL;
 	return dispatch_lookup_domain(c, &dom, error);
+}
+
+/* domain_arg_flags() for procedures that define no flags. */
+static AcrndVm *domain_arg_no_flags(RpcCall *c, GError **error)
+{
+	guint32 flags;
+	AcrndVm *vm = domain_arg_flags(c, &flags, error);
+
+	if (vm && flags) {
+		virt_error_set(error, VIR_ERR_INVALID_ARG, "unsupported flags (0x%x)", flags);
+		acrnd_vm_free(vm);
+		return NULL;
+	}
+	return vm;
 }
 
 gboolean dispatch_require_active(const AcrndVm *vm, GError **error)
@@ -203,10 +218,10 @@ static gboolean list_all_domains(RpcCall *c, GError **error)
 		      (flags & VIR_CONNECT_LIST_DOMAINS_SHUTOFF && state == VIR_DOMAIN_SHUTOFF) ||
 		      (flags & VIR_CONNECT_LIST_DOMAINS_OTHER && other)))
 			continue;
-		/* Our managed-save equivalent is guest S3 (see managed_save()). */
+		/* A managed save is a guest S3 (see managed_save()). */
 		if (!group_match(flags, VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
 				 VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE,
-				 g_strcmp0(vm->state, "suspended") == 0))
+				 g_strcmp0(vm->state, "saved") == 0))
 			continue;
 		if (need_all_details &&
 		    !group_match(flags, VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
@@ -477,7 +492,7 @@ static gboolean has_managed_save_image(RpcCall *c, GError **error)
 
 	if (!vm)
 		return FALSE;
-	xdr_put_i32(c->ret, g_strcmp0(vm->state, "suspended") == 0);
+	xdr_put_i32(c->ret, g_strcmp0(vm->state, "saved") == 0);
 	return TRUE;
 }
 
@@ -529,9 +544,9 @@ static gboolean get_xml_desc(RpcCall *c, GError **error)
 
 /* ---- definition ---- */
 
-/* libvirt lets clients re-define a running domain (Nova does it on resume
- * with the XML it just read back).  acrnd only replaces definitions of
- * stopped VMs, so an unchanged definition is accepted as is. */
+/* libvirt lets clients re-define a running or saved domain (Nova does it
+ * on resume with the XML it just read back).  acrnd only replaces
+ * definitions of stopped VMs, so an unchanged definition is accepted as is. */
 static char *redefine_unchanged(RpcCall *c, const char *xml, GError **error)
 {
 	g_autofree char *key = NULL;
@@ -548,7 +563,8 @@ static char *redefine_unchanged(RpcCall *c, const char *xml, GError **error)
 		vm = acrnd_client_lookup_uuid(c->acrnd, uuid, &e);
 	else
 		vm = acrnd_client_lookup_name(c->acrnd, key, &e);
-	if (!vm || !domain_state_is_active(vm->state))
+	/* A managed save keeps the device model (and its definition) alive. */
+	if (!vm || (!domain_state_is_active(vm->state) && g_strcmp0(vm->state, "saved") != 0))
 		return NULL;
 	current = acrnd_client_get_config(c->acrnd, vm->object_path, &e);
 	if (!current || !domain_xml_same_definition(current, xml))
@@ -557,29 +573,21 @@ static char *redefine_unchanged(RpcCall *c, const char *xml, GError **error)
 	return g_strdup(vm->object_path);
 }
 
-/* libvirt refuses to rename a domain through define (same UUID, other
- * name); acrnd would replace the definition, so check first. */
-static gboolean check_no_rename(RpcCall *c, const char *xml, GError **error)
+/* A domain acrnd has just defined: acrnd replaces only stopped VMs, so it
+ * is inactive (id -1); its UUID is in its object path, its name in the
+ * XML.  No round trip to ask acrnd again. */
+static gboolean reply_defined_domain(RpcCall *c, const char *path, const char *xml, GError **error)
 {
-	g_autofree char *uuid_str = NULL;
-	g_autofree char *name = NULL;
-	g_autoptr(AcrndVm) vm = NULL;
-	g_autoptr(GError) e = NULL;
-	gboolean is_uuid = FALSE;
-	guint8 uuid[16];
+	const gsize prefix = strlen(ACRN_DBUS_VM_PATH_PREFIX);
+	AcrndVm vm = {0};
+	g_autofree char *name = domain_xml_get_name(xml);
 
-	uuid_str = domain_xml_get_identity(xml, &is_uuid);
-	if (!uuid_str || !is_uuid || !acrnd_parse_uuid(uuid_str, uuid))
-		return TRUE;
-	vm = acrnd_client_lookup_uuid(c->acrnd, uuid, &e);
-	if (!vm)
-		return TRUE;
-	name = domain_xml_get_name(xml);
-	if (name && g_strcmp0(name, vm->name) != 0) {
-		virt_error_set(error, VIR_ERR_OPERATION_FAILED,
-			       "domain '%s' is already defined with uuid %s", vm->name, vm->uuid);
-		return FALSE;
-	}
+	if (!name || !g_str_has_prefix(path, ACRN_DBUS_VM_PATH_PREFIX) ||
+	    !acrnd_parse_uuid(path + prefix, vm.uuid_bytes))
+		return reply_fresh_domain(c, path, error);
+	vm.name = name;
+	vm.state = (char *)"stopped";
+	dispatch_put_domain(c->ret, &vm);
 	return TRUE;
 }
 
@@ -589,14 +597,18 @@ static gboolean define_common(RpcCall *c, const char *xml, GError **error)
 	g_autofree char *path = NULL;
 
 	filtered = domain_xml_for_acrnd(xml, NULL, error);
-	if (!filtered || !check_no_rename(c, filtered, error))
+	if (!filtered)
 		return FALSE;
+	/* acrnd refuses a rename (libvirt's rule) within the same call. */
 	path = acrnd_client_define(c->acrnd, filtered, error);
-	if (!path && g_error_matches(*error, VIRT_ERROR, VIR_ERR_OPERATION_INVALID))
+	if (!path && g_error_matches(*error, VIRT_ERROR, VIR_ERR_OPERATION_INVALID)) {
+		/* An unchanged running or saved domain: answered as it is. */
 		path = redefine_unchanged(c, filtered, error);
+		return path && reply_fresh_domain(c, path, error);
+	}
 	if (!path)
 		return FALSE;
-	return reply_fresh_domain(c, path, error);
+	return reply_defined_domain(c, path, filtered, error);
 }
 
 static gboolean define_xml(RpcCall *c, GError **error)
@@ -648,9 +660,19 @@ static gboolean create_xml(RpcCall *c, GError **error)
 	return reply_fresh_domain(c, path, error);
 }
 
-static gboolean undefine_vm(RpcCall *c, AcrndVm *vm, GError **error)
+static gboolean undefine_vm(RpcCall *c, AcrndVm *vm, guint32 flags, GError **error)
 {
-	if (domain_state_is_active(vm->state)) {
+	if (g_strcmp0(vm->state, "saved") == 0) {
+		/* As libvirt: the image goes only when the caller says so. */
+		if (!(flags & VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
+			virt_error_set(
+			    error, VIR_ERR_OPERATION_INVALID,
+			    "Refusing to undefine while domain managed save image exists");
+			return FALSE;
+		}
+		if (!acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_FORCE_STOP, error))
+			return FALSE;
+	} else if (domain_state_is_active(vm->state)) {
 		virt_error_set(error, VIR_ERR_OPERATION_INVALID,
 			       "cannot undefine a running domain on ACRN; destroy it first");
 		return FALSE;
@@ -662,7 +684,7 @@ static gboolean undefine(RpcCall *c, GError **error)
 {
 	g_autoptr(AcrndVm) vm = domain_arg_only(c, error);
 
-	return vm && undefine_vm(c, vm, error);
+	return vm && undefine_vm(c, vm, 0, error);
 }
 
 static gboolean undefine_flags(RpcCall *c, GError **error)
@@ -680,7 +702,7 @@ static gboolean undefine_flags(RpcCall *c, GError **error)
 		virt_error_set(error, VIR_ERR_INVALID_ARG, "unsupported flags (0x%x)", flags);
 		return FALSE;
 	}
-	return undefine_vm(c, vm, error);
+	return undefine_vm(c, vm, flags, error);
 }
 
 static gboolean set_autostart(RpcCall *c, GError **error)
@@ -703,11 +725,25 @@ static gboolean set_autostart(RpcCall *c, GError **error)
 
 static gboolean start_vm(RpcCall *c, AcrndVm *vm, guint32 flags, GError **error)
 {
-	/* A VM in guest S3 is our managed-save image: starting restores it. */
-	if (g_strcmp0(vm->state, "suspended") == 0)
-		return acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_WAKEUP, error);
-	if (!dispatch_require_inactive(vm, error))
+	/* A managed save (the guest asleep in S3): starting restores it. */
+	if (g_strcmp0(vm->state, "saved") == 0) {
+		if (flags & VIR_DOMAIN_START_FORCE_BOOT) {
+			/* libvirt: discard the image and boot afresh. */
+			if (!acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_FORCE_STOP,
+						    error))
+				return FALSE;
+		} else {
+			if (!acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_WAKEUP,
+						    error))
+				return FALSE;
+			if (flags & VIR_DOMAIN_START_PAUSED)
+				return acrnd_client_vm_action(c->acrnd, vm->object_path,
+							      ACRND_VM_PAUSE, error);
+			return TRUE;
+		}
+	} else if (!dispatch_require_inactive(vm, error)) {
 		return FALSE;
+	}
 	if (!acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_START, error))
 		return FALSE;
 	if (flags & VIR_DOMAIN_START_PAUSED)
@@ -821,17 +857,102 @@ static gboolean resume(RpcCall *c, GError **error)
 	return active_action(c, vm, ACRND_VM_RESUME, error);
 }
 
-/* ACRN cannot save guest memory to disk; the equivalent that keeps the
- * guest's state is guest S3 (acrnd's Suspend), and starting the domain
- * again wakes it up (see start_vm()). */
+/* virsh dompmsuspend / dompmwakeup: guest S3 through the ACPI sleep
+ * button, and waking it. */
+static gboolean pm_suspend(RpcCall *c, GError **error)
+{
+	g_auto(RpcDomainRef) dom = {0};
+	g_autoptr(AcrndVm) vm = NULL;
+	guint32 target, flags;
+	guint64 duration;
+
+	dispatch_get_domain(&c->args, &dom);
+	target = xdr_get_u32(&c->args);
+	duration = xdr_get_u64(&c->args);
+	flags = xdr_get_u32(&c->args);
+	if (!dispatch_args_end(c))
+		return FALSE;
+	if (flags) {
+		virt_error_set(error, VIR_ERR_INVALID_ARG, "unsupported flags (0x%x)", flags);
+		return FALSE;
+	}
+	if (target != VIR_NODE_SUSPEND_TARGET_MEM) {
+		virt_error_set(error, VIR_ERR_ARGUMENT_UNSUPPORTED,
+			       "only suspend-to-RAM (mem) is supported on ACRN");
+		return FALSE;
+	}
+	if (duration) {
+		virt_error_set(error, VIR_ERR_ARGUMENT_UNSUPPORTED, "Duration not supported");
+		return FALSE;
+	}
+	vm = dispatch_lookup_domain(c, &dom, error);
+	if (!vm || !dispatch_require_active(vm, error))
+		return FALSE;
+	return acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_SUSPEND, error);
+}
+
+static gboolean pm_wakeup(RpcCall *c, GError **error)
+{
+	g_autoptr(AcrndVm) vm = domain_arg_no_flags(c, error);
+
+	if (!vm)
+		return FALSE;
+	if (g_strcmp0(vm->state, "suspended") != 0) {
+		virt_error_set(error, VIR_ERR_OPERATION_INVALID,
+			       "domain is not in pmsuspended state");
+		return FALSE;
+	}
+	return acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_WAKEUP, error);
+}
+
+/* ACRN cannot save guest memory to disk; what keeps the guest's state is
+ * guest S3 inside its device model (acrnd's Suspend with managed-save, which
+ * returns once the guest sleeps).  To clients the domain is then shut off
+ * with a managed-save image; starting it wakes the guest (start_vm()),
+ * removing the image powers the device model off.  The image lives in the
+ * Service VM's RAM: it does not survive a Service VM reboot (see
+ * libvirt-driver/README.md). */
 static gboolean managed_save(RpcCall *c, GError **error)
 {
 	guint32 flags;
 	g_autoptr(AcrndVm) vm = domain_arg_flags(c, &flags, error);
+	const guint32 known =
+	    VIR_DOMAIN_SAVE_BYPASS_CACHE | VIR_DOMAIN_SAVE_RUNNING | VIR_DOMAIN_SAVE_PAUSED;
 
 	if (!vm)
 		return FALSE;
-	return active_action(c, vm, ACRND_VM_SUSPEND, error);
+	if (flags & ~known) {
+		virt_error_set(error, VIR_ERR_INVALID_ARG, "unsupported flags (0x%x)", flags);
+		return FALSE;
+	}
+	if (vm->have_details && !vm->persistent) {
+		virt_error_set(error, VIR_ERR_OPERATION_INVALID,
+			       "cannot do managed save for transient domain");
+		return FALSE;
+	}
+	if (g_strcmp0(vm->state, "running") != 0) {
+		/* S3 needs a running guest; libvirt would save a paused one,
+		 * which ACRN cannot. */
+		virt_error_set(error, VIR_ERR_OPERATION_INVALID,
+			       domain_state_is_active(vm->state)
+				   ? "domain is %s: only a running domain can be saved on ACRN"
+				   : "domain is not running (%s)",
+			       vm->state);
+		return FALSE;
+	}
+	return acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_MANAGED_SAVE, error);
+}
+
+static gboolean managed_save_remove(RpcCall *c, GError **error)
+{
+	g_autoptr(AcrndVm) vm = domain_arg_no_flags(c, error);
+
+	if (!vm)
+		return FALSE;
+	/* No image is no error (libvirt's answer too). */
+	if (g_strcmp0(vm->state, "saved") != 0)
+		return TRUE;
+	return acrnd_client_vm_action(c->acrnd, vm->object_path, ACRND_VM_FORCE_STOP, error);
 }
 
 static const RpcProcedure procs[] = {
@@ -878,6 +999,11 @@ static const RpcProcedure procs[] = {
     {PROC_DOMAIN_RESUME, "virDomainResume", resume, RPC_PROC_MUTATING | RPC_PROC_SLOW},
     {PROC_DOMAIN_MANAGED_SAVE, "virDomainManagedSave", managed_save,
      RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_MANAGED_SAVE_REMOVE, "virDomainManagedSaveRemove", managed_save_remove,
+     RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_PM_SUSPEND_FOR_DURATION, "virDomainPMSuspendForDuration", pm_suspend,
+     RPC_PROC_MUTATING | RPC_PROC_SLOW},
+    {PROC_DOMAIN_PM_WAKEUP, "virDomainPMWakeup", pm_wakeup, RPC_PROC_MUTATING | RPC_PROC_SLOW},
 };
 
 const RpcProcedureTable dispatch_domain_table = {procs, G_N_ELEMENTS(procs)};

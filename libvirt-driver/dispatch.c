@@ -17,7 +17,7 @@ static void build_index(void)
 	static gsize done;
 	static const RpcProcedureTable *const tables[] = {
 	    &dispatch_connect_table, &dispatch_domain_table, &dispatch_events_table,
-	    &dispatch_console_table, &dispatch_tuning_table,
+	    &dispatch_console_table, &dispatch_tuning_table, &dispatch_stats_table,
 	};
 
 	if (!g_once_init_enter(&done))

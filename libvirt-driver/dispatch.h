@@ -53,6 +53,7 @@ extern const RpcProcedureTable dispatch_domain_table;
 extern const RpcProcedureTable dispatch_events_table;
 extern const RpcProcedureTable dispatch_console_table;
 extern const RpcProcedureTable dispatch_tuning_table;
+extern const RpcProcedureTable dispatch_stats_table;
 extern const RpcProcedureTable dispatch_admin_table;
 
 void dispatch_call(RpcClient *client, const RpcHeader *hdr, const guint8 *payload, gsize len);

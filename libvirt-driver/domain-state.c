@@ -26,7 +26,12 @@ void domain_state_to_libvirt(const char *state, const char *reason, int *vir_sta
 	*vir_reason = 0;
 	if (g_strcmp0(state, "running") == 0 || g_strcmp0(state, "starting") == 0) {
 		*vir_state = VIR_DOMAIN_RUNNING;
-		*vir_reason = VIR_DOMAIN_RUNNING_BOOTED;
+		*vir_reason = g_strcmp0(reason, "restored") == 0 ? VIR_DOMAIN_RUNNING_RESTORED
+								 : VIR_DOMAIN_RUNNING_BOOTED;
+	} else if (g_strcmp0(state, "saved") == 0) {
+		/* A managed save (guest S3 in its device model). */
+		*vir_state = VIR_DOMAIN_SHUTOFF;
+		*vir_reason = VIR_DOMAIN_SHUTOFF_SAVED;
 	} else if (g_strcmp0(state, "paused") == 0) {
 		*vir_state = VIR_DOMAIN_PAUSED;
 		*vir_reason = VIR_DOMAIN_PAUSED_USER;
@@ -93,7 +98,12 @@ DomainEventKind domain_state_event_to_libvirt(const char *event, const char *det
 		*vir_detail = VIR_DOMAIN_EVENT_STARTED_BOOTED;
 	} else if (g_strcmp0(event, "woken") == 0) {
 		*vir_event = VIR_DOMAIN_EVENT_STARTED;
-		*vir_detail = VIR_DOMAIN_EVENT_STARTED_WAKEUP;
+		*vir_detail = g_strcmp0(detail, "managed-save") == 0
+				  ? VIR_DOMAIN_EVENT_STARTED_RESTORED
+				  : VIR_DOMAIN_EVENT_STARTED_WAKEUP;
+	} else if (g_strcmp0(event, "suspended") == 0 && g_strcmp0(detail, "managed-save") == 0) {
+		*vir_event = VIR_DOMAIN_EVENT_STOPPED;
+		*vir_detail = VIR_DOMAIN_EVENT_STOPPED_SAVED;
 	} else if (g_strcmp0(event, "paused") == 0) {
 		*vir_event = VIR_DOMAIN_EVENT_SUSPENDED;
 		*vir_detail = VIR_DOMAIN_EVENT_SUSPENDED_PAUSED;

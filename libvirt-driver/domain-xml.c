@@ -438,17 +438,26 @@ char *domain_xml_set_child(const char *xml, const char *name, const char *unit, 
 	return serialize(doc);
 }
 
-char *domain_xml_disk_source(const char *xml, const char *path)
+void domain_disk_free(DomainDisk *disk)
+{
+	g_free(disk->target);
+	g_free(disk->source);
+	g_free(disk);
+}
+
+GPtrArray *domain_xml_disks(const char *xml)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(xmlDoc) doc = parse(xml, &error);
+	GPtrArray *disks = g_ptr_array_new_with_free_func((GDestroyNotify)domain_disk_free);
 	xmlNode *devices;
 
 	if (!doc || !(devices = child(xmlDocGetRootElement(doc), "devices")))
-		return NULL;
+		return disks;
 	for (xmlNode *d = devices->children; d; d = d->next) {
 		xmlNode *source, *target;
 		g_autofree xmlChar *dev = NULL, *src = NULL;
+		DomainDisk *disk;
 
 		if (d->type != XML_ELEMENT_NODE || !xmlStrEqual(d->name, (const xmlChar *)"disk"))
 			continue;
@@ -461,9 +470,25 @@ char *domain_xml_disk_source(const char *xml, const char *path)
 		}
 		if (target)
 			dev = xmlGetProp(target, (const xmlChar *)"dev");
-		if (src && (g_strcmp0((const char *)dev, path) == 0 ||
-			    g_strcmp0((const char *)src, path) == 0))
-			return g_strdup((const char *)src);
+		if (!src)
+			continue;
+		disk = g_new0(DomainDisk, 1);
+		disk->source = g_strdup((const char *)src);
+		disk->target = g_strdup(dev ? (const char *)dev : "");
+		g_ptr_array_add(disks, disk);
+	}
+	return disks;
+}
+
+char *domain_xml_disk_source(const char *xml, const char *path)
+{
+	g_autoptr(GPtrArray) disks = domain_xml_disks(xml);
+
+	for (guint i = 0; i < disks->len; i++) {
+		DomainDisk *disk = disks->pdata[i];
+
+		if (strcmp(disk->target, path) == 0 || strcmp(disk->source, path) == 0)
+			return g_strdup(disk->source);
 	}
 	return NULL;
 }

@@ -32,6 +32,15 @@ char *domain_xml_get_name(const char *xml);
  * (created if missing), its unit attribute set when @unit is given. */
 char *domain_xml_set_child(const char *xml, const char *name, const char *unit, const char *text,
 			   GError **error);
+/* A <disk> of a definition: its <target dev> ("" if none) and source. */
+typedef struct {
+	char *target;
+	char *source;
+} DomainDisk;
+
+void domain_disk_free(DomainDisk *disk);
+/* The disks of @xml that have a source (file or dev), in order. */
+GPtrArray *domain_xml_disks(const char *xml);
 /* The source (file or dev) of the disk whose <target dev> or source is
  * @path, or NULL. */
 char *domain_xml_disk_source(const char *xml, const char *path);

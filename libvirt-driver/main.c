@@ -3,6 +3,8 @@
  * forwards every operation to acrnd over D-Bus. */
 #include "config.h"
 
+#include <malloc.h>
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -13,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "acrnd-client.h"
 #include "events.h"
 #include "rpc-server.h"
+#include "sd-daemon.h"
 
 /* Socket names: the FileDescriptorName= of the systemd socket units and the
  * file names in the socket directory. */
@@ -145,15 +147,15 @@ static gboolean parse_version(const char *s, guint64 *out)
 static int adopt_activated_sockets(RpcServer *server)
 {
 	char **names = NULL;
-	int n = sd_listen_fds_with_names(1, &names);
+	int n = acrn_sd_listen_fds(&names);
 	int used = 0;
 
 	if (n < 0) {
-		g_warning("sd_listen_fds_with_names: %s", g_strerror(-n));
+		g_warning("sockets passed by systemd: %s", g_strerror(-n));
 		return 0;
 	}
 	for (int i = 0; i < n; i++) {
-		int fd = SD_LISTEN_FDS_START + i;
+		int fd = ACRN_SD_LISTEN_FDS_START + i;
 		const char *name = names ? names[i] : "";
 
 		if (g_strcmp0(name, SOCK_RW) == 0 || g_strcmp0(name, "virtacrnd.socket") == 0)
@@ -203,6 +205,17 @@ static gboolean bind_sockets(Daemon *d, const char *dir, gboolean session, GErro
 		g_ptr_array_add(d->bound_paths, g_steal_pointer(&path));
 	}
 	return TRUE;
+}
+
+/* Keep the heap small and returned to the system: one malloc arena for
+ * all threads (the D-Bus worker thread's large replies otherwise stay in
+ * an arena of their own), a fixed mmap threshold (glibc raises it after
+ * large frees, keeping those in the heap), and trimming above 256 KiB. */
+static void __attribute__((constructor)) tune_malloc(void)
+{
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
 
 int main(int argc, char **argv)
@@ -340,9 +353,9 @@ int main(int argc, char **argv)
 	g_unix_signal_add(SIGTERM, on_signal, &d);
 	g_unix_signal_add(SIGINT, on_signal, &d);
 	on_clients_changed(d.server, &d);
-	sd_notify(0, "READY=1");
+	acrn_sd_notify("READY=1");
 	g_main_loop_run(d.loop);
-	sd_notify(0, "STOPPING=1");
+	acrn_sd_notify("STOPPING=1");
 
 	for (guint i = 0; i < d.bound_paths->len; i++)
 		unlink(d.bound_paths->pdata[i]);

@@ -36,7 +36,7 @@ cd "$top_srcdir" || exit 99
 status=0
 checked=0
 for dir in "$@"; do
-	for f in $(find "$dir" -name '*.[ch]' ! -name '*-generated.[ch]' | sort); do
+	for f in $(find "$dir" -name '*.[ch]' ! -name '*-generated.[ch]' ! -name '*.mod.c' | sort); do
 		case " ${FORMAT_EXCLUDE:-} " in
 		*" $f "*) continue ;;
 		esac

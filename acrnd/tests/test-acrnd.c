@@ -625,6 +625,92 @@ static void test_invalid_input(Fixture *f, gconstpointer data)
 	CALL_FAILS(acrn_vm_call_reset_sync(vm, no_opts(), NULL, error), ACRN_ERROR_INVALID_STATE);
 }
 
+/* ListVMDetailsSince: the whole list when anything changed since the
+ * caller's generation, nothing otherwise. */
+static void test_list_since(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "gen", NULL, NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	g_autoptr(GVariant) vms = NULL;
+	guint64 g1, g2, g3;
+	gboolean changed;
+
+#define SINCE(known, gen)                                                                          \
+	do {                                                                                       \
+		g_clear_pointer(&vms, g_variant_unref);                                            \
+		CALL_OK(acrn_manager_call_list_vmdetails_since_sync(f->mgr, known, gen, &changed,  \
+								    &vms, NULL, error));           \
+	} while (0)
+	SINCE(0, &g1);
+	g_assert_true(changed);
+	g_assert_cmpuint(g_variant_n_children(vms), ==, 1);
+	SINCE(g1, &g2);
+	g_assert_false(changed);
+	g_assert_cmpuint(g2, ==, g1);
+	g_assert_cmpuint(g_variant_n_children(vms), ==, 0);
+	/* a state change */
+	CALL_OK(acrn_vm_call_start_sync(vm, no_opts(), NULL, error));
+	SINCE(g1, &g2);
+	g_assert_true(changed);
+	g_assert_cmpuint(g2, !=, g1);
+	{
+		const char *state;
+
+		g_variant_get_child(vms, 0, "(&s&s&s&s&obbuut)", NULL, NULL, &state, NULL, NULL,
+				    NULL, NULL, NULL, NULL, NULL);
+		g_assert_cmpstr(state, ==, "running");
+	}
+	/* autostart, then a new VM */
+	CALL_OK(acrn_vm_call_set_autostart_sync(vm, TRUE, no_opts(), NULL, error));
+	SINCE(g2, &g3);
+	g_assert_true(changed);
+	g_free(define(f, "gen2", NULL, NULL));
+	SINCE(g3, &g1);
+	g_assert_true(changed);
+	g_assert_cmpuint(g_variant_n_children(vms), ==, 2);
+	/* ListVMDetails says the same */
+	{
+		g_autoptr(GVariant) all = NULL;
+
+		CALL_OK(acrn_manager_call_list_vmdetails_sync(f->mgr, &all, NULL, error));
+		g_assert_true(g_variant_equal(all, vms));
+	}
+	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
+#undef SINCE
+}
+
+/* DefineVM with keep-name refuses to rename a VM (libvirt's rule for
+ * define); without it a definition with the same UUID may rename. */
+static void test_define_keep_name(Fixture *f, gconstpointer data)
+{
+	static const char uuid[] = "7f0a5b1e-2d3c-4b5a-8c6d-0e1f2a3b4c5d";
+	g_autofree char *path = NULL, *again = NULL, *renamed = NULL;
+	g_autofree char *xml1 = NULL, *xml2 = NULL;
+	GVariantBuilder b;
+
+	xml1 = vm_xml(f, "keeper", NULL, NULL);
+	xml1 = g_strdup_printf("%.*s<uuid>%s</uuid>%s", (int)(strstr(xml1, "</name>") - xml1 + 7),
+			       xml1, uuid, strstr(xml1, "</name>") + 7);
+	xml2 = g_strdup(xml1);
+	memcpy(strstr(xml2, "keeper"), "kepper", 6);
+	CALL_OK(acrn_manager_call_define_vm_sync(f->mgr, xml1, no_opts(), &path, NULL, error));
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "keep-name", g_variant_new_boolean(TRUE));
+	CALL_FAILS(acrn_manager_call_define_vm_sync(f->mgr, xml2, g_variant_builder_end(&b), NULL,
+						    NULL, error),
+		   ACRN_ERROR_ALREADY_EXISTS);
+	/* the same name with keep-name is a plain redefinition */
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "keep-name", g_variant_new_boolean(TRUE));
+	CALL_OK(acrn_manager_call_define_vm_sync(f->mgr, xml1, g_variant_builder_end(&b), &again,
+						 NULL, error));
+	g_assert_cmpstr(again, ==, path);
+	CALL_OK(acrn_manager_call_define_vm_sync(f->mgr, xml2, no_opts(), &renamed, NULL, error));
+	g_assert_cmpstr(renamed, ==, path);
+	CALL_FAILS(acrn_manager_call_get_vm_sync(f->mgr, "keeper", NULL, NULL, error),
+		   ACRN_ERROR_NO_SUCH_VM);
+}
+
 static void test_lifecycle(Fixture *f, gconstpointer data)
 {
 	g_autofree char *path = define(f, "life", NULL, NULL);
@@ -1000,6 +1086,93 @@ static void test_control_reconnect(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(acrn_vm_get_leader_pid(vm), ==, pid);
 	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
 	g_free(t.log);
+}
+
+static GVariant *save_opts(guint timeout)
+{
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "managed-save", g_variant_new_boolean(TRUE));
+	if (timeout)
+		g_variant_builder_add(&b, "{sv}", "timeout-sec", g_variant_new_uint32(timeout));
+	return g_variant_builder_end(&b);
+}
+
+/* Managed save: guest S3 marked as such, through an acrnd restart; a plain
+ * Suspend stays a plain guest S3; a guest that never sleeps makes the save
+ * fail with Timeout and stays running, unmarked. */
+static void test_managed_save(Fixture *f, gconstpointer data)
+{
+	g_autofree char *p1 = define(f, "saved", NULL, NULL);
+	g_autofree char *p2 = define(f, "insomniac", "standin.suspend=ignore", NULL);
+	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
+	g_autoptr(AcrnVM) v2 = vm_proxy(f, p2);
+	g_autoptr(GError) gerr = NULL;
+	GVariantBuilder b;
+	guint pid;
+
+	CALL_OK(acrn_vm_call_start_sync(v1, no_opts(), NULL, error));
+	pid = acrn_vm_get_leader_pid(v1);
+	/* Plain guest S3 first: not a managed save. */
+	CALL_OK(acrn_vm_call_suspend_sync(v1, no_opts(), NULL, error));
+	wait_state(v1, "suspended");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "guest-suspend");
+	CALL_OK(acrn_vm_call_wakeup_sync(v1, no_opts(), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "woken");
+
+	/* The save returns with the guest asleep, no polling needed. */
+	CALL_OK(acrn_vm_call_suspend_sync(v1, save_opts(0), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "suspended");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "managed-save");
+	wait_events(f, "saved suspended managed-save", 1);
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, pid);
+
+	/* The mark survives acrnd dying hard. */
+	stop_acrnd(f, SIGKILL);
+	g_clear_object(&v1);
+	g_clear_object(&v2);
+	start_acrnd(f);
+	v1 = vm_proxy(f, p1);
+	v2 = vm_proxy(f, p2);
+	wait_events(f, "saved reattached suspended", 1);
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "suspended");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "managed-save");
+
+	/* Waking it restores the saved guest and drops the mark. */
+	CALL_OK(acrn_vm_call_wakeup_sync(v1, no_opts(), NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "running");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "restored");
+	wait_events(f, "saved woken managed-save", 1);
+	g_assert_cmpuint(acrn_vm_get_leader_pid(v1), ==, pid);
+	CALL_OK(acrn_vm_call_suspend_sync(v1, no_opts(), NULL, error));
+	wait_state(v1, "suspended");
+	g_assert_cmpstr(acrn_vm_get_state_reason(v1), ==, "guest-suspend");
+	CALL_FAILS(acrn_vm_call_suspend_sync(v1, save_opts(0), NULL, error),
+		   ACRN_ERROR_INVALID_STATE);
+	CALL_OK(acrn_vm_call_force_stop_sync(v1, no_opts(), NULL, error));
+
+	/* A guest that ignores the request. */
+	CALL_OK(acrn_vm_call_start_sync(v2, no_opts(), NULL, error));
+	CALL_FAILS(acrn_vm_call_suspend_sync(v2, save_opts(1), NULL, error), ACRN_ERROR_TIMEOUT);
+	g_assert_cmpstr(acrn_vm_get_state(v2), ==, "running");
+	CALL_OK(acrn_vm_call_pause_sync(v2, no_opts(), NULL, error)); /* not busy */
+	CALL_OK(acrn_vm_call_force_stop_sync(v2, no_opts(), NULL, error));
+
+	/* Bad options. */
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "timeout-sec", g_variant_new_uint32(5));
+	g_assert_false(acrn_vm_call_suspend_sync(v2, g_variant_builder_end(&b), NULL, &gerr));
+	g_assert_error(gerr, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+	g_clear_error(&gerr);
+	g_assert_false(acrn_vm_call_suspend_sync(v2, save_opts(0), NULL, &gerr));
+	g_assert_error(gerr, ACRN_ERROR, ACRN_ERROR_INVALID_STATE);
+	g_clear_error(&gerr);
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "managed-save", g_variant_new_boolean(TRUE));
+	g_variant_builder_add(&b, "{sv}", "timeout-sec", g_variant_new_uint32(0));
+	g_assert_false(acrn_vm_call_suspend_sync(v2, g_variant_builder_end(&b), NULL, &gerr));
+	g_assert_error(gerr, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
 }
 
 static void test_reattach(Fixture *f, gconstpointer data)
@@ -1474,19 +1647,38 @@ static void test_access_pending_serves_reads(Fixture *f, gconstpointer data)
 	g_autoptr(GVariant) vms = NULL;
 	AsyncCall start = {FALSE, NULL};
 
+	g_autoptr(GDBusConnection) other = NULL;
+	g_autoptr(AcrnVM) other_vm = NULL;
+	g_autoptr(GError) gerr = NULL;
+
 	f->acrnd_address = bus_relay_get_address(relay);
 	start_acrnd(f);
 	path = define(f, "waiting", NULL, NULL);
 	vm = vm_proxy(f, path);
+	/* A connection acrnd has not seen yet: its first mutating call
+	 * makes acrnd ask the bus who it is. */
+	other = g_dbus_connection_new_for_address_sync(
+	    f->address,
+	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	    NULL, NULL, &gerr);
+	g_assert_no_error(gerr);
+	other_vm = acrn_vm_proxy_new_sync(other, G_DBUS_PROXY_FLAGS_NONE, ACRN_DBUS_NAME, path,
+					  NULL, &gerr);
+	g_assert_no_error(gerr);
 
 	bus_relay_hold_credentials(relay);
-	acrn_vm_call_start(vm, no_opts(), NULL, on_start_done, &start);
+	acrn_vm_call_start(other_vm, no_opts(), NULL, on_start_done, &start);
 	g_assert_true(wait_for(relay_holds_one, relay, WAIT_MS));
 	/* Start's authorization is pending now.  Reads are answered ... */
 	CALL_OK(acrn_manager_call_list_vms_sync(f->mgr, &vms, NULL, error));
 	g_assert_cmpuint(g_variant_n_children(vms), ==, 1);
 	CALL_OK(acrn_vm_call_get_config_sync(vm, no_opts(), &xml, NULL, error));
 	g_assert_nonnull(strstr(xml, "waiting"));
+	/* ... and so are mutating calls of a caller the bus has already
+	 * named (its DefineVM above): acrnd does not ask again. */
+	CALL_OK(acrn_vm_call_set_autostart_sync(vm, TRUE, no_opts(), NULL, error));
+	g_assert_cmpuint(bus_relay_held(relay), ==, 1);
 	/* ... before Start is: acrnd answers one connection's calls in the
 	 * order it completes them, and CALL_OK drained what had arrived.  A
 	 * daemon blocked in the credentials call would have answered Start
@@ -1836,6 +2028,8 @@ int main(int argc, char **argv)
 #define ADD(name, fn, prepare) g_test_add("/acrnd/" name, Fixture, prepare, setup, fn, teardown)
 	ADD("define-list-get", test_define_list_get, NULL);
 	ADD("invalid-input", test_invalid_input, NULL);
+	ADD("list-since", test_list_since, NULL);
+	ADD("define-keep-name", test_define_keep_name, NULL);
 	ADD("lifecycle", test_lifecycle, NULL);
 	ADD("shutdown/graceful", test_shutdown_graceful, NULL);
 	ADD("shutdown/ignored-timeout-escalation", test_shutdown_ignored, NULL);
@@ -1848,6 +2042,7 @@ int main(int argc, char **argv)
 	ADD("start-failure", test_start_failure, NULL);
 	ADD("start-timeout", test_start_timeout, "manual");
 	ADD("blkrescan", test_blkrescan, NULL);
+	ADD("managed-save", test_managed_save, NULL);
 	ADD("reattach", test_reattach, NULL);
 	ADD("control-reconnect", test_control_reconnect, NULL);
 	ADD("runtime-record-mandatory", test_runtime_record_mandatory, NULL);

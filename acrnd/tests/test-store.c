@@ -135,31 +135,6 @@ static void test_runtime_record(void)
 	remove_all(dir);
 }
 
-static void test_proc_start_time(void)
-{
-	pid_t child;
-	int status;
-
-	g_assert_cmpuint(acrn_proc_start_time(getpid()), >, 0);
-	g_assert_cmpuint(acrn_proc_start_time(getpid()), ==, acrn_proc_start_time(getpid()));
-	g_assert_cmpuint(acrn_proc_start_time(-5), ==, 0);
-	/* A zombie counts as gone. */
-	child = fork();
-	if (child == 0)
-		_exit(0);
-	while (TRUE) {
-		g_autofree char *p = g_strdup_printf("/proc/%d/stat", child);
-		g_autofree char *s = NULL;
-
-		g_assert_true(g_file_get_contents(p, &s, NULL, NULL));
-		if (strstr(s, ") Z "))
-			break;
-		g_usleep(1000);
-	}
-	g_assert_cmpuint(acrn_proc_start_time(child), ==, 0);
-	waitpid(child, &status, 0);
-}
-
 int main(int argc, char **argv)
 {
 	test_reaper_init();
@@ -168,6 +143,5 @@ int main(int argc, char **argv)
 	g_test_add_func("/store/write-error", test_write_error);
 	g_test_add_func("/store/crash-mid-write", test_crash_mid_write);
 	g_test_add_func("/store/runtime-record", test_runtime_record);
-	g_test_add_func("/store/proc-start-time", test_proc_start_time);
 	return g_test_run();
 }

@@ -5,7 +5,7 @@
 
 #include "dm-proto.h"
 
-static void append_json_string(GString *s, const char *v)
+void acrn_json_append_string(GString *s, const char *v)
 {
 	g_string_append_c(s, '"');
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
@@ -35,6 +35,35 @@ static void append_json_string(GString *s, const char *v)
 	g_string_append_c(s, '"');
 }
 
+static const char *const event_names[] = {
+    [ACRN_DM_EVENT_UNKNOWN] = "unknown",
+    [ACRN_DM_EVENT_HELLO] = "hello",
+    [ACRN_DM_EVENT_STARTED] = "started",
+    [ACRN_DM_EVENT_PAUSED] = "paused",
+    [ACRN_DM_EVENT_RESUMED] = "resumed",
+    [ACRN_DM_EVENT_SUSPENDED] = "suspended",
+    [ACRN_DM_EVENT_WOKEN] = "woken",
+    [ACRN_DM_EVENT_RESET] = "reset",
+    [ACRN_DM_EVENT_POWEROFF] = "poweroff",
+    [ACRN_DM_EVENT_REBOOT] = "reboot",
+    [ACRN_DM_EVENT_CRASH] = "crash",
+    [ACRN_DM_EVENT_START_FAILED] = "start-failed",
+    [ACRN_DM_EVENT_PROTOCOL_ERROR] = "protocol-error",
+};
+
+AcrnDmEvent acrn_dm_event_parse(const char *name)
+{
+	for (guint i = ACRN_DM_EVENT_UNKNOWN + 1; name && i < G_N_ELEMENTS(event_names); i++)
+		if (strcmp(name, event_names[i]) == 0)
+			return (AcrnDmEvent)i;
+	return ACRN_DM_EVENT_UNKNOWN;
+}
+
+const char *acrn_dm_event_name(AcrnDmEvent event)
+{
+	return (guint)event < G_N_ELEMENTS(event_names) ? event_names[event] : "unknown";
+}
+
 char *acrn_dm_proto_encode(GVariant *msg, GError **error)
 {
 	g_autoptr(GString) s = g_string_new("{");
@@ -49,12 +78,12 @@ char *acrn_dm_proto_encode(GVariant *msg, GError **error)
 		if (!first)
 			g_string_append_c(s, ',');
 		first = FALSE;
-		append_json_string(s, key);
+		acrn_json_append_string(s, key);
 		g_string_append_c(s, ':');
 		if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)) {
 			const char *str = g_variant_get_string(value, NULL);
 
-			append_json_string(s, str);
+			acrn_json_append_string(s, str);
 		} else if (g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN)) {
 			g_string_append(s, g_variant_get_boolean(value) ? "true" : "false");
 		} else if (g_variant_is_of_type(value, G_VARIANT_TYPE_INT64)) {

@@ -24,6 +24,33 @@ enum {
 	ACRN_DM_EXIT_CRASH = 4,	   /* guest crashed (e.g. triple fault) */
 };
 
+/* The events acrn-dm sends (docs/dm-control-protocol.md, "Events"),
+ * parsed once where a message arrives so that no one else compares event
+ * names.  Names the protocol does not define are ACRN_DM_EVENT_UNKNOWN. */
+typedef enum {
+	ACRN_DM_EVENT_UNKNOWN,
+	ACRN_DM_EVENT_HELLO,
+	ACRN_DM_EVENT_STARTED,
+	ACRN_DM_EVENT_PAUSED,
+	ACRN_DM_EVENT_RESUMED,
+	ACRN_DM_EVENT_SUSPENDED,
+	ACRN_DM_EVENT_WOKEN,
+	ACRN_DM_EVENT_RESET,
+	ACRN_DM_EVENT_POWEROFF,
+	ACRN_DM_EVENT_REBOOT,
+	ACRN_DM_EVENT_CRASH,
+	ACRN_DM_EVENT_START_FAILED,
+	ACRN_DM_EVENT_PROTOCOL_ERROR,
+} AcrnDmEvent;
+
+AcrnDmEvent acrn_dm_event_parse(const char *name);
+/* The wire name of @event ("unknown" for ACRN_DM_EVENT_UNKNOWN). */
+const char *acrn_dm_event_name(AcrnDmEvent event);
+
+/* Append @v as a JSON string: quoted, with '"', '\\' and control
+ * characters escaped; other bytes (UTF-8) as they are. */
+void acrn_json_append_string(GString *out, const char *v);
+
 /* Serialize @msg (a{sv}) as one JSON line without the trailing newline.
  * Returns NULL (and sets @error) for value types outside the protocol. */
 char *acrn_dm_proto_encode(GVariant *msg, GError **error);

@@ -7,7 +7,8 @@
 
 #include "dm-argv-to-def.h"
 
-G_DEFINE_QUARK(dm - argv - error - quark, dm_argv_error)
+/* Underscores: clang-format spaces out a dashed name ("dm - argv - ..."). */
+G_DEFINE_QUARK(dm_argv_error_quark, dm_argv_error)
 
 typedef enum {
 	OPT_MEMSIZE,

@@ -373,7 +373,7 @@ static gboolean check_dm_arg(const char *where, const char *v, GError **error)
 	return TRUE;
 }
 
-static gboolean check_path(const char *where, const char *v, GError **error)
+gboolean acrn_vm_def_check_path(const char *where, const char *v, GError **error)
 {
 	if (!v || !*v)
 		return set_error(error, ACRN_VM_DEF_ERROR_INVALID, "%s: empty path", where);
@@ -439,12 +439,12 @@ static gboolean parse_os(AcrnVmDef *def, xmlNode *os, GError **error)
 		} else if (name_is(c, "kernel")) {
 			g_free(def->kernel);
 			def->kernel = text(c);
-			if (!check_path("<os><kernel>", def->kernel, error))
+			if (!acrn_vm_def_check_path("<os><kernel>", def->kernel, error))
 				return FALSE;
 		} else if (name_is(c, "initrd")) {
 			g_free(def->initrd);
 			def->initrd = text(c);
-			if (!check_path("<os><initrd>", def->initrd, error))
+			if (!acrn_vm_def_check_path("<os><initrd>", def->initrd, error))
 				return FALSE;
 		} else if (name_is(c, "cmdline")) {
 			g_free(def->cmdline);
@@ -456,7 +456,7 @@ static gboolean parse_os(AcrnVmDef *def, xmlNode *os, GError **error)
 		} else if (name_is(c, "loader")) {
 			g_free(def->loader);
 			def->loader = text(c);
-			if (!check_path("<os><loader>", def->loader, error))
+			if (!acrn_vm_def_check_path("<os><loader>", def->loader, error))
 				return FALSE;
 		} else if (name_is(c, "boot") || name_is(c, "bootmenu") || name_is(c, "smbios")) {
 			/* Boot order is meaningless with one direct-boot method. */
@@ -578,7 +578,7 @@ static gboolean parse_disk(AcrnVmDef *def, xmlNode *n, GError **error)
 		return set_error(error, ACRN_VM_DEF_ERROR_INVALID,
 				 "<disk><target>: missing attribute dev");
 	where = g_strdup_printf("<disk> '%s' <source>", d->target);
-	if (d->source && !check_path(where, d->source, error))
+	if (d->source && !acrn_vm_def_check_path(where, d->source, error))
 		return FALSE;
 	for (guint i = 0; i + 1 < def->disks->len; i++)
 		if (strcmp(((AcrnVmDisk *)def->disks->pdata[i])->target, d->target) == 0)
@@ -739,7 +739,7 @@ static gboolean parse_serial(AcrnVmDef *def, xmlNode *n, GError **error)
 		}
 	}
 	if (con.type == ACRN_VM_CONSOLE_FILE &&
-	    !check_path("<serial type='file'><source>", con.path, error)) {
+	    !acrn_vm_def_check_path("<serial type='file'><source>", con.path, error)) {
 		g_free(con.path);
 		g_free(con.host);
 		return FALSE;

@@ -143,6 +143,11 @@ gboolean acrn_vm_uuid_normalize(const char *in, char out[37]);
 /* The UUID as 32 hex digits (the last element of the VM's D-Bus path). */
 void acrn_vm_uuid_to_hex32(const char *uuid, char out[33]);
 
+/* A file path a definition (or a request to acrn-dm, such as a block
+ * rescan) may name: absolute, and without the ',' and newline that acrn-dm's
+ * option syntax cannot carry.  @where names the field in the error. */
+gboolean acrn_vm_def_check_path(const char *where, const char *path, GError **error);
+
 /* The name handed to acrn-dm (at most ACRN_DM_NAME_MAX characters): the
  * VM name itself when short enough, else its first 10 characters, '-' and
  * the first 4 hex digits of the UUID. Free with g_free(). */

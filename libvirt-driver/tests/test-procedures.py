@@ -1,8 +1,8 @@
 """Procedures that used to answer "unknown procedure" get clean answers
 (issue 13, item 15), through stock virsh and python-libvirt: reset,
 vcpucount, setvcpus/setmem on an inactive domain (and a clear refusal on a
-running one), dommemstat, domblkinfo, sysinfo, nodedev-list and
-virDomainSetTime (Nova)."""
+running one), dommemstat, domblkinfo, domstats, domcapabilities, sysinfo,
+nodedev-list and virDomainSetTime (Nova)."""
 import os
 import re
 
@@ -57,6 +57,37 @@ def test(s):
     check(r.stdout.strip() == "1", r.stdout)
     s.virsh("reset", "p")
     check(s.virsh("domstate", "p").stdout.strip() == "running", "running after reset")
+
+    # domstats: state, balloon, vcpu and block, for one domain or a listing
+    r = s.virsh("domstats", "p")
+    check(r.stdout.startswith("Domain: 'p'"), r.stdout)
+    for line in ("state.state=1", "state.reason=1", "balloon.current=262144",
+                 "balloon.maximum=262144", "vcpu.current=1", "vcpu.maximum=1",
+                 "block.count=1", "block.0.name=vda", "block.0.path=" + img,
+                 "block.0.capacity=1048576"):
+        check(re.search(r"^\s+%s$" % re.escape(line), r.stdout, re.M), line + ": " + r.stdout)
+    r = s.virsh("domstats", "--state", "--list-active")
+    check(re.search(r"^Domain: 'p'$", r.stdout, re.M) and "balloon." not in r.stdout and
+          "block." not in r.stdout, r.stdout)
+    check("Domain:" not in s.virsh("domstats", "--list-inactive").stdout, "p is active")
+    r = s.virsh("domstats", "--cpu-total", "--enforce", "p", check=False)
+    check(r.returncode != 0 and "not supported" in r.stderr, r.stderr)
+    r = s.virsh("domstats", "--cpu-total", "p")
+    check(r.stdout.strip() == "Domain: 'p'", "unsupported groups are left out: " + r.stdout)
+    r = s.virsh("domstats", "nosuch", check=False)
+    check(r.returncode != 0 and "failed to get domain" in r.stderr.lower(), r.stderr)
+
+    # domcapabilities: the capabilities' one guest
+    r = s.virsh("domcapabilities")
+    check("<path>/usr/bin/acrn-dm</path>" in r.stdout and "<arch>x86_64</arch>" in r.stdout and
+          "<disk supported='yes'>" in r.stdout and "<loader supported='no'/>" in r.stdout,
+          r.stdout)
+    r = s.virsh("domcapabilities", "--virttype", "kvm", "--arch", "x86_64", "--machine", "pc")
+    check("<domain>kvm</domain>" in r.stdout, r.stdout)
+    for args in (("--arch", "aarch64"), ("--machine", "q35"), ("--virttype", "xen"),
+                 ("--emulatorbin", "/usr/bin/qemu-system-x86_64")):
+        r = s.virsh("domcapabilities", *args, check=False)
+        check(r.returncode != 0 and "not supported" in r.stderr, " ".join(args) + r.stderr)
 
     # host: sysinfo (or libvirt's "not supported" where the host has no
     # SMBIOS data), node devices (none managed through libvirt)

@@ -91,7 +91,9 @@ def test(s):
     r = s.virsh("define", bad, check=False)
     check(r.returncode != 0 and "<hostdev>" in r.stderr, r.stderr)
     r = s.virsh("define", s.write_file("dup.xml", s.vm_xml("vm1b", UUID)), check=False)
-    check(r.returncode != 0, "redefining a UUID under another name must fail: " + r.stdout)
+    check(r.returncode != 0 and "already defined with uuid" in r.stderr,
+          "redefining a UUID under another name must fail: " + r.stdout + r.stderr)
+    check(s.virsh("list", "--all", "--name").stdout.split() == ["vm1"], "no rename")
 
     # read-only socket: queries work, define is refused by the daemon too
     r = s.virsh("list", "--all", "--name", uri=s.ro_uri)

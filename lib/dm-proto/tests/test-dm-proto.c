@@ -129,6 +129,36 @@ static void test_encode_rejects_types(void)
 	g_assert_nonnull(error);
 }
 
+static void test_json_string(void)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	acrn_json_append_string(out, "a\"b\\c\n\r\t\x01\x1f \xc3\xa9/");
+	g_assert_cmpstr(out->str, ==, "\"a\\\"b\\\\c\\n\\r\\t\\u0001\\u001f \xc3\xa9/\"");
+	g_string_truncate(out, 0);
+	acrn_json_append_string(out, "");
+	g_assert_cmpstr(out->str, ==, "\"\"");
+}
+
+static void test_event_names(void)
+{
+	const char *names[] = {"hello",	    "started", "paused",       "resumed",
+			       "suspended", "woken",   "reset",	       "poweroff",
+			       "reboot",    "crash",   "start-failed", "protocol-error"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		AcrnDmEvent ev = acrn_dm_event_parse(names[i]);
+
+		g_assert_cmpint(ev, !=, ACRN_DM_EVENT_UNKNOWN);
+		g_assert_cmpstr(acrn_dm_event_name(ev), ==, names[i]);
+	}
+	g_assert_cmpint(acrn_dm_event_parse("Started"), ==, ACRN_DM_EVENT_UNKNOWN);
+	g_assert_cmpint(acrn_dm_event_parse("poweroff "), ==, ACRN_DM_EVENT_UNKNOWN);
+	g_assert_cmpint(acrn_dm_event_parse(""), ==, ACRN_DM_EVENT_UNKNOWN);
+	g_assert_cmpint(acrn_dm_event_parse(NULL), ==, ACRN_DM_EVENT_UNKNOWN);
+	g_assert_cmpstr(acrn_dm_event_name((AcrnDmEvent)1000), ==, "unknown");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -137,5 +167,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/dm-proto/rejects", test_rejects);
 	g_test_add_func("/dm-proto/too-long", test_too_long);
 	g_test_add_func("/dm-proto/encode-rejects-types", test_encode_rejects_types);
+	g_test_add_func("/dm-proto/event-names", test_event_names);
+	g_test_add_func("/dm-proto/json-string", test_json_string);
 	return g_test_run();
 }

@@ -54,9 +54,18 @@ static void test_roundtrip(void)
 	g_assert_cmpuint(n, >=, 10);
 }
 
+/* The error domains' names are what their sources say, not what clang-format
+ * made of a dashed name ("dm - argv - error - quark"). */
+static void test_error_domain_names(void)
+{
+	g_assert_cmpstr(g_quark_to_string(DM_ARGV_ERROR), ==, "dm_argv_error_quark");
+	g_assert_cmpstr(g_quark_to_string(ACRN_VM_DEF_ERROR), ==, "acrn_vm_def_error_quark");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/vmdef/argv-roundtrip", test_roundtrip);
+	g_test_add_func("/vmdef/error-domain-names", test_error_domain_names);
 	return g_test_run();
 }
