@@ -16,6 +16,7 @@ struct _AcrnSupervisor {
 	GHashTable *by_uuid;	/* uuid -> AcrnMachine (owned) */
 	GHashTable *by_name;	/* name -> AcrnMachine (borrowed) */
 	GQueue autostart_queue; /* of AcrnMachine refs */
+	guint autostart_delay_ms, autostart_timer;
 	/* Temporary files of interrupted writes found while loading. */
 	GPtrArray *stale_tmp;
 };
@@ -533,6 +534,15 @@ static gint compare_autostart(gconstpointer a, gconstpointer b)
 
 static void autostart_next(AcrnSupervisor *sup);
 
+static gboolean on_autostart_delay(gpointer data)
+{
+	AcrnSupervisor *sup = data;
+
+	sup->autostart_timer = 0;
+	autostart_next(sup);
+	return G_SOURCE_REMOVE;
+}
+
 static void on_autostarted(GObject *src, GAsyncResult *res, gpointer data)
 {
 	g_autoptr(AcrnSupervisor) sup = data;
@@ -541,7 +551,24 @@ static void on_autostarted(GObject *src, GAsyncResult *res, gpointer data)
 	if (!acrn_machine_op_finish(ACRN_MACHINE(src), res, &error))
 		g_warning("autostart of '%s' failed: %s", acrn_machine_get_name(ACRN_MACHINE(src)),
 			  error->message);
+	if (sup->autostart_delay_ms && !g_queue_is_empty(&sup->autostart_queue)) {
+		/* The timer holds no reference: finalize removes it. */
+		sup->autostart_timer =
+		    g_timeout_add(sup->autostart_delay_ms, on_autostart_delay, sup);
+		return;
+	}
 	autostart_next(sup);
+}
+
+void acrn_supervisor_set_autostart_delay(AcrnSupervisor *sup, guint delay_ms)
+{
+	sup->autostart_delay_ms = delay_ms;
+}
+
+void acrn_supervisor_cancel_autostart(AcrnSupervisor *sup)
+{
+	g_clear_handle_id(&sup->autostart_timer, g_source_remove);
+	g_queue_clear_full(&sup->autostart_queue, g_object_unref);
 }
 
 static void autostart_next(AcrnSupervisor *sup)
@@ -564,7 +591,7 @@ static void autostart_next(AcrnSupervisor *sup)
 void acrn_supervisor_autostart(AcrnSupervisor *sup)
 {
 	g_autoptr(GPtrArray) vms = acrn_supervisor_list(sup);
-	gboolean idle = g_queue_is_empty(&sup->autostart_queue);
+	gboolean idle = g_queue_is_empty(&sup->autostart_queue) && !sup->autostart_timer;
 
 	g_ptr_array_sort(vms, compare_autostart);
 	for (guint i = 0; i < vms->len; i++) {
@@ -602,7 +629,7 @@ void acrn_supervisor_stop_all_async(AcrnSupervisor *sup, guint timeout_sec, GAsy
 	AcrnVmStopOptions opts = {TRUE, timeout_sec, TRUE};
 
 	g_task_set_task_data(task, pending, g_free);
-	g_queue_clear_full(&sup->autostart_queue, g_object_unref);
+	acrn_supervisor_cancel_autostart(sup);
 	*pending = 1;
 	for (guint i = 0; i < vms->len; i++) {
 		AcrnMachine *vm = vms->pdata[i];
@@ -637,7 +664,7 @@ static void acrn_supervisor_finalize(GObject *obj)
 {
 	AcrnSupervisor *sup = ACRN_SUPERVISOR(obj);
 
-	g_queue_clear_full(&sup->autostart_queue, g_object_unref);
+	acrn_supervisor_cancel_autostart(sup);
 	g_ptr_array_unref(sup->stale_tmp);
 	g_hash_table_unref(sup->by_name);
 	g_hash_table_unref(sup->by_uuid);
