@@ -411,10 +411,16 @@ static void s5_start(AcrnHostPower *hp, const char *trigger)
 
 /* ---- host sleep (S3) ---- */
 
+/* How long a guest asked to suspend gets to enter S3 before it is paused
+ * instead (within logind's InhibitDelayMaxSec). */
+#define S3_ENTER_WAIT_SEC 5
+
 typedef struct {
 	AcrnHostPower *hp;
-	char *uuid;
-	gboolean fallback; /* suspend failed: pausing instead */
+	AcrnMachine *vm;
+	gboolean fallback; /* suspend did not work: pausing instead */
+	gulong changed_id;
+	guint timer;
 } S3Vm;
 
 static void s3_wake(AcrnHostPower *hp);
@@ -429,36 +435,85 @@ static void s3_done_one(AcrnHostPower *hp)
 		s3_wake(hp);
 }
 
+static void s3vm_finish(S3Vm *s, const char *did)
+{
+	AcrnHostPower *hp = s->hp;
+
+	if (did) {
+		g_hash_table_insert(hp->slept, g_strdup(acrn_machine_get_uuid(s->vm)),
+				    (gpointer)did);
+		g_message("host sleep: VM '%s' %s", acrn_machine_get_name(s->vm), did);
+	}
+	g_clear_handle_id(&s->timer, g_source_remove);
+	g_clear_signal_handler(&s->changed_id, s->vm);
+	g_object_unref(s->vm);
+	g_free(s);
+	s3_done_one(hp);
+}
+
+static void on_s3_request(GObject *src, GAsyncResult *res, gpointer data);
+
+/* A guest that does not enter S3 must not run while the host sleeps: stop
+ * its vCPUs instead. */
+static void s3vm_pause_instead(S3Vm *s, const char *why)
+{
+	g_message("host sleep: VM '%s' did not suspend (%s): pausing it",
+		  acrn_machine_get_name(s->vm), why);
+	s->fallback = TRUE;
+	acrn_machine_request_async(s->vm, ACRN_VM_REQUEST_PAUSE, on_s3_request, s);
+}
+
+static void s3vm_changed(AcrnMachine *vm, gpointer data)
+{
+	S3Vm *s = data;
+
+	if (acrn_machine_get_state(vm) == ACRN_VM_STATE_SUSPENDED)
+		s3vm_finish(s, "suspended");
+	else if (!acrn_machine_is_active(vm))
+		s3vm_finish(s, NULL);
+}
+
+static gboolean s3vm_on_timeout(gpointer data)
+{
+	S3Vm *s = data;
+
+	s->timer = 0;
+	g_clear_signal_handler(&s->changed_id, s->vm);
+	if (acrn_machine_get_state(s->vm) == ACRN_VM_STATE_RUNNING && !acrn_machine_is_busy(s->vm))
+		s3vm_pause_instead(s, "no S3 entry within " G_STRINGIFY(S3_ENTER_WAIT_SEC) " s");
+	else
+		s3vm_finish(s, NULL);
+	return G_SOURCE_REMOVE;
+}
+
 static void on_s3_request(GObject *src, GAsyncResult *res, gpointer data)
 {
 	S3Vm *s = data;
-	AcrnHostPower *hp = s->hp;
 	AcrnMachine *vm = ACRN_MACHINE(src);
 	g_autoptr(GError) error = NULL;
+	gboolean ok = acrn_machine_op_finish(vm, res, &error);
 
-	if (acrn_machine_op_finish(vm, res, &error)) {
-		gboolean susp = hp->cfg.sleep_action == ACRN_HOST_SLEEP_SUSPEND && !s->fallback;
-
-		g_hash_table_insert(hp->slept, g_strdup(s->uuid),
-				    susp ? (gpointer) "suspended" : (gpointer) "paused");
-		g_message("host sleep: VM '%s' %s", acrn_machine_get_name(vm),
-			  susp ? "suspended" : "paused");
-	} else if (hp->cfg.sleep_action == ACRN_HOST_SLEEP_SUSPEND && !s->fallback &&
-		   acrn_machine_get_state(vm) == ACRN_VM_STATE_RUNNING) {
-		/* A guest that does not enter S3 must not run while the host
-		 * sleeps: stop its vCPUs instead. */
-		g_message("host sleep: VM '%s' did not suspend (%s): pausing it",
-			  acrn_machine_get_name(vm), error->message);
-		s->fallback = TRUE;
-		acrn_machine_request_async(vm, ACRN_VM_REQUEST_PAUSE, on_s3_request, s);
+	if (s->fallback || s->hp->cfg.sleep_action == ACRN_HOST_SLEEP_PAUSE) {
+		if (!ok)
+			g_warning("host sleep: VM '%s' keeps running: %s",
+				  acrn_machine_get_name(vm), error->message);
+		s3vm_finish(s, ok ? "paused" : NULL);
 		return;
-	} else {
-		g_warning("host sleep: VM '%s' keeps running: %s", acrn_machine_get_name(vm),
-			  error->message);
 	}
-	g_free(s->uuid);
-	g_free(s);
-	s3_done_one(hp);
+	if (!ok) {
+		if (acrn_machine_get_state(vm) == ACRN_VM_STATE_RUNNING)
+			s3vm_pause_instead(s, error->message);
+		else
+			s3vm_finish(s, NULL);
+		return;
+	}
+	/* The request was made; the guest enters S3 when it gets to it. */
+	if (acrn_machine_get_state(vm) == ACRN_VM_STATE_SUSPENDED) {
+		s3vm_finish(s, "suspended");
+		return;
+	}
+	s->changed_id = g_signal_connect(vm, "changed", G_CALLBACK(s3vm_changed), s);
+	s->timer = g_timeout_add_seconds(S3_ENTER_WAIT_SEC, s3vm_on_timeout, s);
 }
 
 static void s3_sleep(AcrnHostPower *hp)
@@ -480,7 +535,7 @@ static void s3_sleep(AcrnHostPower *hp)
 			continue;
 		s = g_new0(S3Vm, 1);
 		s->hp = hp;
-		s->uuid = g_strdup(acrn_machine_get_uuid(vm));
+		s->vm = g_object_ref(vm);
 		hp->s3_pending++;
 		acrn_machine_request_async(vm,
 					   hp->cfg.sleep_action == ACRN_HOST_SLEEP_SUSPEND
