@@ -96,7 +96,10 @@ static void logmsg(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "acrn-dm-standin[%d] %s: ", (int)getpid(), S.name ? S.name : "?");
+	/* Wall-clock time, so that tests can tell which of several device
+	 * models did what when (e.g. power buttons pressed in parallel). */
+	fprintf(stderr, "%.6f acrn-dm-standin[%d] %s: ", g_get_real_time() / 1e6, (int)getpid(),
+		S.name ? S.name : "?");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
@@ -162,6 +165,7 @@ static void press_power_button(void)
 
 static void set_state(GuestState st, const char *event)
 {
+	logmsg("guest %s", event ? event : state_names[st]);
 	S.state = st;
 	if (event)
 		send_event(event, NULL, NULL);
