@@ -20,7 +20,22 @@ struct _AcrnMachined {
 	guint watch_id;
 	gulong added_id, removed_id;
 	gboolean present, said_absent;
+	/* VM uuid -> Registered: machines this acrnd registered or found. */
+	GHashTable *registered;
 };
+
+typedef struct {
+	char *name;
+	guint pid;
+} Registered;
+
+static void registered_free(gpointer p)
+{
+	Registered *r = p;
+
+	g_free(r->name);
+	g_free(r);
+}
 
 typedef struct {
 	AcrnMachined *md;
@@ -68,6 +83,53 @@ static gboolean still_current(Registration *r)
 
 static void create_machine(Registration *r);
 
+static void on_terminated(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autofree char *name = data;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GError) error = NULL;
+
+	reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
+	if (!reply && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_debug("TerminateMachine %s: %s", name, error->message);
+}
+
+/* The device model of @name ended.  Normally machined forgets the machine
+ * by itself once the scope is empty; but a process that exits while its
+ * scope is being created can leave an empty scope behind that systemd
+ * never sees go empty.  Stopping the (empty) scope is harmless either
+ * way. */
+static void terminate_machine(AcrnMachined *md, const char *name)
+{
+	g_dbus_connection_call(md->conn, MACHINED_NAME, MACHINED_PATH, MACHINED_IFACE,
+			       "TerminateMachine", g_variant_new("(s)", name), NULL,
+			       G_DBUS_CALL_FLAGS_NO_AUTO_START, 10000, md->cancel, on_terminated,
+			       g_strdup(name));
+}
+
+static void remember(Registration *r)
+{
+	Registered *reg = g_new0(Registered, 1);
+
+	reg->name = g_strdup(r->name);
+	reg->pid = r->pid;
+	g_hash_table_replace(r->md->registered, g_strdup(acrn_machine_get_uuid(r->vm)), reg);
+}
+
+/* Called on every change of a VM: forget (and end) the machine of a
+ * device model that is gone. */
+static void check_gone(AcrnMachined *md, AcrnMachine *vm)
+{
+	Registered *reg = g_hash_table_lookup(md->registered, acrn_machine_get_uuid(vm));
+
+	if (!reg || (acrn_machine_is_active(vm) && acrn_machine_get_leader_pid(vm) == reg->pid))
+		return;
+	g_info("VM '%s': device model %u ended; ending machine '%s'", acrn_machine_get_name(vm),
+	       reg->pid, reg->name);
+	terminate_machine(md, reg->name);
+	g_hash_table_remove(md->registered, acrn_machine_get_uuid(vm));
+}
+
 static gboolean on_retry(gpointer data)
 {
 	create_machine(data);
@@ -84,6 +146,9 @@ static void on_created(GObject *src, GAsyncResult *res, gpointer data)
 	if (reply) {
 		g_message("VM '%s': registered with systemd-machined as '%s' (leader %u)",
 			  acrn_machine_get_name(r->vm), r->name, r->pid);
+		remember(r);
+		/* It may have ended while the call was out. */
+		check_gone(r->md, r->vm);
 		registration_free(r);
 		return;
 	}
@@ -151,6 +216,8 @@ static void on_by_pid(GObject *src, GAsyncResult *res, gpointer data)
 		/* Re-attached after an acrnd restart: still in its scope. */
 		g_info("VM '%s': already registered with systemd-machined",
 		       acrn_machine_get_name(r->vm));
+		remember(r);
+		check_gone(r->md, r->vm);
 		registration_free(r);
 		return;
 	}
@@ -182,9 +249,15 @@ static void on_vm_event(AcrnMachine *vm, const char *event, const char *detail, 
 		register_vm(data, vm);
 }
 
+static void on_vm_changed(AcrnMachine *vm, gpointer data)
+{
+	check_gone(data, vm);
+}
+
 static void on_vm_added(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 {
 	g_signal_connect(vm, "event", G_CALLBACK(on_vm_event), data);
+	g_signal_connect(vm, "changed", G_CALLBACK(on_vm_changed), data);
 }
 
 static void on_vm_removed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
@@ -224,6 +297,7 @@ AcrnMachined *acrn_machined_new(GDBusConnection *conn, AcrnSupervisor *sup)
 	md->conn = g_object_ref(conn);
 	md->sup = g_object_ref(sup);
 	md->cancel = g_cancellable_new();
+	md->registered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, registered_free);
 	md->added_id = g_signal_connect(sup, "vm-added", G_CALLBACK(on_vm_added), md);
 	md->removed_id = g_signal_connect(sup, "vm-removed", G_CALLBACK(on_vm_removed), md);
 	for (guint i = 0; i < vms->len; i++)
@@ -247,6 +321,7 @@ void acrn_machined_free(AcrnMachined *md)
 	for (guint i = 0; i < vms->len; i++)
 		g_signal_handlers_disconnect_by_data(vms->pdata[i], md);
 	g_object_unref(md->cancel);
+	g_hash_table_unref(md->registered);
 	g_object_unref(md->sup);
 	g_object_unref(md->conn);
 	g_free(md);

@@ -195,6 +195,7 @@ static const char machined_xml[] =
     "<arg type='s' direction='in'/><arg type='u' direction='in'/>"
     "<arg type='s' direction='in'/><arg type='a(sv)' direction='in'/>"
     "<arg type='o' direction='out'/></method>"
+    "<method name='TerminateMachine'><arg type='s' direction='in'/></method>"
     "<method name='GetMachineByPID'><arg type='u' direction='in'/>"
     "<arg type='o' direction='out'/></method>"
     "</interface></node>";
@@ -205,7 +206,13 @@ static void machined_call(GDBusConnection *c, const char *sender, const char *pa
 {
 	FakeMachined *m = data;
 
-	if (strcmp(method, "GetMachineByPID") == 0) {
+	if (strcmp(method, "TerminateMachine") == 0) {
+		const char *name;
+
+		g_variant_get(params, "(&s)", &name);
+		g_ptr_array_add(m->terminate_calls, g_strdup(name));
+		g_dbus_method_invocation_return_value(inv, NULL);
+	} else if (strcmp(method, "GetMachineByPID") == 0) {
 		guint32 pid;
 		const char *name;
 
@@ -255,6 +262,7 @@ FakeMachined *fake_machined_new(const char *address)
 
 	m->conn = connect_to(address);
 	m->create_calls = g_ptr_array_new_with_free_func(g_free);
+	m->terminate_calls = g_ptr_array_new_with_free_func(g_free);
 	m->by_pid = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	m->reg_id = g_dbus_connection_register_object(m->conn, "/org/freedesktop/machine1", info,
 						      &machined_vtable, m, NULL, &error);
@@ -273,6 +281,7 @@ void fake_machined_free(FakeMachined *m)
 	g_dbus_connection_close_sync(m->conn, NULL, NULL);
 	g_object_unref(m->conn);
 	g_ptr_array_unref(m->create_calls);
+	g_ptr_array_unref(m->terminate_calls);
 	g_hash_table_unref(m->by_pid);
 	g_free(m);
 }

@@ -50,7 +50,8 @@ typedef struct {
 	/* CreateMachine calls: "name|uuid-hex|service|class|leader|props" with
 	 * props as GVariant text */
 	GPtrArray *create_calls;
-	GHashTable *by_pid; /* leader pid -> machine name: registered machines */
+	GPtrArray *terminate_calls; /* TerminateMachine: machine names */
+	GHashTable *by_pid;	    /* leader pid -> machine name: registered machines */
 	guint by_pid_queries;
 } FakeMachined;
 

@@ -2166,6 +2166,24 @@ static gboolean creates_seen(gpointer data)
 	return w->m->create_calls->len >= w->n;
 }
 
+static gboolean has_call(GPtrArray *calls, const char *prefix)
+{
+	for (guint i = 0; i < calls->len; i++)
+		if (g_str_has_prefix(calls->pdata[i], prefix))
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean failing_ended(gpointer data)
+{
+	return has_call(((FakeMachined *)data)->terminate_calls, "failing");
+}
+
+static gboolean terminates_seen(gpointer data)
+{
+	return ((FakeMachined *)data)->terminate_calls->len >= 1;
+}
+
 static gboolean lookups_seen(gpointer data)
 {
 	/* Two spawns, then two re-attaches. */
@@ -2218,6 +2236,25 @@ static void test_machined(Fixture *f, gconstpointer data)
 	g_assert_true(wait_for(lookups_seen, m, WAIT_MS));
 	drain();
 	g_assert_cmpuint(m->create_calls->len, ==, 2);
+	g_assert_cmpuint(m->terminate_calls->len, ==, 0);
+	/* Its device model ended: its (empty) machine is ended too, so that
+	 * none is left behind (a device model that fails at once can leave
+	 * an empty scope that systemd never sees empty). */
+	CALL_OK(acrn_vm_call_force_stop_sync(v1, no_opts(), NULL, error));
+	g_assert_true(wait_for(terminates_seen, m, WAIT_MS));
+	g_assert_cmpstr(m->terminate_calls->pdata[0], ==, "machine1");
+	/* A device model that fails at once: if its machine got registered
+	 * at all, it is ended. */
+	{
+		g_autofree char *p3 = define(f, "failing", "standin.fail-start=boom", NULL);
+		g_autoptr(AcrnVM) v3 = vm_proxy(f, p3);
+		g_autoptr(GError) e = NULL;
+
+		g_assert_false(acrn_vm_call_start_sync(v3, no_opts(), NULL, &e));
+		drain();
+		if (has_call(m->create_calls, "failing|"))
+			g_assert_true(wait_for(failing_ended, m, WAIT_MS));
+	}
 	fake_machined_free(m);
 }
 

@@ -69,6 +69,8 @@ cp "$srcdir/virtacrnd.socket" "$srcdir/virtacrnd-ro.socket" "$srcdir/virtacrnd-a
 	"$l/lib/systemd/system/"
 cp "$srcdir/acrn.tmpfiles" "$l/lib/tmpfiles.d/acrn.conf"
 cp "$srcdir/acrn.sysusers" "$l/lib/sysusers.d/acrn.conf"
+mkdir -p "$l/lib/systemd/logind.conf.d"
+cp "$srcdir/acrn-logind.conf" "$l/lib/systemd/logind.conf.d/acrn.conf"
 cp "$srcdir/org.acrn.Acrnd1.service" "$l/share/dbus-1/system-services/"
 # dbus-daemon reads policies from /usr/share/dbus-1/system.d and
 # /etc/dbus-1/system.d only; /etc is the container's own tmpfs.
@@ -104,15 +106,20 @@ fi
 
 # Boot.  firstboot would ask questions; console-getty would take the
 # console; the driver is pulled in from the kernel command line.
+# systemd-suspend.service is masked so that no test can ever suspend the
+# host (logind still announces a `systemctl suspend`; /sys is read-only
+# in the container anyway).
 timeout 180 systemd-nspawn -q -D / --volatile=yes --register=no --keep-unit \
 	--bind-ro="$l:/usr/local" --bind-ro="$w/policy:/etc/dbus-1/system.d" \
 	--bind="$w/results:/acrn-results" --bind-ro="$w/preset:/etc/systemd/system-preset" \
 	$extra_args -b -- systemd.firstboot=off systemd.mask=console-getty.service \
+	systemd.mask=systemd-suspend.service \
 	systemd.unit=multi-user.target systemd.wants=acrn-test-driver.service \
 	>"$w/boot.log" 2>&1 </dev/null &
 nspawn_pid=$!
 wait "$nspawn_pid"
 status=$?
+off_ns=$(date +%s%N)
 nspawn_pid=""
 
 if [ ! -f "$w/results/tap" ]; then

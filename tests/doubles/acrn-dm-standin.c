@@ -96,10 +96,7 @@ static void logmsg(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	/* Wall-clock time, so that tests can tell which of several device
-	 * models did what when (e.g. power buttons pressed in parallel). */
-	fprintf(stderr, "%.6f acrn-dm-standin[%d] %s: ", g_get_real_time() / 1e6, (int)getpid(),
-		S.name ? S.name : "?");
+	fprintf(stderr, "acrn-dm-standin[%d] %s: ", (int)getpid(), S.name ? S.name : "?");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
@@ -151,15 +148,21 @@ static gboolean on_shutdown_timer(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void press_power_button(void)
+/* @by: "control request" or "SIGTERM", so tests can tell acrnd's press
+ * from systemd stopping the device model's scope. */
+static void press_power_button(const char *by)
 {
 	if (S.shutdown_ignore) {
-		logmsg("power button pressed; guest ignores it");
+		logmsg("power button pressed (%s) at %.6f; guest ignores it", by,
+		       g_get_real_time() / 1e6);
 		return;
 	}
 	if (S.shutdown_timer)
 		return;
-	logmsg("power button pressed; guest powers off in %.2fs", S.shutdown_delay);
+	/* Wall-clock time: tests compare when several device models got
+	 * theirs (pressed in parallel or one after the other). */
+	logmsg("power button pressed (%s) at %.6f; guest powers off in %.2fs", by,
+	       g_get_real_time() / 1e6, S.shutdown_delay);
 	S.shutdown_timer = g_timeout_add((guint)(S.shutdown_delay * 1000), on_shutdown_timer, NULL);
 }
 
@@ -306,7 +309,7 @@ static void handle_request(GVariant *msg)
 			bad_state = "the power button works only while the guest runs";
 		} else {
 			reply(id, NULL, NULL, NULL);
-			press_power_button();
+			press_power_button("control request");
 			return;
 		}
 	} else if (strcmp(req, "pause") == 0) {
@@ -645,7 +648,7 @@ static void open_console(void)
 static gboolean on_sigterm(gpointer data)
 {
 	if (S.state == GUEST_RUNNING)
-		press_power_button();
+		press_power_button("SIGTERM");
 	else
 		quit_with(ACRN_DM_EXIT_POWEROFF);
 	return G_SOURCE_CONTINUE;
