@@ -142,6 +142,27 @@ if [ "$mode" = logind ]; then
 	check "vm1 is still one machine with the same leader" sh -c \
 		"[ \"\$(machinectl show vm1 -p Leader)\" = Leader=$pid ]"
 
+	# A machine ends with its device model; and machinectl's own verbs.
+	idle_log=/run/acrn/11111111-0000-4000-8000-000000000006.log
+	check "start idle" acrnctl start idle
+	check "machinectl lists idle" sh -c "machinectl list --no-legend | grep -q '^idle '"
+	check "acrnctl stop --wait idle" acrnctl stop --wait --timeout 10 idle
+	check "machinectl no longer lists idle" wait_until 30 sh -c "! machinectl list --no-legend | grep -q '^idle '"
+	# machinectl poweroff sends SIGRTMIN+4 to the leader (systemd's
+	# "power off gracefully"): acrn-dm presses the power button.
+	check "start idle again" acrnctl start idle
+	check "machinectl poweroff idle" machinectl poweroff idle
+	check "idle is shut off gracefully (state stopped, guest-poweroff)" wait_until 50 sh -c \
+		"acrnctl list --json | grep '\"name\": \"idle\"' | grep -q '\"state\": \"stopped\", \"state_reason\": \"guest-poweroff\"'"
+	check "idle's stand-in logged the power button from SIGRTMIN+4" grep -q "power button pressed (SIGRTMIN+4)" $idle_log
+	# machinectl terminate stops the scope: SIGTERM, also the power button
+	# (SIGKILL only after the scope's stop timeout).
+	check "start idle once more" acrnctl start idle
+	check "machinectl terminate idle" machinectl terminate idle
+	check "idle is shut off gracefully again" wait_until 50 sh -c \
+		"acrnctl list --json | grep '\"name\": \"idle\"' | grep -q '\"state\": \"stopped\", \"state_reason\": \"guest-poweroff\"'"
+	check "idle's stand-in logged the power button from SIGTERM" grep -q "power button pressed (SIGTERM)" $idle_log
+
 	# Host suspend: logind's real PrepareForSleep.  Safety: only where
 	# /sys/power/state is the plain file nspawn-power-hook.sh put there
 	# (not sysfs) and systemd-suspend.service is masked (nspawn.sh's

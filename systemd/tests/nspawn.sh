@@ -17,7 +17,8 @@
 # the driver in tests/ run inside, NSPAWN_HOOK a shell file sourced here
 # that defines hook_setup (before the boot: more files under $l, more
 # nspawn options in $extra_args) and hook_check (after the container is
-# off: host-side checks, TAP lines through ok/not_ok).
+# off: host-side checks, TAP lines through ok/not_ok).  KEEP_W=DIR keeps a
+# copy of the results directory (logs the container left) for debugging.
 set -u
 driver_name=${NSPAWN_DRIVER:-nspawn-driver.sh}
 extra_args=""
@@ -48,7 +49,7 @@ w=$(mktemp -d "${TMPDIR:-/tmp}/acrn-nspawn.XXXXXX")
 nspawn_pid=""
 cleanup() {
 	[ -n "$nspawn_pid" ] && kill "$nspawn_pid" 2>/dev/null && wait "$nspawn_pid" 2>/dev/null
-	rm -rf "$w"
+	[ -n "${KEEP_W:-}" ] && cp -r "$w/results" "$KEEP_W"; rm -rf "$w"
 }
 trap cleanup EXIT
 
