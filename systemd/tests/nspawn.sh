@@ -13,8 +13,9 @@
 # Needs root and systemd-nspawn; skipped (77) otherwise, or when the
 # container cannot boot at all on this host (the reason is printed).
 #
-# Other scenarios reuse this script (nspawn-power.sh): NSPAWN_DRIVER names
-# the driver in tests/ run inside, NSPAWN_HOOK a shell file sourced here
+# Other scenarios reuse this script (nspawn-power.sh, bench/svm-power.sh):
+# NSPAWN_DRIVER names the driver run inside (in tests/, or an absolute
+# path), NSPAWN_HOOK a shell file sourced here
 # that defines hook_setup (before the boot: more files under $l, more
 # nspawn options in $extra_args) and hook_check (after the container is
 # off: host-side checks, TAP lines through ok/not_ok).  KEEP_W=DIR keeps a
@@ -82,7 +83,10 @@ cp "$srcdir/org.acrn.Acrnd1.conf" "$w/policy/"
 exec_start=$(grep '^ExecStart=' "$l/lib/systemd/system/acrnd.service")
 printf '[Unit]\nConditionPathExists=\n[Service]\nExecStart=\n%s --dm-path=%s\n' \
 	"$exec_start" /usr/local/libexec/acrn-dm-standin >"$l/lib/systemd/system/acrnd.service.d/test.conf"
-cp "$srcdir/tests/$driver_name" "$l/libexec/acrn-nspawn-driver.sh"
+case $driver_name in
+/*) cp "$driver_name" "$l/libexec/acrn-nspawn-driver.sh" ;;
+*) cp "$srcdir/tests/$driver_name" "$l/libexec/acrn-nspawn-driver.sh" ;;
+esac
 chmod +x "$l/libexec/acrn-nspawn-driver.sh"
 cat >"$l/lib/systemd/system/acrn-test-driver.service" <<'EOF'
 [Unit]
