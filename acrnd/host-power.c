@@ -218,7 +218,8 @@ static void s5_finish(AcrnHostPower *hp)
 	if (hp->cfg.record_path &&
 	    !acrn_store_write_atomic(hp->cfg.record_path, data, len, 0644, &error))
 		g_warning("cannot record the VMs' state at host shutdown: %s", error->message);
-	g_clear_pointer(&hp->s5_record, g_key_file_free);
+	/* Kept: a VM started after this round is stopped by a second one
+	 * (SIGTERM), which adds to the same record. */
 	g_message("host shutdown: every VM is taken care of");
 	hp->phase = PHASE_SHUTDOWN_DONE;
 	release_inhibitor(hp, "host shutdown may proceed");
@@ -351,13 +352,22 @@ static void s5_start(AcrnHostPower *hp, const char *trigger)
 	g_autofree char *ts = g_date_time_format_iso8601(now);
 	GPtrArray *started = g_ptr_array_new();
 
-	if (hp->phase == PHASE_SHUTDOWN || hp->phase == PHASE_SHUTDOWN_DONE)
+	if (hp->phase == PHASE_SHUTDOWN)
 		return;
 	hp->phase = PHASE_SHUTDOWN;
 	acrn_supervisor_cancel_autostart(hp->sup);
-	hp->s5_record = g_key_file_new();
-	g_key_file_set_string(hp->s5_record, "host-shutdown", "trigger", trigger);
-	g_key_file_set_string(hp->s5_record, "host-shutdown", "started", ts);
+	if (!hp->s5_record) {
+		hp->s5_record = g_key_file_new();
+		g_key_file_set_string(hp->s5_record, "host-shutdown", "trigger", trigger);
+		g_key_file_set_string(hp->s5_record, "host-shutdown", "started", ts);
+	} else {
+		/* A second round for VMs started after the first. */
+		g_autofree char *t =
+		    g_key_file_get_string(hp->s5_record, "host-shutdown", "trigger", NULL);
+		g_autofree char *both = g_strdup_printf("%s+%s", t ? t : "", trigger);
+
+		g_key_file_set_string(hp->s5_record, "host-shutdown", "trigger", both);
+	}
 	hp->s5_pending = 1;
 	for (guint i = 0; i < vms->len; i++) {
 		AcrnMachine *vm = vms->pdata[i];
@@ -371,7 +381,10 @@ static void s5_start(AcrnHostPower *hp, const char *trigger)
 		g_key_file_set_string(hp->s5_record, group, "policy",
 				      action == ACRN_VM_HOST_SHUTDOWN_LEAVE ? "leave" : "shutdown");
 		if (!acrn_machine_is_active(vm)) {
-			g_key_file_set_string(hp->s5_record, group, "result", "not-running");
+			/* (In a second round: keep what the first one found.) */
+			if (!g_key_file_has_key(hp->s5_record, group, "result", NULL))
+				g_key_file_set_string(hp->s5_record, group, "result",
+						      "not-running");
 			continue;
 		}
 		if (action == ACRN_VM_HOST_SHUTDOWN_LEAVE) {
@@ -619,6 +632,35 @@ static void on_prepare(GDBusConnection *conn, const char *sender, const char *pa
 
 /* ---- SIGTERM ---- */
 
+static AcrnVmHostShutdown policy_of(AcrnHostPower *hp, AcrnMachine *vm)
+{
+	const AcrnVmDef *def = acrn_machine_get_def(vm);
+
+	return def->host_shutdown ? def->host_shutdown : hp->cfg.shutdown_action;
+}
+
+/* Active VMs a host shutdown would stop. */
+static guint count_to_stop(AcrnHostPower *hp)
+{
+	g_autoptr(GPtrArray) vms = acrn_supervisor_list(hp->sup);
+	guint n = 0;
+
+	for (guint i = 0; i < vms->len; i++)
+		n += acrn_machine_is_active(vms->pdata[i]) &&
+		     policy_of(hp, vms->pdata[i]) == ACRN_VM_HOST_SHUTDOWN_SHUTDOWN;
+	return n;
+}
+
+guint acrn_host_power_max_timeout_sec(AcrnHostPower *hp)
+{
+	g_autoptr(GPtrArray) vms = acrn_supervisor_list(hp->sup);
+	guint max = hp->cfg.shutdown_timeout_sec;
+
+	for (guint i = 0; i < vms->len; i++)
+		max = MAX(max, acrn_machine_get_def(vms->pdata[i])->host_shutdown_timeout_sec);
+	return max;
+}
+
 static void on_system_state(GObject *src, GAsyncResult *res, gpointer data)
 {
 	g_autoptr(GTask) task = data;
@@ -659,6 +701,15 @@ void acrn_host_power_terminate_async(AcrnHostPower *hp, GAsyncReadyCallback cb, 
 		return;
 	}
 	if (hp->phase == PHASE_SHUTDOWN_DONE) {
+		/* logind announced the shutdown already; a VM started since
+		 * (after the lock was released) is stopped now. */
+		if (count_to_stop(hp) > 0) {
+			g_message("host shutdown: VMs were started after the VMs were stopped; "
+				  "stopping them too");
+			g_ptr_array_add(hp->s5_waiters, task);
+			s5_start(hp, "sigterm");
+			return;
+		}
 		g_task_return_boolean(task, TRUE);
 		g_object_unref(task);
 		return;

@@ -49,6 +49,9 @@ void acrn_host_power_free(AcrnHostPower *hp);
 void acrn_host_power_terminate_async(AcrnHostPower *hp, GAsyncReadyCallback cb, gpointer data);
 gboolean acrn_host_power_terminate_finish(AcrnHostPower *hp, GAsyncResult *res);
 
+/* The longest graceful-stop timeout any VM has (for EXTEND_TIMEOUT_USEC). */
+guint acrn_host_power_max_timeout_sec(AcrnHostPower *hp);
+
 /* Parse "shutdown"/"leave" and "pause"/"suspend" (command line). */
 gboolean acrn_host_shutdown_action_parse(const char *s, AcrnVmHostShutdown *out);
 gboolean acrn_host_sleep_action_parse(const char *s, AcrnHostSleepAction *out);

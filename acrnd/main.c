@@ -225,7 +225,8 @@ static gboolean on_term(gpointer data)
 	} else {
 		/* Stops the VMs only if the Service VM is shutting down. */
 		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu",
-			   (unsigned long long)(opt.host_shutdown_timeout + 30) * G_USEC_PER_SEC);
+			   (unsigned long long)(acrn_host_power_max_timeout_sec(d->hp) + 30) *
+			       G_USEC_PER_SEC);
 		acrn_host_power_terminate_async(d->hp, on_terminated, d);
 	}
 	return G_SOURCE_CONTINUE;

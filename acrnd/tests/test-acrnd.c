@@ -1972,7 +1972,7 @@ static void test_host_prepare_for_shutdown(Fixture *f, gconstpointer data)
 	g_autoptr(AcrnVM) deaf = NULL;
 	g_autoptr(AcrnVM) kept = NULL;
 	g_autoptr(AcrnVM) idle = NULL;
-	guint pid_kept, pid_deaf;
+	guint pid_kept, pid_deaf, pid_late;
 	gint64 t0, took;
 
 	/* A global timeout far beyond the test's: only the per-VM one of
@@ -2038,11 +2038,28 @@ static void test_host_prepare_for_shutdown(Fixture *f, gconstpointer data)
 			event_index(f, "polite2 stopped"));
 	g_test_message("PrepareForShutdown to lock release: %.2f s", took / 1e6);
 	g_assert_cmpint(took, <, 4 * G_USEC_PER_SEC);
-	/* The shutdown proceeds: systemd's SIGTERM ends acrnd at once, and the
-	 * lock is not taken again for "kept". */
+	/* A VM started after the lock was released ... */
+	CALL_OK(acrn_vm_call_start_sync(idle, no_opts(), NULL, error));
+	pid_late = acrn_vm_get_leader_pid(idle);
+	/* ... is stopped when systemd's SIGTERM comes (no need to ask
+	 * systemd: logind announced the shutdown); the lock is not taken
+	 * again for it or for "kept". */
 	g_assert_cmpint(stop_acrnd(f, SIGTERM), ==, 0);
+	g_assert_false(pid_alive(pid_late));
 	g_assert_cmpuint(l->inhibit_calls->len, ==, 1);
 	g_assert_true(pid_alive(pid_kept));
+	{
+		g_autofree char *text2 = read_record(f);
+		g_autoptr(GKeyFile) k2 = g_key_file_new();
+		g_autofree char *trigger = NULL;
+
+		g_assert_true(g_key_file_load_from_data(k2, text2, -1, G_KEY_FILE_NONE, NULL));
+		assert_record(k2, "idle", "result", "shut-down");
+		assert_record(k2, "polite", "result", "shut-down"); /* the first round's */
+		assert_record(k2, "deaf", "result", "force-stopped");
+		trigger = g_key_file_get_string(k2, "host-shutdown", "trigger", NULL);
+		g_assert_cmpstr(trigger, ==, "logind+sigterm");
+	}
 	fake_logind_free(l);
 }
 

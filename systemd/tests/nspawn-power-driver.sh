@@ -58,7 +58,11 @@ all_running() {
 now() { date +%s%N; }
 since() { echo "$((($(now) - $1) / 1000000)) ms"; } # no awk/bc in the container
 
-: >"$out"
+cat >"$out" <<'TAP'
+# Real here: systemd (PID 1), dbus-daemon, systemd-logind, systemd-machined.
+# Test doubles: acrn-dm-standin stands in for acrn-dm (no hypervisor);
+# a plain file stands in for the kernel's /sys/power/state (host suspend).
+TAP
 
 # Evidence that must survive the poweroff; its stop runs after acrnd's.
 systemctl start acrn-test-collect.service
