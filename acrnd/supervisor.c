@@ -199,6 +199,12 @@ AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, GError
 			def->autostart = old->autostart;
 			def->autostart_order = old->autostart_order;
 		}
+		/* Likewise the host-shutdown policy: a client that rebuilds the
+		 * XML (Nova) must not drop what the administrator set. */
+		if (def->host_shutdown == ACRN_VM_HOST_SHUTDOWN_DEFAULT) {
+			def->host_shutdown = old->host_shutdown;
+			def->host_shutdown_timeout_sec = old->host_shutdown_timeout_sec;
+		}
 		if (!save_def(sup, def, TRUE, error))
 			return NULL;
 		g_hash_table_remove(sup->by_name, old_name);
