@@ -14,6 +14,8 @@
 #include "acrn-dbus-errors.h"
 #include "sd-daemon.h"
 #include "dbus-service.h"
+#include "host-power.h"
+#include "machined.h"
 #include "supervisor.h"
 
 #ifndef ACRN_DM_DEFAULT_PATH
@@ -24,7 +26,12 @@ static struct {
 	gboolean system_bus, session_bus, version, stop_vms_on_exit;
 	char *bus_address, *state_dir, *run_dir, *dm_path, *manage_group, *log_level;
 	int restart_burst, restart_interval, start_timeout, stop_timeout;
+	/* Service VM power coordination (host-power.h) and autostart pacing. */
+	char *host_shutdown, *host_sleep;
+	int host_shutdown_timeout;
+	double autostart_delay;
 } opt = {
+    .host_shutdown_timeout = 60,
     .restart_burst = 5,
     .restart_interval = 60,
     .start_timeout = 30,
@@ -128,6 +135,8 @@ typedef struct {
 	GDBusConnection *conn;
 	AcrnSupervisor *sup;
 	AcrnDbusService *svc;
+	AcrnHostPower *hp;
+	AcrnMachined *md;
 	guint own_id;
 	gboolean loaded, named, stopping;
 	int exit_code;
@@ -190,6 +199,17 @@ static void on_all_stopped(GObject *src, GAsyncResult *res, gpointer data)
 	g_main_loop_quit(d->loop);
 }
 
+static void on_terminated(GObject *src, GAsyncResult *res, gpointer data)
+{
+	Daemon *d = data;
+
+	if (acrn_host_power_terminate_finish(d->hp, res))
+		g_message("terminating: the VMs were stopped for the Service VM shutdown");
+	else
+		g_message("terminating: VMs keep running and are re-attached on the next start");
+	g_main_loop_quit(d->loop);
+}
+
 static gboolean on_term(gpointer data)
 {
 	Daemon *d = data;
@@ -205,8 +225,11 @@ static gboolean on_term(gpointer data)
 				(unsigned long long)(opt.stop_timeout + 10) * G_USEC_PER_SEC);
 		acrn_supervisor_stop_all_async(d->sup, (guint)opt.stop_timeout, on_all_stopped, d);
 	} else {
-		g_message("terminating: VMs keep running and are re-attached on the next start");
-		g_main_loop_quit(d->loop);
+		/* Stops the VMs only if the Service VM is shutting down. */
+		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu",
+			   (unsigned long long)(acrn_host_power_max_timeout_sec(d->hp) + 30) *
+			       G_USEC_PER_SEC);
+		acrn_host_power_terminate_async(d->hp, on_terminated, d);
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -265,6 +288,14 @@ int main(int argc, char **argv)
 	     "On SIGTERM stop all VMs instead of leaving them running", NULL},
 	    {"stop-timeout", 0, 0, G_OPTION_ARG_INT, &opt.stop_timeout,
 	     "With --stop-vms-on-exit: graceful stop timeout (default 60)", "SEC"},
+	    {"host-shutdown", 0, 0, G_OPTION_ARG_STRING, &opt.host_shutdown,
+	     "At Service VM shutdown: shutdown (default) or leave the VMs", "ACTION"},
+	    {"host-shutdown-timeout", 0, 0, G_OPTION_ARG_INT, &opt.host_shutdown_timeout,
+	     "Graceful stop timeout at Service VM shutdown (default 60)", "SEC"},
+	    {"host-sleep", 0, 0, G_OPTION_ARG_STRING, &opt.host_sleep,
+	     "At Service VM suspend: pause (default) or suspend the VMs", "ACTION"},
+	    {"autostart-delay", 0, 0, G_OPTION_ARG_DOUBLE, &opt.autostart_delay,
+	     "Wait SEC between autostart VMs (default 0)", "SEC"},
 	    {"restart-burst", 0, 0, G_OPTION_ARG_INT, &opt.restart_burst,
 	     "At most N automatic restarts ... (default 5)", "N"},
 	    {"restart-interval", 0, 0, G_OPTION_ARG_INT, &opt.restart_interval,
@@ -277,6 +308,8 @@ int main(int argc, char **argv)
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- ACRN VM manager daemon");
 	g_autoptr(GError) error = NULL;
 	AcrnVmConfig cfg = {0};
+	AcrnHostPowerConfig hp_cfg = {ACRN_VM_HOST_SHUTDOWN_SHUTDOWN, 60, ACRN_HOST_SLEEP_PAUSE,
+				      NULL};
 	Daemon d = {0};
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -309,6 +342,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "acrnd: limits and timeouts must be positive\n");
 		return 2;
 	}
+	if (opt.host_shutdown &&
+	    !acrn_host_shutdown_action_parse(opt.host_shutdown, &hp_cfg.shutdown_action)) {
+		fprintf(stderr, "acrnd: --host-shutdown must be shutdown or leave\n");
+		return 2;
+	}
+	if (opt.host_sleep && !acrn_host_sleep_action_parse(opt.host_sleep, &hp_cfg.sleep_action)) {
+		fprintf(stderr, "acrnd: --host-sleep must be pause or suspend\n");
+		return 2;
+	}
+	if (opt.host_shutdown_timeout < 1 || opt.host_shutdown_timeout > 3600 ||
+	    !(opt.autostart_delay >= 0 && opt.autostart_delay <= 3600)) {
+		fprintf(stderr, "acrnd: --host-shutdown-timeout must be in 1..3600 and "
+				"--autostart-delay in 0..3600\n");
+		return 2;
+	}
+	hp_cfg.shutdown_timeout_sec = (guint)opt.host_shutdown_timeout;
 	log_to_journal = g_log_writer_is_journald(fileno(stderr));
 	g_log_set_writer_func(write_log, NULL, NULL);
 
@@ -331,6 +380,12 @@ int main(int argc, char **argv)
 
 	d.sup = acrn_supervisor_new(&cfg, opt.state_dir ? opt.state_dir : ACRN_STATE_DIR);
 	d.svc = acrn_dbus_service_new(d.conn, d.sup, opt.manage_group ? opt.manage_group : "acrn");
+	acrn_supervisor_set_autostart_delay(d.sup, (guint)(opt.autostart_delay * 1000 + 0.5));
+	hp_cfg.record_path = g_build_filename(opt.state_dir ? opt.state_dir : ACRN_STATE_DIR,
+					      "host-shutdown.record", NULL);
+	d.hp = acrn_host_power_new(d.conn, d.sup, &hp_cfg);
+	g_free(hp_cfg.record_path);
+	d.md = acrn_machined_new(d.conn, d.sup);
 	g_unix_signal_add(SIGTERM, on_term, &d);
 	g_unix_signal_add(SIGINT, on_term, &d);
 	acrn_supervisor_load_async(d.sup, on_loaded, &d);
@@ -338,6 +393,8 @@ int main(int argc, char **argv)
 
 	if (d.own_id)
 		g_bus_unown_name(d.own_id);
+	acrn_machined_free(d.md);
+	acrn_host_power_free(d.hp);
 	acrn_dbus_service_free(d.svc);
 	g_dbus_connection_flush_sync(d.conn, NULL, NULL);
 	g_object_unref(d.sup);

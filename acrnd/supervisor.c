@@ -16,6 +16,7 @@ struct _AcrnSupervisor {
 	GHashTable *by_uuid;	/* uuid -> AcrnMachine (owned) */
 	GHashTable *by_name;	/* name -> AcrnMachine (borrowed) */
 	GQueue autostart_queue; /* of AcrnMachine refs */
+	guint autostart_delay_ms, autostart_timer;
 	/* Temporary files of interrupted writes found while loading. */
 	GPtrArray *stale_tmp;
 };
@@ -204,6 +205,12 @@ AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, gboole
 		if (!def->autostart_set) {
 			def->autostart = old->autostart;
 			def->autostart_order = old->autostart_order;
+		}
+		/* Likewise the host-shutdown policy: a client that rebuilds the
+		 * XML (Nova) must not drop what the administrator set. */
+		if (def->host_shutdown == ACRN_VM_HOST_SHUTDOWN_DEFAULT) {
+			def->host_shutdown = old->host_shutdown;
+			def->host_shutdown_timeout_sec = old->host_shutdown_timeout_sec;
 		}
 		if (!save_def(sup, def, TRUE, error))
 			return NULL;
@@ -540,6 +547,15 @@ static gint compare_autostart(gconstpointer a, gconstpointer b)
 
 static void autostart_next(AcrnSupervisor *sup);
 
+static gboolean on_autostart_delay(gpointer data)
+{
+	AcrnSupervisor *sup = data;
+
+	sup->autostart_timer = 0;
+	autostart_next(sup);
+	return G_SOURCE_REMOVE;
+}
+
 static void on_autostarted(GObject *src, GAsyncResult *res, gpointer data)
 {
 	g_autoptr(AcrnSupervisor) sup = data;
@@ -548,7 +564,24 @@ static void on_autostarted(GObject *src, GAsyncResult *res, gpointer data)
 	if (!acrn_machine_op_finish(ACRN_MACHINE(src), res, &error))
 		g_warning("autostart of '%s' failed: %s", acrn_machine_get_name(ACRN_MACHINE(src)),
 			  error->message);
+	if (sup->autostart_delay_ms && !g_queue_is_empty(&sup->autostart_queue)) {
+		/* The timer holds no reference: finalize removes it. */
+		sup->autostart_timer =
+		    g_timeout_add(sup->autostart_delay_ms, on_autostart_delay, sup);
+		return;
+	}
 	autostart_next(sup);
+}
+
+void acrn_supervisor_set_autostart_delay(AcrnSupervisor *sup, guint delay_ms)
+{
+	sup->autostart_delay_ms = delay_ms;
+}
+
+void acrn_supervisor_cancel_autostart(AcrnSupervisor *sup)
+{
+	g_clear_handle_id(&sup->autostart_timer, g_source_remove);
+	g_queue_clear_full(&sup->autostart_queue, g_object_unref);
 }
 
 static void autostart_next(AcrnSupervisor *sup)
@@ -571,7 +604,7 @@ static void autostart_next(AcrnSupervisor *sup)
 void acrn_supervisor_autostart(AcrnSupervisor *sup)
 {
 	g_autoptr(GPtrArray) vms = acrn_supervisor_list(sup);
-	gboolean idle = g_queue_is_empty(&sup->autostart_queue);
+	gboolean idle = g_queue_is_empty(&sup->autostart_queue) && !sup->autostart_timer;
 
 	g_ptr_array_sort(vms, compare_autostart);
 	for (guint i = 0; i < vms->len; i++) {
@@ -609,7 +642,7 @@ void acrn_supervisor_stop_all_async(AcrnSupervisor *sup, guint timeout_sec, GAsy
 	AcrnVmStopOptions opts = {TRUE, timeout_sec, TRUE};
 
 	g_task_set_task_data(task, pending, g_free);
-	g_queue_clear_full(&sup->autostart_queue, g_object_unref);
+	acrn_supervisor_cancel_autostart(sup);
 	*pending = 1;
 	for (guint i = 0; i < vms->len; i++) {
 		AcrnMachine *vm = vms->pdata[i];
@@ -644,7 +677,7 @@ static void acrn_supervisor_finalize(GObject *obj)
 {
 	AcrnSupervisor *sup = ACRN_SUPERVISOR(obj);
 
-	g_queue_clear_full(&sup->autostart_queue, g_object_unref);
+	acrn_supervisor_cancel_autostart(sup);
 	g_ptr_array_unref(sup->stale_tmp);
 	g_hash_table_unref(sup->by_name);
 	g_hash_table_unref(sup->by_uuid);

@@ -29,6 +29,11 @@ gboolean acrn_supervisor_load_finish(AcrnSupervisor *sup, GAsyncResult *res, GEr
 /* Start every stopped autostart VM, lowest order first (then by name), one
  * after the other. */
 void acrn_supervisor_autostart(AcrnSupervisor *sup);
+/* Wait @delay_ms between one autostart VM's start and the next one's
+ * (default 0).  A VM that fails to start does not stop the others. */
+void acrn_supervisor_set_autostart_delay(AcrnSupervisor *sup, guint delay_ms);
+/* Drop the VMs still waiting for autostart (host shutdown). */
+void acrn_supervisor_cancel_autostart(AcrnSupervisor *sup);
 /* Removes the temporary files of interrupted writes that loading found;
  * call once acrnd is the only one (it owns the bus name). */
 void acrn_supervisor_remove_stale_tmp(AcrnSupervisor *sup);

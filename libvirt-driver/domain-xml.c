@@ -177,7 +177,9 @@ static char *serialize(xmlDoc *doc)
 /* acrnd keeps autostart in the definition (<metadata><acrn:autostart>);
  * libvirt keeps it out of the XML.  Dropped from what clients see, and
  * from what they define, so that defining an old dump cannot change it
- * (acrnd keeps the current setting when the definition has none). */
+ * (acrnd keeps the current setting when the definition has none).  Other
+ * acrn metadata (<acrn:host-shutdown>) is part of the definition and
+ * round-trips, like any application's metadata in libvirt. */
 #define ACRN_NAMESPACE "urn:acrn:domain:1"
 
 static void strip_acrn_metadata(xmlNode *root)
@@ -191,7 +193,8 @@ static void strip_acrn_metadata(xmlNode *root)
 		next = c->next;
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (c->ns && xmlStrEqual(c->ns->href, (const xmlChar *)ACRN_NAMESPACE)) {
+		if (c->ns && xmlStrEqual(c->ns->href, (const xmlChar *)ACRN_NAMESPACE) &&
+		    xmlStrEqual(c->name, (const xmlChar *)"autostart")) {
 			xmlUnlinkNode(c);
 			xmlFreeNode(c);
 		} else {

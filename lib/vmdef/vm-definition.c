@@ -128,6 +128,8 @@ AcrnVmDef *acrn_vm_def_copy(const AcrnVmDef *def)
 	c->on_crash = def->on_crash;
 	c->autostart = def->autostart;
 	c->autostart_order = def->autostart_order;
+	c->host_shutdown = def->host_shutdown;
+	c->host_shutdown_timeout_sec = def->host_shutdown_timeout_sec;
 	c->title = g_strdup(def->title);
 	c->description = g_strdup(def->description);
 	c->foreign_metadata = g_strdup(def->foreign_metadata);
@@ -792,6 +794,33 @@ static gboolean parse_devices(AcrnVmDef *def, xmlNode *n, GError **error)
 	return TRUE;
 }
 
+/* <acrn:host-shutdown action='shutdown|leave' timeout='SEC'/> */
+static gboolean parse_host_shutdown(AcrnVmDef *def, xmlNode *c, GError **error)
+{
+	g_autofree char *action = prop(c, "action");
+	g_autofree char *timeout = prop(c, "timeout");
+	guint64 t = 0;
+
+	if (def->host_shutdown != ACRN_VM_HOST_SHUTDOWN_DEFAULT)
+		return set_error(error, ACRN_VM_DEF_ERROR_INVALID,
+				 "<metadata>: more than one <acrn:host-shutdown>");
+	if (g_strcmp0(action, "shutdown") == 0)
+		def->host_shutdown = ACRN_VM_HOST_SHUTDOWN_SHUTDOWN;
+	else if (g_strcmp0(action, "leave") == 0)
+		def->host_shutdown = ACRN_VM_HOST_SHUTDOWN_LEAVE;
+	else
+		return set_error(error, ACRN_VM_DEF_ERROR_INVALID,
+				 "<acrn:host-shutdown>: attribute action must be 'shutdown' or "
+				 "'leave'");
+	/* 0 would be "no time at all"; an absent timeout means acrnd's. */
+	if (timeout && !g_ascii_string_to_unsigned(timeout, 10, 1, 3600, &t, NULL))
+		return set_error(error, ACRN_VM_DEF_ERROR_INVALID,
+				 "<acrn:host-shutdown>: timeout '%s' is not an integer in 1..3600",
+				 timeout);
+	def->host_shutdown_timeout_sec = (guint)t;
+	return TRUE;
+}
+
 static gboolean parse_metadata(AcrnVmDef *def, xmlDoc *doc, xmlNode *n, GError **error)
 {
 	g_autoptr(GString) foreign = g_string_new(NULL);
@@ -803,6 +832,11 @@ static gboolean parse_metadata(AcrnVmDef *def, xmlDoc *doc, xmlNode *n, GError *
 			g_autofree char *enabled = NULL, *order = NULL;
 			gint64 o;
 
+			if (strcmp((const char *)c->name, "host-shutdown") == 0) {
+				if (!parse_host_shutdown(def, c, error))
+					return FALSE;
+				continue;
+			}
 			if (strcmp((const char *)c->name, "autostart") != 0)
 				return set_error(error, ACRN_VM_DEF_ERROR_INVALID,
 						 "<metadata>: unknown acrn element <%s>", c->name);
@@ -1085,7 +1119,8 @@ char *acrn_vm_def_to_xml(const AcrnVmDef *def)
 	append_elem(s, "  ", "uuid", def->uuid);
 	append_elem(s, "  ", "title", def->title);
 	append_elem(s, "  ", "description", def->description);
-	if (def->autostart || def->autostart_order || def->foreign_metadata) {
+	if (def->autostart || def->autostart_order || def->foreign_metadata ||
+	    def->host_shutdown != ACRN_VM_HOST_SHUTDOWN_DEFAULT) {
 		g_string_append(s, "  <metadata>\n");
 		if (def->foreign_metadata)
 			g_string_append(s, def->foreign_metadata);
@@ -1094,6 +1129,17 @@ char *acrn_vm_def_to_xml(const AcrnVmDef *def)
 				       "order='%d'/>\n",
 				       ACRN_VM_DEF_NAMESPACE, def->autostart ? "yes" : "no",
 				       def->autostart_order);
+		if (def->host_shutdown != ACRN_VM_HOST_SHUTDOWN_DEFAULT) {
+			g_string_append_printf(
+			    s, "    <acrn:host-shutdown xmlns:acrn='%s' action='%s'",
+			    ACRN_VM_DEF_NAMESPACE,
+			    def->host_shutdown == ACRN_VM_HOST_SHUTDOWN_LEAVE ? "leave"
+									      : "shutdown");
+			if (def->host_shutdown_timeout_sec)
+				g_string_append_printf(s, " timeout='%u'",
+						       def->host_shutdown_timeout_sec);
+			g_string_append(s, "/>\n");
+		}
 		g_string_append(s, "  </metadata>\n");
 	}
 	g_string_append_printf(s, "  <memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>\n",

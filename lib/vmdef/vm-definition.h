@@ -37,6 +37,13 @@ typedef enum {
 	ACRN_VM_ACTION_RESTART,
 } AcrnVmAction;
 
+/* What acrnd does with a running VM when the Service VM shuts down. */
+typedef enum {
+	ACRN_VM_HOST_SHUTDOWN_DEFAULT,	/* acrnd's global setting */
+	ACRN_VM_HOST_SHUTDOWN_SHUTDOWN, /* graceful stop, force after the timeout */
+	ACRN_VM_HOST_SHUTDOWN_LEAVE,	/* leave it to the hypervisor: don't touch */
+} AcrnVmHostShutdown;
+
 typedef enum {
 	ACRN_VM_NET_BRIDGE,   /* <interface type='bridge'> */
 	ACRN_VM_NET_ETHERNET, /* <interface type='ethernet'> */
@@ -102,6 +109,13 @@ typedef struct {
 	/* <metadata><acrn:autostart enabled='yes|no' order='N'/> */
 	gboolean autostart;
 	int autostart_order; /* lower starts first; default 0 */
+
+	/* <metadata><acrn:host-shutdown action='shutdown|leave' timeout='SEC'/>:
+	 * what acrnd does with this VM when the Service VM shuts down.
+	 * DEFAULT (element absent) follows acrnd's global setting; a timeout
+	 * of 0 means acrnd's global timeout. */
+	AcrnVmHostShutdown host_shutdown;
+	guint host_shutdown_timeout_sec;
 
 	char *title;	   /* <title>, kept for round trips */
 	char *description; /* <description> */

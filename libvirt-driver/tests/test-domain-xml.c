@@ -149,6 +149,29 @@ static void test_client_xml(void)
 	    domain_xml_same_definition(live, "<domain type='acrn'><name>b</name></domain>"));
 }
 
+/* acrn:autostart stays out of what clients see and define; the rest of
+ * the acrn metadata (the host-shutdown policy) round-trips. */
+static void test_acrn_metadata(void)
+{
+	g_autoptr(GError) error = NULL;
+	const char *stored =
+	    "<domain type='acrn'><name>a</name><metadata>"
+	    "<acrn:autostart xmlns:acrn='urn:acrn:domain:1' enabled='yes' order='0'/>"
+	    "<acrn:host-shutdown xmlns:acrn='urn:acrn:domain:1' action='leave'/>"
+	    "</metadata></domain>";
+	g_autofree char *client = domain_xml_for_client(stored, -1, NULL, &error);
+	g_autofree char *back = NULL;
+
+	g_assert_no_error(error);
+	g_assert_null(strstr(client, "autostart"));
+	g_assert_nonnull(strstr(client, "host-shutdown"));
+	g_assert_nonnull(strstr(client, "action=\"leave\""));
+	back = domain_xml_for_acrnd(stored, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_null(strstr(back, "autostart"));
+	g_assert_nonnull(strstr(back, "host-shutdown"));
+}
+
 static void test_identity(void)
 {
 	gboolean is_uuid = FALSE;
@@ -174,5 +197,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/domain-xml/attribute-flood", test_attribute_flood);
 	g_test_add_func("/domain-xml/client", test_client_xml);
 	g_test_add_func("/domain-xml/identity", test_identity);
+	g_test_add_func("/domain-xml/acrn-metadata", test_acrn_metadata);
 	return g_test_run();
 }

@@ -12,7 +12,7 @@ ok() { n=$((n + 1)); echo "ok $n - $*" >>"$out"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $*" >>"$out"; }
 finish() {
 	journalctl -b --no-pager -u acrnd.service -u virtacrnd.service >/acrn-results/journal.txt 2>&1
-	echo "1..$n" >>"$out"
+	# nspawn.sh prints the plan, after its own host-side checks.
 	echo done >/acrn-results/finished
 	systemctl poweroff --no-block
 	exit 0

@@ -12,7 +12,17 @@
 #
 # Needs root and systemd-nspawn; skipped (77) otherwise, or when the
 # container cannot boot at all on this host (the reason is printed).
+#
+# Other scenarios reuse this script (nspawn-power.sh, bench/svm-power.sh):
+# NSPAWN_DRIVER names the driver run inside (in tests/, or an absolute
+# path), NSPAWN_HOOK a shell file sourced here
+# that defines hook_setup (before the boot: more files under $l, more
+# nspawn options in $extra_args) and hook_check (after the container is
+# off: host-side checks, TAP lines through ok/not_ok).  KEEP_W=DIR keeps a
+# copy of the results directory (logs the container left) for debugging.
 set -u
+driver_name=${NSPAWN_DRIVER:-nspawn-driver.sh}
+extra_args=""
 : "${top_builddir:?}"
 : "${top_srcdir:?}"
 : "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -40,7 +50,7 @@ w=$(mktemp -d "${TMPDIR:-/tmp}/acrn-nspawn.XXXXXX")
 nspawn_pid=""
 cleanup() {
 	[ -n "$nspawn_pid" ] && kill "$nspawn_pid" 2>/dev/null && wait "$nspawn_pid" 2>/dev/null
-	rm -rf "$w"
+	[ -n "${KEEP_W:-}" ] && cp -r "$w/results" "$KEEP_W"; rm -rf "$w"
 }
 trap cleanup EXIT
 
@@ -61,6 +71,8 @@ cp "$srcdir/virtacrnd.socket" "$srcdir/virtacrnd-ro.socket" "$srcdir/virtacrnd-a
 	"$l/lib/systemd/system/"
 cp "$srcdir/acrn.tmpfiles" "$l/lib/tmpfiles.d/acrn.conf"
 cp "$srcdir/acrn.sysusers" "$l/lib/sysusers.d/acrn.conf"
+mkdir -p "$l/lib/systemd/logind.conf.d"
+cp "$srcdir/acrn-logind.conf" "$l/lib/systemd/logind.conf.d/acrn.conf"
 cp "$srcdir/org.acrn.Acrnd1.service" "$l/share/dbus-1/system-services/"
 # dbus-daemon reads policies from /usr/share/dbus-1/system.d and
 # /etc/dbus-1/system.d only; /etc is the container's own tmpfs.
@@ -71,7 +83,10 @@ cp "$srcdir/org.acrn.Acrnd1.conf" "$w/policy/"
 exec_start=$(grep '^ExecStart=' "$l/lib/systemd/system/acrnd.service")
 printf '[Unit]\nConditionPathExists=\n[Service]\nExecStart=\n%s --dm-path=%s\n' \
 	"$exec_start" /usr/local/libexec/acrn-dm-standin >"$l/lib/systemd/system/acrnd.service.d/test.conf"
-cp "$srcdir/tests/nspawn-driver.sh" "$l/libexec/acrn-nspawn-driver.sh"
+case $driver_name in
+/*) cp "$driver_name" "$l/libexec/acrn-nspawn-driver.sh" ;;
+*) cp "$srcdir/tests/$driver_name" "$l/libexec/acrn-nspawn-driver.sh" ;;
+esac
 chmod +x "$l/libexec/acrn-nspawn-driver.sh"
 cat >"$l/lib/systemd/system/acrn-test-driver.service" <<'EOF'
 [Unit]
@@ -89,17 +104,27 @@ mkdir -p "$w/preset"
 printf 'disable %s\n' acrnd.service virtacrnd.service virtacrnd.socket \
 	virtacrnd-ro.socket virtacrnd-admin.socket >"$w/preset/00-acrn-test.preset"
 
+if [ -n "${NSPAWN_HOOK:-}" ]; then
+	. "$NSPAWN_HOOK"
+	hook_setup
+fi
+
 # Boot.  firstboot would ask questions; console-getty would take the
 # console; the driver is pulled in from the kernel command line.
+# systemd-suspend.service is masked so that no test can ever suspend the
+# host (logind still announces a `systemctl suspend`; /sys is read-only
+# in the container anyway).
 timeout 180 systemd-nspawn -q -D / --volatile=yes --register=no --keep-unit \
 	--bind-ro="$l:/usr/local" --bind-ro="$w/policy:/etc/dbus-1/system.d" \
 	--bind="$w/results:/acrn-results" --bind-ro="$w/preset:/etc/systemd/system-preset" \
-	-b -- systemd.firstboot=off systemd.mask=console-getty.service \
+	$extra_args -b -- systemd.firstboot=off systemd.mask=console-getty.service \
+	systemd.mask=systemd-suspend.service \
 	systemd.unit=multi-user.target systemd.wants=acrn-test-driver.service \
 	>"$w/boot.log" 2>&1 </dev/null &
 nspawn_pid=$!
 wait "$nspawn_pid"
 status=$?
+off_ns=$(date +%s%N)
 nspawn_pid=""
 
 if [ ! -f "$w/results/tap" ]; then
@@ -113,6 +138,14 @@ if [ ! -f "$w/results/tap" ]; then
 	echo "1..1"
 	exit 1
 fi
+# The driver numbered its tests; host-side checks continue the count.
+n=$(grep -c '^\(not \)\{0,1\}ok ' "$w/results/tap")
+ok() { n=$((n + 1)); echo "ok $n - $*" >>"$w/results/tap"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*" >>"$w/results/tap"; }
+if [ -n "${NSPAWN_HOOK:-}" ] && [ -f "$w/results/finished" ]; then
+	hook_check
+fi
+echo "1..$n" >>"$w/results/tap"
 cat "$w/results/tap"
 if [ ! -f "$w/results/finished" ] || grep -q '^not ok' "$w/results/tap"; then
 	echo "# ---- journal of acrnd and virtacrnd inside the container"

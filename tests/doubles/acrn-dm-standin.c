@@ -18,8 +18,8 @@
  *   standin.drop-control-after=SECS  close the control connection once
  *   standin.idle-exit=SECS       see "safety net" below (default 300; 0: never)
  *
- * SECS may be fractional.  Signals follow acrn-dm: SIGTERM presses the
- * power button, SIGINT/SIGHUP power off at once.
+ * SECS may be fractional.  Signals follow acrn-dm: SIGTERM and SIGRTMIN+4
+ * press the power button, SIGINT/SIGHUP power off at once.
  *
  * Safety net (stand-in only; a real acrn-dm must NOT do this, its guest
  * keeps running however long acrnd is away, see docs/dm-control-protocol.md):
@@ -148,20 +148,27 @@ static gboolean on_shutdown_timer(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void press_power_button(void)
+/* @by: "control request" or "SIGTERM", so tests can tell acrnd's press
+ * from systemd stopping the device model's scope. */
+static void press_power_button(const char *by)
 {
 	if (S.shutdown_ignore) {
-		logmsg("power button pressed; guest ignores it");
+		logmsg("power button pressed (%s) at %.6f; guest ignores it", by,
+		       g_get_real_time() / 1e6);
 		return;
 	}
 	if (S.shutdown_timer)
 		return;
-	logmsg("power button pressed; guest powers off in %.2fs", S.shutdown_delay);
+	/* Wall-clock time: tests compare when several device models got
+	 * theirs (pressed in parallel or one after the other). */
+	logmsg("power button pressed (%s) at %.6f; guest powers off in %.2fs", by,
+	       g_get_real_time() / 1e6, S.shutdown_delay);
 	S.shutdown_timer = g_timeout_add((guint)(S.shutdown_delay * 1000), on_shutdown_timer, NULL);
 }
 
 static void set_state(GuestState st, const char *event)
 {
+	logmsg("guest %s", event ? event : state_names[st]);
 	S.state = st;
 	if (event)
 		send_event(event, NULL, NULL);
@@ -302,7 +309,7 @@ static void handle_request(GVariant *msg)
 			bad_state = "the power button works only while the guest runs";
 		} else {
 			reply(id, NULL, NULL, NULL);
-			press_power_button();
+			press_power_button("control request");
 			return;
 		}
 	} else if (strcmp(req, "pause") == 0) {
@@ -638,13 +645,73 @@ static void open_console(void)
 	}
 }
 
+/* SIGRTMIN+4 is systemd's "power off gracefully" request: `machinectl
+ * poweroff` sends it to a machine's leader.  GLib cannot watch real-time
+ * signals, so a handler writes the signal to a pipe that the main loop
+ * watches (write() is async-signal-safe; any thread may take it). */
+static int poweroff_pipe[2] = {-1, -1};
+
+static void on_rt_poweroff_signal(int signo)
+{
+	int saved = errno;
+	char c = 1;
+
+	if (write(poweroff_pipe[1], &c, 1) < 0) {
+		/* Full pipe: a press is pending anyway. */
+	}
+	errno = saved;
+}
+
+typedef struct {
+	GSourceFunc fn;
+	gpointer data;
+} RtPoweroff;
+
+static gboolean on_poweroff_pipe(int fd, GIOCondition cond, gpointer data)
+{
+	RtPoweroff *w = data;
+	char buf[64];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	w->fn(w->data);
+	return G_SOURCE_CONTINUE;
+}
+
+/* Call @fn(@data) on the main loop for each SIGRTMIN+4.  0 on failure. */
+static guint add_rt_poweroff_watch(GSourceFunc fn, gpointer data)
+{
+	struct sigaction sa = {0};
+	RtPoweroff *w;
+
+	if (poweroff_pipe[0] < 0 && !g_unix_open_pipe(poweroff_pipe, FD_CLOEXEC, NULL))
+		return 0;
+	g_unix_set_fd_nonblocking(poweroff_pipe[0], TRUE, NULL);
+	g_unix_set_fd_nonblocking(poweroff_pipe[1], TRUE, NULL);
+	sa.sa_handler = on_rt_poweroff_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGRTMIN + 4, &sa, NULL) != 0)
+		return 0;
+	w = g_new0(RtPoweroff, 1);
+	w->fn = fn;
+	w->data = data;
+	return g_unix_fd_add_full(G_PRIORITY_DEFAULT, poweroff_pipe[0], G_IO_IN, on_poweroff_pipe,
+				  w, g_free);
+}
+
 static gboolean on_sigterm(gpointer data)
 {
 	if (S.state == GUEST_RUNNING)
-		press_power_button();
+		press_power_button(data ? data : "SIGTERM");
 	else
 		quit_with(ACRN_DM_EXIT_POWEROFF);
 	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_sigrt_poweroff(gpointer data)
+{
+	return on_sigterm("SIGRTMIN+4");
 }
 
 static gboolean on_sigint(gpointer data)
@@ -742,6 +809,8 @@ int main(int argc, char **argv)
 		    g_strdup_printf("cannot open disk image '%s'", (char *)missing->pdata[0]);
 	open_console();
 	g_unix_signal_add(SIGTERM, on_sigterm, NULL);
+	/* As acrn-dm: `machinectl poweroff` presses the power button too. */
+	add_rt_poweroff_watch(on_sigrt_poweroff, NULL);
 	g_unix_signal_add(SIGINT, on_sigint, NULL);
 	g_unix_signal_add(SIGHUP, on_sigint, NULL);
 	logmsg("control socket %s; booting", S.control_path);

@@ -113,6 +113,40 @@ static void test_generated_uuid(void)
 	g_assert_cmpint(def->on_reboot, ==, ACRN_VM_ACTION_RESTART);
 }
 
+/* The per-VM host shutdown policy: parsed, defaulted, and kept by the
+ * canonical XML. */
+static void test_host_shutdown(void)
+{
+	g_autofree char *path = data_path("host-shutdown", ".xml");
+	g_autofree char *xml = NULL, *canon = NULL;
+	g_autoptr(AcrnVmDef) def = NULL;
+	g_autoptr(AcrnVmDef) def2 = NULL;
+	g_autoptr(AcrnVmDef) plain = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_file_get_contents(path, &xml, NULL, NULL));
+	def = acrn_vm_def_parse(xml, -1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(def->host_shutdown, ==, ACRN_VM_HOST_SHUTDOWN_LEAVE);
+	g_assert_cmpuint(def->host_shutdown_timeout_sec, ==, 120);
+	canon = acrn_vm_def_to_xml(def);
+	g_assert_nonnull(strstr(canon, "action='leave' timeout='120'"));
+	def2 = acrn_vm_def_parse(canon, -1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(def2->host_shutdown, ==, ACRN_VM_HOST_SHUTDOWN_LEAVE);
+	g_assert_cmpuint(def2->host_shutdown_timeout_sec, ==, 120);
+
+	plain = acrn_vm_def_parse("<domain type='acrn'><name>g</name><memory unit='MiB'>128"
+				  "</memory><os><kernel>/k</kernel></os></domain>",
+				  -1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(plain->host_shutdown, ==, ACRN_VM_HOST_SHUTDOWN_DEFAULT);
+	g_assert_cmpuint(plain->host_shutdown_timeout_sec, ==, 0);
+	g_free(canon);
+	canon = acrn_vm_def_to_xml(plain);
+	g_assert_null(strstr(canon, "host-shutdown"));
+}
+
 static void test_uuid_forms(void)
 {
 	char out[37];
@@ -195,6 +229,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/vmdef/generated-uuid", test_generated_uuid);
 	g_test_add_func("/vmdef/uuid-forms", test_uuid_forms);
+	g_test_add_func("/vmdef/host-shutdown", test_host_shutdown);
 	g_test_add_func("/vmdef/huge-and-garbage", test_huge_and_garbage);
 	return g_test_run();
 }
