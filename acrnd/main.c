@@ -226,9 +226,9 @@ static gboolean on_term(gpointer data)
 		acrn_supervisor_stop_all_async(d->sup, (guint)opt.stop_timeout, on_all_stopped, d);
 	} else {
 		/* Stops the VMs only if the Service VM is shutting down. */
-		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu",
-			   (unsigned long long)(acrn_host_power_max_timeout_sec(d->hp) + 30) *
-			       G_USEC_PER_SEC);
+		acrn_sd_notifyf("EXTEND_TIMEOUT_USEC=%llu",
+				(unsigned long long)(acrn_host_power_max_timeout_sec(d->hp) + 30) *
+				    G_USEC_PER_SEC);
 		acrn_host_power_terminate_async(d->hp, on_terminated, d);
 	}
 	return G_SOURCE_CONTINUE;
