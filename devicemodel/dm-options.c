@@ -6,7 +6,7 @@
 
 #include "dm-options.h"
 
-G_DEFINE_QUARK(dm - config - error - quark, dm_config_error)
+G_DEFINE_QUARK(dm_config_error_quark, dm_config_error)
 
 typedef enum {
 	OPT_MEM,

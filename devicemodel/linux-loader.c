@@ -6,7 +6,7 @@
 
 #include "linux-loader.h"
 
-G_DEFINE_QUARK(dm - loader - error - quark, dm_loader_error)
+G_DEFINE_QUARK(dm_loader_error_quark, dm_loader_error)
 
 #define XLF_KERNEL_64 (1 << 0)
 #define LOADED_HIGH   (1 << 0)

@@ -408,9 +408,16 @@ static void test_guest_bzimage(void)
 			cmdline);
 }
 
+/* clang-format once turned the quark name into "dm - loader - error - quark" */
+static void test_error_domain(void)
+{
+	g_assert_cmpstr(g_quark_to_string(DM_LOADER_ERROR), ==, "dm_loader_error_quark");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/loader/error-domain", test_error_domain);
 	g_test_add_func("/loader/e820", test_e820);
 	g_test_add_func("/loader/mem-bounds", test_mem_bounds);
 	g_test_add_func("/loader/bzimage", test_bzimage);

@@ -254,9 +254,16 @@ static void test_help(void)
 	g_assert_nonnull(strstr(dm_config_usage(), "--control-socket"));
 }
 
+/* clang-format once turned the quark name into "dm - config - error - quark" */
+static void test_error_domain(void)
+{
+	g_assert_cmpstr(g_quark_to_string(DM_CONFIG_ERROR), ==, "dm_config_error_quark");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/options/error-domain", test_error_domain);
 	g_test_add_func("/options/golden", test_golden);
 	g_test_add_func("/options/from-definitions", test_from_definitions);
 	g_test_add_func("/options/full", test_full);
