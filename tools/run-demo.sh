@@ -1,12 +1,13 @@
 #!/bin/sh
 # The README's main command: installs the Debian packages, builds the tree in
 # build/, and boots the stack in the Bochs test platform with the Service VM
-# console streamed live: GRUB -> hypervisor -> Debian's stock kernel as the
-# Service VM -> the demo scenario (tests/platform/scenarios/demo.sh), which
-# shows what the Service VM sees of the hypervisor and, once built, drives
-# acrnd with acrnctl (`acrnctl list`) and, through virtacrnd, with stock
-# virsh (`virsh -c 'acrn:///system?socket=/run/libvirt/virtacrnd-sock' list
-# --all`); then the Service VM powers the platform off.
+# console streamed live: GRUB -> hypervisor -> Debian's stock kernel as a
+# Debian 12 Service VM with systemd (acrnd.service, the HSM loaded at boot)
+# -> scenario svm-systemd (acrnctl and stock virsh over the system bus) ->
+# scenario uvm-chain: a User VM (tests/guests' pm-guest) defined, started,
+# listed by acrnctl and virsh, paused and continued, stopped through its
+# ACPI power button, force-stopped and killed, with what the guest printed
+# on its COM1; then systemd powers the platform off.
 # Exits 0 when every check of the run passed.
 # Options are passed to `acrn-platform test` (e.g. --cpus 2, --keep).
 set -eu
@@ -16,12 +17,16 @@ cd "$top"
 sh tools/build.sh
 cd build
 
-set -- --hv hypervisor/acrn.elf --scenarios demo --builddir "$PWD" \
+# The Debian Service VM (systemd, acrnd.service) with two CPUs: CPU 1 runs
+# a User VM (tests/guests' pm-guest) that acrnctl and virsh manage.
+set -- --hv hypervisor/acrn.elf --svm debian --cpus 2 --timeout 900 \
+	--scenarios svm-systemd,uvm-chain --builddir "$PWD" \
 	--rundir "$PWD/demo-run" --console stdout "$@"
 if [ -f hsm/acrn_hsm.ko ]; then
 	set -- "$@" --hsm hsm/acrn_hsm.ko
 fi
-echo "run-demo: booting the stack in Bochs (about a minute; the console follows)"
+echo "run-demo: booting the stack in Bochs with a Debian Service VM and a User VM" \
+	"(about 6 minutes; the console follows)"
 status=0
 python3 "$top/tests/platform/acrn-platform" test "$@" || status=$?
 if [ "$status" -eq 0 ]; then

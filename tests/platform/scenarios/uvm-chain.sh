@@ -131,6 +131,9 @@ virsh -c "$uri" domstate --reason chain1 >/tmp/virsh-state.out 2>&1
 check "virsh domstate --reason: shut off (shutdown) ($(cat /tmp/virsh-state.out))" \
 	grep -q 'shut off (shutdown)' /tmp/virsh-state.out
 
+note "what chain1 printed on its COM1:"
+sed 's/^/#   /' /var/log/chain1.console
+
 # 2. a guest that ignores the button: force-stop
 define chain2 ignore
 must "acrnctl start chain2 (CPU 1 again: the given-up pCPU is reused)" acrnctl start chain2
