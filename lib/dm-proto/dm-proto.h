@@ -63,4 +63,10 @@ const char *acrn_dm_proto_get_str(GVariant *msg, const char *key, const char *fa
 gint64 acrn_dm_proto_get_int(GVariant *msg, const char *key, gint64 fallback);
 gboolean acrn_dm_proto_get_bool(GVariant *msg, const char *key, gboolean fallback);
 
+/* The device model's end of docs/dm-control-protocol.md's signals, shared by
+ * acrn-dm and its stand-in: call @fn(@data) on the main loop for each
+ * SIGRTMIN+4 (systemd's "power off gracefully", sent by `machinectl
+ * poweroff`).  One watch per process; 0 on failure. */
+guint acrn_dm_proto_add_poweroff_signal_watch(GSourceFunc fn, gpointer data);
+
 G_END_DECLS

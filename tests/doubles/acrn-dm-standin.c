@@ -645,61 +645,6 @@ static void open_console(void)
 	}
 }
 
-/* SIGRTMIN+4 is systemd's "power off gracefully" request: `machinectl
- * poweroff` sends it to a machine's leader.  GLib cannot watch real-time
- * signals, so a handler writes the signal to a pipe that the main loop
- * watches (write() is async-signal-safe; any thread may take it). */
-static int poweroff_pipe[2] = {-1, -1};
-
-static void on_rt_poweroff_signal(int signo)
-{
-	int saved = errno;
-	char c = 1;
-
-	if (write(poweroff_pipe[1], &c, 1) < 0) {
-		/* Full pipe: a press is pending anyway. */
-	}
-	errno = saved;
-}
-
-typedef struct {
-	GSourceFunc fn;
-	gpointer data;
-} RtPoweroff;
-
-static gboolean on_poweroff_pipe(int fd, GIOCondition cond, gpointer data)
-{
-	RtPoweroff *w = data;
-	char buf[64];
-
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	w->fn(w->data);
-	return G_SOURCE_CONTINUE;
-}
-
-/* Call @fn(@data) on the main loop for each SIGRTMIN+4.  0 on failure. */
-static guint add_rt_poweroff_watch(GSourceFunc fn, gpointer data)
-{
-	struct sigaction sa = {0};
-	RtPoweroff *w;
-
-	if (poweroff_pipe[0] < 0 && !g_unix_open_pipe(poweroff_pipe, FD_CLOEXEC, NULL))
-		return 0;
-	g_unix_set_fd_nonblocking(poweroff_pipe[0], TRUE, NULL);
-	g_unix_set_fd_nonblocking(poweroff_pipe[1], TRUE, NULL);
-	sa.sa_handler = on_rt_poweroff_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	if (sigaction(SIGRTMIN + 4, &sa, NULL) != 0)
-		return 0;
-	w = g_new0(RtPoweroff, 1);
-	w->fn = fn;
-	w->data = data;
-	return g_unix_fd_add_full(G_PRIORITY_DEFAULT, poweroff_pipe[0], G_IO_IN, on_poweroff_pipe,
-				  w, g_free);
-}
-
 static gboolean on_sigterm(gpointer data)
 {
 	if (S.state == GUEST_RUNNING)
@@ -810,7 +755,7 @@ int main(int argc, char **argv)
 	open_console();
 	g_unix_signal_add(SIGTERM, on_sigterm, NULL);
 	/* As acrn-dm: `machinectl poweroff` presses the power button too. */
-	add_rt_poweroff_watch(on_sigrt_poweroff, NULL);
+	acrn_dm_proto_add_poweroff_signal_watch(on_sigrt_poweroff, NULL);
 	g_unix_signal_add(SIGINT, on_sigint, NULL);
 	g_unix_signal_add(SIGHUP, on_sigint, NULL);
 	logmsg("control socket %s; booting", S.control_path);
