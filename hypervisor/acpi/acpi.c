@@ -76,6 +76,40 @@ static void parse_madt(const u8 *t, struct acpi_info *ai)
 	}
 }
 
+int acpi_madt_disable_cpu(u8 *madt, u32 apic_id)
+{
+	u32 len, off = 44, i;
+	u8 sum = 0;
+	int ret = -HV_ENOENT;
+
+	if (memcmp(madt, "APIC", 4) || (len = rd32(madt + 4)) < off)
+		return -HV_EINVAL;
+	while (off + 2 <= len) {
+		u8 type = madt[off], elen = madt[off + 1];
+		u8 *flags = NULL;
+
+		if (elen < 2 || off + elen > len)
+			return -HV_EINVAL;
+		/* flags bit 0: enabled, bit 1: online capable (ACPI 6.3) */
+		if (type == 0 && elen >= 8 && madt[off + 3] == apic_id)
+			flags = madt + off + 4;
+		else if (type == 9 && elen >= 16 && rd32(madt + off + 4) == apic_id)
+			flags = madt + off + 8;
+		if (flags && (flags[0] & 1)) {
+			flags[0] &= (u8)~3U;
+			ret = 0;
+		}
+		off += elen;
+	}
+	if (ret)
+		return ret;
+	madt[9] = 0;
+	for (i = 0; i < len; i++)
+		sum = (u8)(sum + madt[i]);
+	madt[9] = (u8)-sum;
+	return 0;
+}
+
 /* A GAS in system I/O space gives a port; memory space is ignored here. */
 static u32 gas_port(const u8 *gas)
 {
@@ -193,6 +227,7 @@ int acpi_parse(const u8 *rsdp, u32 rsdp_len, acpi_map_fn map, void *ctx, struct 
 		if (!t)
 			continue; /* skip a broken table, keep the rest */
 		if (!memcmp(t, "APIC", 4) && !have_madt) {
+			ai->madt_addr = pa;
 			parse_madt(t, ai);
 			have_madt = true;
 		} else if (!memcmp(t, "FACP", 4) && !ai->have_fadt) {

@@ -82,7 +82,7 @@ static int service_vm_range_ok(const struct vm *sos, u64 pa, u64 size)
 {
 	u32 i;
 
-	if (hv_range_overlaps(pa, size))
+	if (hv_hidden_overlaps(pa, size))
 		return -HV_EFAULT;
 	if (gpa_is_guest_ram(sos, pa, size))
 		return 0;

@@ -114,6 +114,7 @@ int vm_create(const struct vm_config *cfg, struct vm **ret_vm)
 		return -HV_ENOSPC;
 	hv_strlcpy(vm->name, cfg->name ? cfg->name : "", sizeof(vm->name));
 	vm->type = cfg->type;
+	vm->isolated = cfg->type != VM_SERVICE && !cfg->identity_ept;
 	vm->flags = cfg->flags;
 	vm->guest_flags = cfg->guest_flags;
 	if (cfg->mmap)
@@ -134,7 +135,7 @@ int vm_create(const struct vm_config *cfg, struct vm **ret_vm)
 	ret = cfg->identity_ept ? ept_build_identity(vm) : ept_init(vm);
 	if (ret)
 		goto err_bitmaps;
-	if (vm->type == VM_USER) {
+	if (vm_is_isolated(vm)) {
 		ret = vm_virq_create(vm);
 		if (ret)
 			goto err_ept;

@@ -8,26 +8,34 @@
 #include "cmdline.h"
 #include "vm_load.h"
 #include "linux_boot.h"
+#include "prelaunch.h"
 
-void build_guest_lowmem(void)
+void build_guest_lowmem_at(u64 ram_base, bool rsdp_copy)
 {
-	u64 *gdt = phys_to_virt(GUEST_GDT), *pml4 = phys_to_virt(GUEST_PML4);
+	u64 *gdt = phys_to_virt(ram_base + GUEST_GDT), *pml4 = phys_to_virt(ram_base + GUEST_PML4);
 	u64 *pdpt = pml4 + 512, *pd = pml4 + 1024;
 	u32 i;
 
-	memset(phys_to_virt(GUEST_GDT), 0, GUEST_LOWMEM_END - GUEST_GDT);
+	memset(gdt, 0, GUEST_LOWMEM_END - GUEST_GDT);
 	gdt[2] = 0x00af9a000000ffffULL; /* __BOOT_CS */
 	gdt[3] = 0x00cf92000000ffffULL; /* __BOOT_DS */
 	/* lgdt operand for the native jump */
-	*(u16 *)(uintptr_t)GUEST_GDT_DESC = 0x1f;
-	*(u64 *)(uintptr_t)(GUEST_GDT_DESC + 2) = GUEST_GDT;
+	*(u16 *)phys_to_virt(ram_base + GUEST_GDT_DESC) = 0x1f;
+	*(u64 *)phys_to_virt(ram_base + GUEST_GDT_DESC + 2) = GUEST_GDT;
 	/* a copy of the RSDP Linux can be pointed at */
-	memcpy(phys_to_virt(GUEST_RSDP_COPY), hv.boot.rsdp, hv.boot.rsdp_len);
-	pml4[0] = (u64)(uintptr_t)pdpt | 3;
+	if (rsdp_copy)
+		memcpy(phys_to_virt(ram_base + GUEST_RSDP_COPY), hv.boot.rsdp, hv.boot.rsdp_len);
+	/* guest-physical addresses: the tables are the guest's */
+	pml4[0] = (GUEST_PML4 + 4096) | 3;
 	for (i = 0; i < 4; i++)
-		pdpt[i] = ((u64)(uintptr_t)pd + i * 4096) | 3;
+		pdpt[i] = (GUEST_PML4 + 8192 + i * 4096) | 3;
 	for (i = 0; i < 2048; i++)
 		pd[i] = ((u64)i << 21) | 0x83;
+}
+
+void build_guest_lowmem(void)
+{
+	build_guest_lowmem_at(0, true);
 }
 
 int sos_prepare(const struct e820_map *mmap, u64 *ret_entry)
@@ -38,6 +46,7 @@ int sos_prepare(const struct e820_map *mmap, u64 *ret_entry)
 	u64 initrd = 0, initrd_size = 0, rsdp_pa = 0;
 	char *cmd = phys_to_virt(GUEST_CMDLINE);
 	int ret, n;
+	u32 i;
 	static const char *const fmt_names[] = {"bzImage", "ELF vmlinux", "flat binary"};
 
 	if (bi->nr_modules < 1) {
@@ -64,7 +73,8 @@ int sos_prepare(const struct e820_map *mmap, u64 *ret_entry)
 		       (unsigned long long)(li.load_addr + li.mem_size));
 		return -HV_ENOMEM;
 	}
-	if (bi->nr_modules >= 2) {
+	/* module 1 is the initrd unless it is a pre-launched VM's kernel */
+	if (bi->nr_modules >= 2 && !prelaunch_is_module(&bi->mods[1])) {
 		struct boot_module *im = &bi->mods[1];
 		u64 floor = MAX(li.load_addr + li.mem_size, km->end);
 		u64 limit = MIN(li.initrd_max ? li.initrd_max + 1 : GiB(4), GiB(4));
@@ -87,8 +97,14 @@ int sos_prepare(const struct e820_map *mmap, u64 *ret_entry)
 
 	n = (int)hv_strlcpy(cmd, cmdline_skip_path(km->string), 2048);
 	if (!hv.opt.native && n < 2000)
-		hv_snprintf(cmd + n, 2048 - n, " acrn_hv_mem=0x%llx-0x%llx",
-			    (unsigned long long)hv.hv_start, (unsigned long long)hv.hv_end);
+		n += hv_snprintf(cmd + n, 2048 - n, " acrn_hv_mem=0x%llx-0x%llx",
+				 (unsigned long long)hv.hv_start, (unsigned long long)hv.hv_end);
+	/* where the pre-launched VMs' RAM is (tests aim at it; the Service VM has none of it) */
+	for (i = 0; i < hv.nr_hidden && n < 2000; i++)
+		n += hv_snprintf(
+		    cmd + n, 2048 - n, "%s0x%llx-0x%llx",
+		    i ? "," : " acrn_prelaunched_mem=", (unsigned long long)hv.hidden[i].start,
+		    (unsigned long long)hv.hidden[i].end);
 	build_guest_lowmem();
 	if (hv.boot.rsdp_len)
 		rsdp_pa = GUEST_RSDP_COPY;

@@ -11,16 +11,21 @@
 #include "regs_print.h"
 #include "shell.h"
 #include "uvm_vcpu.h"
+#include "prelaunch.h"
 #include "vm.h"
+#include "vuart.h"
 #include "vmexit.h"
 #include "vmx.h"
 #include "vpid.h"
 
 #define SHELL_LINE_MAX 80
+/* Ctrl-] leaves vm_console (Ctrl-Space, NUL, too: what ACRN's shell uses) */
+#define CONSOLE_ESCAPE 0x1d
 
 static bool enabled;
 static char line[SHELL_LINE_MAX];
 static u32 len;
+static struct vuart *console_vm; /* vm_console: typed bytes go to this VM's vUART */
 
 bool shell_enabled(void)
 {
@@ -72,6 +77,7 @@ static void cmd_help(const char *args)
 		  "vcpu_list            list vCPUs with their pCPU and state\n"
 		  "vcpu_dumpreg <vcpu>  registers of a Service VM vCPU (as of its last exit)\n"
 		  "vcpu_exits [vcpu]    VM-exit counters per reason\n"
+		  "vm_console <vm>      type into a pre-launched VM's console (Ctrl-] returns)\n"
 		  "log_level [0-6]      show or set the log level\n"
 		  "reboot               reset the platform\n");
 }
@@ -128,7 +134,7 @@ static void cmd_vcpu_list(const char *args)
 			bool waiting =
 			    v->running && i && !__atomic_load_n(&v->started, __ATOMIC_ACQUIRE);
 
-			if (vm->type == VM_USER) { /* on a given-up pCPU (uvm_vcpu.c) */
+			if (vm_is_isolated(vm)) { /* on a pCPU of its own (uvm_vcpu.c) */
 				hv_printf("%-6u %-4u  %-4u  %-9s  %llu%s%s\n", id, i, v->pcpu,
 					  uvm_state_name(v->uvm_state),
 					  (unsigned long long)v->exits_total,
@@ -193,6 +199,24 @@ static void cmd_vcpu_exits(const char *args)
 	}
 }
 
+static void cmd_vm_console(const char *args)
+{
+	const char *w = next_word(&args);
+	struct vuart *u;
+	u64 id;
+
+	if (parse_num(w, &id) || id >= MAX_VMS || !(u = prelaunch_vuart((u16)id))) {
+		hv_printf("no VM with a hypervisor console '%s' (pre-launched VMs only; see "
+			  "vm_list)\n",
+			  w);
+		return;
+	}
+	hv_printf("console of VM %u; its output shows as 'ACRN-HV: vm%u ...' lines; Ctrl-] "
+		  "returns\n",
+		  (u32)id, (u32)id);
+	console_vm = u;
+}
+
 static void cmd_log_level(const char *args)
 {
 	const char *w = next_word(&args);
@@ -225,6 +249,7 @@ static const struct {
     {"vcpu_list", cmd_vcpu_list},
     {"vcpu_dumpreg", cmd_vcpu_dumpreg},
     {"vcpu_exits", cmd_vcpu_exits},
+    {"vm_console", cmd_vm_console},
     {"log_level", cmd_log_level},
     {"reboot", cmd_reboot},
 };
@@ -260,6 +285,16 @@ void shell_poll(void)
 		prompt();
 	}
 	while ((c = console_getc()) >= 0) {
+		if (console_vm) {
+			if (c == CONSOLE_ESCAPE || c == 0) {
+				console_vm = NULL;
+				hv_printf("\nback in the hypervisor shell\n");
+				prompt();
+			} else if (!vuart_receive(console_vm, (u8)c)) {
+				hv_printf("\n(console input dropped: the guest is not reading)\n");
+			}
+			continue;
+		}
 		if (c == '\r' || c == '\n') {
 			hv_printf("\n");
 			line[len] = '\0';

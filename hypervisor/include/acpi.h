@@ -12,6 +12,7 @@
 
 struct acpi_info {
 	u64 rsdp_addr;
+	u64 madt_addr; /* physical address of the MADT (for hiding pCPUs) */
 	u64 lapic_addr;
 	u32 nr_cpus;
 	u32 apic_ids[ACPI_MAX_CPUS]; /* enabled LAPIC / x2APIC ids */
@@ -45,6 +46,13 @@ typedef const void *(*acpi_map_fn)(void *ctx, u64 pa, u64 len);
  * checksum or signature, -ENOENT if no MADT).  Missing FADT is not an error.
  */
 int acpi_parse(const u8 *rsdp, u32 rsdp_len, acpi_map_fn map, void *ctx, struct acpi_info *ai);
+/*
+ * Mark the enabled LAPIC or x2APIC entry of @apic_id in the MADT @madt
+ * (writable, its length from its header) disabled and not online-capable,
+ * and fix the checksum, so that an OS reading it never starts that CPU.
+ * -ENOENT if no enabled entry has that id, -EINVAL for a malformed table.
+ */
+int acpi_madt_disable_cpu(u8 *madt, u32 apic_id);
 /* Find \_S5's package in AML; returns 0 and the SLP_TYP values or -ENOENT. */
 int acpi_find_s5(const u8 *aml, u64 len, u8 *typ_a, u8 *typ_b);
 /* Search for an RSDP in [pa, pa+len) on 16-byte boundaries; returns its address or 0. */

@@ -34,13 +34,20 @@ struct pcpu {
 	u8 *vmxon_region;
 };
 
+#define HV_MAX_HIDDEN 4
+
 /* What the hypervisor learnt about the platform at boot. */
 struct hv_state {
 	struct hv_options opt;
 	struct boot_info boot;
 	struct acpi_info acpi;
 	bool have_acpi;
-	u64 hv_start, hv_end;	/* reserved physical range, end exclusive */
+	u64 hv_start, hv_end; /* reserved physical range, end exclusive */
+	/* RAM of pre-launched VMs: never mapped for the Service VM nor handed to User VMs */
+	struct {
+		u64 start, end;
+	} hidden[HV_MAX_HIDDEN];
+	u32 nr_hidden;
 	struct pgtable host_pt; /* the hypervisor's own identity map */
 	u32 nr_pcpus;
 	struct pcpu pcpu[MAX_PCPUS];
@@ -65,6 +72,19 @@ static inline struct pcpu *this_pcpu(void)
 static inline bool hv_range_overlaps(u64 gpa, u64 len)
 {
 	return gpa < hv.hv_end && gpa + len > hv.hv_start;
+}
+
+/* Does [pa, pa + len) touch memory the Service VM may never reach (ours, a pre-launched VM's)? */
+static inline bool hv_hidden_overlaps(u64 pa, u64 len)
+{
+	u32 i;
+
+	if (hv_range_overlaps(pa, len))
+		return true;
+	for (i = 0; i < hv.nr_hidden; i++)
+		if (pa < hv.hidden[i].end && pa + len > hv.hidden[i].start)
+			return true;
+	return false;
 }
 
 #endif

@@ -46,6 +46,7 @@ struct vm {
 	u16 id;
 	bool used;
 	enum vm_type type;
+	bool isolated; /* see vm_is_isolated() */
 	enum vm_state state;
 	char name[VM_NAME_MAX];
 	u32 flags;
@@ -89,6 +90,16 @@ struct vm *vm_get(u16 id);
 static inline bool is_service_vm(const struct vm *vm)
 {
 	return vm->type == VM_SERVICE;
+}
+
+/*
+ * A VM with its own memory (an EPT of what it was given), its own pCPUs
+ * and virtual interrupt controllers: User VMs and pre-launched VMs, not
+ * the Service VM or the selftest's guest, which see the platform.
+ */
+static inline bool vm_is_isolated(const struct vm *vm)
+{
+	return vm->isolated;
 }
 
 #endif

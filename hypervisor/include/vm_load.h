@@ -21,6 +21,8 @@
 int sos_prepare(const struct e820_map *mmap, u64 *ret_entry);
 /* The GDT, the 4 GiB identity page tables and the RSDP copy in guest low memory. */
 void build_guest_lowmem(void);
+/* The same for a guest whose physical 0 is host-physical @ram_base (no RSDP copy unless asked). */
+void build_guest_lowmem_at(u64 ram_base, bool rsdp_copy);
 /* entry.S: jump to a 64-bit kernel without VMX. */
 void native_jump(u64 entry, u64 boot_params, u64 cr3, u64 gdt_desc) __attribute__((noreturn));
 

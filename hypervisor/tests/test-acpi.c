@@ -179,12 +179,36 @@ static void test_s5_forms(void)
 	g_assert_cmpint(acpi_find_s5(cut, sizeof(cut), &a, &b), ==, -HV_ENOENT);
 }
 
+/* A pre-launched VM's pCPU disappears from the MADT the Service VM parses. */
+static void test_madt_hide_cpu(void)
+{
+	struct acpi_info ai;
+	u8 *madt = mem + 0x1000;
+
+	build(false);
+	g_assert_cmpint(acpi_parse(mem, 20, map, NULL, &ai), ==, 0);
+	g_assert_cmpuint(ai.madt_addr, ==, BASE + 0x1000);
+	g_assert_cmpint(acpi_madt_disable_cpu(madt, 4), ==, 0);
+	g_assert_cmpint(acpi_parse(mem, 20, map, NULL, &ai), ==, 0); /* checksum still valid */
+	g_assert_cmpuint(ai.nr_cpus, ==, 1);
+	g_assert_cmpuint(ai.apic_ids[0], ==, 0);
+	/* already disabled, never listed, not a MADT */
+	g_assert_cmpint(acpi_madt_disable_cpu(madt, 4), ==, -HV_ENOENT);
+	g_assert_cmpint(acpi_madt_disable_cpu(madt, 2), ==, -HV_ENOENT);
+	g_assert_cmpint(acpi_madt_disable_cpu(madt, 7), ==, -HV_ENOENT);
+	g_assert_cmpint(acpi_madt_disable_cpu(mem + 0x2000, 0), ==, -HV_EINVAL);
+	/* an entry running past the table's end */
+	madt[44 + 1] = 200;
+	g_assert_cmpint(acpi_madt_disable_cpu(madt, 0), ==, -HV_EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/acpi/rsdt", test_rsdt);
 	g_test_add_func("/acpi/xsdt", test_xsdt);
 	g_test_add_func("/acpi/broken", test_broken);
+	g_test_add_func("/acpi/madt-hide-cpu", test_madt_hide_cpu);
 	g_test_add_func("/acpi/s5-forms", test_s5_forms);
 	return g_test_run();
 }

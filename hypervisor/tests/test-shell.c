@@ -14,6 +14,8 @@
 #include "vmexit.h"
 #include "vmx.h"
 #include "power.h"
+#include "prelaunch.h"
+#include "vuart.h"
 
 struct hv_state hv;
 static struct vm sos;
@@ -81,6 +83,20 @@ u32 hv_pool_pages(void)
 u32 vpid_free_count(void)
 {
 	return 250;
+}
+
+/* VM 1 stands for a pre-launched VM: its vUART is real (dm/vuart.c), its VM is not */
+static struct vuart pl_uart;
+
+struct vuart *prelaunch_vuart(u16 vm_id)
+{
+	return vm_id == 1 ? &pl_uart : NULL;
+}
+
+int pio_register(struct vm *vm, u32 port, u32 len, io_handler_fn fn, void *ctx)
+{
+	(void)vm, (void)port, (void)len, (void)fn, (void)ctx;
+	return 0;
 }
 
 struct vm *vm_get(u16 id)
@@ -166,6 +182,40 @@ static void test_commands(void)
 	g_assert_cmpint(hv_loglevel, ==, 5);
 }
 
+/* vm_console: typed bytes reach the VM's vUART until Ctrl-]; then commands again */
+static void test_vm_console(void)
+{
+	const char *o;
+
+	memset(&pl_uart, 0, sizeof(pl_uart));
+	o = run("vm_console 1\r");
+	g_assert_nonnull(strstr(o, "console of VM 1"));
+	o = run("ls\r\x1dvm_list\r");
+	g_assert_nonnull(strstr(o, "back in the hypervisor shell"));
+	g_assert_nonnull(strstr(o, "Service VM")); /* vm_list ran after the escape */
+	g_assert_cmpuint(pl_uart.rx_head, ==, 3);
+	g_assert_cmpuint(vuart_read(&pl_uart, 5) & 1, ==, 1); /* LSR: data ready */
+	g_assert_cmpuint(vuart_read(&pl_uart, 0), ==, 'l');
+	g_assert_cmpuint(vuart_read(&pl_uart, 0), ==, 's');
+	g_assert_cmpuint(vuart_read(&pl_uart, 0), ==, '\r');
+	g_assert_cmpuint(vuart_read(&pl_uart, 5) & 1, ==, 0);
+	/* a full buffer says so instead of blocking the shell */
+	o = run("vm_console 1\r");
+	{
+		char many[VUART_RX_SIZE + 2];
+
+		memset(many, 'x', sizeof(many) - 1);
+		many[sizeof(many) - 1] = '\0';
+		o = run(many);
+		g_assert_nonnull(strstr(o, "console input dropped"));
+	}
+	run("\x1d");
+	o = run("vm_console 0\r");
+	g_assert_nonnull(strstr(o, "no VM with a hypervisor console '0'"));
+	o = run("vm_console\r");
+	g_assert_nonnull(strstr(o, "no VM with a hypervisor console ''"));
+}
+
 /* last: the shell does not come back from a reboot */
 static void test_reboot(void)
 {
@@ -207,6 +257,7 @@ int main(int argc, char **argv)
 	setup();
 	g_test_add_func("/shell/commands", test_commands);
 	g_test_add_func("/shell/bad-input", test_bad_input);
+	g_test_add_func("/shell/vm-console", test_vm_console);
 	g_test_add_func("/shell/reboot", test_reboot);
 	return g_test_run();
 }

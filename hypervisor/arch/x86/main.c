@@ -7,6 +7,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "notify_dev.h"
+#include "prelaunch.h"
 #include "selftest.h"
 #include "service_vm.h"
 #include "shell.h"
@@ -131,7 +132,7 @@ static void launch_service_vm(u64 entry, const struct e820_map *mmap)
 	if (ret)
 		hv_panic("VMXON failed on the BSP (%d)", ret);
 	smp_start_aps();
-	cfg.nr_vcpus = hv.nr_pcpus;
+	cfg.nr_vcpus = prelaunch_claim_pcpus();
 	ret = vm_create(&cfg, &vm);
 	if (ret)
 		hv_panic("cannot create the Service VM (%d)", ret);
@@ -143,6 +144,7 @@ static void launch_service_vm(u64 entry, const struct e820_map *mmap)
 	if (ret)
 		hv_panic("cannot register the Service VM's I/O traps (%d)", ret);
 	smp_run_vcpus(vm);
+	prelaunch_start();
 	v = &vm->vcpu[0];
 	ret = vcpu_setup_vmcs(v);
 	if (ret)
@@ -202,6 +204,8 @@ void hv_main(u32 magic, u64 mbi)
 
 	if (hv.opt.selftest)
 		selftest_run(&sos_mmap);
+	if (!hv.opt.native)
+		prelaunch_load(&sos_mmap);
 	ret = sos_prepare(&sos_mmap, &entry);
 	if (ret)
 		hv_panic("cannot load the Service VM (%d)", ret);

@@ -8,6 +8,7 @@
 #include "smp.h"
 #include "cpu.h"
 #include "vcpu.h"
+#include "uvm_vcpu.h"
 #include "vlapic.h"
 #include "vm.h"
 #include "vm_load.h"
@@ -130,11 +131,16 @@ void ap_main(u32 idx)
 		}
 		halt_forever();
 	}
-	while (!(v = p->assigned))
+	/* a Service VM vCPU, or a pre-launched VM's pCPU (given up from the start) */
+	while (!(v = p->assigned) && !__atomic_load_n(&p->given_up, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	ret = vmx_on(p);
 	if (ret)
 		hv_panic("VMXON failed on pCPU %u (%d)", idx, ret);
+	if (!v) {
+		p->launched = true;
+		uvm_pcpu_loop();
+	}
 	ret = vcpu_setup_vmcs(v);
 	if (ret)
 		hv_panic("cannot set up the VMCS of vcpu %u (%d)", idx, ret);

@@ -55,6 +55,8 @@ STATS = re.compile(r"ACRN-HV: exit-stats vcpu=(\d+) total=(\d+)(.*)")
 BEGIN = re.compile(r"ACRN-PLATFORM: begin (\S+)")
 END = re.compile(r"ACRN-PLATFORM: end (\S+) status=(\d+)")
 PLAN = re.compile(r"^(?:ACRN-HV: )?1\.\.(\d+)")
+# a pre-launched VM's vUART line, forwarded by the hypervisor
+PRELAUNCH_LINE = re.compile(r"ACRN-HV: vm\d+ (\S+): (.*)$")
 HV_TAP = re.compile(r"^(?:ACRN-HV: )?(not ok|ok)\b(?:\s*\d+)?\s*(?:-\s*)?(.*)$")
 
 MODES = ("hv", "native", "selftest", "linux")
@@ -175,7 +177,7 @@ class Run:
 	def __init__(self, rundir, iso, mode="hv", cpus=1, megs=512, timeout=300,
 		     scenarios=(), com2=False, echo=None, keep=False, out=sys.stdout,
 		     idle_timeout=150, interactive=False, host_pace=None, cpu_quota=None,
-		     cpu_model=DEFAULT_CPU_MODEL, com2_port=None, disk=None):
+		     cpu_model=DEFAULT_CPU_MODEL, com2_port=None, disk=None, prelaunched=()):
 		if mode not in MODES:
 			raise ValueError(mode)
 		self.rundir = os.path.abspath(rundir)
@@ -213,6 +215,8 @@ class Run:
 		self.hv_results = 0
 		self.hv_plan = None
 		self.current = None  # scenario being run
+		# pre-launched VMs by name: their TAP results, plan and S5
+		self.prelaunched = {n: {"results": 0, "plan": None, "off": False} for n in prelaunched}
 		self.began = []
 		self.ended = {}
 		self.scenario_fails = {}
@@ -268,6 +272,10 @@ class Run:
 				if key in ("grub", "kstart", "userspace"):
 					self.tap.comment(f"phase {key} at {self.seen[key]:.1f} s wall, "
 							 f"{self.emulated:.1f} emulator-s")
+		m = PRELAUNCH_LINE.search(text)
+		if m and m.group(1) in self.prelaunched:
+			self._prelaunch_line(self.prelaunched[m.group(1)], m.group(1), m.group(2).strip())
+			return
 		m = STATS.search(text)
 		if m:
 			self.stats.append((int(m.group(1)), int(m.group(2)), m.group(3).strip()))
@@ -309,6 +317,21 @@ class Run:
 				return
 			if text.startswith("#") or text.startswith("ACRN-HV: #"):
 				self.tap.comment(text.split("#", 1)[1].strip())
+
+	def _prelaunch_line(self, st, name, text):
+		if text == "powered off (S5)":
+			st["off"] = True
+			return
+		m = TAP_LINE.match(text)
+		if m:
+			st["results"] += 1
+			self.tap.result(m.group(1) == "ok", f"pre-launched {name}: {m.group(2)}")
+			return
+		m = PLAN.match(text)
+		if m:
+			st["plan"] = int(m.group(1))
+			return
+		self.tap.comment(f"{name}: {text.lstrip('#').strip()}")
 
 	# ---- the run ----
 
@@ -464,10 +487,16 @@ class Run:
 				elif self.ended[s] != 0 and not self.scenario_fails.get(s):
 					t.result(False, f"scenario {s} exited with status {self.ended[s]}")
 			t.result("done" in self.seen, "init finished the scenarios and powered off")
+		for name, st in self.prelaunched.items():
+			t.result(st["results"] > 0 and st["plan"] == st["results"],
+				 f"pre-launched VM {name} printed its results ({st['results']}, plan {st['plan']})")
+			t.result(st["off"], f"pre-launched VM {name} powered itself off (S5)")
 		if self.mode == "hv":
+			# a pre-launched VM's pCPU is not the Service VM's
+			svm_cpus = self.cpus - len(self.prelaunched)
 			vcpus = sorted({v for v, _, _ in self.stats})
-			t.result(vcpus == list(range(self.cpus)),
-				 f"hypervisor printed exit-stats for vcpus 0..{self.cpus - 1} (got {vcpus})")
+			t.result(vcpus == list(range(svm_cpus)),
+				 f"hypervisor printed exit-stats for vcpus 0..{svm_cpus - 1} (got {vcpus})")
 		if self.mode in ("hv", "selftest"):
 			t.result("hv_poweroff" in self.seen, "hypervisor printed 'ACRN-HV: platform poweroff'")
 		clean = "soft power off" in exit_msg or "Shutdown port" in out

@@ -14,7 +14,9 @@ SVM_CMDLINE = "console=ttyS0,115200 nokaslr quiet mitigations=off panic=-1"
 MODES = ("hv", "linux")
 
 
-def grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name, with_modules=True):
+def grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name, with_modules=True, prelaunch=()):
+	"""prelaunch: module option strings ("name=... mem=... [-- cmdline]") of
+	pre-launched VMs, whose kernels are /boot/prelaunch<i> (hv mode only)."""
 	lines = [
 		"set timeout=0",
 		"set default=0",
@@ -30,6 +32,8 @@ def grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name, with_modules=True):
 				f"\tmodule2 /boot/{kernel_name} {svm_cmdline}".rstrip(),
 				"\tmodule2 /boot/initrd",
 			]
+		lines += [f"\tmodule2 /boot/prelaunch{i} prelaunched_vm {opts}".rstrip()
+			  for i, opts in enumerate(prelaunch)]
 	elif mode == "linux":
 		lines += [
 			f"\tlinux /boot/{kernel_name} {svm_cmdline}".rstrip(),
@@ -49,9 +53,10 @@ def _link_or_copy(src, dst):
 
 
 def build(out, kernel_file, initrd, mode="hv", hv_elf=None, hv_cmdline="",
-	  svm_cmdline=SVM_CMDLINE, kernel_name=None, extra_trees=()):
+	  svm_cmdline=SVM_CMDLINE, kernel_name=None, extra_trees=(), prelaunch=()):
 	"""extra_trees: (directory, name in the ISO root) pairs, e.g. the user space
-	that the Service VM mounts from the CD instead of GRUB loading it."""
+	that the Service VM mounts from the CD instead of GRUB loading it.
+	prelaunch: (kernel file, module options) of pre-launched VMs."""
 	if mode == "hv" and not (hv_elf and os.path.exists(hv_elf)):
 		raise PlatformError(f"hypervisor ELF not found: {hv_elf} (build hypervisor/ first)")
 	kernel_name = kernel_name or ("vmlinuz" if mode == "linux" else "vmlinux")
@@ -59,7 +64,9 @@ def build(out, kernel_file, initrd, mode="hv", hv_elf=None, hv_cmdline="",
 		boot = os.path.join(tmp, "boot")
 		os.makedirs(os.path.join(boot, "grub"))
 		# Hard links keep the 37 MB kernel from being copied for every ISO.
-		for src, name in ((kernel_file, kernel_name), (initrd, "initrd"), (hv_elf, "acrn.elf")):
+		files = [(kernel_file, kernel_name), (initrd, "initrd"), (hv_elf, "acrn.elf")]
+		files += [(src, f"prelaunch{i}") for i, (src, _) in enumerate(prelaunch)]
+		for src, name in files:
 			if src is None:
 				continue
 			dst = os.path.join(boot, name)
@@ -69,7 +76,8 @@ def build(out, kernel_file, initrd, mode="hv", hv_elf=None, hv_cmdline="",
 				shutil.copyfile(src, dst)
 		for src, name in extra_trees:
 			shutil.copytree(src, os.path.join(tmp, name), symlinks=True, copy_function=_link_or_copy)
-		cfg = grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name, with_modules=kernel_file is not None)
+		cfg = grub_cfg(mode, hv_cmdline, svm_cmdline, kernel_name, with_modules=kernel_file is not None,
+			       prelaunch=[opts for _, opts in prelaunch])
 		with open(os.path.join(boot, "grub", "grub.cfg"), "w") as f:
 			f.write(cfg)
 		res = subprocess.run(["grub-mkrescue", "-o", out + ".tmp", tmp],

@@ -48,7 +48,7 @@ int vmexit_cpuid(struct vcpu *v)
 			 * x2APIC, no TSC deadline until the vLAPIC offers them;
 			 * its APIC ID is its vCPU id, one logical CPU per package.
 			 */
-			if (v->vm->type == VM_USER) {
+			if (vm_is_isolated(v->vm)) {
 				c &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL);
 				b = (b & 0x0000ffffU) | (1U << 16) | (v->id << 24);
 			}

@@ -12,8 +12,8 @@
 /*
  * Identity map [0, max(4 GiB, top of e820)): RAM write-back, the rest
  * uncacheable (pgtable.h explains the memory types); the hypervisor's own
- * range is left unmapped.  With 1 GiB pages the first 512 GiB cost no more
- * than 4 GiB, so 64-bit PCI BARs above the RAM are covered.
+ * range and the pre-launched VMs' RAM are left unmapped.  With 1 GiB pages the first 512 GiB cost
+ * no more than 4 GiB, so 64-bit PCI BARs above the RAM are covered.
  */
 int ept_init(struct vm *vm)
 {
@@ -34,7 +34,7 @@ int ept_init(struct vm *vm)
 int ept_build_identity(struct vm *vm)
 {
 	u64 top = pt_identity_top(&hv.boot.mmap);
-	u32 a, b, c, d;
+	u32 a, b, c, d, i;
 	int ret;
 
 	if (vmx_ept_1g()) {
@@ -47,6 +47,9 @@ int ept_build_identity(struct vm *vm)
 	ret = pt_identity_map(&vm->ept, &hv.boot.mmap, top, EPT_RWX | EPT_WB, EPT_RWX | EPT_UC);
 	if (!ret)
 		ret = pt_map(&vm->ept, hv.hv_start, hv.hv_start, hv.hv_end - hv.hv_start, 0);
+	for (i = 0; !ret && i < hv.nr_hidden; i++)
+		ret = pt_map(&vm->ept, hv.hidden[i].start, hv.hidden[i].start,
+			     hv.hidden[i].end - hv.hidden[i].start, 0);
 	if (ret)
 		ept_destroy(vm);
 	return ret;

@@ -42,7 +42,7 @@ static const void *gpa_ptr(const struct vm *vm, u64 gpa, u64 len)
 {
 	u64 hpa, flags;
 
-	if (vm->type != VM_USER)
+	if (!vm_is_isolated(vm))
 		return gpa_is_guest_ram(vm, gpa, len) ? (const void *)(uintptr_t)gpa : NULL;
 	if (!len || (gpa & 0xfff) + len > 4096 || pt_lookup(&vm->ept, gpa, &hpa, &flags) ||
 	    !(flags & EPT_R) || hv_range_overlaps(hpa, len))

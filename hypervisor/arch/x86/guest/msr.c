@@ -151,7 +151,7 @@ void msr_bitmap_init(struct vm *vm)
 	 * and IA32_APIC_BASE exit.  The vLAPIC will answer them; until then
 	 * they are what a CPU without x2APIC would do (user_vm_lapic_msr()).
 	 */
-	if (vm->type == VM_USER) {
+	if (vm_is_isolated(vm)) {
 		for (msr = MSR_X2APIC_FIRST; msr <= MSR_X2APIC_LAST; msr++)
 			trap(vm, msr, true, true);
 		trap(vm, MSR_TSC_DEADLINE, true, true);
@@ -169,7 +169,7 @@ static bool user_vm_lapic_msr(struct vcpu *v, u32 msr, bool write, u64 *val, boo
 {
 	u64 base = LAPIC_DEFAULT_BASE | APIC_BASE_ENABLE | (v->id ? 0 : APIC_BASE_BSP);
 
-	if (v->vm->type != VM_USER)
+	if (!vm_is_isolated(v->vm))
 		return false;
 	if (msr == MSR_APIC_BASE) {
 		*gp = write && *val != base;

@@ -143,7 +143,7 @@ static int handle_ept_violation(struct vcpu *v)
 	if (ret != -HV_ENOENT)
 		return ret;
 	/* a User VM's access outside its RAM: an MMIO request to its device model */
-	if (v->vm->type == VM_USER)
+	if (vm_is_isolated(v->vm))
 		return io_emul_mmio_request(v, gpa, q, uvm_mmio_request);
 	/* a guest looping on a bad access must not flood the console */
 	if (v->gp_injected < 16 || !(v->gp_injected & 1023))
@@ -269,12 +269,12 @@ static int handle_nothing(struct vcpu *v)
 /* Only User VMs exit on external interrupts (acknowledged on exit) and HLT. */
 static int handle_ext_intr(struct vcpu *v)
 {
-	return v->vm->type == VM_USER ? uvm_handle_ext_intr(v) : 0;
+	return vm_is_isolated(v->vm) ? uvm_handle_ext_intr(v) : 0;
 }
 
 static int handle_hlt(struct vcpu *v)
 {
-	if (v->vm->type == VM_USER)
+	if (vm_is_isolated(v->vm))
 		return uvm_handle_hlt(v);
 	vcpu_skip_instruction(v);
 	return 0;

@@ -1,0 +1,275 @@
+/* partition-guest: a pre-launched VM's test (the hypervisor starts it at
+ * boot from a multiboot2 module "prelaunched_vm name=... mem=...", on a pCPU
+ * and RAM of its own, with no Service VM and no device model).  It checks
+ * what it sees from inside and prints TAP on COM1 - the hypervisor's vUART,
+ * which forwards each line to the hypervisor console as "ACRN-HV: vmN
+ * NAME: ..." - then powers itself off with S5:
+ *
+ *   CPUID: the hypervisor bit and ACRN's signature, VMX hidden, not
+ *          privileged (leaf 0x40000001), one vCPU
+ *   MSRs:  IA32_APIC_BASE reads as an enabled xAPIC (BSP), a VMX capability
+ *          MSR faults (#GP)
+ *   VMCALL faults (#UD): only the Service VM may call the hypervisor
+ *   memory: its own RAM holds what it writes; guest-physical addresses past
+ *          its RAM read as all ones and keep nothing that is written there
+ *   ports nobody owns read as all ones (the PCI configuration ports)
+ *
+ * It also leaves a secret in its RAM at SECRET_GPA for the Service VM to
+ * look for through /dev/mem (it must not find it). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest-io.h"
+
+#define SECRET_GPA	  0x1800000ULL
+#define SECRET		  "PRELAUNCH-SECRET-4a7c"
+#define BP_E820_ENTRIES	  0x1e8
+#define BP_E820_TABLE	  0x2d0
+#define E820_RAM	  1
+#define MSR_APIC_BASE	  0x1b
+#define MSR_VMX_BASIC	  0x480
+#define APIC_BASE_BSP_XEN 0x900 /* BSP, xAPIC enabled */
+#define X86_UD		  6
+#define X86_GP		  13
+
+void guest_main(const uint8_t *boot_params);
+
+struct interrupt_frame {
+	uint64_t ip, cs, flags, sp, ss;
+};
+
+struct idt_entry {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+} __attribute__((packed));
+
+static struct idt_entry idt[32] __attribute__((aligned(16)));
+static volatile int last_fault = -1;
+static volatile unsigned skip_len; /* bytes of the faulting instruction to step over */
+static int tests, failed;
+
+static void puts_com1(const char *s)
+{
+	while (*s)
+		outb(COM1_THR, (uint8_t)*s++);
+}
+
+static void put_hex(uint64_t v)
+{
+	char buf[19] = "0x";
+	int n = 0;
+
+	for (int i = 60; i >= 0; i -= 4)
+		if ((v >> i) & 0xf || n || !i)
+			buf[2 + n++] = "0123456789abcdef"[(v >> i) & 0xf];
+	buf[2 + n] = 0;
+	puts_com1(buf);
+}
+
+static void put_dec(uint64_t v)
+{
+	char buf[21];
+	int i = 20;
+
+	buf[i] = 0;
+	do
+		buf[--i] = (char)('0' + v % 10);
+	while ((v /= 10) && i);
+	puts_com1(buf + i);
+}
+
+static void result(int ok, const char *what)
+{
+	tests++;
+	if (!ok)
+		failed++;
+	puts_com1(ok ? "ok - " : "not ok - ");
+	puts_com1(what);
+	puts_com1("\n");
+}
+
+__attribute__((interrupt)) static void on_ud(struct interrupt_frame *f)
+{
+	last_fault = X86_UD;
+	f->ip += skip_len;
+}
+
+__attribute__((interrupt)) static void on_gp(struct interrupt_frame *f, uint64_t err)
+{
+	(void)err;
+	last_fault = X86_GP;
+	f->ip += skip_len;
+}
+
+static void set_gate(int vec, void *fn)
+{
+	uint64_t a = (uint64_t)(uintptr_t)fn;
+	uint16_t cs;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	idt[vec] = (struct idt_entry){.off_lo = (uint16_t)a,
+				      .sel = cs,
+				      .type = 0x8e,
+				      .off_mid = (uint16_t)(a >> 16),
+				      .off_hi = (uint32_t)(a >> 32)};
+}
+
+static void load_idt(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) d = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
+
+	set_gate(X86_UD, (void *)on_ud);
+	set_gate(X86_GP, (void *)on_gp);
+	__asm__ volatile("lidt %0" : : "m"(d));
+}
+
+static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+/* RDMSR that may fault: the #GP handler steps over its two bytes. */
+static int rdmsr_safe(uint32_t msr, uint64_t *val)
+{
+	uint32_t lo = 0, hi = 0;
+
+	last_fault = -1;
+	skip_len = 2;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+	*val = (uint64_t)hi << 32 | lo;
+	return last_fault;
+}
+
+static int same(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+static uint64_t ram_end(const uint8_t *bp)
+{
+	uint64_t end = 0;
+	uint8_t n = bp[BP_E820_ENTRIES];
+
+	for (uint8_t i = 0; i < n && i < 128; i++) {
+		const uint8_t *e = bp + BP_E820_TABLE + 20U * i;
+		uint64_t addr = *(const uint64_t *)e, size = *(const uint64_t *)(e + 8);
+
+		if (*(const uint32_t *)(e + 16) == E820_RAM && addr + size > end)
+			end = addr + size;
+	}
+	return end;
+}
+
+static void check_cpuid(void)
+{
+	uint32_t a, b, c, d;
+	char sig[12];
+
+	cpuid(1, &a, &b, &c, &d);
+	result((c >> 31) & 1, "CPUID.1: the hypervisor bit is set");
+	result(!((c >> 5) & 1), "CPUID.1: VMX is hidden");
+	cpuid(0x40000000, &a, &b, &c, &d);
+	*(uint32_t *)sig = b;
+	*(uint32_t *)(sig + 4) = c;
+	*(uint32_t *)(sig + 8) = d;
+	result(same(sig, "ACRNACRNACRN", 12), "CPUID 0x40000000: ACRN's signature");
+	cpuid(0x40000001, &a, &b, &c, &d);
+	result(!(a & 1), "CPUID 0x40000001: not the privileged (Service) VM");
+	cpuid(0x40000020, &a, &b, &c, &d);
+	result(!a && !b && !c && !d, "CPUID 0x40000020: the hypervisor's counters are not shown");
+}
+
+static void check_msrs(void)
+{
+	uint64_t v = 0;
+
+	result(rdmsr_safe(MSR_APIC_BASE, &v) < 0 && (v & 0xfffff000ULL) == 0xfee00000ULL &&
+		   (v & APIC_BASE_BSP_XEN) == APIC_BASE_BSP_XEN,
+	       "IA32_APIC_BASE: an enabled xAPIC at 0xfee00000, BSP");
+	result(rdmsr_safe(MSR_VMX_BASIC, &v) == X86_GP, "IA32_VMX_BASIC (VMX capability) #GP");
+}
+
+static void check_vmcall(void)
+{
+	last_fault = -1;
+	skip_len = 3;
+	__asm__ volatile("vmcall" : : "a"(0), "D"(0), "S"(0) : "r8", "memory");
+	result(last_fault == X86_UD, "VMCALL #UD: only the Service VM calls the hypervisor");
+}
+
+static void check_memory(uint64_t end)
+{
+	volatile uint32_t *own = (volatile uint32_t *)(uintptr_t)(end - 4096);
+	const uint64_t outside[] = {end, 0x40000000ULL, 0xc0000000ULL, 0xfed00000ULL};
+	int all_ones = 1, kept = 0;
+
+	puts_com1("# RAM ends at ");
+	put_hex(end);
+	puts_com1("\n");
+	result(end >= 0x1800000ULL + 4096, "boot_params e820: RAM covers the secret's page");
+	own[0] = 0x5a5aa5a5U;
+	own[1] = 0x12345678U;
+	result(own[0] == 0x5a5aa5a5U && own[1] == 0x12345678U, "its own RAM keeps what it writes");
+	for (unsigned i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+		volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)outside[i];
+		uint32_t before = *p;
+
+		*p = 0x13572468U;
+		if (before != 0xffffffffU)
+			all_ones = 0;
+		if (*p == 0x13572468U)
+			kept = 1;
+		if (before != 0xffffffffU) {
+			puts_com1("# read ");
+			put_hex(before);
+			puts_com1(" at ");
+			put_hex(outside[i]);
+			puts_com1("\n");
+		}
+	}
+	result(all_ones, "guest-physical addresses past its RAM read as all ones");
+	result(!kept, "writes past its RAM are kept nowhere");
+	for (size_t i = 0; i < sizeof(SECRET); i++)
+		((volatile char *)(uintptr_t)SECRET_GPA)[i] = SECRET[i];
+	result(same((const char *)(uintptr_t)SECRET_GPA, SECRET, sizeof(SECRET)),
+	       "a secret left in its RAM for the Service VM to look for");
+}
+
+static void check_ports(void)
+{
+	outl(PCI_ADDR, 0x80000000U);
+	result(inl(PCI_DATA) == 0xffffffffU,
+	       "PCI configuration (a port nobody owns) reads as all ones");
+}
+
+void guest_main(const uint8_t *boot_params)
+{
+	uint64_t t0 = rdtsc();
+
+	puts_com1("partition-guest: a pre-launched VM, TSC ");
+	put_dec(t0);
+	puts_com1("\n");
+	load_idt();
+	check_cpuid();
+	check_msrs();
+	check_vmcall();
+	check_memory(ram_end(boot_params));
+	check_ports();
+	result(rdtsc() > t0, "the TSC runs");
+	puts_com1("1..");
+	put_dec((uint64_t)tests);
+	puts_com1("\npartition-guest: done, ");
+	put_dec((uint64_t)failed);
+	puts_com1(" failed; powering off\n");
+	outw(PM1A_CNT, (uint16_t)(PM1_SLP_EN | (SLP_TYP_S5 << SLP_TYP_SHIFT)));
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
