@@ -442,6 +442,13 @@ static void test_user_vm_hypercalls(void)
 	/* never the hypervisor; never half RAM; bad regions, batches and VM ids */
 	g_assert_cmpint(map(1, ACRN_MEM_REGION_ADD, wb, 0, hv.hv_start, 4096), ==, -HV_EFAULT);
 	g_assert_cmpint(map(1, ACRN_MEM_REGION_ADD, wb, 0, at(GUEST_PG), 0x2000), ==, -HV_EFAULT);
+	/* nor a pre-launched VM's RAM (not RAM to the Service VM, so it would pass as MMIO) */
+	hv.hidden[0].start = 0xd0000000ULL;
+	hv.hidden[0].end = 0xd0200000ULL;
+	hv.nr_hidden = 1;
+	g_assert_cmpint(map(1, ACRN_MEM_REGION_ADD, wb, 0, 0xd0100000ULL, 4096), ==, -HV_EFAULT);
+	g_assert_cmpint(map(1, ACRN_MEM_REGION_ADD, wb, 0, 0xcffff000ULL, 0x2000), ==, -HV_EFAULT);
+	hv.nr_hidden = 0;
 	g_assert_cmpint(pt_lookup(&vm->ept, 0, &pa, &flags), ==, -HV_ENOENT);
 	g_assert_cmpint(map(1, ACRN_MEM_REGION_ADD, wb, 0, at(GUEST_PG), 0x800), ==, -HV_EINVAL);
 	g_assert_cmpint(map(1, 3, wb, 0, at(GUEST_PG), 4096), ==, -HV_EINVAL);
