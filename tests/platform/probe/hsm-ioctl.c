@@ -29,24 +29,10 @@
 #include <unistd.h>
 #include <linux/acrn.h>
 
+#include "probe-tap.h"
+
 #define DEV  "/dev/acrn_hsm"
 #define PAGE 4096UL
-
-static int failures;
-
-static void tap(int good, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(good ? "ok - " : "not ok - ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!good)
-		failures++;
-}
 
 static void skip(const char *what, const char *why)
 {

@@ -25,29 +25,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <linux/acrn.h>
+
+#include "probe-tap.h"
 #include <x86intrin.h>
-
-static int failures;
-
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok - ", ok ? "" : "not ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-/* ioctl result as 0 or errno */
-static int io(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? errno : 0;
-}
 
 static int io_val(int fd, unsigned long cmd, unsigned long arg)
 {

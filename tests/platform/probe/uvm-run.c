@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/acrn.h>
+
+#include "probe-tap.h"
 #include <x86intrin.h>
 
 #define GUEST_RAM     0x400000ULL /* 4 MiB at GPA 0 */
@@ -47,27 +49,6 @@
 #define PM1A_CNT      0x404
 #define MMIO_BASE     0xd0000000ULL
 #define HEARTBEATS    200
-
-static int failures;
-
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok - ", ok ? "" : "not ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-static int io(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? errno : 0;
-}
 
 static double now(void)
 {
