@@ -13,6 +13,8 @@
  *   memory: its own RAM holds what it writes; guest-physical addresses past
  *          its RAM read as all ones and keep nothing that is written there
  *   ports nobody owns read as all ones (the PCI configuration ports)
+ *   its vLAPIC's TSC-deadline timer: DEADLINES interrupts, none early (a
+ *          real-time controller's periodic work); the lateness is printed
  *
  * It also leaves a secret in its RAM at SECRET_GPA for the Service VM to
  * look for through /dev/mem (it must not find it). */
@@ -31,6 +33,15 @@
 #define APIC_BASE_BSP_XEN 0x900 /* BSP, xAPIC enabled */
 #define X86_UD		  6
 #define X86_GP		  13
+#define MSR_TSC_DEADLINE  0x6e0
+#define LAPIC_BASE	  0xfee00000UL
+#define LAPIC_EOI	  0xb0
+#define LAPIC_SVR	  0xf0
+#define LAPIC_LVT_TIMER	  0x320
+#define LVT_TSC_DEADLINE  (2U << 17)
+#define VEC_TIMER	  0x40
+#define DEADLINES	  10
+#define DEADLINE_PERIOD	  200000ULL /* TSC ticks */
 
 void guest_main(const uint8_t *boot_params);
 
@@ -45,7 +56,9 @@ struct idt_entry {
 	uint32_t off_hi, zero;
 } __attribute__((packed));
 
-static struct idt_entry idt[32] __attribute__((aligned(16)));
+static struct idt_entry idt[VEC_TIMER + 1] __attribute__((aligned(16)));
+static volatile uint64_t timer_tsc[DEADLINES];
+static volatile unsigned timer_hits;
 static volatile int last_fault = -1;
 static volatile unsigned skip_len; /* bytes of the faulting instruction to step over */
 static int tests, failed;
@@ -103,6 +116,20 @@ __attribute__((interrupt)) static void on_gp(struct interrupt_frame *f, uint64_t
 	f->ip += skip_len;
 }
 
+static void lapic_wr(uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(LAPIC_BASE + off) = v;
+}
+
+__attribute__((interrupt)) static void on_timer(struct interrupt_frame *f)
+{
+	(void)f;
+	if (timer_hits < DEADLINES)
+		timer_tsc[timer_hits] = rdtsc();
+	timer_hits++;
+	lapic_wr(LAPIC_EOI, 0);
+}
+
 static void set_gate(int vec, void *fn)
 {
 	uint64_t a = (uint64_t)(uintptr_t)fn;
@@ -125,6 +152,7 @@ static void load_idt(void)
 
 	set_gate(X86_UD, (void *)on_ud);
 	set_gate(X86_GP, (void *)on_gp);
+	set_gate(VEC_TIMER, (void *)on_timer);
 	__asm__ volatile("lidt %0" : : "m"(d));
 }
 
@@ -243,6 +271,51 @@ static void check_memory(uint64_t end)
 	       "a secret left in its RAM for the Service VM to look for");
 }
 
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+/* One deadline at a time: arm, sleep in HLT, take the interrupt, note how late it came. */
+static void check_deadline_timer(void)
+{
+	uint64_t deadline[DEADLINES], worst = 0, sum = 0;
+	int early = 0;
+
+	lapic_wr(LAPIC_SVR, 0x1ff);
+	lapic_wr(LAPIC_LVT_TIMER, VEC_TIMER | LVT_TSC_DEADLINE);
+	for (unsigned i = 0; i < DEADLINES; i++) {
+		uint64_t give_up;
+
+		deadline[i] = rdtsc() + DEADLINE_PERIOD;
+		give_up = deadline[i] + 1000 * DEADLINE_PERIOD;
+		wrmsr(MSR_TSC_DEADLINE, deadline[i]);
+		while (timer_hits == i && rdtsc() < give_up)
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		if (timer_hits != i + 1)
+			break;
+	}
+	for (unsigned i = 0; i < timer_hits && i < DEADLINES; i++) {
+		uint64_t late = timer_tsc[i] - deadline[i];
+
+		if (timer_tsc[i] < deadline[i])
+			early++;
+		else if (late > worst)
+			worst = late;
+		sum += late;
+	}
+	result(timer_hits == DEADLINES,
+	       "vLAPIC TSC-deadline timer: every deadline interrupts (HLT waits)");
+	result(timer_hits && !early, "vLAPIC TSC-deadline timer: no interrupt before its deadline");
+	if (timer_hits) {
+		puts_com1("# deadline lateness in TSC ticks: mean ");
+		put_dec(sum / timer_hits);
+		puts_com1(", worst ");
+		put_dec(worst);
+		puts_com1("\n");
+	}
+}
+
 static void check_ports(void)
 {
 	outl(PCI_ADDR, 0x80000000U);
@@ -263,6 +336,7 @@ void guest_main(const uint8_t *boot_params)
 	check_vmcall();
 	check_memory(ram_end(boot_params));
 	check_ports();
+	check_deadline_timer();
 	result(rdtsc() > t0, "the TSC runs");
 	puts_com1("1..");
 	put_dec((uint64_t)tests);
