@@ -333,6 +333,15 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, hsm_test=N
 		     "-Wl,-T," + os.path.join(guests, "uvm-hello.ld"), "-o", guest,
 		     os.path.join(guests, "uvm-hello.S")])
 		arc.add_file("usr/share/acrn-tests/uvm-hello.elf", guest, 0o644)
+		# tests/guests/fd-guest.c (ioeventfd, irqfd), with tests/guests/Makefile.am's flags
+		fd_guest = os.path.join(wd, "fd-guest.elf")
+		run([os.environ.get("CC", "cc"), "-O2", "-ffreestanding", "-fno-pic", "-fno-pie",
+		     "-fno-stack-protector", "-mgeneral-regs-only", "-mno-red-zone",
+		     "-fno-asynchronous-unwind-tables", "-std=c11", "-nostdlib", "-static", "-no-pie",
+		     "-Wl,--build-id=none", "-Wl,-z,noexecstack", "-Wl,-z,max-page-size=4096",
+		     "-Wl,--no-warn-rwx-segments", "-Wl,-T," + os.path.join(guests, "fd-guest.ld"), "-o", fd_guest,
+		     os.path.join(guests, "fd-guest.c")])
+		arc.add_file("usr/share/acrn-tests/fd-guest.elf", fd_guest, 0o644)
 	if "hctest" in needs and hctest and os.path.exists(hctest):
 		# The hypercall test module (tests/platform/kmod), built like the HSM.
 		stripped = os.path.join(workdir or os.path.dirname(out), "acrn_hctest.ko")

@@ -10,9 +10,11 @@
  * it stored, counts I/O request round trips per second, pauses the VM
  * (no request may come while it is paused), resumes it with START_VM, lets
  * it power off, and resets and destroys it; then N more create/run/destroy
- * rounds.  Prints TAP lines; static, like cpuid-probe.
+ * rounds.  With FD_GUEST_ELF (tests/guests/fd-guest.c) it then runs that
+ * guest with an ioeventfd (data match) on one of its ports and an irqfd
+ * that sends it an MSI.  Prints TAP lines; static, like cpuid-probe.
  *
- *   uvm-run GUEST_ELF CPU_AFFINITY [ROUNDS]
+ *   uvm-run GUEST_ELF CPU_AFFINITY [ROUNDS [FD_GUEST_ELF]]
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -49,6 +52,13 @@
 #define PM1A_CNT      0x404
 #define MMIO_BASE     0xd0000000ULL
 #define HEARTBEATS    200
+/* fd-guest's ports and what it does on them */
+#define PORT_KICK  0x5e0
+#define PORT_READY 0x5e4
+#define PORT_DONE  0x5e8
+#define KICKS	   16
+#define KICK_VALUE 0xab
+#define VEC_MSI	   0x41
 
 static double now(void)
 {
@@ -103,6 +113,13 @@ struct vm {
 	unsigned bench_got;
 	int powered_off;
 	unsigned requests;
+	/* fd-guest */
+	unsigned kick_requests;
+	uint32_t kick_value;
+	int irqfd;     /* eventfd registered as irqfd when the guest is ready; -1: none */
+	int irqfd_err; /* errno of IRQFD, or of signalling it */
+	uint32_t msis;
+	int done;
 };
 
 static void wr64(uint8_t *p, uint64_t v)
@@ -165,6 +182,7 @@ static int vm_create(struct vm *vm, const char *elf, uint64_t affinity, int quie
 	int memfd, err;
 
 	memset(vm, 0, sizeof(*vm));
+	vm->irqfd = -1;
 	vm->fd = open("/dev/acrn_hsm", O_RDWR | O_CLOEXEC);
 	vm->ioreq = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memfd = memfd_create("uvm-run-ram", MFD_CLOEXEC);
@@ -227,6 +245,19 @@ static int vm_create(struct vm *vm, const char *elf, uint64_t affinity, int quie
 	return err;
 }
 
+/* fd-guest is ready (its APIC ID in @apic_id): an irqfd for an MSI to it, signalled once. */
+static void irqfd_fire(struct vm *vm, uint32_t apic_id)
+{
+	struct acrn_irqfd irqfd = {.fd = vm->irqfd};
+	uint64_t one = 1;
+
+	irqfd.msi.msi_addr = 0xfee00000ULL | (uint64_t)(apic_id & 0xff) << 12;
+	irqfd.msi.msi_data = VEC_MSI;
+	vm->irqfd_err = io(vm->fd, ACRN_IOCTL_IRQFD, &irqfd);
+	if (!vm->irqfd_err && write(vm->irqfd, &one, sizeof(one)) != sizeof(one))
+		vm->irqfd_err = errno;
+}
+
 /* One request of the guest's: 0 handled, -1 unexpected. */
 static int handle(struct vm *vm, struct acrn_io_request *r)
 {
@@ -256,6 +287,23 @@ static int handle(struct vm *vm, struct acrn_io_request *r)
 		}
 		if (p->direction == ACRN_IOREQ_DIR_READ && p->address == PORT_HEART) {
 			p->value = ++vm->heartbeats >= vm->heartbeat_limit;
+			return 0;
+		}
+		if (p->direction == ACRN_IOREQ_DIR_WRITE && p->address == PORT_KICK &&
+		    p->size == 1) {
+			vm->kick_requests++;
+			vm->kick_value = p->value;
+			return 0;
+		}
+		if (p->direction == ACRN_IOREQ_DIR_WRITE && p->address == PORT_READY &&
+		    p->size == 4 && vm->irqfd >= 0) {
+			irqfd_fire(vm, p->value);
+			return 0;
+		}
+		if (p->direction == ACRN_IOREQ_DIR_WRITE && p->address == PORT_DONE &&
+		    p->size == 4) {
+			vm->msis = p->value;
+			vm->done = 1;
 			return 0;
 		}
 		if (p->direction == ACRN_IOREQ_DIR_WRITE && p->address == PM1A_CNT &&
@@ -550,17 +598,75 @@ static void churn(const char *elf, uint64_t affinity, int rounds)
 	    "free hypervisor pages %u -> %u (of %u), free VPIDs %u -> %u", p0, p1, t1, v0, v1);
 }
 
+/*
+ * The HSM's in-kernel paths with a running guest: writes that match an
+ * ioeventfd never reach user space but count on the eventfd, one that does
+ * not match does; an irqfd's eventfd becomes an MSI the guest takes.
+ */
+static void fd_run(const char *elf, uint64_t affinity)
+{
+	struct acrn_ioeventfd ioe = {.flags =
+					 ACRN_IOEVENTFD_FLAG_PIO | ACRN_IOEVENTFD_FLAG_DATAMATCH,
+				     .addr = PORT_KICK,
+				     .len = 1,
+				     .data = KICK_VALUE};
+	struct acrn_irqfd irqfd = {.flags = ACRN_IRQFD_FLAG_DEASSIGN};
+	struct vm vm;
+	uint64_t kicks = 0;
+	int efd, err, n;
+
+	err = vm_create(&vm, elf, affinity, 1);
+	tap(!err, "fd-guest: VM created and loaded (%s)", err ? strerrorname_np(err) : "0");
+	if (err)
+		return;
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vm.irqfd = eventfd(0, EFD_CLOEXEC);
+	ioe.fd = (uint32_t)efd;
+	err = efd < 0 || vm.irqfd < 0 ? errno : io(vm.fd, ACRN_IOCTL_IOEVENTFD, &ioe);
+	tap(!err, "IOEVENTFD on port %#x, 1 byte, data match %#x (%s)", PORT_KICK, KICK_VALUE,
+	    err ? strerrorname_np(err) : "0");
+	err = io(vm.fd, ACRN_IOCTL_START_VM, NULL);
+	n = serve(&vm, off);
+	tap(n > 0 && vm.powered_off && vm.done, "fd-guest ran to its S5 (%d requests served)", n);
+	if (read(efd, &kicks, sizeof(kicks)) != sizeof(kicks))
+		kicks = 0;
+	tap(kicks == KICKS, "ioeventfd: the eventfd counted the guest's %d matching writes (%llu)",
+	    KICKS, (unsigned long long)kicks);
+	tap(vm.kick_requests == 1 && vm.kick_value == 1,
+	    "ioeventfd: only the write that did not match reached user space (%u requests, value "
+	    "%#x)",
+	    vm.kick_requests, vm.kick_value);
+	tap(!vm.irqfd_err, "IRQFD for an MSI (vector %#x) to the guest's APIC ID, signalled (%s)",
+	    VEC_MSI, vm.irqfd_err ? strerrorname_np(vm.irqfd_err) : "0");
+	tap(vm.msis >= 1, "irqfd: the guest took the MSI (%u interrupts)", vm.msis);
+	ioe.flags |= ACRN_IOEVENTFD_FLAG_DEASSIGN;
+	err = io(vm.fd, ACRN_IOCTL_IOEVENTFD, &ioe);
+	irqfd.fd = vm.irqfd;
+	if (!err)
+		err = io(vm.fd, ACRN_IOCTL_IRQFD, &irqfd);
+	tap(!err, "IOEVENTFD and IRQFD deassigned (%s)", err ? strerrorname_np(err) : "0");
+	err = io(vm.fd, ACRN_IOCTL_PAUSE_VM, NULL);
+	if (!err)
+		err = io(vm.fd, ACRN_IOCTL_DESTROY_VM, NULL);
+	tap(!err, "fd-guest: PAUSE_VM and DESTROY_VM (%s)", err ? strerrorname_np(err) : "0");
+	close(efd);
+	close(vm.irqfd);
+	vm_close(&vm);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t affinity;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: uvm-run GUEST_ELF CPU_AFFINITY [ROUNDS]\n");
+		fprintf(stderr, "usage: uvm-run GUEST_ELF CPU_AFFINITY [ROUNDS [FD_GUEST_ELF]]\n");
 		return 2;
 	}
 	affinity = strtoull(argv[2], NULL, 0);
 	full_run(argv[1], affinity);
 	triple_fault(argv[1], affinity);
 	churn(argv[1], affinity, argc > 3 ? atoi(argv[3]) : 20);
+	if (argc > 4)
+		fd_run(argv[4], affinity);
 	return failures ? 1 : 0;
 }

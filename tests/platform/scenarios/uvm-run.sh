@@ -33,7 +33,7 @@ else
 	note "CPU 1 is already offline (given up by an earlier scenario)"
 fi
 log0=$(dmesg | wc -l)
-uvm-run /usr/share/acrn-tests/uvm-hello.elf 0x2 20
+uvm-run /usr/share/acrn-tests/uvm-hello.elf 0x2 20 /usr/share/acrn-tests/fd-guest.elf
 note "uvm-run exit status $?"
 check "the Service VM still answers on CPU 0" test "$(grep -c '^processor' /proc/cpuinfo)" = 1
 if dmesg | tail -n +$((log0 + 1)) | grep -E "WARNING|BUG|Oops" >/tmp/uvm-run-dmesg; then
