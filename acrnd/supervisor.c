@@ -11,9 +11,11 @@
 #include "supervisor.h"
 
 /* Definitions wait in the journal until no definition has come for this
- * long, then go to their files a few at a time between other work. */
+ * long, then go to their files a few at a time between other work (each
+ * batch holds the main loop for its files' flushes and one of the
+ * directory). */
 #define WRITE_OUT_QUIET_MS 500
-#define WRITE_OUT_BATCH	   16
+#define WRITE_OUT_BATCH	   8
 #define WRITE_OUT_RETRY_MS 5000
 
 struct _AcrnSupervisor {
