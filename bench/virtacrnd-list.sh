@@ -186,7 +186,7 @@ lv_rss=$(rss_kib "$libvirtd_pid")
 
 # N more over one python-libvirt connection each, in RUNS chunks, alternating
 chunk=$(( (N + RUNS - 1) / RUNS ))
-acrn_def=0 lv_def=0 wo=0 rs=()
+acrn_def=0 lv_def=0 wo=0 rs=() ac=() lc=()
 for ((first = N + 1; first <= 2 * N; first += chunk)); do
 	n=$(( first + chunk - 1 > 2 * N ? 2 * N - first + 1 : chunk ))
 	a=$(/usr/bin/python3 "$tmp/define.py" "$acrn_uri" acrn "$tmp/kernel" "$first" "$n")
@@ -199,12 +199,15 @@ for ((first = N + 1; first <= 2 * N; first += chunk)); do
 	acrn_def=$(awk -v s="$acrn_def" -v a="$a" 'BEGIN { printf "%.3f", s + a }')
 	lv_def=$(awk -v s="$lv_def" -v b="$b" 'BEGIN { printf "%.3f", s + b }')
 	rs+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / b }')")
+	ac+=("$a") lc+=("$b")
 done
 
 echo "defining $N more VMs over one python-libvirt connection ($RUNS chunks each, alternating):"
 echo "  virtacrnd + acrnd:        $acrn_def s (then $wo s until acrnd had written the files)"
 echo "  libvirtd (qemu driver):   $lv_def s"
 echo "  ratio ours/libvirtd:      median $(printf '%s\n' "${rs[@]}" | median) (per chunk)"
+echo "  chunks (s), ours:         ${ac[*]}"
+echo "  chunks (s), libvirtd:     ${lc[*]}"
 echo "resident memory with $N definitions:"
 echo "  acrnd + virtacrnd:        $((acrn_rss / 1024)) MiB ($acrn_rss KiB)"
 echo "  libvirtd:                 $((lv_rss / 1024)) MiB ($lv_rss KiB)"
