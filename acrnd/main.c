@@ -146,9 +146,10 @@ static void maybe_ready(Daemon *d)
 {
 	if (!d->loaded || !d->named)
 		return;
+	/* READY once no definition lives only in a journal. */
+	acrn_supervisor_recover_store(d->sup);
 	acrn_sd_notifyf("READY=1\nSTATUS=managing %u VMs", acrn_supervisor_count(d->sup));
 	g_message("ready: %u VMs defined", acrn_supervisor_count(d->sup));
-	acrn_supervisor_remove_stale_tmp(d->sup);
 	acrn_supervisor_autostart(d->sup);
 }
 

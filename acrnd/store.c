@@ -27,14 +27,28 @@ gboolean acrn_store_ensure_dir(const char *dir, mode_t mode, GError **error)
 	return TRUE;
 }
 
-gboolean acrn_store_write_atomic(const char *path, const char *data, gsize len, mode_t mode,
-				 GError **error)
+gboolean acrn_store_sync_dir(const char *dir, GError **error)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0 || fsync(dfd) != 0) {
+		errno_error(error, "cannot fsync directory", dir);
+		if (dfd >= 0)
+			close(dfd);
+		return FALSE;
+	}
+	close(dfd);
+	return TRUE;
+}
+
+gboolean acrn_store_replace(const char *path, const char *data, gsize len, mode_t mode,
+			    GError **error)
 {
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *base = g_path_get_basename(path);
 	g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX.tmp", dir, base);
 	gsize done = 0;
-	int fd, dfd;
+	int fd;
 
 	fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, (int)mode);
 	if (fd < 0)
@@ -64,14 +78,6 @@ gboolean acrn_store_write_atomic(const char *path, const char *data, gsize len, 
 		errno_error(error, "cannot rename temporary file to", path);
 		goto fail;
 	}
-	/* Make the rename itself durable. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		if (dfd >= 0)
-			close(dfd);
-		return errno_error(error, "cannot fsync directory", dir);
-	}
-	close(dfd);
 	return TRUE;
 
 fail:
@@ -80,6 +86,15 @@ fail:
 	/* Our own half-written temporary file, never the target: remove it. */
 	unlink(tmp);
 	return FALSE;
+}
+
+gboolean acrn_store_write_atomic(const char *path, const char *data, gsize len, mode_t mode,
+				 GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+
+	/* The directory flush makes the rename itself durable. */
+	return acrn_store_replace(path, data, len, mode, error) && acrn_store_sync_dir(dir, error);
 }
 
 void acrn_runtime_record_clear(AcrnRuntimeRecord *rec)

@@ -14,6 +14,13 @@ G_BEGIN_DECLS
 gboolean acrn_store_write_atomic(const char *path, const char *data, gsize len, mode_t mode,
 				 GError **error);
 
+/* The same without the directory flush: durable once
+ * acrn_store_sync_dir() has flushed the directory (one flush for a batch
+ * of files). */
+gboolean acrn_store_replace(const char *path, const char *data, gsize len, mode_t mode,
+			    GError **error);
+gboolean acrn_store_sync_dir(const char *dir, GError **error);
+
 /* mkdir -p with @mode for missing components. */
 gboolean acrn_store_ensure_dir(const char *dir, mode_t mode, GError **error);
 

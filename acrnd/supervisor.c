@@ -6,8 +6,17 @@
 #include <glib/gstdio.h>
 
 #include "acrnd-error.h"
+#include "journal.h"
 #include "store.h"
 #include "supervisor.h"
+
+/* Definitions wait in the journal until no definition has come for this
+ * long, then go to their files a few at a time between other work (each
+ * batch holds the main loop for its files' flushes and one of the
+ * directory). */
+#define WRITE_OUT_QUIET_MS 500
+#define WRITE_OUT_BATCH	   8
+#define WRITE_OUT_RETRY_MS 5000
 
 struct _AcrnSupervisor {
 	GObject parent;
@@ -19,6 +28,20 @@ struct _AcrnSupervisor {
 	guint autostart_delay_ms, autostart_timer;
 	/* Temporary files of interrupted writes found while loading. */
 	GPtrArray *stale_tmp;
+	/* Persistent definitions are acknowledged once in the journal.  Every
+	 * UUID with a record in the journal file is a key of `journaled`, its
+	 * value the XML still to be written to the definition file, or NULL
+	 * once written.  The journal file goes when all are written. */
+	AcrnJournal *journal;
+	GHashTable *journaled;
+	/* Only the acrnd that owns the bus name writes the journal or removes
+	 * it (acrn_supervisor_recover_store). */
+	gboolean store_owned;
+	/* The journal left by the last run could not be read: it stays as it
+	 * is for the administrator, and definitions go straight to files. */
+	gboolean journal_unreadable;
+	gint64 last_journaled; /* monotonic time of the last record */
+	guint write_out_source;
 };
 
 G_DEFINE_TYPE(AcrnSupervisor, acrn_supervisor, G_TYPE_OBJECT)
@@ -42,6 +65,131 @@ static char *transient_path(AcrnSupervisor *sup, const char *uuid)
 	return acrn_machine_runtime_path(&sup->cfg, uuid, ".xml");
 }
 
+/* ---- the journal and the definition files ---- */
+
+static void schedule_write_out(AcrnSupervisor *sup, guint delay_ms);
+
+/* Writes every definition still only in the journal to its file, then
+ * removes the journal: nothing is left that a restart would replay. */
+static gboolean write_out_all(AcrnSupervisor *sup, GError **error)
+{
+	GHashTableIter it;
+	gpointer key, value;
+	guint n = 0;
+
+	g_hash_table_iter_init(&it, sup->journaled);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		g_autofree char *path = def_path(sup, key);
+
+		if (!value)
+			continue;
+		if (!acrn_store_replace(path, value, strlen(value), 0600, error))
+			return FALSE;
+		n++;
+	}
+	if ((n && !acrn_store_sync_dir(sup->state_dir, error)) ||
+	    !acrn_journal_remove(sup->journal, error))
+		return FALSE;
+	g_hash_table_remove_all(sup->journaled);
+	g_clear_handle_id(&sup->write_out_source, g_source_remove);
+	return TRUE;
+}
+
+/* A batch of definition files per main loop iteration, once definitions
+ * stopped coming: a burst of them pays one journal flush each, and the
+ * files' own flushes come later without holding up other calls for long. */
+static gboolean on_write_out(gpointer data)
+{
+	AcrnSupervisor *sup = data;
+	gint64 quiet = g_get_monotonic_time() - sup->last_journaled;
+	g_autoptr(GError) error = NULL;
+	GHashTableIter it;
+	gpointer key, value;
+	guint n = 0;
+
+	sup->write_out_source = 0;
+	if (quiet < WRITE_OUT_QUIET_MS * 1000) {
+		schedule_write_out(sup, (guint)(WRITE_OUT_QUIET_MS - quiet / 1000));
+		return G_SOURCE_REMOVE;
+	}
+	g_hash_table_iter_init(&it, sup->journaled);
+	while (n < WRITE_OUT_BATCH && g_hash_table_iter_next(&it, &key, &value)) {
+		g_autofree char *path = def_path(sup, key);
+
+		if (!value)
+			continue;
+		if (!acrn_store_replace(path, value, strlen(value), 0600, &error))
+			goto retry;
+		g_hash_table_iter_replace(&it, NULL);
+		n++;
+	}
+	if (n && !acrn_store_sync_dir(sup->state_dir, &error))
+		goto retry;
+	if (n == WRITE_OUT_BATCH) {
+		sup->write_out_source = g_idle_add_full(G_PRIORITY_LOW, on_write_out, sup, NULL);
+		return G_SOURCE_REMOVE;
+	}
+	if (!write_out_all(sup, &error))
+		goto retry;
+	return G_SOURCE_REMOVE;
+
+retry:
+	/* The journal still holds everything: nothing is lost by waiting. */
+	g_warning("cannot write out journaled VM definitions (retrying): %s", error->message);
+	schedule_write_out(sup, WRITE_OUT_RETRY_MS);
+	return G_SOURCE_REMOVE;
+}
+
+static void schedule_write_out(AcrnSupervisor *sup, guint delay_ms)
+{
+	if (!sup->write_out_source)
+		sup->write_out_source = g_timeout_add(delay_ms, on_write_out, sup);
+}
+
+/* The journal's record of @uuid would bring an out-of-date definition back
+ * at the next start: write everything out first. */
+static gboolean settle_journal(AcrnSupervisor *sup, const char *uuid, GError **error)
+{
+	g_autoptr(GError) e = NULL;
+
+	if (!g_hash_table_contains(sup->journaled, uuid))
+		return TRUE;
+	if (!sup->store_owned) {
+		g_set_error(error, ACRND_ERROR, ACRND_ERROR_BUSY,
+			    "acrnd is still recovering the definition of VM %s; try again", uuid);
+		return FALSE;
+	}
+	if (!write_out_all(sup, &e)) {
+		g_set_error(error, ACRND_ERROR, ACRND_ERROR_FAILED,
+			    "cannot write out journaled definitions: %s", e->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean journal_def(AcrnSupervisor *sup, const char *uuid, char *xml, GError **error)
+{
+	g_autoptr(GError) e = NULL;
+
+	if (!acrn_journal_append(sup->journal, uuid, xml, &e)) {
+		/* Full: write everything out and start a new one. */
+		if (!g_error_matches(e, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+			goto fail;
+		g_clear_error(&e);
+		if (!write_out_all(sup, &e) || !acrn_journal_append(sup->journal, uuid, xml, &e))
+			goto fail;
+	}
+	g_hash_table_replace(sup->journaled, g_strdup(uuid), xml);
+	sup->last_journaled = g_get_monotonic_time();
+	schedule_write_out(sup, WRITE_OUT_QUIET_MS);
+	return TRUE;
+
+fail:
+	g_propagate_error(error, g_steal_pointer(&e));
+	g_free(xml);
+	return FALSE;
+}
+
 static gboolean save_def(AcrnSupervisor *sup, const AcrnVmDef *def, gboolean persistent,
 			 GError **error)
 {
@@ -49,14 +197,27 @@ static gboolean save_def(AcrnSupervisor *sup, const AcrnVmDef *def, gboolean per
 	g_autofree char *path =
 	    persistent ? def_path(sup, def->uuid) : transient_path(sup, def->uuid);
 	g_autoptr(GError) e = NULL;
+	gsize len = strlen(xml);
 
-	if (!acrn_store_ensure_dir(persistent ? sup->state_dir : sup->cfg.run_dir, 0755, &e) ||
-	    !acrn_store_write_atomic(path, xml, strlen(xml), 0600, &e)) {
-		g_set_error(error, ACRND_ERROR, ACRND_ERROR_FAILED,
-			    "cannot save the definition of '%s': %s", def->name, e->message);
+	if (!acrn_store_ensure_dir(persistent ? sup->state_dir : sup->cfg.run_dir, 0755, &e))
+		goto fail;
+	if (persistent && sup->store_owned && !sup->journal_unreadable) {
+		if (journal_def(sup, def->uuid, g_steal_pointer(&xml), &e))
+			return TRUE;
+		/* Larger than the whole journal: its own file after all. */
+		if (!g_error_matches(e, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+			goto fail;
+		g_clear_error(&e);
+		xml = acrn_vm_def_to_xml(def);
+	} else if (persistent && !settle_journal(sup, def->uuid, error)) {
 		return FALSE;
 	}
-	return TRUE;
+	if (acrn_store_write_atomic(path, xml, len, 0600, &e))
+		return TRUE;
+fail:
+	g_set_error(error, ACRND_ERROR, ACRND_ERROR_FAILED,
+		    "cannot save the definition of '%s': %s", def->name, e->message);
+	return FALSE;
 }
 
 /* ---- lookup ---- */
@@ -250,6 +411,8 @@ gboolean acrn_supervisor_undefine(AcrnSupervisor *sup, AcrnMachine *vm, GError *
 			    acrn_machine_state_to_string(acrn_machine_get_state(vm)));
 		return FALSE;
 	}
+	if (!settle_journal(sup, acrn_machine_get_uuid(vm), error))
+		return FALSE;
 	if (g_unlink(path) != 0 && errno != ENOENT) {
 		g_set_error(error, ACRND_ERROR, ACRND_ERROR_FAILED, "cannot remove '%s': %s", path,
 			    g_strerror(errno));
@@ -465,8 +628,64 @@ static void load_dir(AcrnSupervisor *sup, const char *dir, gboolean persistent)
 	}
 }
 
-void acrn_supervisor_remove_stale_tmp(AcrnSupervisor *sup)
+/* A record of the journal a crash (or a kill) left behind: applied over
+ * what the definition files say, oldest first, as acrnd had applied it. */
+static void replay_record(const char *uuid, const char *xml, gpointer data)
 {
+	AcrnSupervisor *sup = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(AcrnVmDef) def = acrn_vm_def_parse(xml, -1, &error);
+	AcrnMachine *vm, *other;
+
+	if (!def || def->uuid_generated || strcmp(def->uuid, uuid) != 0) {
+		g_warning("skipping a journaled definition of VM %s: %s", uuid,
+			  def ? "its <uuid> does not match" : error->message);
+		return;
+	}
+	vm = g_hash_table_lookup(sup->by_uuid, uuid);
+	other = g_hash_table_lookup(sup->by_name, def->name);
+	if ((vm && !acrn_machine_is_persistent(vm)) || (other && other != vm)) {
+		g_warning("skipping a journaled definition of VM %s: name '%s' or UUID already "
+			  "used by another definition",
+			  uuid, def->name);
+		return;
+	}
+	g_hash_table_replace(sup->journaled, g_strdup(uuid), g_strdup(xml));
+	if (!vm) {
+		add_vm(sup, g_steal_pointer(&def), TRUE);
+		return;
+	}
+	g_hash_table_remove(sup->by_name, acrn_machine_get_name(vm));
+	acrn_machine_replace_def(vm, g_steal_pointer(&def));
+	g_hash_table_insert(sup->by_name, g_strdup(acrn_machine_get_name(vm)), vm);
+}
+
+static void load_journal(AcrnSupervisor *sup)
+{
+	g_autofree char *path = g_build_filename(sup->state_dir, ACRN_JOURNAL_NAME, NULL);
+	g_autoptr(GError) error = NULL;
+	gint n = acrn_journal_read(path, replay_record, sup, &error);
+
+	sup->journal_unreadable = n < 0;
+	if (n < 0)
+		g_warning("cannot read the definition journal: %s (file left in place; "
+			  "definitions are written to their files directly)",
+			  error->message);
+	else if (n > 0)
+		g_message("replayed %d journaled VM definitions from %s", n, path);
+}
+
+void acrn_supervisor_recover_store(AcrnSupervisor *sup)
+{
+	g_autoptr(GError) error = NULL;
+
+	sup->store_owned = TRUE;
+	if (!sup->journal_unreadable && !write_out_all(sup, &error)) {
+		g_warning("cannot write out journaled VM definitions (retrying): %s",
+			  error->message);
+		schedule_write_out(sup, WRITE_OUT_RETRY_MS);
+	}
+
 	for (guint i = 0; i < sup->stale_tmp->len; i++) {
 		const char *path = sup->stale_tmp->pdata[i];
 
@@ -494,6 +713,7 @@ void acrn_supervisor_load_async(AcrnSupervisor *sup, GAsyncReadyCallback cb, gpo
 		return;
 	}
 	load_dir(sup, sup->state_dir, TRUE);
+	load_journal(sup);
 	load_dir(sup, sup->cfg.run_dir, FALSE);
 	g_message("loaded %u VM definitions from %s", g_hash_table_size(sup->by_uuid),
 		  sup->state_dir);
@@ -670,6 +890,11 @@ AcrnSupervisor *acrn_supervisor_new(AcrnVmConfig *cfg, const char *state_dir)
 	sup->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	sup->state_dir = g_strdup(state_dir);
+	{
+		g_autofree char *path = g_build_filename(state_dir, ACRN_JOURNAL_NAME, NULL);
+
+		sup->journal = acrn_journal_new(path, ACRN_JOURNAL_DEFAULT_SIZE);
+	}
 	return sup;
 }
 
@@ -678,6 +903,9 @@ static void acrn_supervisor_finalize(GObject *obj)
 	AcrnSupervisor *sup = ACRN_SUPERVISOR(obj);
 
 	acrn_supervisor_cancel_autostart(sup);
+	g_clear_handle_id(&sup->write_out_source, g_source_remove);
+	acrn_journal_free(sup->journal);
+	g_hash_table_unref(sup->journaled);
 	g_ptr_array_unref(sup->stale_tmp);
 	g_hash_table_unref(sup->by_name);
 	g_hash_table_unref(sup->by_uuid);
@@ -692,6 +920,7 @@ static void acrn_supervisor_init(AcrnSupervisor *sup)
 	sup->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_queue_init(&sup->autostart_queue);
 	sup->stale_tmp = g_ptr_array_new_with_free_func(g_free);
+	sup->journaled = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
 static void acrn_supervisor_class_init(AcrnSupervisorClass *klass)

@@ -34,9 +34,12 @@ void acrn_supervisor_autostart(AcrnSupervisor *sup);
 void acrn_supervisor_set_autostart_delay(AcrnSupervisor *sup, guint delay_ms);
 /* Drop the VMs still waiting for autostart (host shutdown). */
 void acrn_supervisor_cancel_autostart(AcrnSupervisor *sup);
-/* Removes the temporary files of interrupted writes that loading found;
- * call once acrnd is the only one (it owns the bus name). */
-void acrn_supervisor_remove_stale_tmp(AcrnSupervisor *sup);
+/* Call once acrnd is the only one (it owns the bus name): writes the
+ * definitions that loading found only in the journal to their files,
+ * removes the journal and the temporary files of interrupted writes.
+ * Until then persistent definitions are written straight to their files
+ * (and those still in the journal cannot change). */
+void acrn_supervisor_recover_store(AcrnSupervisor *sup);
 
 /* VMs sorted by name; borrowed pointers. */
 GPtrArray *acrn_supervisor_list(AcrnSupervisor *sup);
@@ -45,7 +48,10 @@ guint acrn_supervisor_count(AcrnSupervisor *sup);
 AcrnMachine *acrn_supervisor_lookup(AcrnSupervisor *sup, const char *name_or_uuid);
 
 /* Define a persistent VM or replace the definition of a stopped one (same
- * UUID, or same name when the XML has no UUID).  Borrowed result. */
+ * UUID, or same name when the XML has no UUID).  Borrowed result.  The
+ * definition is on stable storage when this returns: in the journal
+ * (acrnd/journal.h), written to <state-dir>/<uuid>.xml once definitions
+ * stop coming for a moment, and at the latest by the next start. */
 /* @keep_name: refuse to rename a VM whose UUID @xml names (libvirt's rule). */
 AcrnMachine *acrn_supervisor_define(AcrnSupervisor *sup, const char *xml, gboolean keep_name,
 				    GError **error);

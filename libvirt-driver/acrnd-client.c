@@ -281,47 +281,91 @@ static GPtrArray *parse_details(GVariant *vms)
 	return list;
 }
 
+/* Brings the kept listing up to date: one round trip, and acrnd sends the
+ * listing only when something changed since the generation kept here.
+ * Returns TRUE with the lock held and client->list current. */
+static gboolean sync_list_locked(AcrndClient *client, GError **error)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		g_autoptr(GVariant) vms = NULL;
+		guint64 known, generation;
+		gboolean changed;
+
+		g_mutex_lock(&client->lock);
+		known = client->list && attempt == 0 ? client->list_generation : 0;
+		g_mutex_unlock(&client->lock);
+		if (!acrn_manager_call_list_vmdetails_since_sync(
+			client->manager, known, &generation, &changed, &vms, NULL, error)) {
+			acrnd_error_to_virt(error, "ListVMDetailsSince");
+			return FALSE;
+		}
+		g_mutex_lock(&client->lock);
+		if (changed) {
+			g_clear_pointer(&client->list, g_ptr_array_unref);
+			client->list = parse_details(vms);
+			client->list_generation = generation;
+			return TRUE;
+		}
+		if (client->list && client->list_generation == generation)
+			return TRUE;
+		/* Another thread replaced the copy meanwhile: ask for all. */
+		g_mutex_unlock(&client->lock);
+	}
+	virt_error_set(error, VIR_ERR_INTERNAL_ERROR, "acrnd's VM listing keeps changing");
+	return FALSE;
+}
+
 GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
 {
-	g_autoptr(GVariant) vms = NULL;
 	GPtrArray *copy;
-	guint64 known, generation;
-	gboolean changed;
 	REQUIRE_CLIENT(client, error, NULL);
 
 	/* One call for the whole listing, details included (no GetAll per
-	 * VM).  acrnd sends the list only when something changed since the
-	 * copy kept here: one small round trip, the answer still current. */
-	g_mutex_lock(&client->lock);
-	known = client->list ? client->list_generation : 0;
-	g_mutex_unlock(&client->lock);
-	if (!acrn_manager_call_list_vmdetails_since_sync(client->manager, known, &generation,
-							 &changed, &vms, NULL, error)) {
-		acrnd_error_to_virt(error, "ListVMDetailsSince");
+	 * VM), and usually a small one: the answer still current. */
+	if (!sync_list_locked(client, error))
 		return NULL;
-	}
-	g_mutex_lock(&client->lock);
-	if (changed) {
-		g_clear_pointer(&client->list, g_ptr_array_unref);
-		client->list = parse_details(vms);
-		client->list_generation = generation;
-	} else if (!client->list || client->list_generation != generation) {
-		/* Another thread replaced the copy meanwhile: ask again. */
-		g_mutex_unlock(&client->lock);
-		g_clear_pointer(&vms, g_variant_unref);
-		if (!acrn_manager_call_list_vmdetails_since_sync(client->manager, 0, &generation,
-								 &changed, &vms, NULL, error)) {
-			acrnd_error_to_virt(error, "ListVMDetailsSince");
-			return NULL;
-		}
-		return parse_details(vms);
-	}
 	/* Callers change the entries they get: hand out a copy. */
 	copy = g_ptr_array_new_full(client->list->len, (GDestroyNotify)acrnd_vm_free);
 	for (guint i = 0; i < client->list->len; i++)
 		g_ptr_array_add(copy, vm_copy(client->list->pdata[i]));
 	g_mutex_unlock(&client->lock);
 	return copy;
+}
+
+/* A lookup answered from the kept listing once acrnd confirmed it current
+ * (ListVMDetailsSince: nothing changed, or here is the new listing): one
+ * small round trip, and the answer as current as a query of the VM's
+ * object.  Without a kept listing there is nothing to confirm; NULL with
+ * no error then, and the caller asks acrnd about the VM itself. */
+static AcrndVm *lookup_listed(AcrndClient *client, const guint8 *uuid, const char *name,
+			      gboolean *answered, GError **error)
+{
+	AcrndVm *found = NULL;
+
+	*answered = FALSE;
+	g_mutex_lock(&client->lock);
+	if (!client->list) {
+		g_mutex_unlock(&client->lock);
+		return NULL;
+	}
+	g_mutex_unlock(&client->lock);
+	if (!sync_list_locked(client, error))
+		return NULL;
+	*answered = TRUE;
+	for (guint i = 0; i < client->list->len && !found; i++) {
+		const AcrndVm *vm = client->list->pdata[i];
+
+		if (uuid ? memcmp(vm->uuid_bytes, uuid, 16) == 0 : g_strcmp0(vm->name, name) == 0)
+			found = vm_copy(vm);
+	}
+	g_mutex_unlock(&client->lock);
+	if (!found) {
+		g_autofree char *s = uuid ? acrnd_format_uuid(uuid) : NULL;
+
+		virt_error_set(error, VIR_ERR_NO_DOMAIN, "no domain with matching %s '%s'",
+			       uuid ? "uuid" : "name", uuid ? s : name);
+	}
+	return found;
 }
 
 static void apply_property(AcrndVm *vm, const char *key, GVariant *v)
@@ -433,6 +477,12 @@ AcrndVm *acrnd_client_lookup_name(AcrndClient *client, const char *name, GError 
 {
 	g_autoptr(AcrndVm) vm = NULL;
 	guint8 dummy[16];
+	gboolean answered;
+	REQUIRE_CLIENT(client, error, NULL);
+
+	vm = lookup_listed(client, NULL, name, &answered, error);
+	if (answered)
+		return g_steal_pointer(&vm);
 
 	/* acrnd's GetVM also accepts UUIDs; a libvirt name lookup must not. */
 	vm = lookup(client, name, "name", error);
@@ -449,7 +499,12 @@ AcrndVm *acrnd_client_lookup_uuid(AcrndClient *client, const guint8 uuid[16], GE
 	g_autofree char *path = acrn_dbus_vm_path(uuid);
 	g_autoptr(AcrndVm) vm = NULL;
 	g_autoptr(GError) direct_error = NULL;
+	gboolean answered;
+	REQUIRE_CLIENT(client, error, NULL);
 
+	vm = lookup_listed(client, uuid, NULL, &answered, error);
+	if (answered)
+		return g_steal_pointer(&vm);
 	vm = vm_new(path, s, NULL, NULL);
 
 	/* The contract names VM objects after their UUID: one round trip,

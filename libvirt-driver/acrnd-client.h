@@ -56,7 +56,9 @@ char *acrnd_format_uuid(const guint8 uuid[16]);
 
 /* All VMs with uuid/name/state/path (no details), sorted by name. */
 GPtrArray *acrnd_client_list(AcrndClient *client, GError **error);
-/* Looks a VM up and loads all its properties. */
+/* Looks a VM up with all its properties: from the kept listing once acrnd
+ * confirms it current (a listing was taken before), else from the VM's
+ * object.  One round trip either way. */
 AcrndVm *acrnd_client_lookup_name(AcrndClient *client, const char *name, GError **error);
 AcrndVm *acrnd_client_lookup_uuid(AcrndClient *client, const guint8 uuid[16], GError **error);
 /* Loads the properties of a VM known by its object path. */

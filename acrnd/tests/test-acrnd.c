@@ -23,6 +23,7 @@
 #include "acrn-dbus-errors.h"
 #include "acrn-dbus-generated.h"
 #include "bus-relay.h"
+#include "journal.h"
 #include "systemd-doubles.h"
 #include "test-reaper.h"
 
@@ -1324,6 +1325,13 @@ static void test_stop_vms_on_exit(Fixture *f, gconstpointer data)
 	g_assert_false(pid_alive(pid2)); /* forced after the timeout */
 }
 
+static gboolean file_has_autostart(gpointer data)
+{
+	g_autofree char *text = NULL;
+
+	return g_file_get_contents(data, &text, NULL, NULL) && strstr(text, "enabled='yes'");
+}
+
 static void test_autostart(Fixture *f, gconstpointer data)
 {
 	g_autofree char *p1 = define(f, "second", NULL,
@@ -1336,17 +1344,17 @@ static void test_autostart(Fixture *f, gconstpointer data)
 	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
 	g_autoptr(AcrnVM) v2 = vm_proxy(f, p2);
 	g_autoptr(AcrnVM) v3 = vm_proxy(f, p3);
-	g_autofree char *file = NULL, *text = NULL;
+	g_autofree char *file = NULL;
 	int first = -1, second = -1;
 
 	g_assert_true(acrn_vm_get_autostart(v1));
 	g_assert_false(acrn_vm_get_autostart(v2));
 	CALL_OK(acrn_vm_call_set_autostart_sync(v2, TRUE, no_opts(), NULL, error));
 	g_assert_true(acrn_vm_get_autostart(v2));
-	/* Persisted in the definition file. */
+	/* Persisted: in the journal at once, in the definition file once
+	 * definitions stop coming for a moment. */
 	file = g_strdup_printf("%s/%s.xml", f->state_dir, acrn_vm_get_uuid(v2));
-	g_assert_true(g_file_get_contents(file, &text, NULL, NULL));
-	g_assert_nonnull(strstr(text, "enabled='yes'"));
+	g_assert_true(wait_for(file_has_autostart, file, WAIT_MS));
 	/* A redefinition without the metadata keeps the flag. */
 	g_free(define(f, "first", NULL, NULL));
 	g_assert_true(acrn_vm_get_autostart(v2));
@@ -1426,6 +1434,175 @@ static void test_persistence_corrupt(Fixture *f, gconstpointer data)
 
 		g_assert_cmpint(g_file_test(p, G_FILE_TEST_EXISTS), ==, i != 2);
 	}
+}
+
+static char *state_file(Fixture *f, const char *name)
+{
+	return g_build_filename(f->state_dir, name, NULL);
+}
+
+static gboolean file_exists(Fixture *f, const char *name)
+{
+	g_autofree char *path = state_file(f, name);
+
+	return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+static char *vm_config(Fixture *f, const char *name)
+{
+	g_autofree char *path = NULL;
+	g_autoptr(AcrnVM) vm = NULL;
+	char *xml = NULL;
+
+	CALL_OK(acrn_manager_call_get_vm_sync(f->mgr, name, &path, NULL, error));
+	vm = vm_proxy(f, path);
+	CALL_OK(acrn_vm_call_get_config_sync(vm, no_opts(), &xml, NULL, error));
+	return xml;
+}
+
+/* Every acknowledged change of a definition survives acrnd being killed
+ * right after the reply, before it writes the definition files (they are
+ * written once definitions stop coming for a moment): new definitions, a
+ * redefinition, autostart, and an undefine that must not come back. */
+static void test_persistence_kill(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GVariant) list = NULL;
+	g_autofree char *gone = NULL, *config = NULL, *p1 = NULL;
+	g_autoptr(AcrnVM) vm = NULL;
+	const guint n = 20;
+
+	/* Undefining a VM whose definition is in the journal writes the
+	 * journal out first: a restart must not bring the VM back. */
+	gone = define(f, "gone", NULL, NULL);
+	vm = vm_proxy(f, gone);
+	CALL_OK(acrn_vm_call_undefine_sync(vm, no_opts(), NULL, error));
+	g_clear_object(&vm);
+	for (guint i = 0; i < n; i++) {
+		g_autofree char *name = g_strdup_printf("kept-%02u", i);
+		g_autofree char *path = define(f, name, NULL, NULL);
+		g_autoptr(AcrnVM) v = vm_proxy(f, path);
+
+		g_ptr_array_add(uuids, g_strdup(acrn_vm_get_uuid(v)));
+	}
+	g_free(define(f, "kept-00", "console=ttyS0 redefined", NULL));
+	CALL_OK(acrn_manager_call_get_vm_sync(f->mgr, "kept-01", &p1, NULL, error));
+	vm = vm_proxy(f, p1);
+	CALL_OK(acrn_vm_call_set_autostart_sync(vm, TRUE, no_opts(), NULL, error));
+	g_clear_object(&vm);
+	/* The journal is there unless this host was slow enough for acrnd to
+	 * write everything out already; the outcome must be the same. */
+	g_test_message("journal %s at the kill",
+		       file_exists(f, ACRN_JOURNAL_NAME) ? "present" : "already written out");
+	stop_acrnd(f, SIGKILL);
+
+	start_acrnd(f);
+	CALL_OK(acrn_manager_call_list_vms_sync(f->mgr, &list, NULL, error));
+	g_assert_cmpuint(g_variant_n_children(list), ==, n);
+	for (guint i = 0; i < n; i++) {
+		const char *u, *name, *s, *p;
+		g_autofree char *want = g_strdup_printf("kept-%02u", i);
+		g_autofree char *file = g_strdup_printf("%s.xml", (char *)uuids->pdata[i]);
+
+		g_variant_get_child(list, i, "(&s&s&s&o)", &u, &name, &s, &p);
+		g_assert_cmpstr(name, ==, want);
+		g_assert_cmpstr(u, ==, uuids->pdata[i]);
+		/* Written to its file before READY. */
+		g_assert_true(file_exists(f, file));
+	}
+	g_assert_false(file_exists(f, ACRN_JOURNAL_NAME));
+	config = vm_config(f, "kept-00");
+	g_assert_nonnull(strstr(config, "redefined"));
+	vm = vm_proxy(f, p1);
+	g_assert_true(acrn_vm_get_autostart(vm));
+	CALL_FAILS(acrn_manager_call_get_vm_sync(f->mgr, "gone", NULL, NULL, error),
+		   ACRN_ERROR_NO_SUCH_VM);
+}
+
+static char *uuid_xml(Fixture *f, const char *name, const char *uuid, const char *cmdline)
+{
+	return g_strdup_printf("<domain type='acrn'><name>%s</name><uuid>%s</uuid>"
+			       "<memory unit='MiB'>256</memory><os><kernel>%s</kernel>"
+			       "<cmdline>%s</cmdline></os></domain>",
+			       name, uuid, f->kernel, cmdline);
+}
+
+/* A journal left by a crash is applied over the definition files, record
+ * by record, then written out and removed; records that do not fit what
+ * came before are skipped, a torn last record is ignored. */
+static void test_persistence_journal_replay(Fixture *f, gconstpointer data)
+{
+	const char *ua = "1a2b3c4d-0000-4000-8000-00000000000a";
+	const char *ub = "1a2b3c4d-0000-4000-8000-00000000000b";
+	const char *uc = "1a2b3c4d-0000-4000-8000-00000000000c";
+	g_autofree char *journal = state_file(f, ACRN_JOURNAL_NAME);
+	g_autofree char *fa = g_strdup_printf("%s.xml", ua);
+	g_autofree char *fb = g_strdup_printf("%s.xml", ub);
+	g_autofree char *fc = g_strdup_printf("%s.xml", uc);
+	g_autofree char *old = uuid_xml(f, "alpha", ua, "old");
+	g_autofree char *text = NULL, *config = NULL, *path = NULL;
+	g_autoptr(GVariant) list = NULL;
+	g_autoptr(GError) jerr = NULL;
+	gsize len;
+
+	/* Prepared before acrnd starts (fixture data != NULL). */
+	g_assert_true(g_mkdir_with_parents(f->state_dir, 0755) == 0);
+	write_file(f->state_dir, fa, old, -1);
+	{
+		g_autoptr(AcrnJournal) j = acrn_journal_new(journal, 64 * 1024);
+		g_autofree char *a2 = uuid_xml(f, "alpha", ua, "new");
+		g_autofree char *b = uuid_xml(f, "beta", ub, "");
+		g_autofree char *b_as_alpha = uuid_xml(f, "alpha", uc, "");
+		g_autofree char *last = uuid_xml(f, "gamma", uc, "");
+
+		g_assert_true(acrn_journal_append(j, ua, a2, &jerr));
+		g_assert_true(acrn_journal_append(j, ub, b, &jerr));
+		/* Another VM by the name alpha: refused as DefineVM would. */
+		g_assert_true(acrn_journal_append(j, uc, b_as_alpha, &jerr));
+		/* A record whose UUID is not the XML's. */
+		g_assert_true(acrn_journal_append(j, ua, last, &jerr));
+		g_assert_true(acrn_journal_append(j, uc, last, &jerr));
+		g_assert_no_error(jerr);
+	}
+	/* The last record torn by the crash: its final bytes never written. */
+	g_assert_true(g_file_get_contents(journal, &text, &len, NULL));
+	{
+		char *end = text + len;
+
+		while (end > text && !end[-1])
+			end--;
+		g_assert_true(end - text > 8);
+		memset(end - 8, 0, 8);
+		g_assert_true(g_file_set_contents(journal, text, (gssize)len, NULL));
+	}
+
+	start_acrnd(f);
+	CALL_OK(acrn_manager_call_list_vms_sync(f->mgr, &list, NULL, error));
+	g_assert_cmpuint(g_variant_n_children(list), ==, 2);
+	config = vm_config(f, "alpha");
+	g_assert_nonnull(strstr(config, "<cmdline>new</cmdline>"));
+	CALL_OK(acrn_manager_call_get_vm_sync(f->mgr, "beta", &path, NULL, error));
+	CALL_FAILS(acrn_manager_call_get_vm_sync(f->mgr, "gamma", NULL, NULL, error),
+		   ACRN_ERROR_NO_SUCH_VM);
+	/* Written out and the journal removed, before READY. */
+	g_assert_false(g_file_test(journal, G_FILE_TEST_EXISTS));
+	g_assert_true(file_exists(f, fb));
+	g_assert_false(file_exists(f, fc));
+	g_clear_pointer(&text, g_free);
+	{
+		g_autofree char *p = state_file(f, fa);
+
+		g_assert_true(g_file_get_contents(p, &text, NULL, NULL));
+		g_assert_nonnull(strstr(text, "<cmdline>new</cmdline>"));
+	}
+
+	/* From the files alone, the same. */
+	stop_acrnd(f, SIGTERM);
+	start_acrnd(f);
+	g_clear_pointer(&config, g_free);
+	config = vm_config(f, "alpha");
+	g_assert_nonnull(strstr(config, "<cmdline>new</cmdline>"));
+	g_free(vm_config(f, "beta"));
 }
 
 static void test_transient(Fixture *f, gconstpointer data)
@@ -2553,6 +2730,8 @@ int main(int argc, char **argv)
 	ADD("stop-vms-on-exit", test_stop_vms_on_exit, "manual");
 	ADD("autostart", test_autostart, NULL);
 	ADD("persistence/corrupt-files", test_persistence_corrupt, "manual");
+	ADD("persistence/kill-after-reply", test_persistence_kill, NULL);
+	ADD("persistence/journal-replay", test_persistence_journal_replay, "manual");
 	ADD("transient", test_transient, NULL);
 	ADD("access", test_access, NULL);
 	ADD("access/runtime-group", test_access_runtime_group, "manual");

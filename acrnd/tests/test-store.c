@@ -1,5 +1,5 @@
-/* Unit tests of atomic writes (including a crash in the middle of one) and
- * of runtime records. */
+/* Unit tests of atomic writes (including a crash in the middle of one), of
+ * the definition journal and of runtime records. */
 #include "config.h"
 
 #include <signal.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "journal.h"
 #include "store.h"
 #include "test-reaper.h"
 
@@ -135,6 +136,159 @@ static void test_runtime_record(void)
 	remove_all(dir);
 }
 
+#define UUID_A "6b3a1a52-8a0e-4c9f-9d35-0a1b2c3d4e5f"
+#define UUID_B "7c4b2b63-9b1f-4daf-8e46-1b2c3d4e5f60"
+
+static void collect(const char *uuid, const char *xml, gpointer data)
+{
+	g_ptr_array_add(data, g_strdup_printf("%s %s", uuid, xml));
+}
+
+static GPtrArray *read_journal(const char *path, gint *n)
+{
+	GPtrArray *recs = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+
+	*n = acrn_journal_read(path, collect, recs, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(*n, ==, (gint)recs->len);
+	return recs;
+}
+
+static void test_journal_append_read(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, ACRN_JOURNAL_NAME, NULL);
+	g_autoptr(AcrnJournal) j = acrn_journal_new(path, 64 * 1024);
+	g_autoptr(GPtrArray) recs = NULL;
+	g_autoptr(GError) error = NULL;
+	GStatBuf st;
+	gint n;
+
+	/* No file: an empty journal, and nothing is created before an append. */
+	recs = read_journal(path, &n);
+	g_assert_cmpint(n, ==, 0);
+	g_assert_false(acrn_journal_exists(j));
+	g_assert_true(acrn_journal_append(j, UUID_A, "<domain>one</domain>", &error));
+	g_assert_no_error(error);
+	/* Created at its full size at once: appends change no metadata. */
+	g_assert_cmpint(g_stat(path, &st), ==, 0);
+	g_assert_cmpint(st.st_size, ==, 64 * 1024);
+	g_assert_true(acrn_journal_append(j, UUID_B, "<domain>two</domain>", &error));
+	g_assert_true(acrn_journal_append(j, UUID_A, "<domain>three</domain>", &error));
+	g_assert_true(acrn_journal_exists(j));
+	g_clear_pointer(&recs, g_ptr_array_unref);
+	recs = read_journal(path, &n);
+	g_assert_cmpint(n, ==, 3);
+	g_assert_cmpstr(recs->pdata[0], ==, UUID_A " <domain>one</domain>");
+	g_assert_cmpstr(recs->pdata[1], ==, UUID_B " <domain>two</domain>");
+	g_assert_cmpstr(recs->pdata[2], ==, UUID_A " <domain>three</domain>");
+	/* No temporary file left behind. */
+	g_assert_cmpuint(count_entries(dir, ".tmp"), ==, 0);
+
+	g_assert_true(acrn_journal_remove(j, &error));
+	g_assert_no_error(error);
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	g_assert_false(acrn_journal_exists(j));
+	/* The next append starts a new journal. */
+	g_assert_true(acrn_journal_append(j, UUID_B, "<domain>four</domain>", &error));
+	g_clear_pointer(&recs, g_ptr_array_unref);
+	recs = read_journal(path, &n);
+	g_assert_cmpint(n, ==, 1);
+	g_assert_cmpstr(recs->pdata[0], ==, UUID_B " <domain>four</domain>");
+	remove_all(dir);
+}
+
+/* A crash in the middle of an append leaves part of a record: reading stops
+ * before it, whichever part made it to the disk. */
+static void test_journal_torn_record(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, ACRN_JOURNAL_NAME, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *orig = NULL;
+	gsize len;
+	const char *first = "<domain>first</domain>", *second = "<domain>second one</domain>";
+	/* The documented layout: 24 bytes of header, the UUID, the XML. */
+	gsize second_at = 24 + 36 + strlen(first),
+	      second_end = second_at + 24 + 36 + strlen(second);
+
+	{
+		g_autoptr(AcrnJournal) j = acrn_journal_new(path, 4096);
+
+		g_assert_true(acrn_journal_append(j, UUID_A, first, &error));
+		g_assert_true(acrn_journal_append(j, UUID_B, second, &error));
+		g_assert_no_error(error);
+	}
+	g_assert_true(g_file_get_contents(path, &orig, &len, NULL));
+	g_assert_cmpuint(len, ==, 4096);
+	g_assert_cmpint(memcmp(orig + second_at + 24, UUID_B, 36), ==, 0);
+	g_assert_cmpint(orig[second_end - 1], ==, '>');
+	g_assert_cmpint(orig[second_end], ==, 0);
+	/* Each byte of the second record in turn: zeroed (never written),
+	 * or flipped (garbage). */
+	for (gsize at = second_at; at < second_end; at++) {
+		for (int how = 0; how < 2; how++) {
+			g_autofree char *copy = g_memdup2(orig, len);
+			g_autoptr(GPtrArray) recs = NULL;
+			gint n;
+
+			copy[at] = how ? (char)(copy[at] ^ 0x5a) : 0;
+			if (copy[at] == orig[at])
+				continue;
+			g_assert_true(g_file_set_contents(path, copy, (gssize)len, NULL));
+			recs = read_journal(path, &n);
+			g_assert_cmpint(n, ==, 1);
+			g_assert_cmpstr(recs->pdata[0], ==, UUID_A " <domain>first</domain>");
+		}
+	}
+	remove_all(dir);
+}
+
+static void test_journal_full(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, ACRN_JOURNAL_NAME, NULL);
+	g_autoptr(AcrnJournal) j = acrn_journal_new(path, 256);
+	g_autofree char *big = g_strnfill(300, 'x');
+	g_autoptr(GPtrArray) recs = NULL;
+	g_autoptr(GError) error = NULL;
+	gint n;
+
+	/* 24 + 36 + 100 bytes: one fits, a second does not. */
+	g_autofree char *xml = g_strnfill(100, 'y');
+
+	g_assert_true(acrn_journal_append(j, UUID_A, xml, &error));
+	g_assert_false(acrn_journal_append(j, UUID_B, xml, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+	g_clear_error(&error);
+	/* The refused record left nothing behind. */
+	recs = read_journal(path, &n);
+	g_assert_cmpint(n, ==, 1);
+	g_assert_true(acrn_journal_remove(j, &error));
+	g_assert_true(acrn_journal_append(j, UUID_B, xml, &error));
+	g_assert_no_error(error);
+	/* Larger than the whole journal: never fits, and creates no file. */
+	g_assert_true(acrn_journal_remove(j, &error));
+	g_assert_false(acrn_journal_append(j, UUID_A, big, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	remove_all(dir);
+}
+
+static void test_journal_unreadable(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autoptr(GPtrArray) recs = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+
+	/* A directory where the journal should be: an error, not "empty". */
+	g_assert_cmpint(acrn_journal_read(dir, collect, recs, &error), ==, -1);
+	g_assert_nonnull(error);
+	g_assert_cmpuint(recs->len, ==, 0);
+	remove_all(dir);
+}
+
 int main(int argc, char **argv)
 {
 	test_reaper_init();
@@ -143,5 +297,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/store/write-error", test_write_error);
 	g_test_add_func("/store/crash-mid-write", test_crash_mid_write);
 	g_test_add_func("/store/runtime-record", test_runtime_record);
+	g_test_add_func("/journal/append-read", test_journal_append_read);
+	g_test_add_func("/journal/torn-record", test_journal_torn_record);
+	g_test_add_func("/journal/full", test_journal_full);
+	g_test_add_func("/journal/unreadable", test_journal_unreadable);
 	return g_test_run();
 }
