@@ -125,6 +125,7 @@ def test(s):
     from nova import context as nova_context
     from nova import exception
     from nova import objects
+    from nova import privsep
     from nova.compute import power_state
     from nova.db import migration
     from nova.image import glance
@@ -233,6 +234,13 @@ def test(s):
         print("acrn-dm started as:", argv[-1] if argv else None)
         check(argv and "-r %s/ramdisk" % inst_dir in argv[-1] and ",virtio-rnd" in argv[-1],
               "acrn-dm got the initrd and virtio-rnd: %s" % argv)
+
+        # Nova finds the console through the live XML's pty <console> (its
+        # <log> file was dropped) and copies what it reads to console.log
+        privsep.sys_admin_pctxt.set_client_mode(False)  # root, no privsep daemon
+        out = drv.get_console_output(ctx, inst)
+        check(isinstance(out, (str, bytes)), "console output: %r" % (out,))
+        check(os.path.exists(os.path.join(inst_dir, "console.log")), "console.log")
 
         drv.power_off(inst, timeout=10, retry_interval=2)
         check(drv.get_info(inst).state == power_state.SHUTDOWN, "powered off")
