@@ -179,20 +179,31 @@ def test(s):
             availability_zone=None)
 
     image_meta = objects.ImageMeta.from_dict(glance_double.get(ctx, IMAGE_ID))
+    # One port of type 'tap' (Nova writes <interface type='ethernet'> with
+    # the tap's name); plugging it is os-vif's and Neutron's business and is
+    # mocked: the stand-in does not open tap devices.
+    vif = network_model.VIF(
+        id="7c3d2e1f-0a9b-4c8d-9e7f-6a5b4c3d2e1f", address="fa:16:3e:12:34:56",
+        type=network_model.VIF_TYPE_TAP, devname="tap7c3d2e1f-0a", vnic_type="normal",
+        network=network_model.Network(id="net1", bridge=None, label="private", subnets=[],
+                                      meta={"mtu": 1450}),
+        details={}, active=True)
+    nwinfo = network_model.NetworkInfo([vif])
     inst = instance(INSTANCE_UUID, 1)
+    inst.info_cache = objects.InstanceInfoCache(network_info=nwinfo)
     name = "instance-00000001"
 
     patches = [mock.patch.object(glance.API, "get", glance_double.get),
                mock.patch.object(glance.API, "download", glance_double.download),
                mock.patch.object(libvirt_host.Host, "write_instance_config", spy_write),
                mock.patch.object(objects.Instance, "save"),
+               mock.patch.object(drv, "plug_vifs"), mock.patch.object(drv, "unplug_vifs"),
                mock.patch.object(drv, "_get_all_assigned_mediated_devices", return_value={})]
     for p in patches:
         p.start()
     try:
         drv.spawn(ctx, inst, image_meta, injected_files=[], admin_password=None,
-                  allocations={}, network_info=network_model.NetworkInfo([]),
-                  block_device_info=None)
+                  allocations={}, network_info=nwinfo, block_device_info=None)
         check(len(defined) == 1, "spawn defined one domain")
         print("---- domain XML Nova 26 defined ----")
         print(defined[0])
@@ -205,6 +216,7 @@ def test(s):
                      "<disk><driver cache='none'> dropped",
                      "<features><vmcoreinfo> dropped",
                      "<clock><timer name='pit'> dropped",
+                     "<interface><mtu> dropped",
                      "ignoring <domain><sysinfo>", "ignoring <devices><memballoon>"):
             check(any(what in w for w in warnings), "virtacrnd warned: " + what)
 
@@ -228,12 +240,15 @@ def test(s):
                      "<cmdline>%s</cmdline>" % CMDLINE,
                      "<source file=\"%s/disk\"/>" % inst_dir):
             check(want in stored.replace("'", '"'), "acrnd stored %s: %s" % (want, stored))
+        check("<interface type=\"ethernet\">" in stored.replace("'", '"') and
+              "<target dev=\"tap7c3d2e1f-0a\"/>" in stored.replace("'", '"'), "interface kept")
         check("<rng model=\"virtio\">" in stored.replace("'", '"'), "acrnd kept the rng")
         # the device model was started with them
         argv = [line for line in s.log("acrnd").splitlines() if "/kernel" in line and " -r " in line]
         print("acrn-dm started as:", argv[-1] if argv else None)
-        check(argv and "-r %s/ramdisk" % inst_dir in argv[-1] and ",virtio-rnd" in argv[-1],
-              "acrn-dm got the initrd and virtio-rnd: %s" % argv)
+        check(argv and "-r %s/ramdisk" % inst_dir in argv[-1] and ",virtio-rnd" in argv[-1] and
+              ",virtio-net,tap=tap7c3d2e1f-0a,mac=fa:16:3e:12:34:56" in argv[-1],
+              "acrn-dm got the initrd, the tap and virtio-rnd: %s" % argv)
 
         # Nova finds the console through the live XML's pty <console> (its
         # <log> file was dropped) and copies what it reads to console.log
@@ -244,16 +259,16 @@ def test(s):
 
         drv.power_off(inst, timeout=10, retry_interval=2)
         check(drv.get_info(inst).state == power_state.SHUTDOWN, "powered off")
-        drv.power_on(ctx, inst, network_model.NetworkInfo([]))
+        drv.power_on(ctx, inst, nwinfo)
         check(drv.get_info(inst).state == power_state.RUNNING, "powered on")
 
         # soft reboot: Nova shuts the guest down (ACPI) and creates it again
-        drv.reboot(ctx, inst, network_model.NetworkInfo([]), "SOFT")
+        drv.reboot(ctx, inst, nwinfo, "SOFT")
         check(drv.get_info(inst).state == power_state.RUNNING, "running after soft reboot")
-        drv.reboot(ctx, inst, network_model.NetworkInfo([]), "HARD")
+        drv.reboot(ctx, inst, nwinfo, "HARD")
         check(drv.get_info(inst).state == power_state.RUNNING, "running after hard reboot")
 
-        drv.destroy(ctx, inst, network_model.NetworkInfo([]), destroy_disks=True)
+        drv.destroy(ctx, inst, nwinfo, destroy_disks=True)
         check(drv.list_instances() == [], "destroyed and undefined: %s" % drv.list_instances())
         check(s.virsh("list", "--all", "--name").stdout.strip() == "", "virsh lists nothing")
         check(acrnd_vm_count(s) == 0, "acrnd holds no VM after delete")
