@@ -250,7 +250,7 @@ static int define_or_convert(Acrnctl *ctl, const char *command, int argc, char *
 			    "    are evaluated; no command of the script is run. The acrn-dm\n"
 			    "    options are converted; options a definition cannot express\n"
 			    "    (passthrough, GVT-g, ...) are rejected with the reason;\n"
-			    "    obsolete ones, virtio-console, virtio-rnd and mac_seed are\n"
+			    "    obsolete ones, virtio-console and mac_seed are\n"
 			    "    dropped with a warning. See acrnctl(1).\n\n"
 			    "Options:\n"
 			    "  --uuid UUID   give the VM this UUID (default: random for scripts)\n"

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "domain-xml.h"
+#include "domain-xml-map.h"
 #include "xml-read.h"
 
 #include <libxml/parser.h>
@@ -68,7 +69,7 @@ static const XmlRule devices_rules[] = {
     {"graphics", XML_IGNORE},
     {"video", XML_IGNORE},
     {"memballoon", XML_IGNORE},
-    {"rng", XML_IGNORE},
+    {"rng", XML_PASS},
     {"channel", XML_IGNORE},
     {NULL, 0},
 };
@@ -314,7 +315,8 @@ char *domain_xml_for_acrnd(const char *xml, GPtrArray *ignored, GError **error)
 			       type);
 		return NULL;
 	}
-	if (!filter_children(root, "domain", domain_rules, ignored, error) ||
+	if (!domain_xml_map_extras(root, ignored, error) ||
+	    !filter_children(root, "domain", domain_rules, ignored, error) ||
 	    !no_duplicates(root, "domain", acrn_xml_domain_singletons, error))
 		return NULL;
 	os = child(root, "os");

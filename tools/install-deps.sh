@@ -17,7 +17,7 @@ PACKAGES="
   libvirt-daemon python3-nova
   valgrind hyperfine groff-base libglib2.0-bin
   acpica-tools
-  qemu-system-x86
+  qemu-system-x86 qemu-utils
 "
 
 missing=""

@@ -93,7 +93,13 @@ static void test_from_definitions(void)
 		for (guint i = 0; i < def->cpu_affinity->len; i++)
 			affinity |= 1ULL << g_array_index(def->cpu_affinity, guint, i);
 		g_assert_cmphex(cfg->cpu_affinity, ==, affinity);
-		g_assert_cmpuint(cfg->devices->len, ==, 2 + def->disks->len + def->nets->len);
+		g_assert_cmpuint(cfg->devices->len, ==,
+				 2 + def->disks->len + def->nets->len + (def->rng ? 1 : 0));
+		if (def->rng)
+			g_assert_cmpint(
+			    ((const DmPciDeviceConfig *)cfg->devices->pdata[cfg->devices->len - 1])
+				->kind,
+			    ==, DM_DEV_VIRTIO_RNG);
 		g_assert_cmpint(cfg->com1.kind != DM_SERIAL_NONE, ==,
 				def->console.type != ACRN_VM_CONSOLE_NONE);
 		n++;

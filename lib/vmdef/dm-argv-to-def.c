@@ -525,12 +525,24 @@ static gboolean apply_pci_slot(Ctx *ctx, AcrnVmDef *def, const ParsedOption *po,
 		     where);
 		return TRUE;
 	}
-	/* One rule with domain XML, where <rng> is accepted and ignored. */
+	/* The same device as <rng model='virtio'> in domain XML. */
 	if (strcmp(emul, "virtio-rnd") == 0) {
-		warn(ctx->warnings,
-		     "%s: virtio-rnd is dropped, as <rng> is in domain XML: VM definitions have "
-		     "no random number device yet",
-		     where);
+		if (bus != 0 || func != 0)
+			return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
+				    "%s: only function 0 on bus 0 can be expressed in a VM "
+				    "definition",
+				    where);
+		if (parts[2])
+			return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
+				    "%s: options for virtio-rnd cannot be expressed in a VM "
+				    "definition",
+				    where);
+		if (def->rng)
+			return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
+				    "%s: a VM definition has at most one random number device",
+				    where);
+		def->rng = TRUE;
+		def->rng_pci_slot = slot;
 		return TRUE;
 	}
 	if (strcmp(emul, "pci-gvt") == 0)
@@ -544,8 +556,8 @@ static gboolean apply_pci_slot(Ctx *ctx, AcrnVmDef *def, const ParsedOption *po,
 			    where);
 	return fail(error, DM_ARGV_ERROR_UNSUPPORTED,
 		    "%s: PCI device '%s' cannot be expressed in a VM definition (supported: "
-		    "hostbridge, lpc, virtio-blk, virtio-net; dropped with a warning: "
-		    "virtio-console, virtio-rnd)",
+		    "hostbridge, lpc, virtio-blk, virtio-net, virtio-rnd; dropped with a "
+		    "warning: virtio-console)",
 		    where, emul);
 }
 

@@ -59,6 +59,7 @@ AcrnVmDef *acrn_vm_def_new(void)
 	def->on_reboot = ACRN_VM_ACTION_RESTART;
 	def->on_crash = ACRN_VM_ACTION_DESTROY;
 	def->vcpus = 1;
+	def->rng_pci_slot = -1;
 	return def;
 }
 
@@ -123,6 +124,8 @@ AcrnVmDef *acrn_vm_def_copy(const AcrnVmDef *def)
 	c->console = def->console;
 	c->console.path = g_strdup(def->console.path);
 	c->console.host = g_strdup(def->console.host);
+	c->rng = def->rng;
+	c->rng_pci_slot = def->rng_pci_slot;
 	c->on_poweroff = def->on_poweroff;
 	c->on_reboot = def->on_reboot;
 	c->on_crash = def->on_crash;
@@ -696,6 +699,14 @@ static gboolean parse_serial(AcrnVmDef *def, xmlNode *n, GError **error)
 				 "<%s>: type '%s' is not supported (pty, stdio, file or tcp)", el,
 				 type);
 	con.from_console = is_console;
+	/* libvirt would also copy the output to this file; acrn-dm's COM1 has
+	 * one backend, and ignoring the file would lose the output silently. */
+	for (xmlNode *c = n->children; c; c = c->next)
+		if (name_is(c, "log"))
+			return set_error(error, ACRN_VM_DEF_ERROR_UNSUPPORTED,
+					 "<%s><log>: acrn-dm cannot also copy the console to a "
+					 "file (use <%s type='file'>)",
+					 el, el);
 	for (xmlNode *c = n->children; c; c = c->next) {
 		if (name_is(c, "source")) {
 			if (con.type == ACRN_VM_CONSOLE_FILE) {
@@ -767,12 +778,59 @@ static gboolean parse_serial(AcrnVmDef *def, xmlNode *n, GError **error)
 	return TRUE;
 }
 
+/* <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
+ * (what Nova and virt-install write) is acrn-dm's virtio-rnd, which reads
+ * getrandom(): the same source as /dev/urandom, and as /dev/random on the
+ * Linux versions a Service VM runs.  What acrn-dm cannot do is refused. */
+static gboolean parse_rng(AcrnVmDef *def, xmlNode *n, GError **error)
+{
+	g_autofree char *model = prop(n, "model");
+
+	if (def->rng)
+		return set_error(error, ACRN_VM_DEF_ERROR_UNSUPPORTED,
+				 "<rng>: only one random number device is supported");
+	if (g_strcmp0(model, "virtio") != 0)
+		return set_error(error, ACRN_VM_DEF_ERROR_UNSUPPORTED,
+				 "<rng>: model '%s' is not supported (only 'virtio')",
+				 model ? model : "");
+	for (xmlNode *c = n->children; c; c = c->next) {
+		if (!is_elem(c) || name_is(c, "address"))
+			continue;
+		if (name_is(c, "backend")) {
+			g_autofree char *bmodel = prop(c, "model");
+			g_autofree char *dev = text(c);
+
+			if (g_strcmp0(bmodel, "builtin") == 0)
+				continue;
+			if (g_strcmp0(bmodel, "random") != 0)
+				return set_error(error, ACRN_VM_DEF_ERROR_UNSUPPORTED,
+						 "<rng><backend>: model '%s' is not supported "
+						 "(acrn-dm feeds the device from getrandom(): "
+						 "'random' or 'builtin')",
+						 bmodel ? bmodel : "");
+			if (*dev && strcmp(dev, "/dev/urandom") != 0 &&
+			    strcmp(dev, "/dev/random") != 0)
+				return set_error(error, ACRN_VM_DEF_ERROR_UNSUPPORTED,
+						 "<rng><backend>: source '%s' is not supported "
+						 "(acrn-dm reads getrandom(), i.e. /dev/urandom)",
+						 dev);
+		} else {
+			return set_error(error, ACRN_VM_DEF_ERROR_UNSUPPORTED,
+					 "<rng>: element <%s> is not supported (acrn-dm's "
+					 "virtio-rnd has no rate limit or other options)",
+					 c->name);
+		}
+	}
+	def->rng = TRUE;
+	return parse_pci_address("<rng>", n, &def->rng_pci_slot, error);
+}
+
 static gboolean parse_devices(AcrnVmDef *def, xmlNode *n, GError **error)
 {
 	/* Devices libvirt adds by default that mean nothing for acrn-dm; they
 	 * are accepted and dropped so Nova/virt-install XML can pass through. */
 	static const char *const ignored[] = {"emulator", "controller", "input", "graphics",
-					      "video",	  "memballoon", "rng",	 NULL};
+					      "video",	  "memballoon", NULL};
 
 	for (xmlNode *c = n->children; c; c = c->next) {
 		gboolean ok = TRUE;
@@ -785,6 +843,8 @@ static gboolean parse_devices(AcrnVmDef *def, xmlNode *n, GError **error)
 			ok = parse_interface(def, c, error);
 		else if (name_is(c, "serial") || name_is(c, "console"))
 			ok = parse_serial(def, c, error);
+		else if (name_is(c, "rng"))
+			ok = parse_rng(def, c, error);
 		else if (!g_strv_contains(ignored, (const char *)c->name))
 			return set_error(error, ACRN_VM_DEF_ERROR_UNSUPPORTED,
 					 "<devices>: unsupported device <%s>", c->name);
@@ -1212,6 +1272,12 @@ char *acrn_vm_def_to_xml(const AcrnVmDef *def)
 	}
 	if (def->console.type != ACRN_VM_CONSOLE_NONE)
 		append_console(s, &def->console, def->console.from_console ? "console" : "serial");
+	if (def->rng) {
+		g_string_append(s, "    <rng model='virtio'>\n"
+				   "      <backend model='random'>/dev/urandom</backend>\n");
+		append_slot(s, def->rng_pci_slot);
+		g_string_append(s, "    </rng>\n");
+	}
 	g_string_append(s, "  </devices>\n</domain>\n");
 	return g_string_free(s, FALSE);
 }

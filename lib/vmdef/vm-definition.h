@@ -101,6 +101,10 @@ typedef struct {
 	GPtrArray *disks; /* of AcrnVmDisk * */
 	GPtrArray *nets;  /* of AcrnVmNet * */
 	AcrnVmConsole console;
+	/* <rng model='virtio'>: acrn-dm's virtio-rnd, fed by the Service VM's
+	 * getrandom(); at most one. */
+	gboolean rng;
+	int rng_pci_slot; /* -1 = assign automatically */
 
 	AcrnVmAction on_poweroff;
 	AcrnVmAction on_reboot;

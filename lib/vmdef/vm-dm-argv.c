@@ -26,9 +26,11 @@ static void add_take(GPtrArray *argv, const char *a, char *b)
 }
 
 /* Explicit <address slot> values are honoured; the remaining devices get the
- * lowest free slots in document order (disks, then interfaces), so the slot
- * of a disk stays stable as long as the devices before it do. */
-static gboolean assign_slots(const AcrnVmDef *def, int *disk_slots, int *net_slots, GError **error)
+ * lowest free slots in document order (disks, then interfaces, then the
+ * random number device), so the slot of a disk stays stable as long as the
+ * devices before it do. */
+static gboolean assign_slots(const AcrnVmDef *def, int *disk_slots, int *net_slots, int *rng_slot,
+			     GError **error)
 {
 	const char *owner[LAST_SLOT + 1] = {"the host bridge", "the LPC bridge"};
 	int next = FIRST_AUTO_SLOT;
@@ -61,8 +63,20 @@ static gboolean assign_slots(const AcrnVmDef *def, int *disk_slots, int *net_slo
 		}
 		owner[n->pci_slot] = n->tap;
 	}
-	for (guint i = 0; i < def->disks->len + def->nets->len; i++) {
-		int *slot = i < def->disks->len ? &disk_slots[i] : &net_slots[i - def->disks->len];
+	*rng_slot = def->rng ? def->rng_pci_slot : -1;
+	if (def->rng && def->rng_pci_slot >= 0) {
+		if (owner[def->rng_pci_slot]) {
+			g_set_error(error, ACRN_VM_DEF_ERROR, ACRN_VM_DEF_ERROR_INVALID,
+				    "<rng> <address>: PCI slot %d is already used by %s",
+				    def->rng_pci_slot, owner[def->rng_pci_slot]);
+			return FALSE;
+		}
+		owner[def->rng_pci_slot] = "the random number device";
+	}
+	for (guint i = 0; i < def->disks->len + def->nets->len + (def->rng ? 1 : 0); i++) {
+		int *slot = i < def->disks->len			   ? &disk_slots[i]
+			    : i < def->disks->len + def->nets->len ? &net_slots[i - def->disks->len]
+								   : rng_slot;
 
 		if (*slot >= 0)
 			continue;
@@ -102,10 +116,11 @@ char **acrn_vm_def_to_dm_argv(const AcrnVmDef *def, const AcrnDmArgvOptions *opt
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autofree int *disk_slots = g_new0(int, def->disks->len + 1);
 	g_autofree int *net_slots = g_new0(int, def->nets->len + 1);
+	int rng_slot = -1;
 
 	g_return_val_if_fail(opts && opts->dm_path, NULL);
 
-	if (!assign_slots(def, disk_slots, net_slots, error))
+	if (!assign_slots(def, disk_slots, net_slots, &rng_slot, error))
 		return NULL;
 
 	add(argv, opts->dm_path, NULL);
@@ -153,6 +168,8 @@ char **acrn_vm_def_to_dm_argv(const AcrnVmDef *def, const AcrnDmArgvOptions *opt
 			add_take(argv, "-s",
 				 g_strdup_printf("%d,virtio-net,tap=%s", net_slots[i], n->tap));
 	}
+	if (def->rng)
+		add_take(argv, "-s", g_strdup_printf("%d,virtio-rnd", rng_slot));
 	if (opts->control_socket)
 		add(argv, "--control-socket", opts->control_socket);
 	g_ptr_array_add(argv, acrn_vm_def_dm_name(def));

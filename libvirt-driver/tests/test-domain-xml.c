@@ -39,19 +39,43 @@ static const char nova_xml[] =
     "  </devices>\n"
     "</domain>\n";
 
+static gboolean has_note(GPtrArray *ignored, const char *prefix)
+{
+	for (guint i = 0; i < ignored->len; i++)
+		if (g_str_has_prefix(ignored->pdata[i], prefix))
+			return TRUE;
+	return FALSE;
+}
+
 static void test_nova_xml(void)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) ignored = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *out = domain_xml_for_acrnd(nova_xml, ignored, &error);
-	static const char *const dropped[] = {"<sysinfo",    "<features",   "<clock", "<cpu ",
-					      "<graphics",   "<video",	    "<input", "<rng",
-					      "<controller", "<memballoon", "<boot ", "<smbios"};
+	static const char *const dropped[] = {
+	    "<sysinfo",	   "<features",	  "<clock", "<cpu ",   "<graphics", "<video", "<input",
+	    "<controller", "<memballoon", "<boot ", "<smbios", "<log ",	    "cache="};
+	/* one note each: what the guest will not get */
+	static const char *const notes[] = {"<domain><sysinfo>",
+					    "<features><vmcoreinfo> dropped",
+					    "<clock><timer name='pit'> dropped",
+					    "<domain><cpu>",
+					    "<devices><graphics>",
+					    "<devices><video>",
+					    "<devices><input>",
+					    "<devices><controller>",
+					    "<devices><memballoon>",
+					    "<os><boot>",
+					    "<os><smbios>",
+					    "<serial><log file='/tmp/console.log'> dropped",
+					    "<disk><driver cache='none'> dropped"};
 	static const char *const kept[] = {
 	    "<name>instance-00000001</name>", "<uuid>0f6d4b8e-3c2a-4b5e-9a61-2f1e7c9d8b10</uuid>",
-	    "<memory>524288</memory>",	      "<vcpu>2</vcpu>",
-	    "<kernel>/boot/vmlinuz</kernel>", "<disk type=\"file\" device=\"disk\">",
-	    "<serial type=\"pty\">",	      "nova:instance"};
+	    "<memory>524288</memory>", "<vcpu>2</vcpu>", "<kernel>/boot/vmlinuz</kernel>",
+	    "<disk type=\"file\" device=\"disk\">", "<driver name=\"qemu\" type=\"raw\"/>",
+	    "<serial type=\"pty\"/>", "nova:instance",
+	    /* acrn-dm's virtio-rnd */
+	    "<rng model=\"virtio\"><backend model=\"random\">/dev/urandom</backend></rng>"};
 
 	g_assert_no_error(error);
 	g_assert_nonnull(out);
@@ -60,7 +84,63 @@ static void test_nova_xml(void)
 		g_assert_null(strstr(out, dropped[i]));
 	for (gsize i = 0; i < G_N_ELEMENTS(kept); i++)
 		g_assert_nonnull(strstr(out, kept[i]));
-	g_assert_cmpuint(ignored->len, ==, G_N_ELEMENTS(dropped));
+	for (gsize i = 0; i < G_N_ELEMENTS(notes); i++)
+		if (!has_note(ignored, notes[i]))
+			g_error("no note starting with %s", notes[i]);
+	g_assert_cmpuint(ignored->len, ==, G_N_ELEMENTS(notes));
+}
+
+/* What acrn-dm does anyway is dropped without a warning. */
+static void test_quiet_drops(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) ignored = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *out = domain_xml_for_acrnd(
+	    "<domain type='kvm'><name>a</name><features><acpi/><apic/><pae/></features>"
+	    "<clock offset='utc'><timer name='hpet' present='no'/></clock>"
+	    "<devices><controller type='usb' index='0' model='none'/>"
+	    "<memballoon model='none'/></devices></domain>",
+	    ignored, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(ignored->len, ==, 0);
+	g_assert_null(strstr(out, "<features"));
+	g_assert_null(strstr(out, "<clock"));
+	g_assert_null(strstr(out, "<controller"));
+	g_assert_null(strstr(out, "<memballoon"));
+}
+
+/* Extras of devices acrn-dm has: dropped with a note naming them. */
+static void test_device_extras(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) ignored = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *out = domain_xml_for_acrnd(
+	    "<domain type='kvm'><name>a</name><devices>"
+	    "<disk type='file' device='disk'><driver name='qemu' type='raw' io='native' "
+	    "discard='unmap'/><source file='/d'/><target dev='vda' bus='virtio'/>"
+	    "<serial>vol-1</serial></disk>"
+	    "<interface type='bridge'><mac address='fa:16:3e:00:00:01'/><model type='virtio'/>"
+	    "<source bridge='br0'/><mtu size='1450'/><target dev='tap1'/></interface>"
+	    "<rng model='virtio'><rate bytes='1024' period='1000'/>"
+	    "<backend model='random'>/dev/urandom</backend></rng>"
+	    "</devices></domain>",
+	    ignored, &error);
+	static const char *const notes[] = {
+	    "<disk><driver io='native'> dropped", "<disk><driver discard='unmap'> dropped",
+	    "<disk><serial> dropped", "<interface><mtu> dropped", "<rng><rate> dropped"};
+
+	g_assert_no_error(error);
+	for (gsize i = 0; i < G_N_ELEMENTS(notes); i++)
+		if (!has_note(ignored, notes[i]))
+			g_error("no note starting with %s", notes[i]);
+	g_assert_cmpuint(ignored->len, ==, G_N_ELEMENTS(notes));
+	g_assert_nonnull(strstr(out, "<driver name=\"qemu\" type=\"raw\"/>"));
+	g_assert_nonnull(strstr(out, "<target dev=\"tap1\"/>"));
+	g_assert_nonnull(strstr(out, "<backend model=\"random\">"));
+	g_assert_null(strstr(out, "<rate"));
+	g_assert_null(strstr(out, "<mtu"));
+	g_assert_null(strstr(out, "vol-1"));
 }
 
 static void expect_error(const char *xml, int code, const char *needle)
@@ -101,6 +181,14 @@ static void test_rejects(void)
 	expect_error("<domain type='acrn'><on_crash>destroy</on_crash><on_crash>restart"
 		     "</on_crash></domain>",
 		     VIR_ERR_XML_ERROR, "more than one <on_crash>");
+	/* the guest's clock would be wrong: acrn-dm's RTC keeps UTC */
+	expect_error("<domain type='kvm'><name>a</name><clock offset='localtime'/></domain>",
+		     VIR_ERR_CONFIG_UNSUPPORTED, "<clock offset='localtime'>");
+	/* the guest would see ciphertext */
+	expect_error("<domain type='kvm'><name>a</name><devices><disk type='file'>"
+		     "<source file='/d'/><target dev='vda'/><encryption format='luks'/></disk>"
+		     "</devices></domain>",
+		     VIR_ERR_CONFIG_UNSUPPORTED, "<disk><encryption>");
 }
 
 static void test_no_entity_expansion(void)
@@ -192,6 +280,8 @@ int main(int argc, char **argv)
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL);
 	g_log_set_fatal_mask(NULL, G_LOG_LEVEL_CRITICAL);
 	g_test_add_func("/domain-xml/nova", test_nova_xml);
+	g_test_add_func("/domain-xml/quiet-drops", test_quiet_drops);
+	g_test_add_func("/domain-xml/device-extras", test_device_extras);
 	g_test_add_func("/domain-xml/rejects", test_rejects);
 	g_test_add_func("/domain-xml/no-entity-expansion", test_no_entity_expansion);
 	g_test_add_func("/domain-xml/attribute-flood", test_attribute_flood);

@@ -601,7 +601,8 @@ static void check_pci_slot(const char *arg, GPtrArray *missing)
 	bdf = g_strsplit(f[0], ":", -1);
 	if (!g_ascii_string_to_unsigned(bdf[0], 10, 0, 31, &slot, NULL))
 		usage("bad PCI slot");
-	if (strcmp(f[1], "hostbridge") == 0 || strcmp(f[1], "lpc") == 0)
+	if (strcmp(f[1], "hostbridge") == 0 || strcmp(f[1], "lpc") == 0 ||
+	    strcmp(f[1], "virtio-rnd") == 0)
 		return;
 	if (strcmp(f[1], "virtio-blk") == 0) {
 		if (!f[2])

@@ -1,8 +1,8 @@
 #!/bin/bash
 # The shape of upstream's NUC samples (v1.2 to v3.1): two functions and the
 # standard ending that calls one of them; a MAC seed computed from the host
-# at run time for an option that is dropped anyway; virtio-console and
-# virtio-rnd, which are dropped with a warning.
+# at run time for an option that is dropped anyway; virtio-console, which
+# is dropped with a warning, and virtio-rnd, which becomes <rng>.
 
 function run_container()
 {
