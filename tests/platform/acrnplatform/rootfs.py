@@ -87,10 +87,12 @@ def base_tarball(cache):
 		return path
 
 
-def _copy_tree(src, dst):
+def _copy_tree(src, dst, root_owned=False):
 	"""Copies src/ into dst/, through dst's directory symlinks (Debian 12's
-	/lib -> usr/lib), as installing a package would."""
-	pack = subprocess.Popen(["tar", "-C", src, "-cf", "-", "."], stdout=subprocess.PIPE)
+	/lib -> usr/lib), as installing a package would. root_owned: the copies
+	belong to root, whoever owns the source files."""
+	owner = ["--owner=0", "--group=0", "--numeric-owner"] if root_owned else []
+	pack = subprocess.Popen(["tar", "-C", src, *owner, "-cf", "-", "."], stdout=subprocess.PIPE)
 	unpack = subprocess.run(["tar", "-C", dst, "-xf", "-", "--keep-directory-symlink"], stdin=pack.stdout)
 	pack.stdout.close()
 	if pack.wait() != 0 or unpack.returncode != 0:
@@ -143,6 +145,13 @@ def populate(root, srcdir, scenarios, staging, kernel, hsm=None, kmods=(), probe
 		if not os.path.exists(src):
 			raise PlatformError(f"no scenario {name} ({src})")
 		shutil.copy(src, os.path.join(lib, "scenarios"))
+	# A scenario may bring files for the image, e.g. VM definitions that
+	# acrnd must find at its first start (autostart at boot) or site
+	# settings: scenarios/<name>.root/ is copied over the tree as is.
+	for name in scenarios:
+		seed = os.path.join(srcdir, "scenarios", f"{name}.root")
+		if os.path.isdir(seed):
+			_copy_tree(seed, root, root_owned=True)
 	# Scenarios source /scenarios/lib.sh, as in the initramfs.
 	os.symlink("usr/lib/acrn-platform/scenarios", os.path.join(root, "scenarios"))
 	if probe:
