@@ -228,8 +228,13 @@ static void suspend(const uint8_t *boot_params)
 	put_hex(WAKE_ADDR, 4);
 	puts_com1(")\n");
 	outw(PM1A_CNT, (uint16_t)(SLP_TYP_S3 << SLP_TYP_SHIFT | PM1_SLP_EN));
-	/* acrn-dm pauses the vCPU on that write; a wakeup restarts it at the
-	 * waking vector, never here. */
+	/* acrn-dm pauses the VM after it completed that write (its main loop
+	 * does it, not the I/O request), so the vCPU runs on a little: spin
+	 * without I/O, as Linux spins on WAK_STS, and complain only if the
+	 * pause never comes. A wakeup restarts the vCPU at the waking vector,
+	 * never here. */
+	for (uint64_t end = rdtsc() + (TICK_TSC << 4); rdtsc() < end;)
+		__asm__ volatile("pause");
 	puts_com1("pm-guest: still running after S3!\n");
 }
 

@@ -26,10 +26,11 @@ from .util import PlatformError, file_lock, log, run
 
 SUITE = "bookworm"
 # What the Service VM needs besides the project: systemd with logind and
-# D-Bus, the libraries the project links, virsh for the libvirt scenarios.
+# D-Bus, systemd-machined and machinectl (systemd-container), the libraries
+# the project links, virsh for the libvirt scenarios.
 PACKAGES = (
-	"systemd", "systemd-sysv", "dbus", "libpam-systemd", "kmod", "procps", "iproute2",
-	"libglib2.0-0", "libxml2", "libuuid1", "libsystemd0", "libvirt-clients",
+	"systemd", "systemd-sysv", "dbus", "libpam-systemd", "systemd-container", "kmod", "procps",
+	"iproute2", "libglib2.0-0", "libxml2", "libuuid1", "libsystemd0", "libvirt-clients",
 )
 # Bump when the way the base tree is made changes.
 BASE_VERSION = 1
