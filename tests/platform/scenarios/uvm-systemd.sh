@@ -15,6 +15,9 @@
 # - machinectl poweroff presses the power button;
 # - virsh define/start/console/shutdown of a VM with a pty console, and
 #   virsh event --loop seeing all of it;
+# - a Service VM suspend through the real logind (systemctl suspend with
+#   systemd-suspend.service masked, so that nothing really sleeps): acrnd
+#   (--host-sleep=suspend) puts the guest into S3 and wakes it again;
 # - at the end a VM is left running: the scenario unit's `systemctl
 #   poweroff` must make acrnd shut it down gracefully before the Service VM
 #   goes; uvm-systemd.test reads the proof from the disk image afterwards.
@@ -121,8 +124,9 @@ check "as-good's acrn-dm runs ($pid)" test "$(cat /proc/${pid:-0}/comm 2>/dev/nu
 check "machinectl show as-good: leader $(leader as-good) is that acrn-dm" test "$(leader as-good)" = "${pid:-none}"
 check "machinectl show as-good: Class=vm Service=acrn" \
 	test "$(machinectl show as-good -p Class -p Service | sort | tr '\n' ' ')" = "Class=vm Service=acrn "
-check "acrn-dm runs in machine.slice/machine-as-good.scope" \
-	grep -q 'machine.slice/machine-as-good.scope' /proc/$pid/cgroup
+# The scope's name is escaped as a unit name: as-good -> as\x2dgood.
+scope="machine-$(systemd-escape as-good).scope"
+check "acrn-dm runs in machine.slice/$scope" grep -qF "machine.slice/$scope" /proc/${pid:-0}/cgroup
 check "systemd-inhibit --list: acrnd holds the delay lock" \
 	sh -c "systemd-inhibit --list --no-legend | grep -q 'acrnd.*shutdown:sleep.*delay'"
 acrnd_pid=$(systemctl show acrnd.service -p MainPID --value)
@@ -136,6 +140,10 @@ wait_state as-good running
 check "acrnctl list: as-good running after the restart (re-attached)" test "$(state as-good)" = running
 check "journal: acrnd re-attached to the same acrn-dm" \
 	sh -c "journalctl -b --no-pager -u acrnd.service | grep -q \"VM 'as-good': re-attaching to acrn-dm pid ${pid:-none}\$\""
+journalctl -b --no-pager -u acrnd.service >/tmp/acrnd.journal 2>&1
+check "autostart ran once this boot: the restarted acrnd did not try as-broken again ($(grep -c "autostarting VM 'as-broken'" /tmp/acrnd.journal) tries)" \
+	test "$(grep -c "autostarting VM 'as-broken'" /tmp/acrnd.journal)" = 1
+check "acrnctl list: as-broken still stopped" test "$(state as-broken)" = stopped
 check "acrnd reports the same acrn-dm ($(dm_pid as-good))" test "$(dm_pid as-good)" = "${pid:-none}"
 check "machinectl still shows as-good, same leader ($(leader as-good))" test "$(leader as-good)" = "${pid:-none}"
 
@@ -207,21 +215,12 @@ check "virsh undefine vcon" virsh -c "$uri" undefine vcon
 kill $events_pid 2>/dev/null
 wait $events_pid 2>/dev/null
 sed 's/^/# virsh event: /' /tmp/events.out
-for e in "as-good': PMSuspended Memory" "as-good': Started Wakeup" "as-good': Stopped Shutdown" "vcon': Defined Added" \
+for e in "as-good': PMSuspended Memory" "as-good': Started Event wakeup" "as-good': Stopped Shutdown" "vcon': Defined Added" \
 	"vcon': Started Booted" "vcon': Stopped Shutdown" "vcon': Undefined Removed"; do
 	check "virsh event --loop: '$e" grep -q "$e" /tmp/events.out
 done
 
-# 7. Service VM S3, as far as this platform goes: what the kernel offers
-# and what logind would do with `systemctl suspend` (not tried: the
-# Service VM cannot sleep and wake under the hypervisor in Bochs; logind's
-# real PrepareForSleep is exercised in systemd/tests/nspawn-power.sh).
-note "Service VM S3: /sys/power/state='$(cat /sys/power/state 2>&1)'" \
-	"mem_sleep='$(cat /sys/power/mem_sleep 2>&1)'" \
-	"logind CanSuspend=$(busctl call org.freedesktop.login1 /org/freedesktop/login1 \
-		org.freedesktop.login1.Manager CanSuspend 2>&1)"
-
-# 8. A VM left running for the Service VM's poweroff (checked on the host).
+# 7. A VM left running for the Service VM's poweroff (checked on the host).
 rm -f /var/log/as-good.console
 must "acrnctl start as-good (left running for systemctl poweroff)" acrnctl start as-good
 expect "as-good runs and waits for the power button" $con 'waiting for the power button'
@@ -231,5 +230,36 @@ for p in acrnd virtacrnd acrn-dm; do
 			note "bench: $p RSS $(sed -n 's/^VmRSS: *//p' $d/status) with 1 running VM"
 	done
 done
+# 8. Service VM suspend through the real logind. The kernel offers S3 and
+# logind would really suspend, but the hypervisor passes the Service VM's S3
+# through to Bochs instead of handling it, so systemd-suspend.service is
+# masked for this boot: `systemctl suspend` then runs logind's whole
+# announcement (PrepareForSleep(true), waiting for acrnd's delay lock),
+# fails to start the masked unit and announces the resume
+# (PrepareForSleep(false)) without anything sleeping. acrnd runs with
+# --host-sleep=suspend (uvm-systemd.root/etc/default/acrnd): the guest
+# enters S3 and is woken again.
+note "Service VM S3: /sys/power/state='$(cat /sys/power/state 2>&1)'" \
+	"mem_sleep='$(cat /sys/power/mem_sleep 2>&1)'" \
+	"logind CanSuspend=$(busctl call org.freedesktop.login1 /org/freedesktop/login1 \
+		org.freedesktop.login1.Manager CanSuspend 2>&1)"
+systemctl mask --runtime systemd-suspend.service >/dev/null 2>&1
+if [ "$(systemctl is-enabled systemd-suspend.service 2>&1)" = masked-runtime ]; then
+	ok "systemd-suspend.service masked for this boot (nothing can really suspend)"
+	systemctl suspend >/tmp/suspend.out 2>&1
+	note "systemctl suspend: status $? $(cat /tmp/suspend.out)"
+	expect "host suspend: acrnd pressed the guest's sleep button, the guest entered S3" $con 'entering S3'
+	expect "host resume: acrnd woke the guest (it runs at its waking vector)" $con 'woke from S3'
+	wait_state as-good running
+	check "acrnctl list: as-good running again after the host's suspend and resume" \
+		test "$(state as-good)" = running
+	journalctl -b --no-pager -u systemd-logind.service -u acrnd.service >/tmp/sleep.journal 2>&1
+	grep -iE 'suspend|sleep' /tmp/sleep.journal | tail -n 8 | sed 's/^/# journal: /'
+	check "journal: logind announced the suspend" grep -q 'The system will suspend now' /tmp/sleep.journal
+	systemctl unmask --runtime systemd-suspend.service >/dev/null 2>&1
+else
+	not_ok "systemd-suspend.service masked for this boot ($(systemctl is-enabled systemd-suspend.service 2>&1)): host suspend not tried"
+fi
+
 note "leaving as-good running: the scenario unit now runs systemctl poweroff"
 exit 0
