@@ -88,13 +88,17 @@ def base_tarball(cache):
 		return path
 
 
-def _copy_tree(src, dst, root_owned=False):
+def _copy_tree(src, dst, seed=False):
 	"""Copies src/ into dst/, through dst's directory symlinks (Debian 12's
-	/lib -> usr/lib), as installing a package would. root_owned: the copies
-	belong to root, whoever owns the source files."""
-	owner = ["--owner=0", "--group=0", "--numeric-owner"] if root_owned else []
-	pack = subprocess.Popen(["tar", "-C", src, *owner, "-cf", "-", "."], stdout=subprocess.PIPE)
-	unpack = subprocess.run(["tar", "-C", dst, "-xf", "-", "--keep-directory-symlink"], stdin=pack.stdout)
+	/lib -> usr/lib), as installing a package would. seed: files from the
+	source tree, whose owner and modes say nothing (read-only in a
+	distcheck): the copies belong to root with modes 0644/0755, and
+	directories already in dst keep theirs."""
+	create = ["--owner=0", "--group=0", "--numeric-owner", "--mode=u+rwX,go+rX,go-w"] if seed else []
+	extract = ["--no-overwrite-dir"] if seed else []
+	pack = subprocess.Popen(["tar", "-C", src, *create, "-cf", "-", "."], stdout=subprocess.PIPE)
+	unpack = subprocess.run(["tar", "-C", dst, "-xf", "-", "--keep-directory-symlink", *extract],
+				stdin=pack.stdout)
 	pack.stdout.close()
 	if pack.wait() != 0 or unpack.returncode != 0:
 		raise PlatformError(f"copying {src} into {dst} failed")
@@ -152,7 +156,7 @@ def populate(root, srcdir, scenarios, staging, kernel, hsm=None, kmods=(), probe
 	for name in scenarios:
 		seed = os.path.join(srcdir, "scenarios", f"{name}.root")
 		if os.path.isdir(seed):
-			_copy_tree(seed, root, root_owned=True)
+			_copy_tree(seed, root, seed=True)
 	# Scenarios source /scenarios/lib.sh, as in the initramfs.
 	os.symlink("usr/lib/acrn-platform/scenarios", os.path.join(root, "scenarios"))
 	if probe:
