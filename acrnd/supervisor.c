@@ -825,6 +825,22 @@ void acrn_supervisor_autostart(AcrnSupervisor *sup)
 {
 	g_autoptr(GPtrArray) vms = acrn_supervisor_list(sup);
 	gboolean idle = g_queue_is_empty(&sup->autostart_queue) && !sup->autostart_timer;
+	g_autofree char *marker = g_build_filename(sup->cfg.run_dir, "autostarted", NULL);
+	g_autoptr(GError) error = NULL;
+
+	/* Once per boot of the Service VM, as libvirt does: the run directory
+	 * is a tmpfs, so the marker goes with a reboot. Without it, a restart
+	 * of acrnd (an upgrade, Restart=on-failure) would start again every
+	 * autostart VM that a user had stopped since. */
+	if (g_file_test(marker, G_FILE_TEST_EXISTS)) {
+		g_message("autostart already ran since the Service VM booted (%s exists): "
+			  "no VM is started now",
+			  marker);
+		return;
+	}
+	if (!acrn_store_write_atomic(marker, "", 0, 0644, &error))
+		/* Better a second autostart after a restart than none now. */
+		g_warning("autostart: %s; a restart of acrnd will autostart again", error->message);
 
 	g_ptr_array_sort(vms, compare_autostart);
 	for (guint i = 0; i < vms->len; i++) {

@@ -27,7 +27,8 @@ void acrn_supervisor_load_async(AcrnSupervisor *sup, GAsyncReadyCallback cb, gpo
 gboolean acrn_supervisor_load_finish(AcrnSupervisor *sup, GAsyncResult *res, GError **error);
 
 /* Start every stopped autostart VM, lowest order first (then by name), one
- * after the other. */
+ * after the other; only the first time since the Service VM booted (a
+ * marker file "autostarted" in the run directory). */
 void acrn_supervisor_autostart(AcrnSupervisor *sup);
 /* Wait @delay_ms between one autostart VM's start and the next one's
  * (default 0).  A VM that fails to start does not stop the others. */

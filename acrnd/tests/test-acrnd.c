@@ -241,6 +241,15 @@ static int stop_acrnd(Fixture *f, int sig)
 	return status;
 }
 
+/* What a reboot of the Service VM does to the run directory (a tmpfs) as
+ * far as autostart goes: acrnd autostarts again only after that. */
+static void forget_autostart(Fixture *f)
+{
+	g_autofree char *marker = g_build_filename(f->run_dir, "autostarted", NULL);
+
+	g_assert_true(g_unlink(marker) == 0 || errno == ENOENT);
+}
+
 static void setup(Fixture *f, gconstpointer data)
 {
 	g_autofree char *note = NULL;
@@ -1344,7 +1353,8 @@ static void test_autostart(Fixture *f, gconstpointer data)
 	g_autoptr(AcrnVM) v1 = vm_proxy(f, p1);
 	g_autoptr(AcrnVM) v2 = vm_proxy(f, p2);
 	g_autoptr(AcrnVM) v3 = vm_proxy(f, p3);
-	g_autofree char *file = NULL;
+	g_autofree char *file = NULL, *text = NULL;
+	g_autoptr(GVariant) list = NULL;
 	int first = -1, second = -1;
 
 	g_assert_true(acrn_vm_get_autostart(v1));
@@ -1364,6 +1374,7 @@ static void test_autostart(Fixture *f, gconstpointer data)
 	g_clear_object(&v1);
 	g_clear_object(&v2);
 	g_clear_object(&v3);
+	forget_autostart(f); /* a reboot */
 	start_acrnd(f);
 	v1 = vm_proxy(f, p1);
 	v2 = vm_proxy(f, p2);
@@ -1382,6 +1393,25 @@ static void test_autostart(Fixture *f, gconstpointer data)
 	}
 	g_assert_cmpint(first, >=, 0);
 	g_assert_cmpint(first, <, second); /* order 1 before order 2 */
+
+	/* A restart of acrnd in the same boot starts no VM: not "first",
+	 * stopped by the user, nor "manual"; "second" is re-attached. */
+	CALL_OK(acrn_vm_call_force_stop_sync(v2, no_opts(), NULL, error));
+	wait_state(v2, "stopped");
+	stop_acrnd(f, SIGTERM);
+	g_ptr_array_set_size(f->events, 0);
+	g_clear_object(&v1);
+	g_clear_object(&v2);
+	start_acrnd(f);
+	v1 = vm_proxy(f, p1);
+	v2 = vm_proxy(f, p2);
+	/* Answered after whatever READY set off (autostart begins there):
+	 * the events of a start would have come before the reply. */
+	CALL_OK(acrn_manager_call_list_vms_sync(f->mgr, &list, NULL, error));
+	g_assert_cmpstr(acrn_vm_get_state(v1), ==, "running");
+	g_assert_cmpstr(acrn_vm_get_state(v2), ==, "stopped");
+	g_assert_cmpuint(count_events(f, "first "), ==, 0);
+	g_assert_cmpuint(count_events(f, "manual "), ==, 0);
 }
 
 static void write_file(const char *dir, const char *name, const char *text, gssize len)
@@ -2683,6 +2713,7 @@ static void test_autostart_failure_delay(Fixture *f, gconstpointer data)
 	p3 = define(f, "third", NULL, m3);
 	stop_acrnd(f, SIGTERM);
 	g_ptr_array_set_size(f->events, 0);
+	forget_autostart(f); /* a reboot */
 	start_acrnd(f);
 	v1 = vm_proxy(f, p1);
 	v2 = vm_proxy(f, p2);

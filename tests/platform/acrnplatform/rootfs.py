@@ -26,10 +26,11 @@ from .util import PlatformError, file_lock, log, run
 
 SUITE = "bookworm"
 # What the Service VM needs besides the project: systemd with logind and
-# D-Bus, the libraries the project links, virsh for the libvirt scenarios.
+# D-Bus, systemd-machined and machinectl (systemd-container), the libraries
+# the project links, virsh for the libvirt scenarios.
 PACKAGES = (
-	"systemd", "systemd-sysv", "dbus", "libpam-systemd", "kmod", "procps", "iproute2",
-	"libglib2.0-0", "libxml2", "libuuid1", "libsystemd0", "libvirt-clients",
+	"systemd", "systemd-sysv", "dbus", "libpam-systemd", "systemd-container", "kmod", "procps",
+	"iproute2", "libglib2.0-0", "libxml2", "libuuid1", "libsystemd0", "libvirt-clients",
 )
 # Bump when the way the base tree is made changes.
 BASE_VERSION = 1
@@ -87,11 +88,17 @@ def base_tarball(cache):
 		return path
 
 
-def _copy_tree(src, dst):
+def _copy_tree(src, dst, seed=False):
 	"""Copies src/ into dst/, through dst's directory symlinks (Debian 12's
-	/lib -> usr/lib), as installing a package would."""
-	pack = subprocess.Popen(["tar", "-C", src, "-cf", "-", "."], stdout=subprocess.PIPE)
-	unpack = subprocess.run(["tar", "-C", dst, "-xf", "-", "--keep-directory-symlink"], stdin=pack.stdout)
+	/lib -> usr/lib), as installing a package would. seed: files from the
+	source tree, whose owner and modes say nothing (read-only in a
+	distcheck): the copies belong to root with modes 0644/0755, and
+	directories already in dst keep theirs."""
+	create = ["--owner=0", "--group=0", "--numeric-owner", "--mode=u+rwX,go+rX,go-w"] if seed else []
+	extract = ["--no-overwrite-dir"] if seed else []
+	pack = subprocess.Popen(["tar", "-C", src, *create, "-cf", "-", "."], stdout=subprocess.PIPE)
+	unpack = subprocess.run(["tar", "-C", dst, "-xf", "-", "--keep-directory-symlink", *extract],
+				stdin=pack.stdout)
 	pack.stdout.close()
 	if pack.wait() != 0 or unpack.returncode != 0:
 		raise PlatformError(f"copying {src} into {dst} failed")
@@ -143,6 +150,13 @@ def populate(root, srcdir, scenarios, staging, kernel, hsm=None, kmods=(), probe
 		if not os.path.exists(src):
 			raise PlatformError(f"no scenario {name} ({src})")
 		shutil.copy(src, os.path.join(lib, "scenarios"))
+	# A scenario may bring files for the image, e.g. VM definitions that
+	# acrnd must find at its first start (autostart at boot) or site
+	# settings: scenarios/<name>.root/ is copied over the tree as is.
+	for name in scenarios:
+		seed = os.path.join(srcdir, "scenarios", f"{name}.root")
+		if os.path.isdir(seed):
+			_copy_tree(seed, root, seed=True)
 	# Scenarios source /scenarios/lib.sh, as in the initramfs.
 	os.symlink("usr/lib/acrn-platform/scenarios", os.path.join(root, "scenarios"))
 	if probe:
