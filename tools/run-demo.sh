@@ -7,7 +7,10 @@
 # scenario uvm-chain: a User VM (tests/guests' pm-guest) defined, started,
 # listed by acrnctl and virsh, paused and continued, stopped through its
 # ACPI power button, force-stopped and killed, with what the guest printed
-# on its COM1; then systemd powers the platform off.
+# on its COM1; a last one is left running, and when systemd powers the
+# Service VM off, acrnd first stops that VM through its power button: its
+# console and acrnd's host-shutdown.record are read back from the Service
+# VM's disk image (kept in build/demo-run) and shown at the end.
 # Exits 0 when every check of the run passed.
 # Options are passed to `acrn-platform test` (e.g. --cpus 2, --keep).
 set -eu
@@ -21,7 +24,7 @@ cd build
 # a User VM (tests/guests' pm-guest) that acrnctl and virsh manage.
 set -- --hv hypervisor/acrn.elf --svm debian --cpus 2 --timeout 900 \
 	--scenarios svm-systemd,uvm-chain --builddir "$PWD" \
-	--rundir "$PWD/demo-run" --console stdout "$@"
+	--rundir "$PWD/demo-run" --console stdout --keep "$@"
 if [ -f hsm/acrn_hsm.ko ]; then
 	set -- "$@" --hsm hsm/acrn_hsm.ko
 fi
@@ -29,6 +32,18 @@ echo "run-demo: booting the stack in Bochs with a Debian Service VM and a User V
 	"(about 6 minutes; the console follows)"
 status=0
 python3 "$top/tests/platform/acrn-platform" test "$@" || status=$?
+disk=$PWD/demo-run/svm-disk.img
+if [ "$status" -eq 0 ] && [ -s "$disk" ]; then
+	# what survived the Service VM's poweroff (debugfs reads ext4 without a mount)
+	echo "run-demo: the User VM left running, as its console file was at the Service VM's poweroff:"
+	debugfs -R "cat /var/log/chain3.console" "$disk" 2>/dev/null | grep -v tick | sed 's/^/  chain3: /'
+	echo "run-demo: acrnd's host-shutdown.record:"
+	debugfs -R "cat /var/lib/acrn/host-shutdown.record" "$disk" 2>/dev/null | sed 's/^/  /'
+	if ! debugfs -R "cat /var/log/chain3.console" "$disk" 2>/dev/null | grep -q 'powering off (S5)'; then
+		echo "run-demo: FAILED: the running User VM was not shut down with the Service VM" >&2
+		status=1
+	fi
+fi
 if [ "$status" -eq 0 ]; then
 	echo "run-demo: the stack booted, ran the demo and powered off cleanly"
 else
