@@ -42,6 +42,7 @@
 #define CPUID1_ECX_HV	       (1U << 31)
 #define CPUID7_ECX_OSPKE       (1U << 4)
 #define CPUID1_ECX_DTES64      (1U << 2)
+#define CPUID1_ECX_MONITOR     (1U << 3)
 #define CPUID1_ECX_DS_CPL      (1U << 4)
 #define CPUID1_ECX_PDCM	       (1U << 15)
 #define CPUID1_ECX_X2APIC      (1U << 21)

@@ -74,6 +74,12 @@ int vmexit_cpuid(struct vcpu *v)
 			 * per package.
 			 */
 			if (v->vm->type == VM_USER) {
+				/*
+				 * No MONITOR/MWAIT (as ACRN): the guest idles in
+				 * HLT, which exits, so the hypervisor knows the
+				 * vCPU waits for an interrupt (uvm_handle_hlt).
+				 */
+				c &= ~CPUID1_ECX_MONITOR;
 				c |= CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL;
 				b = (b & 0x0000ffffU) | (1U << 16) |
 				    ((vcpu_apic_id(v) & 0xff) << 24);
