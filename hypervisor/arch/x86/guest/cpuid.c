@@ -84,7 +84,7 @@ int vmexit_cpuid(struct vcpu *v)
 				b = (b & 0x0000ffffU) | (1U << 16) |
 				    ((vcpu_apic_id(v) & 0xff) << 24);
 			}
-		} else if (leaf == CPUID_LEAF_X2APIC_TOPO && v->vm->type == VM_USER) {
+		} else if (leaf == CPUID_LEAF_TOPO && v->vm->type == VM_USER) {
 			d = vcpu_apic_id(v);
 		} else if (leaf == CPUID_LEAF_TSC && v->vm->type == VM_USER) {
 			user_vm_tsc_leaf(&a, &b, &c, &d);
