@@ -342,8 +342,8 @@ static void test_identity(void)
 	puts_com1(", IA32_APIC_BASE ");
 	put_hex(base);
 	puts_com1("\n");
-	check((c & (1U << 21)) && (c & (1U << 24)),
-	      "CPUID.1 ECX advertises x2APIC and TSC-deadline");
+	check((c & (1U << 21)) && (c & (1U << 24)) && !(c & (1U << 3)),
+	      "CPUID.1 ECX advertises x2APIC and TSC-deadline, not MONITOR/MWAIT");
 	check(b >> 24 == apic_id, "CPUID.1 EBX[31:24] is the LAPIC ID register's APIC ID");
 	check((base & ~0xfffULL) == LAPIC_BASE && (base & APIC_BASE_EN) && (base & APIC_BASE_BSP),
 	      "IA32_APIC_BASE: enabled xAPIC at 0xFEE00000, BSP");
