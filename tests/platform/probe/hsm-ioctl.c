@@ -60,42 +60,6 @@ static void expect_err(int fd, unsigned long cmd, void *arg, int want, const cha
 	    err ? strerrorname_np(err) : "success");
 }
 
-/*
- * The kernel's FOLL_PIN counters (/proc/vmstat); -1 when missing.  They are
- * kept per CPU and folded lazily: writing vm.stat_refresh folds them first,
- * so the numbers are exact.
- */
-static long long vmstat(const char *key)
-{
-	char name[64];
-	long long v, found = -1;
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
-	FILE *f;
-
-	if (fd >= 0) {
-		if (write(fd, "1\n", 2) < 0)
-			perror("vm.stat_refresh");
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", name, &v) == 2)
-		if (!strcmp(name, key))
-			found = v;
-	fclose(f);
-	return found;
-}
-
-/* Pins held now: acquired - released. */
-static long pin_balance(void)
-{
-	long long acq = vmstat("nr_foll_pin_acquired"), rel = vmstat("nr_foll_pin_released");
-
-	return acq < 0 || rel < 0 ? -1 : (long)(acq - rel);
-}
-
 static void *map_pages(size_t n, int prot)
 {
 	void *p = mmap(NULL, n * PAGE, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -14,7 +14,10 @@
  * guest with an ioeventfd (data match) on one of its ports and an irqfd
  * that sends it an MSI.  Prints TAP lines; static, like cpuid-probe.
  *
- *   uvm-run GUEST_ELF CPU_AFFINITY [ROUNDS [FD_GUEST_ELF]]
+ * With KILL_ROUNDS, that many processes are killed (SIGKILL) while their
+ * VM runs; the hypervisor and the kernel must get everything back.
+ *
+ *   uvm-run GUEST_ELF CPU_AFFINITY [ROUNDS [FD_GUEST_ELF [KILL_ROUNDS]]]
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -25,11 +28,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/acrn.h>
@@ -560,7 +565,7 @@ static void triple_fault(const char *elf, uint64_t affinity)
 }
 
 /* The hypervisor's counters (CPUID 0x40000020, Service VM only): free pages, VPIDs. */
-static void hv_counters(unsigned *pages, unsigned *total, unsigned *vpids)
+static unsigned hv_counters(unsigned *pages, unsigned *total, unsigned *vpids)
 {
 	unsigned a, b, c, d;
 
@@ -568,6 +573,7 @@ static void hv_counters(unsigned *pages, unsigned *total, unsigned *vpids)
 	*pages = a;
 	*total = b;
 	*vpids = c;
+	return d; /* VMs in the hypervisor's table */
 }
 
 static void churn(const char *elf, uint64_t affinity, int rounds)
@@ -596,6 +602,72 @@ static void churn(const char *elf, uint64_t affinity, int rounds)
 	    good);
 	tap(p0 == p1 && v0 == v1 && t0 > 0,
 	    "free hypervisor pages %u -> %u (of %u), free VPIDs %u -> %u", p0, p1, t1, v0, v1);
+}
+
+static int never(struct vm *vm)
+{
+	(void)vm;
+	return 0;
+}
+
+static int greeted(struct vm *vm)
+{
+	return vm->heartbeats > 0;
+}
+
+/*
+ * kill -9 of a process whose VM runs (the guest in its heartbeat loop, a
+ * request outstanding or about to be): closing the file must pause and
+ * destroy the VM and unpin its memory.  After @rounds, the hypervisor's VM
+ * table, free pages and VPIDs and the kernel's pin count are where they were.
+ */
+static void kill_running(const char *elf, uint64_t affinity, int rounds)
+{
+	unsigned p0, t0, v0, p1, t1, v1, vms0, vms1;
+	long pins0 = pin_balance(), pins1;
+	int i, good = 0, waited;
+
+	vms0 = hv_counters(&p0, &t0, &v0);
+	for (i = 0; i < rounds; i++) {
+		int ready[2], status = 0;
+		char c = 0;
+		pid_t pid;
+
+		if (pipe(ready))
+			break;
+		pid = fork();
+		if (pid == 0) {
+			struct vm vm;
+
+			close(ready[0]);
+			if (vm_create(&vm, elf, affinity, 1) ||
+			    io(vm.fd, ACRN_IOCTL_START_VM, NULL))
+				_exit(1);
+			vm.heartbeat_limit = ~0U;
+			if (serve(&vm, greeted) < 0 || write(ready[1], "r", 1) != 1)
+				_exit(1);
+			serve(&vm, never);
+			_exit(1);
+		}
+		close(ready[1]);
+		if (pid > 0 && read(ready[0], &c, 1) == 1 && c == 'r' && !kill(pid, SIGKILL) &&
+		    waitpid(pid, &status, 0) == pid && WIFSIGNALED(status))
+			good++;
+		else if (pid > 0)
+			waitpid(pid, &status, 0);
+		close(ready[0]);
+	}
+	/* the last close may finish just after the wait: give it a moment */
+	for (waited = 0; (vms1 = hv_counters(&p1, &t1, &v1)) != vms0 && waited < 100; waited++)
+		usleep(10000);
+	pins1 = pin_balance();
+	tap(good == rounds, "%d rounds of kill -9 of a process whose VM was running (%d good)",
+	    rounds, good);
+	tap(vms1 == vms0 && p0 == p1 && v0 == v1,
+	    "after them: VMs in the hypervisor %u -> %u, free pages %u -> %u, VPIDs %u -> %u", vms0,
+	    vms1, p0, p1, v0, v1);
+	tap(pins0 >= 0 && pins0 == pins1, "pinned pages (FOLL_PIN balance) %ld -> %ld", pins0,
+	    pins1);
 }
 
 /*
@@ -659,7 +731,8 @@ int main(int argc, char **argv)
 	uint64_t affinity;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: uvm-run GUEST_ELF CPU_AFFINITY [ROUNDS [FD_GUEST_ELF]]\n");
+		fprintf(stderr, "usage: uvm-run GUEST_ELF CPU_AFFINITY [ROUNDS [FD_GUEST_ELF "
+				"[KILL_ROUNDS]]]\n");
 		return 2;
 	}
 	affinity = strtoull(argv[2], NULL, 0);
@@ -668,5 +741,7 @@ int main(int argc, char **argv)
 	churn(argv[1], affinity, argc > 3 ? atoi(argv[3]) : 20);
 	if (argc > 4)
 		fd_run(argv[4], affinity);
+	if (argc > 5)
+		kill_running(argv[1], affinity, atoi(argv[5]));
 	return failures ? 1 : 0;
 }

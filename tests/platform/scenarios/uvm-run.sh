@@ -5,7 +5,9 @@
 # tests/guests/uvm-hello.S on it through the HSM's ioctls: greeting, PIO and
 # MMIO values, pause/resume, power-off, reset, destroy, 20 more
 # create/run/destroy rounds with the hypervisor's free pages and VPIDs
-# compared. The HSM's requests come from the notification device's MSI:
+# compared; then fd-guest with an ioeventfd and an irqfd, and 100 kill -9
+# of a process whose VM runs (VM table, pages, VPIDs, pins all back). The
+# HSM's requests come from the notification device's MSI:
 # the scenario checks the PCI function is bound and /proc/interrupts grows.
 # needs: uvm-run
 . /scenarios/lib.sh
@@ -33,7 +35,7 @@ else
 	note "CPU 1 is already offline (given up by an earlier scenario)"
 fi
 log0=$(dmesg | wc -l)
-uvm-run /usr/share/acrn-tests/uvm-hello.elf 0x2 20 /usr/share/acrn-tests/fd-guest.elf
+uvm-run /usr/share/acrn-tests/uvm-hello.elf 0x2 20 /usr/share/acrn-tests/fd-guest.elf 100
 note "uvm-run exit status $?"
 check "the Service VM still answers on CPU 0" test "$(grep -c '^processor' /proc/cpuinfo)" = 1
 if dmesg | tail -n +$((log0 + 1)) | grep -E "WARNING|BUG|Oops" >/tmp/uvm-run-dmesg; then
