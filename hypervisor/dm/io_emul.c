@@ -120,6 +120,9 @@ int io_emul_mmio_exit(struct vcpu *v, u64 gpa, u64 qual)
 
 	if (!r)
 		return -HV_ENOENT;
+	/* a User VM's controllers are read as well as written: the full decoder */
+	if (v->vm->type == VM_USER)
+		return io_emul_mmio_request(v, gpa, qual, r->fn);
 	pg.cr0 = vmread(GUEST_CR0);
 	pg.cr3 = vmread(GUEST_CR3);
 	pg.cr4 = vmread(GUEST_CR4);

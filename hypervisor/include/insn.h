@@ -23,7 +23,8 @@ int insn_decode_store(const u8 *code, u32 avail, struct mmio_store *st);
 /*
  * A guest's MMIO access in 64-bit mode, for User VM I/O requests: MOV
  * r/m<->reg (88, 89, 8A, 8B) of 1/2/4/8 bytes, MOV r/m,imm (C6 /0, C7 /0),
- * MOVZX/MOVSX r,r/m8|16 (0F B6/B7/BE/BF); 66, REX and segment prefixes.
+ * MOVZX/MOVSX r,r/m8|16 (0F B6/B7/BE/BF), MOV AL/eAX<->moffs64 (A0-A3);
+ * 66, REX and segment prefixes.
  */
 struct mmio_insn {
 	u32 len;	  /* instruction length */

@@ -17,6 +17,12 @@ struct vcpu;
 struct vm;
 struct io_access;
 
+/*
+ * The fixed vector a User VM's interrupt controllers send to the pCPU of a
+ * vCPU that has something new: it makes the guest exit (or ends its HLT).
+ */
+#define UVM_KICK_VECTOR 0xf2
+
 /* vcpu->uvm_req */
 #define UVM_REQ_NONE  0U
 #define UVM_REQ_RUN   1U

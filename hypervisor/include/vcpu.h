@@ -45,6 +45,7 @@ struct vcpu {
 	volatile u32 uvm_state; /* UVM_ST_*: where the pCPU is with it */
 	volatile u32 uvm_kick;	/* bumped by hypercalls: the vCPU looks at uvm_req again */
 	const char *dead_why;	/* UVM_ST_DEAD: why */
+	bool wait_sipi;		/* a User VM AP between INIT and STARTUP (uvm_vcpu.c) */
 	u64 ioreqs;		/* I/O requests posted */
 	/* guest state at the last exit, for the debug shell */
 	struct {

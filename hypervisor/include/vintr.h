@@ -29,4 +29,13 @@ struct vcpu;
  */
 void vcpu_inject_pending_interrupt(struct vcpu *v, struct virq_event *ev);
 
+/*
+ * The VMX-preemption timer value that makes the vCPU exit at guest TSC
+ * @deadline (0: no timer) but no later than @max_tsc ticks after @now,
+ * the periodic exit that keeps the hypervisor's requests and debug shell
+ * alive; the timer counts TSC >> @rate.  Rounded up, so the exit never
+ * comes before the deadline; an expired deadline gives 0 (exit at once).
+ */
+u32 vintr_preempt_value(u64 now, u64 deadline, u64 max_tsc, u32 rate);
+
 #endif

@@ -133,6 +133,7 @@
 #define PIN_VIRTUAL_NMIS     (1U << 5)
 #define PIN_PREEMPT_TIMER    (1U << 6)
 #define PROC_NMI_WINDOW	     (1U << 22)
+#define PROC_INTR_WINDOW     (1U << 2)
 #define PIN_EXT_INTR_EXITING (1U << 0)
 #define PROC_HLT_EXITING     (1U << 7)
 #define EXIT_ACK_INTR	     (1U << 15)
@@ -224,6 +225,8 @@ u64 vmread(u64 field);
 void vmwrite(u64 field, u64 value);
 /* Periodic exits every @us of TSC time on the current VMCS. */
 void vmx_enable_preemption_timer(u32 us);
+/* The preemption timer counts TSC >> this (IA32_VMX_MISC[4:0]). */
+u32 vmx_preemption_rate(void);
 /* User VM vCPU controls on the current VMCS; -ENODEV if the CPU lacks one. */
 int vmx_setup_user_vm_controls(void);
 /* Forget every EPT-derived translation of this pCPU. */

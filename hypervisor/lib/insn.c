@@ -94,6 +94,21 @@ int insn_decode_mmio(const u8 *code, u32 avail, struct mmio_insn *mi)
 	}
 	if (i < avail && (code[i] & 0xf0) == 0x40)
 		rex = code[i++];
+	if (rex & 8)
+		opsize = 8;
+	else if (opsize16)
+		opsize = 2;
+	if (i < avail && code[i] >= 0xa0 && code[i] <= 0xa3) {
+		/* mov AL/eAX <-> moffs64: what compilers emit for a constant address above 2 GiB */
+		op = code[i++];
+		mi->size = mi->reg_size = (op & 1) ? opsize : 1;
+		mi->write = op >= 0xa2;
+		i += 8;
+		if (i > avail)
+			return -HV_EINVAL;
+		mi->len = i;
+		return 0;
+	}
 	if (i < avail && code[i] == 0x0f) {
 		twobyte = true;
 		i++;
@@ -105,10 +120,6 @@ int insn_decode_mmio(const u8 *code, u32 avail, struct mmio_insn *mi)
 	mod = modrm >> 6;
 	reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	rm = modrm & 7;
-	if (rex & 8)
-		opsize = 8;
-	else if (opsize16)
-		opsize = 2;
 	mi->reg = reg;
 	mi->reg_size = opsize;
 	if (!twobyte) {

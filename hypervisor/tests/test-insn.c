@@ -124,6 +124,17 @@ static void test_mmio_forms(void)
 	/* movw $0x1234,(%rax) */
 	mi = mi_ok((const u8[]){0x66, 0xc7, 0x00, 0x34, 0x12}, 5, 5, 2, true);
 	g_assert_cmphex(insn_mmio_store_value(&mi, 0), ==, 0x1234);
+	/* movabs 0xfee00020,%eax (a1 moffs64): a 32-bit load into EAX */
+	mi = mi_ok((const u8[]){0xa1, 0x20, 0, 0xe0, 0xfe, 0, 0, 0, 0}, 9, 9, 4, false);
+	g_assert_cmpuint(mi.reg, ==, 0);
+	g_assert_cmphex(insn_mmio_load_result(&mi, ~0ULL, 0x14), ==, 0x14);
+	/* movabs %al,0xfec00000 (a2) and movabs %rax,moffs (REX.W a3) */
+	mi = mi_ok((const u8[]){0xa2, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0}, 9, 9, 1, true);
+	g_assert_cmphex(insn_mmio_store_value(&mi, 0x1234), ==, 0x34);
+	mi = mi_ok((const u8[]){0x48, 0xa3, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0}, 10, 10, 8, true);
+	/* movabs 0x...,%ax (66 a1) keeps bits 63:16 */
+	mi = mi_ok((const u8[]){0x66, 0xa1, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0}, 10, 10, 2, false);
+	g_assert_cmphex(insn_mmio_load_result(&mi, 0xffff0000ULL, 0xabcd), ==, 0xffffabcdULL);
 }
 
 static void test_mmio_rejects(void)
@@ -139,6 +150,8 @@ static void test_mmio_rejects(void)
 	g_assert_cmpint(insn_decode_mmio((const u8[]){0x0f, 0xaf, 0x07}, 3, &mi), !=, 0);
 	g_assert_cmpint(insn_decode_mmio((const u8[]){0x48}, 1, &mi), !=, 0);
 	g_assert_cmpint(insn_decode_mmio((const u8[]){0}, 0, &mi), !=, 0);
+	/* a moffs without its 8 address bytes */
+	g_assert_cmpint(insn_decode_mmio((const u8[]){0xa1, 0x20, 0, 0xe0, 0xfe}, 5, &mi), !=, 0);
 }
 
 int main(int argc, char **argv)

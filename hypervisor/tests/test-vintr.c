@@ -22,8 +22,7 @@ void hv_log(int level, const char *fmt, ...)
 	(void)fmt;
 }
 
-#define PROC_INTR_WINDOW (1U << 2)
-#define RFLAGS_IF	 (1ULL << 9)
+#define RFLAGS_IF (1ULL << 9)
 
 /* ---- test doubles ---- */
 
@@ -207,6 +206,25 @@ static void test_hlt_and_timer(void)
 	g_assert_cmpuint(vmread(GUEST_ACTIVITY), ==, ACTIVITY_ACTIVE);
 }
 
+static void test_preempt_value(void)
+{
+	/* no timer: the periodic exit, in timer units (TSC >> rate) */
+	g_assert_cmpuint(vintr_preempt_value(1000, 0, 35000000, 0), ==, 35000000);
+	g_assert_cmpuint(vintr_preempt_value(1000, 0, 35000000, 5), ==, 35000000 >> 5);
+	/* a deadline before the periodic exit: exactly it, rounded up, never early */
+	g_assert_cmpuint(vintr_preempt_value(1000, 6000, 35000000, 0), ==, 5000);
+	g_assert_cmpuint(vintr_preempt_value(1000, 6000, 35000000, 5), ==,
+			 157); /* 5000/32 = 156.25 */
+	g_assert_cmpuint(vintr_preempt_value(1000, 1032, 35000000, 5), ==, 1);
+	/* a deadline after it: the periodic exit comes first */
+	g_assert_cmpuint(vintr_preempt_value(1000, 1000 + 40000000, 35000000, 0), ==, 35000000);
+	/* due or past: exit at once */
+	g_assert_cmpuint(vintr_preempt_value(1000, 1000, 35000000, 0), ==, 0);
+	g_assert_cmpuint(vintr_preempt_value(1000, 10, 35000000, 0), ==, 0);
+	/* a periodic exit too far for the 32-bit field saturates */
+	g_assert_cmpuint(vintr_preempt_value(0, 0, 1ULL << 40, 0), ==, 0xffffffffU);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -215,5 +233,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/vintr/window", test_window_when_blocked);
 	g_test_add_func("/vintr/nmi", test_nmi);
 	g_test_add_func("/vintr/hlt-timer", test_hlt_and_timer);
+	g_test_add_func("/vintr/preempt-value", test_preempt_value);
 	return g_test_run();
 }

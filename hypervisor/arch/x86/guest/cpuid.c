@@ -7,10 +7,34 @@
 #include "hv.h"
 #include "cpuid.h"
 #include "page_alloc.h"
+#include "virq_io.h"
 #include "vm.h"
 #include "vpid.h"
 #include "vmx.h"
 #include "acrn_abi.h"
+
+/*
+ * CPUID 0x15 of a User VM: TSC = core crystal clock x 1/1, crystal = the
+ * TSC frequency.  Linux's native_calibrate_tsc() then knows the TSC
+ * frequency without PIT calibration and takes the crystal for the LAPIC
+ * timer's clock (lapic_timer_period), which is what the vLAPIC timer
+ * counts: the TSC (vlapic_emul.h).  The CPU's own leaf (Bochs's
+ * skylake_x: ratio 292/2, no crystal; 0x16: 3500 MHz) would make Linux
+ * derive a 24 MHz crystal, i.e. expect an APIC timer 146 times slower
+ * than the vLAPIC's, and it would not mark the frequency as known.
+ * A TSC above 4.29 GHz does not fit in ECX: the leaf is then all zero
+ * and Linux calibrates against the PIT.
+ */
+static void user_vm_tsc_leaf(u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	u64 hz = hv.tsc_khz * 1000;
+
+	*a = *b = *c = *d = 0;
+	if (hz && hz <= 0xffffffffULL) {
+		*a = *b = 1;
+		*c = (u32)hz;
+	}
+}
 
 int vmexit_cpuid(struct vcpu *v)
 {
@@ -44,14 +68,20 @@ int vmexit_cpuid(struct vcpu *v)
 			c = (c & ~CPUID1_ECX_OSXSAVE) |
 			    ((cr4 & CR4_OSXSAVE) ? CPUID1_ECX_OSXSAVE : 0);
 			/*
-			 * A User VM's LAPIC is virtual (msr.c traps its MSRs): no
-			 * x2APIC, no TSC deadline until the vLAPIC offers them;
-			 * its APIC ID is its vCPU id, one logical CPU per package.
+			 * A User VM's LAPIC is its vLAPIC, which has x2APIC mode
+			 * and the TSC-deadline timer; the APIC ID is the
+			 * vLAPIC's (the device model's MADT), one logical CPU
+			 * per package.
 			 */
 			if (v->vm->type == VM_USER) {
-				c &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL);
-				b = (b & 0x0000ffffU) | (1U << 16) | (v->id << 24);
+				c |= CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL;
+				b = (b & 0x0000ffffU) | (1U << 16) |
+				    ((vcpu_apic_id(v) & 0xff) << 24);
 			}
+		} else if (leaf == CPUID_LEAF_X2APIC_TOPO && v->vm->type == VM_USER) {
+			d = vcpu_apic_id(v);
+		} else if (leaf == CPUID_LEAF_TSC && v->vm->type == VM_USER) {
+			user_vm_tsc_leaf(&a, &b, &c, &d);
 		} else if (leaf == 7 && sub == 0) {
 			c = (c & ~CPUID7_ECX_OSPKE) | ((cr4 & CR4_PKE) ? CPUID7_ECX_OSPKE : 0);
 		} else if (leaf == CPUID_LEAF_PMU) {

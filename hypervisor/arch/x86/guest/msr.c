@@ -9,6 +9,7 @@
 #include "msr.h"
 #include "msr_safe.h"
 #include "vm.h"
+#include "virq_io.h"
 #include "vlapic.h"
 #include "vmx.h"
 
@@ -160,27 +161,21 @@ void msr_bitmap_init(struct vm *vm)
 }
 
 /*
- * The LAPIC MSRs of a User VM vCPU (the hook for the vLAPIC): IA32_APIC_BASE
- * reads as an enabled xAPIC at the default base (BSP bit on vCPU 0) and
- * keeps that value; x2APIC registers and the TSC deadline #GP, as on a CPU
- * without them (CPUID hides both).  Returns false if @msr is not one of them.
+ * The LAPIC MSRs of a User VM vCPU go to its vLAPIC (IA32_APIC_BASE,
+ * IA32_TSC_DEADLINE, the x2APIC registers, with the model's #GP rules).
+ * Returns false if @msr is not one of them.
  */
 static bool user_vm_lapic_msr(struct vcpu *v, u32 msr, bool write, u64 *val, bool *gp)
 {
-	u64 base = LAPIC_DEFAULT_BASE | APIC_BASE_ENABLE | (v->id ? 0 : APIC_BASE_BSP);
+	int ret;
 
 	if (v->vm->type != VM_USER)
 		return false;
-	if (msr == MSR_APIC_BASE) {
-		*gp = write && *val != base;
-		*val = base;
-		return true;
-	}
-	if (msr == MSR_TSC_DEADLINE || (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)) {
-		*gp = true;
-		return true;
-	}
-	return false;
+	ret = vlapic_handle_msr(v, msr, write, val);
+	if (ret == -HV_ENOENT)
+		return false;
+	*gp = ret != 0;
+	return true;
 }
 
 /*

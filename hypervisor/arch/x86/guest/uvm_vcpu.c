@@ -13,6 +13,9 @@
 #include "notify_dev.h"
 #include "smp.h"
 #include "vcpu.h"
+#include "vintr.h"
+#include "virq.h"
+#include "virq_io.h"
 #include "vlapic.h"
 #include "vm.h"
 #include "vmx.h"
@@ -146,6 +149,21 @@ static void load_boot_state(struct vcpu *v, const struct acrn_hc_regs *r)
 	};
 }
 
+/*
+ * Wait-for-SIPI of a User VM AP, as INIT leaves it.  The vCPU is not put
+ * in the VMX wait-for-SIPI activity state: there only a real SIPI ends it,
+ * and nothing would bring the pCPU back for the vLAPIC's STARTUP.  It
+ * waits in the HLT activity state with interrupts off instead, which
+ * sleeps the same way but exits on the kick vector and the preemption
+ * timer; v->wait_sipi keeps every event out until the STARTUP.
+ */
+static void park_for_sipi(struct vcpu *v)
+{
+	vcpu_set_realmode_state(v, 0, 0);
+	vmwrite(GUEST_ACTIVITY, ACTIVITY_HLT);
+	v->wait_sipi = true;
+}
+
 /* The vCPU's VMCS on this pCPU, with the start state; the EPT may have been used before. */
 static int setup_vcpu(struct vcpu *v)
 {
@@ -164,7 +182,7 @@ static int setup_vcpu(struct vcpu *v)
 	else if (v->id == 0)
 		vcpu_set_realmode_state(v, 0xf000, 0xfff0); /* the reset vector, below 1 MiB */
 	else
-		vcpu_set_wait_for_sipi(v); /* the vLAPIC's INIT/STARTUP will start it */
+		park_for_sipi(v); /* vCPU 0's INIT/STARTUP (its vLAPIC) will start it */
 	v->dead_why = NULL;
 	return 0;
 }
@@ -196,6 +214,65 @@ int uvm_vcpu_dead(struct vcpu *v, const char *why)
 {
 	v->dead_why = why;
 	return 1;
+}
+
+/*
+ * Before each VM entry of @v: what its interrupt controllers have for it
+ * (INIT, STARTUP, an interrupt, an NMI; vintr.c) and the preemption timer
+ * for the vLAPIC timer's next expiry, so that a vCPU in HLT sleeps in the
+ * guest until its timer, an interrupt (the kick vector makes it exit) or
+ * the periodic exit, and never spins its pCPU.
+ */
+static void prepare_entry(struct vcpu *v)
+{
+	struct virq_event ev;
+	u64 max = (hv.tsc_khz ? hv.tsc_khz : 1000000) * UVM_TIMER_US / 1000;
+
+	if (!v->vm->virq)
+		return;
+	vcpu_inject_pending_interrupt(v, &ev);
+	if (ev.init) {
+		/* INIT resets the vCPU (an interrupt taken with it is lost, as natively) */
+		park_for_sipi(v);
+		pr_dbg("VM %u vcpu %u: INIT, waiting for STARTUP\n", v->vm->id, v->id);
+	}
+	if (ev.sipi_vector >= 0 && v->wait_sipi) {
+		/* real mode at vector << 12, CS = vector << 8, IP 0 (SDM) */
+		vcpu_set_realmode_state(v, (u16)(ev.sipi_vector << 8), 0);
+		v->wait_sipi = false;
+		pr_dbg("VM %u vcpu %u: STARTUP at %x:0000\n", v->vm->id, v->id,
+		       (u32)ev.sipi_vector << 8);
+	}
+	if (v->wait_sipi) {
+		/* nothing reaches a CPU waiting for SIPI (NMIs are dropped, as natively) */
+		__atomic_store_n(&v->nmi_pending, false, __ATOMIC_RELEASE);
+		vmwrite(ENTRY_INTR_INFO, 0);
+		vmwrite(PROC_CONTROLS, vmread(PROC_CONTROLS) & ~(u64)PROC_INTR_WINDOW);
+	}
+	if (vmread(PIN_CONTROLS) & PIN_PREEMPT_TIMER)
+		vmwrite(GUEST_PREEMPT_TIMER, vintr_preempt_value(vcpu_guest_tsc(v), ev.deadline,
+								 max, vmx_preemption_rate()));
+}
+
+/*
+ * The controllers' kick: vCPU @vcpu_id of VM @ctx has something new.  A
+ * fixed-vector IPI to its pCPU, not an NMI: the hypervisor runs with
+ * interrupts off, so the IPI stays pending until the pCPU enters the guest
+ * again and makes it exit at once (external-interrupt exiting), even from
+ * HLT - it cannot be lost between the check before entry and VMRESUME,
+ * where an NMI would be taken in root operation and gone.
+ */
+static void virq_kick(void *ctx, u32 vcpu_id)
+{
+	struct vm *vm = ctx;
+	struct vcpu *v;
+
+	if (vcpu_id >= vm->nr_vcpus)
+		return;
+	v = &vm->vcpu[vcpu_id];
+	if (v->pcpu >= hv.nr_pcpus || hv.pcpu[v->pcpu].uvm != v || v->pcpu == this_pcpu()->idx)
+		return; /* not running anywhere, or on this pCPU: it looks before its next entry */
+	smp_send_ipi(hv.pcpu[v->pcpu].apic_id, UVM_KICK_VECTOR);
 }
 
 /* Run @v (placed on this pCPU) until it is stopped. */
@@ -231,6 +308,7 @@ static void host_vcpu(struct vcpu *v)
 		}
 		if (st != UVM_ST_RUNNING)
 			set_state(v, UVM_ST_RUNNING);
+		prepare_entry(v);
 		ret = vcpu_run_once(v);
 		if (!ret || req_of(v) == UVM_REQ_STOP)
 			continue;
@@ -324,6 +402,8 @@ int uvm_vm_run(struct vm *vm)
 		}
 		__atomic_store_n(&p->uvm, v, __ATOMIC_RELEASE);
 	}
+	if (vm->virq)
+		virq_set_kick(vm->virq, virq_kick, vm);
 	/* a parked pCPU sleeps until a kick: kick until each vCPU runs (or is dead) */
 	return request_all(vm, UVM_REQ_RUN, (1U << UVM_ST_RUNNING) | (1U << UVM_ST_DEAD));
 }
@@ -435,18 +515,23 @@ int uvm_mmio_request(struct vcpu *v, struct io_access *a, void *ctx)
 int uvm_handle_ext_intr(struct vcpu *v)
 {
 	(void)v;
-	lapic_eoi(); /* a kick or a stray interrupt: the guest gets nothing */
+	lapic_eoi(); /* a kick or a stray interrupt: the guest gets nothing from the pCPU */
 	return 0;
 }
 
 int uvm_handle_hlt(struct vcpu *v)
 {
 	vcpu_skip_instruction(v);
+	/* the STI or MOV-SS shadow ends with the HLT (an entry in HLT must not carry it) */
+	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) &
+					    ~(u64)(GUEST_INTR_BLOCK_STI | GUEST_INTR_BLOCK_MOVSS));
 	if (!(vmread(GUEST_RFLAGS) & RFLAGS_IF))
 		return uvm_vcpu_dead(v, "HLT with interrupts off");
 	/*
-	 * Sleep in the guest: the vLAPIC's interrupt will wake it (the hook);
-	 * until then only the preemption timer and kicks bring it out.
+	 * Sleep in the guest (HLT activity state): the next entry injects an
+	 * interrupt that is already pending, which ends the HLT at once;
+	 * otherwise the pCPU sleeps until the vLAPIC timer's deadline (the
+	 * preemption timer), a kick or the periodic exit (prepare_entry()).
 	 */
 	vmwrite(GUEST_ACTIVITY, ACTIVITY_HLT);
 	return 0;

@@ -7,14 +7,13 @@
 #include "vm.h"
 #include "vmx.h"
 
-#define RFLAGS_IF		 (1ULL << 9)
-#define PROC_INTR_WINDOW_EXITING (1U << 2)
-#define INTR_TYPE_EXTERNAL	 (0U << 8)
+#define RFLAGS_IF	   (1ULL << 9)
+#define INTR_TYPE_EXTERNAL (0U << 8)
 
 void vcpu_inject_pending_interrupt(struct vcpu *v, struct virq_event *ev)
 {
 	u64 block = GUEST_INTR_BLOCK_STI | GUEST_INTR_BLOCK_MOVSS;
-	u64 proc = vmread(PROC_CONTROLS) & ~(u64)PROC_INTR_WINDOW_EXITING;
+	u64 proc = vmread(PROC_CONTROLS) & ~(u64)PROC_INTR_WINDOW;
 	bool ok;
 
 	ok = (vmread(GUEST_RFLAGS) & RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY) & block) &&
@@ -30,6 +29,18 @@ void vcpu_inject_pending_interrupt(struct vcpu *v, struct virq_event *ev)
 		vmwrite(ENTRY_INTR_INFO, (u32)ev->vector | INTR_TYPE_EXTERNAL | INTR_INFO_VALID);
 	}
 	if (ev->window)
-		proc |= PROC_INTR_WINDOW_EXITING;
+		proc |= PROC_INTR_WINDOW;
 	vmwrite(PROC_CONTROLS, proc);
+}
+
+u32 vintr_preempt_value(u64 now, u64 deadline, u64 max_tsc, u32 rate)
+{
+	u64 delta = max_tsc, ticks;
+
+	if (deadline && deadline <= now)
+		return 0;
+	if (deadline && deadline - now < delta)
+		delta = deadline - now;
+	ticks = (delta >> rate) + ((delta & ((1ULL << rate) - 1)) != 0);
+	return ticks > 0xffffffffULL ? 0xffffffffU : (u32)ticks;
 }

@@ -179,6 +179,15 @@ void vmx_enable_preemption_timer(u32 us)
 	vmwrite(GUEST_PREEMPT_TIMER, MIN(ticks >> rate, 0xffffffffULL));
 }
 
+u32 vmx_preemption_rate(void)
+{
+	static u32 rate = ~0U;
+
+	if (rate == ~0U)
+		rate = rdmsr(MSR_VMX_MISC) & 0x1f;
+	return rate;
+}
+
 /*
  * The controls only User VM vCPUs have, on the current VMCS: external
  * interrupts exit and are acknowledged on exit (the pCPU and its LAPIC are

@@ -341,6 +341,8 @@ static const exit_handler handlers[NR_EXIT_REASONS] = {
     [EXIT_HLT] = handle_hlt,
     /* the pending NMI goes in with the next entry (vcpu.c) */
     [EXIT_NMI_WINDOW] = handle_nothing,
+    /* a User VM's interrupt: vcpu_inject_pending_interrupt() before the next entry */
+    [EXIT_INTR_WINDOW] = handle_nothing,
     /* only there to poll the shell and see INITs */
     [EXIT_PREEMPT_TIMER] = handle_nothing,
     [EXIT_INVD] = handle_skip,
