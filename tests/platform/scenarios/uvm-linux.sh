@@ -171,8 +171,11 @@ check "stop through the control socket" dm-ctl /tmp/uvm3.sock stop
 t0=$(ticks uvm3)
 expect_ticks "the guest ignores the button and keeps running" uvm3 $((t0 + 2))
 dm-ctl /tmp/uvm3.sock force-stop poweroff >/tmp/uvm3.ctl 2>&1
-check "force-stop: reply and event poweroff (reason force-stop)" \
-	grep -q '"event":"poweroff","reason":"force-stop"' /tmp/uvm3.ctl
+status=$?
+check "force-stop through the control socket: ok, then the poweroff event (dm-ctl $status)" \
+	test "$status" = 0
+check "the poweroff event's reason is force-stop ($(grep poweroff /tmp/uvm3.ctl))" \
+	grep -q '"reason":"force-stop"' /tmp/uvm3.ctl
 wait "$dm_pid"
 status=$?
 check "acrn-dm exits 0 after force-stop (got $status)" test "$status" = 0
