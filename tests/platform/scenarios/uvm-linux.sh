@@ -87,7 +87,6 @@ expect() {
 	ok "$1 (at $(($(uptime_cs) - t_start)) cs of Service VM time)"
 }
 
-
 ticks() { grep -c 'UVM-LINUX: tick' "/tmp/$1.com1" 2>/dev/null; }
 
 # expect_ticks DESCRIPTION NAME N: ok once the guest printed N ticks in all
