@@ -136,6 +136,8 @@
 #define PROC_INTR_WINDOW     (1U << 2)
 #define PIN_EXT_INTR_EXITING (1U << 0)
 #define PROC_HLT_EXITING     (1U << 7)
+#define PROC_MWAIT_EXITING   (1U << 10)
+#define PROC_MONITOR_EXITING (1U << 29)
 #define EXIT_ACK_INTR	     (1U << 15)
 #define EXIT_HOST_64	     (1U << 9)
 #define EXIT_SAVE_PAT	     (1U << 18)

@@ -35,22 +35,23 @@
 #define LAPIC_DEFAULT_BASE 0xfee00000ULL
 
 /* CPUID feature bits the hypervisor looks at or hides */
-#define CPUID1_ECX_VMX	       (1U << 5)
-#define CPUID1_ECX_SMX	       (1U << 6)
-#define CPUID1_ECX_XSAVE       (1U << 26)
-#define CPUID1_ECX_OSXSAVE     (1U << 27)
-#define CPUID1_ECX_HV	       (1U << 31)
-#define CPUID7_ECX_OSPKE       (1U << 4)
-#define CPUID1_ECX_DTES64      (1U << 2)
-#define CPUID1_ECX_DS_CPL      (1U << 4)
-#define CPUID1_ECX_PDCM	       (1U << 15)
-#define CPUID1_ECX_X2APIC      (1U << 21)
-#define CPUID1_ECX_TSC_DL      (1U << 24)
-#define CPUID1_EDX_MTRR	       (1U << 12)
-#define CPUID1_EDX_DS	       (1U << 21)
-#define CPUID_LEAF_PMU	       0xa
-#define CPUID_LEAF_X2APIC_TOPO 0xb
-#define CPUID_LEAF_TSC	       0x15
+#define CPUID1_ECX_VMX	   (1U << 5)
+#define CPUID1_ECX_SMX	   (1U << 6)
+#define CPUID1_ECX_XSAVE   (1U << 26)
+#define CPUID1_ECX_OSXSAVE (1U << 27)
+#define CPUID1_ECX_HV	   (1U << 31)
+#define CPUID7_ECX_OSPKE   (1U << 4)
+#define CPUID1_ECX_DTES64  (1U << 2)
+#define CPUID1_ECX_MONITOR (1U << 3)
+#define CPUID1_ECX_DS_CPL  (1U << 4)
+#define CPUID1_ECX_PDCM	   (1U << 15)
+#define CPUID1_ECX_X2APIC  (1U << 21)
+#define CPUID1_ECX_TSC_DL  (1U << 24)
+#define CPUID1_EDX_MTRR	   (1U << 12)
+#define CPUID1_EDX_DS	   (1U << 21)
+#define CPUID_LEAF_PMU	   0xa
+#define CPUID_LEAF_TOPO	   0xb
+#define CPUID_LEAF_TSC	   0x15
 
 #define MSR_TSC			 0x10
 #define MSR_APIC_BASE		 0x1b

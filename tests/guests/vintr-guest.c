@@ -54,6 +54,8 @@
 #define VEC_UART   0x31
 #define VEC_SELF   0x33
 #define VEC_X2SELF 0x34
+#define VEC_PING   0x35 /* vCPU 0 -> vCPU 1 */
+#define VEC_PONG   0x36 /* vCPU 1 -> vCPU 0, the answer */
 #define VEC_SPUR   0xff
 
 /* the periodic timer's floor is 100 us (350,000 ticks at 3.5 GHz): stay above it */
@@ -63,10 +65,79 @@
 #define DEADLINE_TSC 1500000ULL
 
 void guest_main(const uint8_t *boot_params);
+void ap_main(void);
+
+/*
+ * vCPU 1's start: INIT and STARTUP (vector 8) from vCPU 0 start it in real
+ * mode at 0x8000, where vCPU 0 copied this; it goes through protected
+ * mode into long mode on vCPU 0's page tables (acrn-dm's identity map)
+ * with a GDT laid out like the boot loader's (code 0x10, data 0x18, so the
+ * shared IDT's gates work) and calls ap_main on its own stack.
+ */
+__asm__(".section .rodata.tramp, \"a\"\n"
+	".set TRAMP, 0x8000\n"
+	".globl ap_tramp, ap_tramp_end, tramp_cr3, tramp_rsp, tramp_entry\n"
+	".code16\n"
+	"ap_tramp:\n"
+	"	cli\n"
+	"	mov %cs, %ax\n"
+	"	mov %ax, %ds\n"
+	"	lgdtl tramp_gdtr - ap_tramp\n"
+	"	mov %cr0, %eax\n"
+	"	or $1, %eax\n"
+	"	mov %eax, %cr0\n"
+	"	ljmpl $0x08, $(TRAMP + pm32 - ap_tramp)\n"
+	".code32\n"
+	"pm32:\n"
+	"	mov $0x18, %ax\n"
+	"	mov %ax, %ds\n"
+	"	mov %ax, %es\n"
+	"	mov %ax, %ss\n"
+	"	mov (TRAMP + tramp_cr3 - ap_tramp), %eax\n"
+	"	mov %eax, %cr3\n"
+	"	mov %cr4, %eax\n"
+	"	or $0x20, %eax\n" /* PAE */
+	"	mov %eax, %cr4\n"
+	"	mov $0xc0000080, %ecx\n"
+	"	rdmsr\n"
+	"	or $0x100, %eax\n" /* EFER.LME */
+	"	wrmsr\n"
+	"	mov %cr0, %eax\n"
+	"	or $0x80000000, %eax\n"
+	"	mov %eax, %cr0\n"
+	"	ljmpl $0x10, $(TRAMP + lm64 - ap_tramp)\n"
+	".code64\n"
+	"lm64:\n"
+	"	mov (TRAMP + tramp_rsp - ap_tramp), %rsp\n"
+	"	mov (TRAMP + tramp_entry - ap_tramp), %rax\n"
+	"	call *%rax\n"
+	"1:	cli\n"
+	"	hlt\n"
+	"	jmp 1b\n"
+	".balign 8\n"
+	"tramp_gdt:\n"
+	"	.quad 0, 0x00cf9b000000ffff, 0x00af9b000000ffff, 0x00cf93000000ffff\n"
+	"tramp_gdtr:\n"
+	"	.word 31\n"
+	"	.long TRAMP + tramp_gdt - ap_tramp\n"
+	"tramp_cr3:\n"
+	"	.long 0\n"
+	".balign 8\n"
+	"tramp_rsp:\n"
+	"	.quad 0\n"
+	"tramp_entry:\n"
+	"	.quad 0\n"
+	"ap_tramp_end:\n"
+	".text\n");
+extern const uint8_t ap_tramp[], ap_tramp_end[], tramp_cr3[], tramp_rsp[], tramp_entry[];
+#define TRAMP_ADDR 0x8000UL
+#define SIPI_VEC   (TRAMP_ADDR >> 12)
 
 struct iframe;
 static volatile uint64_t count[256], when[256];
 static uint32_t passed, failed, apic_id;
+static volatile uint32_t ap_starts, ap_apic_id, ap_pings;
+static uint8_t ap_stack[8192] __attribute__((aligned(16)));
 static int x2apic;
 
 static inline uint8_t inb(uint16_t port)
@@ -184,6 +255,11 @@ HANDLER(irq_uart, VEC_UART, (void)inb(COM1_IIR)) /* reading IIR acknowledges THR
 HANDLER(irq_self, VEC_SELF, )
 HANDLER(irq_x2self, VEC_X2SELF, )
 
+/* on vCPU 1: answer vCPU 0's ping with an IPI to it (xAPIC, physical destination) */
+HANDLER(irq_ping, VEC_PING,
+	(ap_pings++, lapic_wr(LAPIC_ICR_HI, apic_id << 24), lapic_wr(LAPIC_ICR_LO, VEC_PONG)))
+HANDLER(irq_pong, VEC_PONG, )
+
 __attribute__((interrupt)) static void irq_spurious(struct iframe *f)
 {
 	(void)f;
@@ -221,12 +297,13 @@ static void set_gate(unsigned vec, void (*fn)(struct iframe *))
 	idt[vec].zero = 0;
 }
 
+static struct {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed)) idtr;
+
 static void setup_idt(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) d = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
 
 	for (unsigned v = 0; v < 32; v++)
 		set_gate(v, exception);
@@ -234,8 +311,12 @@ static void setup_idt(void)
 	set_gate(VEC_UART, irq_uart);
 	set_gate(VEC_SELF, irq_self);
 	set_gate(VEC_X2SELF, irq_x2self);
+	set_gate(VEC_PING, irq_ping);
+	set_gate(VEC_PONG, irq_pong);
 	set_gate(VEC_SPUR, irq_spurious);
-	__asm__ volatile("lidt %0" : : "m"(d));
+	idtr.limit = sizeof(idt) - 1;
+	idtr.base = (uint64_t)(uintptr_t)idt;
+	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
 /* Sleep in HLT with interrupts on until @vec has been taken @n times. */
@@ -261,8 +342,8 @@ static void test_identity(void)
 	puts_com1(", IA32_APIC_BASE ");
 	put_hex(base);
 	puts_com1("\n");
-	check((c & (1U << 21)) && (c & (1U << 24)),
-	      "CPUID.1 ECX advertises x2APIC and TSC-deadline");
+	check((c & (1U << 21)) && (c & (1U << 24)) && !(c & (1U << 3)),
+	      "CPUID.1 ECX advertises x2APIC and TSC-deadline, not MONITOR/MWAIT");
 	check(b >> 24 == apic_id, "CPUID.1 EBX[31:24] is the LAPIC ID register's APIC ID");
 	check((base & ~0xfffULL) == LAPIC_BASE && (base & APIC_BASE_EN) && (base & APIC_BASE_BSP),
 	      "IA32_APIC_BASE: enabled xAPIC at 0xFEE00000, BSP");
@@ -295,7 +376,7 @@ static void test_oneshot(void)
 	check(ccr > 0 && ccr < ONESHOT_TSC, "one-shot: the current count runs down");
 	check(count[VEC_TIMER] == 1, "HLT waits for the one-shot timer interrupt (1 taken)");
 	check(dt >= ONESHOT_TSC, "one-shot: not before its count (guest TSC)");
-	puts_com1("vintr-guest: one-shot ");
+	puts_com1("vintr-guest: bench one-shot ");
 	put_dec(ONESHOT_TSC);
 	puts_com1(" ticks: interrupt after ");
 	put_dec(dt);
@@ -314,7 +395,7 @@ static void test_periodic(void)
 	dt = when[VEC_TIMER] - t0;
 	lapic_wr(LAPIC_LVT_TIMER, VEC_TIMER | LVT_MASKED);
 	lapic_wr(LAPIC_TMR_ICR, 0);
-	puts_com1("vintr-guest: periodic ");
+	puts_com1("vintr-guest: bench periodic ");
 	put_dec(PERIOD_TSC);
 	puts_com1(" ticks: 5th interrupt after ");
 	put_dec(dt);
@@ -338,7 +419,7 @@ static void test_tsc_deadline(void)
 	armed = rdmsr(MSR_TSC_DL);
 	wait_count(VEC_TIMER, n0 + 1);
 	check(armed == dl, "TSC-deadline: IA32_TSC_DEADLINE reads back while armed");
-	puts_com1("vintr-guest: TSC deadline: interrupt ");
+	puts_com1("vintr-guest: bench TSC deadline: interrupt ");
 	put_dec(when[VEC_TIMER] - dl);
 	puts_com1(" TSC ticks after the deadline\n");
 	check(when[VEC_TIMER] >= dl,
@@ -369,6 +450,36 @@ static void test_self_ipi(void)
 	check(count[VEC_SELF] == 2, "self-IPI: delivered when TPR drops");
 }
 
+/*
+ * Bench: guest TSC ticks from a self-IPI's ICR write to its handler (the
+ * ICR exit, the vLAPIC, the injection at the next entry), over 100.
+ */
+static void bench_self_ipi(void)
+{
+	uint64_t sum = 0, n0 = count[VEC_SELF], t_read, ids = 0;
+
+	for (int i = 0; i < 100; i++) {
+		uint64_t t0 = rdtsc();
+
+		lapic_wr(LAPIC_ICR_LO, ICR_SELF | VEC_SELF);
+		__asm__ volatile("sti; nop; cli" ::: "memory");
+		sum += when[VEC_SELF] - t0;
+	}
+	check(count[VEC_SELF] == n0 + 100, "100 self-IPIs, 100 interrupts");
+	/* for comparison: a vLAPIC register read, the same MMIO exit without an interrupt */
+	t_read = rdtsc();
+	for (int i = 0; i < 100; i++)
+		ids += lapic_rd(LAPIC_ID) >> 24;
+	t_read = rdtsc() - t_read;
+	check(ids == 100 * apic_id, "100 LAPIC ID reads");
+	puts_com1("vintr-guest: bench LAPIC register read (MMIO exit) ");
+	put_dec(t_read / 100);
+	puts_com1(" TSC ticks (average of 100)\n");
+	puts_com1("vintr-guest: bench self-IPI to handler ");
+	put_dec(sum / 100);
+	puts_com1(" TSC ticks (average of 100)\n");
+}
+
 static void test_ioapic_uart(void)
 {
 	uint32_t ver = ioapic_rd(1);
@@ -386,6 +497,65 @@ static void test_ioapic_uart(void)
 	check(count[VEC_UART] >= 1,
 	      "vIOAPIC: the UART's THRE interrupt from acrn-dm (IRQ 4) arrives");
 	ioapic_wr(0x10 + 2 * UART_IRQ, VEC_UART | (1U << 16)); /* masked again */
+}
+
+void ap_main(void)
+{
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+	lapic_wr(LAPIC_SVR, 0x100 | VEC_SPUR);
+	ap_apic_id = lapic_rd(LAPIC_ID) >> 24;
+	__atomic_fetch_add(&ap_starts, 1, __ATOMIC_RELEASE);
+	for (;;)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* Spin (interrupts on) until *@flag reaches @want or @limit TSC ticks passed. */
+static int spin_until(volatile uint32_t *flag, uint32_t want, uint64_t limit)
+{
+	uint64_t t0 = rdtsc();
+
+	while (*flag < want && rdtsc() - t0 < limit)
+		__asm__ volatile("sti; pause; cli" ::: "memory");
+	return *flag >= want;
+}
+
+/* vCPU 1: INIT/STARTUP from here, then an IPI each way. */
+static void test_smp(void)
+{
+	uint8_t *dst = (uint8_t *)TRAMP_ADDR;
+	uint64_t cr3, t0;
+
+	for (const uint8_t *p = ap_tramp; p < ap_tramp_end; p++)
+		*dst++ = *p;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	*(uint32_t *)(TRAMP_ADDR + (tramp_cr3 - ap_tramp)) = (uint32_t)cr3;
+	*(uint64_t *)(TRAMP_ADDR + (tramp_rsp - ap_tramp)) =
+	    (uint64_t)(uintptr_t)(ap_stack + sizeof(ap_stack));
+	*(uint64_t *)(TRAMP_ADDR + (tramp_entry - ap_tramp)) = (uint64_t)(uintptr_t)ap_main;
+	/* INIT then STARTUP to all but self: the shorthand needs no APIC ID of vCPU 1 */
+	lapic_wr(LAPIC_ICR_HI, 0);
+	lapic_wr(LAPIC_ICR_LO, (3U << 18) | (1U << 14) | (5U << 8));
+	lapic_wr(LAPIC_ICR_LO, (3U << 18) | (1U << 14) | (6U << 8) | SIPI_VEC);
+	check(spin_until(&ap_starts, 1, 200000000ULL),
+	      "SMP: vCPU 1 started by INIT/STARTUP (real mode at 0x8000 -> long mode)");
+	puts_com1("vintr-guest: vCPU 1 has APIC ID ");
+	put_dec(ap_apic_id);
+	puts_com1("\n");
+	check(ap_apic_id != apic_id, "SMP: vCPU 1 has its own APIC ID");
+	/* a second STARTUP to a running vCPU is ignored (SDM) */
+	lapic_wr(LAPIC_ICR_LO, (3U << 18) | (1U << 14) | (6U << 8) | SIPI_VEC);
+	t0 = rdtsc();
+	while (rdtsc() - t0 < 20000000ULL)
+		__asm__ volatile("pause");
+	check(ap_starts == 1, "SMP: a STARTUP to a running vCPU is ignored");
+	/* ping vCPU 1 (physical destination), it answers with an IPI to us */
+	lapic_wr(LAPIC_ICR_HI, ap_apic_id << 24);
+	lapic_wr(LAPIC_ICR_LO, VEC_PING);
+	t0 = rdtsc();
+	while (count[VEC_PONG] < 1 && rdtsc() - t0 < 200000000ULL)
+		__asm__ volatile("sti; pause; cli" ::: "memory");
+	check(ap_pings == 1 && count[VEC_PONG] == 1,
+	      "SMP: fixed IPI vCPU 0 -> vCPU 1 taken, its IPI back to vCPU 0 taken");
 }
 
 static void test_pic(void)
@@ -413,9 +583,28 @@ static void test_x2apic(void)
 	check(count[VEC_X2SELF] == 1, "x2APIC: SELF_IPI MSR interrupt taken, EOI by MSR");
 }
 
+/* "vintr.cpus=2" on the command line: vCPU 1 exists */
+static int two_vcpus(const uint8_t *boot_params)
+{
+	const char *c =
+	    (const char *)(uintptr_t)(*(const uint32_t *)(boot_params + BP_CMD_LINE_PTR));
+	static const char key[] = "vintr.cpus=2";
+
+	for (; c && *c; c++) {
+		size_t i = 0;
+
+		while (key[i] && c[i] == key[i])
+			i++;
+		if (!key[i])
+			return 1;
+	}
+	return 0;
+}
+
 void guest_main(const uint8_t *boot_params)
 {
-	(void)boot_params;
+	int smp = two_vcpus(boot_params);
+
 	puts_com1("vintr-guest: hello\n");
 	setup_idt();
 	lapic_wr(LAPIC_SVR, 0x100 | VEC_SPUR); /* software-enable the vLAPIC */
@@ -424,8 +613,11 @@ void guest_main(const uint8_t *boot_params)
 	test_periodic();
 	test_tsc_deadline();
 	test_self_ipi();
+	bench_self_ipi();
 	test_ioapic_uart();
 	test_pic();
+	if (smp)
+		test_smp();
 	test_x2apic();
 	check(count[VEC_SPUR] == 0, "no spurious interrupt");
 	puts_com1("vintr-guest: done ");

@@ -74,11 +74,17 @@ int vmexit_cpuid(struct vcpu *v)
 			 * per package.
 			 */
 			if (v->vm->type == VM_USER) {
+				/*
+				 * No MONITOR/MWAIT (as ACRN): the guest idles in
+				 * HLT, which exits, so the hypervisor knows the
+				 * vCPU waits for an interrupt (uvm_handle_hlt).
+				 */
+				c &= ~CPUID1_ECX_MONITOR;
 				c |= CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL;
 				b = (b & 0x0000ffffU) | (1U << 16) |
 				    ((vcpu_apic_id(v) & 0xff) << 24);
 			}
-		} else if (leaf == CPUID_LEAF_X2APIC_TOPO && v->vm->type == VM_USER) {
+		} else if (leaf == CPUID_LEAF_TOPO && v->vm->type == VM_USER) {
 			d = vcpu_apic_id(v);
 		} else if (leaf == CPUID_LEAF_TSC && v->vm->type == VM_USER) {
 			user_vm_tsc_leaf(&a, &b, &c, &d);

@@ -83,15 +83,22 @@ int gva_to_gpa(const struct vm *vm, const struct guest_paging *pg, u64 gva, u64 
 
 u32 fetch_insn(const struct vm *vm, const struct guest_paging *pg, u64 rip, u8 *buf, u32 max)
 {
-	u32 n;
+	u32 n = 0;
 
-	for (n = 0; n < max; n++) {
+	/* one translation per page, not per byte: an MMIO exit's decode is on the EOI path */
+	while (n < max) {
 		const u8 *b;
 		u64 gpa;
+		u32 chunk;
 
-		if (gva_to_gpa(vm, pg, rip + n, &gpa) || !(b = gpa_ptr(vm, gpa, 1)))
+		if (gva_to_gpa(vm, pg, rip + n, &gpa))
 			break;
-		buf[n] = *b;
+		chunk = MIN(max - n, 4096 - (u32)(gpa & 0xfff));
+		b = gpa_ptr(vm, gpa, chunk);
+		if (!b)
+			break;
+		memcpy(buf + n, b, chunk);
+		n += chunk;
 	}
 	return n;
 }

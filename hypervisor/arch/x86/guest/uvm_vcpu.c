@@ -177,6 +177,7 @@ static int setup_vcpu(struct vcpu *v)
 	vmx_enable_preemption_timer(UVM_TIMER_US);
 	/* a freed EPT's root page may come back as this one: no stale translations */
 	vmx_invept_all();
+	v->wait_sipi = false;
 	if (vm->boot_regs_set & (1U << v->id))
 		load_boot_state(v, &vm->boot_regs[v->id]);
 	else if (v->id == 0)

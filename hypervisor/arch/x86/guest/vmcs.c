@@ -205,6 +205,11 @@ int vmx_setup_user_vm_controls(void)
 	vmwrite(PIN_CONTROLS, vmread(PIN_CONTROLS) | PIN_EXT_INTR_EXITING);
 	vmwrite(EXIT_CONTROLS, vmread(EXIT_CONTROLS) | EXIT_ACK_INTR);
 	vmwrite(PROC_CONTROLS, vmread(PROC_CONTROLS) | PROC_HLT_EXITING);
+	/* CPUID hides MONITOR/MWAIT from User VMs: the instructions #UD (vmexit.c) */
+	if ((proc_may1 & (PROC_MWAIT_EXITING | PROC_MONITOR_EXITING)) ==
+	    (PROC_MWAIT_EXITING | PROC_MONITOR_EXITING))
+		vmwrite(PROC_CONTROLS,
+			vmread(PROC_CONTROLS) | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING);
 	return 0;
 }
 
