@@ -11,6 +11,7 @@ import stat
 import subprocess
 import tempfile
 
+from . import uvmguest
 from .util import PlatformError, log, run
 
 # Debian 12 is usr-merged: keep the same layout so every path ldd reports works.
@@ -361,6 +362,13 @@ def build(out, srcdir, scenarios, staging=None, hsm=None, probe=None, hsm_test=N
 	on_cd = want_userland and userland_dir is not None
 	ul = Archive(bare=True) if on_cd else arc
 	kmods = list(kmods) + (list(CD_MODULES) if on_cd else [])
+	if "uvm-linux" in needs:
+		# A Linux User VM for acrn-dm (uvmguest.py), on the CD when the
+		# user space is, and the control-socket client (probe/dm-ctl.c).
+		wd = workdir or os.path.dirname(out)
+		uvmguest.build(ul, srcdir, kernel, wd)
+		dm_ctl = compile_probe(os.path.join(srcdir, "probe", "dm-ctl.c"), os.path.join(wd, "dm-ctl"))
+		add_stripped(arc, "usr/bin/dm-ctl", dm_ctl)
 	if kmods:
 		paths = kernel.module_paths(kmods)
 		for path in paths:
