@@ -64,6 +64,16 @@ int vmexit_cpuid(struct vcpu *v)
 			       CPUID1_ECX_DS_CPL | CPUID1_ECX_PDCM);
 			d &= ~CPUID1_EDX_DS;
 			c |= CPUID1_ECX_HV;
+			/*
+			 * No MONITOR/MWAIT for any VM (as ACRN): guests idle in
+			 * HLT. A User VM's HLT exits, so the hypervisor knows
+			 * the vCPU waits for an interrupt (uvm_handle_hlt); and
+			 * under Bochs a Service VM vCPU asleep in MWAIT in VMX
+			 * non-root mode missed the store that should wake it
+			 * (a 3-CPU Service VM hung in stop_machine at the switch
+			 * to the TSC clocksource, and 2-CPU boots now and then).
+			 */
+			c &= ~CPUID1_ECX_MONITOR;
 			/* OSXSAVE reflects the guest's CR4, not ours */
 			c = (c & ~CPUID1_ECX_OSXSAVE) |
 			    ((cr4 & CR4_OSXSAVE) ? CPUID1_ECX_OSXSAVE : 0);
@@ -74,12 +84,6 @@ int vmexit_cpuid(struct vcpu *v)
 			 * per package.
 			 */
 			if (vm_is_isolated(v->vm)) {
-				/*
-				 * No MONITOR/MWAIT (as ACRN): the guest idles in
-				 * HLT, which exits, so the hypervisor knows the
-				 * vCPU waits for an interrupt (uvm_handle_hlt).
-				 */
-				c &= ~CPUID1_ECX_MONITOR;
 				c |= CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL;
 				b = (b & 0x0000ffffU) | (1U << 16) |
 				    ((vcpu_apic_id(v) & 0xff) << 24);
