@@ -22,22 +22,10 @@
 #define KICKS	   16
 #define KICK_VALUE 0xab
 #define VEC_MSI	   0x41
-#define LAPIC_BASE 0xfee00000UL
 #define LAPIC_ID   0x20
 #define LAPIC_EOI  0xb0
 #define LAPIC_SVR  0xf0
 #define WAIT_TSC   (1ULL << 32)
-
-struct interrupt_frame {
-	uint64_t ip, cs, flags, sp, ss;
-};
-
-struct idt_entry {
-	uint16_t off_lo, sel;
-	uint8_t ist, type;
-	uint16_t off_mid;
-	uint32_t off_hi, zero;
-} __attribute__((packed));
 
 void fd_guest_main(void);
 
@@ -53,16 +41,6 @@ __asm__(".section .text.fd_guest_start, \"ax\"\n"
 	"1:	cli; hlt; jmp 1b\n"
 	".previous\n");
 
-static uint32_t lapic_rd(uint32_t off)
-{
-	return *(volatile uint32_t *)(LAPIC_BASE + off);
-}
-
-static void lapic_wr(uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(LAPIC_BASE + off) = v;
-}
-
 __attribute__((interrupt)) static void on_msi(struct interrupt_frame *f)
 {
 	(void)f;
@@ -72,19 +50,12 @@ __attribute__((interrupt)) static void on_msi(struct interrupt_frame *f)
 
 static void load_idt(void)
 {
-	uint64_t a = (uint64_t)(uintptr_t)on_msi;
-	uint16_t cs;
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) d = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
 
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	idt[VEC_MSI] = (struct idt_entry){.off_lo = (uint16_t)a,
-					  .sel = cs,
-					  .type = 0x8e,
-					  .off_mid = (uint16_t)(a >> 16),
-					  .off_hi = (uint32_t)(a >> 32)};
+	idt[VEC_MSI] = idt_gate((void *)on_msi);
 	__asm__ volatile("lidt %0" : : "m"(d));
 }
 

@@ -34,7 +34,6 @@
 #define X86_UD		  6
 #define X86_GP		  13
 #define MSR_TSC_DEADLINE  0x6e0
-#define LAPIC_BASE	  0xfee00000UL
 #define LAPIC_EOI	  0xb0
 #define LAPIC_SVR	  0xf0
 #define LAPIC_LVT_TIMER	  0x320
@@ -45,29 +44,12 @@
 
 void guest_main(const uint8_t *boot_params);
 
-struct interrupt_frame {
-	uint64_t ip, cs, flags, sp, ss;
-};
-
-struct idt_entry {
-	uint16_t off_lo, sel;
-	uint8_t ist, type;
-	uint16_t off_mid;
-	uint32_t off_hi, zero;
-} __attribute__((packed));
-
 static struct idt_entry idt[VEC_TIMER + 1] __attribute__((aligned(16)));
 static volatile uint64_t timer_tsc[DEADLINES];
 static volatile unsigned timer_hits;
 static volatile int last_fault = -1;
 static volatile unsigned skip_len; /* bytes of the faulting instruction to step over */
 static int tests, failed;
-
-static void puts_com1(const char *s)
-{
-	while (*s)
-		outb(COM1_THR, (uint8_t)*s++);
-}
 
 static void put_hex(uint64_t v)
 {
@@ -79,18 +61,6 @@ static void put_hex(uint64_t v)
 			buf[2 + n++] = "0123456789abcdef"[(v >> i) & 0xf];
 	buf[2 + n] = 0;
 	puts_com1(buf);
-}
-
-static void put_dec(uint64_t v)
-{
-	char buf[21];
-	int i = 20;
-
-	buf[i] = 0;
-	do
-		buf[--i] = (char)('0' + v % 10);
-	while ((v /= 10) && i);
-	puts_com1(buf + i);
 }
 
 static void result(int ok, const char *what)
@@ -116,11 +86,6 @@ __attribute__((interrupt)) static void on_gp(struct interrupt_frame *f, uint64_t
 	f->ip += skip_len;
 }
 
-static void lapic_wr(uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(LAPIC_BASE + off) = v;
-}
-
 __attribute__((interrupt)) static void on_timer(struct interrupt_frame *f)
 {
 	(void)f;
@@ -132,15 +97,7 @@ __attribute__((interrupt)) static void on_timer(struct interrupt_frame *f)
 
 static void set_gate(int vec, void *fn)
 {
-	uint64_t a = (uint64_t)(uintptr_t)fn;
-	uint16_t cs;
-
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	idt[vec] = (struct idt_entry){.off_lo = (uint16_t)a,
-				      .sel = cs,
-				      .type = 0x8e,
-				      .off_mid = (uint16_t)(a >> 16),
-				      .off_hi = (uint32_t)(a >> 32)};
+	idt[vec] = idt_gate(fn);
 }
 
 static void load_idt(void)
@@ -154,11 +111,6 @@ static void load_idt(void)
 	set_gate(X86_GP, (void *)on_gp);
 	set_gate(VEC_TIMER, (void *)on_timer);
 	__asm__ volatile("lidt %0" : : "m"(d));
-}
-
-static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
-{
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
 /* RDMSR that may fault: the #GP handler steps over its two bytes. */
@@ -269,11 +221,6 @@ static void check_memory(uint64_t end)
 		((volatile char *)(uintptr_t)SECRET_GPA)[i] = SECRET[i];
 	result(same((const char *)(uintptr_t)SECRET_GPA, SECRET, sizeof(SECRET)),
 	       "a secret left in its RAM for the Service VM to look for");
-}
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
 /* One deadline at a time: arm, sleep in HLT, take the interrupt, note how late it came. */

@@ -88,12 +88,6 @@ __asm__(".pushsection .rodata\n"
 	".code64\n"
 	".popsection\n");
 
-static void puts_com1(const char *s)
-{
-	while (*s)
-		outb(COM1_THR, (uint8_t)*s++);
-}
-
 static void put_hex(uint32_t v, int digits)
 {
 	char buf[9];
@@ -102,18 +96,6 @@ static void put_hex(uint32_t v, int digits)
 		buf[i] = "0123456789abcdef"[v & 0xf];
 	buf[digits] = 0;
 	puts_com1(buf);
-}
-
-static void put_dec(uint64_t v)
-{
-	char buf[21];
-	int i = 20;
-
-	buf[i] = 0;
-	do
-		buf[--i] = (char)('0' + v % 10);
-	while ((v /= 10) && i);
-	puts_com1(buf + i);
 }
 
 /* The value of "key=" on the command line, up to the next space. */

@@ -19,7 +19,6 @@
 
 #include "guest-io.h"
 
-#define LAPIC_BASE	0xfee00000UL
 #define IOAPIC_BASE	0xfec00000UL
 #define LAPIC_ID	0x20
 #define LAPIC_VERSION	0x30
@@ -148,34 +147,6 @@ static inline uint8_t inb(uint16_t port)
 	return v;
 }
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
-static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
-{
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-
-static uint32_t lapic_rd(uint32_t off)
-{
-	return *(volatile uint32_t *)(LAPIC_BASE + off);
-}
-
-static void lapic_wr(uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(LAPIC_BASE + off) = v;
-}
-
 static uint32_t ioapic_rd(uint32_t reg)
 {
 	*(volatile uint32_t *)IOAPIC_BASE = reg;
@@ -186,24 +157,6 @@ static void ioapic_wr(uint32_t reg, uint32_t v)
 {
 	*(volatile uint32_t *)IOAPIC_BASE = reg;
 	*(volatile uint32_t *)(IOAPIC_BASE + 0x10) = v;
-}
-
-static void puts_com1(const char *s)
-{
-	while (*s)
-		outb(COM1_THR, (uint8_t)*s++);
-}
-
-static void put_dec(uint64_t v)
-{
-	char buf[21];
-	int i = 20;
-
-	buf[i] = 0;
-	do
-		buf[--i] = (char)('0' + v % 10);
-	while ((v /= 10) && i);
-	puts_com1(buf + i);
 }
 
 static void put_hex(uint64_t v)
