@@ -115,3 +115,66 @@ stop_daemon() {
 	fi
 	rm -f $ACRN_PLATFORM_RUN/$1.pid
 }
+
+# --- User VM scenarios (uvm-chain, uvm-systemd, uvm-linux) ---
+
+# expect DESCRIPTION FILE PATTERN [COUNT]: ok once the guest printed PATTERN
+# into FILE (COUNT times); gives up after 6 s of Service VM time (minutes of
+# wall time), printing a line every 0.5 s so that the platform sees progress.
+# A failure ends the scenario: what follows needs the guest.
+expect() {
+	i=0
+	while [ "$(grep -c "$3" "$2" 2>/dev/null)" -lt "${4:-1}" ]; do
+		i=$((i + 1))
+		if [ $i -gt 300 ]; then
+			not_ok "$1"
+			tail -n 5 "$2" 2>&1 | sed 's/^/# guest: /'
+			journalctl -b --no-pager -n 15 -u acrnd.service 2>/dev/null | sed 's/^/# journal: /'
+			exit 0
+		fi
+		[ $((i % 25)) = 0 ] && note "waiting for '$3' in $2 ($((i * 2)) cs)"
+		sleep 0.02
+	done
+	ok "$1"
+}
+
+# must DESCRIPTION COMMAND...: check, and end the scenario if it failed
+must() {
+	desc=$1
+	shift
+	if "$@" >/tmp/check.out 2>&1; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		sed 's/^/# /' /tmp/check.out | head -n 20
+		journalctl -b --no-pager -n 15 -u acrnd.service 2>/dev/null | sed 's/^/# journal: /'
+		exit 0
+	fi
+}
+
+# busy_wait_cs N: let N centiseconds of Service VM time pass. Linux takes
+# the TSC for 3.5 GHz (CPUID), Bochs ticks it once per instruction: a
+# Service VM second is ~3.5e9 instructions, 50-100 s of wall time, and
+# pm-guest ticks every 2^27 TSC, ~4 Service VM centiseconds.
+uptime_cs() {
+	read -r up _ </proc/uptime
+	cs=${up#*.}
+	echo $((${up%.*} * 100 + ${cs#0}))
+}
+busy_wait_cs() {
+	end=$(($(uptime_cs) + $1))
+	while [ "$(uptime_cs)" -lt "$end" ]; do :; done
+}
+
+# state NAME: the VM's state in `acrnctl list`
+state() { acrnctl list 2>/dev/null | awk -v n="$1" '$1 == n {print $2}'; }
+
+# wait_state NAME STATE: until acrnctl list shows it (at most 100 tries)
+wait_state() {
+	i=0
+	while [ "$(state "$1")" != "$2" ] && [ $i -lt 100 ]; do
+		i=$((i + 1))
+		[ $((i % 10)) = 0 ] && note "waiting for $1 to be $2 (now '$(state "$1")')"
+		sleep 0.02
+	done
+}

@@ -21,40 +21,7 @@ fi
 check "acrnd.service is active" systemctl is-active --quiet acrnd.service
 check "/dev/acrn_hsm exists" test -c /dev/acrn_hsm
 
-# expect DESCRIPTION FILE PATTERN: ok once the guest printed PATTERN into
-# FILE; gives up after 6 s of Service VM time (minutes of wall time, see
-# busy_wait_cs), printing a line every 0.5 s so that the platform sees
-# progress. On failure the scenario ends (what
-# follows needs the guest running): the file's tail goes to the log.
-expect() {
-	i=0
-	while ! grep -q "$3" "$2" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 300 ]; then
-			not_ok "$1"
-			tail -n 5 "$2" 2>&1 | sed 's/^/# guest: /'
-			journalctl -b --no-pager -n 15 -u acrnd.service 2>/dev/null | sed 's/^/# journal: /'
-			exit 0
-		fi
-		[ $((i % 25)) = 0 ] && note "waiting for '$3' in $2 ($((i * 2)) cs)"
-		sleep 0.02
-	done
-	ok "$1"
-}
 
-# must DESCRIPTION COMMAND...: check, and end the scenario if it failed
-must() {
-	desc=$1
-	shift
-	if "$@" >/tmp/check.out 2>&1; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		sed 's/^/# /' /tmp/check.out | head -n 20
-		journalctl -b --no-pager -n 15 -u acrnd.service 2>/dev/null | sed 's/^/# journal: /'
-		exit 0
-	fi
-}
 
 # define NAME MODE: a 128 MiB VM (acrnd's minimum) on CPU 1 running pm-guest in MODE
 define() {
@@ -74,31 +41,7 @@ XML
 	must "acrnctl add $1 (pm-guest, mode $2)" acrnctl add /tmp/$1.xml
 }
 
-# busy_wait_cs N: let N centiseconds of Service VM time pass. Linux takes
-# the TSC for 3.5 GHz (CPUID), Bochs ticks it once per instruction: a
-# Service VM second is ~3.5e9 instructions, 50-100 s of wall time, and
-# pm-guest ticks every 2^27 TSC, ~4 Service VM centiseconds.
-uptime_cs() {
-	read -r up _ </proc/uptime
-	cs=${up#*.}
-	echo $((${up%.*} * 100 + ${cs#0}))
-}
-busy_wait_cs() {
-	end=$(($(uptime_cs) + $1))
-	while [ "$(uptime_cs)" -lt "$end" ]; do :; done
-}
 
-# wait_state NAME STATE: until acrnctl list shows it (at most 100 tries)
-wait_state() {
-	i=0
-	while [ "$(state $1)" != "$2" ] && [ $i -lt 100 ]; do
-		i=$((i + 1))
-		[ $((i % 10)) = 0 ] && note "waiting for $1 to be $2 (now '$(state $1)')"
-		sleep 0.02
-	done
-}
-
-state() { acrnctl list 2>/dev/null | awk -v n="$1" '$1 == n {print $2}'; }
 
 ticks() { grep -c 'pm-guest: tick' "$1" 2>/dev/null || echo 0; }
 

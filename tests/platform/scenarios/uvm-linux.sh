@@ -29,16 +29,6 @@ note "before any User VM: $vms0 VM(s) in the hypervisor's table, $hv_free_pages 
 # are explained in docs/devicemodel.md.
 UVM_CMDLINE=${UVM_CMDLINE:-"console=ttyS0,115200 earlycon=uart8250,io,0x3f8,115200 nokaslr mitigations=off no_timer_check tsc=reliable panic=-1"}
 
-# The Service VM's clock in centiseconds (see uvm-chain.sh's busy_wait_cs).
-uptime_cs() {
-	read -r up _ </proc/uptime
-	cs=${up#*.}
-	echo $((${up%.*} * 100 + ${cs#0}))
-}
-busy_wait_cs() {
-	end=$(($(uptime_cs) + $1))
-	while [ "$(uptime_cs)" -lt "$end" ]; do :; done
-}
 
 # start_uvm NAME MODE [KERNEL-OPTION KERNEL]: acrn-dm in the background
 start_uvm() {

@@ -30,41 +30,8 @@ if [ ! -f "$guest" ] || [ ! -e /sys/devices/system/cpu/cpu1 ]; then
 	exit 0
 fi
 
-# expect DESCRIPTION FILE PATTERN [COUNT]: ok once the guest printed PATTERN
-# into FILE (COUNT times); gives up after 6 s of Service VM time (minutes of
-# wall time), printing a line every 0.5 s so that the platform sees progress.
-# A failure ends the scenario: what follows needs the guest.
-expect() {
-	i=0
-	while [ "$(grep -c "$3" "$2" 2>/dev/null)" -lt "${4:-1}" ]; do
-		i=$((i + 1))
-		if [ $i -gt 300 ]; then
-			not_ok "$1"
-			tail -n 5 "$2" 2>&1 | sed 's/^/# guest: /'
-			journalctl -b --no-pager -n 15 -u acrnd.service 2>/dev/null | sed 's/^/# journal: /'
-			exit 0
-		fi
-		[ $((i % 25)) = 0 ] && note "waiting for '$3' in $2 ($((i * 2)) cs)"
-		sleep 0.02
-	done
-	ok "$1"
-}
 
-# must DESCRIPTION COMMAND...: check, and end the scenario if it failed
-must() {
-	desc=$1
-	shift
-	if "$@" >/tmp/check.out 2>&1; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		sed 's/^/# /' /tmp/check.out | head -n 20
-		journalctl -b --no-pager -n 15 -u acrnd.service 2>/dev/null | sed 's/^/# journal: /'
-		exit 0
-	fi
-}
 
-state() { acrnctl list 2>/dev/null | awk -v n="$1" '$1 == n {print $2}'; }
 reason() { acrnctl list --json 2>/dev/null | tr '{' '\n' | sed -n "s/.*\"name\": \"$1\".*\"state_reason\": \"\([^\"]*\)\".*/\1/p"; }
 ticks() { grep -c 'pm-guest: tick' "$1" 2>/dev/null || echo 0; }
 # dm_pid NAME: the pid of the VM's acrn-dm, as acrnd reports it
@@ -72,15 +39,6 @@ dm_pid() { acrnctl list --json 2>/dev/null | tr '{' '\n' | sed -n "s/.*\"name\":
 # leader NAME: the machine's leader process, as machined reports it
 leader() { machinectl show "$1" -p Leader --value 2>/dev/null; }
 
-# wait_state NAME STATE: until acrnctl list shows it (at most 100 tries)
-wait_state() {
-	i=0
-	while [ "$(state "$1")" != "$2" ] && [ $i -lt 100 ]; do
-		i=$((i + 1))
-		[ $((i % 10)) = 0 ] && note "waiting for $1 to be $2 (now '$(state "$1")')"
-		sleep 0.02
-	done
-}
 
 # domstate NAME: virsh domstate --reason
 domstate() { virsh -c "$uri" domstate --reason "$1" 2>&1 | sed '/^$/d'; }
