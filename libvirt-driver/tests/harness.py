@@ -225,3 +225,35 @@ def run(test, **stack_args):
     finally:
         stack.close(failed=not ok)
     print("PASS")
+
+def nova_conf(s):
+    """nova.conf for Nova's LibvirtDriver against this stack (raw images, sqlite,
+    no other OpenStack service), in s.dir/nova; returns (that dir, the file)."""
+    d = os.path.join(s.dir, "nova")
+    for sub in ("instances", "state", "lock"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+    conf = os.path.join(d, "nova.conf")
+    with open(conf, "w") as f:
+        f.write(f"""[DEFAULT]
+compute_driver = libvirt.LibvirtDriver
+instances_path = {d}/instances
+state_path = {d}/state
+my_ip = 127.0.0.1
+host = acrn-host
+[libvirt]
+virt_type = kvm
+connection_uri = {s.uri}
+images_type = raw
+use_cow_images = False
+cpu_mode = none
+pointer_model = ps2mouse
+[vnc]
+enabled = False
+[oslo_concurrency]
+lock_path = {d}/lock
+[database]
+connection = sqlite:///{d}/nova.sqlite
+[api_database]
+connection = sqlite:///{d}/nova_api.sqlite
+""")
+    return d, conf

@@ -9,44 +9,15 @@ import sys
 # Nova must be imported exactly like nova-compute does (eventlet first).
 import nova.monkey_patch  # noqa: F401
 
-from harness import check, run  # noqa: E402
+from harness import check, nova_conf, run  # noqa: E402
 
 INSTANCE_UUID = "6c1f2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f"
 
 
-def write_conf(s):
-    d = os.path.join(s.dir, "nova")
-    for sub in ("instances", "state", "lock"):
-        os.makedirs(os.path.join(d, sub), exist_ok=True)
-    conf = os.path.join(d, "nova.conf")
-    with open(conf, "w") as f:
-        f.write(f"""[DEFAULT]
-compute_driver = libvirt.LibvirtDriver
-instances_path = {d}/instances
-state_path = {d}/state
-my_ip = 127.0.0.1
-host = acrn-host
-[libvirt]
-virt_type = kvm
-connection_uri = {s.uri}
-images_type = raw
-use_cow_images = False
-cpu_mode = none
-pointer_model = ps2mouse
-[vnc]
-enabled = False
-[oslo_concurrency]
-lock_path = {d}/lock
-[database]
-connection = sqlite:///{d}/nova.sqlite
-[api_database]
-connection = sqlite:///{d}/nova_api.sqlite
-""")
-    return d, conf
 
 
 def test(s):
-    d, conf = write_conf(s)
+    d, conf = nova_conf(s)
     from unittest import mock
 
     import nova.conf
