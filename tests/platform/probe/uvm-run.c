@@ -178,6 +178,26 @@ static void boot_tables(struct vm *vm)
 	wr64(vm->ram + BOOT_GDT + 24, 0x00cf93000000ffffULL);
 }
 
+/* vCPU 0 in 64-bit mode at @rip on boot_tables()' GDT and page tables, interrupts off. */
+static void long_mode_regs(struct acrn_vcpu_regs *regs, uint64_t rip)
+{
+	struct acrn_regs *r = &regs->vcpu_regs;
+
+	memset(regs, 0, sizeof(*regs));
+	r->rip = rip;
+	r->gdt.base = BOOT_GDT;
+	r->gdt.limit = 31;
+	r->cr0 = 0x80050033ULL; /* PG, AM, WP, NE, ET, MP, PE */
+	r->cr3 = BOOT_PML4;
+	r->cr4 = 0x20;	      /* PAE */
+	r->ia32_efer = 0x500; /* LMA, LME */
+	r->rflags = 2;
+	r->cs_ar = 0xa09b;
+	r->cs_limit = 0xffffffff;
+	r->cs_sel = 0x10;
+	r->ss_sel = r->ds_sel = r->es_sel = r->fs_sel = r->gs_sel = 0x18;
+}
+
 static int vm_create(struct vm *vm, const char *elf, uint64_t affinity, int quiet)
 {
 	struct acrn_vm_creation c;
@@ -226,21 +246,8 @@ static int vm_create(struct vm *vm, const char *elf, uint64_t affinity, int quie
 		return EINVAL;
 	}
 	boot_tables(vm);
-	memset(&regs, 0, sizeof(regs));
+	long_mode_regs(&regs, entry);
 	regs.vcpu_regs.gprs.rsi = BOOT_PARAMS;
-	regs.vcpu_regs.rip = entry;
-	regs.vcpu_regs.gdt.base = BOOT_GDT;
-	regs.vcpu_regs.gdt.limit = 31;
-	regs.vcpu_regs.cr0 = 0x80050033ULL;
-	regs.vcpu_regs.cr3 = BOOT_PML4;
-	regs.vcpu_regs.cr4 = 0x20;
-	regs.vcpu_regs.ia32_efer = 0x500;
-	regs.vcpu_regs.rflags = 2;
-	regs.vcpu_regs.cs_ar = 0xa09b;
-	regs.vcpu_regs.cs_limit = 0xffffffff;
-	regs.vcpu_regs.cs_sel = 0x10;
-	regs.vcpu_regs.ss_sel = regs.vcpu_regs.ds_sel = regs.vcpu_regs.es_sel = 0x18;
-	regs.vcpu_regs.fs_sel = regs.vcpu_regs.gs_sel = 0x18;
 	err = io(vm->fd, ACRN_IOCTL_SET_VCPU_REGS, &regs);
 	if (!err)
 		err = ioctl(vm->fd, ACRN_IOCTL_CREATE_IOREQ_CLIENT, 0) < 0 ? errno : 0;
@@ -536,19 +543,7 @@ static void triple_fault(const char *elf, uint64_t affinity)
 	}
 	vm.ram[0x200000] = 0x0f; /* ud2 */
 	vm.ram[0x200001] = 0x0b;
-	memset(&regs, 0, sizeof(regs));
-	regs.vcpu_regs.rip = 0x200000;
-	regs.vcpu_regs.gdt.base = BOOT_GDT;
-	regs.vcpu_regs.gdt.limit = 31;
-	regs.vcpu_regs.cr0 = 0x80050033ULL;
-	regs.vcpu_regs.cr3 = BOOT_PML4;
-	regs.vcpu_regs.cr4 = 0x20;
-	regs.vcpu_regs.ia32_efer = 0x500;
-	regs.vcpu_regs.rflags = 2;
-	regs.vcpu_regs.cs_ar = 0xa09b;
-	regs.vcpu_regs.cs_limit = 0xffffffff;
-	regs.vcpu_regs.cs_sel = 0x10;
-	regs.vcpu_regs.ss_sel = regs.vcpu_regs.ds_sel = regs.vcpu_regs.es_sel = 0x18;
+	long_mode_regs(&regs, 0x200000);
 	err = io(vm.fd, ACRN_IOCTL_SET_VCPU_REGS, &regs);
 	if (!err)
 		err = io(vm.fd, ACRN_IOCTL_START_VM, NULL);
