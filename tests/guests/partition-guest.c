@@ -15,6 +15,11 @@
  *   ports nobody owns read as all ones (the PCI configuration ports)
  *   its vLAPIC's TSC-deadline timer: DEADLINES interrupts, none early (a
  *          real-time controller's periodic work); the lateness is printed
+ *   the vLAPIC timer's other modes: one-shot (one interrupt, not early,
+ *          the current count back at 0) and periodic (the k-th interrupt
+ *          never before k periods; silent once the count is cleared)
+ *   a self-IPI through the ICR, held back while the TPR's class is at or
+ *          above the vector's and delivered when the TPR drops
  *
  * It also leaves a secret in its RAM at SECRET_GPA for the Service VM to
  * look for through /dev/mem (it must not find it). */
@@ -41,12 +46,25 @@
 #define VEC_TIMER	  0x40
 #define DEADLINES	  10
 #define DEADLINE_PERIOD	  200000ULL /* TSC ticks */
+#define LAPIC_TPR	  0x80
+#define LAPIC_ICR_LOW	  0x300
+#define LAPIC_TMICT	  0x380
+#define LAPIC_TMCCT	  0x390
+#define LAPIC_TDCR	  0x3e0
+#define TDCR_DIV1	  0xb
+#define LVT_PERIODIC	  (1U << 17)
+#define ICR_SELF	  (1U << 18) /* destination shorthand: self */
+#define VEC_IPI		  0x41
+#define ONESHOT_COUNT	  300000U /* the vLAPIC's bus clock is the TSC: ticks at divide-by-1 */
+#define PERIODS		  5
+#define PERIOD_COUNT	  1000000U
 
 void guest_main(const uint8_t *boot_params);
 
-static struct idt_entry idt[VEC_TIMER + 1] __attribute__((aligned(16)));
+static struct idt_entry idt[VEC_IPI + 1] __attribute__((aligned(16)));
 static volatile uint64_t timer_tsc[DEADLINES];
 static volatile unsigned timer_hits;
+static volatile unsigned ipi_hits;
 static volatile int last_fault = -1;
 static volatile unsigned skip_len; /* bytes of the faulting instruction to step over */
 static int tests, failed;
@@ -95,6 +113,13 @@ __attribute__((interrupt)) static void on_timer(struct interrupt_frame *f)
 	lapic_wr(LAPIC_EOI, 0);
 }
 
+__attribute__((interrupt)) static void on_ipi(struct interrupt_frame *f)
+{
+	(void)f;
+	ipi_hits++;
+	lapic_wr(LAPIC_EOI, 0);
+}
+
 static void set_gate(int vec, void *fn)
 {
 	idt[vec] = idt_gate(fn);
@@ -110,6 +135,7 @@ static void load_idt(void)
 	set_gate(X86_UD, (void *)on_ud);
 	set_gate(X86_GP, (void *)on_gp);
 	set_gate(VEC_TIMER, (void *)on_timer);
+	set_gate(VEC_IPI, (void *)on_ipi);
 	__asm__ volatile("lidt %0" : : "m"(d));
 }
 
@@ -263,6 +289,80 @@ static void check_deadline_timer(void)
 	}
 }
 
+/* HLT with interrupts on until the timer has hit @hits times or @give_up passes. */
+static void wait_timer(unsigned hits, uint64_t give_up)
+{
+	while (timer_hits < hits && rdtsc() < give_up)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* Interrupts on for @ticks without HLT (nothing may be due to wake it). */
+static void run_for(uint64_t ticks)
+{
+	uint64_t end = rdtsc() + ticks;
+
+	__asm__ volatile("sti" ::: "memory");
+	while (rdtsc() < end)
+		__asm__ volatile("pause" ::: "memory");
+	__asm__ volatile("cli" ::: "memory");
+}
+
+static void check_oneshot_timer(void)
+{
+	uint64_t armed;
+
+	timer_hits = 0;
+	lapic_wr(LAPIC_TDCR, TDCR_DIV1);
+	lapic_wr(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot */
+	armed = rdtsc();
+	lapic_wr(LAPIC_TMICT, ONESHOT_COUNT);
+	wait_timer(1, armed + 1000ULL * ONESHOT_COUNT);
+	result(timer_hits == 1, "vLAPIC one-shot timer: it interrupts");
+	result(timer_hits && timer_tsc[0] - armed >= ONESHOT_COUNT,
+	       "vLAPIC one-shot timer: not before its count ran down");
+	result(lapic_rd(LAPIC_TMCCT) == 0,
+	       "vLAPIC one-shot timer: the current count is 0 after it");
+	/* it must not come again */
+	run_for(3ULL * ONESHOT_COUNT);
+	result(timer_hits == 1, "vLAPIC one-shot timer: only once");
+}
+
+static void check_periodic_timer(void)
+{
+	uint64_t armed;
+	int early = 0;
+
+	timer_hits = 0;
+	lapic_wr(LAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
+	armed = rdtsc();
+	lapic_wr(LAPIC_TMICT, PERIOD_COUNT);
+	wait_timer(PERIODS, armed + 1000ULL * PERIODS * PERIOD_COUNT);
+	lapic_wr(LAPIC_TMICT, 0); /* stops it */
+	for (unsigned k = 0; k < timer_hits && k < PERIODS; k++)
+		if (timer_tsc[k] - armed < (k + 1ULL) * PERIOD_COUNT)
+			early++;
+	result(timer_hits >= PERIODS, "vLAPIC periodic timer: it keeps interrupting");
+	result(timer_hits && !early,
+	       "vLAPIC periodic timer: the k-th interrupt not before k periods");
+	run_for(1000); /* a period that fell due just before the count was cleared */
+	armed = timer_hits;
+	run_for(3ULL * PERIOD_COUNT);
+	result(timer_hits == armed, "vLAPIC periodic timer: silent once its count is cleared");
+	lapic_wr(LAPIC_LVT_TIMER, VEC_TIMER | (1U << 16)); /* masked */
+}
+
+static void check_self_ipi(void)
+{
+	ipi_hits = 0;
+	lapic_wr(LAPIC_TPR, 0x40); /* class 4: holds vector 0x41 back */
+	lapic_wr(LAPIC_ICR_LOW, VEC_IPI | ICR_SELF);
+	__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+	result(ipi_hits == 0, "self-IPI: held back while the TPR's class is the vector's");
+	lapic_wr(LAPIC_TPR, 0);
+	__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+	result(ipi_hits == 1, "self-IPI: delivered once the TPR drops");
+}
+
 static void check_ports(void)
 {
 	outl(PCI_ADDR, 0x80000000U);
@@ -284,6 +384,10 @@ void guest_main(const uint8_t *boot_params)
 	check_memory(ram_end(boot_params));
 	check_ports();
 	check_deadline_timer();
+	wrmsr(MSR_TSC_DEADLINE, 0);
+	check_oneshot_timer();
+	check_periodic_timer();
+	check_self_ipi();
 	result(rdtsc() > t0, "the TSC runs");
 	puts_com1("1..");
 	put_dec((uint64_t)tests);
