@@ -35,8 +35,9 @@ struct prelaunch {
 	struct prelaunch_cfg cfg;
 	u64 hpa; /* its RAM is [hpa, hpa + cfg.mem) */
 	u64 entry;
-	struct e820_map mmap; /* the guest's view */
-	u32 pcpu;	      /* 0: none claimed */
+	struct e820_map mmap;	       /* the guest's view */
+	u32 pcpu[PRELAUNCH_MAX_VCPUS]; /* vCPU i runs on pCPU pcpu[i] */
+	u32 nr_pcpus;		       /* 0: none claimed, the VM is left out */
 	struct vm *vm;
 	struct vuart uart;
 };
@@ -162,36 +163,54 @@ u32 prelaunch_load(struct e820_map *sos_mmap)
 	return nr_pl;
 }
 
+/*
+ * Take pCPU @idx for @p: hide it in the MADT and send its AP to wait for
+ * the VM instead of the Service VM's start-up.
+ */
+static int claim_one(struct prelaunch *p, u32 idx)
+{
+	struct pcpu *c = &hv.pcpu[idx];
+	int ret = acpi_madt_disable_cpu(phys_to_virt(hv.acpi.madt_addr), c->apic_id);
+
+	if (ret) {
+		pr_err("pre-launched VM %s: cannot hide pCPU %u (APIC ID %u) in the MADT (%d)\n",
+		       p->cfg.name, c->idx, c->apic_id, ret);
+		return ret;
+	}
+	p->pcpu[p->nr_pcpus++] = idx;
+	__atomic_store_n(&c->given_up, true, __ATOMIC_RELEASE);
+	pr_info("pre-launched VM %s gets pCPU %u (APIC ID %u), hidden from the Service VM\n",
+		p->cfg.name, idx, c->apic_id);
+	return 0;
+}
+
 u32 prelaunch_claim_pcpus(void)
 {
-	u32 keep = hv.nr_pcpus, i;
+	u32 keep = hv.nr_pcpus, i, j;
 
 	for (i = 0; i < nr_pl; i++) {
-		struct pcpu *c;
-		int ret;
+		struct prelaunch *p = &pl[i];
 
-		if (keep <= 1) {
-			pr_err("pre-launched VM %s: no pCPU left (pCPU 0 stays the Service VM's)\n",
-			       pl[i].cfg.name);
+		/* pCPU 0 stays the Service VM's */
+		if (keep - 1 < p->cfg.cpus || !hv.acpi.madt_addr) {
+			pr_err("pre-launched VM %s: needs %u pCPUs, %u free%s\n", p->cfg.name,
+			       p->cfg.cpus, keep - 1,
+			       hv.acpi.madt_addr ? "" : " (no MADT to hide them in)");
 			continue;
 		}
-		c = &hv.pcpu[keep - 1];
-		ret = hv.acpi.madt_addr
-			  ? acpi_madt_disable_cpu(phys_to_virt(hv.acpi.madt_addr), c->apic_id)
-			  : -HV_ENOENT;
-		if (ret) {
-			pr_err("pre-launched VM %s: cannot hide pCPU %u (APIC ID %u) in the MADT "
-			       "(%d)\n",
-			       pl[i].cfg.name, c->idx, c->apic_id, ret);
-			continue;
+		for (j = 0; j < p->cfg.cpus; j++)
+			if (claim_one(p, keep - 1 - j))
+				break;
+		/*
+		 * A CPU hidden already stays hidden (the Service VM was not
+		 * going to get it back): a VM short of CPUs is left out.
+		 */
+		keep -= p->nr_pcpus;
+		if (p->nr_pcpus < p->cfg.cpus) {
+			pr_err("pre-launched VM %s left out: %u of its %u pCPUs could be taken\n",
+			       p->cfg.name, p->nr_pcpus, p->cfg.cpus);
+			p->nr_pcpus = 0;
 		}
-		keep--;
-		pl[i].pcpu = keep;
-		/* its AP leaves the Service VM's start-up and waits for the VM */
-		__atomic_store_n(&c->given_up, true, __ATOMIC_RELEASE);
-		pr_info(
-		    "pre-launched VM %s gets pCPU %u (APIC ID %u), hidden from the Service VM\n",
-		    pl[i].cfg.name, keep, c->apic_id);
 	}
 	return keep;
 }
@@ -234,10 +253,11 @@ static int start_one(struct prelaunch *p)
 	struct vm_config cfg = {
 	    .type = VM_PRELAUNCHED,
 	    .name = p->cfg.name,
-	    .nr_vcpus = 1,
+	    .nr_vcpus = p->nr_pcpus,
 	    .mmap = &p->mmap,
 	};
 	struct vm *vm;
+	u32 i;
 	int ret;
 
 	ret = vm_create(&cfg, &vm);
@@ -255,8 +275,10 @@ static int start_one(struct prelaunch *p)
 		ret = pio_register(vm, PL_PM1A_CNT, 2, pm1_cnt, NULL);
 	if (ret)
 		goto err_vm;
-	vm->vcpu[0].pcpu = p->pcpu;
+	for (i = 0; i < p->nr_pcpus; i++)
+		vm->vcpu[i].pcpu = p->pcpu[i];
 	vm_virq_place(vm);
+	/* only vCPU 0 boots; the others wait for its INIT/STARTUP */
 	boot_regs(&vm->boot_regs[0], p->entry);
 	vm->boot_regs_set = 1;
 	vm->state = VM_RUNNING;
@@ -279,14 +301,16 @@ void prelaunch_start(void)
 	int ret;
 
 	for (i = 0; i < nr_pl; i++) {
-		if (!pl[i].pcpu)
+		if (!pl[i].nr_pcpus)
 			continue;
 		ret = start_one(&pl[i]);
 		if (ret)
 			pr_err("pre-launched VM %s could not start (%d)\n", pl[i].cfg.name, ret);
 		else
-			hv_printf("ACRN-HV: pre-launched VM %u (%s) started on pCPU %u\n",
-				  pl[i].vm->id, pl[i].cfg.name, pl[i].pcpu);
+			hv_printf(
+			    "ACRN-HV: pre-launched VM %u (%s) started on pCPU %u (%u vCPU%s)\n",
+			    pl[i].vm->id, pl[i].cfg.name, pl[i].pcpu[0], pl[i].nr_pcpus,
+			    pl[i].nr_pcpus > 1 ? "s" : "");
 	}
 }
 

@@ -3,7 +3,7 @@
  * The module string of a pre-launched VM (prelaunch.h), parsed without
  * touching anything else so that it is host-tested:
  *
- *   prelaunched_vm name=NAME mem=SIZE[M|G] [-- KERNEL COMMAND LINE]
+ *   prelaunched_vm name=NAME mem=SIZE[M|G] [cpus=N] [-- KERNEL COMMAND LINE]
  *
  * GRUB may put the module's own path first; cmdline_skip_path() drops it.
  */
@@ -59,6 +59,7 @@ int prelaunch_parse(const char *s, struct prelaunch_cfg *cfg, char *err, size_t 
 	if (strncmp(p, PRELAUNCH_KEYWORD, klen) || (p[klen] && p[klen] != ' '))
 		return 1;
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->cpus = 1;
 	p += klen;
 	for (;;) {
 		const char *w, *eq;
@@ -87,7 +88,7 @@ int prelaunch_parse(const char *s, struct prelaunch_cfg *cfg, char *err, size_t 
 		for (eq = w; eq < p && *eq != '='; eq++)
 			;
 		if (eq == p) {
-			hv_snprintf(err, err_size, "'%s': expected name=, mem= or --",
+			hv_snprintf(err, err_size, "'%s': expected name=, mem=, cpus= or --",
 				    quote(q, sizeof(q), w, len));
 			return -HV_EINVAL;
 		}
@@ -111,6 +112,17 @@ int prelaunch_parse(const char *s, struct prelaunch_cfg *cfg, char *err, size_t 
 					    quote(q, sizeof(q), eq + 1, (size_t)(p - eq - 1)));
 				return -HV_EINVAL;
 			}
+		} else if (word_is(w, (size_t)(eq - w), "cpus")) {
+			u64 n;
+
+			if (hv_parse_u64(eq + 1, (size_t)(p - eq - 1), &n) || !n ||
+			    n > PRELAUNCH_MAX_VCPUS) {
+				hv_snprintf(err, err_size, "cpus='%s': a number from 1 to %u",
+					    quote(q, sizeof(q), eq + 1, (size_t)(p - eq - 1)),
+					    PRELAUNCH_MAX_VCPUS);
+				return -HV_EINVAL;
+			}
+			cfg->cpus = (u32)n;
 		} else {
 			hv_snprintf(err, err_size, "unknown option '%s'",
 				    quote(q, sizeof(q), w, (size_t)(eq - w)));

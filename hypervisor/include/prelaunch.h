@@ -7,10 +7,11 @@
  * vUART the hypervisor owns (dm/vuart.c), S5 powers the VM off.  A module
  * becomes one when its string reads
  *
- *   prelaunched_vm name=NAME mem=SIZE[M|G] [-- KERNEL COMMAND LINE]
+ *   prelaunched_vm name=NAME mem=SIZE[M|G] [cpus=N] [-- KERNEL COMMAND LINE]
  *
- * and holds a Linux kernel (bzImage or ELF).  The Service VM cannot reach
- * them: they are not User VMs, no hypercall names them.
+ * and holds a Linux kernel (bzImage or ELF).  With cpus=N it gets N pCPUs,
+ * one vCPU each; vCPU 0 boots, the others wait for INIT/STARTUP from it.  The Service VM cannot
+ * reach them: they are not User VMs, no hypercall names them.
  */
 #ifndef HV_PRELAUNCH_H
 #define HV_PRELAUNCH_H
@@ -19,6 +20,7 @@
 #include "e820.h"
 
 #define PRELAUNCH_MAX	      2
+#define PRELAUNCH_MAX_VCPUS   4
 #define PRELAUNCH_KEYWORD     "prelaunched_vm"
 #define PRELAUNCH_NAME_MAX    32
 #define PRELAUNCH_CMDLINE_MAX 1024
@@ -28,7 +30,8 @@ struct vuart;
 
 struct prelaunch_cfg {
 	char name[PRELAUNCH_NAME_MAX];
-	u64 mem; /* bytes, a multiple of 2 MiB */
+	u64 mem;  /* bytes, a multiple of 2 MiB */
+	u32 cpus; /* vCPUs, each on a pCPU of its own; 1 unless cpus= */
 	char cmdline[PRELAUNCH_CMDLINE_MAX];
 };
 
@@ -49,8 +52,9 @@ bool prelaunch_is_module(const struct boot_module *m);
 u32 prelaunch_load(struct e820_map *sos_mmap);
 /*
  * After the APs are up, before the Service VM is created: give each
- * loaded VM the highest pCPU still free (never pCPU 0), hide that CPU in
- * the MADT the Service VM reads, and tell its AP to wait for the VM.
+ * loaded VM its cpus= highest pCPUs still free (never pCPU 0), hide those
+ * CPUs in the MADT the Service VM reads, and tell their APs to wait for
+ * the VM.  A VM that cannot have them all gets none and is left out.
  * Returns how many pCPUs the Service VM keeps.
  */
 u32 prelaunch_claim_pcpus(void);

@@ -51,6 +51,13 @@ static void test_parse_good(void)
 	g_assert_cmpstr(cfg.name, ==, "rt0");
 	g_assert_cmpuint(cfg.mem, ==, MiB(32));
 	g_assert_cmpstr(cfg.cmdline, ==, "");
+	g_assert_cmpuint(cfg.cpus, ==, 1);
+	g_assert_cmpint(parse("prelaunched_vm cpus=2 name=rt0 mem=32M", &cfg, err), ==, 0);
+	g_assert_cmpuint(cfg.cpus, ==, 2);
+	g_assert_cmpint(parse("prelaunched_vm name=rt0 mem=32M cpus=4 -- cpus=9", &cfg, err), ==,
+			0);
+	g_assert_cmpuint(cfg.cpus, ==, PRELAUNCH_MAX_VCPUS);
+	g_assert_cmpstr(cfg.cmdline, ==, "cpus=9");
 	/* GRUB may put the path first; the guest's command line keeps its spaces and '=' */
 	g_assert_cmpint(parse("/boot/guest.bzImage prelaunched_vm mem=1G  name=hmi -- "
 			      "console=ttyS0  pm_guest.mode=poweroff -- x",
@@ -90,9 +97,12 @@ static void test_parse_bad(void)
 	    {"prelaunched_vm name=a mem=3G", "mem='3G'"},
 	    {"prelaunched_vm name=a mem=99999999999999999999M", "a multiple of 2 MiB"},
 	    {"prelaunched_vm name=a mem=M", "mem='M'"},
-	    {"prelaunched_vm name=a mem=32M cpus=2", "unknown option 'cpus'"},
+	    {"prelaunched_vm name=a mem=32M cpus=0", "cpus='0': a number from 1 to 4"},
+	    {"prelaunched_vm name=a mem=32M cpus=5", "cpus='5'"},
+	    {"prelaunched_vm name=a mem=32M cpus=two", "cpus='two'"},
+	    {"prelaunched_vm name=a mem=32M cpus=", "cpus=''"},
 	    {"prelaunched_vm name=a mem=32M console=ttyS0", "unknown option 'console'"},
-	    {"prelaunched_vm name=a mem=32M extra", "'extra': expected name=, mem= or --"},
+	    {"prelaunched_vm name=a mem=32M extra", "'extra': expected name=, mem=, cpus= or --"},
 	};
 	struct prelaunch_cfg cfg;
 	char err[96];

@@ -134,3 +134,20 @@ static inline struct idt_entry idt_gate(void *fn)
 				  .off_mid = (uint16_t)(a >> 16),
 				  .off_hi = (uint32_t)(a >> 32)};
 }
+
+/* Whether the boot_params command line holds @key (as a substring). */
+static inline int cmdline_has(const uint8_t *boot_params, const char *key)
+{
+	const char *c =
+	    (const char *)(uintptr_t)(*(const uint32_t *)(boot_params + BP_CMD_LINE_PTR));
+
+	for (; c && *c; c++) {
+		int i = 0;
+
+		while (key[i] && c[i] == key[i])
+			i++;
+		if (!key[i])
+			return 1;
+	}
+	return 0;
+}

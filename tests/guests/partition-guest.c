@@ -20,6 +20,9 @@
  *          never before k periods; silent once the count is cleared)
  *   a self-IPI through the ICR, held back while the TPR's class is at or
  *          above the vector's and delivered when the TPR drops
+ *   with "partition_guest.cpus=2" on its command line (module cpus=2): vCPU
+ *          1 started by INIT/STARTUP, its own APIC ID (CPUID agrees), and a
+ *          fixed IPI each way between the two vCPUs
  *
  * It also leaves a secret in its RAM at SECRET_GPA for the Service VM to
  * look for through /dev/mem (it must not find it). */
@@ -27,6 +30,7 @@
 #include <stdint.h>
 
 #include "guest-io.h"
+#include "ap-start.h"
 
 #define SECRET_GPA	  0x1800000ULL
 #define SECRET		  "PRELAUNCH-SECRET-4a7c"
@@ -55,16 +59,29 @@
 #define LVT_PERIODIC	  (1U << 17)
 #define ICR_SELF	  (1U << 18) /* destination shorthand: self */
 #define VEC_IPI		  0x41
-#define ONESHOT_COUNT	  300000U /* the vLAPIC's bus clock is the TSC: ticks at divide-by-1 */
+#define VEC_PING	  0x42 /* vCPU 0 -> vCPU 1 */
+#define VEC_PONG	  0x43 /* vCPU 1 -> vCPU 0 */
+#define LAPIC_ID	  0x20
+#define LAPIC_ICR_HIGH	  0x310
+#define SMP_WAIT	  200000000ULL /* TSC ticks */
+#define ONESHOT_COUNT	  300000U      /* the vLAPIC's bus clock is the TSC: ticks at divide-by-1 */
 #define PERIODS		  5
 #define PERIOD_COUNT	  1000000U
 
 void guest_main(const uint8_t *boot_params);
 
-static struct idt_entry idt[VEC_IPI + 1] __attribute__((aligned(16)));
+void ap_main(void);
+
+static struct idt_entry idt[VEC_PONG + 1] __attribute__((aligned(16)));
+static const struct {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
 static volatile uint64_t timer_tsc[DEADLINES];
 static volatile unsigned timer_hits;
 static volatile unsigned ipi_hits;
+static volatile uint32_t bsp_apic_id, ap_starts, ap_apic_id, ap_cpuid_id, ap_pings, pongs;
+static uint8_t ap_stack[8192] __attribute__((aligned(16)));
 static volatile int last_fault = -1;
 static volatile unsigned skip_len; /* bytes of the faulting instruction to step over */
 static int tests, failed;
@@ -120,6 +137,23 @@ __attribute__((interrupt)) static void on_ipi(struct interrupt_frame *f)
 	lapic_wr(LAPIC_EOI, 0);
 }
 
+/* on vCPU 1: answer with an IPI to vCPU 0 */
+__attribute__((interrupt)) static void on_ping(struct interrupt_frame *f)
+{
+	(void)f;
+	ap_pings++;
+	lapic_wr(LAPIC_EOI, 0);
+	lapic_wr(LAPIC_ICR_HIGH, bsp_apic_id << 24);
+	lapic_wr(LAPIC_ICR_LOW, VEC_PONG);
+}
+
+__attribute__((interrupt)) static void on_pong(struct interrupt_frame *f)
+{
+	(void)f;
+	pongs++;
+	lapic_wr(LAPIC_EOI, 0);
+}
+
 static void set_gate(int vec, void *fn)
 {
 	idt[vec] = idt_gate(fn);
@@ -127,16 +161,13 @@ static void set_gate(int vec, void *fn)
 
 static void load_idt(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) d = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
-
 	set_gate(X86_UD, (void *)on_ud);
 	set_gate(X86_GP, (void *)on_gp);
 	set_gate(VEC_TIMER, (void *)on_timer);
 	set_gate(VEC_IPI, (void *)on_ipi);
-	__asm__ volatile("lidt %0" : : "m"(d));
+	set_gate(VEC_PING, (void *)on_ping);
+	set_gate(VEC_PONG, (void *)on_pong);
+	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
 /* RDMSR that may fault: the #GP handler steps over its two bytes. */
@@ -363,6 +394,52 @@ static void check_self_ipi(void)
 	result(ipi_hits == 1, "self-IPI: delivered once the TPR drops");
 }
 
+/* vCPU 1, from the trampoline: say who it is, then take IPIs in HLT. */
+void ap_main(void)
+{
+	uint32_t a, b, c, d;
+
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+	lapic_wr(LAPIC_SVR, 0x1ff);
+	ap_apic_id = lapic_rd(LAPIC_ID) >> 24;
+	cpuid(1, &a, &b, &c, &d);
+	ap_cpuid_id = b >> 24;
+	__atomic_fetch_add(&ap_starts, 1, __ATOMIC_RELEASE);
+	for (;;)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* Interrupts on until *@flag reaches @want or SMP_WAIT ticks passed. */
+static void spin_until(volatile uint32_t *flag, uint32_t want)
+{
+	uint64_t t0 = rdtsc();
+
+	while (*flag < want && rdtsc() - t0 < SMP_WAIT)
+		__asm__ volatile("sti; pause; cli" ::: "memory");
+}
+
+static void check_smp(const uint8_t *boot_params)
+{
+	if (!cmdline_has(boot_params, "partition_guest.cpus=2"))
+		return;
+	bsp_apic_id = lapic_rd(LAPIC_ID) >> 24;
+	ap_start(ap_main, ap_stack + sizeof(ap_stack));
+	spin_until(&ap_starts, 1);
+	result(ap_starts == 1, "SMP: vCPU 1 started by INIT/STARTUP (real mode -> long mode)");
+	puts_com1("# vCPU 0 APIC ID ");
+	put_dec(bsp_apic_id);
+	puts_com1(", vCPU 1 APIC ID ");
+	put_dec(ap_apic_id);
+	puts_com1("\n");
+	result(ap_starts && ap_apic_id != bsp_apic_id && ap_cpuid_id == ap_apic_id,
+	       "SMP: vCPU 1 has its own APIC ID, and its CPUID says the same");
+	lapic_wr(LAPIC_ICR_HIGH, ap_apic_id << 24);
+	lapic_wr(LAPIC_ICR_LOW, VEC_PING);
+	spin_until(&pongs, 1);
+	result(ap_pings == 1 && pongs == 1,
+	       "SMP: a fixed IPI vCPU 0 -> vCPU 1 is taken, and its IPI back to vCPU 0");
+}
+
 static void check_ports(void)
 {
 	outl(PCI_ADDR, 0x80000000U);
@@ -388,6 +465,7 @@ void guest_main(const uint8_t *boot_params)
 	check_oneshot_timer();
 	check_periodic_timer();
 	check_self_ipi();
+	check_smp(boot_params);
 	result(rdtsc() > t0, "the TSC runs");
 	puts_com1("1..");
 	put_dec((uint64_t)tests);

@@ -177,7 +177,7 @@ class Run:
 	def __init__(self, rundir, iso, mode="hv", cpus=1, megs=512, timeout=300,
 		     scenarios=(), com2=False, echo=None, keep=False, out=sys.stdout,
 		     idle_timeout=150, interactive=False, host_pace=None, cpu_quota=None,
-		     cpu_model=DEFAULT_CPU_MODEL, com2_port=None, disk=None, prelaunched=()):
+		     cpu_model=DEFAULT_CPU_MODEL, com2_port=None, disk=None, prelaunched=None):
 		if mode not in MODES:
 			raise ValueError(mode)
 		self.rundir = os.path.abspath(rundir)
@@ -215,8 +215,9 @@ class Run:
 		self.hv_results = 0
 		self.hv_plan = None
 		self.current = None  # scenario being run
-		# pre-launched VMs by name: their TAP results, plan and S5
-		self.prelaunched = {n: {"results": 0, "plan": None, "off": False} for n in prelaunched}
+		# pre-launched VMs by name (-> pCPUs they take): their TAP results, plan and S5
+		self.prelaunched = {n: {"results": 0, "plan": None, "off": False, "cpus": c}
+				    for n, c in (prelaunched or {}).items()}
 		self.began = []
 		self.ended = {}
 		self.scenario_fails = {}
@@ -493,7 +494,7 @@ class Run:
 			t.result(st["off"], f"pre-launched VM {name} powered itself off (S5)")
 		if self.mode == "hv":
 			# a pre-launched VM's pCPU is not the Service VM's
-			svm_cpus = self.cpus - len(self.prelaunched)
+			svm_cpus = self.cpus - sum(st["cpus"] for st in self.prelaunched.values())
 			vcpus = sorted({v for v, _, _ in self.stats})
 			t.result(vcpus == list(range(svm_cpus)),
 				 f"hypervisor printed exit-stats for vcpus 0..{svm_cpus - 1} (got {vcpus})")

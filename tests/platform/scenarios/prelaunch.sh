@@ -7,7 +7,7 @@
 . /scenarios/lib.sh
 
 cpus=$(grep -c '^processor' /proc/cpuinfo)
-check "the Service VM sees 1 CPU (the other is the pre-launched VM's; saw $cpus)" [ "$cpus" = 1 ]
+check "the Service VM sees 1 CPU (the others are the pre-launched VM's; saw $cpus)" [ "$cpus" = 1 ]
 range=$(cmdline_value acrn_prelaunched_mem)
 if [ -z "$range" ]; then
 	not_ok "hypervisor passed acrn_prelaunched_mem= (needed to aim at the VM's RAM)"
