@@ -10,6 +10,7 @@
 #include "insn.h"
 #include "vm.h"
 #include "vmx.h"
+#include "x86.h"
 
 #define NR_PORTS 0x10000U
 
@@ -66,6 +67,92 @@ int pio_passthrough(struct vcpu *v, struct io_access *a, void *ctx)
 	return 0;
 }
 
+static int pio_dispatch(struct vcpu *v, struct io_access *a)
+{
+	const struct io_range *r = io_table_find(&v->vm->pio, a->addr);
+
+	if (r)
+		return r->fn(v, a, r->ctx);
+	if (v->vm->pio_default)
+		return v->vm->pio_default(v, a, NULL);
+	return 0;
+}
+
+/* @reg stepped by @delta in an address size of @mask (16/32/64 bits), as the CPU writes it. */
+static u64 step_reg(u64 reg, u64 delta, u64 mask)
+{
+	/* a 32-bit result is zero-extended, a 16-bit one leaves bits 63:16 alone */
+	if (mask == 0xffffffffULL)
+		return (u32)(reg + delta);
+	return (reg & ~mask) | ((reg + delta) & mask);
+}
+
+/*
+ * INS/OUTS on a trapped port: one element per exit, as the CPU would move
+ * it.  OUTS reads it at the guest-linear address the exit reports and
+ * hands it to the port's handler; INS stores what the handler returned
+ * there.  RSI (OUTS) or RDI (INS) steps by the element size, backwards
+ * with RFLAGS.DF, in the instruction's address size.  With REP, RCX counts
+ * down and the instruction is left to run again (a new exit) until RCX is
+ * 0, so interrupts are taken between elements as on hardware.  A memory
+ * operand that is not mapped in the guest's RAM gets #GP (not the #PF a
+ * CPU would raise: there is no page-fault injection yet).
+ */
+static int pio_string(struct vcpu *v, u64 q, struct io_access *a)
+{
+	u32 asz = ((u32)vmread(EXIT_INSTR_INFO) >> 7) & 7; /* 0: 16, 1: 32, 2: 64 bits */
+	u64 amask = asz == 0 ? 0xffffULL : asz == 1 ? 0xffffffffULL : ~0ULL;
+	u64 *index = a->write ? &v->regs.rsi : &v->regs.rdi;
+	u64 lin = vmread(GUEST_LINEAR_ADDR), step;
+	struct guest_paging pg = {
+	    .cr0 = vmread(GUEST_CR0),
+	    .cr3 = vmread(GUEST_CR3),
+	    .cr4 = vmread(GUEST_CR4),
+	    .efer = vmread(GUEST_EFER),
+	};
+	u32 elem = 0;
+	int ret;
+
+	if (asz > 2)
+		return -HV_EINVAL;
+	if ((q & IO_QUAL_REP) && !(v->regs.rcx & amask)) {
+		vcpu_skip_instruction(v);
+		return 0;
+	}
+	if (a->write) {
+		if (copy_gva(v->vm, &pg, lin, &elem, a->size, false))
+			goto fault;
+		a->value = elem;
+	} else {
+		/* checked before the port is read: a read may have side effects */
+		if (gva_check(v->vm, &pg, lin, a->size, true))
+			goto fault;
+		a->value = a->size == 4 ? 0xffffffffU : (1U << (a->size * 8)) - 1;
+	}
+	ret = pio_dispatch(v, a);
+	if (ret)
+		return ret;
+	if (!a->write) {
+		elem = (u32)a->value;
+		if (copy_gva(v->vm, &pg, lin, &elem, a->size, true))
+			goto fault;
+	}
+	step = (vmread(GUEST_RFLAGS) & RFLAGS_DF) ? -(u64)a->size : a->size;
+	*index = step_reg(*index, step, amask);
+	if (q & IO_QUAL_REP) {
+		v->regs.rcx = step_reg(v->regs.rcx, ~0ULL, amask);
+		if (v->regs.rcx & amask)
+			return 0; /* the same instruction again */
+	}
+	vcpu_skip_instruction(v);
+	return 0;
+fault:
+	pr_warn("vcpu %u: %s on port %llx: operand at linear %llx is not in guest RAM\n", v->id,
+		a->write ? "OUTS" : "INS", (unsigned long long)a->addr, (unsigned long long)lin);
+	vcpu_inject_gp(v);
+	return 0;
+}
+
 int io_emul_pio_exit(struct vcpu *v)
 {
 	u64 q = vmread(EXIT_QUALIFICATION);
@@ -75,21 +162,12 @@ int io_emul_pio_exit(struct vcpu *v)
 	    .write = !(q & IO_QUAL_IN),
 	};
 	u32 mask = a.size == 4 ? 0xffffffffU : (1U << (a.size * 8)) - 1;
-	const struct io_range *r;
-	int ret = 0;
+	int ret;
 
-	if (q & IO_QUAL_STRING) {
-		pr_warn("vcpu %u: string I/O on trapped port %llx ignored\n", v->id,
-			(unsigned long long)a.addr);
-		vcpu_skip_instruction(v);
-		return 0;
-	}
+	if (q & IO_QUAL_STRING)
+		return pio_string(v, q, &a);
 	a.value = a.write ? (v->regs.rax & mask) : mask;
-	r = io_table_find(&v->vm->pio, a.addr);
-	if (r)
-		ret = r->fn(v, &a, r->ctx);
-	else if (v->vm->pio_default)
-		ret = v->vm->pio_default(v, &a, NULL);
+	ret = pio_dispatch(v, &a);
 	if (ret)
 		return ret;
 	if (!a.write) {

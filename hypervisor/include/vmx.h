@@ -55,6 +55,7 @@
 #define IDT_VECTORING_INFO     0x4408
 #define IDT_VECTORING_ERROR    0x440a
 #define EXIT_INSTR_LEN	       0x440c
+#define EXIT_INSTR_INFO	       0x440e
 #define GUEST_ES_LIMIT	       0x4800
 #define GUEST_CS_LIMIT	       0x4802
 #define GUEST_SS_LIMIT	       0x4804
@@ -204,6 +205,7 @@
 #define IO_QUAL_SIZE(q) (((u32)(q)&7) + 1)
 #define IO_QUAL_IN	(1U << 3)
 #define IO_QUAL_STRING	(1U << 4)
+#define IO_QUAL_REP	(1U << 5)
 #define IO_QUAL_PORT(q) ((u32)((q) >> 16) & 0xffff)
 /* exit qualification of EPT violations */
 #define EPT_QUAL_READ  (1U << 0)

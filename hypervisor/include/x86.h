@@ -25,6 +25,9 @@
 #define X86_VEC_UD  6
 #define X86_VEC_GP  13
 
+#define RFLAGS_IF (1ULL << 9)
+#define RFLAGS_DF (1ULL << 10)
+
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
 

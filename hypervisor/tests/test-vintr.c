@@ -13,6 +13,7 @@
 #include "vcpu.h"
 #include "vm.h"
 #include "vmx.h"
+#include "x86.h"
 
 int hv_loglevel = 3;
 
@@ -21,8 +22,6 @@ void hv_log(int level, const char *fmt, ...)
 	(void)level;
 	(void)fmt;
 }
-
-#define RFLAGS_IF (1ULL << 9)
 
 /* ---- test doubles ---- */
 

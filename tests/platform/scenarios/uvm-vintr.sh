@@ -6,7 +6,8 @@
 # that its vLAPIC's one-shot, periodic and TSC-deadline timers interrupt it
 # (HLT sleeps until they do), that self-IPIs arrive and TPR holds them back,
 # that the UART's IRQ 4 from acrn-dm comes through the vIOAPIC, that the PIC
-# ports are the vPIC's and that x2APIC mode works. Every line it prints
+# ports are the vPIC's, that string I/O (REP OUTSB/INSB) reaches acrn-dm and
+# that x2APIC mode works. Every line it prints
 # on COM1 is relayed here as a check.
 . /scenarios/lib.sh
 
@@ -51,11 +52,14 @@ sed -n -e 's/^vintr-guest: ok [0-9]* - /ok - guest: /p' \
 	-e 's/^vintr-guest: not ok [0-9]* - /not ok - guest: /p' $console
 grep '^vintr-guest: ' $console | grep -v -e '^vintr-guest: ok ' -e '^vintr-guest: not ok ' |
 	sed 's/^/# /'
-# 29 checks, 4 more with the second vCPU: a check that silently did not run fails too
-want=29
-[ -n "$args" ] && want=33
+# 33 checks, 4 more with the second vCPU: a check that silently did not run fails too
+want=33
+[ -n "$args" ] && want=37
 check "vintr-guest: all $want checks ran and passed ($(sed -n 's/^vintr-guest: done //p' $console))" \
 	grep -q "^vintr-guest: done $want passed 0 failed" $console
+# one of them is printed by REP OUTSB: every line must have arrived
+check "vintr-guest: $want 'ok' lines on COM1 ($(grep -c '^vintr-guest: ok ' $console))" \
+	test "$(grep -c '^vintr-guest: ok ' $console)" = $want
 
 # the guest powers off with S5: acrn-dm ends by itself
 i=0

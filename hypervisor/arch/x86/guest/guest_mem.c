@@ -35,19 +35,20 @@ int copy_from_gpa(struct vm *vm, void *dst, u64 gpa, u64 len)
 }
 
 /*
- * A readable host pointer to [gpa, gpa + len) of @vm (within one page for a
- * User VM, whose RAM is wherever its EPT points), or NULL.
+ * A host pointer to [gpa, gpa + len) of @vm, readable (and writable if
+ * @write) by the guest through its EPT (within one page for a User VM,
+ * whose RAM is wherever its EPT points), or NULL.
  */
-static const void *gpa_ptr(const struct vm *vm, u64 gpa, u64 len)
+static void *gpa_ptr(const struct vm *vm, u64 gpa, u64 len, bool write)
 {
 	u64 hpa, flags;
 
 	if (!vm_is_isolated(vm))
-		return gpa_is_guest_ram(vm, gpa, len) ? (const void *)(uintptr_t)gpa : NULL;
+		return gpa_is_guest_ram(vm, gpa, len) ? (void *)(uintptr_t)gpa : NULL;
 	if (!len || (gpa & 0xfff) + len > 4096 || pt_lookup(&vm->ept, gpa, &hpa, &flags) ||
-	    !(flags & EPT_R) || hv_range_overlaps(hpa, len))
+	    !(flags & EPT_R) || (write && !(flags & EPT_W)) || hv_range_overlaps(hpa, len))
 		return NULL;
-	return (const void *)(uintptr_t)hpa;
+	return (void *)(uintptr_t)hpa;
 }
 
 int gva_to_gpa(const struct vm *vm, const struct guest_paging *pg, u64 gva, u64 *ret_gpa)
@@ -64,7 +65,7 @@ int gva_to_gpa(const struct vm *vm, const struct guest_paging *pg, u64 gva, u64 
 	for (level = 3; level >= 0; level--) {
 		u64 e, span = 1ULL << (12 + 9 * level);
 
-		const u64 *t = gpa_ptr(vm, table, 4096);
+		const u64 *t = gpa_ptr(vm, table, 4096, false);
 
 		/* the guest's page tables must be its own RAM */
 		if (!t)
@@ -94,11 +95,51 @@ u32 fetch_insn(const struct vm *vm, const struct guest_paging *pg, u64 rip, u8 *
 		if (gva_to_gpa(vm, pg, rip + n, &gpa))
 			break;
 		chunk = MIN(max - n, 4096 - (u32)(gpa & 0xfff));
-		b = gpa_ptr(vm, gpa, chunk);
+		b = gpa_ptr(vm, gpa, chunk, false);
 		if (!b)
 			break;
 		memcpy(buf + n, b, chunk);
 		n += chunk;
 	}
 	return n;
+}
+
+/* One pass over [gva, gva + len): check every page (@copy false) or copy. */
+static int walk_gva(const struct vm *vm, const struct guest_paging *pg, u64 gva, u8 *buf, u32 len,
+		    bool to_guest, bool copy)
+{
+	u32 n = 0;
+
+	while (n < len) {
+		u64 gpa;
+		u32 chunk;
+		u8 *g;
+
+		if (gva_to_gpa(vm, pg, gva + n, &gpa))
+			return -HV_EFAULT;
+		chunk = MIN(len - n, 4096 - (u32)(gpa & 0xfff));
+		g = gpa_ptr(vm, gpa, chunk, to_guest);
+		if (!g)
+			return -HV_EFAULT;
+		if (copy && to_guest)
+			memcpy(g, buf + n, chunk);
+		else if (copy)
+			memcpy(buf + n, g, chunk);
+		n += chunk;
+	}
+	return 0;
+}
+
+int gva_check(const struct vm *vm, const struct guest_paging *pg, u64 gva, u32 len, bool write)
+{
+	return walk_gva(vm, pg, gva, NULL, len, write, false);
+}
+
+int copy_gva(const struct vm *vm, const struct guest_paging *pg, u64 gva, void *buf, u32 len,
+	     bool to_guest)
+{
+	/* every page checked first: a fault must leave guest memory as it was */
+	int ret = walk_gva(vm, pg, gva, buf, len, to_guest, false);
+
+	return ret ? ret : walk_gva(vm, pg, gva, buf, len, to_guest, true);
 }

@@ -19,6 +19,7 @@
 #include "vlapic.h"
 #include "vm.h"
 #include "vmx.h"
+#include "x86.h"
 
 /* how long a hypercall waits for a pCPU to act on a request, and how often it kicks */
 #define UVM_ACK_TIMEOUT_US 2000000U
@@ -33,8 +34,6 @@
 #define LAPIC_LVT_LAST	 0x370
 #define LAPIC_LVT_MASKED (1U << 16)
 #define LAPIC_SVR_ON	 0x1ffU /* enabled, spurious vector 0xff */
-
-#define RFLAGS_IF (1ULL << 9)
 
 /* PM1a_CNT of a User VM (the device model's ACPI): SLP_EN with SLP_TYP 5 */
 #define UVM_PM1A_CNT	0x404U

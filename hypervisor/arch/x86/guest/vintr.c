@@ -6,8 +6,8 @@
 #include "vcpu.h"
 #include "vm.h"
 #include "vmx.h"
+#include "x86.h"
 
-#define RFLAGS_IF	   (1ULL << 9)
 #define INTR_TYPE_EXTERNAL (0U << 8)
 
 void vcpu_inject_pending_interrupt(struct vcpu *v, struct virq_event *ev)
