@@ -15,6 +15,8 @@
 # - machinectl poweroff presses the power button;
 # - virsh define/start/console/shutdown of a VM with a pty console, and
 #   virsh event --loop seeing all of it;
+# - an upstream-style launch script imported with acrnctl add, started,
+#   stopped through the power button and deleted;
 # - a Service VM suspend through the real logind (systemctl suspend with
 #   systemd-suspend.service masked, so that nothing really sleeps): acrnd
 #   (--host-sleep=suspend) puts the guest into S3 and wakes it again;
@@ -169,6 +171,52 @@ wait_state vcon stopped
 s=$(domstate vcon)
 check "virsh domstate --reason vcon: shut off (shutdown) ($s)" matches "$s" 'shut off (shutdown)'
 check "virsh undefine vcon" virsh -c "$uri" undefine vcon
+
+# 6b. An upstream-style launch script (the shape of the configurator's
+# launch_user_vm_id*.sh: options echoed by helper functions into a bash
+# array) imported with acrnctl add, then run by acrnd's acrn-dm.
+cat >/tmp/launch_user_vm_id1.sh <<SH
+#!/bin/bash
+function cpu_options() {
+    cpu_list=\$(local IFS=, ; echo "\$*")
+    echo -n "--cpu_affinity \${cpu_list}"
+}
+function device() {
+    echo -n "-s \$1,\$2"
+    if [ -n "\$3" ]; then
+        echo -n ",\$3"
+    fi
+}
+dm_params=(
+    \`cpu_options 1\`
+    -m 128M
+    \`device 0:0 hostbridge\`
+    \`device 1:0 lpc\`
+    -l com1,file:/var/log/ls-vm.console
+    -k $guest
+    -B "pm_guest.mode=button"
+    ls-vm
+)
+echo "Launch device model with parameters: \${dm_params[@]}"
+acrn-dm "\${dm_params[@]}"
+SH
+lcon=/var/log/ls-vm.console
+rm -f $lcon
+acrnctl add /tmp/launch_user_vm_id1.sh >/tmp/add.out 2>&1
+check "acrnctl add launch_user_vm_id1.sh (status $?: $(tr '\n' ' ' </tmp/add.out))" \
+	test "$(state ls-vm)" = stopped
+must "acrnctl start ls-vm (from the launch script)" acrnctl start ls-vm
+expect "the launch script's guest prints on the COM1 file the script named" $lcon 'hello from a User VM'
+expect "the guest got the script's -B command line" $lcon 'command line: pm_guest.mode=button'
+expect "the guest waits for the power button" $lcon 'waiting for the power button'
+check "acrnctl list: ls-vm running" test "$(state ls-vm)" = running
+s=$(domstate ls-vm)
+check "virsh domstate --reason ls-vm: running ($s)" matches "$s" 'running*'
+must "acrnctl stop ls-vm" acrnctl stop ls-vm
+expect "ls-vm's guest powered itself off on the power button" $lcon 'powering off (S5)'
+wait_state ls-vm stopped
+check "acrnctl del ls-vm" acrnctl del ls-vm
+check "acrnctl list: ls-vm is gone" test -z "$(state ls-vm)"
 
 kill $events_pid 2>/dev/null
 wait $events_pid 2>/dev/null
