@@ -1,7 +1,14 @@
 /* The Manager object and the registry of exported VM objects. */
+#define _GNU_SOURCE /* memfd_create and file seals */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gunixfdlist.h>
+#include <glib-unix.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "acrn-dbus-errors.h"
 #include "acrn-uuid.h"
@@ -16,8 +23,13 @@ struct AcrnDbusService {
 	AcrnManager *manager;
 	GHashTable *vms; /* AcrnMachine* -> AcrnDbusVm* */
 	/* Counts changes of the VM set and of VM properties (ListVMDetailsSince);
-	 * the last ListVMDetails reply is kept until it changes. */
-	guint64 generation;
+	 * the last ListVMDetails reply is kept until it changes.  It lives in
+	 * a shared page (GetGenerationCounter) when the kernel gives us one,
+	 * so that clients keeping a listing check it without a round trip. */
+	guint64 *generation;
+	guint64 private_generation; /* without a shared page */
+	int generation_fd;	    /* the page's memfd, -1 without one */
+	int lifeline[2];	    /* a pipe; clients get the read end */
 	GVariant *details;
 	guint64 details_generation;
 	gulong added_id, removed_id;
@@ -119,7 +131,7 @@ static GVariant *vm_details(AcrnDbusService *svc)
 	g_autoptr(GPtrArray) vms = NULL;
 	GVariantBuilder b;
 
-	if (svc->details && svc->details_generation == svc->generation)
+	if (svc->details && svc->details_generation == *svc->generation)
 		return g_variant_ref(svc->details);
 	vms = acrn_supervisor_list(svc->sup);
 
@@ -138,7 +150,7 @@ static GVariant *vm_details(AcrnDbusService *svc)
 	}
 	g_clear_pointer(&svc->details, g_variant_unref);
 	svc->details = g_variant_ref_sink(g_variant_builder_end(&b));
-	svc->details_generation = svc->generation;
+	svc->details_generation = *svc->generation;
 	return g_variant_ref(svc->details);
 }
 
@@ -156,14 +168,49 @@ static gboolean on_list_vm_details_since(AcrnManager *mgr, GDBusMethodInvocation
 	AcrnDbusService *svc = data;
 	g_autoptr(GVariant) details = NULL;
 
-	if (known == svc->generation) {
+	if (known == *svc->generation) {
 		acrn_manager_complete_list_vmdetails_since(
-		    mgr, inv, svc->generation, FALSE,
+		    mgr, inv, *svc->generation, FALSE,
 		    g_variant_new_array(G_VARIANT_TYPE("(ssssobbuut)"), NULL, 0));
 		return TRUE;
 	}
 	details = vm_details(svc);
-	acrn_manager_complete_list_vmdetails_since(mgr, inv, svc->generation, TRUE, details);
+	acrn_manager_complete_list_vmdetails_since(mgr, inv, *svc->generation, TRUE, details);
+	return TRUE;
+}
+
+static gboolean on_get_generation_counter(AcrnManager *mgr, GDBusMethodInvocation *inv,
+					  GUnixFDList *unused, gpointer data)
+{
+	AcrnDbusService *svc = data;
+	g_autoptr(GUnixFDList) fds = NULL;
+	g_autofree char *proc = NULL;
+	g_autoptr(GError) error = NULL;
+	int ro;
+
+	if (svc->generation_fd < 0 || svc->lifeline[0] < 0) {
+		g_dbus_method_invocation_return_error_literal(
+		    inv, ACRN_ERROR, ACRN_ERROR_NOT_SUPPORTED,
+		    "no shared generation counter (memfd or pipe failed at start)");
+		return TRUE;
+	}
+	/* A read-only descriptor of the same memfd: the caller can map the
+	 * page but never write it (nor resize it: the memfd is sealed). */
+	proc = g_strdup_printf("/proc/self/fd/%d", svc->generation_fd);
+	ro = open(proc, O_RDONLY | O_CLOEXEC);
+	if (ro < 0) {
+		g_dbus_method_invocation_return_error(inv, ACRN_ERROR, ACRN_ERROR_NOT_SUPPORTED,
+						      "cannot reopen the generation counter: %s",
+						      g_strerror(errno));
+		return TRUE;
+	}
+	fds = g_unix_fd_list_new_from_array(&ro, 1);
+	if (g_unix_fd_list_append(fds, svc->lifeline[0], &error) < 0) {
+		acrn_dbus_return_error(inv, error);
+		return TRUE;
+	}
+	acrn_manager_complete_get_generation_counter(mgr, inv, fds, g_variant_new_handle(0),
+						     g_variant_new_handle(1));
 	return TRUE;
 }
 
@@ -276,6 +323,36 @@ static gboolean on_create_vm(AcrnManager *mgr, GDBusMethodInvocation *inv, const
 	return TRUE;
 }
 
+/* ---- the shared generation counter ---- */
+
+#define ACRN_GENERATION_PAGE_SIZE 4096
+
+/* A page of a sealed memfd mapped writable here; NULL (errno set) if the
+ * kernel has no memfd or the page cannot be set up. */
+static guint64 *generation_page_new(int *fd_out)
+{
+	int fd, saved;
+	void *page;
+
+	*fd_out = -1;
+	fd = memfd_create("acrnd-generation", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, ACRN_GENERATION_PAGE_SIZE) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		goto fail;
+	page = mmap(NULL, ACRN_GENERATION_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (page == MAP_FAILED)
+		goto fail;
+	*fd_out = fd;
+	return page;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
 /* ---- VM objects come and go with the supervisor's VMs ---- */
 
 static void update_count(AcrnDbusService *svc)
@@ -288,9 +365,9 @@ static void update_count(AcrnDbusService *svc)
 static void on_vm_added(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 {
 	AcrnDbusService *svc = data;
-	AcrnDbusVm *dvm = acrn_dbus_vm_new(vm, sup, svc->auth, svc->manager, &svc->generation);
+	AcrnDbusVm *dvm = acrn_dbus_vm_new(vm, sup, svc->auth, svc->manager, svc->generation);
 
-	svc->generation++;
+	acrn_dbus_generation_bump(svc->generation);
 
 	g_hash_table_insert(svc->vms, vm, dvm);
 	g_dbus_object_manager_server_export(svc->om, acrn_dbus_vm_get_object(dvm));
@@ -304,7 +381,7 @@ static void on_vm_removed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 
 	if (!dvm)
 		return;
-	svc->generation++;
+	acrn_dbus_generation_bump(svc->generation);
 	g_dbus_object_manager_server_unexport(
 	    svc->om, g_dbus_object_get_object_path(G_DBUS_OBJECT(acrn_dbus_vm_get_object(dvm))));
 	g_hash_table_remove(svc->vms, vm);
@@ -323,8 +400,16 @@ AcrnDbusService *acrn_dbus_service_new(GDBusConnection *conn, AcrnSupervisor *su
 	svc->auth = acrn_dbus_auth_new(manage_group);
 	svc->vms = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)acrn_dbus_vm_free);
 	svc->om = g_dbus_object_manager_server_new(ACRN_DBUS_ROOT_PATH);
+	svc->generation = generation_page_new(&svc->generation_fd);
+	if (!svc->generation || !g_unix_open_pipe(svc->lifeline, FD_CLOEXEC, NULL)) {
+		g_warning("no shared generation counter (%s); clients ask for every listing",
+			  g_strerror(errno));
+		if (!svc->generation)
+			svc->generation = &svc->private_generation;
+		svc->lifeline[0] = svc->lifeline[1] = -1;
+	}
 	/* Not 1: a client may hold the generation of an acrnd before a restart. */
-	svc->generation = (guint64)g_get_real_time();
+	*svc->generation = (guint64)g_get_real_time();
 
 	svc->manager = acrn_manager_skeleton_new();
 	acrn_manager_set_version(svc->manager, PACKAGE_VERSION);
@@ -334,6 +419,8 @@ AcrnDbusService *acrn_dbus_service_new(GDBusConnection *conn, AcrnSupervisor *su
 			 svc);
 	g_signal_connect(svc->manager, "handle-list-vmdetails-since",
 			 G_CALLBACK(on_list_vm_details_since), svc);
+	g_signal_connect(svc->manager, "handle-get-generation-counter",
+			 G_CALLBACK(on_get_generation_counter), svc);
 	g_signal_connect(svc->manager, "handle-get-vm", G_CALLBACK(on_get_vm), svc);
 	g_signal_connect(svc->manager, "handle-define-vm", G_CALLBACK(on_define_vm), svc);
 	g_signal_connect(svc->manager, "handle-create-vm", G_CALLBACK(on_create_vm), svc);
@@ -363,6 +450,14 @@ void acrn_dbus_service_free(AcrnDbusService *svc)
 	g_object_unref(svc->om);
 	g_object_unref(svc->manager);
 	acrn_dbus_auth_free(svc->auth);
+	if (svc->generation_fd >= 0) {
+		munmap(svc->generation, ACRN_GENERATION_PAGE_SIZE);
+		close(svc->generation_fd);
+	}
+	if (svc->lifeline[0] >= 0) {
+		close(svc->lifeline[0]);
+		close(svc->lifeline[1]);
+	}
 	g_object_unref(svc->sup);
 	g_object_unref(svc->conn);
 	g_free(svc);

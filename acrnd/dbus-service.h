@@ -32,6 +32,15 @@ gboolean acrn_dbus_check_options(GDBusMethodInvocation *inv, GVariant *options,
  * ACRND_ERROR codes mapped to their D-Bus names, anything else Failed. */
 void acrn_dbus_return_error(GDBusMethodInvocation *inv, const GError *error);
 
+/* Counts a change of the VM set or of a listed VM value.  Clients may read
+ * the counter from its shared page at any time (GetGenerationCounter): the
+ * store is atomic, and it happens before the reply of the call that made
+ * the change is sent. */
+static inline void acrn_dbus_generation_bump(guint64 *generation)
+{
+	__atomic_add_fetch(generation, 1, __ATOMIC_RELEASE);
+}
+
 /* The object path of @vm (acrn_dbus_vm_path() of its UUID). */
 char *acrn_dbus_machine_path(AcrnMachine *vm);
 

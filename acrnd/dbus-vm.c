@@ -59,7 +59,7 @@ static void on_changed(AcrnMachine *vm, gpointer data)
 {
 	AcrnDbusVm *dvm = data;
 
-	(*dvm->generation)++;
+	acrn_dbus_generation_bump(dvm->generation);
 	sync_properties(dvm);
 }
 
@@ -68,7 +68,7 @@ static void on_event(AcrnMachine *vm, const char *event, const char *detail, gpo
 	AcrnDbusVm *dvm = data;
 	g_autofree char *path = acrn_dbus_machine_path(vm);
 
-	(*dvm->generation)++;
+	acrn_dbus_generation_bump(dvm->generation);
 	sync_properties(dvm);
 	flush(dvm);
 	acrn_manager_emit_vmevent(dvm->manager, path, acrn_machine_get_name(vm), event, detail);

@@ -56,6 +56,10 @@ char *acrnd_format_uuid(const guint8 uuid[16]);
 
 /* All VMs with uuid/name/state/path (no details), sorted by name. */
 GPtrArray *acrnd_client_list(AcrndClient *client, GError **error);
+/* Whether acrnd shares its generation counter with us: listings and
+ * lookups are then answered from the kept listing with no round trip while
+ * nothing changed. */
+gboolean acrnd_client_has_counter(AcrndClient *client);
 /* Looks a VM up with all its properties: from the kept listing once acrnd
  * confirms it current (a listing was taken before), else from the VM's
  * object.  One round trip either way. */
