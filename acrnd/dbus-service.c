@@ -129,27 +129,37 @@ static gboolean on_list_vms(AcrnManager *mgr, GDBusMethodInvocation *inv, gpoint
 static GVariant *vm_details(AcrnDbusService *svc)
 {
 	g_autoptr(GPtrArray) vms = NULL;
-	GVariantBuilder b;
+	g_autofree GVariant **entries = NULL;
 
 	if (svc->details && svc->details_generation == *svc->generation)
 		return g_variant_ref(svc->details);
 	vms = acrn_supervisor_list(svc->sup);
 
-	g_variant_builder_init(&b, G_VARIANT_TYPE("a(ssssobbuut)"));
+	/* Each entry is serialized as soon as it is built, and the list then
+	 * once more: a GVariantBuilder would hold 11 GVariant objects per VM
+	 * until the end (over 1 MiB for 1000 VMs), and that much short-lived
+	 * memory among long-lived blocks stays in the heap. */
+	entries = g_new(GVariant *, vms->len ? vms->len : 1);
 	for (guint i = 0; i < vms->len; i++) {
 		AcrnMachine *vm = vms->pdata[i];
 		const AcrnVmDef *def = acrn_machine_get_def(vm);
 		g_autofree char *path = acrn_dbus_machine_path(vm);
 
-		g_variant_builder_add(
-		    &b, "(ssssobbuut)", acrn_machine_get_uuid(vm), acrn_machine_get_name(vm),
+		entries[i] = g_variant_ref_sink(g_variant_new(
+		    "(ssssobbuut)", acrn_machine_get_uuid(vm), acrn_machine_get_name(vm),
 		    acrn_machine_state_to_string(acrn_machine_get_state(vm)),
 		    acrn_machine_get_state_reason(vm) ? acrn_machine_get_state_reason(vm) : "",
 		    path, acrn_machine_is_persistent(vm), def->autostart,
-		    acrn_machine_get_leader_pid(vm), def->vcpus, (guint64)def->memory_bytes);
+		    acrn_machine_get_leader_pid(vm), def->vcpus, (guint64)def->memory_bytes));
+		g_variant_get_data(entries[i]); /* serialized: the 10 children go */
 	}
 	g_clear_pointer(&svc->details, g_variant_unref);
-	svc->details = g_variant_ref_sink(g_variant_builder_end(&b));
+	svc->details = g_variant_ref_sink(
+	    g_variant_new_array(G_VARIANT_TYPE("(ssssobbuut)"), entries, vms->len));
+	for (guint i = 0; i < vms->len; i++)
+		g_variant_unref(entries[i]);
+	/* Kept serialized (ListVMDetailsPackedSince sends it as it is). */
+	g_variant_get_data(svc->details);
 	svc->details_generation = *svc->generation;
 	return g_variant_ref(svc->details);
 }
@@ -176,6 +186,28 @@ static gboolean on_list_vm_details_since(AcrnManager *mgr, GDBusMethodInvocation
 	}
 	details = vm_details(svc);
 	acrn_manager_complete_list_vmdetails_since(mgr, inv, *svc->generation, TRUE, details);
+	return TRUE;
+}
+
+static gboolean on_list_vm_details_packed_since(AcrnManager *mgr, GDBusMethodInvocation *inv,
+						guint64 known, gpointer data)
+{
+	AcrnDbusService *svc = data;
+	g_autoptr(GVariant) details = NULL;
+	g_autoptr(GBytes) bytes = NULL;
+
+	if (known == *svc->generation) {
+		acrn_manager_complete_list_vmdetails_packed_since(
+		    mgr, inv, *svc->generation, FALSE,
+		    g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, NULL, 0, 1));
+		return TRUE;
+	}
+	details = vm_details(svc);
+	/* The kept (serialized) listing itself, not a copy. */
+	bytes = g_variant_get_data_as_bytes(details);
+	acrn_manager_complete_list_vmdetails_packed_since(
+	    mgr, inv, *svc->generation, TRUE,
+	    g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, bytes, TRUE));
 	return TRUE;
 }
 
@@ -419,6 +451,8 @@ AcrnDbusService *acrn_dbus_service_new(GDBusConnection *conn, AcrnSupervisor *su
 			 svc);
 	g_signal_connect(svc->manager, "handle-list-vmdetails-since",
 			 G_CALLBACK(on_list_vm_details_since), svc);
+	g_signal_connect(svc->manager, "handle-list-vmdetails-packed-since",
+			 G_CALLBACK(on_list_vm_details_packed_since), svc);
 	g_signal_connect(svc->manager, "handle-get-generation-counter",
 			 G_CALLBACK(on_get_generation_counter), svc);
 	g_signal_connect(svc->manager, "handle-get-vm", G_CALLBACK(on_get_vm), svc);

@@ -50,7 +50,7 @@ static void counter_drop_locked(AcrndClient *client);
 
 void acrnd_vm_free(AcrndVm *vm)
 {
-	if (!vm)
+	if (!vm || !g_atomic_int_dec_and_test(&vm->refs))
 		return;
 	g_free(vm->object_path);
 	g_free(vm->uuid);
@@ -259,6 +259,7 @@ static AcrndVm *vm_new(const char *path, const char *uuid, const char *name, con
 {
 	AcrndVm *vm = g_new0(AcrndVm, 1);
 
+	vm->refs = 1;
 	vm->object_path = g_strdup(path);
 	vm->uuid = g_strdup(uuid);
 	vm->name = g_strdup(name);
@@ -270,15 +271,10 @@ static AcrndVm *vm_new(const char *path, const char *uuid, const char *name, con
 	return vm;
 }
 
-static AcrndVm *vm_copy(const AcrndVm *src)
+/* The listing's entries all have their details: shared, never changed. */
+static AcrndVm *vm_ref(AcrndVm *vm)
 {
-	AcrndVm *vm = g_memdup2(src, sizeof(*src));
-
-	vm->object_path = g_strdup(src->object_path);
-	vm->uuid = g_strdup(src->uuid);
-	vm->name = g_strdup(src->name);
-	vm->state = g_strdup(src->state);
-	vm->state_reason = g_strdup(src->state_reason);
+	g_atomic_int_inc(&vm->refs);
 	return vm;
 }
 
@@ -405,6 +401,7 @@ static gboolean sync_list_locked(AcrndClient *client, GError **error)
 		counter_fetch(client);
 
 	for (int attempt = 0; attempt < 2; attempt++) {
+		g_autoptr(GVariant) packed = NULL;
 		g_autoptr(GVariant) vms = NULL;
 		guint64 known, generation;
 		gboolean changed;
@@ -412,10 +409,17 @@ static gboolean sync_list_locked(AcrndClient *client, GError **error)
 		g_mutex_lock(&client->lock);
 		known = client->list && attempt == 0 ? client->list_generation : 0;
 		g_mutex_unlock(&client->lock);
-		if (!acrn_manager_call_list_vmdetails_since_sync(
-			client->manager, known, &generation, &changed, &vms, NULL, error)) {
-			acrnd_error_to_virt(error, "ListVMDetailsSince");
+		if (!acrn_manager_call_list_vmdetails_packed_since_sync(
+			client->manager, known, &generation, &changed, &packed, NULL, error)) {
+			acrnd_error_to_virt(error, "ListVMDetailsPackedSince");
 			return FALSE;
+		}
+		if (changed) {
+			/* Read in place: no object per value (ListVMDetailsPackedSince). */
+			g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes(packed);
+
+			vms = g_variant_ref_sink(g_variant_new_from_bytes(
+			    G_VARIANT_TYPE("a(ssssobbuut)"), bytes, FALSE));
 		}
 		g_mutex_lock(&client->lock);
 		if (changed) {
@@ -454,10 +458,10 @@ GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
 	 * VM), and usually a small one: the answer still current. */
 	if (!sync_list_locked(client, error))
 		return NULL;
-	/* Callers change the entries they get: hand out a copy. */
+	/* Callers may drop entries from the array they get: a new array. */
 	copy = g_ptr_array_new_full(client->list->len, (GDestroyNotify)acrnd_vm_free);
 	for (guint i = 0; i < client->list->len; i++)
-		g_ptr_array_add(copy, vm_copy(client->list->pdata[i]));
+		g_ptr_array_add(copy, vm_ref(client->list->pdata[i]));
 	g_mutex_unlock(&client->lock);
 	return copy;
 }
@@ -486,7 +490,7 @@ static AcrndVm *lookup_listed(AcrndClient *client, const guint8 *uuid, const cha
 		const AcrndVm *vm = client->list->pdata[i];
 
 		if (uuid ? memcmp(vm->uuid_bytes, uuid, 16) == 0 : g_strcmp0(vm->name, name) == 0)
-			found = vm_copy(vm);
+			found = vm_ref((AcrndVm *)vm);
 	}
 	g_mutex_unlock(&client->lock);
 	if (!found) {

@@ -23,8 +23,13 @@ typedef struct {
 	guint32 leader_pid;
 	guint32 vcpus;
 	guint64 memory_bytes;
+	/* Listings and lookups hand out the entries of the kept listing
+	 * itself, not copies: they stay valid while referenced, and nobody
+	 * changes an entry that has its details. */
+	gint refs;
 } AcrndVm;
 
+/* Drops a reference (each AcrndVm handed out holds one). */
 void acrnd_vm_free(AcrndVm *vm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(AcrndVm, acrnd_vm_free)
 
