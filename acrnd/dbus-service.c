@@ -211,10 +211,10 @@ static gboolean on_list_vm_details_packed_since(AcrnManager *mgr, GDBusMethodInv
 	return TRUE;
 }
 
-static gboolean on_get_generation_counter(AcrnManager *mgr, GDBusMethodInvocation *inv,
-					  GUnixFDList *unused, gpointer data)
+static void counter_authorized(GDBusMethodInvocation *inv, gpointer data)
 {
 	AcrnDbusService *svc = data;
+	AcrnManager *mgr = svc->manager;
 	g_autoptr(GUnixFDList) fds = NULL;
 	g_autofree char *proc = NULL;
 	g_autoptr(GError) error = NULL;
@@ -224,7 +224,7 @@ static gboolean on_get_generation_counter(AcrnManager *mgr, GDBusMethodInvocatio
 		g_dbus_method_invocation_return_error_literal(
 		    inv, ACRN_ERROR, ACRN_ERROR_NOT_SUPPORTED,
 		    "no shared generation counter (memfd or pipe failed at start)");
-		return TRUE;
+		return;
 	}
 	/* A read-only descriptor of the same memfd: the caller can map the
 	 * page but never write it (nor resize it: the memfd is sealed). */
@@ -234,15 +234,25 @@ static gboolean on_get_generation_counter(AcrnManager *mgr, GDBusMethodInvocatio
 		g_dbus_method_invocation_return_error(inv, ACRN_ERROR, ACRN_ERROR_NOT_SUPPORTED,
 						      "cannot reopen the generation counter: %s",
 						      g_strerror(errno));
-		return TRUE;
+		return;
 	}
 	fds = g_unix_fd_list_new_from_array(&ro, 1);
 	if (g_unix_fd_list_append(fds, svc->lifeline[0], &error) < 0) {
 		acrn_dbus_return_error(inv, error);
-		return TRUE;
+		return;
 	}
 	acrn_manager_complete_get_generation_counter(mgr, inv, fds, g_variant_new_handle(0),
 						     g_variant_new_handle(1));
+}
+
+/* Descriptors only for those who may manage VMs (the bus policy already
+ * limits the call to root). */
+static gboolean on_get_generation_counter(AcrnManager *mgr, GDBusMethodInvocation *inv,
+					  GUnixFDList *unused, gpointer data)
+{
+	AcrnDbusService *svc = data;
+
+	acrn_dbus_auth_check_async(svc->auth, inv, counter_authorized, svc, NULL);
 	return TRUE;
 }
 
