@@ -32,7 +32,7 @@ struct AcrnDbusService {
 	int lifeline[2];	    /* a pipe; clients get the read end */
 	GVariant *details;
 	guint64 details_generation;
-	gulong added_id, removed_id;
+	gulong added_id, removed_id, changed_id, event_id;
 };
 
 char *acrn_dbus_machine_path(AcrnMachine *vm)
@@ -416,6 +416,25 @@ static void on_vm_added(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 	update_count(svc);
 }
 
+static void on_vm_changed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
+{
+	AcrnDbusService *svc = data;
+	AcrnDbusVm *dvm = g_hash_table_lookup(svc->vms, vm);
+
+	if (dvm)
+		acrn_dbus_vm_changed(dvm);
+}
+
+static void on_vm_event(AcrnSupervisor *sup, AcrnMachine *vm, const char *event, const char *detail,
+			gpointer data)
+{
+	AcrnDbusService *svc = data;
+	AcrnDbusVm *dvm = g_hash_table_lookup(svc->vms, vm);
+
+	if (dvm)
+		acrn_dbus_vm_event(dvm, event, detail);
+}
+
 static void on_vm_removed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 {
 	AcrnDbusService *svc = data;
@@ -477,6 +496,8 @@ AcrnDbusService *acrn_dbus_service_new(GDBusConnection *conn, AcrnSupervisor *su
 		on_vm_added(sup, vms->pdata[i], svc);
 	svc->added_id = g_signal_connect(sup, "vm-added", G_CALLBACK(on_vm_added), svc);
 	svc->removed_id = g_signal_connect(sup, "vm-removed", G_CALLBACK(on_vm_removed), svc);
+	svc->changed_id = g_signal_connect(sup, "vm-changed", G_CALLBACK(on_vm_changed), svc);
+	svc->event_id = g_signal_connect(sup, "vm-event", G_CALLBACK(on_vm_event), svc);
 	update_count(svc);
 	g_dbus_object_manager_server_set_connection(svc->om, conn);
 	return svc;
@@ -488,6 +509,8 @@ void acrn_dbus_service_free(AcrnDbusService *svc)
 		return;
 	g_signal_handler_disconnect(svc->sup, svc->added_id);
 	g_signal_handler_disconnect(svc->sup, svc->removed_id);
+	g_signal_handler_disconnect(svc->sup, svc->changed_id);
+	g_signal_handler_disconnect(svc->sup, svc->event_id);
 	g_dbus_object_manager_server_set_connection(svc->om, NULL);
 	g_hash_table_unref(svc->vms);
 	g_clear_pointer(&svc->details, g_variant_unref);

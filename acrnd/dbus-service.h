@@ -49,6 +49,10 @@ typedef struct AcrnDbusVm AcrnDbusVm;
 AcrnDbusVm *acrn_dbus_vm_new(AcrnMachine *vm, AcrnSupervisor *sup, AcrnDbusAuth *auth,
 			     AcrnManager *manager, guint64 *generation);
 GDBusObjectSkeleton *acrn_dbus_vm_get_object(AcrnDbusVm *dvm);
+/* The VM's "changed" and "event" (the supervisor's vm-changed and vm-event,
+ * passed on by the service): properties, generation, VMEvent signal. */
+void acrn_dbus_vm_changed(AcrnDbusVm *dvm);
+void acrn_dbus_vm_event(AcrnDbusVm *dvm, const char *event, const char *detail);
 /* Detaches @dvm from its VM; calls still waiting for authorization then
  * fail with NoSuchVM, and the memory goes with the last of them. */
 void acrn_dbus_vm_free(AcrnDbusVm *dvm);
