@@ -1,6 +1,7 @@
 """virtacrnd answers lookups and per-domain calls from the VM listing it
 keeps while acrnd's shared generation counter says it is current (or, with
-no counter, once ListVMDetailsSince with the kept generation confirms it).
+no counter, once ListVMDetailsPackedSince with the kept generation confirms
+it).
 Every change made directly in acrnd, not through virtacrnd, is visible at
 once: a new VM, a state change, an undefine, a rename, and a define then
 undefine of the same name; so is a new acrnd after the old one was killed.
@@ -136,7 +137,7 @@ def test(s):
         calls.between()
         check(conn.lookupByName("b").autostart() == 1, "autostart set in acrnd")
         after = calls.between()
-        check(after.count("ListVMDetailsSince") == 1, "calls after a change: %s" % after)
+        check(after == ["ListVMDetailsPackedSince"], "calls after a change: %s" % after)
         acrnd(path_b0, "VM", "SetAutostart", GLib.Variant("(ba{sv})", (False, {})))
         check(conn.lookupByName("b").autostart() == 0, "autostart cleared in acrnd")
     finally:
