@@ -629,16 +629,20 @@ AcrndVm *acrnd_client_lookup_name(AcrndClient *client, const char *name, GError 
 
 AcrndVm *acrnd_client_lookup_uuid(AcrndClient *client, const guint8 uuid[16], GError **error)
 {
-	g_autofree char *s = acrnd_format_uuid(uuid);
-	g_autofree char *path = acrn_dbus_vm_path(uuid);
+	g_autofree char *s = NULL;
+	g_autofree char *path = NULL;
 	g_autoptr(AcrndVm) vm = NULL;
 	g_autoptr(GError) direct_error = NULL;
 	gboolean answered;
 	REQUIRE_CLIENT(client, error, NULL);
 
+	/* The common case (virsh list: one GetState per domain) allocates
+	 * nothing here. */
 	vm = lookup_listed(client, uuid, NULL, &answered, error);
 	if (answered)
 		return g_steal_pointer(&vm);
+	s = acrnd_format_uuid(uuid);
+	path = acrn_dbus_vm_path(uuid);
 	vm = vm_new(path, s, NULL, NULL);
 
 	/* The contract names VM objects after their UUID: one round trip,
