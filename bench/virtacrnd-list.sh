@@ -7,11 +7,12 @@
 # (ours, libvirtd's, ours, ...), so that load from other work on the host
 # hits both alike; each line gives the medians of RUNS timings, the minima
 # and the median of the per-pair ratios (ours / libvirtd's).  Measured:
+# `virsh uri` (virsh's start and connection: the floor of every call),
 # `virsh list --all`, `virsh list --all --name`, `virsh dominfo`, defining
 # the N VMs with one virsh (once each), defining N more over one
 # python-libvirt connection (one call after the other, in RUNS chunks,
 # alternating), and the resident memory of the daemons holding the first N
-# (acrnd + virtacrnd, libvirtd).
+# (acrnd + virtacrnd, with each one's anonymous part, and libvirtd).
 #
 # Usage (as root, from anywhere): BUILDDIR=build bench/virtacrnd-list.sh [N [RUNS]]
 #   BUILDDIR     top build directory (default: the directory above this script)
