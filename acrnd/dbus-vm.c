@@ -19,7 +19,6 @@ struct AcrnDbusVm {
 	AcrnManager *manager;
 	AcrnObjectSkeleton *obj;
 	AcrnVM *iface;
-	gulong changed_id, event_id;
 	guint64 *generation; /* the service's change counter */
 };
 
@@ -55,20 +54,18 @@ static void flush(AcrnDbusVm *dvm)
 	g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(dvm->iface));
 }
 
-static void on_changed(AcrnMachine *vm, gpointer data)
+void acrn_dbus_vm_changed(AcrnDbusVm *dvm)
 {
-	AcrnDbusVm *dvm = data;
-
-	(*dvm->generation)++;
+	acrn_dbus_generation_bump(dvm->generation);
 	sync_properties(dvm);
 }
 
-static void on_event(AcrnMachine *vm, const char *event, const char *detail, gpointer data)
+void acrn_dbus_vm_event(AcrnDbusVm *dvm, const char *event, const char *detail)
 {
-	AcrnDbusVm *dvm = data;
+	AcrnMachine *vm = dvm->vm;
 	g_autofree char *path = acrn_dbus_machine_path(vm);
 
-	(*dvm->generation)++;
+	acrn_dbus_generation_bump(dvm->generation);
 	sync_properties(dvm);
 	flush(dvm);
 	acrn_manager_emit_vmevent(dvm->manager, path, acrn_machine_get_name(vm), event, detail);
@@ -573,8 +570,6 @@ AcrnDbusVm *acrn_dbus_vm_new(AcrnMachine *vm, AcrnSupervisor *sup, AcrnDbusAuth 
 	sync_properties(dvm);
 	dvm->obj = acrn_object_skeleton_new(path);
 	acrn_object_skeleton_set_vm(dvm->obj, dvm->iface);
-	dvm->changed_id = g_signal_connect(vm, "changed", G_CALLBACK(on_changed), dvm);
-	dvm->event_id = g_signal_connect(vm, "event", G_CALLBACK(on_event), dvm);
 	return dvm;
 }
 
@@ -585,8 +580,6 @@ GDBusObjectSkeleton *acrn_dbus_vm_get_object(AcrnDbusVm *dvm)
 
 void acrn_dbus_vm_free(AcrnDbusVm *dvm)
 {
-	g_signal_handler_disconnect(dvm->vm, dvm->changed_id);
-	g_signal_handler_disconnect(dvm->vm, dvm->event_id);
 	((VmSkeleton *)dvm->iface)->dvm = NULL;
 	dvm->removed = TRUE;
 	dvm_unref(dvm);

@@ -26,7 +26,7 @@ struct _AcrnHostPower {
 	AcrnHostPowerConfig cfg;
 	GCancellable *cancel;
 	guint watch_id, sub_shutdown, sub_sleep;
-	gulong added_id, removed_id;
+	gulong added_id, removed_id, changed_id;
 	gboolean logind, said_no_logind;
 	int inhibit_fd;
 	gboolean inhibit_pending;
@@ -143,25 +143,18 @@ static void update_inhibitor(AcrnHostPower *hp)
 	    hp);
 }
 
-static void on_vm_changed(AcrnMachine *vm, gpointer data)
+static void on_vm_changed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 {
 	update_inhibitor(data);
 }
 
-static void watch_vm(AcrnHostPower *hp, AcrnMachine *vm)
-{
-	g_signal_connect(vm, "changed", G_CALLBACK(on_vm_changed), hp);
-}
-
 static void on_vm_added(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 {
-	watch_vm(data, vm);
 	update_inhibitor(data);
 }
 
 static void on_vm_removed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 {
-	g_signal_handlers_disconnect_by_data(vm, data);
 	update_inhibitor(data);
 }
 
@@ -736,7 +729,6 @@ AcrnHostPower *acrn_host_power_new(GDBusConnection *conn, AcrnSupervisor *sup,
 				   const AcrnHostPowerConfig *cfg)
 {
 	AcrnHostPower *hp = g_new0(AcrnHostPower, 1);
-	g_autoptr(GPtrArray) vms = acrn_supervisor_list(sup);
 
 	hp->conn = g_object_ref(conn);
 	hp->sup = g_object_ref(sup);
@@ -755,8 +747,7 @@ AcrnHostPower *acrn_host_power_new(GDBusConnection *conn, AcrnSupervisor *sup,
 	    G_DBUS_SIGNAL_FLAGS_NONE, on_prepare, hp, NULL);
 	hp->added_id = g_signal_connect(sup, "vm-added", G_CALLBACK(on_vm_added), hp);
 	hp->removed_id = g_signal_connect(sup, "vm-removed", G_CALLBACK(on_vm_removed), hp);
-	for (guint i = 0; i < vms->len; i++)
-		watch_vm(hp, vms->pdata[i]);
+	hp->changed_id = g_signal_connect(sup, "vm-changed", G_CALLBACK(on_vm_changed), hp);
 	hp->watch_id =
 	    g_bus_watch_name_on_connection(conn, LOGIND_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
 					   on_logind_appeared, on_logind_vanished, hp, NULL);
@@ -765,19 +756,15 @@ AcrnHostPower *acrn_host_power_new(GDBusConnection *conn, AcrnSupervisor *sup,
 
 void acrn_host_power_free(AcrnHostPower *hp)
 {
-	g_autoptr(GPtrArray) vms = NULL;
-
 	if (!hp)
 		return;
-	vms = acrn_supervisor_list(hp->sup);
 	g_cancellable_cancel(hp->cancel);
 	g_bus_unwatch_name(hp->watch_id);
 	g_dbus_connection_signal_unsubscribe(hp->conn, hp->sub_shutdown);
 	g_dbus_connection_signal_unsubscribe(hp->conn, hp->sub_sleep);
 	g_clear_signal_handler(&hp->added_id, hp->sup);
 	g_clear_signal_handler(&hp->removed_id, hp->sup);
-	for (guint i = 0; i < vms->len; i++)
-		g_signal_handlers_disconnect_by_data(vms->pdata[i], hp);
+	g_clear_signal_handler(&hp->changed_id, hp->sup);
 	/* Exiting drops the lock anyway; closing it says so in the log. */
 	release_inhibitor(hp, "acrnd exits");
 	g_clear_pointer(&hp->s5_record, g_key_file_free);

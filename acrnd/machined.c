@@ -18,7 +18,7 @@ struct _AcrnMachined {
 	AcrnSupervisor *sup;
 	GCancellable *cancel;
 	guint watch_id;
-	gulong added_id, removed_id;
+	gulong event_id, changed_id; /* on the supervisor: every VM */
 	gboolean present, said_absent;
 	/* VM uuid -> Registered: machines this acrnd registered or found. */
 	GHashTable *registered;
@@ -241,7 +241,8 @@ static void register_vm(AcrnMachined *md, AcrnMachine *vm)
 			       md->cancel, on_by_pid, r);
 }
 
-static void on_vm_event(AcrnMachine *vm, const char *event, const char *detail, gpointer data)
+static void on_vm_event(AcrnSupervisor *sup, AcrnMachine *vm, const char *event, const char *detail,
+			gpointer data)
 {
 	/* "starting" follows every spawn of acrn-dm (start, restart after a
 	 * crash or guest reboot); "reattached" every acrnd restart. */
@@ -249,20 +250,9 @@ static void on_vm_event(AcrnMachine *vm, const char *event, const char *detail, 
 		register_vm(data, vm);
 }
 
-static void on_vm_changed(AcrnMachine *vm, gpointer data)
+static void on_vm_changed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
 {
 	check_gone(data, vm);
-}
-
-static void on_vm_added(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
-{
-	g_signal_connect(vm, "event", G_CALLBACK(on_vm_event), data);
-	g_signal_connect(vm, "changed", G_CALLBACK(on_vm_changed), data);
-}
-
-static void on_vm_removed(AcrnSupervisor *sup, AcrnMachine *vm, gpointer data)
-{
-	g_signal_handlers_disconnect_by_data(vm, data);
 }
 
 static void on_appeared(GDBusConnection *conn, const char *name, const char *owner, gpointer data)
@@ -292,16 +282,13 @@ static void on_vanished(GDBusConnection *conn, const char *name, gpointer data)
 AcrnMachined *acrn_machined_new(GDBusConnection *conn, AcrnSupervisor *sup)
 {
 	AcrnMachined *md = g_new0(AcrnMachined, 1);
-	g_autoptr(GPtrArray) vms = acrn_supervisor_list(sup);
 
 	md->conn = g_object_ref(conn);
 	md->sup = g_object_ref(sup);
 	md->cancel = g_cancellable_new();
 	md->registered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, registered_free);
-	md->added_id = g_signal_connect(sup, "vm-added", G_CALLBACK(on_vm_added), md);
-	md->removed_id = g_signal_connect(sup, "vm-removed", G_CALLBACK(on_vm_removed), md);
-	for (guint i = 0; i < vms->len; i++)
-		on_vm_added(sup, vms->pdata[i], md);
+	md->event_id = g_signal_connect(sup, "vm-event", G_CALLBACK(on_vm_event), md);
+	md->changed_id = g_signal_connect(sup, "vm-changed", G_CALLBACK(on_vm_changed), md);
 	md->watch_id = g_bus_watch_name_on_connection(
 	    conn, MACHINED_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE, on_appeared, on_vanished, md, NULL);
 	return md;
@@ -309,17 +296,12 @@ AcrnMachined *acrn_machined_new(GDBusConnection *conn, AcrnSupervisor *sup)
 
 void acrn_machined_free(AcrnMachined *md)
 {
-	g_autoptr(GPtrArray) vms = NULL;
-
 	if (!md)
 		return;
-	vms = acrn_supervisor_list(md->sup);
 	g_cancellable_cancel(md->cancel);
 	g_bus_unwatch_name(md->watch_id);
-	g_clear_signal_handler(&md->added_id, md->sup);
-	g_clear_signal_handler(&md->removed_id, md->sup);
-	for (guint i = 0; i < vms->len; i++)
-		g_signal_handlers_disconnect_by_data(vms->pdata[i], md);
+	g_clear_signal_handler(&md->event_id, md->sup);
+	g_clear_signal_handler(&md->changed_id, md->sup);
 	g_object_unref(md->cancel);
 	g_hash_table_unref(md->registered);
 	g_object_unref(md->sup);

@@ -14,7 +14,10 @@ G_BEGIN_DECLS
 #define ACRN_TYPE_SUPERVISOR (acrn_supervisor_get_type())
 G_DECLARE_FINAL_TYPE(AcrnSupervisor, acrn_supervisor, ACRN, SUPERVISOR, GObject)
 
-/* Signals: "vm-added" (AcrnMachine *), "vm-removed" (AcrnMachine *). */
+/* Signals: "vm-added" (AcrnMachine *), "vm-removed" (AcrnMachine *), and
+ * for every defined VM its own "changed" and "event" as "vm-changed"
+ * (AcrnMachine *) and "vm-event" (AcrnMachine *, event, detail): listen
+ * here once instead of connecting to each VM. */
 
 /* Takes ownership of @cfg (free its strings with acrn_vm_config_clear). */
 AcrnSupervisor *acrn_supervisor_new(AcrnVmConfig *cfg, const char *state_dir);

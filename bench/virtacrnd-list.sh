@@ -7,11 +7,12 @@
 # (ours, libvirtd's, ours, ...), so that load from other work on the host
 # hits both alike; each line gives the medians of RUNS timings, the minima
 # and the median of the per-pair ratios (ours / libvirtd's).  Measured:
+# `virsh uri` (virsh's start and connection: the floor of every call),
 # `virsh list --all`, `virsh list --all --name`, `virsh dominfo`, defining
 # the N VMs with one virsh (once each), defining N more over one
 # python-libvirt connection (one call after the other, in RUNS chunks,
 # alternating), and the resident memory of the daemons holding the first N
-# (acrnd + virtacrnd, libvirtd).
+# (acrnd + virtacrnd, with each one's anonymous part, and libvirtd).
 #
 # Usage (as root, from anywhere): BUILDDIR=build bench/virtacrnd-list.sh [N [RUNS]]
 #   BUILDDIR     top build directory (default: the directory above this script)
@@ -176,12 +177,16 @@ count=$("$VIRSH" -c "$acrn_uri" list --all --name | grep -c . || true)
 count=$(as_nobody "$VIRSH" -c "$lv_uri" list --all --name | grep -c . || true)
 [ "$count" = "$N" ] || { echo "virtacrnd-list: libvirtd lists $count VMs, expected $N" >&2; exit 1; }
 
+# the floor of every virsh call: its start and the connection, no domain call
+paired "virsh uri (connect only)" uri
 paired "virsh list --all with $N VMs" list --all
 paired "virsh list --all --name" list --all --name
 paired "virsh dominfo" dominfo "vm$(( (N + 1) / 2 ))"
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+anon_kib() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"; }
 acrn_rss=$(( $(rss_kib "$acrnd_pid") + $(rss_kib "$virtacrnd_pid") ))
+acrn_anon="acrnd $(rss_kib "$acrnd_pid") KiB ($(anon_kib "$acrnd_pid") anonymous), virtacrnd $(rss_kib "$virtacrnd_pid") KiB ($(anon_kib "$virtacrnd_pid") anonymous)"
 lv_rss=$(rss_kib "$libvirtd_pid")
 
 # N more over one python-libvirt connection each, in RUNS chunks, alternating
@@ -209,5 +214,5 @@ echo "  ratio ours/libvirtd:      median $(printf '%s\n' "${rs[@]}" | median) (p
 echo "  chunks (s), ours:         ${ac[*]}"
 echo "  chunks (s), libvirtd:     ${lc[*]}"
 echo "resident memory with $N definitions:"
-echo "  acrnd + virtacrnd:        $((acrn_rss / 1024)) MiB ($acrn_rss KiB)"
+echo "  acrnd + virtacrnd:        $((acrn_rss / 1024)) MiB ($acrn_rss KiB): $acrn_anon"
 echo "  libvirtd:                 $((lv_rss / 1024)) MiB ($lv_rss KiB)"

@@ -2,7 +2,12 @@
 
 #include "acrnd-client.h"
 
+#include <errno.h>
+#include <gio/gunixfdlist.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "acrn-dbus-errors.h"
 #include "acrn-uuid.h"
@@ -22,9 +27,17 @@ struct AcrndClient {
 	/* The last VM listing and acrnd's generation for it (acrnd_client_list). */
 	GPtrArray *list;
 	guint64 list_generation;
+	/* acrnd's generation counter, shared (GetGenerationCounter): while it
+	 * still equals list_generation and acrnd lives (no hang-up on the
+	 * lifeline), the kept listing is current without asking acrnd. */
+	const guint64 *counter;
+	int lifeline;
+	gboolean counter_tried; /* asked this acrnd for it already */
 	AcrndEventFunc event_func;
 	gpointer event_data;
 };
+
+static void counter_drop_locked(AcrndClient *client);
 
 /* Without a bus connection (unit tests, fuzzing) every call fails cleanly. */
 #define REQUIRE_CLIENT(client, error, ret)                                                         \
@@ -37,7 +50,7 @@ struct AcrndClient {
 
 void acrnd_vm_free(AcrndVm *vm)
 {
-	if (!vm)
+	if (!vm || !g_atomic_int_dec_and_test(&vm->refs))
 		return;
 	g_free(vm->object_path);
 	g_free(vm->uuid);
@@ -135,6 +148,17 @@ static void on_vmevent(AcrnManager *manager, const char *vm, const char *name, c
 		client->event_func(vm, name, event, detail, client->event_data);
 }
 
+/* acrnd (re)started or left the bus: its counter, if we had one, is dead
+ * (the lifeline says so too), and a new acrnd may offer one. */
+static void on_name_owner(GObject *proxy, GParamSpec *pspec, gpointer data)
+{
+	AcrndClient *client = data;
+
+	g_mutex_lock(&client->lock);
+	counter_drop_locked(client);
+	g_mutex_unlock(&client->lock);
+}
+
 AcrndClient *acrnd_client_new(const char *bus_address, gboolean session, GError **error)
 {
 	g_autoptr(GDBusConnection) bus = NULL;
@@ -155,6 +179,7 @@ AcrndClient *acrnd_client_new(const char *bus_address, gboolean session, GError 
 	g_dbus_connection_set_exit_on_close(bus, FALSE);
 
 	client = g_new0(AcrndClient, 1);
+	client->lifeline = -1;
 	g_mutex_init(&client->lock);
 	client->bus = g_steal_pointer(&bus);
 	client->vm_proxies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
@@ -167,6 +192,8 @@ AcrndClient *acrnd_client_new(const char *bus_address, gboolean session, GError 
 	}
 	g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(client->manager), ACRND_CALL_TIMEOUT_MS);
 	g_signal_connect(client->manager, "vmevent", G_CALLBACK(on_vmevent), client);
+	g_signal_connect(client->manager, "notify::g-name-owner", G_CALLBACK(on_name_owner),
+			 client);
 	return client;
 }
 
@@ -177,6 +204,7 @@ void acrnd_client_free(AcrndClient *client)
 	g_clear_object(&client->manager);
 	g_clear_pointer(&client->vm_proxies, g_hash_table_unref);
 	g_clear_pointer(&client->list, g_ptr_array_unref);
+	counter_drop_locked(client);
 	g_clear_object(&client->bus);
 	g_mutex_clear(&client->lock);
 	g_free(client);
@@ -231,6 +259,7 @@ static AcrndVm *vm_new(const char *path, const char *uuid, const char *name, con
 {
 	AcrndVm *vm = g_new0(AcrndVm, 1);
 
+	vm->refs = 1;
 	vm->object_path = g_strdup(path);
 	vm->uuid = g_strdup(uuid);
 	vm->name = g_strdup(name);
@@ -242,15 +271,10 @@ static AcrndVm *vm_new(const char *path, const char *uuid, const char *name, con
 	return vm;
 }
 
-static AcrndVm *vm_copy(const AcrndVm *src)
+/* The listing's entries all have their details: shared, never changed. */
+static AcrndVm *vm_ref(AcrndVm *vm)
 {
-	AcrndVm *vm = g_memdup2(src, sizeof(*src));
-
-	vm->object_path = g_strdup(src->object_path);
-	vm->uuid = g_strdup(src->uuid);
-	vm->name = g_strdup(src->name);
-	vm->state = g_strdup(src->state);
-	vm->state_reason = g_strdup(src->state_reason);
+	g_atomic_int_inc(&vm->refs);
 	return vm;
 }
 
@@ -281,12 +305,103 @@ static GPtrArray *parse_details(GVariant *vms)
 	return list;
 }
 
-/* Brings the kept listing up to date: one round trip, and acrnd sends the
- * listing only when something changed since the generation kept here.
+static void counter_drop_locked(AcrndClient *client)
+{
+	if (client->counter)
+		munmap((void *)client->counter, sizeof(guint64));
+	if (client->lifeline >= 0)
+		close(client->lifeline);
+	client->counter = NULL;
+	client->lifeline = -1;
+	/* A new acrnd may offer a counter again. */
+	client->counter_tried = FALSE;
+}
+
+/* Whether the kept listing is still acrnd's, without a round trip. */
+static gboolean counter_current_locked(AcrndClient *client)
+{
+	struct pollfd p = {.fd = client->lifeline, .events = POLLIN};
+	guint64 now;
+
+	if (!client->counter || !client->list)
+		return FALSE;
+	now = __atomic_load_n(client->counter, __ATOMIC_ACQUIRE);
+	/* Read before looking at the lifeline: if acrnd still lives, the
+	 * value read was its current one. */
+	if (poll(&p, 1, 0) != 0) {
+		g_debug("acrnd's generation counter: acrnd is gone");
+		counter_drop_locked(client);
+		return FALSE;
+	}
+	return now == client->list_generation;
+}
+
+/* Maps acrnd's shared generation counter; without it (an older acrnd, no
+ * descriptor passing) every sync asks acrnd. */
+static void counter_fetch(AcrndClient *client)
+{
+	g_autoptr(GVariant) counter_h = NULL;
+	g_autoptr(GVariant) lifeline_h = NULL;
+	g_autoptr(GUnixFDList) fds = NULL;
+	g_autoptr(GError) error = NULL;
+	int fd = -1, lifeline = -1;
+	void *page = MAP_FAILED;
+
+	if (!acrn_manager_call_get_generation_counter_sync(client->manager, NULL, &counter_h,
+							   &lifeline_h, &fds, NULL, &error) ||
+	    !fds) {
+		g_debug("no shared generation counter: %s",
+			error ? error->message : "no descriptors");
+		return;
+	}
+	fd = g_unix_fd_list_get(fds, g_variant_get_handle(counter_h), &error);
+	if (fd >= 0)
+		lifeline = g_unix_fd_list_get(fds, g_variant_get_handle(lifeline_h), &error);
+	if (lifeline >= 0)
+		page = mmap(NULL, sizeof(guint64), PROT_READ, MAP_SHARED, fd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (page == MAP_FAILED) {
+		g_debug("cannot map acrnd's generation counter: %s",
+			error ? error->message : g_strerror(errno));
+		if (lifeline >= 0)
+			close(lifeline);
+		return;
+	}
+	g_mutex_lock(&client->lock);
+	if (!client->counter) {
+		client->counter = page;
+		client->lifeline = lifeline;
+		page = MAP_FAILED;
+		lifeline = -1;
+	}
+	g_mutex_unlock(&client->lock);
+	if (page != MAP_FAILED) /* another thread was quicker */
+		munmap(page, sizeof(guint64));
+	if (lifeline >= 0)
+		close(lifeline);
+}
+
+/* Brings the kept listing up to date: no round trip while acrnd's shared
+ * counter says nothing changed, else one, and acrnd sends the listing only
+ * when something changed since the generation kept here.
  * Returns TRUE with the lock held and client->list current. */
 static gboolean sync_list_locked(AcrndClient *client, GError **error)
 {
+	gboolean fetch;
+
+	g_mutex_lock(&client->lock);
+	if (counter_current_locked(client))
+		return TRUE;
+	fetch = !client->counter && !client->counter_tried;
+	client->counter_tried = TRUE;
+	g_mutex_unlock(&client->lock);
+	/* Before the listing: a counter mapped after it could miss a change. */
+	if (fetch)
+		counter_fetch(client);
+
 	for (int attempt = 0; attempt < 2; attempt++) {
+		g_autoptr(GVariant) packed = NULL;
 		g_autoptr(GVariant) vms = NULL;
 		guint64 known, generation;
 		gboolean changed;
@@ -294,10 +409,17 @@ static gboolean sync_list_locked(AcrndClient *client, GError **error)
 		g_mutex_lock(&client->lock);
 		known = client->list && attempt == 0 ? client->list_generation : 0;
 		g_mutex_unlock(&client->lock);
-		if (!acrn_manager_call_list_vmdetails_since_sync(
-			client->manager, known, &generation, &changed, &vms, NULL, error)) {
-			acrnd_error_to_virt(error, "ListVMDetailsSince");
+		if (!acrn_manager_call_list_vmdetails_packed_since_sync(
+			client->manager, known, &generation, &changed, &packed, NULL, error)) {
+			acrnd_error_to_virt(error, "ListVMDetailsPackedSince");
 			return FALSE;
+		}
+		if (changed) {
+			/* Read in place: no object per value (ListVMDetailsPackedSince). */
+			g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes(packed);
+
+			vms = g_variant_ref_sink(g_variant_new_from_bytes(
+			    G_VARIANT_TYPE("a(ssssobbuut)"), bytes, FALSE));
 		}
 		g_mutex_lock(&client->lock);
 		if (changed) {
@@ -315,6 +437,18 @@ static gboolean sync_list_locked(AcrndClient *client, GError **error)
 	return FALSE;
 }
 
+gboolean acrnd_client_has_counter(AcrndClient *client)
+{
+	gboolean has;
+
+	if (!client)
+		return FALSE;
+	g_mutex_lock(&client->lock);
+	has = client->counter != NULL;
+	g_mutex_unlock(&client->lock);
+	return has;
+}
+
 GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
 {
 	GPtrArray *copy;
@@ -324,10 +458,10 @@ GPtrArray *acrnd_client_list(AcrndClient *client, GError **error)
 	 * VM), and usually a small one: the answer still current. */
 	if (!sync_list_locked(client, error))
 		return NULL;
-	/* Callers change the entries they get: hand out a copy. */
+	/* Callers may drop entries from the array they get: a new array. */
 	copy = g_ptr_array_new_full(client->list->len, (GDestroyNotify)acrnd_vm_free);
 	for (guint i = 0; i < client->list->len; i++)
-		g_ptr_array_add(copy, vm_copy(client->list->pdata[i]));
+		g_ptr_array_add(copy, vm_ref(client->list->pdata[i]));
 	g_mutex_unlock(&client->lock);
 	return copy;
 }
@@ -356,7 +490,7 @@ static AcrndVm *lookup_listed(AcrndClient *client, const guint8 *uuid, const cha
 		const AcrndVm *vm = client->list->pdata[i];
 
 		if (uuid ? memcmp(vm->uuid_bytes, uuid, 16) == 0 : g_strcmp0(vm->name, name) == 0)
-			found = vm_copy(vm);
+			found = vm_ref((AcrndVm *)vm);
 	}
 	g_mutex_unlock(&client->lock);
 	if (!found) {
@@ -495,16 +629,20 @@ AcrndVm *acrnd_client_lookup_name(AcrndClient *client, const char *name, GError 
 
 AcrndVm *acrnd_client_lookup_uuid(AcrndClient *client, const guint8 uuid[16], GError **error)
 {
-	g_autofree char *s = acrnd_format_uuid(uuid);
-	g_autofree char *path = acrn_dbus_vm_path(uuid);
+	g_autofree char *s = NULL;
+	g_autofree char *path = NULL;
 	g_autoptr(AcrndVm) vm = NULL;
 	g_autoptr(GError) direct_error = NULL;
 	gboolean answered;
 	REQUIRE_CLIENT(client, error, NULL);
 
+	/* The common case (virsh list: one GetState per domain) allocates
+	 * nothing here. */
 	vm = lookup_listed(client, uuid, NULL, &answered, error);
 	if (answered)
 		return g_steal_pointer(&vm);
+	s = acrnd_format_uuid(uuid);
+	path = acrn_dbus_vm_path(uuid);
 	vm = vm_new(path, s, NULL, NULL);
 
 	/* The contract names VM objects after their UUID: one round trip,

@@ -23,8 +23,13 @@ typedef struct {
 	guint32 leader_pid;
 	guint32 vcpus;
 	guint64 memory_bytes;
+	/* Listings and lookups hand out the entries of the kept listing
+	 * itself, not copies: they stay valid while referenced, and nobody
+	 * changes an entry that has its details. */
+	gint refs;
 } AcrndVm;
 
+/* Drops a reference (each AcrndVm handed out holds one). */
 void acrnd_vm_free(AcrndVm *vm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(AcrndVm, acrnd_vm_free)
 
@@ -56,6 +61,10 @@ char *acrnd_format_uuid(const guint8 uuid[16]);
 
 /* All VMs with uuid/name/state/path (no details), sorted by name. */
 GPtrArray *acrnd_client_list(AcrndClient *client, GError **error);
+/* Whether acrnd shares its generation counter with us: listings and
+ * lookups are then answered from the kept listing with no round trip while
+ * nothing changed. */
+gboolean acrnd_client_has_counter(AcrndClient *client);
 /* Looks a VM up with all its properties: from the kept listing once acrnd
  * confirms it current (a listing was taken before), else from the VM's
  * object.  One round trip either way. */

@@ -339,8 +339,12 @@ static gboolean get_state(RpcCall *c, GError **error)
 	xdr_get_u32(&c->args); /* flags: must be 0, ignored like libvirt's drivers */
 	if (!dispatch_args_end(c))
 		return FALSE;
-	/* Right after a listing (virsh list asks each domain's state). */
-	cached = state_cache_lookup(c->server->state_cache, dom.uuid, &cached_reason);
+	/* Right after a listing (virsh list asks each domain's state).  With
+	 * acrnd's shared counter the lookup below costs no round trip and is
+	 * exact; the snapshot is for an acrnd without one. */
+	cached = acrnd_client_has_counter(c->acrnd)
+		     ? NULL
+		     : state_cache_lookup(c->server->state_cache, dom.uuid, &cached_reason);
 	if (cached) {
 		domain_state_to_libvirt(cached, cached_reason, &state, &reason);
 		xdr_put_i32(c->ret, state);

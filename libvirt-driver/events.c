@@ -98,6 +98,7 @@ static void on_acrnd_event(const char *object_path, const char *name, const char
 		vm = acrnd_client_get_vm(server->acrnd, object_path, NULL);
 	if (!vm) {
 		vm = g_new0(AcrndVm, 1);
+		vm->refs = 1;
 		vm->object_path = g_strdup(object_path);
 		vm->name = g_strdup(name);
 		vm->state = g_strdup("stopped");

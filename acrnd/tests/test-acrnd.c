@@ -10,14 +10,17 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <gio/gunixfdlist.h>
 #include <gio/gunixsocketaddress.h>
 
 #include "acrn-dbus-errors.h"
@@ -688,6 +691,77 @@ static void test_list_since(Fixture *f, gconstpointer data)
 	}
 	CALL_OK(acrn_vm_call_force_stop_sync(vm, no_opts(), NULL, error));
 #undef SINCE
+}
+
+/* GetGenerationCounter: a read-only page that always holds the generation
+ * ListVMDetailsSince reports, updated before the reply of the call that
+ * changed it, and a lifeline that hangs up once acrnd is gone.
+ * ListVMDetailsPackedSince: the same listing as ListVMDetailsSince. */
+static void test_generation_counter(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = define(f, "counter", NULL, NULL);
+	g_autoptr(AcrnVM) vm = vm_proxy(f, path);
+	g_autoptr(GVariant) counter_h = NULL, lifeline_h = NULL, vms = NULL, packed = NULL;
+	g_autoptr(GUnixFDList) fds = NULL;
+	const volatile guint64 *counter;
+	struct pollfd p = {.events = POLLIN};
+	guint64 g1, g2;
+	gboolean changed;
+	int fd;
+
+	CALL_OK(acrn_manager_call_get_generation_counter_sync(f->mgr, NULL, &counter_h, &lifeline_h,
+							      &fds, NULL, error));
+	fd = g_unix_fd_list_get(fds, g_variant_get_handle(counter_h), NULL);
+	p.fd = g_unix_fd_list_get(fds, g_variant_get_handle(lifeline_h), NULL);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(p.fd, >=, 0);
+	/* read-only for clients, and sealed */
+	g_assert_true(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED);
+	g_assert_cmpint(ftruncate(fd, 0), <, 0);
+	counter = mmap(NULL, sizeof(guint64), PROT_READ, MAP_SHARED, fd, 0);
+	g_assert_true(counter != MAP_FAILED);
+	close(fd);
+
+	CALL_OK(acrn_manager_call_list_vmdetails_since_sync(f->mgr, 0, &g1, &changed, &vms, NULL,
+							    error));
+	g_assert_cmpuint(*counter, ==, g1);
+	/* the packed listing is the same list */
+	CALL_OK(acrn_manager_call_list_vmdetails_packed_since_sync(f->mgr, 0, &g2, &changed,
+								   &packed, NULL, error));
+	g_assert_true(changed);
+	g_assert_cmpuint(g2, ==, g1);
+	{
+		g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes(packed);
+		g_autoptr(GVariant) unpacked = g_variant_ref_sink(
+		    g_variant_new_from_bytes(G_VARIANT_TYPE("a(ssssobbuut)"), bytes, FALSE));
+
+		g_assert_true(g_variant_equal(unpacked, vms));
+	}
+	g_clear_pointer(&packed, g_variant_unref);
+	CALL_OK(acrn_manager_call_list_vmdetails_packed_since_sync(f->mgr, g1, &g2, &changed,
+								   &packed, NULL, error));
+	g_assert_false(changed);
+	g_assert_cmpuint(g_variant_n_children(packed), ==, 0);
+
+	/* a change is in the page by the time its reply arrives */
+	CALL_OK(acrn_vm_call_set_autostart_sync(vm, TRUE, no_opts(), NULL, error));
+	g_assert_cmpuint(*counter, !=, g1);
+	g_clear_pointer(&vms, g_variant_unref);
+	CALL_OK(acrn_manager_call_list_vmdetails_since_sync(f->mgr, g1, &g2, &changed, &vms, NULL,
+							    error));
+	g_assert_true(changed);
+	g_assert_cmpuint(*counter, ==, g2);
+	g_free(define(f, "counter2", NULL, NULL));
+	g_assert_cmpuint(*counter, !=, g2);
+
+	/* alive: nothing on the lifeline; gone: hang-up */
+	g_assert_cmpint(poll(&p, 1, 0), ==, 0);
+	stop_acrnd(f, SIGKILL);
+	/* (the bound only keeps a broken acrnd from hanging the test) */
+	g_assert_cmpint(poll(&p, 1, 120 * 1000), ==, 1);
+	g_assert_true(p.revents & POLLHUP);
+	close(p.fd);
+	munmap((void *)counter, sizeof(guint64));
 }
 
 /* DefineVM with keep-name refuses to rename a VM (libvirt's rule for
@@ -2741,6 +2815,7 @@ int main(int argc, char **argv)
 	ADD("define-list-get", test_define_list_get, NULL);
 	ADD("invalid-input", test_invalid_input, NULL);
 	ADD("list-since", test_list_since, NULL);
+	ADD("generation-counter", test_generation_counter, NULL);
 	ADD("define-keep-name", test_define_keep_name, NULL);
 	ADD("lifecycle", test_lifecycle, NULL);
 	ADD("shutdown/graceful", test_shutdown_graceful, NULL);

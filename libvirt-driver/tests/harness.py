@@ -82,7 +82,7 @@ class Stack:
 
     # ---- processes ----
     def _spawn(self, name, argv, **kw):
-        log = open(os.path.join(self.dir, name + ".log"), "w")
+        log = open(os.path.join(self.dir, name + ".log"), "a")  # a restart appends
         p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, **kw)
         self.procs.append((name, p))
         self.logs[name] = log.name
@@ -100,8 +100,8 @@ class Stack:
     def _start_acrnd(self):
         self.state_dir = os.path.join(self.dir, "state")
         self.run_dir = os.path.join(self.dir, "run")
-        os.makedirs(self.state_dir)
-        os.makedirs(self.run_dir)
+        os.makedirs(self.state_dir, exist_ok=True)
+        os.makedirs(self.run_dir, exist_ok=True)
         self.acrnd = self._spawn("acrnd", [self.acrnd_bin, "--bus-address", self.bus_address,
                                            "--state-dir", self.state_dir, "--run-dir", self.run_dir,
                                            "--dm-path", self.standin, "--log-level", "debug",
@@ -117,6 +117,17 @@ class Stack:
         if self.acrnd.poll() is not None:
             raise RuntimeError("acrnd exited with %s" % self.acrnd.returncode)
         return "true" in r.stdout
+
+    def kill_acrnd(self):
+        """SIGKILL acrnd (no clean-up of its own) and wait until it is gone."""
+        self.acrnd.kill()
+        self.acrnd.wait()
+
+    def restart_acrnd(self):
+        """A new acrnd on the same state and run directories."""
+        if self.acrnd.poll() is None:
+            self.kill_acrnd()
+        self._start_acrnd()
 
     def start_virtacrnd(self, extra=()):
         kw = {}
