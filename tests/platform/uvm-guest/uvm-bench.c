@@ -60,8 +60,8 @@ static int bench_pio(unsigned long port, unsigned long count)
 	for (unsigned long i = 0; i < count; i++)
 		sum += inw(port);
 	uint64_t t1 = rdtsc_ordered();
-	printf("UVM-BENCH: pio port=%#lx reads=%lu ticks=%llu per_read=%llu (sum %u)\n", port, count,
-	       (unsigned long long)(t1 - t0), (unsigned long long)((t1 - t0) / count), sum);
+	printf("UVM-BENCH: pio port=%#lx reads=%lu ticks=%llu per_read=%llu (sum %u)\n", port,
+	       count, (unsigned long long)(t1 - t0), (unsigned long long)((t1 - t0) / count), sum);
 	return 0;
 }
 
@@ -98,8 +98,8 @@ static int bench_read(const char *path, unsigned long block_kib)
 	close(fd);
 	free(buf);
 	if (rc == 0)
-		printf("UVM-BENCH: read path=%s block=%zu bytes=%llu ticks=%llu\n", path, block, total,
-		       (unsigned long long)(t1 - t0));
+		printf("UVM-BENCH: read path=%s block=%zu bytes=%llu ticks=%llu\n", path, block,
+		       total, (unsigned long long)(t1 - t0));
 	return rc;
 }
 
@@ -108,7 +108,8 @@ int main(int argc, char **argv)
 	unsigned long a, b;
 
 	if (argc == 4 && strcmp(argv[1], "pio") == 0) {
-		if (parse_ulong(argv[2], 0xfffe, &a) < 0 || parse_ulong(argv[3], 100000000, &b) < 0) {
+		if (parse_ulong(argv[2], 0xfffe, &a) < 0 ||
+		    parse_ulong(argv[3], 100000000, &b) < 0) {
 			fprintf(stderr, "uvm-bench: pio needs PORT (1-0xfffe) and COUNT (1-1e8)\n");
 			return 2;
 		}
