@@ -153,6 +153,12 @@ static gboolean pm_in_main_loop(gpointer data)
 		end(vm, "reboot", NULL, ACRN_DM_EXIT_REBOOT);
 		break;
 	case DM_PM_SUSPEND:
+		/* pm_request() ran in the request thread, which completes the
+		 * guest's S3 write only after it: once the lock is free here that
+		 * completion is done, and the vCPU is not paused with its PM1
+		 * write still in flight (a wakeup restarts it elsewhere). */
+		g_mutex_lock(&vm->lock);
+		g_mutex_unlock(&vm->lock);
 		if (!dm_hsm_op(vm->hsm, DM_HSM_PAUSE_VM, &error)) {
 			g_warning("S3: %s", error->message);
 			break;

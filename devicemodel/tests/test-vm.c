@@ -422,8 +422,12 @@ static gpointer guest_s3(gpointer data)
 	g_variant_unref(ctl_expect(e, "event", "hello"));
 	ctl_send(e, "wakeup");
 	ctl_expect_reply(e, FALSE); /* not suspended */
+	/* The S3 write completes before acrn-dm pauses the VM, however late
+	 * the completion comes. */
+	hsm_double_hold_next_finish();
 	hsm_double_pio(TRUE, DM_PM1A_CNT, 2, DM_SLP_TYP_S3 << PM1_SLP_TYP_SHIFT | PM1_SLP_EN);
 	g_variant_unref(ctl_expect(e, "event", "suspended"));
+	g_assert_cmpuint(hsm_double_paused_while_pending(), ==, 0);
 	ctl_send(e, "query");
 	{
 		g_autoptr(GVariant) r = ctl_read(e);
