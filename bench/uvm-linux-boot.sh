@@ -44,7 +44,12 @@ bzimage) fmt=bzimage uvm_kernel=" uvm_linux.kernel=bzimage" ;;
 esac
 tool="python3 $top/tests/platform/acrn-platform"
 work=$(mktemp -d "${TMPDIR:-/tmp}/uvm-linux-boot.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# KEEP=1 keeps the runs' logs (serial.log, uvm.tap) in $work.
+if [ "${KEEP:-0}" = 1 ]; then
+	echo "uvm-linux-boot: logs kept in $work" >&2
+else
+	trap 'rm -rf "$work"' EXIT
+fi
 # The native side's words after the platform's own (console, quiet,
 # acrn.ram_mb=160, acrn.cpus=1): scenario uvm-linux gives the User VM the
 # same line in bench mode.
@@ -83,7 +88,9 @@ if [ -z "$native" ]; then
 	exit 1
 fi
 
-uvm_cmd=$(sed -n 's/.*guest Kernel command line: //p' "$work/uvm.tap" | head -n 1)
+# The scenario's notes, without the runner's "# uvm-linux: " prefix.
+sed -n 's/^# uvm-linux: //p' "$work/uvm.tap" >"$work/uvm.notes"
+uvm_cmd=$(sed -n 's/^guest Kernel command line: //p' "$work/uvm.notes" | head -n 1)
 native_cmd=$(tr -d '\r' <"$work/native/serial.log" | sed -n 's/.*Kernel command line: //p' | head -n 1)
 echo "kernel command line, User VM: $uvm_cmd"
 echo "kernel command line, native:  $native_cmd"
@@ -96,15 +103,15 @@ awk -v u="$uvm" -v n="$native" -v k="$kernel" 'BEGIN {
 		k, u, u * 3.5e9, n, n * 3.5e9
 	printf "boot ratio User VM / native: %.2f (target <= 1.25)\n", u / n
 }'
-sed -n 's/^# guest UVM-BENCH: pio .*reads=\([0-9]*\).*per_read=\([0-9]*\).*/pio: PM1a status read answered by acrn-dm: \2 ticks (mean of \1)/p' \
-	"$work/uvm.tap"
-g=$(sed -n 's/^# guest UVM-BENCH: read .*bytes=\([0-9]*\) ticks=\([0-9]*\).*/\1 \2/p' "$work/uvm.tap")
-s=$(sed -n 's/^# service-vm UVM-BENCH: read .*bytes=\([0-9]*\) ticks=\([0-9]*\).*/\1 \2/p' "$work/uvm.tap")
+sed -n 's/^guest UVM-BENCH: pio .*reads=\([0-9]*\).*per_read=\([0-9]*\).*/pio: PM1a status read answered by acrn-dm: \2 ticks (mean of \1)/p' \
+	"$work/uvm.notes"
+g=$(sed -n 's/^guest UVM-BENCH: read .*bytes=\([0-9]*\) ticks=\([0-9]*\).*/\1 \2/p' "$work/uvm.notes")
+s=$(sed -n 's/^service-vm UVM-BENCH: read .*bytes=\([0-9]*\) ticks=\([0-9]*\).*/\1 \2/p' "$work/uvm.notes")
 echo "$g $s" | awk '{
 	if (NF != 4 || $2 == 0 || $4 == 0) { print "blk: no numbers"; exit }
 	gm = $1 / 1048576 / ($2 / 3.5e9); sm = $3 / 1048576 / ($4 / 3.5e9)
-	printf "blk: 16 MiB sequential, guest virtio-blk %.1f MiB/s (%d ticks), Service VM %.1f MiB/s (%d ticks): %.2f of the Service VM\n",
+	printf "blk: 16 MiB sequential (MiB per second of guest time at 3.5 GHz), guest virtio-blk %.1f MiB/s (%d ticks), Service VM %.1f MiB/s (%d ticks): %.2f of the Service VM\n",
 		gm, $2, sm, $4, gm / sm
 }'
-sed -n 's/^# acrn-dm smaps: //p; s/^# acrn-dm status //p' "$work/uvm.tap" | sed 's/^/rss: /'
-sed -n 's/^# acrn-dm rss_kb /rss: largest kB /p' "$work/uvm.tap"
+sed -n 's/^acrn-dm smaps: //p; s/^acrn-dm status //p' "$work/uvm.notes" | sed 's/^/rss: /'
+sed -n 's/^acrn-dm rss_kb /rss: largest kB /p' "$work/uvm.notes"
