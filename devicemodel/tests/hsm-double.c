@@ -23,6 +23,8 @@ static struct {
 	struct acrn_vcpu_regs regs;
 	guint64 memseg_len;
 	gboolean irq[64];
+	gboolean hold_next_finish;
+	guint paused_while_pending;
 } D;
 
 void hsm_double_reset(void)
@@ -36,6 +38,8 @@ void hsm_double_reset(void)
 	D.client = D.destroying = FALSE;
 	D.memseg_len = 0;
 	memset(D.irq, 0, sizeof(D.irq));
+	D.hold_next_finish = FALSE;
+	D.paused_while_pending = 0;
 	g_mutex_unlock(&D.lock);
 }
 
@@ -66,6 +70,23 @@ const struct acrn_vcpu_regs *hsm_double_regs(void)
 guint64 hsm_double_memseg_len(void)
 {
 	return D.memseg_len;
+}
+
+void hsm_double_hold_next_finish(void)
+{
+	g_mutex_lock(&D.lock);
+	D.hold_next_finish = TRUE;
+	g_mutex_unlock(&D.lock);
+}
+
+guint hsm_double_paused_while_pending(void)
+{
+	guint n;
+
+	g_mutex_lock(&D.lock);
+	n = D.paused_while_pending;
+	g_mutex_unlock(&D.lock);
+	return n;
 }
 
 /* Records @name; FALSE (with @error set like hsm.c's) if it should fail. */
@@ -128,6 +149,8 @@ gboolean dm_hsm_set_vcpu_regs(DmHsm *hsm, const struct acrn_vcpu_regs *regs, GEr
 	return call("SET_VCPU_REGS", error);
 }
 
+static gboolean pending(void);
+
 gboolean dm_hsm_op(DmHsm *hsm, DmHsmOp op, GError **error)
 {
 	static const char *const names[] = {
@@ -147,6 +170,8 @@ gboolean dm_hsm_op(DmHsm *hsm, DmHsmOp op, GError **error)
 		D.client = TRUE;
 	if (op == DM_HSM_DESTROY_IOREQ_CLIENT)
 		D.destroying = TRUE;
+	if (op == DM_HSM_PAUSE_VM && D.page && pending())
+		D.paused_while_pending++;
 	g_cond_broadcast(&D.cond);
 	g_mutex_unlock(&D.lock);
 	return TRUE;
@@ -174,6 +199,16 @@ gboolean dm_hsm_notify_finish(DmHsm *hsm, guint vcpu, GError **error)
 {
 	/* As the HSM does: the completion is ours, not acrn-dm's. */
 	g_mutex_lock(&D.lock);
+	if (D.hold_next_finish) {
+		/* Gives a PAUSE_VM that would overtake this completion the time
+		 * to do so (the bound only ends the wait when none comes). */
+		gint64 until = g_get_monotonic_time() + G_TIME_SPAN_SECOND / 2;
+		guint seen = D.paused_while_pending;
+
+		D.hold_next_finish = FALSE;
+		while (D.paused_while_pending == seen && g_cond_wait_until(&D.cond, &D.lock, until))
+			;
+	}
 	__atomic_store_n(&D.page->req_slot[vcpu].processed, ACRN_IOREQ_STATE_COMPLETE,
 			 __ATOMIC_RELEASE);
 	g_cond_broadcast(&D.cond);

@@ -18,6 +18,11 @@ void hsm_double_fail(const char *call, int err);
 char *hsm_double_calls(void);
 const struct acrn_vcpu_regs *hsm_double_regs(void);
 guint64 hsm_double_memseg_len(void);
+/* The next completion acrn-dm sends (NOTIFY_REQUEST_FINISH) waits up to
+ * 0.5 s for a PAUSE_VM before it completes; hsm_double_paused_while_pending()
+ * counts the PAUSE_VM calls made while a request was not yet completed. */
+void hsm_double_hold_next_finish(void);
+guint hsm_double_paused_while_pending(void);
 
 /* Posts a port I/O request from vCPU 0 and waits until acrn-dm finished
  * it; returns the value read.  Called from a "guest" thread. */

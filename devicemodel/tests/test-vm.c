@@ -306,6 +306,28 @@ static void test_force_stop(Env *e, gconstpointer data)
 	g_thread_join(guest);
 }
 
+/* Resident kB of this process's mapping of @path (/proc/self/smaps), or -1
+ * when it has none. */
+static gint64 mapping_rss_kb(const char *path)
+{
+	g_autofree char *smaps = NULL;
+	g_auto(GStrv) lines = NULL;
+	gboolean in = FALSE;
+	gint64 rss = -1;
+
+	g_assert_true(g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL));
+	lines = g_strsplit(smaps, "\n", -1);
+	for (guint i = 0; lines[i]; i++) {
+		const char *l = lines[i];
+
+		if (g_ascii_isxdigit(l[0]) && strchr(l, '-') && strchr(l, '-') < strchr(l, ' '))
+			in = g_str_has_suffix(l, path);
+		else if (in && g_str_has_prefix(l, "Rss:"))
+			rss = MAX(rss, 0) + g_ascii_strtoll(l + 4, NULL, 10);
+	}
+	return rss;
+}
+
 static gpointer guest_reset_request(gpointer data)
 {
 	Env *e = data;
@@ -333,9 +355,13 @@ static void test_reset_request(Env *e, gconstpointer data)
 	GThread *guest;
 
 	g_assert_no_error(error);
+	/* The kernel stays mapped for the reset's reload, but its pages are
+	 * given back once they are in guest RAM, and again after the reload. */
+	g_assert_cmpint(mapping_rss_kb(e->elf), ==, 0);
 	guest = g_thread_new("guest", guest_reset_request, e);
 	g_assert_cmpint(dm_vm_run(vm), ==, 0);
 	g_thread_join(guest);
+	g_assert_cmpint(mapping_rss_kb(e->elf), ==, 0);
 	calls = hsm_double_calls();
 	g_assert_nonnull(
 	    strstr(calls, "START_VM PAUSE_VM CLEAR_VM_IOREQ RESET_VM SET_VCPU_REGS START_VM"));
@@ -396,8 +422,12 @@ static gpointer guest_s3(gpointer data)
 	g_variant_unref(ctl_expect(e, "event", "hello"));
 	ctl_send(e, "wakeup");
 	ctl_expect_reply(e, FALSE); /* not suspended */
+	/* The S3 write completes before acrn-dm pauses the VM, however late
+	 * the completion comes. */
+	hsm_double_hold_next_finish();
 	hsm_double_pio(TRUE, DM_PM1A_CNT, 2, DM_SLP_TYP_S3 << PM1_SLP_TYP_SHIFT | PM1_SLP_EN);
 	g_variant_unref(ctl_expect(e, "event", "suspended"));
+	g_assert_cmpuint(hsm_double_paused_while_pending(), ==, 0);
 	ctl_send(e, "query");
 	{
 		g_autoptr(GVariant) r = ctl_read(e);

@@ -26,9 +26,17 @@ GUEST_MODULES = ("virtio_pci", "virtio_blk", "virtio_console", "button", "evdev"
 GUEST_DIR = "usr/share/acrn-tests/linux-uvm"
 
 
-def build_initrd(out, srcdir, kernel):
-	"""The guest's initramfs: busybox init, rc, the acpid action, modules."""
+def build_bench(out, srcdir):
+	"""uvm-guest/uvm-bench.c, static: the guest's and the Service VM's side
+	of bench/uvm-linux-boot.sh run the same binary."""
+	return initramfs.compile_probe(os.path.join(srcdir, "uvm-guest", "uvm-bench.c"), out)
+
+
+def build_initrd(out, srcdir, kernel, bench=None):
+	"""The guest's initramfs: busybox init, rc, the acpid action, modules,
+	uvm-bench (compiled next to `out` unless given)."""
 	arc = initramfs.Archive()
+	initramfs.add_stripped(arc, "usr/bin/uvm-bench", bench or build_bench(out + ".uvm-bench", srcdir))
 	initramfs.add_busybox(arc)
 	guest = os.path.join(srcdir, "uvm-guest")
 	arc.add_symlink("init", "usr/bin/busybox")  # busybox init as PID 1, from /init
@@ -63,7 +71,8 @@ def build(arc, srcdir, kernel, workdir):
 	shutil.rmtree(wd, ignore_errors=True)
 	os.makedirs(wd)
 	initrd = os.path.join(wd, "initrd")
-	size = build_initrd(initrd, srcdir, kernel)
+	bench = build_bench(os.path.join(wd, "uvm-bench"), srcdir)
+	size = build_initrd(initrd, srcdir, kernel, bench)
 	token = "uvm-disk-token-" + secrets.token_hex(8)
 	disk = os.path.join(wd, "disk.iso")
 	build_disk(disk, token)
@@ -72,5 +81,6 @@ def build(arc, srcdir, kernel, workdir):
 	arc.add_file(f"{GUEST_DIR}/initrd", initrd, 0o644)
 	arc.add_file(f"{GUEST_DIR}/disk.iso", disk, 0o644)
 	arc.add_data(f"{GUEST_DIR}/token", (token + "\n").encode())
+	initramfs.add_stripped(arc, f"{GUEST_DIR}/uvm-bench", bench)
 	log(f"Linux User VM: kernel {os.path.getsize(kernel.compact) / 1e6:.1f} MB (compact ELF), "
 	    f"initramfs {size / 1e6:.1f} MB, disk {os.path.getsize(disk) // 1024} KiB")

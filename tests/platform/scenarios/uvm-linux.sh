@@ -7,9 +7,10 @@
 # user space, a token read from the disk, a line it wrote to hvc0; pause
 # and resume through the control socket (its clock-driven ticks stop and
 # go on); stop -> busybox acpid sees the power button -> the guest powers
-# off and acrn-dm exits 0; a guest that powers itself off; force-stop of a
-# guest that ignores the button; kill -9 of acrn-dm leaving no VM in the
-# HSM or the hypervisor. Waits for what the guest prints, never for time.
+# off and acrn-dm exits 0; a guest booted from the bzImage (-k) that powers
+# itself off; force-stop of a guest that ignores the button; kill -9 of
+# acrn-dm leaving no VM in the HSM or the hypervisor. Waits for what the
+# guest prints, never for time.
 # needs: userland uvm-linux
 . /scenarios/lib.sh
 
@@ -28,6 +29,7 @@ note "before any User VM: $vms0 VM(s) in the hypervisor's table, $hv_free_pages 
 # instruction, both kernels take it for 3.5 GHz. The cheap-boot parameters
 # are explained in docs/devicemodel.md.
 UVM_CMDLINE=${UVM_CMDLINE:-"console=ttyS0,115200 earlycon=uart8250,io,0x3f8,115200 nokaslr mitigations=off no_timer_check tsc=reliable panic=-1"}
+UVM_EXTRA=
 
 
 # start_uvm NAME MODE [KERNEL-OPTION KERNEL]: acrn-dm in the background
@@ -38,7 +40,7 @@ start_uvm() {
 	kernel=${4:-$G/vmlinux}
 	rm -f /tmp/$name.com1 /tmp/$name.hvc /tmp/$name.sock /tmp/$name.dm
 	acrn-dm -m 160M --cpu_affinity 1 -s 0:0,hostbridge -s 1:0,lpc \
-		-s 3,virtio-blk,$G/disk.iso,ro -s 4,virtio-console,file:/tmp/$name.hvc \
+		-s 3,virtio-blk,$G/disk.iso,ro -s 4,virtio-console,file:/tmp/$name.hvc $UVM_EXTRA \
 		-l com1,file:/tmp/$name.com1 $kopt $kernel -r $G/initrd \
 		-B "$UVM_CMDLINE uvm.mode=$mode" --control-socket /tmp/$name.sock $name \
 		>/tmp/$name.dm 2>&1 &
@@ -99,11 +101,18 @@ guest_uptime() {
 	sed -n 's/.*UVM-LINUX: userspace reached, uptime=\([0-9.]*\).*/\1/p' /tmp/$1.com1 | head -n 1
 }
 
-# bench/uvm-linux-boot.sh: one guest that powers itself off, and its boot
-# time; uvm_linux.kernel=bzimage boots the bzImage (-k) instead of the ELF
-# (the guest's own decompressor runs: minutes of emulation more).
+# bench/uvm-linux-boot.sh (uvm_linux.bench=1): one guest with the command
+# line the platform gives the same kernel booted natively with
+# `iso --megs 160 --cpus 1 --append "loglevel=6 ... uvm.mode=poweroff"` (the
+# script compares the two "Kernel command line" lines), a second disk of
+# 16 MiB that its rc reads whole, and PIO reads of acrn-dm's PM1a status;
+# then acrn-dm's memory while the guest is up, the same read in the Service
+# VM, and a stop. uvm_linux.kernel=bzimage boots the bzImage (-k) instead of
+# the ELF (the guest's own decompressor runs first: minutes of emulation).
 if [ "$(cmdline_value uvm_linux.bench)" = 1 ]; then
-	UVM_CMDLINE="console=ttyS0,115200 nokaslr loglevel=6 mitigations=off no_timer_check tsc=reliable panic=-1"
+	UVM_CMDLINE="console=ttyS0,115200 nokaslr quiet mitigations=off panic=-1 acrn.ram_mb=160 acrn.cpus=1 loglevel=6 no_timer_check tsc=reliable uvm.bench=1"
+	dd if=/dev/zero of=/tmp/bench.img bs=1M count=16 2>/dev/null
+	UVM_EXTRA="-s 5,virtio-blk,/tmp/bench.img,ro"
 	if [ "$(cmdline_value uvm_linux.kernel)" = bzimage ]; then
 		start_uvm bench poweroff -k $G/vmlinuz
 	else
@@ -111,6 +120,23 @@ if [ "$(cmdline_value uvm_linux.bench)" = 1 ]; then
 	fi
 	expect "the guest reaches user space" bench 'UVM-LINUX: userspace reached'
 	note "guest user space at uptime=$(guest_uptime bench)"
+	note "guest $(grep -m 1 -o 'Kernel command line: .*' /tmp/bench.com1 | tr -d '\r')"
+	expect "the guest ran its benchmarks" bench 'UVM-LINUX: bench done'
+	grep 'UVM-BENCH:' /tmp/bench.com1 | tr -d '\r' | sed 's/^/# guest /'
+	# Resident memory of acrn-dm with the guest up: the guest-RAM memfd
+	# (shared memory) against the rest, per mapping from smaps.
+	grep -E '^(VmRSS|VmHWM|RssAnon|RssFile|RssShmem|Threads):' /proc/$dm_pid/status |
+		tr -s ' \t' ' ' | sed 's/^/# acrn-dm status /'
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { n = ($6 == "") ? "[anon]" : $6 }
+		/^Rss:/ { rss[n] += $2; total += $2; if (n ~ /acrn-dm-guest/) guest += $2 }
+		END {
+			printf "# acrn-dm smaps: rss_total_kb=%d guest_ram_kb=%d beyond_guest_kb=%d\n", total, guest, total - guest
+			for (n in rss) if (rss[n] >= 16 && n !~ /acrn-dm-guest/) printf "%d %s\n", rss[n], n
+		}' /proc/$dm_pid/smaps >/tmp/bench.smaps
+	grep '^#' /tmp/bench.smaps
+	grep -v '^#' /tmp/bench.smaps | sort -rn | head -n 12 | sed 's/^/# acrn-dm rss_kb /'
+	$G/uvm-bench read /tmp/bench.img 1024 | sed 's/^/# service-vm /'
+	check "stop through the control socket" dm-ctl /tmp/bench.sock stop
 	wait "$dm_pid"
 	status=$?
 	check "acrn-dm exits 0 after the guest's poweroff (got $status)" test "$status" = 0
@@ -150,9 +176,13 @@ check "acrn-dm logged the guest's poweroff" grep -q 'uvm1: poweroff' /tmp/uvm1.d
 note "what uvm1 printed on COM1 (without kernel messages):"
 grep 'UVM-LINUX' /tmp/uvm1.com1 | grep -v tick | sed 's/^/#   /'
 
-# 2. the guest powers itself off
-start_uvm uvm2 poweroff
-expect "a second guest on the same pCPU reaches user space" uvm2 'UVM-LINUX: userspace reached'
+# 2. the guest powers itself off; booted from the bzImage through -k (the
+# kernel's own decompressor runs in the guest first: the only bzImage User
+# VM boot of the suite, as it costs tens of emulator-s more than the ELF)
+start_uvm uvm2 poweroff -k $G/vmlinuz
+expect "a second guest on the same pCPU boots the bzImage (-k): banner" uvm2 'Linux version'
+expect "the bzImage guest reaches user space" uvm2 'UVM-LINUX: userspace reached'
+note "bzImage guest user space at uptime=$(guest_uptime uvm2)"
 expect "it powers itself off" uvm2 'UVM-LINUX: powering off'
 wait "$dm_pid"
 status=$?
