@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	DmIoBus *pio = dm_io_bus_new("pio"), *mmio = dm_io_bus_new("mmio");
 	DmPci *pci = dm_pci_new(pio, mmio, NULL, &error);
-	DmIoDispatcher d = {pio, mmio, dm_pci_cfg_access, pci, 0};
+	DmIoDispatcher d = {pio, mmio, dm_pci_cfg_access, pci, 0, NULL, NULL};
 	DmUart *uart = dm_uart_new(NULL, 4, NULL);
 	DmGuestMem *mem = dm_guest_mem_new(128ULL << 20, &error);
 	g_autofree struct acrn_io_request_buffer *page = g_new0(struct acrn_io_request_buffer, 1);

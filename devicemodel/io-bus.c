@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "io-bus.h"
+#include "acrn_abi.h"
 
 typedef struct {
 	guint64 base, len;
@@ -177,6 +178,9 @@ guint dm_io_service_page(DmIoDispatcher *d, struct acrn_io_request_buffer *page,
 			ACRN_IOREQ_STATE_PROCESSING ||
 		    req->kernel_handled)
 			continue;
+		/* upstream's reserved0[0]; our hypervisor's hv_flags (acrn_abi.h) */
+		if ((req->reserved0[0] & ACRN_HC_IOREQ_FLAG_FATAL) && d->fatal)
+			d->fatal(d->fatal_opaque, i);
 		dm_io_dispatch(d, req);
 		/* Release: the result is visible before the completion. */
 		__atomic_thread_fence(__ATOMIC_RELEASE);

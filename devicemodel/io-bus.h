@@ -42,6 +42,9 @@ typedef struct {
 	DmPciCfgHandler pci_cfg;
 	gpointer pci_opaque;
 	guint64 unhandled; /* accesses nobody claimed, for diagnostics */
+	/* the hypervisor stopped vCPU @vcpu (its flagged S5 write, acrn_abi.h) */
+	void (*fatal)(gpointer opaque, guint vcpu);
+	gpointer fatal_opaque;
 } DmIoDispatcher;
 
 /* Emulates @req in place: for reads, stores the result into the request.
@@ -55,8 +58,9 @@ G_BEGIN_DECLS
 /* Serves every slot of the I/O request page that the HSM handed to us
  * (state PROCESSING, not kernel-handled) among the first @n_vcpus, then
  * calls @done for its vCPU (NOTIFY_REQUEST_FINISH on the real path; the
- * HSM, not acrn-dm, sets the slot to COMPLETE).  Returns how many slots
- * were served. */
+ * HSM, not acrn-dm, sets the slot to COMPLETE).  A request the hypervisor
+ * flagged fatal (a vCPU died) is reported to @d->fatal first, then served
+ * like any other.  Returns how many slots were served. */
 guint dm_io_service_page(DmIoDispatcher *d, struct acrn_io_request_buffer *page, guint n_vcpus,
 			 void (*done)(gpointer ctx, guint vcpu), gpointer ctx);
 

@@ -170,6 +170,22 @@ static gboolean pm_in_main_loop(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+static gboolean crash_in_main_loop(gpointer data)
+{
+	end(data, "crash", dm_control_field("reason", "fatal-vcpu-exit"), ACRN_DM_EXIT_CRASH);
+	return G_SOURCE_REMOVE;
+}
+
+/* The request thread saw the hypervisor's S5 for a vCPU it stopped (triple
+ * fault, failed entry): a crash.  Queued before the S5 write itself is
+ * served, so this end wins over the poweroff that write asks for. */
+static void vcpu_fatal(gpointer ctx, guint vcpu)
+{
+	g_message("the hypervisor stopped vCPU %u (triple fault or fatal exit): the guest crashed",
+		  vcpu);
+	g_idle_add(crash_in_main_loop, ctx);
+}
+
 /* Called by pm.c in the request thread, with the lock held: the HSM
  * calls that follow happen in the main loop. */
 static void pm_request(gpointer ctx, DmPmRequest r)
@@ -537,7 +553,8 @@ static gboolean create_devices(DmVm *vm, GError **error)
 	vm->pci = dm_pci_new(vm->pio, vm->mmio, &vm->irq, error);
 	if (!vm->pci)
 		return FALSE;
-	vm->disp = (DmIoDispatcher){vm->pio, vm->mmio, dm_pci_cfg_access, vm->pci, 0};
+	vm->disp =
+	    (DmIoDispatcher){vm->pio, vm->mmio, dm_pci_cfg_access, vm->pci, 0, vcpu_fatal, vm};
 	for (guint i = 0; i < cfg->devices->len; i++) {
 		const DmPciDeviceConfig *d = cfg->devices->pdata[i];
 		DmVirtioBlk *blk;

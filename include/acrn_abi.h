@@ -262,10 +262,21 @@ struct acrn_hc_mmio_request {
 };
 ACRN_ABI_CHECK_SIZE(struct acrn_hc_mmio_request, 32);
 
+/*
+ * Our extension, in a word upstream keeps reserved (and zero): the
+ * hypervisor's own S5 write for a VM one of whose vCPUs died (triple
+ * fault, failed entry, unhandled exit) carries this flag, so that a device
+ * model can report a crash rather than a poweroff.  Upstream ACRN posts
+ * the same S5 write without it; a device model that ignores the word
+ * powers the VM off, as with upstream.
+ */
+#define ACRN_HC_IOREQ_FLAG_FATAL (1U << 0)
+
 struct acrn_hc_io_request {
 	uint32_t type;
 	uint32_t completion_polling;
-	uint32_t reserved0[14];
+	uint32_t hv_flags; /* ACRN_HC_IOREQ_FLAG_*; upstream's reserved0[0] */
+	uint32_t reserved0[13];
 	union {
 		struct acrn_hc_pio_request pio;
 		struct acrn_hc_mmio_request mmio;
@@ -277,6 +288,7 @@ struct acrn_hc_io_request {
 	uint32_t reserved2[29];
 };
 ACRN_ABI_CHECK_SIZE(struct acrn_hc_io_request, 256);
+ACRN_ABI_CHECK_OFFSET(struct acrn_hc_io_request, hv_flags, 8);
 ACRN_ABI_CHECK_OFFSET(struct acrn_hc_io_request, reqs, 64);
 ACRN_ABI_CHECK_OFFSET(struct acrn_hc_io_request, kernel_handled, 132);
 ACRN_ABI_CHECK_OFFSET(struct acrn_hc_io_request, processed, 136);

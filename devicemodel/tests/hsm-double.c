@@ -7,6 +7,8 @@
 
 #include "hsm-double.h"
 #include "hsm.h"
+#include "pm.h"
+#include "acrn_abi.h"
 
 struct DmHsm {
 	int unused;
@@ -263,6 +265,20 @@ guint32 hsm_double_pio(gboolean write, guint16 port, guint size, guint32 value)
 	r.reqs.pio_request.value = value;
 	post(&r);
 	return r.reqs.pio_request.value;
+}
+
+void hsm_double_fatal_s5(void)
+{
+	struct acrn_io_request r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = ACRN_IOREQ_TYPE_PORTIO;
+	r.reserved0[0] = ACRN_HC_IOREQ_FLAG_FATAL; /* hv_flags in acrn_abi.h */
+	r.reqs.pio_request.direction = ACRN_IOREQ_DIR_WRITE;
+	r.reqs.pio_request.address = DM_PM1A_CNT;
+	r.reqs.pio_request.size = 2;
+	r.reqs.pio_request.value = DM_SLP_TYP_S5 << PM1_SLP_TYP_SHIFT | PM1_SLP_EN;
+	post(&r);
 }
 
 guint32 hsm_double_pcicfg(gboolean write, guint dev, guint func, guint reg, guint size,

@@ -27,6 +27,8 @@ guint hsm_double_paused_while_pending(void);
 /* Posts a port I/O request from vCPU 0 and waits until acrn-dm finished
  * it; returns the value read.  Called from a "guest" thread. */
 guint32 hsm_double_pio(gboolean write, guint16 port, guint size, guint32 value);
+/* The S5 write the hypervisor posts when it stopped a vCPU (flagged fatal). */
+void hsm_double_fatal_s5(void);
 guint32 hsm_double_pcicfg(gboolean write, guint dev, guint func, guint reg, guint size,
 			  guint32 value);
 /* The level of a GSI as acrn-dm last set it; waits up to @timeout_s for

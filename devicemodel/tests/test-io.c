@@ -7,6 +7,7 @@
 #include "guest-mem.h"
 #include "io-helpers.h"
 #include "pci.h"
+#include "acrn_abi.h"
 
 typedef struct {
 	guint64 last_off;
@@ -32,7 +33,7 @@ static void test_bus(void)
 {
 	g_autoptr(DmIoBus) pio_bus = dm_io_bus_new("pio");
 	g_autoptr(DmIoBus) mmio_bus = dm_io_bus_new("mmio");
-	DmIoDispatcher d = {pio_bus, mmio_bus, NULL, NULL, 0};
+	DmIoDispatcher d = {pio_bus, mmio_bus, NULL, NULL, 0, NULL, NULL};
 	g_autoptr(GError) error = NULL;
 	Probe a = {0}, b = {0};
 
@@ -246,7 +247,7 @@ static void test_service_page(void)
 {
 	g_autoptr(DmIoBus) pio_bus = dm_io_bus_new("pio");
 	g_autoptr(DmIoBus) mmio_bus = dm_io_bus_new("mmio");
-	DmIoDispatcher d = {pio_bus, mmio_bus, NULL, NULL, 0};
+	DmIoDispatcher d = {pio_bus, mmio_bus, NULL, NULL, 0, NULL, NULL};
 	g_autofree struct acrn_io_request_buffer *page = g_new0(struct acrn_io_request_buffer, 1);
 	g_autoptr(GArray) done = g_array_new(FALSE, FALSE, sizeof(guint));
 	Probe p = {0};
@@ -279,11 +280,61 @@ static void test_service_page(void)
 	g_assert_cmpuint(p.n, ==, 2);
 }
 
+typedef struct {
+	Probe *p;
+	guint vcpu, probe_calls_before;
+	gboolean called;
+} FatalSeen;
+
+static void record_fatal(gpointer opaque, guint vcpu)
+{
+	FatalSeen *f = opaque;
+
+	f->called = TRUE;
+	f->vcpu = vcpu;
+	f->probe_calls_before = f->p->n;
+}
+
+/* A request the hypervisor flagged fatal (a vCPU it stopped) is reported
+ * before it is served, and served like any other; unflagged ones are not. */
+static void test_service_page_fatal(void)
+{
+	g_autoptr(DmIoBus) pio_bus = dm_io_bus_new("pio");
+	g_autoptr(DmIoBus) mmio_bus = dm_io_bus_new("mmio");
+	Probe p = {0};
+	FatalSeen f = {&p, 0, 0, FALSE};
+	DmIoDispatcher d = {pio_bus, mmio_bus, NULL, NULL, 0, record_fatal, &f};
+	g_autofree struct acrn_io_request_buffer *page = g_new0(struct acrn_io_request_buffer, 1);
+
+	g_assert_true(dm_io_bus_register(pio_bus, 0x3F8, 8, "uart", probe_io, &p, NULL));
+	for (guint i = 0; i < 3; i++) {
+		struct acrn_io_request *r = &page->req_slot[i];
+
+		r->type = ACRN_IOREQ_TYPE_PORTIO;
+		r->reqs.pio_request.direction = ACRN_IOREQ_DIR_READ;
+		r->reqs.pio_request.address = 0x3F8;
+		r->reqs.pio_request.size = 1;
+		r->processed = ACRN_IOREQ_STATE_PROCESSING;
+	}
+	page->req_slot[0].reserved0[1] = 0xffffffff; /* another reserved word means nothing */
+	page->req_slot[2].reserved0[0] = ACRN_HC_IOREQ_FLAG_FATAL;
+	g_assert_cmpuint(dm_io_service_page(&d, page, 3, NULL, NULL), ==, 3);
+	g_assert_true(f.called);
+	g_assert_cmpuint(f.vcpu, ==, 2);
+	g_assert_cmpuint(f.probe_calls_before, ==, 2); /* slot 2 not served yet */
+	g_assert_cmpuint(p.n, ==, 3);
+	/* without a callback it is just served */
+	d.fatal = NULL;
+	g_assert_cmpuint(dm_io_service_page(&d, page, 3, NULL, NULL), ==, 3);
+	g_assert_cmpuint(p.n, ==, 6);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/io/bus", test_bus);
 	g_test_add_func("/io/service-page", test_service_page);
+	g_test_add_func("/io/service-page-fatal", test_service_page_fatal);
 	g_test_add("/io/pci/ids", PciFixture, NULL, pci_setup, test_pci_ids, pci_teardown);
 	g_test_add("/io/pci/cf8", PciFixture, NULL, pci_setup, test_pci_cf8, pci_teardown);
 	g_test_add("/io/pci/cf9", PciFixture, NULL, pci_setup, test_pci_cf9, pci_teardown);

@@ -277,6 +277,34 @@ static void test_reboot(Env *e, gconstpointer data)
 	g_thread_join(guest);
 }
 
+static gpointer guest_dies(gpointer data)
+{
+	Env *e = data;
+	g_autoptr(GVariant) crash = NULL;
+
+	ctl_connect(e);
+	g_variant_unref(ctl_expect(e, "event", "hello"));
+	hsm_double_fatal_s5();
+	crash = ctl_expect(e, "event", "crash");
+	g_assert_cmpstr(acrn_dm_proto_get_str(crash, "reason", NULL), ==, "fatal-vcpu-exit");
+	return NULL;
+}
+
+/* The hypervisor stopped a vCPU (triple fault): its flagged S5 write is a
+ * crash (exit 4), not the poweroff an unflagged one is. */
+static void test_vcpu_fatal(Env *e, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(DmConfig) cfg = NULL;
+	g_autoptr(DmVm) vm = start_vm(e, &cfg, &error);
+	GThread *guest;
+
+	g_assert_no_error(error);
+	guest = g_thread_new("guest", guest_dies, e);
+	g_assert_cmpint(dm_vm_run(vm), ==, ACRN_DM_EXIT_CRASH);
+	g_thread_join(guest);
+}
+
 static gpointer guest_force_stop(gpointer data)
 {
 	Env *e = data;
@@ -513,6 +541,7 @@ int main(int argc, char **argv)
 #define ADD(name, fn) g_test_add(name, Env, NULL, env_setup, fn, env_teardown)
 	ADD("/vm/lifecycle", test_lifecycle);
 	ADD("/vm/reboot", test_reboot);
+	ADD("/vm/vcpu-fatal", test_vcpu_fatal);
 	ADD("/vm/force-stop", test_force_stop);
 	ADD("/vm/suspend-wakeup", test_suspend_wakeup);
 	ADD("/vm/reset-request", test_reset_request);

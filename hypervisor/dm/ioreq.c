@@ -16,16 +16,18 @@ void ioreq_reset_all(struct acrn_hc_io_request *page)
 		__atomic_store_n(&page[i].processed, ACRN_HC_IOREQ_STATE_FREE, __ATOMIC_RELEASE);
 }
 
-static void post(struct acrn_hc_io_request *slot, u32 type)
+static void post(struct acrn_hc_io_request *slot, u32 type, u32 flags)
 {
 	slot->type = type;
+	slot->hv_flags = flags;
 	slot->completion_polling = 0;
 	slot->kernel_handled = 0;
 	/* the body is complete before the HSM can see PENDING */
 	__atomic_store_n(&slot->processed, ACRN_HC_IOREQ_STATE_PENDING, __ATOMIC_RELEASE);
 }
 
-int ioreq_post_pio(struct acrn_hc_io_request *slot, u16 port, u32 size, bool write, u32 value)
+static int post_pio(struct acrn_hc_io_request *slot, u16 port, u32 size, bool write, u32 value,
+		    u32 flags)
 {
 	if (size != 1 && size != 2 && size != 4)
 		return -HV_EINVAL;
@@ -36,8 +38,18 @@ int ioreq_post_pio(struct acrn_hc_io_request *slot, u16 port, u32 size, bool wri
 	slot->reqs.pio.address = port;
 	slot->reqs.pio.size = size;
 	slot->reqs.pio.value = write ? value : 0;
-	post(slot, ACRN_HC_IOREQ_TYPE_PORTIO);
+	post(slot, ACRN_HC_IOREQ_TYPE_PORTIO, flags);
 	return 0;
+}
+
+int ioreq_post_pio(struct acrn_hc_io_request *slot, u16 port, u32 size, bool write, u32 value)
+{
+	return post_pio(slot, port, size, write, value, 0);
+}
+
+int ioreq_post_fatal_write(struct acrn_hc_io_request *slot, u16 port, u32 size, u32 value)
+{
+	return post_pio(slot, port, size, true, value, ACRN_HC_IOREQ_FLAG_FATAL);
 }
 
 int ioreq_post_mmio(struct acrn_hc_io_request *slot, u64 gpa, u32 size, bool write, u64 value)
@@ -51,7 +63,7 @@ int ioreq_post_mmio(struct acrn_hc_io_request *slot, u64 gpa, u32 size, bool wri
 	slot->reqs.mmio.address = gpa;
 	slot->reqs.mmio.size = size;
 	slot->reqs.mmio.value = write ? value : 0;
-	post(slot, ACRN_HC_IOREQ_TYPE_MMIO);
+	post(slot, ACRN_HC_IOREQ_TYPE_MMIO, 0);
 	return 0;
 }
 

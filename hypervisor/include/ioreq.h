@@ -16,6 +16,8 @@
 void ioreq_reset_all(struct acrn_hc_io_request *page);
 /* Post a PIO request in @slot: -EBUSY unless it is FREE; the state is written last. */
 int ioreq_post_pio(struct acrn_hc_io_request *slot, u16 port, u32 size, bool write, u32 value);
+/* The same port write flagged ACRN_HC_IOREQ_FLAG_FATAL: the hypervisor's, for a dead vCPU. */
+int ioreq_post_fatal_write(struct acrn_hc_io_request *slot, u16 port, u32 size, u32 value);
 /* Post an MMIO request: -EINVAL for a size other than 1/2/4/8, -EBUSY unless FREE. */
 int ioreq_post_mmio(struct acrn_hc_io_request *slot, u64 gpa, u32 size, bool write, u64 value);
 /*

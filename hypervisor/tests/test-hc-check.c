@@ -266,6 +266,7 @@ static void test_ioreq(void)
 	g_assert_cmpuint(page[0].reqs.pio.address, ==, 0x3f8);
 	g_assert_cmpuint(page[0].reqs.pio.direction, ==, ACRN_HC_IOREQ_DIR_READ);
 	g_assert_cmpuint(page[0].processed, ==, ACRN_HC_IOREQ_STATE_PENDING);
+	g_assert_cmpuint(page[0].hv_flags, ==, 0); /* the 0x5a fill is gone */
 	g_assert_cmpint(ioreq_post_pio(&page[0], 0x3f8, 1, false, 0), ==, -HV_EBUSY);
 	g_assert_cmpint(ioreq_complete(&page[0], &v), ==, -HV_EBUSY);
 	set_state(&page[0], ACRN_HC_IOREQ_STATE_PROCESSING);
@@ -288,6 +289,16 @@ static void test_ioreq(void)
 	set_state(&page[5], 77);
 	g_assert_cmpint(ioreq_complete(&page[5], &v), ==, -HV_EINVAL);
 	g_assert_cmpint(ioreq_post_pio(&page[5], 0, 1, false, 0), ==, -HV_EBUSY);
+	/* the hypervisor's S5 for a dead vCPU is flagged; the next request is not */
+	g_assert_cmpint(ioreq_post_fatal_write(&page[7], 0x404, 2, 0x3400), ==, 0);
+	g_assert_cmpuint(page[7].hv_flags, ==, ACRN_HC_IOREQ_FLAG_FATAL);
+	g_assert_cmpuint(page[7].reqs.pio.direction, ==, ACRN_HC_IOREQ_DIR_WRITE);
+	g_assert_cmphex(page[7].reqs.pio.value, ==, 0x3400);
+	g_assert_cmpint(ioreq_post_fatal_write(&page[8], 0x404, 3, 0), ==, -HV_EINVAL);
+	set_state(&page[7], ACRN_HC_IOREQ_STATE_COMPLETE);
+	g_assert_cmpint(ioreq_complete(&page[7], &v), ==, 0);
+	g_assert_cmpint(ioreq_post_pio(&page[7], 0x3f8, 1, false, 0), ==, 0);
+	g_assert_cmpuint(page[7].hv_flags, ==, 0);
 	/* RESET_VM: everything FREE again */
 	g_assert_cmpint(ioreq_post_pio(&page[6], 0x60, 1, false, 0), ==, 0);
 	ioreq_reset_all(page);

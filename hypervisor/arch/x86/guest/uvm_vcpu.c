@@ -201,12 +201,16 @@ static void park_while(struct vcpu *v, u32 req)
 		__asm__ volatile("hlt" ::: "memory");
 }
 
-/* Tell the Service VM's device model that the VM is off (as ACRN does after a triple fault). */
+/*
+ * Tell the Service VM's device model that the VM is off: an S5 write, as
+ * ACRN does after a triple fault, flagged as the hypervisor's so that our
+ * acrn-dm reports a crash (acrn_abi.h).
+ */
 static void post_poweroff(struct vcpu *v)
 {
 	struct acrn_hc_io_request *page = v->vm->ioreq_page;
 
-	if (page && !ioreq_post_pio(&page[v->id], UVM_PM1A_CNT, 2, true, UVM_PM1A_S5_OFF))
+	if (page && !ioreq_post_fatal_write(&page[v->id], UVM_PM1A_CNT, 2, UVM_PM1A_S5_OFF))
 		notify_dev_raise();
 }
 
