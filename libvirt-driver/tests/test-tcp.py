@@ -3,7 +3,9 @@ virtacrnd.conf): stock virsh and python-libvirt reach virtacrnd with
 acrn+tcp://127.0.0.1:PORT/system and manage VMs (acrnd running the acrn-dm
 stand-in); TCP clients get the same per-client limits as the UNIX sockets;
 virtacrnd refuses to start when listen_tcp is on without an explicit
-auth_tcp, or with an authentication mode it does not have."""
+auth_tcp, or with an authentication mode it does not have; the same for
+the TCP socket systemd passes (virtacrnd-tcp.socket)."""
+import os
 import socket
 import struct
 import subprocess
@@ -160,8 +162,55 @@ def test_virsh_and_events(s):
     s.virsh("undefine", "tcp1", uri=uri)
 
 
+def activated(s, conf_text):
+    """virtacrnd started as systemd starts it with virtacrnd-tcp.socket: the
+    listening TCP socket passed as fd 3 named virtacrnd-tcp. Returns the
+    process and the port."""
+    port = free_port()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", port))
+    listener.listen(16)
+    conf = s.write_file("activated.conf", conf_text)
+
+    def child_setup():
+        os.dup2(listener.fileno(), 3)
+        os.set_inheritable(3, True)
+
+    env = dict(os.environ, LISTEN_FDS="1", LISTEN_FDNAMES="virtacrnd-tcp")
+    log = open(os.path.join(s.dir, "activated.log"), "w")
+    s.logs["virtacrnd-activated"] = log.name
+    # LISTEN_PID must be the daemon's own pid: set it after fork, before exec
+    p = subprocess.Popen(["/bin/sh", "-c", 'LISTEN_PID=$$ exec "$0" "$@"', s.virtacrnd_bin,
+                          "--config", conf, "--bus-address", s.bus_address, "--verbose"],
+                         env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=child_setup,
+                         close_fds=False)
+    listener.close()
+    return p, port
+
+
+def test_socket_activation(s):
+    # without auth_tcp the passed TCP socket makes virtacrnd refuse to start
+    p, port = activated(s, "[server]\n")
+    check(p.wait(30) == 1, "virtacrnd with a TCP socket and no auth_tcp did not exit 1")
+    check("passed a TCP socket, but" in s.log("virtacrnd-activated") and
+          "sets no auth_tcp; refusing to start" in s.log("virtacrnd-activated"),
+          s.log("virtacrnd-activated"))
+    # with it, clients on the passed socket are served
+    p, port = activated(s, '[server]\nauth_tcp = "none"\n')
+    try:
+        uri = "acrn+tcp://127.0.0.1:%d/system" % port
+        s.virsh("define", s.write_file("a1.xml", s.vm_xml("act-tcp")), uri=uri)
+        out = s.virsh("list", "--all", "--name", uri=uri).stdout.split()
+        check(out == ["act-tcp"], "list over the activated TCP socket: %r" % out)
+        s.virsh("undefine", "act-tcp", uri=uri)
+    finally:
+        p.terminate()
+        p.wait(10)
+
+
 def test(s):
     test_refusals(s)
+    test_socket_activation(s)
     test_default_off(s)
     test_virsh_and_events(s)
 
