@@ -153,6 +153,14 @@ connection = sqlite:///{work}/nova_api.sqlite
     note(f"connection_uri {uri}, instances_path {nova_dir}/instances")
 
     drv = libvirt_driver.LibvirtDriver(fake.FakeVirtAPI(), read_only=False)
+    # Nova checks cpu_shared_set against the CPUs online in the host's CPU
+    # map. In the Service VM, CPU 1 is offline exactly because acrn-dm gave
+    # it to the hypervisor for User VMs, so virtacrnd's map (the Service
+    # VM's online CPUs) says [0] and Nova would refuse: Nova's view is
+    # stubbed to the CPUs User VMs can use. (A gap of virtacrnd's
+    # NODE_GET_CPU_MAP, not of the transport.)
+    online = mock.patch.object(drv._host, "get_online_cpus", return_value={0, 1})
+    online.start()
     with mock.patch.object(objects.InstanceList, "get_by_host", return_value=[]):
         drv.init_host("acrn-host")
     ok(NAME not in drv.list_instances(), "init_host over TCP; no instance yet")
