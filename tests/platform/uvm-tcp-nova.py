@@ -5,10 +5,10 @@ over acrn+tcp://127.0.0.1:PORT/system (the second part of uvm-chain.test's
 host hook, after uvm-tcp-host.py; the scenario is uvm-tcp-nova).
 
 Glance is replaced by GlanceDouble (a test double): local files stand in for
-the image service's kernel (tests/guests' pm-guest), ramdisk and raw root
-disk images, as in libvirt-driver/tests/test-nova-spawn.py.
+the image service's kernel (tests/guests' pm-guest) and raw root disk
+images, as in libvirt-driver/tests/test-nova-spawn.py.
 
-The path trick: Nova writes the instance's kernel, ramdisk and disk into
+The path trick: Nova writes the instance's kernel and disk into
 instances_path on THIS host and names them in the domain XML, but acrn-dm
 opens them in the Service VM. uvm-chain.test therefore puts the very files
 Nova will write (same contents, same absolute paths under $ACRN_NOVA_DIR)
@@ -28,7 +28,6 @@ if __name__ == "__main__" and sys.argv[1:2] != ["--seed"]:
 INSTANCE_UUID = "0d6b3c1a-2f4e-4a5b-9c8d-7e6f5a4b3c2d"
 IMAGE_ID = "1f0e2d3c-0000-4000-8000-000000000001"
 KERNEL_ID = "1f0e2d3c-0000-4000-8000-00000000000a"
-RAMDISK_ID = "1f0e2d3c-0000-4000-8000-00000000000b"
 NAME = "instance-00000001"
 # pm-guest presses nothing itself: on the ACPI power button it powers off
 CMDLINE = "pm_guest.mode=button"
@@ -56,7 +55,7 @@ def seed(tree, nova_dir, kernel):
     inst = os.path.join(tree + nova_dir, "instances", INSTANCE_UUID)
     os.makedirs(inst, exist_ok=True)
     shutil.copyfile(kernel, os.path.join(inst, "kernel"))
-    for name, size in (("ramdisk", 4096), ("disk", 1 << 20)):
+    for name, size in (("disk", 1 << 20),):
         with open(os.path.join(inst, name), "wb") as f:
             f.truncate(size)
 
@@ -68,10 +67,12 @@ class GlanceDouble:
     def __init__(self, directory, kernel):
         self.images = {}
         os.makedirs(directory, exist_ok=True)
+        # No ramdisk image: pm-guest's boot header takes no initramfs
+        # (acrn-dm refuses one: "does not fit between the kernel and the
+        # end of low RAM"), and Nova boots kernel_id without ramdisk_id.
         for image_id, name, fmt, props in (
                 (KERNEL_ID, "vmlinuz", "aki", {}),
-                (RAMDISK_ID, "initrd.img", "ari", {}),
-                (IMAGE_ID, "root.raw", "raw", {"kernel_id": KERNEL_ID, "ramdisk_id": RAMDISK_ID,
+                (IMAGE_ID, "root.raw", "raw", {"kernel_id": KERNEL_ID,
                                                "os_command_line": CMDLINE})):
             path = os.path.join(directory, name)
             if image_id == KERNEL_ID:
@@ -171,9 +172,9 @@ connection = sqlite:///{work}/nova_api.sqlite
     inst = objects.Instance(
         context=ctx, uuid=INSTANCE_UUID, id=1, host="acrn-host", node="acrn-host",
         project_id="p", user_id="u", flavor=flavor, memory_mb=128, vcpus=1, root_gb=1,
-        ephemeral_gb=0, kernel_id=KERNEL_ID, ramdisk_id=RAMDISK_ID, image_ref=IMAGE_ID,
+        ephemeral_gb=0, kernel_id=KERNEL_ID, ramdisk_id="", image_ref=IMAGE_ID,
         system_metadata={"image_disk_format": "raw", "image_kernel_id": KERNEL_ID,
-                         "image_ramdisk_id": RAMDISK_ID, "image_os_command_line": CMDLINE},
+                         "image_os_command_line": CMDLINE},
         numa_topology=None, pci_requests=None, pci_devices=objects.PciDeviceList(),
         resources=None, config_drive="", os_type=None, vm_mode=None, metadata={},
         info_cache=objects.InstanceInfoCache(network_info=network_model.NetworkInfo([])),
