@@ -38,8 +38,13 @@ void domain_state_to_libvirt(const char *state, const char *reason, int *vir_sta
 	} else if (g_strcmp0(state, "suspended") == 0) {
 		*vir_state = VIR_DOMAIN_PMSUSPENDED;
 	} else if (g_strcmp0(state, "stopping") == 0) {
-		*vir_state = VIR_DOMAIN_SHUTDOWN;
-		*vir_reason = VIR_DOMAIN_SHUTDOWN_USER;
+		/* The power button was pressed and the guest has not acted yet:
+		 * libvirt (QEMU) still says running then.  Nova's graceful
+		 * power_off polls the state after asking for a shutdown and
+		 * takes VIR_DOMAIN_SHUTDOWN for "already off": it would destroy
+		 * a guest that is still shutting down. */
+		*vir_state = VIR_DOMAIN_RUNNING;
+		*vir_reason = VIR_DOMAIN_RUNNING_BOOTED;
 	} else if (g_strcmp0(state, "crashed") == 0) {
 		/* acrnd's crashed VM has no device model any more: libvirt's
 		 * on_crash=destroy outcome, "shut off (crashed)".  (libvirt's

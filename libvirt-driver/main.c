@@ -27,6 +27,11 @@
 #define SOCK_RW	   "virtacrnd-sock"
 #define SOCK_RO	   "virtacrnd-sock-ro"
 #define SOCK_ADMIN "virtacrnd-admin-sock"
+#define SOCK_TCP   "virtacrnd-tcp"
+
+/* libvirt's default TCP port for its remote protocol (libvirtd's tcp_port),
+ * which acrn+tcp://HOST/system connects to when the URI names none. */
+#define VIRTACRND_DEFAULT_TCP_PORT 16509
 
 /* The libvirt API level we implement, reported by CONNECT_GET_LIB_VERSION
  * (Nova gates on it; Debian 12's libvirt is 9.0.0). */
@@ -68,10 +73,105 @@ static void on_clients_changed(RpcServer *server, gpointer data)
 	}
 }
 
-/* Reads the [server] limits of virtacrnd.conf (a GKeyFile). A missing
- * default file means the defaults; a named file must exist. */
+/* The TCP listener settings of virtacrnd.conf (libvirtd's names). */
+typedef struct {
+	gboolean listen_tcp;
+	char *listen_addr; /* NULL: every local address */
+	guint16 tcp_port;
+	/* "none" is the only mode; NULL when the file does not say. */
+	char *auth_tcp;
+} TcpConfig;
+
+static void tcp_config_clear(TcpConfig *tcp)
+{
+	g_clear_pointer(&tcp->listen_addr, g_free);
+	g_clear_pointer(&tcp->auth_tcp, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TcpConfig, tcp_config_clear)
+
+/* A string value as libvirtd.conf writes it (listen_addr = "0.0.0.0"):
+ * one pair of double quotes around it is dropped. */
+static char *config_string(GKeyFile *kf, const char *path, const char *key, GError **error)
+{
+	g_autofree char *v = g_key_file_get_value(kf, "server", key, error);
+	gsize n;
+
+	if (!v)
+		return NULL;
+	g_strstrip(v);
+	n = strlen(v);
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		memmove(v, v + 1, n - 2);
+		v[n - 2] = '\0';
+	}
+	if (!*v || strchr(v, '"')) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "%s: bad value for %s", path, key);
+		return NULL;
+	}
+	return g_steal_pointer(&v);
+}
+
+/* listen_tcp, listen_addr, tcp_port and auth_tcp of [server]; FALSE (with
+ * error) for a setting that is not one of those or is malformed. */
+static gboolean load_tcp_setting(GKeyFile *kf, const char *path, const char *key, TcpConfig *tcp,
+				 gboolean *known, GError **error)
+{
+	g_autofree char *v = NULL;
+	guint64 n;
+
+	*known = TRUE;
+	if (strcmp(key, "listen_tcp") == 0) {
+		if (!(v = config_string(kf, path, key, error)))
+			return FALSE;
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "%s: listen_tcp must be 0 or 1", path);
+			return FALSE;
+		}
+		tcp->listen_tcp = v[0] == '1';
+	} else if (strcmp(key, "listen_addr") == 0) {
+		if (!(v = config_string(kf, path, key, error)))
+			return FALSE;
+		g_free(tcp->listen_addr);
+		tcp->listen_addr = g_steal_pointer(&v);
+	} else if (strcmp(key, "tcp_port") == 0) {
+		if (!(v = config_string(kf, path, key, error)))
+			return FALSE;
+		if (!g_ascii_string_to_unsigned(v, 10, 1, 65535, &n, NULL)) {
+			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+				    "%s: tcp_port must be a port number from 1 to 65535", path);
+			return FALSE;
+		}
+		tcp->tcp_port = (guint16)n;
+	} else if (strcmp(key, "auth_tcp") == 0) {
+		if (!(v = config_string(kf, path, key, error)))
+			return FALSE;
+		/* libvirtd also knows "sasl" and "polkit"; virtacrnd has
+		 * neither, and silently downgrading them to "none" would open
+		 * the port to everybody. */
+		if (strcmp(v, "none") != 0) {
+			g_set_error(
+			    error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "%s: auth_tcp = \"%s\" is not supported; the only mode is "
+			    "\"none\" (no authentication: every client reaching the "
+			    "port has full access), otherwise tunnel the local socket over SSH",
+			    path, v);
+			return FALSE;
+		}
+		g_free(tcp->auth_tcp);
+		tcp->auth_tcp = g_steal_pointer(&v);
+	} else {
+		*known = FALSE;
+	}
+	return TRUE;
+}
+
+/* Reads the [server] group of virtacrnd.conf (a GKeyFile): the limits and
+ * the TCP listener. A missing default file means the defaults; a named
+ * file must exist. */
 static gboolean load_config(const char *path, gboolean must_exist, RpcServerConfig *config,
-			    GError **error)
+			    TcpConfig *tcp, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	static const struct {
@@ -100,6 +200,11 @@ static gboolean load_config(const char *path, gboolean must_exist, RpcServerConf
 	for (gsize i = 0; names && names[i]; i++) {
 		gboolean known = FALSE;
 		guint64 v;
+
+		if (!load_tcp_setting(kf, path, names[i], tcp, &known, error))
+			return FALSE;
+		if (known)
+			continue;
 
 		for (gsize k = 0; k < G_N_ELEMENTS(keys); k++) {
 			if (strcmp(names[i], keys[k].key) != 0)
@@ -144,7 +249,7 @@ static gboolean parse_version(const char *s, guint64 *out)
 }
 
 /* Sockets passed by systemd, matched by FileDescriptorName=. */
-static int adopt_activated_sockets(RpcServer *server)
+static int adopt_activated_sockets(RpcServer *server, gboolean tcp_allowed, const char *config_path)
 {
 	char **names = NULL;
 	int n = acrn_sd_listen_fds(&names);
@@ -166,7 +271,21 @@ static int adopt_activated_sockets(RpcServer *server)
 		else if (g_strcmp0(name, SOCK_ADMIN) == 0 ||
 			 g_strcmp0(name, "virtacrnd-admin.socket") == 0)
 			rpc_server_add_listener(server, fd, RPC_SOCKET_ADMIN);
-		else {
+		else if (g_strcmp0(name, SOCK_TCP) == 0 ||
+			 g_strcmp0(name, "virtacrnd-tcp.socket") == 0) {
+			/* Opening TCP needs the same explicit consent as
+			 * listen_tcp (check_tcp_consent()). */
+			if (!tcp_allowed) {
+				fprintf(stderr,
+					"virtacrnd: systemd passed a TCP socket, but %s sets no "
+					"auth_tcp; refusing to start (auth_tcp = \"none\" lets "
+					"every client that reaches the port manage all VMs)\n",
+					config_path);
+				g_strfreev(names);
+				return -1;
+			}
+			rpc_server_add_listener(server, fd, RPC_SOCKET_TCP);
+		} else {
 			g_warning("ignoring activated socket %d with unknown name '%s'", fd, name);
 			close(fd);
 			continue;
@@ -231,6 +350,7 @@ int main(int argc, char **argv)
 	gboolean verbose = FALSE, version = FALSE, no_activation = FALSE;
 	int timeout = 0;
 	RpcServerConfig config = {0};
+	g_auto(TcpConfig) tcp = {.tcp_port = VIRTACRND_DEFAULT_TCP_PORT};
 	AcrndClient *acrnd = NULL;
 	Daemon d = {0};
 	int activated;
@@ -293,8 +413,20 @@ int main(int argc, char **argv)
 		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
 
 	if (!load_config(config_path ? config_path : VIRTACRND_CONFIG_FILE, config_path != NULL,
-			 &config, &error)) {
+			 &config, &tcp, &error)) {
 		fprintf(stderr, "virtacrnd: %s\n", error->message);
+		return 2;
+	}
+	/* Unlike libvirtd (whose default auth_tcp is "sasl"), no default
+	 * applies: the only mode gives every client that reaches the port
+	 * full access, which must be asked for in so many words. */
+	if (tcp.listen_tcp && !tcp.auth_tcp) {
+		fprintf(
+		    stderr,
+		    "virtacrnd: %s: listen_tcp = 1 needs an explicit auth_tcp setting; the only "
+		    "one is auth_tcp = \"none\", which lets every client that reaches the port "
+		    "manage all VMs\n",
+		    config_path ? config_path : VIRTACRND_CONFIG_FILE);
 		return 2;
 	}
 	config.session = session_mode;
@@ -331,7 +463,13 @@ int main(int argc, char **argv)
 	d.server->clients_changed_data = &d;
 	events_attach(d.server);
 
-	activated = no_activation || socket_dir ? 0 : adopt_activated_sockets(d.server);
+	activated =
+	    no_activation || socket_dir
+		? 0
+		: adopt_activated_sockets(d.server, tcp.auth_tcp != NULL,
+					  config_path ? config_path : VIRTACRND_CONFIG_FILE);
+	if (activated < 0)
+		return 1;
 	if (!activated) {
 		g_autofree char *dir = NULL;
 
@@ -348,6 +486,22 @@ int main(int argc, char **argv)
 		g_message("listening in %s", dir);
 	} else {
 		g_message("using %d socket(s) from systemd", activated);
+	}
+	if (tcp.listen_tcp && activated) {
+		/* The shipped unit runs in a network namespace of its own
+		 * (PrivateNetwork=yes): a socket bound here would be unreachable. */
+		g_warning("listen_tcp is ignored under socket activation: enable "
+			  "virtacrnd-tcp.socket instead");
+	} else if (tcp.listen_tcp) {
+		int n = rpc_server_listen_tcp(d.server, tcp.listen_addr, tcp.tcp_port, &error);
+
+		if (n < 0) {
+			fprintf(stderr, "virtacrnd: %s\n", error->message);
+			return 1;
+		}
+		g_message("listening on TCP %s port %u (%d socket(s)), auth_tcp = none: no "
+			  "authentication",
+			  tcp.listen_addr ? tcp.listen_addr : "(every address)", tcp.tcp_port, n);
 	}
 
 	g_unix_signal_add(SIGTERM, on_signal, &d);

@@ -1,4 +1,4 @@
-/* One client connection: non-blocking packet I/O on a UNIX socket, the
+/* One client connection: non-blocking packet I/O on a socket, the
  * connection's protocol state (opened, read-only, event callbacks, console
  * stream) and the queue of outgoing packets. */
 #pragma once
@@ -12,6 +12,10 @@ typedef enum {
 	RPC_SOCKET_RW,
 	RPC_SOCKET_RO,
 	RPC_SOCKET_ADMIN,
+	/* listen_tcp with auth_tcp = "none": no peer credentials exist, so
+	 * every client has the read-write socket's full access (libvirt's
+	 * own rule for an unauthenticated TCP listener). */
+	RPC_SOCKET_TCP,
 } RpcSocketKind;
 
 typedef struct RpcServer RpcServer;

@@ -8,6 +8,9 @@
 #include <glib-unix.h>
 #include <libxml/parser.h>
 #include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pwd.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -212,6 +215,10 @@ static gboolean peer_authorized(RpcServer *server, RpcClient *client)
 	switch (client->kind) {
 	case RPC_SOCKET_RO:
 		return TRUE;
+	case RPC_SOCKET_TCP:
+		/* auth_tcp = "none", the only TCP mode (main.c refuses others):
+		 * whoever reaches the port is trusted, as with libvirtd. */
+		return TRUE;
 	case RPC_SOCKET_RW:
 		return server->config.have_rw_gid && client->fd >= 0 &&
 		       peer_in_group(client->fd, client->uid, client->gid, server->config.rw_gid);
@@ -221,6 +228,27 @@ static gboolean peer_authorized(RpcServer *server, RpcClient *client)
 	}
 }
 
+/* Calls are small request/reply exchanges: without TCP_NODELAY, Nagle's
+ * algorithm and the peer's delayed ACK hold a reply that follows another
+ * small write for up to 40 ms.  TCP keepalive drops peers that vanished
+ * without a FIN (a host that went away) even when the client did not ask
+ * for libvirt's keepalive. */
+static void tcp_client_setup(RpcClient *client)
+{
+	struct sockaddr_storage sa;
+	socklen_t salen = sizeof(sa);
+	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
+	int one = 1;
+
+	setsockopt(client->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(client->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	if (getpeername(client->fd, (struct sockaddr *)&sa, &salen) == 0)
+		getnameinfo((struct sockaddr *)&sa, salen, host, sizeof(host), serv, sizeof(serv),
+			    NI_NUMERICHOST | NI_NUMERICSERV);
+	g_message("client %" G_GUINT64_FORMAT " connected over TCP from %s port %s", client->id,
+		  host, serv);
+}
+
 RpcClient *rpc_server_adopt(RpcServer *server, int fd, RpcSocketKind kind)
 {
 	RpcClient *client = rpc_client_new(server, fd, kind);
@@ -228,7 +256,14 @@ RpcClient *rpc_server_adopt(RpcServer *server, int fd, RpcSocketKind kind)
 	socklen_t len = sizeof(cred);
 
 	client->id = server->next_client_id++;
-	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+	if (kind == RPC_SOCKET_TCP) {
+		/* No credentials on TCP: the client stays the least privileged
+		 * user for logging; peer_authorized() trusts the listener. */
+		client->uid = (uid_t)-1;
+		client->gid = (gid_t)-1;
+		if (fd >= 0)
+			tcp_client_setup(client);
+	} else if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 		client->uid = cred.uid;
 		client->gid = cred.gid;
 		client->pid = cred.pid;
@@ -378,5 +413,87 @@ fail_close : {
 fail:
 	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "%s: %s", path,
 		    g_strerror(errno));
+	return -1;
+}
+
+/* One listening TCP socket; -1 with errno set. */
+static int bind_tcp_one(const struct addrinfo *ai)
+{
+	int one = 1;
+	int fd =
+	    socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+
+	if (fd < 0)
+		return -1;
+	/* A restart must not wait for the previous run's TIME_WAIT sockets. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		goto fail;
+	/* The IPv4 wildcard is bound separately: a dual-stack IPv6 socket
+	 * would take its port and make that bind fail. */
+	if (ai->ai_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+		goto fail;
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0)
+		goto fail;
+	return fd;
+
+fail : {
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+	return -1;
+}
+}
+
+int rpc_server_listen_tcp(RpcServer *server, const char *addr, guint16 port, GError **error)
+{
+	struct addrinfo hints = {
+	    .ai_family = AF_UNSPEC,
+	    .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_ADDRCONFIG,
+	};
+	struct addrinfo *res = NULL;
+	char service[8];
+	const char *node = addr && *addr ? addr : NULL;
+	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
+	int rc, saved = 0;
+
+	g_snprintf(service, sizeof(service), "%u", port);
+	rc = getaddrinfo(node, service, &hints, &res);
+	if (rc != 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "listen_addr '%s': %s",
+			    node ? node : "(any)", gai_strerror(rc));
+		return -1;
+	}
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		int fd = bind_tcp_one(ai);
+
+		if (fd < 0) {
+			/* An address family the host lacks is no error as long
+			 * as another address of the name works. */
+			if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL) {
+				saved = errno;
+				goto fail;
+			}
+			continue;
+		}
+		g_array_append_val(fds, fd);
+	}
+	if (fds->len == 0) {
+		saved = EADDRNOTAVAIL;
+		goto fail;
+	}
+	freeaddrinfo(res);
+	for (guint i = 0; i < fds->len; i++)
+		rpc_server_add_listener(server, g_array_index(fds, int, i), RPC_SOCKET_TCP);
+	return (int)fds->len;
+
+fail:
+	freeaddrinfo(res);
+	for (guint i = 0; i < fds->len; i++)
+		close(g_array_index(fds, int, i));
+	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "TCP %s port %u: %s",
+		    node ? node : "(any address)", port, g_strerror(saved));
 	return -1;
 }

@@ -1,5 +1,6 @@
-/* The listening sockets (rw, ro, admin) and the set of connected clients.
- * Sockets come from systemd (socket activation) or are bound here. */
+/* The listening sockets (rw, ro, admin, and TCP when configured) and the
+ * set of connected clients.  Sockets come from systemd (socket activation)
+ * or are bound here. */
 #pragma once
 
 #include <glib.h>
@@ -80,6 +81,10 @@ void rpc_server_free(RpcServer *server);
 void rpc_server_add_listener(RpcServer *server, int fd, RpcSocketKind kind);
 /* Creates, binds and listens on a UNIX socket path with the given mode. */
 int rpc_server_bind_unix(const char *path, mode_t mode, GError **error);
+/* Binds and listens on every address `addr` resolves to (NULL or "" for all
+ * local addresses) at TCP `port`, adding each as an RPC_SOCKET_TCP listener.
+ * Returns the number of listeners added, or -1 with nothing added. */
+int rpc_server_listen_tcp(RpcServer *server, const char *addr, guint16 port, GError **error);
 guint rpc_server_n_clients(RpcServer *server);
 /* Adds an accepted connection; used by the listener and the fuzz target. */
 RpcClient *rpc_server_adopt(RpcServer *server, int fd, RpcSocketKind kind);

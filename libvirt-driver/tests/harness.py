@@ -239,7 +239,9 @@ def run(test, **stack_args):
 
 def nova_conf(s):
     """nova.conf for Nova's LibvirtDriver against this stack (raw images, sqlite,
-    no other OpenStack service), in s.dir/nova; returns (that dir, the file)."""
+    no other OpenStack service), in s.dir/nova; returns (that dir, the file).
+    Nova connects to s.nova_uri if the test set one (acrn+tcp://), else to
+    the local socket."""
     d = os.path.join(s.dir, "nova")
     for sub in ("instances", "state", "lock"):
         os.makedirs(os.path.join(d, sub), exist_ok=True)
@@ -253,7 +255,7 @@ my_ip = 127.0.0.1
 host = acrn-host
 [libvirt]
 virt_type = kvm
-connection_uri = {s.uri}
+connection_uri = {getattr(s, 'nova_uri', s.uri)}
 images_type = raw
 use_cow_images = False
 cpu_mode = none

@@ -270,4 +270,25 @@ def test(s):
             p.stop()
 
 
-run(test)
+def tcp_stack(s):
+    """Makes the stack's virtacrnd listen on TCP too, and Nova use it
+    (test-nova-tcp.py: the same spawn over acrn+tcp://)."""
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    conf = s.write_file("tcp.conf", '[server]\nlisten_tcp = 1\nlisten_addr = "127.0.0.1"\n'
+                        'tcp_port = "%d"\nauth_tcp = "none"\n' % port)
+    s.start_virtacrnd(["--config", conf])
+    s.nova_uri = "acrn+tcp://127.0.0.1:%d/system" % port
+
+
+if os.environ.get("NOVA_SPAWN_OVER_TCP") == "1":
+    def test_over_tcp(s):
+        tcp_stack(s)
+        test(s)
+        check("connected over TCP from 127.0.0.1" in s.log("virtacrnd"),
+              "Nova did not use the TCP listener")
+    run(test_over_tcp, start_virtacrnd=False)
+else:
+    run(test)

@@ -2,7 +2,8 @@
 virsh shutdown "shut off (shutdown)", after destroy "shut off (destroyed)"
 also right after a listing, after a guest crash with on_crash=destroy and
 after the device model dies "shut off (crashed)"; the device model's death
-is a Stopped Failed event, not a guest panic."""
+is a Stopped Failed event, not a guest panic. While the guest has the
+power button but is not off yet, the domain is running."""
 import os
 import subprocess
 import time
@@ -25,7 +26,26 @@ def wait_reason(s, name, want, timeout=20):
     raise AssertionError("%s: %r, expected %r" % (name, last, want))
 
 
+def test_stopping(s):
+    """A guest that got the power button but has not powered off yet is
+    still running for libvirt clients (libvirt says so for QEMU): Nova's
+    graceful power_off takes any shut-down state for done and destroys."""
+    s.virsh("define", s.write_file("st.xml", s.vm_xml("st", kernel_args="standin.shutdown=ignore")))
+    s.virsh("start", "st")
+    s.virsh("shutdown", "st")
+    r = subprocess.run(["gdbus", "call", "--address", s.bus_address, "--dest", "org.acrn.Acrnd1",
+                        "--object-path", "/org/acrn/Acrnd1", "--method",
+                        "org.freedesktop.DBus.ObjectManager.GetManagedObjects"],
+                       capture_output=True, text=True, check=True)
+    check("'stopping'" in r.stdout, "acrnd's state is not stopping: " + r.stdout[-2000:])
+    got = reason(s, "st")
+    check(got == "running (booted)", "a VM waiting for its guest to shut down: %r" % got)
+    s.virsh("destroy", "st")
+    s.virsh("undefine", "st")
+
+
 def test(s):
+    test_stopping(s)
     envv = dict(os.environ, HOME=s.dir)
     events = open(os.path.join(s.dir, "events.txt"), "w")
     watcher = subprocess.Popen([s.virsh_bin, "-c", s.uri, "event", "--loop",

@@ -51,7 +51,7 @@ for unit in acrnd.service virtacrnd.service; do
 	sed -e "s|@sbindir@|$work/sbin|g" -e "s|@bindir@|$work/bin|g" \
 		"$srcdir/$unit.in" >"$work/units/$unit"
 done
-for unit in virtacrnd.socket virtacrnd-ro.socket virtacrnd-admin.socket; do
+for unit in virtacrnd.socket virtacrnd-ro.socket virtacrnd-admin.socket virtacrnd-tcp.socket; do
 	cp "$srcdir/$unit" "$work/units/$unit"
 done
 
@@ -96,6 +96,10 @@ expect "$u/virtacrnd-ro.socket" "SocketMode=0666"
 expect "$u/virtacrnd-admin.socket" "ListenStream=/run/libvirt/virtacrnd-admin-sock"
 expect "$u/virtacrnd-admin.socket" "FileDescriptorName=virtacrnd-admin-sock"
 expect "$u/virtacrnd-admin.socket" "SocketMode=0600"
+# Unauthenticated: installed, never enabled by a default preset or WantedBy
+# of another unit; the name is the one virtacrnd adopts as TCP.
+expect "$u/virtacrnd-tcp.socket" "FileDescriptorName=virtacrnd-tcp"
+expect "$u/virtacrnd-tcp.socket" "ListenStream=16509"
 expect "$srcdir/org.acrn.Acrnd1.service" "SystemdService=dbus-org.acrn.Acrnd1.service"
 expect "$srcdir/org.acrn.Acrnd1.service" "Name=org.acrn.Acrnd1"
 expect "$srcdir/org.acrn.Acrnd1.service" "User=root"

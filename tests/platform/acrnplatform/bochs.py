@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from . import pace, terminal
@@ -24,7 +25,7 @@ cpu: model={cpu_model}, count={cpus}, ips=50000000
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 {drives}boot: cdrom
-{com1}
+{net}{com1}
 {com2}log: bochs.log
 panic: action=fatal
 error: action=report
@@ -57,6 +58,8 @@ END = re.compile(r"ACRN-PLATFORM: end (\S+) status=(\d+)")
 PLAN = re.compile(r"^(?:ACRN-HV: )?1\.\.(\d+)")
 # a pre-launched VM's vUART line, forwarded by the hypervisor
 PRELAUNCH_LINE = re.compile(r"ACRN-HV: vm\d+ (\S+): (.*)$")
+# The Service VM asks the runner to start the --host-hook program.
+HOST_HOOK = re.compile(r"ACRN-PLATFORM: host-hook\b")
 HV_TAP = re.compile(r"^(?:ACRN-HV: )?(not ok|ok)\b(?:\s*\d+)?\s*(?:-\s*)?(.*)$")
 
 MODES = ("hv", "native", "selftest", "linux")
@@ -177,7 +180,8 @@ class Run:
 	def __init__(self, rundir, iso, mode="hv", cpus=1, megs=512, timeout=300,
 		     scenarios=(), com2=False, echo=None, keep=False, out=sys.stdout,
 		     idle_timeout=150, interactive=False, host_pace=None, cpu_quota=None,
-		     cpu_model=DEFAULT_CPU_MODEL, com2_port=None, disk=None, prelaunched=None):
+		     cpu_model=DEFAULT_CPU_MODEL, com2_port=None, disk=None, prelaunched=None,
+		     net=None, host_hook=None):
 		if mode not in MODES:
 			raise ValueError(mode)
 		self.rundir = os.path.abspath(rundir)
@@ -207,6 +211,12 @@ class Run:
 		self.disk = disk
 		# COM2 on a TCP socket for the hypervisor's debug shell (overrides com2).
 		self.com2_port = com2_port
+		# The emulated network (Net) or None: no NIC at all.
+		self.net = net
+		# Program run on the host when the Service VM prints
+		# "ACRN-PLATFORM: host-hook"; its TAP lines join the results.
+		self.host_hook = host_hook
+		self.hook = None
 		self.echo = echo
 		self.keep = keep
 		self.tap = Tap(out, live=echo is not out and not interactive)
@@ -249,8 +259,9 @@ class Run:
 				  f"ata1-master: type=cdrom, path={self.iso}, status=inserted\n")
 		else:
 			drives = f"ata0-master: type=cdrom, path={self.iso}, status=inserted\n"
+		net = self.net.bochsrc(self.rundir) if self.net else ""
 		rc = BOCHSRC.format(memory=memory, drives=drives, cpus=self.cpus, iso=self.iso, com1=com1, com2=com2,
-				    cpu_model=self.cpu_model)
+				    cpu_model=self.cpu_model, net=net)
 		path = os.path.join(self.rundir, "bochsrc")
 		with open(path, "w") as f:
 			f.write(rc)
@@ -276,6 +287,9 @@ class Run:
 		m = PRELAUNCH_LINE.search(text)
 		if m and m.group(1) in self.prelaunched:
 			self._prelaunch_line(self.prelaunched[m.group(1)], m.group(1), m.group(2).strip())
+			return
+		if HOST_HOOK.search(text):
+			self._start_host_hook()
 			return
 		m = STATS.search(text)
 		if m:
@@ -319,6 +333,33 @@ class Run:
 			if text.startswith("#") or text.startswith("ACRN-HV: #"):
 				self.tap.comment(text.split("#", 1)[1].strip())
 
+	def _start_host_hook(self):
+		if not self.host_hook:
+			self.tap.result(False, "the Service VM asked for a host hook, but none was given "
+					"(--host-hook)")
+			return
+		if self.hook:
+			self.tap.result(False, "the Service VM asked for the host hook twice")
+			return
+		env = dict(os.environ, ACRN_PLATFORM_RUNDIR=self.rundir)
+		if self.net:
+			env.update(self.net.environment())
+		self.tap.comment(f"host hook: {self.host_hook} at {self.elapsed():.1f} s wall, "
+				 f"{self.emulated:.1f} emulator-s")
+		self.hook = HostHook(self.host_hook, self.rundir, env)
+
+	def _host_hook_lines(self, final=False):
+		if not self.hook:
+			return
+		for text in self.hook.lines(final):
+			m = TAP_LINE.match(text)
+			if m:
+				self.tap.result(m.group(1) == "ok", f"host: {m.group(2)}")
+			elif text.startswith("#"):
+				self.tap.comment(f"host: {text[1:].strip()}")
+			elif PLAN.match(text) is None and text:
+				self.tap.comment(f"host: {text}")
+
 	def _prelaunch_line(self, st, name, text):
 		if text == "powered off (S5)":
 			st["off"] = True
@@ -347,6 +388,8 @@ class Run:
 		if self.host_pace is None:
 			self.host_pace = pace.host_pace(cache_dir())
 		limits = pace.Limits(self.timeout, self.idle_timeout, self.host_pace.factor)
+		if self.net:
+			self.tap.comment(f"bochs: e1000 NIC on slirp, {self.net.describe()}")
 		self.tap.comment(f"bochs: {self.mode} mode, {self.cpus} CPU(s), {self.megs} MB, "
 				 f"time limit {self.timeout} emulator-s, idle limit {self.idle_timeout} "
 				 f"emulator-s, {self.host_pace.describe()}, run dir {self.rundir}")
@@ -379,6 +422,9 @@ class Run:
 			for text in Console(os.path.join(self.rundir, name)).poll(final=True):
 				self.line(text)
 		self.seen.setdefault("end", 0.0)
+		if self.hook:
+			self.hook.stop()
+			self._host_hook_lines(final=True)
 		self._verdict(status, None)
 		self.tap.plan()
 		return 0 if self.tap.failed == 0 else 1
@@ -419,6 +465,7 @@ class Run:
 						for text in c.poll(final=exited):
 							last_output_cpu = cpu
 							self.line(text)
+					self._host_hook_lines()
 					if exited:
 						break
 					if panic_at is None and ("panic" in self.seen or "kpanic" in self.seen):
@@ -445,6 +492,11 @@ class Run:
 					for c in consoles:
 						for text in c.poll(final=True):
 							self.line(text)
+				if self.hook:
+					# The Service VM is gone: nothing a hook still waits
+					# for can happen any more.
+					self.hook.stop()
+					self._host_hook_lines(final=True)
 			self.seen.setdefault("end", self.elapsed())
 			self.seen_emulated.setdefault("end", limits.emulated(bochs.cpu_seconds()))
 			wall = self.elapsed()
@@ -488,6 +540,12 @@ class Run:
 				elif self.ended[s] != 0 and not self.scenario_fails.get(s):
 					t.result(False, f"scenario {s} exited with status {self.ended[s]}")
 			t.result("done" in self.seen, "init finished the scenarios and powered off")
+		if self.host_hook:
+			h = self.hook
+			t.result(h is not None and h.returncode == 0 and not h.killed,
+				 "host hook ran and finished with status 0 before the Service VM powered off"
+				 + ("" if h else " (never started)") +
+				 (f" (status {h.returncode}{', killed' if h.killed else ''})" if h else ""))
 		for name, st in self.prelaunched.items():
 			t.result(st["results"] > 0 and st["plan"] == st["results"],
 				 f"pre-launched VM {name} printed its results ({st['results']}, plan {st['plan']})")
@@ -544,3 +602,86 @@ class Run:
 				tail = []
 			for l in tail:
 				t.comment(f"serial: {ANSI.sub('', l).rstrip()}")
+
+
+class Net:
+	"""An e1000 NIC on Bochs's user-mode network (slirp): the Service VM is
+	10.0.2.15/24 behind a NAT whose gateway (10.0.2.2) is the host; each
+	guest TCP port in `guest_ports` is reachable from the host at
+	127.0.0.1:<a free port chosen here>. Nothing is needed on the host (no
+	tap device, no root)."""
+
+	MAC = "52:54:00:12:34:56"
+	GUEST_ADDR = "10.0.2.15"
+
+	def __init__(self, guest_ports):
+		self.forwards = [(terminal.free_port(), int(p)) for p in guest_ports]
+
+	def bochsrc(self, rundir):
+		with open(os.path.join(rundir, "slirp.conf"), "w") as f:
+			# the first line is mandatory (Bochs's slirp.conf format)
+			f.write("# slirp config\n")
+			for host, guest in self.forwards:
+				f.write(f"hostfwd = tcp:127.0.0.1:{host}-:{guest}\n")
+		return (f"pci: enabled=1, chipset=i440fx, slot1=e1000\n"
+			f"e1000: enabled=1, mac={self.MAC}, ethmod=slirp, script=slirp.conf\n")
+
+	def environment(self):
+		"""ACRN_PLATFORM_HOSTFWD_<guest port>=<host port> for each forward."""
+		return {f"ACRN_PLATFORM_HOSTFWD_{g}": str(h) for h, g in self.forwards}
+
+	def describe(self):
+		return ", ".join(f"host 127.0.0.1:{h} -> Service VM port {g}" for h, g in self.forwards)
+
+
+class HostHook:
+	"""The --host-hook program, run on the host while Bochs runs; its
+	output lines are collected by a thread and handed out by lines()."""
+
+	def __init__(self, cmd, rundir, env):
+		self.log = open(os.path.join(rundir, "host-hook.log"), "w")
+		self.proc = subprocess.Popen(cmd, shell=True, cwd=rundir, env=env, stdin=subprocess.DEVNULL,
+					     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+					     start_new_session=True)
+		self.pending = []
+		self.lock = threading.Lock()
+		self.killed = False
+		self.returncode = None
+		self.reader = threading.Thread(target=self._read, daemon=True)
+		self.reader.start()
+
+	def _read(self):
+		for line in self.proc.stdout:
+			self.log.write(line)
+			self.log.flush()
+			with self.lock:
+				self.pending.append(line.rstrip("\n"))
+
+	def lines(self, final=False):
+		if final:
+			self.reader.join(30)
+		with self.lock:
+			out, self.pending = self.pending, []
+		if self.returncode is None and self.proc.poll() is not None:
+			self.returncode = self.proc.returncode
+		return out
+
+	def stop(self, grace=60):
+		"""Lets a hook that is finishing (its last lines after the Service
+		VM's poweroff) end by itself, then ends it."""
+		try:
+			self.proc.wait(grace)
+		except subprocess.TimeoutExpired:
+			pass
+		if self.proc.poll() is None:
+			self.killed = True
+			try:
+				os.killpg(self.proc.pid, signal.SIGTERM)
+			except ProcessLookupError:
+				pass
+			try:
+				self.proc.wait(10)
+			except subprocess.TimeoutExpired:
+				os.killpg(self.proc.pid, signal.SIGKILL)
+				self.proc.wait()
+		self.returncode = self.proc.returncode

@@ -120,7 +120,7 @@ def _mask(root, unit):
 	os.symlink("/dev/null", path)
 
 
-def populate(root, srcdir, scenarios, staging, kernel, hsm=None, kmods=(), probe=None):
+def populate(root, srcdir, scenarios, staging, kernel, hsm=None, kmods=(), probe=None, seeds=()):
 	"""Add the project, the scenarios and the boot set-up to an unpacked tree."""
 	if staging:
 		_copy_tree(staging, root)
@@ -157,6 +157,12 @@ def populate(root, srcdir, scenarios, staging, kernel, hsm=None, kmods=(), probe
 		seed = os.path.join(srcdir, "scenarios", f"{name}.root")
 		if os.path.isdir(seed):
 			_copy_tree(seed, root, seed=True)
+	# --seed DIR: a tree the test made on the host (files a client on the
+	# host will name by the same paths, e.g. Nova's instance directory).
+	for seed in seeds:
+		if not os.path.isdir(seed):
+			raise PlatformError(f"--seed {seed}: not a directory")
+		_copy_tree(seed, root, seed=True)
 	# Scenarios source /scenarios/lib.sh, as in the initramfs.
 	os.symlink("usr/lib/acrn-platform/scenarios", os.path.join(root, "scenarios"))
 	if probe:
@@ -204,7 +210,8 @@ def tree_size(root):
 CYLINDER_BYTES = 16 * 63 * 512
 
 
-def build_disk(out, cache, srcdir, scenarios, staging, kernel, hsm=None, kmods=(), probe=None):
+def build_disk(out, cache, srcdir, scenarios, staging, kernel, hsm=None, kmods=(), probe=None,
+	       seeds=()):
 	"""The Service VM's root disk image at `out`; returns its cylinder count."""
 	if os.geteuid() != 0:
 		raise PlatformError("the Debian Service VM image needs root (file ownership in the image)")
@@ -214,7 +221,8 @@ def build_disk(out, cache, srcdir, scenarios, staging, kernel, hsm=None, kmods=(
 	os.makedirs(root)
 	try:
 		run(["tar", "-xf", base, "-C", root, "--numeric-owner"])
-		populate(root, srcdir, scenarios, staging, kernel, hsm=hsm, kmods=kmods, probe=probe)
+		populate(root, srcdir, scenarios, staging, kernel, hsm=hsm, kmods=kmods, probe=probe,
+			 seeds=seeds)
 		size = tree_size(root)
 		# Room for the journal, logs and the VMs' state at run time.
 		cylinders = (int(size * 1.3) + 256 * 2**20) // CYLINDER_BYTES + 1
