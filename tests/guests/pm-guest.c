@@ -12,7 +12,6 @@
  *   ignore    never look at the button (only a force-stop ends it)
  *   poweroff  power off with S5 at once
  *   reboot    reset through 0xCF9
- *   triplefault  load an empty IDT and execute UD2: a triple fault
  *
  * Both loops print "pm-guest: tick N" about every 2^27 TSC ticks, so a
  * test sees a paused VM's ticks stop and a resumed one's go on. */
@@ -280,16 +279,6 @@ void guest_main(const uint8_t *boot_params)
 		puts_com1("pm-guest: resetting (0xCF9)\n");
 		outb(RESET_REG, 0x06);
 		puts_com1("pm-guest: still running after reset!\n");
-	} else if (is(mode, len, "triplefault")) {
-		/* no IDT: the #UD becomes #GP, then #DF, then a triple fault */
-		static const struct {
-			uint16_t limit;
-			uint64_t base;
-		} __attribute__((packed)) no_idt = {0, 0};
-
-		puts_com1("pm-guest: triple-faulting\n");
-		__asm__ volatile("lidt %0; ud2" : : "m"(no_idt));
-		puts_com1("pm-guest: still running after a triple fault!\n");
 	} else if (is(mode, len, "ignore")) {
 		puts_com1("pm-guest: ignoring the power button\n");
 		run(NULL);
