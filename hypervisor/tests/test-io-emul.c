@@ -117,7 +117,8 @@ static void setup(void)
 /* One exit of a byte-sized string instruction at linear address @lin. */
 static void exit_at(bool in, bool rep, u64 lin)
 {
-	f_qual = ((u64)PORT << 16) | IO_QUAL_STRING | (rep ? IO_QUAL_REP : 0) | (in ? IO_QUAL_IN : 0);
+	f_qual =
+	    ((u64)PORT << 16) | IO_QUAL_STRING | (rep ? IO_QUAL_REP : 0) | (in ? IO_QUAL_IN : 0);
 	f_linear = lin;
 	g_assert_cmpint(io_emul_pio_exit(v), ==, 0);
 }
