@@ -98,7 +98,7 @@ static u64 step_reg(u64 reg, u64 delta, u64 mask)
  * operand that is not mapped in the guest's RAM gets #GP (not the #PF a
  * CPU would raise: there is no page-fault injection yet).
  */
-static int pio_string(struct vcpu *v, u64 q, struct io_access *a)
+static int pio_string(struct vcpu *v, u64 q, struct io_access *a, u32 mask)
 {
 	u32 asz = ((u32)vmread(EXIT_INSTR_INFO) >> 7) & 7; /* 0: 16, 1: 32, 2: 64 bits */
 	u64 amask = asz == 0 ? 0xffffULL : asz == 1 ? 0xffffffffULL : ~0ULL;
@@ -127,7 +127,7 @@ static int pio_string(struct vcpu *v, u64 q, struct io_access *a)
 		/* checked before the port is read: a read may have side effects */
 		if (gva_check(v->vm, &pg, lin, a->size, true))
 			goto fault;
-		a->value = a->size == 4 ? 0xffffffffU : (1U << (a->size * 8)) - 1;
+		a->value = mask; /* what nobody answers reads as */
 	}
 	ret = pio_dispatch(v, a);
 	if (ret)
@@ -165,7 +165,7 @@ int io_emul_pio_exit(struct vcpu *v)
 	int ret;
 
 	if (q & IO_QUAL_STRING)
-		return pio_string(v, q, &a);
+		return pio_string(v, q, &a, mask);
 	a.value = a.write ? (v->regs.rax & mask) : mask;
 	ret = pio_dispatch(v, &a);
 	if (ret)
